@@ -1,0 +1,5 @@
+export * from './linear';
+export * from './pooling';
+export * from './activation';
+export * from './loss';
+export * from './training';

@@ -1,0 +1,8 @@
+#include "binding/args.h"
+#include "binding/bindings.h"
+
+namespace convkit::binding {
+
+void registerActivationKernels(Napi::Env, Napi::Object) {}
+
+}  // namespace convkit::binding

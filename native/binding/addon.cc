@@ -1,0 +1,31 @@
+// Module entry point. The addon keeps no per-process mutable state, so it can be loaded in any
+// number of worker_threads at once (Node-API modules are context-aware).
+#include <napi.h>
+
+#include "binding/bindings.h"
+
+namespace convkit::binding {
+
+void exportFunction(Napi::Env env, Napi::Object exports, const char* name,
+                    Napi::Function::Callback callback) {
+  exports.Set(name, Napi::Function::New(env, callback, name));
+}
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  registerLinearKernels(env, exports);
+  registerPoolingKernels(env, exports);
+  registerActivationKernels(env, exports);
+  registerLossKernels(env, exports);
+  registerTrainingKernels(env, exports);
+  return exports;
+}
+
+}  // namespace convkit::binding
+
+// NODE_API_MODULE pastes the name into an identifier, so it needs an unqualified one.
+static Napi::Object InitConvkit(Napi::Env env, Napi::Object exports) {
+  return convkit::binding::init(env, exports);
+}
+
+NODE_API_MODULE(convkit, InitConvkit)

@@ -1,0 +1,225 @@
+// Bindings of the GEMM-based kernels: gemm, conv2d, dense.
+#include <string>
+
+#include "binding/args.h"
+#include "binding/bindings.h"
+#include "kernels/conv2d.h"
+#include "kernels/dense.h"
+#include "kernels/gemm.h"
+
+namespace convkit::binding {
+namespace {
+
+using kernels::Conv2dGeometry;
+using kernels::DenseGeometry;
+
+// gemm({ m, n, k, transA?, transB?, alpha?, beta? }, a, b, c): dense row-major operands.
+Napi::Value gemm(const Napi::CallbackInfo& info) {
+  Args args(info, "gemm");
+  const Napi::Object params = args.object(0, "params");
+  const int64_t m = args.integer(params, "m", 1);
+  const int64_t n = args.integer(params, "n", 1);
+  const int64_t k = args.integer(params, "k", 1);
+  const bool transA = args.boolean(params, "transA", false);
+  const bool transB = args.boolean(params, "transB", false);
+  const Napi::Value alphaValue = params.Get("alpha");
+  const Napi::Value betaValue = params.Get("beta");
+  const float alpha = alphaValue.IsUndefined() ? 1.0f : static_cast<float>(args.number(params, "alpha", -3.4e38, 3.4e38));
+  const float beta = betaValue.IsUndefined() ? 0.0f : static_cast<float>(args.number(params, "beta", -3.4e38, 3.4e38));
+  const float* a = args.readFloat32(1, "a", args.product({m, k}, "m*k"), "m*k");
+  const float* b = args.readFloat32(2, "b", args.product({k, n}, "k*n"), "k*n");
+  float* c = args.writeFloat32(3, "c", args.product({m, n}, "m*n"), "m*n");
+  kernels::gemm(transA ? kernels::Transpose::Yes : kernels::Transpose::No,
+                transB ? kernels::Transpose::Yes : kernels::Transpose::No, m, n, k, alpha, a,
+                transA ? m : k, b, transB ? k : n, beta, c, n);
+  return info.Env().Undefined();
+}
+
+// Reads { batch, inHeight, inWidth, inChannels, outChannels, kernelHeight, kernelWidth,
+// strideHeight?, strideWidth?, dilationHeight?, dilationWidth?, padding? } and derives the
+// output size, rejecting windows that do not fit.
+Conv2dGeometry readConv2dGeometry(Args& args, size_t index) {
+  const Napi::Object params = args.object(index, "params");
+  Conv2dGeometry g;
+  g.batch = args.integer(params, "batch", 1);
+  g.inHeight = args.integer(params, "inHeight", 1);
+  g.inWidth = args.integer(params, "inWidth", 1);
+  g.inChannels = args.integer(params, "inChannels", 1);
+  g.outChannels = args.integer(params, "outChannels", 1);
+  g.kernelHeight = args.integer(params, "kernelHeight", 1, 1 << 20);
+  g.kernelWidth = args.integer(params, "kernelWidth", 1, 1 << 20);
+  auto optionalInteger = [&](const char* field) {
+    return params.Get(field).IsUndefined() ? 1 : args.integer(params, field, 1, 1 << 20);
+  };
+  g.strideHeight = optionalInteger("strideHeight");
+  g.strideWidth = optionalInteger("strideWidth");
+  g.dilationHeight = optionalInteger("dilationHeight");
+  g.dilationWidth = optionalInteger("dilationWidth");
+  int64_t pads[4];
+  const kernels::Padding padding = params.Get("padding").IsUndefined()
+                                       ? kernels::Padding::Valid
+                                       : args.padding(params, "padding", pads);
+  if (padding != kernels::Padding::Explicit) {
+    for (int64_t& pad : pads) pad = 0;
+  }
+  kernels::WindowAxis rows, cols;
+  const bool fitsRows = kernels::windowAxis(g.inHeight, g.kernelHeight, g.strideHeight,
+                                            g.dilationHeight, padding, pads[0], pads[1], &rows);
+  const bool fitsCols = kernels::windowAxis(g.inWidth, g.kernelWidth, g.strideWidth,
+                                            g.dilationWidth, padding, pads[2], pads[3], &cols);
+  if (!fitsRows || !fitsCols) {
+    args.throwRangeError(
+        "the kernel (" +
+        std::to_string(kernels::effectiveWindow(g.kernelHeight, g.dilationHeight)) + "x" +
+        std::to_string(kernels::effectiveWindow(g.kernelWidth, g.dilationWidth)) +
+        " after dilation) does not fit the padded input (" +
+        std::to_string(g.inHeight + rows.padBefore + rows.padAfter) + "x" +
+        std::to_string(g.inWidth + cols.padBefore + cols.padAfter) + ")");
+  }
+  g.outHeight = rows.outSize;
+  g.outWidth = cols.outSize;
+  g.padTop = rows.padBefore;
+  g.padLeft = cols.padBefore;
+  // Every buffer size derived below must fit, including the im2col workspace.
+  args.product({g.batch, g.inHeight, g.inWidth, g.inChannels}, "input");
+  args.product({g.batch, g.outHeight, g.outWidth, g.outChannels}, "output");
+  args.product({g.outHeight, g.outWidth, g.kernelHeight, g.kernelWidth, g.inChannels},
+               "im2col workspace");
+  args.product({g.kernelHeight, g.kernelWidth, g.inChannels, g.outChannels}, "kernel");
+  return g;
+}
+
+int64_t inputSize(const Conv2dGeometry& g) {
+  return g.batch * g.inHeight * g.inWidth * g.inChannels;
+}
+int64_t outputSize(const Conv2dGeometry& g) {
+  return g.batch * g.outHeight * g.outWidth * g.outChannels;
+}
+int64_t kernelSize(const Conv2dGeometry& g) {
+  return g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels;
+}
+
+constexpr const char* kInputShape = "batch*inHeight*inWidth*inChannels";
+constexpr const char* kOutputShape = "batch*outHeight*outWidth*outChannels";
+constexpr const char* kKernelShape = "kernelHeight*kernelWidth*inChannels*outChannels";
+
+// conv2dGeometry(params) -> { outHeight, outWidth, padTop, padBottom, padLeft, padRight }
+Napi::Value conv2dGeometry(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dGeometry");
+  const Conv2dGeometry g = readConv2dGeometry(args, 0);
+  const Napi::Env env = info.Env();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("outHeight", Napi::Number::New(env, static_cast<double>(g.outHeight)));
+  result.Set("outWidth", Napi::Number::New(env, static_cast<double>(g.outWidth)));
+  const int64_t padBottom = (g.outHeight - 1) * g.strideHeight +
+                            kernels::effectiveWindow(g.kernelHeight, g.dilationHeight) -
+                            g.inHeight - g.padTop;
+  const int64_t padRight = (g.outWidth - 1) * g.strideWidth +
+                           kernels::effectiveWindow(g.kernelWidth, g.dilationWidth) - g.inWidth -
+                           g.padLeft;
+  result.Set("padTop", Napi::Number::New(env, static_cast<double>(g.padTop)));
+  result.Set("padBottom", Napi::Number::New(env, static_cast<double>(padBottom > 0 ? padBottom : 0)));
+  result.Set("padLeft", Napi::Number::New(env, static_cast<double>(g.padLeft)));
+  result.Set("padRight", Napi::Number::New(env, static_cast<double>(padRight > 0 ? padRight : 0)));
+  return result;
+}
+
+// conv2dForward(params, input, kernel, bias | null, output)
+Napi::Value conv2dForward(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dForward");
+  const Conv2dGeometry g = readConv2dGeometry(args, 0);
+  const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
+  const float* kernel = args.readFloat32(2, "kernel", kernelSize(g), kKernelShape);
+  const float* bias = args.readOptionalFloat32(3, "bias", g.outChannels, "outChannels");
+  float* output = args.writeFloat32(4, "output", outputSize(g), kOutputShape);
+  std::vector<float> workspace = allocateWorkspace(args, kernels::conv2dWorkspaceSize(g));
+  kernels::conv2dForward(g, input, kernel, bias, output, workspace.data());
+  return info.Env().Undefined();
+}
+
+// conv2dBackwardInput(params, gradOutput, kernel, gradInput)
+Napi::Value conv2dBackwardInput(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dBackwardInput");
+  const Conv2dGeometry g = readConv2dGeometry(args, 0);
+  const float* gradOutput = args.readFloat32(1, "gradOutput", outputSize(g), kOutputShape);
+  const float* kernel = args.readFloat32(2, "kernel", kernelSize(g), kKernelShape);
+  float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kInputShape);
+  std::vector<float> workspace = allocateWorkspace(args, kernels::conv2dWorkspaceSize(g));
+  kernels::conv2dBackwardInput(g, gradOutput, kernel, gradInput, workspace.data());
+  return info.Env().Undefined();
+}
+
+// conv2dBackwardParams(params, input, gradOutput, gradKernel, gradBias | null)
+Napi::Value conv2dBackwardParams(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dBackwardParams");
+  const Conv2dGeometry g = readConv2dGeometry(args, 0);
+  const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
+  const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
+  float* gradKernel = args.writeFloat32(3, "gradKernel", kernelSize(g), kKernelShape);
+  float* gradBias = args.writeOptionalFloat32(4, "gradBias", g.outChannels, "outChannels");
+  std::vector<float> workspace = allocateWorkspace(args, kernels::conv2dWorkspaceSize(g));
+  kernels::conv2dBackwardParams(g, input, gradOutput, gradKernel, gradBias, workspace.data());
+  return info.Env().Undefined();
+}
+
+DenseGeometry readDenseGeometry(Args& args, size_t index) {
+  const Napi::Object params = args.object(index, "params");
+  DenseGeometry g;
+  g.batch = args.integer(params, "batch", 1);
+  g.inFeatures = args.integer(params, "inFeatures", 1);
+  g.units = args.integer(params, "units", 1);
+  args.product({g.batch, g.inFeatures}, "input");
+  args.product({g.batch, g.units}, "output");
+  args.product({g.inFeatures, g.units}, "kernel");
+  return g;
+}
+
+// denseForward(params, input, kernel, bias | null, output)
+Napi::Value denseForward(const Napi::CallbackInfo& info) {
+  Args args(info, "denseForward");
+  const DenseGeometry g = readDenseGeometry(args, 0);
+  const float* input = args.readFloat32(1, "input", g.batch * g.inFeatures, "batch*inFeatures");
+  const float* kernel = args.readFloat32(2, "kernel", g.inFeatures * g.units, "inFeatures*units");
+  const float* bias = args.readOptionalFloat32(3, "bias", g.units, "units");
+  float* output = args.writeFloat32(4, "output", g.batch * g.units, "batch*units");
+  kernels::denseForward(g, input, kernel, bias, output);
+  return info.Env().Undefined();
+}
+
+// denseBackwardInput(params, gradOutput, kernel, gradInput)
+Napi::Value denseBackwardInput(const Napi::CallbackInfo& info) {
+  Args args(info, "denseBackwardInput");
+  const DenseGeometry g = readDenseGeometry(args, 0);
+  const float* gradOutput = args.readFloat32(1, "gradOutput", g.batch * g.units, "batch*units");
+  const float* kernel = args.readFloat32(2, "kernel", g.inFeatures * g.units, "inFeatures*units");
+  float* gradInput = args.writeFloat32(3, "gradInput", g.batch * g.inFeatures, "batch*inFeatures");
+  kernels::denseBackwardInput(g, gradOutput, kernel, gradInput);
+  return info.Env().Undefined();
+}
+
+// denseBackwardParams(params, input, gradOutput, gradKernel, gradBias | null)
+Napi::Value denseBackwardParams(const Napi::CallbackInfo& info) {
+  Args args(info, "denseBackwardParams");
+  const DenseGeometry g = readDenseGeometry(args, 0);
+  const float* input = args.readFloat32(1, "input", g.batch * g.inFeatures, "batch*inFeatures");
+  const float* gradOutput = args.readFloat32(2, "gradOutput", g.batch * g.units, "batch*units");
+  float* gradKernel = args.writeFloat32(3, "gradKernel", g.inFeatures * g.units, "inFeatures*units");
+  float* gradBias = args.writeOptionalFloat32(4, "gradBias", g.units, "units");
+  kernels::denseBackwardParams(g, input, gradOutput, gradKernel, gradBias);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void registerLinearKernels(Napi::Env env, Napi::Object exports) {
+  exportFunction(env, exports, "gemm", gemm);
+  exportFunction(env, exports, "conv2dGeometry", conv2dGeometry);
+  exportFunction(env, exports, "conv2dForward", conv2dForward);
+  exportFunction(env, exports, "conv2dBackwardInput", conv2dBackwardInput);
+  exportFunction(env, exports, "conv2dBackwardParams", conv2dBackwardParams);
+  exportFunction(env, exports, "denseForward", denseForward);
+  exportFunction(env, exports, "denseBackwardInput", denseBackwardInput);
+  exportFunction(env, exports, "denseBackwardParams", denseBackwardParams);
+}
+
+}  // namespace convkit::binding

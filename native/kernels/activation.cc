@@ -1,0 +1,3 @@
+#include "kernels/activation.h"
+
+namespace convkit::kernels {}  // namespace convkit::kernels

@@ -1,0 +1,29 @@
+// Activation functions, forward and backward. Elementwise ones treat the data as a flat array;
+// softmax works over the last axis of a [rows, cols] matrix; maxout reduces groups of channels.
+#pragma once
+
+#include <cstdint>
+
+namespace convkit::kernels {
+
+enum class Activation { Linear, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax };
+
+// y = f(x) for count = rows * cols floats. alpha is the slope of leakyRelu / the scale of elu.
+// y may alias x (in place).
+void activationForward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x,
+                       float* y);
+
+// gradX = f'(x) . gradY, given the forward input x and output y (each kind reads what it needs;
+// softmax uses y only). gradX may alias gradY.
+void activationBackward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x,
+                        const float* y, const float* gradY, float* gradX);
+
+// Maxout over the last axis: x[rows, units * pieces] -> y[rows, units] with
+// y[r, u] = max over p of x[r, u * pieces + p] (groups of consecutive channels).
+void maxoutForward(int64_t rows, int64_t units, int64_t pieces, const float* x, float* y);
+
+// Routes gradY to the winning piece (first on ties), recomputed from x. gradX is overwritten.
+void maxoutBackward(int64_t rows, int64_t units, int64_t pieces, const float* x,
+                    const float* gradY, float* gradX);
+
+}  // namespace convkit::kernels

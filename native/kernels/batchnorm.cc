@@ -1,0 +1,3 @@
+#include "kernels/batchnorm.h"
+
+namespace convkit::kernels {}  // namespace convkit::kernels

@@ -1,0 +1,39 @@
+// 2-D convolution over NHWC tensors with Keras-layout kernels [kh, kw, inC, outC], as im2col + GEMM.
+//
+// Per image, the im2col matrix has one row per output pixel and one column per (ky, kx, ci): with
+// the kernel read as a [kh*kw*inC, outC] matrix, output = im2col * kernel lands directly in NHWC.
+// A 1x1, stride-1, unpadded convolution is already that product over the whole batch, so it skips
+// im2col.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace convkit::kernels {
+
+struct Conv2dGeometry {
+  int64_t batch = 0, inHeight = 0, inWidth = 0, inChannels = 0;
+  int64_t outHeight = 0, outWidth = 0, outChannels = 0;
+  int64_t kernelHeight = 0, kernelWidth = 0;
+  int64_t strideHeight = 1, strideWidth = 1;
+  int64_t dilationHeight = 1, dilationWidth = 1;
+  int64_t padTop = 0, padLeft = 0;  // bottom/right padding follows from the output size
+};
+
+// Floats of scratch the three conv2d functions need (0 when im2col is skipped).
+size_t conv2dWorkspaceSize(const Conv2dGeometry& g);
+
+// output[n, oy, ox, co] = bias[co] + sum kernel[ky, kx, ci, co] * input[n, iy, ix, ci].
+// bias may be null.
+void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
+                   const float* bias, float* output, float* workspace);
+
+// gradInput = d(loss)/d(input), overwritten.
+void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel,
+                         float* gradInput, float* workspace);
+
+// gradKernel and gradBias (nullable) = d(loss)/d(parameters) summed over the batch, overwritten.
+void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const float* gradOutput,
+                          float* gradKernel, float* gradBias, float* workspace);
+
+}  // namespace convkit::kernels

@@ -1,0 +1,26 @@
+// Fully connected layer: output[batch, units] = input[batch, in] * kernel[in, units] + bias[units],
+// the kernel in Keras layout.
+#pragma once
+
+#include <cstdint>
+
+namespace convkit::kernels {
+
+struct DenseGeometry {
+  int64_t batch = 0, inFeatures = 0, units = 0;
+};
+
+// bias may be null.
+void denseForward(const DenseGeometry& g, const float* input, const float* kernel,
+                  const float* bias, float* output);
+
+// gradInput = gradOutput * kernel^T, overwritten.
+void denseBackwardInput(const DenseGeometry& g, const float* gradOutput, const float* kernel,
+                        float* gradInput);
+
+// gradKernel = input^T * gradOutput and gradBias (nullable) = column sums of gradOutput,
+// overwritten.
+void denseBackwardParams(const DenseGeometry& g, const float* input, const float* gradOutput,
+                         float* gradKernel, float* gradBias);
+
+}  // namespace convkit::kernels

@@ -1,0 +1,3 @@
+#include "kernels/dropout.h"
+
+namespace convkit::kernels {}  // namespace convkit::kernels

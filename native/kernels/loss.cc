@@ -1,0 +1,3 @@
+#include "kernels/loss.h"
+
+namespace convkit::kernels {}  // namespace convkit::kernels

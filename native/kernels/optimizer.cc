@@ -1,0 +1,3 @@
+#include "kernels/optimizer.h"
+
+namespace convkit::kernels {}  // namespace convkit::kernels

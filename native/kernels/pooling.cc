@@ -1,0 +1,3 @@
+#include "kernels/pooling.h"
+
+namespace convkit::kernels {}  // namespace convkit::kernels
