@@ -1,7 +1,30 @@
 /**
  * convkit: convolutional neural networks for Node.js, with C++ kernels behind a Keras-style API.
+ *
+ * ```ts
+ * import * as ck from 'convkit';
+ * const model = ck.models.kerasMnist();
+ * model.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * const { train, test } = await ck.datasets.fashionMnist();
+ * await model.fit(train.x, train.y, { epochs: 5, batchSize: 64 });
+ * console.log(await model.evaluate(test.x, test.y));
+ * ```
  * @packageDocumentation
  */
 export { backendInfo } from './backend';
 export type { BackendInfo } from './backend';
 export { version } from './version';
+export { Tensor, tensor } from './tensor';
+export type { Shape } from './tensor';
+export { Sequential, sequential } from './engine/sequential';
+export type { CompileArgs, Dataset, EvaluateResult, FitArgs, History, SequentialArgs } from './engine/sequential';
+export type { TargetsInput } from './engine/data';
+export { loadModel } from './io/model_io';
+export * as layers from './layers';
+export * as optimizers from './optimizers';
+export * as callbacks from './callbacks';
+export * as models from './models';
+export type { Callback, Logs } from './callbacks';
+export type { ActivationName } from './activations';
+export type { LossName } from './losses';
+export type { InitializerName } from './initializers';

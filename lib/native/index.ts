@@ -3,3 +3,4 @@ export * from './pooling';
 export * from './activation';
 export * from './loss';
 export * from './training';
+export * from './network';

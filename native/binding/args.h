@@ -26,6 +26,7 @@ class Args {
   Args(const Napi::CallbackInfo& info, const char* function);
 
   Napi::Env env() const { return info_.Env(); }
+  const Napi::CallbackInfo& info() const { return info_; }
 
   // A plain object argument (a kernel's geometry or options).
   Napi::Object object(size_t index, const char* name) const;

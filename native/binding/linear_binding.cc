@@ -3,6 +3,7 @@
 
 #include "binding/args.h"
 #include "binding/bindings.h"
+#include "binding/specs.h"
 #include "kernels/conv2d.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
@@ -35,60 +36,6 @@ Napi::Value gemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Reads { batch, inHeight, inWidth, inChannels, outChannels, kernelHeight, kernelWidth,
-// strideHeight?, strideWidth?, dilationHeight?, dilationWidth?, padding? } and derives the
-// output size, rejecting windows that do not fit.
-Conv2dGeometry readConv2dGeometry(Args& args, size_t index) {
-  const Napi::Object params = args.object(index, "params");
-  Conv2dGeometry g;
-  g.batch = args.integer(params, "batch", 1);
-  g.inHeight = args.integer(params, "inHeight", 1);
-  g.inWidth = args.integer(params, "inWidth", 1);
-  g.inChannels = args.integer(params, "inChannels", 1);
-  g.outChannels = args.integer(params, "outChannels", 1);
-  g.kernelHeight = args.integer(params, "kernelHeight", 1, 1 << 20);
-  g.kernelWidth = args.integer(params, "kernelWidth", 1, 1 << 20);
-  auto optionalInteger = [&](const char* field) {
-    return params.Get(field).IsUndefined() ? 1 : args.integer(params, field, 1, 1 << 20);
-  };
-  g.strideHeight = optionalInteger("strideHeight");
-  g.strideWidth = optionalInteger("strideWidth");
-  g.dilationHeight = optionalInteger("dilationHeight");
-  g.dilationWidth = optionalInteger("dilationWidth");
-  int64_t pads[4];
-  const kernels::Padding padding = params.Get("padding").IsUndefined()
-                                       ? kernels::Padding::Valid
-                                       : args.padding(params, "padding", pads);
-  if (padding != kernels::Padding::Explicit) {
-    for (int64_t& pad : pads) pad = 0;
-  }
-  kernels::WindowAxis rows, cols;
-  const bool fitsRows = kernels::windowAxis(g.inHeight, g.kernelHeight, g.strideHeight,
-                                            g.dilationHeight, padding, pads[0], pads[1], &rows);
-  const bool fitsCols = kernels::windowAxis(g.inWidth, g.kernelWidth, g.strideWidth,
-                                            g.dilationWidth, padding, pads[2], pads[3], &cols);
-  if (!fitsRows || !fitsCols) {
-    args.throwRangeError(
-        "the kernel (" +
-        std::to_string(kernels::effectiveWindow(g.kernelHeight, g.dilationHeight)) + "x" +
-        std::to_string(kernels::effectiveWindow(g.kernelWidth, g.dilationWidth)) +
-        " after dilation) does not fit the padded input (" +
-        std::to_string(g.inHeight + rows.padBefore + rows.padAfter) + "x" +
-        std::to_string(g.inWidth + cols.padBefore + cols.padAfter) + ")");
-  }
-  g.outHeight = rows.outSize;
-  g.outWidth = cols.outSize;
-  g.padTop = rows.padBefore;
-  g.padLeft = cols.padBefore;
-  // Every buffer size derived below must fit, including the im2col workspace.
-  args.product({g.batch, g.inHeight, g.inWidth, g.inChannels}, "input");
-  args.product({g.batch, g.outHeight, g.outWidth, g.outChannels}, "output");
-  args.product({g.outHeight, g.outWidth, g.kernelHeight, g.kernelWidth, g.inChannels},
-               "im2col workspace");
-  args.product({g.kernelHeight, g.kernelWidth, g.inChannels, g.outChannels}, "kernel");
-  return g;
-}
-
 int64_t inputSize(const Conv2dGeometry& g) {
   return g.batch * g.inHeight * g.inWidth * g.inChannels;
 }
@@ -106,28 +53,18 @@ constexpr const char* kKernelShape = "kernelHeight*kernelWidth*inChannels*outCha
 // conv2dGeometry(params) -> { outHeight, outWidth, padTop, padBottom, padLeft, padRight }
 Napi::Value conv2dGeometry(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dGeometry");
-  const Conv2dGeometry g = readConv2dGeometry(args, 0);
-  const Napi::Env env = info.Env();
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("outHeight", Napi::Number::New(env, static_cast<double>(g.outHeight)));
-  result.Set("outWidth", Napi::Number::New(env, static_cast<double>(g.outWidth)));
+  const Conv2dGeometry g = readConv2dGeometry(args, args.object(0, "params"), true);
   const int64_t padBottom = (g.outHeight - 1) * g.strideHeight +
-                            kernels::effectiveWindow(g.kernelHeight, g.dilationHeight) -
-                            g.inHeight - g.padTop;
+                            kernels::effectiveWindow(g.kernelHeight, g.dilationHeight) - g.inHeight - g.padTop;
   const int64_t padRight = (g.outWidth - 1) * g.strideWidth +
-                           kernels::effectiveWindow(g.kernelWidth, g.dilationWidth) - g.inWidth -
-                           g.padLeft;
-  result.Set("padTop", Napi::Number::New(env, static_cast<double>(g.padTop)));
-  result.Set("padBottom", Napi::Number::New(env, static_cast<double>(padBottom > 0 ? padBottom : 0)));
-  result.Set("padLeft", Napi::Number::New(env, static_cast<double>(g.padLeft)));
-  result.Set("padRight", Napi::Number::New(env, static_cast<double>(padRight > 0 ? padRight : 0)));
-  return result;
+                           kernels::effectiveWindow(g.kernelWidth, g.dilationWidth) - g.inWidth - g.padLeft;
+  return windowGeometryObject(info.Env(), g.outHeight, g.outWidth, g.padTop, padBottom, g.padLeft, padRight);
 }
 
 // conv2dForward(params, input, kernel, bias | null, output)
 Napi::Value conv2dForward(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dForward");
-  const Conv2dGeometry g = readConv2dGeometry(args, 0);
+  const Conv2dGeometry g = readConv2dGeometry(args, args.object(0, "params"), true);
   const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
   const float* kernel = args.readFloat32(2, "kernel", kernelSize(g), kKernelShape);
   const float* bias = args.readOptionalFloat32(3, "bias", g.outChannels, "outChannels");
@@ -140,7 +77,7 @@ Napi::Value conv2dForward(const Napi::CallbackInfo& info) {
 // conv2dBackwardInput(params, gradOutput, kernel, gradInput)
 Napi::Value conv2dBackwardInput(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dBackwardInput");
-  const Conv2dGeometry g = readConv2dGeometry(args, 0);
+  const Conv2dGeometry g = readConv2dGeometry(args, args.object(0, "params"), true);
   const float* gradOutput = args.readFloat32(1, "gradOutput", outputSize(g), kOutputShape);
   const float* kernel = args.readFloat32(2, "kernel", kernelSize(g), kKernelShape);
   float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kInputShape);
@@ -152,7 +89,7 @@ Napi::Value conv2dBackwardInput(const Napi::CallbackInfo& info) {
 // conv2dBackwardParams(params, input, gradOutput, gradKernel, gradBias | null)
 Napi::Value conv2dBackwardParams(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dBackwardParams");
-  const Conv2dGeometry g = readConv2dGeometry(args, 0);
+  const Conv2dGeometry g = readConv2dGeometry(args, args.object(0, "params"), true);
   const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
   const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
   float* gradKernel = args.writeFloat32(3, "gradKernel", kernelSize(g), kKernelShape);

@@ -1,0 +1,268 @@
+// Training callbacks, after Keras: hooks called by fit, plus early stopping, checkpoints and
+// learning-rate reduction on plateaus. Hooks may be async; fit awaits them.
+import { finiteNumber, oneOf, positiveInt } from './errors';
+import type { Optimizer } from './optimizers';
+import type { Tensor } from './tensor';
+
+/** Metrics reported to callbacks: loss, accuracy, val_loss, val_accuracy, lr, ... */
+export type Logs = Record<string, number>;
+
+/** What callbacks may do to the model being trained. */
+export interface TrainingModel {
+  stopTraining: boolean;
+  readonly optimizer: Optimizer | null;
+  getWeights(): Tensor[];
+  setWeights(weights: Tensor[]): void;
+  save(path: string): Promise<void>;
+}
+
+export interface Callback {
+  setModel?(model: TrainingModel): void;
+  onTrainBegin?(logs: Logs): void | Promise<void>;
+  onTrainEnd?(logs: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
+}
+
+type Mode = 'auto' | 'min' | 'max';
+
+/** Tracks the best value of a monitored metric, in the direction its name implies. */
+class Monitor {
+  readonly maximize: boolean;
+  best: number;
+
+  constructor(readonly name: string, mode: Mode, readonly minDelta: number) {
+    this.maximize = mode === 'max' || (mode === 'auto' && /acc/.test(name));
+    this.best = this.maximize ? -Infinity : Infinity;
+  }
+
+  /** The metric's value in logs; a RangeError naming the available ones when it is missing. */
+  read(logs: Logs): number {
+    const value = logs[this.name];
+    if (value === undefined) {
+      throw new RangeError(`monitored metric '${this.name}' is not in the logs (available: ${Object.keys(logs).join(', ')}); ` +
+        `val_* metrics need validationData or validationSplit`);
+    }
+    return value;
+  }
+
+  improves(value: number): boolean {
+    return this.maximize ? value > this.best + this.minDelta : value < this.best - this.minDelta;
+  }
+}
+
+export interface EarlyStoppingArgs {
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  mode?: Mode;
+  /** Put back the weights of the best epoch when training stops early. */
+  restoreBestWeights?: boolean;
+}
+
+/** Stops training when the monitored metric has not improved for `patience` epochs. */
+export class EarlyStopping implements Callback {
+  private model: TrainingModel | null = null;
+  private readonly monitor: Monitor;
+  private readonly patience: number;
+  private readonly restoreBestWeights: boolean;
+  private wait = 0;
+  private bestWeights: Tensor[] | null = null;
+  /** The epoch training stopped at, or -1. */
+  stoppedEpoch = -1;
+
+  constructor(args: EarlyStoppingArgs = {}) {
+    this.monitor = new Monitor(args.monitor ?? 'val_loss', oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const),
+      finiteNumber(args.minDelta ?? 0, 'minDelta', 0));
+    this.patience = args.patience === undefined ? 0 : finiteNumber(args.patience, 'patience', 0);
+    this.restoreBestWeights = args.restoreBestWeights ?? false;
+  }
+
+  setModel(model: TrainingModel): void {
+    this.model = model;
+  }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = -1;
+    this.monitor.best = this.monitor.maximize ? -Infinity : Infinity;
+    this.bestWeights = null;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs): void {
+    const value = this.monitor.read(logs);
+    if (this.monitor.improves(value)) {
+      this.monitor.best = value;
+      this.wait = 0;
+      if (this.restoreBestWeights) this.bestWeights = this.model!.getWeights();
+      return;
+    }
+    this.wait += 1;
+    if (this.wait > this.patience) {
+      this.stoppedEpoch = epoch;
+      this.model!.stopTraining = true;
+      if (this.restoreBestWeights && this.bestWeights) this.model!.setWeights(this.bestWeights);
+    }
+  }
+}
+
+export interface ModelCheckpointArgs {
+  /** Directory to save into; `{epoch}` is replaced by the 1-based epoch number. */
+  filepath: string;
+  monitor?: string;
+  saveBestOnly?: boolean;
+  mode?: Mode;
+}
+
+/** Saves the model (atomically) after each epoch, or only when the monitored metric improves. */
+export class ModelCheckpoint implements Callback {
+  private model: TrainingModel | null = null;
+  private readonly monitor: Monitor;
+  private readonly filepath: string;
+  private readonly saveBestOnly: boolean;
+
+  constructor(args: ModelCheckpointArgs) {
+    if (typeof args?.filepath !== 'string' || args.filepath.length === 0) {
+      throw new TypeError('modelCheckpoint filepath must be a non-empty string');
+    }
+    this.filepath = args.filepath;
+    this.saveBestOnly = args.saveBestOnly ?? false;
+    this.monitor = new Monitor(args.monitor ?? 'val_loss', oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const), 0);
+  }
+
+  setModel(model: TrainingModel): void {
+    this.model = model;
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
+    if (this.saveBestOnly) {
+      const value = this.monitor.read(logs);
+      if (!this.monitor.improves(value)) return;
+      this.monitor.best = value;
+    }
+    await this.model!.save(this.filepath.replace('{epoch}', String(epoch + 1)));
+  }
+}
+
+export interface ReduceLROnPlateauArgs {
+  monitor?: string;
+  factor?: number;
+  patience?: number;
+  minDelta?: number;
+  cooldown?: number;
+  minLr?: number;
+  mode?: Mode;
+}
+
+/** Multiplies the learning rate by `factor` when the monitored metric stalls for `patience` epochs. */
+export class ReduceLROnPlateau implements Callback {
+  private model: TrainingModel | null = null;
+  private readonly monitor: Monitor;
+  private readonly factor: number;
+  private readonly patience: number;
+  private readonly cooldown: number;
+  private readonly minLr: number;
+  private wait = 0;
+  private cooldownLeft = 0;
+
+  constructor(args: ReduceLROnPlateauArgs = {}) {
+    this.monitor = new Monitor(args.monitor ?? 'val_loss', oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const),
+      finiteNumber(args.minDelta ?? 1e-4, 'minDelta', 0));
+    this.factor = finiteNumber(args.factor ?? 0.1, 'factor', 0, 0.999999);
+    this.patience = args.patience === undefined ? 10 : finiteNumber(args.patience, 'patience', 0);
+    this.cooldown = args.cooldown === undefined ? 0 : finiteNumber(args.cooldown, 'cooldown', 0);
+    this.minLr = finiteNumber(args.minLr ?? 0, 'minLr', 0);
+  }
+
+  setModel(model: TrainingModel): void {
+    if (model.optimizer && typeof model.optimizer.learningRate !== 'number') {
+      throw new RangeError('reduceLROnPlateau needs a constant learning rate, but the optimizer follows a schedule');
+    }
+    this.model = model;
+  }
+
+  onEpochEnd(_epoch: number, logs: Logs): void {
+    const value = this.monitor.read(logs);
+    if (this.cooldownLeft > 0) this.cooldownLeft -= 1;
+    if (this.monitor.improves(value)) {
+      this.monitor.best = value;
+      this.wait = 0;
+      return;
+    }
+    if (this.cooldownLeft > 0) return;
+    this.wait += 1;
+    const optimizer = this.model!.optimizer!;
+    const current = optimizer.learningRate as number;
+    if (this.wait >= this.patience && current > this.minLr) {
+      optimizer.learningRate = Math.max(current * this.factor, this.minLr);
+      this.cooldownLeft = this.cooldown;
+      this.wait = 0;
+    }
+  }
+}
+
+export const earlyStopping = (args?: EarlyStoppingArgs) => new EarlyStopping(args);
+export const modelCheckpoint = (args: ModelCheckpointArgs) => new ModelCheckpoint(args);
+export const reduceLROnPlateau = (args?: ReduceLROnPlateauArgs) => new ReduceLROnPlateau(args);
+
+/** Calls one hook on every callback in order, awaiting each. */
+export async function callHook<K extends Exclude<keyof Callback, 'setModel'>>(
+  callbacks: Callback[], hook: K, ...args: Parameters<NonNullable<Callback[K]>>
+): Promise<void> {
+  for (const callback of callbacks) {
+    const fn = callback[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;
+    if (fn) await fn.apply(callback, args);
+  }
+}
+
+/** Per-epoch lines, or a progress bar on a TTY (verbose 1). */
+export class ProgressLogger implements Callback {
+  private epochs = 0;
+  private steps = 0;
+  private started = 0;
+  private lastDraw = 0;
+
+  constructor(private readonly verbose: number, private readonly out: NodeJS.WriteStream = process.stdout) {
+    positiveInt(verbose, 'verbose');
+  }
+
+  configure(epochs: number, steps: number): void {
+    this.epochs = epochs;
+    this.steps = steps;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.started = Date.now();
+    if (this.verbose === 1 && this.out.isTTY) this.out.write(`Epoch ${epoch + 1}/${this.epochs}\n`);
+  }
+
+  onBatchEnd(batch: number, logs: Logs): void {
+    if (this.verbose !== 1 || !this.out.isTTY) return;
+    const now = Date.now();
+    // Redraw at most ~10 times a second: a terminal write per batch would cost more than a step.
+    if (now - this.lastDraw < 100 && batch + 1 < this.steps) return;
+    this.lastDraw = now;
+    const width = 30;
+    const done = this.steps > 0 ? Math.min(width, Math.round(((batch + 1) / this.steps) * width)) : 0;
+    const bar = '='.repeat(Math.max(done - 1, 0)) + (done > 0 ? '>' : '') + '.'.repeat(width - done);
+    this.out.write(`\r${batch + 1}/${this.steps} [${bar}] ${formatLogs(logs)}\x1b[K`);
+  }
+
+  onEpochEnd(epoch: number, logs: Logs): void {
+    const seconds = ((Date.now() - this.started) / 1000).toFixed(1);
+    if (this.verbose === 1 && this.out.isTTY) {
+      this.out.write(`\r${this.steps}/${this.steps} ${seconds}s ${formatLogs(logs)}\x1b[K\n`);
+    } else {
+      this.out.write(`Epoch ${epoch + 1}/${this.epochs} - ${seconds}s - ${formatLogs(logs)}\n`);
+    }
+  }
+}
+
+function formatLogs(logs: Logs): string {
+  return Object.entries(logs)
+    .filter(([key]) => key !== 'batch' && key !== 'size')
+    .map(([key, value]) => `${key}: ${Math.abs(value) >= 1e-3 || value === 0 ? value.toFixed(4) : value.toExponential(3)}`)
+    .join(' - ');
+}

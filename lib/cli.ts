@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// The convkit command: train, evaluate and predict from the shell.
+//   convkit train [--model kerasMnist|lenet5] [--epochs 5] [--batch-size 64] [--optimizer rmsprop]
+//                 [--lr 0.001] [--data DIR] [--out DIR] [--seed N] [--verbose 0|1|2]
+//   convkit evaluate --model-dir DIR [--data DIR]
+//   convkit predict --model-dir DIR [--data DIR] [--count N]
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { fashionMnist, loadIdx } from './datasets';
+import { Sequential } from './engine/sequential';
+import { loadModel } from './io/model_io';
+import * as models from './models';
+import { finiteNumber, oneOf } from './errors';
+import { getOptimizer, optimizerNames, type OptimizerName } from './optimizers';
+import * as optimizers from './optimizers';
+import type { Tensor } from './tensor';
+import { version } from './version';
+
+const usage = `convkit ${version}: convolutional neural networks for Node.js
+
+Usage:
+  convkit train [options]      train a model (default: kerasMnist on the bundled Fashion-MNIST)
+  convkit evaluate [options]   test loss and accuracy of a saved model
+  convkit predict [options]    class predictions of a saved model for the first test images
+
+Options:
+  --model NAME        train: kerasMnist (default) or lenet5
+  --epochs N          train: epochs (default 5)
+  --batch-size N      batch size (default 64)
+  --optimizer NAME    train: ${optimizerNames.join(', ')} (default rmsprop)
+  --lr X              train: learning rate (default: the optimizer's Keras default)
+  --data DIR          a folder with the four IDX files (train-/t10k- images and labels);
+                      default: the bundled Fashion-MNIST
+  --out DIR           train: where to save the trained model (default ./convkit-model)
+  --model-dir DIR     evaluate/predict: a saved model (default ./convkit-model)
+  --seed N            seed for weights, shuffling and dropout
+  --count N           predict: how many test images (default 10)
+  --verbose 0|1|2     0 silent, 1 progress bar, 2 one line per epoch (default 1)
+  -h, --help          this help`;
+
+type Split = { x: Tensor; y: Int32Array };
+
+async function loadData(dir: string | undefined): Promise<{ train: Split; test: Split; classNames?: string[] }> {
+  if (dir === undefined) return fashionMnist();
+  const [train, test] = await Promise.all([
+    loadIdx(join(dir, 'train-images-idx3-ubyte.gz'), join(dir, 'train-labels-idx1-ubyte.gz')).catch(() =>
+      loadIdx(join(dir, 'train-images-idx3-ubyte'), join(dir, 'train-labels-idx1-ubyte'))),
+    loadIdx(join(dir, 't10k-images-idx3-ubyte.gz'), join(dir, 't10k-labels-idx1-ubyte.gz')).catch(() =>
+      loadIdx(join(dir, 't10k-images-idx3-ubyte'), join(dir, 't10k-labels-idx1-ubyte'))),
+  ]);
+  return { train, test };
+}
+
+function integer(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`--${name} must be a non-negative integer, got '${value}'`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
+      optimizer: { type: 'string' }, lr: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
+      'model-dir': { type: 'string' }, seed: { type: 'string' }, count: { type: 'string' }, verbose: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    console.log(usage);
+    return command === undefined && !values.help ? 1 : 0;
+  }
+  const batchSize = integer(values['batch-size'], 'batch-size', 64);
+  const verbose = integer(values.verbose, 'verbose', 1) as 0 | 1 | 2;
+
+  if (command === 'train') {
+    const presets: Record<string, (args: models.PresetArgs) => Sequential> = { kerasMnist: models.kerasMnist, lenet5: models.lenet5 };
+    const name = values.model ?? 'kerasMnist';
+    if (!Object.hasOwn(presets, name)) throw new RangeError(`--model must be one of ${Object.keys(presets).join(', ')}, got '${name}'`);
+    const seed = values.seed === undefined ? undefined : integer(values.seed, 'seed', 0);
+    const epochs = integer(values.epochs, 'epochs', 5);
+    const optimizerName: OptimizerName = oneOf(values.optimizer ?? 'rmsprop', '--optimizer', optimizerNames);
+    const optimizer = values.lr === undefined
+      ? getOptimizer(optimizerName)
+      : optimizers[optimizerName]({ learningRate: finiteNumber(Number(values.lr), '--lr', 0) });
+    const data = await loadData(values.data);
+    const model = presets[name]({ seed });
+    model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    if (verbose > 0) model.summary();
+    const started = Date.now();
+    await model.fit(data.train.x, data.train.y, { epochs, batchSize, verbose, seed });
+    const seconds = (Date.now() - started) / 1000;
+    const result = await model.evaluate(data.test.x, data.test.y, { batchSize: 256 });
+    const out = values.out ?? 'convkit-model';
+    await model.save(out);
+    console.log(`trained ${name} for ${epochs} epochs in ${seconds.toFixed(1)} s (${((data.train.x.shape[0] * epochs) / seconds).toFixed(0)} images/s)`);
+    console.log(`test loss: ${result.loss.toFixed(4)}`);
+    console.log(`test accuracy: ${((result.accuracy ?? 0) * 100).toFixed(2)}%`);
+    console.log(`model saved to ${out}`);
+    return 0;
+  }
+
+  if (command === 'evaluate' || command === 'predict') {
+    const model = await loadModel(values['model-dir'] ?? 'convkit-model');
+    const data = await loadData(values.data);
+    if (command === 'evaluate') {
+      if (!model.loss) model.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const result = await model.evaluate(data.test.x, data.test.y, { batchSize: Math.max(batchSize, 256) });
+      console.log(`test loss: ${result.loss.toFixed(4)}`);
+      if (result.accuracy !== undefined) console.log(`test accuracy: ${(result.accuracy * 100).toFixed(2)}%`);
+      return 0;
+    }
+    const count = Math.min(integer(values.count, 'count', 10), data.test.x.shape[0]);
+    const probabilities = await model.predict(data.test.x.slice(0, count), { batchSize });
+    const classes = probabilities.shape[1];
+    for (let i = 0; i < count; i++) {
+      const row = probabilities.data.subarray(i * classes, (i + 1) * classes);
+      const best = row.indexOf(Math.max(...row));
+      const label = (index: number) => data.classNames?.[index] ?? String(index);
+      console.log(`${i}: predicted ${label(best)} (${(row[best] * 100).toFixed(1)}%), actual ${label(data.test.y[i])}`);
+    }
+    return 0;
+  }
+  throw new RangeError(`unknown command '${command}' (train, evaluate, predict; --help for usage)`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`convkit: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

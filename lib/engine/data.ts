@@ -1,0 +1,101 @@
+// Turning the user's inputs and targets into what the native network reads, and gathering
+// batches into staging buffers the library owns (the native side reads them off the JavaScript
+// thread, so it must never see an array the user could change or detach meanwhile).
+import type { LossName } from '../losses';
+import type { NativeTargets } from '../native/network';
+import { describe, Tensor, type Shape } from '../tensor';
+
+/** Targets as the user may give them: class indices, or a tensor of one-hot / dense targets. */
+export type TargetsInput = Tensor | Int32Array | Uint8Array | Uint16Array | Float32Array | number[];
+
+export type PreparedTargets =
+  | { kind: 'indices'; data: Int32Array; width: 1 }
+  | { kind: 'dense'; data: Float32Array; width: number };
+
+/** Checks x against the model's input shape; returns the number of samples. */
+export function checkInputs(x: unknown, inputShape: Shape, what = 'x'): number {
+  if (!(x instanceof Tensor)) {
+    throw new TypeError(`${what} must be a Tensor (ck.tensor(data, [n, ...${JSON.stringify(inputShape)}])), got ${describe(x)}`);
+  }
+  const sampleShape = x.shape.slice(1);
+  if (x.rank !== inputShape.length + 1 || sampleShape.some((d, i) => d !== inputShape[i])) {
+    throw new RangeError(`${what} must have shape [n, ${inputShape.join(', ')}], got [${x.shape.join(', ')}]`);
+  }
+  return x.shape[0];
+}
+
+/** Validates targets against the loss and the sample count, converting to the native form. */
+export function prepareTargets(y: unknown, loss: LossName, samples: number, outputSize: number, what = 'y'): PreparedTargets {
+  if (loss === 'sparseCategoricalCrossentropy') {
+    const indices = classIndices(y, what);
+    if (indices.length !== samples) {
+      throw new RangeError(`${what} has ${indices.length} labels but x has ${samples} samples`);
+    }
+    return { kind: 'indices', data: indices, width: 1 };
+  }
+  if (y instanceof Int32Array || y instanceof Uint8Array || y instanceof Uint16Array || Array.isArray(y)) {
+    throw new TypeError(`${what}: ${loss} expects a Tensor of targets [n, ${outputSize}] (one-hot for classes); ` +
+      `for class indices use the loss 'sparseCategoricalCrossentropy'`);
+  }
+  const data = y instanceof Tensor ? y.data : y;
+  if (!(data instanceof Float32Array)) throw new TypeError(`${what} must be a Tensor, got ${describe(y)}`);
+  if (data.length !== samples * outputSize) {
+    const shape = y instanceof Tensor ? `[${y.shape.join(', ')}]` : `${data.length} values`;
+    throw new RangeError(`${what} must have shape [${samples}, ${outputSize}] to match x and the model output, got ${shape}`);
+  }
+  return { kind: 'dense', data, width: outputSize };
+}
+
+function classIndices(y: unknown, what: string): Int32Array {
+  if (y instanceof Int32Array) return y;
+  if (y instanceof Uint8Array || y instanceof Uint16Array) return Int32Array.from(y);
+  const values = y instanceof Tensor ? y.data : Array.isArray(y) ? y : null;
+  if (values === null) {
+    throw new TypeError(`${what} must be class indices (Int32Array, Uint8Array, number[] or a Tensor [n]), got ${describe(y)}`);
+  }
+  if (y instanceof Tensor && !(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
+    throw new RangeError(`${what}: class indices must have shape [n] or [n, 1], got [${y.shape.join(', ')}] ` +
+      `(one-hot targets go with the loss 'categoricalCrossentropy')`);
+  }
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v)) throw new RangeError(`${what}[${i}] must be an integer class index, got ${v}`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Reusable staging buffers for batches of up to `capacity` samples. */
+export class BatchStager {
+  readonly x: Float32Array;
+  readonly y: Int32Array | Float32Array;
+
+  constructor(readonly inputSize: number, readonly targets: PreparedTargets | null, readonly capacity: number) {
+    this.x = new Float32Array(capacity * inputSize);
+    this.y = targets?.kind === 'dense' ? new Float32Array(capacity * targets.width) : new Int32Array(capacity);
+  }
+
+  /** Copies samples order[start..end) of x (and targets) into the staging buffers. */
+  gather(x: Float32Array, order: Int32Array | null, start: number, end: number): void {
+    const n = this.inputSize;
+    const width = this.targets?.width ?? 0;
+    for (let i = start; i < end; i++) {
+      const sample = order ? order[i] : i;
+      const row = i - start;
+      this.x.set(x.subarray(sample * n, (sample + 1) * n), row * n);
+      if (this.targets) {
+        if (width === 1) {
+          this.y[row] = this.targets.data[sample];
+        } else {
+          this.y.set(this.targets.data.subarray(sample * width, (sample + 1) * width), row * width);
+        }
+      }
+    }
+  }
+
+  /** Views of the first `count` staged samples, for the native call. */
+  views(count: number): { x: Float32Array; y: NativeTargets } {
+    return { x: this.x.subarray(0, count * this.inputSize), y: this.y.subarray(0, count * (this.targets?.width ?? 1)) };
+  }
+}

@@ -1,0 +1,460 @@
+// A linear stack of layers, Keras's Sequential: compile, fit, evaluate, predict, weights, summary,
+// save. The layers describe the network; a native Network executes it, one N-API crossing per
+// batch, on worker threads.
+import { callHook, ProgressLogger, type Callback, type Logs, type TrainingModel } from '../callbacks';
+import { describe as describeValue, Tensor, type Shape } from '../tensor';
+import { initialize } from '../initializers';
+import { Layer, type WeightSpec } from '../layers/base';
+import { getLoss, type LossName } from '../losses';
+import { createNetwork, type BatchResult, type NativeNetwork } from '../native/network';
+import { getOptimizer, type Optimizer } from '../optimizers';
+import { freshSeed, Random } from '../random';
+import { BatchStager, checkInputs, prepareTargets, type PreparedTargets, type TargetsInput } from './data';
+import { formatSummary } from './summary';
+
+export interface SequentialArgs {
+  layers?: Layer[];
+  name?: string;
+  /** Seeds the weight initializers, so the same seed gives the same initial weights. */
+  seed?: number;
+}
+
+export interface CompileArgs {
+  optimizer: string | Optimizer;
+  loss: LossName | string;
+  /** ['accuracy'] adds accuracy to the logs (loss is always reported). */
+  metrics?: string[];
+}
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
+  validationSplit?: number;
+  validationData?: [Tensor, TargetsInput];
+  callbacks?: Callback | Callback[];
+  /** 0 silent, 1 progress bar on a TTY (epoch lines otherwise), 2 one line per epoch. */
+  verbose?: 0 | 1 | 2;
+  /** Seeds shuffling and dropout, so a run is repeatable. */
+  seed?: number;
+  initialEpoch?: number;
+}
+
+/** Batches of a dataset: each { x: Tensor [b, ...inputShape], y: targets for b samples }. */
+export type Dataset = AsyncIterable<{ x: Tensor; y: TargetsInput }> | Iterable<{ x: Tensor; y: TargetsInput }>;
+
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+  params: { epochs: number; batchSize: number; samples: number | null; steps: number | null };
+}
+
+export interface EvaluateResult {
+  loss: number;
+  accuracy?: number;
+}
+
+interface Built {
+  inputShape: Shape;
+  outputShape: Shape;
+  /** Per layer: its input and output shapes and weight specs. */
+  layers: { layer: Layer; inputShape: Shape; outputShape: Shape; weights: WeightSpec[] }[];
+  network: NativeNetwork;
+}
+
+function isDataset(value: unknown): value is Dataset {
+  return value !== null && typeof value === 'object' && !(value instanceof Tensor) &&
+    (Symbol.asyncIterator in value || Symbol.iterator in value);
+}
+
+function product(shape: Shape): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export class Sequential implements TrainingModel {
+  readonly name: string;
+  readonly layers: Layer[] = [];
+  /** Set by a callback to end fit after the current batch. */
+  stopTraining = false;
+  private built: Built | null = null;
+  private seed: number;
+  private compiled: { loss: LossName; optimizer: Optimizer; metrics: string[] } | null = null;
+  private step = 0;
+  private fitting = false;
+
+  constructor(args: SequentialArgs = {}) {
+    if (args === null || typeof args !== 'object') throw new TypeError(`sequential() takes an object, got ${describeValue(args)}`);
+    this.name = args.name ?? 'sequential';
+    this.seed = args.seed ?? freshSeed();
+    if (args.layers !== undefined) {
+      if (!Array.isArray(args.layers)) throw new TypeError(`layers must be an array of layers, got ${describeValue(args.layers)}`);
+      for (const layer of args.layers) this.add(layer);
+    }
+  }
+
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new TypeError(`add() takes a layer (e.g. ck.layers.dense(...)), got ${describeValue(layer)}`);
+    if (this.built) throw new RangeError('cannot add layers to a model that is already built');
+    if (this.layers.some((l) => l.name === layer.name)) throw new RangeError(`a layer named '${layer.name}' is already in the model`);
+    if (this.layers.length > 0 && layer.inputShape) {
+      throw new RangeError(`inputShape is only allowed on the first layer ('${layer.name}' has one)`);
+    }
+    this.layers.push(layer);
+    if (this.layers.length === 1 && layer.inputShape) this.build(layer.inputShape);
+    else if (this.layers[0].inputShape) this.built = null;
+  }
+
+  /** Creates the native network and initializes the weights for a per-sample input shape. */
+  build(inputShape: Shape): void {
+    if (this.layers.length === 0) throw new RangeError('the model has no layers');
+    const layers: Built['layers'] = [];
+    let shape = inputShape;
+    for (const layer of this.layers) {
+      const outputShape = layer.computeOutputShape(shape);
+      layers.push({ layer, inputShape: shape, outputShape, weights: layer.weightSpecs(shape) });
+      shape = outputShape;
+    }
+    const network = createNetwork(layers.map(({ layer, inputShape: s }) => layer.nativeSpec(s)));
+    this.built = { inputShape, outputShape: shape, layers, network };
+    const random = new Random(this.seed);
+    network.setWeights(layers.flatMap(({ weights }) => weights.map((w) => initialize(w.initializer, w.shape, random.seed()))));
+    if (this.compiled) network.compile({ loss: this.compiled.loss, optimizer: this.compiled.optimizer.nativeSpec() });
+  }
+
+  private requireBuilt(): Built {
+    if (this.built) return this.built;
+    const first = this.layers[0];
+    if (first?.inputShape) {
+      this.build(first.inputShape);
+      return this.built!;
+    }
+    throw new RangeError('the model is not built: give the first layer an inputShape, or call build(inputShape)');
+  }
+
+  get inputShape(): Shape {
+    return this.requireBuilt().inputShape;
+  }
+
+  get outputShape(): Shape {
+    return this.requireBuilt().outputShape;
+  }
+
+  get optimizer(): Optimizer | null {
+    return this.compiled?.optimizer ?? null;
+  }
+
+  get loss(): LossName | null {
+    return this.compiled?.loss ?? null;
+  }
+
+  compile(args: CompileArgs): void {
+    if (args === null || typeof args !== 'object') throw new TypeError(`compile() takes { optimizer, loss, metrics }, got ${describeValue(args)}`);
+    const loss = getLoss(args.loss);
+    const optimizer = getOptimizer(args.optimizer);
+    const metrics = args.metrics ?? [];
+    if (!Array.isArray(metrics)) throw new TypeError('metrics must be an array of names');
+    for (const metric of metrics) {
+      if (!['accuracy', 'acc', 'loss'].includes(metric)) throw new RangeError(`unknown metric '${metric}' (supported: accuracy, loss)`);
+    }
+    this.compiled = { loss, optimizer, metrics: metrics.map((m) => (m === 'acc' ? 'accuracy' : m)) };
+    this.step = 0;
+    this.built?.network.compile({ loss, optimizer: optimizer.nativeSpec() });
+  }
+
+  private requireCompiled(what: string) {
+    if (!this.compiled) throw new RangeError(`${what}: the model must be compiled first (model.compile({ optimizer, loss }))`);
+    return this.compiled;
+  }
+
+  private reportsAccuracy(): boolean {
+    return this.compiled?.metrics.includes('accuracy') ?? false;
+  }
+
+  private batchLogs(sum: { loss: number; samples: number; correct: number; counted: number }, prefix = ''): Logs {
+    const logs: Logs = { [`${prefix}loss`]: sum.loss / sum.samples };
+    if (this.reportsAccuracy() && sum.counted > 0) logs[`${prefix}accuracy`] = sum.correct / sum.counted;
+    return logs;
+  }
+
+  /** Trains the model; resolves with the per-epoch history once done. */
+  async fit(x: Tensor | Dataset, y?: TargetsInput | FitArgs, args?: FitArgs): Promise<History> {
+    const dataset = isDataset(x);
+    const options: FitArgs = (dataset ? (y as FitArgs | undefined) : args) ?? {};
+    const compiled = this.requireCompiled('fit');
+    if (this.fitting) throw new RangeError('fit: this model is already training; await the running fit first');
+    const built = this.requireBuilt();
+    const epochs = options.epochs ?? 1;
+    const batchSize = options.batchSize ?? 32;
+    if (!Number.isSafeInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${epochs}`);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    const verbose = options.verbose ?? 1;
+    const random = new Random(options.seed ?? freshSeed());
+
+    // Validate everything before the first step so a mistake costs no training time.
+    let trainX: Float32Array | null = null;
+    let trainY: PreparedTargets | null = null;
+    let samples = 0;
+    let validation: { x: Tensor; y: PreparedTargets } | null = null;
+    if (!dataset) {
+      const n = checkInputs(x, built.inputShape);
+      const targets = prepareTargets(y, compiled.loss, n, product(built.outputShape));
+      const split = options.validationSplit ?? 0;
+      if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new RangeError(`validationSplit must be in [0, 1), got ${split}`);
+      samples = split > 0 ? Math.floor(n * (1 - split)) : n;
+      if (samples < 1) throw new RangeError(`validationSplit ${split} leaves no training samples out of ${n}`);
+      const inputSize = product(built.inputShape);
+      trainX = (x as Tensor).data.subarray(0, samples * inputSize);
+      trainY = sliceTargets(targets, 0, samples);
+      if (split > 0) {
+        const valX = new Tensor((x as Tensor).data.subarray(samples * inputSize), [n - samples, ...built.inputShape]);
+        validation = { x: valX, y: sliceTargets(targets, samples, n) };
+      }
+    }
+    if (options.validationData) {
+      const [valX, valY] = options.validationData;
+      const n = checkInputs(valX, built.inputShape, 'validationData x');
+      validation = { x: valX, y: prepareTargets(valY, compiled.loss, n, product(built.outputShape), 'validationData y') };
+    }
+
+    const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks];
+    const steps = dataset ? null : Math.ceil(samples / batchSize);
+    if (verbose > 0) {
+      const logger = new ProgressLogger(verbose);
+      logger.configure(epochs, steps ?? 0);
+      callbacks.push(logger);
+    }
+    for (const callback of callbacks) callback.setModel?.(this);
+
+    const history: History = { epoch: [], history: {}, params: { epochs, batchSize, samples: dataset ? null : samples, steps } };
+    this.fitting = true;
+    this.stopTraining = false;
+    try {
+      await callHook(callbacks, 'onTrainBegin', {});
+      const stager = trainY ? new BatchStager(product(built.inputShape), trainY, Math.min(batchSize, samples)) : null;
+      const order = new Int32Array(samples).map((_, i) => i);
+      for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
+        await callHook(callbacks, 'onEpochBegin', epoch, {});
+        const sum = { loss: 0, samples: 0, correct: 0, counted: 0 };
+        const runStep = async (batch: number, count: number, xs: Float32Array, ys: Int32Array | Float32Array) => {
+          await callHook(callbacks, 'onBatchBegin', batch, { batch, size: count });
+          const result = await built.network.trainStep(xs, ys, {
+            batch: count, learningRate: compiled.optimizer.learningRateAt(this.step), seed: random.seed(),
+          });
+          this.step += 1;
+          accumulate(sum, result, count);
+          await callHook(callbacks, 'onBatchEnd', batch, { batch, size: count, ...this.batchLogs(sum) });
+        };
+        if (stager && trainX) {
+          if (options.shuffle ?? true) random.shuffle(order);
+          for (let start = 0, batch = 0; start < samples && !this.stopTraining; start += batchSize, batch++) {
+            const count = Math.min(batchSize, samples - start);
+            stager.gather(trainX, order, start, start + count);
+            const views = stager.views(count);
+            await runStep(batch, count, views.x, views.y);
+          }
+        } else {
+          let batch = 0;
+          for await (const item of x as Dataset) {
+            const staged = this.stageDatasetBatch(item, batch);
+            await runStep(batch, staged.count, staged.x, staged.y);
+            batch += 1;
+            if (this.stopTraining) break;
+          }
+          if (batch === 0) {
+            throw new RangeError(`fit: the dataset yielded no batches in epoch ${epoch + 1} (a generator can be consumed only once; ` +
+              'pass an object whose [Symbol.asyncIterator]() starts over each epoch)');
+          }
+        }
+        const logs = this.batchLogs(sum);
+        if (validation) Object.assign(logs, this.prefixed(await this.evaluatePrepared(validation.x, validation.y, batchSize), 'val_'));
+        history.epoch.push(epoch);
+        for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
+        await callHook(callbacks, 'onEpochEnd', epoch, logs);
+      }
+      await callHook(callbacks, 'onTrainEnd', {});
+    } finally {
+      this.fitting = false;
+    }
+    return history;
+  }
+
+  private stageDatasetBatch(item: unknown, batch: number) {
+    const compiled = this.compiled!;
+    const built = this.built!;
+    if (item === null || typeof item !== 'object' || !('x' in item) || !('y' in item)) {
+      throw new TypeError(`fit: dataset batch ${batch} must be an object { x, y }, got ${describeValue(item)}`);
+    }
+    const { x, y } = item as { x: Tensor; y: TargetsInput };
+    const count = checkInputs(x, built.inputShape, `dataset batch ${batch} x`);
+    const targets = prepareTargets(y, compiled.loss, count, product(built.outputShape), `dataset batch ${batch} y`);
+    // Copies, so the native step never reads an array the dataset's producer may reuse meanwhile.
+    return { count, x: x.data.slice(), y: targets.data.slice() };
+  }
+
+  private prefixed(result: EvaluateResult, prefix: string): Logs {
+    const logs: Logs = { [`${prefix}loss`]: result.loss };
+    if (result.accuracy !== undefined) logs[`${prefix}accuracy`] = result.accuracy;
+    return logs;
+  }
+
+  /** One training step on one batch; resolves with its loss. */
+  async trainOnBatch(x: Tensor, y: TargetsInput): Promise<number> {
+    const compiled = this.requireCompiled('trainOnBatch');
+    if (this.fitting) throw new RangeError('trainOnBatch: this model is already training; await the running fit first');
+    const built = this.requireBuilt();
+    const count = checkInputs(x, built.inputShape);
+    const targets = prepareTargets(y, compiled.loss, count, product(built.outputShape));
+    this.fitting = true;
+    try {
+      const result = await built.network.trainStep(x.data.slice(), targets.data.slice(), {
+        batch: count, learningRate: compiled.optimizer.learningRateAt(this.step), seed: freshSeed(),
+      });
+      this.step += 1;
+      return result.loss;
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  /** Loss (and accuracy when compiled with it) over a data set, in inference mode. */
+  async evaluate(x: Tensor, y: TargetsInput, args: { batchSize?: number } = {}): Promise<EvaluateResult> {
+    const compiled = this.requireCompiled('evaluate');
+    const built = this.requireBuilt();
+    const n = checkInputs(x, built.inputShape);
+    return this.evaluatePrepared(x, prepareTargets(y, compiled.loss, n, product(built.outputShape)), args.batchSize ?? 32);
+  }
+
+  private async evaluatePrepared(x: Tensor, targets: PreparedTargets, batchSize: number): Promise<EvaluateResult> {
+    const built = this.built!;
+    const n = x.shape[0];
+    const stager = new BatchStager(product(built.inputShape), targets, Math.max(1, Math.min(batchSize, n)));
+    const sum = { loss: 0, samples: 0, correct: 0, counted: 0 };
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      stager.gather(x.data, null, start, start + count);
+      const views = stager.views(count);
+      accumulate(sum, await built.network.evaluateBatch(views.x, views.y, { batch: count }), count);
+    }
+    const result: EvaluateResult = { loss: sum.loss / Math.max(sum.samples, 1) };
+    if (sum.counted > 0 && this.reportsAccuracy()) result.accuracy = sum.correct / sum.counted;
+    return result;
+  }
+
+  /** Outputs for x, computed on worker threads in batches of batchSize (default 32). */
+  async predict(x: Tensor, args: { batchSize?: number } = {}): Promise<Tensor> {
+    const built = this.requireBuilt();
+    const n = checkInputs(x, built.inputShape);
+    const batchSize = args.batchSize ?? 32;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    const outputSize = product(built.outputShape);
+    const output = new Float32Array(n * outputSize);
+    const stager = new BatchStager(product(built.inputShape), null, Math.max(1, Math.min(batchSize, n)));
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      stager.gather(x.data, null, start, start + count);
+      await built.network.predict(stager.views(count).x, output.subarray(start * outputSize, (start + count) * outputSize), { batch: count });
+    }
+    return new Tensor(output, [n, ...built.outputShape]);
+  }
+
+  /** The same on the calling thread: for code already running inside a worker thread. */
+  predictSync(x: Tensor): Tensor {
+    const built = this.requireBuilt();
+    const n = checkInputs(x, built.inputShape);
+    const output = new Float32Array(n * product(built.outputShape));
+    if (n > 0) built.network.predictSync(x.data, output, { batch: n });
+    return new Tensor(output, [n, ...built.outputShape]);
+  }
+
+  /** Copies of the weights, in Keras's order and layouts (kernel, bias per layer; gamma, beta, moving mean, moving variance). */
+  getWeights(): Tensor[] {
+    const built = this.requireBuilt();
+    const specs = built.layers.flatMap(({ weights }) => weights);
+    return built.network.getWeights().map((data, i) => new Tensor(data, specs[i].shape));
+  }
+
+  setWeights(weights: Tensor[]): void {
+    const built = this.requireBuilt();
+    const specs = built.layers.flatMap(({ layer, weights: w }) => w.map((spec) => ({ layer: layer.name, ...spec })));
+    if (!Array.isArray(weights)) throw new TypeError(`setWeights takes an array of Tensors, got ${describeValue(weights)}`);
+    if (weights.length !== specs.length) throw new RangeError(`setWeights: the model has ${specs.length} weights, got ${weights.length}`);
+    weights.forEach((w, i) => {
+      const { layer, name, shape } = specs[i];
+      if (!(w instanceof Tensor)) throw new TypeError(`setWeights: weights[${i}] (${layer}/${name}) must be a Tensor, got ${describeValue(w)}`);
+      if (w.shape.length !== shape.length || w.shape.some((d, j) => d !== shape[j])) {
+        throw new RangeError(`setWeights: weights[${i}] (${layer}/${name}) must have shape [${shape.join(', ')}], got [${w.shape.join(', ')}]`);
+      }
+    });
+    built.network.setWeights(weights.map((w) => w.data));
+  }
+
+  /** Weight names and shapes in getWeights() order. */
+  weightSpecs(): { layer: string; name: string; shape: number[]; trainable: boolean }[] {
+    return this.requireBuilt().layers.flatMap(({ layer, weights }) =>
+      weights.map((w) => ({ layer: layer.name, name: w.name, shape: w.shape, trainable: w.trainable })));
+  }
+
+  countParams(): number {
+    return this.weightSpecs().reduce((sum, w) => sum + product(w.shape), 0);
+  }
+
+  getLayer(name: string): Layer {
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer) throw new RangeError(`no layer named '${name}' (layers: ${this.layers.map((l) => l.name).join(', ')})`);
+    return layer;
+  }
+
+  /** A Keras-style table of layers, output shapes and parameter counts; printed and returned. */
+  summary(print: (line: string) => void = console.log): string {
+    const built = this.requireBuilt();
+    const text = formatSummary(this.name, built.layers.map(({ layer, outputShape, weights }) => ({
+      name: layer.name, className: layer.className, outputShape,
+      params: weights.reduce((sum, w) => sum + product(w.shape), 0),
+      trainableParams: weights.filter((w) => w.trainable).reduce((sum, w) => sum + product(w.shape), 0),
+    })));
+    print(text);
+    return text;
+  }
+
+  /** Saves to a directory (model.json + weights.bin), atomically. */
+  async save(path: string): Promise<void> {
+    const { saveModel } = await import('../io/model_io');
+    await saveModel(this, path);
+  }
+
+  /** Architecture and training configuration, as saved in model.json. */
+  toJSON(): Record<string, unknown> {
+    return {
+      className: 'Sequential',
+      config: {
+        name: this.name,
+        layers: this.layers.map((layer) => ({ className: layer.className, config: layer.getConfig() })),
+      },
+    };
+  }
+
+  trainingConfig(): Record<string, unknown> | null {
+    if (!this.compiled) return null;
+    return { loss: this.compiled.loss, metrics: this.compiled.metrics, optimizer: this.compiled.optimizer.getConfig() };
+  }
+}
+
+function sliceTargets(targets: PreparedTargets, start: number, end: number): PreparedTargets {
+  const w = targets.width;
+  return targets.kind === 'indices'
+    ? { kind: 'indices', data: targets.data.subarray(start, end), width: 1 }
+    : { kind: 'dense', data: targets.data.subarray(start * w, end * w), width: w };
+}
+
+function accumulate(sum: { loss: number; samples: number; correct: number; counted: number }, result: BatchResult, count: number): void {
+  sum.loss += result.loss * count;
+  sum.samples += count;
+  sum.correct += result.correct;
+  sum.counted += result.counted;
+}
+
+/** Creates a Sequential model from a list of layers. */
+export function sequential(args?: SequentialArgs): Sequential {
+  return new Sequential(args);
+}

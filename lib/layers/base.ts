@@ -1,0 +1,104 @@
+// The layer contract, after tfjs-layers: a layer validates its arguments in the constructor,
+// knows its output shape and its weights for a given input shape, describes itself to the native
+// network, and serializes to a Keras-style { className, config }.
+import type { InitializerName } from '../initializers';
+import type { NativeLayerSpec } from '../native/network';
+import { positiveInt } from '../errors';
+import { describe, type Shape } from '../tensor';
+
+/** Arguments every layer accepts. */
+export interface LayerArgs {
+  /** Unique within a model; generated from the class name when omitted. */
+  name?: string;
+  /** Shape of one sample (no batch axis); needed on the first layer of a model. */
+  inputShape?: number[];
+  /** Frozen layers keep their weights during training (default true). */
+  trainable?: boolean;
+}
+
+/** A weight a layer owns, in Keras's order and layout. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  initializer: InitializerName;
+  trainable: boolean;
+}
+
+export type LayerConfig = Record<string, unknown>;
+
+const nameCounters = new Map<string, number>();
+
+function snakeCase(className: string): string {
+  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+}
+
+export abstract class Layer {
+  readonly name: string;
+  readonly inputShape?: Shape;
+  readonly trainable: boolean;
+
+  constructor(args: LayerArgs = {}) {
+    if (args === null || typeof args !== 'object') {
+      throw new TypeError(`${this.className} arguments must be an object, got ${describe(args)}`);
+    }
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name.length === 0)) {
+      throw new TypeError(`${this.className} name must be a non-empty string, got ${describe(args.name)}`);
+    }
+    this.name = args.name ?? Layer.uniqueName(this.className);
+    if (args.inputShape !== undefined) {
+      if (!Array.isArray(args.inputShape) || args.inputShape.length === 0) {
+        throw new TypeError(`${this.className} inputShape must be a non-empty array of positive integers, got ${describe(args.inputShape)}`);
+      }
+      this.inputShape = Object.freeze(args.inputShape.map((d, i) => positiveInt(d, `${this.className} inputShape[${i}]`)));
+    }
+    if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
+      throw new TypeError(`${this.className} trainable must be a boolean`);
+    }
+    this.trainable = args.trainable ?? true;
+  }
+
+  private static uniqueName(className: string): string {
+    const base = snakeCase(className);
+    const count = (nameCounters.get(base) ?? 0) + 1;
+    nameCounters.set(base, count);
+    return count === 1 ? base : `${base}_${count - 1}`;
+  }
+
+  /** The Keras class name: the key for serialization (each subclass's static className). */
+  get className(): string {
+    return (this.constructor as unknown as { className: string }).className;
+  }
+
+  /** Output shape of one sample; throws a RangeError naming the layer when input does not fit. */
+  abstract computeOutputShape(inputShape: Shape): Shape;
+
+  /** The layer's weights for an input shape, in Keras's order. */
+  weightSpecs(_inputShape: Shape): WeightSpec[] {
+    return [];
+  }
+
+  /** The native network's description of this layer. */
+  abstract nativeSpec(inputShape: Shape): NativeLayerSpec;
+
+  /** Keras-style config: everything needed to rebuild the layer (weights aside). */
+  getConfig(): LayerConfig {
+    const config: LayerConfig = { name: this.name, trainable: this.trainable };
+    if (this.inputShape) config.inputShape = [...this.inputShape];
+    return config;
+  }
+
+  /** Throws a RangeError that names this layer. */
+  protected fail(message: string): never {
+    throw new RangeError(`${this.className} '${this.name}': ${message}`);
+  }
+
+  protected requireRank(inputShape: Shape, rank: number, what: string): void {
+    if (inputShape.length !== rank) {
+      this.fail(`expects ${what} input of rank ${rank} per sample, got shape [${inputShape.join(', ')}]`);
+    }
+  }
+}
+
+export function shapeSize(shape: Shape): number {
+  return shape.reduce((a, b) => a * b, 1);
+}

@@ -1,0 +1,93 @@
+import { activationOption, defaultAlpha, type ActivationName } from '../activations';
+import { booleanOr, intPair, oneOf, positiveInt } from '../errors';
+import { initializerOption, type InitializerName } from '../initializers';
+import type { NativeLayerSpec } from '../native/network';
+import type { Shape } from '../tensor';
+import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
+
+export type Padding = 'valid' | 'same';
+
+export interface Conv2DArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  dilationRate?: number | [number, number];
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+}
+
+/** Output length of one axis, by TensorFlow's rule for 'valid' and 'same'. */
+export function convOutputLength(size: number, kernel: number, stride: number, dilation: number, padding: Padding): number {
+  const extent = (kernel - 1) * dilation + 1;
+  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - extent) / stride) + 1;
+}
+
+/**
+ * 2-D convolution over NHWC input: `filters` kernels of `kernelSize`, each producing one feature
+ * map. Kernel weights in Keras layout [kh, kw, inChannels, filters], then the bias [filters].
+ */
+export class Conv2D extends Layer {
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilationRate: [number, number];
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+
+  constructor(args: Conv2DArgs) {
+    super(args);
+    this.filters = positiveInt(args.filters, 'Conv2D filters');
+    this.kernelSize = intPair(args.kernelSize, 'Conv2D kernelSize');
+    this.strides = intPair(args.strides ?? 1, 'Conv2D strides');
+    this.padding = oneOf(args.padding ?? 'valid', 'Conv2D padding', ['valid', 'same'] as const);
+    this.dilationRate = intPair(args.dilationRate ?? 1, 'Conv2D dilationRate');
+    this.activation = activationOption(args.activation, 'Conv2D activation');
+    this.useBias = booleanOr(args.useBias, 'Conv2D useBias', true);
+    this.kernelInitializer = initializerOption(args.kernelInitializer, 'Conv2D kernelInitializer', 'glorotUniform');
+    this.biasInitializer = initializerOption(args.biasInitializer, 'Conv2D biasInitializer', 'zeros');
+  }
+
+  static readonly className = 'Conv2D';
+
+  computeOutputShape(inputShape: Shape): Shape {
+    this.requireRank(inputShape, 3, '[height, width, channels]');
+    const [h, w] = inputShape;
+    const outH = convOutputLength(h, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding);
+    const outW = convOutputLength(w, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding);
+    if (outH < 1 || outW < 1) {
+      this.fail(`kernel ${this.kernelSize.join('x')} (dilation ${this.dilationRate.join('x')}) does not fit input ${h}x${w} with 'valid' padding`);
+    }
+    return [outH, outW, this.filters];
+  }
+
+  override weightSpecs(inputShape: Shape): WeightSpec[] {
+    const specs: WeightSpec[] = [
+      { name: 'kernel', shape: [...this.kernelSize, inputShape[2], this.filters], initializer: this.kernelInitializer, trainable: this.trainable },
+    ];
+    if (this.useBias) specs.push({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, trainable: this.trainable });
+    return specs;
+  }
+
+  nativeSpec(inputShape: Shape): NativeLayerSpec {
+    return {
+      kind: 'conv2d', inHeight: inputShape[0], inWidth: inputShape[1], inChannels: inputShape[2], outChannels: this.filters,
+      kernelHeight: this.kernelSize[0], kernelWidth: this.kernelSize[1], strideHeight: this.strides[0], strideWidth: this.strides[1],
+      dilationHeight: this.dilationRate[0], dilationWidth: this.dilationRate[1], padding: this.padding, useBias: this.useBias,
+      activation: this.activation, alpha: defaultAlpha(this.activation),
+    };
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      dilationRate: this.dilationRate, activation: this.activation, useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+    };
+  }
+}

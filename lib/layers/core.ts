@@ -1,0 +1,163 @@
+import { activationOption, defaultAlpha, type ActivationName } from '../activations';
+import { booleanOr, finiteNumber, positiveInt } from '../errors';
+import { initializerOption, type InitializerName } from '../initializers';
+import type { NativeLayerSpec } from '../native/network';
+import { describe, type Shape } from '../tensor';
+import { Layer, shapeSize, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+}
+
+/** Fully connected: output = activation(input . kernel + bias), kernel [in, units]. */
+export class Dense extends Layer {
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+
+  constructor(args: DenseArgs) {
+    super(args);
+    this.units = positiveInt(args.units, 'Dense units');
+    this.activation = activationOption(args.activation, 'Dense activation');
+    this.useBias = booleanOr(args.useBias, 'Dense useBias', true);
+    this.kernelInitializer = initializerOption(args.kernelInitializer, 'Dense kernelInitializer', 'glorotUniform');
+    this.biasInitializer = initializerOption(args.biasInitializer, 'Dense biasInitializer', 'zeros');
+  }
+
+  static readonly className = 'Dense';
+
+  computeOutputShape(inputShape: Shape): Shape {
+    // Like Keras, a dense layer acts on the last axis; convkit flattens explicitly, so it wants rank 1.
+    this.requireRank(inputShape, 1, 'flat [features] (add a flatten layer before it)');
+    return [this.units];
+  }
+
+  override weightSpecs(inputShape: Shape): WeightSpec[] {
+    const specs: WeightSpec[] = [
+      { name: 'kernel', shape: [inputShape[0], this.units], initializer: this.kernelInitializer, trainable: this.trainable },
+    ];
+    if (this.useBias) specs.push({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, trainable: this.trainable });
+    return specs;
+  }
+
+  nativeSpec(inputShape: Shape): NativeLayerSpec {
+    return { kind: 'dense', inFeatures: inputShape[0], units: this.units, useBias: this.useBias, activation: this.activation, alpha: defaultAlpha(this.activation) };
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+    };
+  }
+}
+
+/** [h, w, c] -> [h*w*c] in NHWC order (free: no data moves). */
+export class Flatten extends Layer {
+  static readonly className = 'Flatten';
+  computeOutputShape(inputShape: Shape): Shape {
+    return [shapeSize(inputShape)];
+  }
+  nativeSpec(inputShape: Shape): NativeLayerSpec {
+    return { kind: 'reshape', size: shapeSize(inputShape) };
+  }
+}
+
+export interface ReshapeArgs extends LayerArgs {
+  /** Target shape of one sample; one entry may be -1 (inferred). */
+  targetShape: number[];
+}
+
+export class Reshape extends Layer {
+  readonly targetShape: number[];
+
+  constructor(args: ReshapeArgs) {
+    super(args);
+    if (!Array.isArray(args.targetShape) || args.targetShape.length === 0) {
+      throw new TypeError(`Reshape targetShape must be a non-empty array, got ${describe(args.targetShape)}`);
+    }
+    if (args.targetShape.filter((d) => d === -1).length > 1) throw new RangeError('Reshape targetShape may contain at most one -1');
+    this.targetShape = args.targetShape.map((d, i) => (d === -1 ? -1 : positiveInt(d, `Reshape targetShape[${i}]`)));
+  }
+
+  static readonly className = 'Reshape';
+
+  computeOutputShape(inputShape: Shape): Shape {
+    const size = shapeSize(inputShape);
+    const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    const shape = this.targetShape.map((d) => (d === -1 ? size / known : d));
+    if (shapeSize(shape) !== size || !shape.every(Number.isInteger)) {
+      this.fail(`cannot reshape [${inputShape.join(', ')}] (${size} values) to [${this.targetShape.join(', ')}]`);
+    }
+    return shape;
+  }
+
+  nativeSpec(inputShape: Shape): NativeLayerSpec {
+    return { kind: 'reshape', size: shapeSize(inputShape) };
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), targetShape: this.targetShape };
+  }
+}
+
+export interface DropoutArgs extends LayerArgs {
+  /** Fraction of inputs zeroed during training, in [0, 1). */
+  rate: number;
+}
+
+/** Inverted dropout: active only in training, the identity at inference. */
+export class Dropout extends Layer {
+  readonly rate: number;
+
+  constructor(args: DropoutArgs) {
+    super(args);
+    this.rate = finiteNumber(args.rate, 'Dropout rate', 0, 0.999999);
+  }
+
+  static readonly className = 'Dropout';
+  computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+  nativeSpec(inputShape: Shape): NativeLayerSpec {
+    return { kind: 'dropout', size: shapeSize(inputShape), rate: this.rate };
+  }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), rate: this.rate };
+  }
+}
+
+export interface ActivationArgs extends LayerArgs {
+  activation: ActivationName;
+  /** Slope of leakyRelu / scale of elu (defaults 0.3 / 1.0). */
+  alpha?: number;
+}
+
+/** Applies an activation function; softmax runs over the last axis. */
+export class Activation extends Layer {
+  readonly activation: ActivationName;
+  readonly alpha: number;
+
+  constructor(args: ActivationArgs) {
+    super(args);
+    this.activation = activationOption(args.activation, 'Activation activation');
+    this.alpha = args.alpha === undefined ? defaultAlpha(this.activation) : finiteNumber(args.alpha, 'Activation alpha');
+  }
+
+  static readonly className = 'Activation';
+  computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+  nativeSpec(inputShape: Shape): NativeLayerSpec {
+    return { kind: 'activation', size: shapeSize(inputShape), channels: inputShape[inputShape.length - 1], activation: this.activation, alpha: this.alpha };
+  }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), activation: this.activation, alpha: this.alpha };
+  }
+}

@@ -1,0 +1,195 @@
+// Optimizers with Keras's update rules and defaults; the updates run natively inside each training
+// step. A learning rate may be a number or a schedule evaluated at every step.
+import { booleanOr, finiteNumber, oneOf } from './errors';
+import type { NativeOptimizerSpec } from './native/network';
+import { describe } from './tensor';
+
+/** A learning rate as a function of the 0-based training step (Keras's LearningRateSchedule). */
+export interface LearningRateSchedule {
+  readonly kind: 'stepDecay' | 'exponentialDecay' | 'cosineDecay';
+  at(step: number): number;
+  getConfig(): Record<string, unknown>;
+}
+
+export type LearningRate = number | LearningRateSchedule;
+
+interface OptimizerBaseArgs {
+  learningRate?: LearningRate;
+  /** Clip each parameter's gradient to this L2 norm (Keras's clipnorm). */
+  clipNorm?: number;
+  /** Clip all gradients together to this global L2 norm (Keras's global_clipnorm). */
+  globalClipNorm?: number;
+}
+
+export interface SgdArgs extends OptimizerBaseArgs { momentum?: number; nesterov?: boolean }
+export interface RmspropArgs extends OptimizerBaseArgs { rho?: number; epsilon?: number }
+export interface AdamArgs extends OptimizerBaseArgs { beta1?: number; beta2?: number; epsilon?: number }
+export interface AdamwArgs extends AdamArgs { weightDecay?: number }
+
+export type OptimizerName = 'sgd' | 'rmsprop' | 'adam' | 'adamw';
+export const optimizerNames: readonly OptimizerName[] = ['sgd', 'rmsprop', 'adam', 'adamw'];
+
+export class Optimizer {
+  /** The learning rate, or the schedule it follows. Callbacks may change it between steps. */
+  learningRate: LearningRate;
+
+  constructor(
+    readonly kind: OptimizerName,
+    learningRate: LearningRate,
+    readonly options: Omit<NativeOptimizerSpec, 'kind'>,
+  ) {
+    this.learningRate = learningRate;
+  }
+
+  /** The learning rate at a 0-based step. */
+  learningRateAt(step: number): number {
+    return typeof this.learningRate === 'number' ? this.learningRate : this.learningRate.at(step);
+  }
+
+  nativeSpec(): NativeOptimizerSpec {
+    return { kind: this.kind, ...this.options };
+  }
+
+  getConfig(): Record<string, unknown> {
+    const learningRate = typeof this.learningRate === 'number' ? this.learningRate : this.learningRate.getConfig();
+    return { kind: this.kind, learningRate, ...this.options };
+  }
+}
+
+function learningRateOption(value: unknown, fallback: number): LearningRate {
+  if (value === undefined) return fallback;
+  if (typeof value === 'object' && value !== null && typeof (value as LearningRateSchedule).at === 'function') {
+    return value as LearningRateSchedule;
+  }
+  return finiteNumber(value, 'learningRate', 0, 1e6);
+}
+
+function clipOptions(args: OptimizerBaseArgs): Pick<NativeOptimizerSpec, 'clipNorm' | 'globalClipNorm'> {
+  return {
+    clipNorm: args.clipNorm === undefined ? 0 : finiteNumber(args.clipNorm, 'clipNorm', 0),
+    globalClipNorm: args.globalClipNorm === undefined ? 0 : finiteNumber(args.globalClipNorm, 'globalClipNorm', 0),
+  };
+}
+
+function argsObject<T>(args: T | undefined, name: string): T {
+  if (args === undefined) return {} as T;
+  if (args === null || typeof args !== 'object') throw new TypeError(`${name} options must be an object, got ${describe(args)}`);
+  return args;
+}
+
+/** Keras SGD: learning rate 0.01, optional momentum and Nesterov momentum. */
+export function sgd(options?: SgdArgs): Optimizer {
+  const args = argsObject(options, 'sgd');
+  return new Optimizer('sgd', learningRateOption(args.learningRate, 0.01), {
+    momentum: finiteNumber(args.momentum ?? 0, 'momentum', 0, 1),
+    nesterov: booleanOr(args.nesterov, 'nesterov', false),
+    ...clipOptions(args),
+  });
+}
+
+/** Keras RMSprop: learning rate 1e-3, rho 0.9, epsilon 1e-7. */
+export function rmsprop(options?: RmspropArgs): Optimizer {
+  const args = argsObject(options, 'rmsprop');
+  return new Optimizer('rmsprop', learningRateOption(args.learningRate, 1e-3), {
+    rho: finiteNumber(args.rho ?? 0.9, 'rho', 0, 1),
+    epsilon: finiteNumber(args.epsilon ?? 1e-7, 'epsilon', 0, 1),
+    ...clipOptions(args),
+  });
+}
+
+/** Keras Adam: learning rate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7. */
+export function adam(options?: AdamArgs): Optimizer {
+  const args = argsObject(options, 'adam');
+  return new Optimizer('adam', learningRateOption(args.learningRate, 1e-3), adamOptions(args));
+}
+
+/** Keras AdamW: Adam with decoupled weight decay (default 0.004). */
+export function adamw(options?: AdamwArgs): Optimizer {
+  const args = argsObject(options, 'adamw');
+  return new Optimizer('adamw', learningRateOption(args.learningRate, 1e-3), {
+    ...adamOptions(args),
+    weightDecay: finiteNumber(args.weightDecay ?? 0.004, 'weightDecay', 0),
+  });
+}
+
+function adamOptions(args: AdamArgs): Omit<NativeOptimizerSpec, 'kind'> {
+  return {
+    beta1: finiteNumber(args.beta1 ?? 0.9, 'beta1', 0, 0.999999),
+    beta2: finiteNumber(args.beta2 ?? 0.999, 'beta2', 0, 0.999999999),
+    epsilon: finiteNumber(args.epsilon ?? 1e-7, 'epsilon', 0, 1),
+    ...clipOptions(args),
+  };
+}
+
+const factories: Record<OptimizerName, (options?: never) => Optimizer> = { sgd, rmsprop, adam, adamw };
+
+/** An optimizer from its name (Keras defaults) or an Optimizer instance. */
+export function getOptimizer(value: unknown): Optimizer {
+  if (value instanceof Optimizer) return value;
+  return factories[oneOf(value, 'optimizer', optimizerNames)]();
+}
+
+/** Rebuilds an optimizer from Optimizer.getConfig() (schedules included). */
+export function optimizerFromConfig(config: Record<string, unknown>): Optimizer {
+  const kind = oneOf(config.kind, 'optimizer.kind', optimizerNames);
+  const { kind: _kind, learningRate, ...rest } = config;
+  const rate = typeof learningRate === 'object' && learningRate !== null
+    ? scheduleFromConfig(learningRate as Record<string, unknown>)
+    : learningRate;
+  return factories[kind]({ ...rest, learningRate: rate } as never);
+}
+
+// ---- learning-rate schedules ----------------------------------------------------------------
+
+/** initialLearningRate * factor^floor(step / stepSize). */
+export function stepDecay(args: { initialLearningRate: number; factor: number; stepSize: number }): LearningRateSchedule {
+  const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
+  const factor = finiteNumber(args.factor, 'factor', 0);
+  const stepSize = finiteNumber(args.stepSize, 'stepSize', 1);
+  return {
+    kind: 'stepDecay',
+    at: (step) => initial * factor ** Math.floor(step / stepSize),
+    getConfig: () => ({ kind: 'stepDecay', initialLearningRate: initial, factor, stepSize }),
+  };
+}
+
+/** Keras ExponentialDecay: initial * decayRate^(step / decaySteps), floored exponent when staircase. */
+export function exponentialDecay(args: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }): LearningRateSchedule {
+  const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
+  const decaySteps = finiteNumber(args.decaySteps, 'decaySteps', 1);
+  const decayRate = finiteNumber(args.decayRate, 'decayRate', 0);
+  const staircase = booleanOr(args.staircase, 'staircase', false);
+  return {
+    kind: 'exponentialDecay',
+    at: (step) => initial * decayRate ** (staircase ? Math.floor(step / decaySteps) : step / decaySteps),
+    getConfig: () => ({ kind: 'exponentialDecay', initialLearningRate: initial, decaySteps, decayRate, staircase }),
+  };
+}
+
+/** Keras CosineDecay: from initial down to initial * alpha over decaySteps, then flat. */
+export function cosineDecay(args: { initialLearningRate: number; decaySteps: number; alpha?: number }): LearningRateSchedule {
+  const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
+  const decaySteps = finiteNumber(args.decaySteps, 'decaySteps', 1);
+  const alpha = finiteNumber(args.alpha ?? 0, 'alpha', 0, 1);
+  return {
+    kind: 'cosineDecay',
+    at: (step) => {
+      const progress = Math.min(step, decaySteps) / decaySteps;
+      return initial * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * progress)) + alpha);
+    },
+    getConfig: () => ({ kind: 'cosineDecay', initialLearningRate: initial, decaySteps, alpha }),
+  };
+}
+
+function scheduleFromConfig(config: Record<string, unknown>): LearningRateSchedule {
+  switch (config.kind) {
+    case 'stepDecay':
+      return stepDecay(config as never);
+    case 'exponentialDecay':
+      return exponentialDecay(config as never);
+    case 'cosineDecay':
+      return cosineDecay(config as never);
+    default:
+      throw new RangeError(`unknown learning-rate schedule '${String(config.kind)}'`);
+  }
+}

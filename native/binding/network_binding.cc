@@ -1,0 +1,457 @@
+// Binding of model::Network: a Network object per model, whose training steps and batched
+// inference run on libuv worker threads and return Promises (sharp's pattern: arguments are
+// validated and converted on the JavaScript thread, Execute touches no N-API, OnOK builds the result).
+//
+// The arrays handed to the asynchronous methods must stay untouched until their Promise settles;
+// the TypeScript layer guarantees it by passing only staging buffers it owns.
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "binding/args.h"
+#include "binding/bindings.h"
+#include "binding/specs.h"
+#include "kernels/scan.h"
+#include "model/network.h"
+
+namespace convkit::binding {
+namespace {
+
+using model::BatchResult;
+using model::LayerKind;
+using model::LayerSpec;
+using model::Network;
+
+// The network and the lock that lets inference share it while a training step owns it.
+struct SharedNetwork {
+  explicit SharedNetwork(const std::vector<LayerSpec>& layers) : network(layers) {}
+  Network network;
+  std::shared_mutex mutex;
+};
+
+int64_t checkedInteger(Args& args, const Napi::Object& spec, const char* field) {
+  return args.integer(spec, field, 1);
+}
+
+LayerSpec readLayer(Args& args, const Napi::Object& spec, uint32_t index) {
+  LayerSpec layer;
+  const Napi::Value kindValue = spec.Get("kind");
+  const std::string kind = kindValue.IsString() ? kindValue.As<Napi::String>().Utf8Value() : "";
+  auto readFusedActivation = [&] {
+    layer.activation = spec.Get("activation").IsUndefined() ? kernels::Activation::Linear
+                                                            : readActivation(args, spec, "activation");
+    layer.alpha = spec.Get("alpha").IsUndefined() ? 0.0f : static_cast<float>(args.number(spec, "alpha", -1e6, 1e6));
+  };
+  if (kind == "conv2d") {
+    layer.kind = LayerKind::Conv2d;
+    layer.conv = readConv2dGeometry(args, spec, false);
+    layer.useBias = args.boolean(spec, "useBias", true);
+    readFusedActivation();
+    layer.inSize = args.product({layer.conv.inHeight, layer.conv.inWidth, layer.conv.inChannels}, "conv2d input");
+    layer.outSize = args.product({layer.conv.outHeight, layer.conv.outWidth, layer.conv.outChannels}, "conv2d output");
+  } else if (kind == "dense") {
+    layer.kind = LayerKind::Dense;
+    layer.dense.inFeatures = checkedInteger(args, spec, "inFeatures");
+    layer.dense.units = checkedInteger(args, spec, "units");
+    args.product({layer.dense.inFeatures, layer.dense.units}, "dense kernel");
+    layer.useBias = args.boolean(spec, "useBias", true);
+    readFusedActivation();
+    layer.inSize = layer.dense.inFeatures;
+    layer.outSize = layer.dense.units;
+  } else if (kind == "maxPooling2d" || kind == "averagePooling2d") {
+    layer.kind = kind == "maxPooling2d" ? LayerKind::MaxPool2d : LayerKind::AvgPool2d;
+    layer.pool = readPool2dGeometry(args, spec, false);
+    layer.inSize = layer.pool.inHeight * layer.pool.inWidth * layer.pool.channels;
+    layer.outSize = layer.pool.outHeight * layer.pool.outWidth * layer.pool.channels;
+  } else if (kind == "globalAveragePooling2d" || kind == "globalMaxPooling2d") {
+    layer.kind = kind == "globalMaxPooling2d" ? LayerKind::GlobalMaxPool2d : LayerKind::GlobalAvgPool2d;
+    layer.height = checkedInteger(args, spec, "height");
+    layer.width = checkedInteger(args, spec, "width");
+    layer.channels = checkedInteger(args, spec, "channels");
+    layer.inSize = args.product({layer.height, layer.width, layer.channels}, "global pooling input");
+    layer.outSize = layer.channels;
+  } else if (kind == "reshape") {
+    layer.kind = LayerKind::Reshape;
+    layer.inSize = layer.outSize = checkedInteger(args, spec, "size");
+  } else if (kind == "dropout") {
+    layer.kind = LayerKind::Dropout;
+    layer.inSize = layer.outSize = checkedInteger(args, spec, "size");
+    layer.dropoutRate = static_cast<float>(args.number(spec, "rate", 0.0, 0.999999));
+  } else if (kind == "batchNormalization") {
+    layer.kind = LayerKind::BatchNorm;
+    layer.inSize = layer.outSize = checkedInteger(args, spec, "size");
+    layer.channels = checkedInteger(args, spec, "channels");
+    layer.epsilon = static_cast<float>(args.number(spec, "epsilon", 1e-12, 1.0));
+    layer.momentum = static_cast<float>(args.number(spec, "momentum", 0.0, 1.0));
+    if (layer.inSize % layer.channels != 0) args.throwRangeError("batchNormalization: size must be a multiple of channels");
+  } else if (kind == "activation") {
+    layer.kind = LayerKind::Activation;
+    layer.inSize = layer.outSize = checkedInteger(args, spec, "size");
+    layer.activationCols = checkedInteger(args, spec, "channels");
+    readFusedActivation();
+    if (layer.inSize % layer.activationCols != 0) args.throwRangeError("activation: size must be a multiple of channels");
+  } else if (kind == "maxout") {
+    layer.kind = LayerKind::Maxout;
+    layer.inSize = checkedInteger(args, spec, "size");
+    layer.units = checkedInteger(args, spec, "units");
+    layer.pieces = checkedInteger(args, spec, "pieces");
+    const int64_t group = args.product({layer.units, layer.pieces}, "maxout units*pieces");
+    if (layer.inSize % group != 0) args.throwRangeError("maxout: size must be a multiple of units*pieces");
+    layer.outSize = layer.inSize / layer.pieces;
+  } else {
+    args.throwRangeError("layers[" + std::to_string(index) + "].kind '" + kind + "' is not a layer kind");
+  }
+  return layer;
+}
+
+model::OptimizerConfig readOptimizer(Args& args, const Napi::Object& spec) {
+  model::OptimizerConfig config;
+  const Napi::Value kindValue = spec.Get("kind");
+  const std::string kind = kindValue.IsString() ? kindValue.As<Napi::String>().Utf8Value() : "";
+  if (kind == "sgd") {
+    config.kind = model::OptimizerKind::Sgd;
+  } else if (kind == "rmsprop") {
+    config.kind = model::OptimizerKind::RmsProp;
+  } else if (kind == "adam") {
+    config.kind = model::OptimizerKind::Adam;
+  } else if (kind == "adamw") {
+    config.kind = model::OptimizerKind::AdamW;
+  } else {
+    args.throwRangeError("optimizer.kind must be sgd, rmsprop, adam or adamw; got '" + kind + "'");
+  }
+  auto optional = [&](const char* field, float fallback, double min, double max) {
+    return spec.Get(field).IsUndefined() ? fallback : static_cast<float>(args.number(spec, field, min, max));
+  };
+  config.momentum = optional("momentum", 0.0f, 0.0, 1.0);
+  config.nesterov = args.boolean(spec, "nesterov", false);
+  config.rho = optional("rho", 0.9f, 0.0, 1.0);
+  config.beta1 = optional("beta1", 0.9f, 0.0, 0.999999);
+  config.beta2 = optional("beta2", 0.999f, 0.0, 0.999999999);
+  config.epsilon = optional("epsilon", 1e-7f, 0.0, 1.0);
+  config.weightDecay = optional("weightDecay", 0.0f, 0.0, 1e6);
+  config.clipNorm = optional("clipNorm", 0.0f, 0.0, 3.4e38);
+  config.globalClipNorm = optional("globalClipNorm", 0.0f, 0.0, 3.4e38);
+  return config;
+}
+
+model::LossKind readLoss(Args& args, const Napi::Object& spec) {
+  const Napi::Value value = spec.Get("loss");
+  const std::string name = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
+  if (name == "categoricalCrossentropy") return model::LossKind::CategoricalCrossentropy;
+  if (name == "sparseCategoricalCrossentropy") return model::LossKind::SparseCategoricalCrossentropy;
+  if (name == "binaryCrossentropy") return model::LossKind::BinaryCrossentropy;
+  if (name == "meanSquaredError") return model::LossKind::MeanSquaredError;
+  args.throwRangeError("loss must be categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy or "
+                       "meanSquaredError; got '" + name + "'");
+}
+
+Napi::Object batchResultObject(Napi::Env env, const BatchResult& result) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("loss", Napi::Number::New(env, result.loss));
+  object.Set("correct", Napi::Number::New(env, result.correct));
+  object.Set("counted", Napi::Number::New(env, result.counted));
+  return object;
+}
+
+// Runs `work` on a libuv worker thread and settles a Promise with its BatchResult (or undefined).
+// Holds references to the JavaScript arrays the work reads or writes so they outlive it.
+class NetworkWorker final : public Napi::AsyncWorker {
+ public:
+  using Work = std::function<BatchResult()>;
+
+  NetworkWorker(Napi::Env env, Work work, bool returnsResult, std::vector<Napi::Value> keepAlive)
+      : Napi::AsyncWorker(env, "convkit:network"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)),
+        returnsResult_(returnsResult) {
+    for (const Napi::Value& value : keepAlive) {
+      if (value.IsObject()) references_.push_back(Napi::Persistent(value.As<Napi::Object>()));
+    }
+  }
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      result_ = work_();
+    } catch (const std::exception& error) {
+      SetError(error.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    deferred_.Resolve(returnsResult_ ? batchResultObject(env, result_).As<Napi::Value>() : env.Undefined());
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Work work_;
+  bool returnsResult_;
+  BatchResult result_;
+  std::vector<Napi::ObjectReference> references_;
+};
+
+// Scans inputs and labels with the work, so a NaN pixel or a bad label rejects the Promise with
+// the sample it is in instead of silently training on garbage.
+void checkBatch(const float* x, int64_t batch, int64_t inputSize, const model::Targets& targets, int64_t classes) {
+  const int64_t bad = kernels::findNonFinite(batch * inputSize, x);
+  if (bad >= 0) {
+    throw std::invalid_argument("x contains a non-finite value (NaN or Infinity) in sample " +
+                                std::to_string(bad / inputSize) + " of the batch");
+  }
+  if (targets.labels != nullptr) {
+    const int64_t label = kernels::findLabelOutOfRange(batch, targets.labels, classes);
+    if (label >= 0) {
+      throw std::invalid_argument("label " + std::to_string(targets.labels[label]) + " in sample " +
+                                  std::to_string(label) + " of the batch is outside [0, " + std::to_string(classes) + ")");
+    }
+  } else if (targets.values != nullptr) {
+    const int64_t badTarget = kernels::findNonFinite(batch * classes, targets.values);
+    if (badTarget >= 0) {
+      throw std::invalid_argument("y contains a non-finite value in sample " + std::to_string(badTarget / classes) +
+                                  " of the batch");
+    }
+  }
+}
+
+class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "Network",
+                       {
+                           InstanceMethod<&NetworkWrap::getWeights>("getWeights"),
+                           InstanceMethod<&NetworkWrap::setWeights>("setWeights"),
+                           InstanceMethod<&NetworkWrap::compile>("compile"),
+                           InstanceMethod<&NetworkWrap::trainStep>("trainStep"),
+                           InstanceMethod<&NetworkWrap::evaluateBatch>("evaluateBatch"),
+                           InstanceMethod<&NetworkWrap::predict>("predict"),
+                           InstanceMethod<&NetworkWrap::predictSync>("predictSync"),
+                           InstanceAccessor<&NetworkWrap::inputSize>("inputSize"),
+                           InstanceAccessor<&NetworkWrap::outputSize>("outputSize"),
+                       });
+  }
+
+  // new Network(layers: LayerSpec[])
+  explicit NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkWrap>(info) {
+    Args args(info, "Network");
+    const Napi::Value layersValue = info[0];
+    if (!layersValue.IsArray()) args.throwTypeError("layers must be an array of layer specs");
+    const Napi::Array layers = layersValue.As<Napi::Array>();
+    std::vector<LayerSpec> specs;
+    for (uint32_t i = 0; i < layers.Length(); ++i) {
+      const Napi::Value spec = layers.Get(i);
+      if (!spec.IsObject()) args.throwTypeError("layers[" + std::to_string(i) + "] must be an object");
+      specs.push_back(readLayer(args, spec.As<Napi::Object>(), i));
+    }
+    try {
+      network_ = std::make_shared<SharedNetwork>(specs);
+    } catch (const std::invalid_argument& error) {
+      args.throwRangeError(error.what());
+    } catch (const std::bad_alloc&) {
+      args.throwRangeError("not enough memory for the network's parameters");
+    }
+  }
+
+ private:
+  Network& net() { return network_->network; }
+
+  // Main-thread access to the parameters must not wait for a training step (it would block the
+  // event loop), so it fails fast instead.
+  std::unique_lock<std::shared_mutex> exclusive(Args& args) {
+    std::unique_lock<std::shared_mutex> lock(network_->mutex, std::try_to_lock);
+    if (!lock.owns_lock()) {
+      args.throwRangeError("the model is busy with a training step or prediction; await it first");
+    }
+    return lock;
+  }
+
+  Napi::Value inputSize(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(net().inputSize()));
+  }
+  Napi::Value outputSize(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(net().outputSize()));
+  }
+
+  // getWeights(): copies of every parameter, in Keras's order.
+  Napi::Value getWeights(const Napi::CallbackInfo& info) {
+    Args args(info, "getWeights");
+    const auto lock = exclusive(args);
+    const auto& parameters = net().parameters();
+    Napi::Array result = Napi::Array::New(info.Env(), parameters.size());
+    for (uint32_t i = 0; i < parameters.size(); ++i) {
+      const auto& value = parameters[i].value;
+      Napi::Float32Array array = Napi::Float32Array::New(info.Env(), value.size());
+      std::copy(value.begin(), value.end(), array.Data());
+      result.Set(i, array);
+    }
+    return result;
+  }
+
+  // setWeights(arrays: Float32Array[]): all validated before any is copied.
+  Napi::Value setWeights(const Napi::CallbackInfo& info) {
+    Args args(info, "setWeights");
+    const auto lock = exclusive(args);
+    auto& parameters = net().parameters();
+    if (!info[0].IsArray()) args.throwTypeError("weights must be an array of Float32Arrays");
+    const Napi::Array arrays = info[0].As<Napi::Array>();
+    if (arrays.Length() != parameters.size()) {
+      args.throwRangeError("expected " + std::to_string(parameters.size()) + " weight arrays, got " +
+                           std::to_string(arrays.Length()));
+    }
+    std::vector<Napi::Float32Array> checked;
+    for (uint32_t i = 0; i < arrays.Length(); ++i) {
+      const Napi::Value value = arrays.Get(i);
+      const std::string name = "weights[" + std::to_string(i) + "] (" + parameters[i].name + ")";
+      if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        args.throwTypeError(name + " must be a Float32Array");
+      }
+      const Napi::Float32Array array = value.As<Napi::Float32Array>();
+      if (array.ElementLength() != parameters[i].value.size()) {
+        args.throwRangeError(name + " must have " + std::to_string(parameters[i].value.size()) + " elements, got " +
+                             std::to_string(array.ElementLength()));
+      }
+      if (kernels::findNonFinite(static_cast<int64_t>(array.ElementLength()), array.Data()) >= 0) {
+        args.throwRangeError(name + " contains NaN or Infinity");
+      }
+      checked.push_back(array);
+    }
+    for (size_t i = 0; i < checked.size(); ++i) {
+      std::copy(checked[i].Data(), checked[i].Data() + checked[i].ElementLength(), parameters[i].value.begin());
+    }
+    return info.Env().Undefined();
+  }
+
+  // compile({ loss, optimizer: { kind, ... } })
+  Napi::Value compile(const Napi::CallbackInfo& info) {
+    Args args(info, "compile");
+    const Napi::Object options = args.object(0, "options");
+    const model::LossKind loss = readLoss(args, options);
+    const Napi::Value optimizer = options.Get("optimizer");
+    if (!optimizer.IsObject()) args.throwTypeError("optimizer must be an object");
+    const model::OptimizerConfig config = readOptimizer(args, optimizer.As<Napi::Object>());
+    const auto lock = exclusive(args);
+    net().compile(loss, config);
+    return info.Env().Undefined();
+  }
+
+  // Reads (x, y, { batch }) at args 0..2: x is batch * inputSize floats; targets are batch class
+  // indices (Int32Array) or batch * outputSize floats.
+  model::Targets readBatch(Args& args, const float** x, int64_t* batch) {
+    *batch = args.integer(args.object(2, "options"), "batch", 1);
+    *x = args.readFloat32(0, "x", args.product({*batch, net().inputSize()}, "x"), "batch*inputSize");
+    model::Targets targets;
+    const Napi::Value targetValue = args.info()[1];
+    if (targetValue.IsTypedArray() && targetValue.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+      targets.labels = args.readInt32(1, "y", *batch, "batch");
+    } else {
+      targets.values = args.readFloat32(1, "y", args.product({*batch, net().outputSize()}, "y"), "batch*outputSize");
+    }
+    return targets;
+  }
+
+  void requireCompiled(Args& args) {
+    if (!net().compiled()) args.throwRangeError("the model must be compiled first");
+  }
+
+  // trainStep(x, y, { batch, learningRate, seed }) -> Promise<{ loss, correct, counted }>
+  Napi::Value trainStep(const Napi::CallbackInfo& info) {
+    Args args(info, "trainStep");
+    requireCompiled(args);
+    const float* x = nullptr;
+    int64_t batch = 0;
+    const model::Targets targets = readBatch(args, &x, &batch);
+    const Napi::Object options = args.object(2, "options");
+    const auto learningRate = static_cast<float>(args.number(options, "learningRate", 0.0, 1e6));
+    const auto seed = static_cast<uint64_t>(args.integer(options, "seed", 0, (int64_t{1} << 53) - 1));
+    std::shared_ptr<SharedNetwork> shared = network_;
+    auto* worker = new NetworkWorker(
+        info.Env(),
+        [shared, x, targets, batch, learningRate, seed] {
+          std::unique_lock<std::shared_mutex> lock(shared->mutex);
+          checkBatch(x, batch, shared->network.inputSize(), targets, shared->network.outputSize());
+          return shared->network.trainStep(x, targets, batch, learningRate, seed);
+        },
+        true, {info[0], info[1]});
+    worker->Queue();
+    return worker->promise();
+  }
+
+  // evaluateBatch(x, y, { batch }) -> Promise<{ loss, correct, counted }>
+  Napi::Value evaluateBatch(const Napi::CallbackInfo& info) {
+    Args args(info, "evaluateBatch");
+    requireCompiled(args);
+    const float* x = nullptr;
+    int64_t batch = 0;
+    const model::Targets targets = readBatch(args, &x, &batch);
+    std::shared_ptr<SharedNetwork> shared = network_;
+    auto* worker = new NetworkWorker(
+        info.Env(),
+        [shared, x, targets, batch] {
+          std::shared_lock<std::shared_mutex> lock(shared->mutex);
+          checkBatch(x, batch, shared->network.inputSize(), targets, shared->network.outputSize());
+          return shared->network.evaluate(x, targets, batch);
+        },
+        true, {info[0], info[1]});
+    worker->Queue();
+    return worker->promise();
+  }
+
+  // Reads (x, output, { batch }) for the predict methods.
+  int64_t readPrediction(Args& args, const float** x, float** output) {
+    const int64_t batch = args.integer(args.object(2, "options"), "batch", 1);
+    *x = args.readFloat32(0, "x", args.product({batch, net().inputSize()}, "x"), "batch*inputSize");
+    *output = args.writeFloat32(1, "output", args.product({batch, net().outputSize()}, "output"), "batch*outputSize");
+    return batch;
+  }
+
+  // predict(x, output, { batch }) -> Promise<void>
+  Napi::Value predict(const Napi::CallbackInfo& info) {
+    Args args(info, "predict");
+    const float* x = nullptr;
+    float* output = nullptr;
+    const int64_t batch = readPrediction(args, &x, &output);
+    std::shared_ptr<SharedNetwork> shared = network_;
+    auto* worker = new NetworkWorker(
+        info.Env(),
+        [shared, x, output, batch] {
+          std::shared_lock<std::shared_mutex> lock(shared->mutex);
+          shared->network.predict(x, batch, output);
+          return BatchResult{};
+        },
+        false, {info[0], info[1]});
+    worker->Queue();
+    return worker->promise();
+  }
+
+  // predictSync(x, output, { batch }): for code already running off the main thread.
+  Napi::Value predictSync(const Napi::CallbackInfo& info) {
+    Args args(info, "predictSync");
+    const float* x = nullptr;
+    float* output = nullptr;
+    const int64_t batch = readPrediction(args, &x, &output);
+    std::shared_lock<std::shared_mutex> lock(network_->mutex, std::try_to_lock);
+    if (!lock.owns_lock()) args.throwRangeError("the model is busy with a training step; await it first");
+    try {
+      network_->network.predict(x, batch, output);
+    } catch (const std::bad_alloc&) {
+      args.throwRangeError("not enough memory for a batch of " + std::to_string(batch));
+    }
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<SharedNetwork> network_;
+};
+
+}  // namespace
+
+void registerNetwork(Napi::Env env, Napi::Object exports) {
+  exports.Set("Network", NetworkWrap::define(env));
+}
+
+}  // namespace convkit::binding

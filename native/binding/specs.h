@@ -1,0 +1,30 @@
+// Readers for the geometry and options objects that several bindings share (a conv2d call and a
+// conv2d layer of a network describe their window the same way).
+#pragma once
+
+#include <napi.h>
+
+#include "binding/args.h"
+#include "kernels/activation.h"
+#include "kernels/conv2d.h"
+#include "kernels/pooling.h"
+
+namespace convkit::binding {
+
+// { batch (when withBatch), inHeight, inWidth, inChannels, outChannels, kernelHeight, kernelWidth,
+//   strideHeight?, strideWidth?, dilationHeight?, dilationWidth?, padding? }; derives the output
+// size and throws a RangeError when the dilated kernel does not fit the padded input.
+kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& params, bool withBatch);
+
+// { batch (when withBatch), inHeight, inWidth, channels, poolHeight, poolWidth, strideHeight?,
+//   strideWidth?, padding? }; strides default to the pool size, as in Keras.
+kernels::Pool2dGeometry readPool2dGeometry(Args& args, const Napi::Object& params, bool withBatch);
+
+// The padding each side of a window geometry, for reporting back to JavaScript.
+Napi::Object windowGeometryObject(Napi::Env env, int64_t outHeight, int64_t outWidth, int64_t padTop,
+                                  int64_t padBottom, int64_t padLeft, int64_t padRight);
+
+// 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax'
+kernels::Activation readActivation(Args& args, const Napi::Object& params, const char* field);
+
+}  // namespace convkit::binding

@@ -1,0 +1,259 @@
+#include "model/network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/loss.h"
+#include "kernels/optimizer.h"
+#include "model/nodes.h"
+
+namespace convkit::model {
+
+// Buffers for executing the network on up to `capacity` samples. Grows, never shrinks, so a
+// training loop allocates only on its first (largest) batch.
+struct Workspace {
+  int64_t capacity = 0;
+  std::vector<std::vector<float>> activations;  // per node; empty for nodes aliasing their input
+  std::vector<const float*> outputs;            // per node, for the current call
+  std::vector<NodeState> states;
+  std::vector<float> scratch;
+  std::vector<float> gradients[2];  // ping-pong buffers for backward
+
+  void reserve(const std::vector<std::unique_ptr<Node>>& nodes, int64_t batch, bool training) {
+    if (batch <= capacity && !activations.empty()) return;
+    capacity = std::max(batch, capacity);
+    const auto n = nodes.size();
+    activations.resize(n);
+    outputs.resize(n);
+    states.resize(n);
+    size_t scratchFloats = 0;
+    size_t largest = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const Node& node = *nodes[i];
+      if (!node.aliasesInput()) activations[i].resize(static_cast<size_t>(capacity * node.outSize));
+      scratchFloats = std::max(scratchFloats, node.scratchFloats());
+      largest = std::max(largest, static_cast<size_t>(capacity * std::max(node.inSize, node.outSize)));
+      if (training) node.reserveState(states[i], capacity);
+    }
+    scratch.resize(scratchFloats);
+    if (training) {
+      gradients[0].resize(largest);
+      gradients[1].resize(largest);
+    }
+  }
+};
+
+Network::Network(const std::vector<LayerSpec>& layers) {
+  if (layers.empty()) throw std::invalid_argument("a network needs at least one layer");
+  inputSize_ = layers.front().inSize;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (i > 0 && layers[i].inSize != layers[i - 1].outSize) {
+      throw std::invalid_argument("layer " + std::to_string(i) + " takes " + std::to_string(layers[i].inSize) +
+                                  " values per sample but layer " + std::to_string(i - 1) + " produces " +
+                                  std::to_string(layers[i - 1].outSize));
+    }
+    appendLayerNodes(layers[i], parameters_, nodes_);
+  }
+  outputSize_ = layers.back().outSize;
+  training_ = std::make_unique<Workspace>();
+}
+
+Network::~Network() = default;
+
+void Network::compile(LossKind loss, const OptimizerConfig& optimizer) {
+  loss_ = loss;
+  optimizer_ = optimizer;
+  optimizerStep_ = 0;
+  for (Parameter& parameter : parameters_) {
+    parameter.slot0.clear();
+    parameter.slot1.clear();
+  }
+  compiled_ = true;
+}
+
+const float* Network::forward(const float* x, int64_t batch, bool training, uint64_t seed,
+                              Workspace& workspace) const {
+  workspace.reserve(nodes_, batch, training);
+  Pass pass;
+  pass.batch = batch;
+  pass.training = training;
+  pass.scratch = workspace.scratch.data();
+  pass.parameters = const_cast<Parameter*>(parameters_.data());
+  const float* current = x;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& node = *nodes_[i];
+    pass.state = &workspace.states[i];
+    // Each node draws its own dropout stream from the step's seed.
+    pass.seed = seed ^ (0x9E3779B97F4A7C15ull * (i + 1));
+    float* out = node.aliasesInput() ? const_cast<float*>(current) : workspace.activations[i].data();
+    node.forward(pass, current, out);
+    workspace.outputs[i] = out;
+    current = out;
+  }
+  return current;
+}
+
+namespace {
+
+// Whether the last node is the activation whose gradient the loss computes from logits exactly.
+bool fusesWithLoss(const Node& last, LossKind loss) {
+  const kernels::Activation* kind = last.activationKind();
+  if (kind == nullptr) return false;
+  if (*kind == kernels::Activation::Softmax) {
+    return loss == LossKind::CategoricalCrossentropy || loss == LossKind::SparseCategoricalCrossentropy;
+  }
+  return *kind == kernels::Activation::Sigmoid && loss == LossKind::BinaryCrossentropy;
+}
+
+int64_t argmax(const float* row, int64_t n) {
+  return std::max_element(row, row + n) - row;
+}
+
+// Keras's 'accuracy' for the loss's label form: class match for (sparse) categorical losses,
+// thresholded match for binary cross-entropy. Mean squared error has none (counted = 0).
+void countCorrect(LossKind loss, const float* output, const Targets& targets, int64_t batch,
+                  int64_t outputs, BatchResult* result) {
+  switch (loss) {
+    case LossKind::SparseCategoricalCrossentropy:
+      for (int64_t b = 0; b < batch; ++b) {
+        result->correct += argmax(output + b * outputs, outputs) == targets.labels[b] ? 1 : 0;
+      }
+      result->counted = static_cast<double>(batch);
+      return;
+    case LossKind::CategoricalCrossentropy:
+      for (int64_t b = 0; b < batch; ++b) {
+        result->correct += argmax(output + b * outputs, outputs) == argmax(targets.values + b * outputs, outputs) ? 1 : 0;
+      }
+      result->counted = static_cast<double>(batch);
+      return;
+    case LossKind::BinaryCrossentropy:
+      for (int64_t i = 0; i < batch * outputs; ++i) {
+        result->correct += (output[i] > 0.5f) == (targets.values[i] > 0.5f) ? 1 : 0;
+      }
+      result->counted = static_cast<double>(batch * outputs);
+      return;
+    case LossKind::MeanSquaredError:
+      return;
+  }
+}
+
+}  // namespace
+
+BatchResult Network::lossAndGradient(const float* output, const float* preActivation,
+                                     const Targets& targets, int64_t batch, float* gradient) const {
+  const int64_t n = outputSize_;
+  BatchResult result;
+  const bool fused = preActivation != nullptr;
+  switch (loss_) {
+    case LossKind::CategoricalCrossentropy:
+      result.loss = fused ? kernels::softmaxCrossEntropyFromLogits(batch, n, preActivation, targets.values, gradient)
+                          : kernels::categoricalCrossentropy(batch, n, output, targets.values, gradient);
+      break;
+    case LossKind::SparseCategoricalCrossentropy:
+      result.loss = fused ? kernels::sparseSoftmaxCrossEntropyFromLogits(batch, n, preActivation, targets.labels, gradient)
+                          : kernels::sparseCategoricalCrossentropy(batch, n, output, targets.labels, gradient);
+      break;
+    case LossKind::BinaryCrossentropy:
+      result.loss = fused ? kernels::binaryCrossentropyFromLogits(batch, n, preActivation, targets.values, gradient)
+                          : kernels::binaryCrossentropy(batch, n, output, targets.values, gradient);
+      break;
+    case LossKind::MeanSquaredError:
+      result.loss = kernels::meanSquaredError(batch, n, output, targets.values, gradient);
+      break;
+  }
+  countCorrect(loss_, output, targets, batch, n, &result);
+  return result;
+}
+
+BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t batch,
+                               float learningRate, uint64_t seed) {
+  Workspace& ws = *training_;
+  const float* output = forward(x, batch, true, seed, ws);
+
+  const size_t last = nodes_.size() - 1;
+  const bool fused = fusesWithLoss(*nodes_[last], loss_);
+  // With a fused loss, backward starts below the softmax/sigmoid, from the gradient wrt logits.
+  const float* logits = fused ? (last == 0 ? x : ws.outputs[last - 1]) : nullptr;
+  int current = 0;
+  const BatchResult result = lossAndGradient(output, logits, targets, batch, ws.gradients[current].data());
+
+  Pass pass;
+  pass.batch = batch;
+  pass.training = true;
+  pass.scratch = ws.scratch.data();
+  pass.parameters = parameters_.data();
+  for (size_t i = fused ? last : last + 1; i-- > 0;) {
+    const Node& node = *nodes_[i];
+    if (node.aliasesInput()) continue;  // the gradient passes through unchanged
+    pass.state = &ws.states[i];
+    const float* in = i == 0 ? x : ws.outputs[i - 1];
+    float* gradIn = i == 0 ? nullptr : ws.gradients[1 - current].data();
+    node.backward(pass, in, ws.outputs[i], ws.gradients[current].data(), gradIn);
+    current = 1 - current;
+  }
+  applyOptimizer(learningRate);
+  return result;
+}
+
+void Network::applyOptimizer(float learningRate) {
+  ++optimizerStep_;
+  if (optimizer_.globalClipNorm > 0.0f) {
+    double sumSquares = 0.0;
+    for (const Parameter& p : parameters_) {
+      if (p.trainable) sumSquares += kernels::sumOfSquares(static_cast<int64_t>(p.grad.size()), p.grad.data());
+    }
+    const double norm = std::sqrt(sumSquares);
+    if (norm > optimizer_.globalClipNorm) {
+      const auto factor = static_cast<float>(optimizer_.globalClipNorm / norm);
+      for (Parameter& p : parameters_) {
+        if (p.trainable) kernels::scaleInPlace(static_cast<int64_t>(p.grad.size()), factor, p.grad.data());
+      }
+    }
+  }
+  for (Parameter& p : parameters_) {
+    if (!p.trainable) continue;
+    const auto count = static_cast<int64_t>(p.value.size());
+    if (optimizer_.clipNorm > 0.0f) {
+      const double norm = std::sqrt(kernels::sumOfSquares(count, p.grad.data()));
+      if (norm > optimizer_.clipNorm) {
+        kernels::scaleInPlace(count, static_cast<float>(optimizer_.clipNorm / norm), p.grad.data());
+      }
+    }
+    if (p.slot0.empty()) p.slot0.assign(p.value.size(), 0.0f);
+    switch (optimizer_.kind) {
+      case OptimizerKind::Sgd:
+        kernels::sgdUpdate(count, learningRate, optimizer_.momentum, optimizer_.nesterov, p.value.data(),
+                           p.grad.data(), p.slot0.data());
+        break;
+      case OptimizerKind::RmsProp:
+        kernels::rmspropUpdate(count, learningRate, optimizer_.rho, optimizer_.epsilon, p.value.data(),
+                               p.grad.data(), p.slot0.data());
+        break;
+      case OptimizerKind::Adam:
+      case OptimizerKind::AdamW:
+        if (p.slot1.empty()) p.slot1.assign(p.value.size(), 0.0f);
+        kernels::adamUpdate(count, learningRate, optimizer_.beta1, optimizer_.beta2, optimizer_.epsilon,
+                            optimizerStep_, optimizer_.kind == OptimizerKind::AdamW ? optimizer_.weightDecay : 0.0f,
+                            p.value.data(), p.grad.data(), p.slot0.data(), p.slot1.data());
+        break;
+    }
+  }
+}
+
+void Network::predict(const float* x, int64_t batch, float* output) const {
+  Workspace ws;
+  const float* result = forward(x, batch, false, 0, ws);
+  std::copy(result, result + batch * outputSize_, output);
+}
+
+BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t batch) const {
+  Workspace ws;
+  const float* output = forward(x, batch, false, 0, ws);
+  const size_t last = nodes_.size() - 1;
+  const float* logits = fusesWithLoss(*nodes_[last], loss_) ? (last == 0 ? x : ws.outputs[last - 1]) : nullptr;
+  return lossAndGradient(output, logits, targets, batch, nullptr);
+}
+
+}  // namespace convkit::model

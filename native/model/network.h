@@ -1,0 +1,138 @@
+// A sequential network executed natively: one call runs a whole training step (forward, loss,
+// backward, optimizer update) or a whole batch of inference, over buffers preallocated for the
+// largest batch seen, so the JavaScript side crosses N-API once per batch and never per layer.
+//
+// The network owns its parameters. Training needs exclusive access (Network::trainStep mutates
+// parameters and the training workspace); inference only reads parameters and runs in a workspace
+// of its own, so any number of predictions may run concurrently with each other.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/activation.h"
+#include "kernels/batchnorm.h"
+#include "kernels/conv2d.h"
+#include "kernels/dense.h"
+#include "kernels/pooling.h"
+
+namespace convkit::model {
+
+enum class LayerKind {
+  Conv2d,
+  Dense,
+  MaxPool2d,
+  AvgPool2d,
+  GlobalAvgPool2d,
+  GlobalMaxPool2d,
+  Reshape,
+  Dropout,
+  BatchNorm,
+  Activation,
+  Maxout,
+};
+
+// One Keras layer, with per-sample geometry (the batch fields of the kernel geometries are unused:
+// the batch is a property of each call).
+struct LayerSpec {
+  LayerKind kind = LayerKind::Reshape;
+  int64_t inSize = 0;   // floats per sample in
+  int64_t outSize = 0;  // floats per sample out
+  kernels::Conv2dGeometry conv;
+  kernels::DenseGeometry dense;
+  kernels::Pool2dGeometry pool;
+  int64_t height = 0, width = 0, channels = 0;  // global pooling; batch norm: height*width rows
+  bool useBias = true;
+  kernels::Activation activation = kernels::Activation::Linear;  // fused after conv/dense, or alone
+  float alpha = 0.0f;          // leakyRelu slope / elu scale
+  int64_t activationCols = 0;  // softmax axis length (the channels)
+  float dropoutRate = 0.0f;
+  float epsilon = 1e-3f, momentum = 0.99f;  // batch norm
+  int64_t units = 0, pieces = 0;            // maxout
+};
+
+enum class LossKind { CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError };
+enum class OptimizerKind { Sgd, RmsProp, Adam, AdamW };
+
+struct OptimizerConfig {
+  OptimizerKind kind = OptimizerKind::RmsProp;
+  float momentum = 0.0f;
+  bool nesterov = false;
+  float rho = 0.9f;
+  float beta1 = 0.9f, beta2 = 0.999f;
+  float epsilon = 1e-7f;
+  float weightDecay = 0.0f;
+  float clipNorm = 0.0f;        // per parameter tensor, as Keras's clipnorm (0 = off)
+  float globalClipNorm = 0.0f;  // over all parameters, as Keras's global_clipnorm (0 = off)
+};
+
+// What a step or an evaluation reports: the mean loss and the accuracy numerator/denominator.
+struct BatchResult {
+  double loss = 0.0;
+  double correct = 0.0;
+  double counted = 0.0;
+};
+
+// Targets of a batch: class indices (sparse losses) or a dense array (batch * outputSize).
+struct Targets {
+  const int32_t* labels = nullptr;
+  const float* values = nullptr;
+};
+
+class Node;
+struct Workspace;
+
+struct Parameter {
+  std::string name;
+  std::vector<float> value;
+  std::vector<float> grad;
+  std::vector<float> slot0, slot1;  // optimizer state (velocity, mean square, Adam's m and v)
+  bool trainable = true;
+};
+
+class Network {
+ public:
+  // Throws std::invalid_argument when consecutive layers' sizes do not chain.
+  explicit Network(const std::vector<LayerSpec>& layers);
+  ~Network();
+
+  int64_t inputSize() const { return inputSize_; }
+  int64_t outputSize() const { return outputSize_; }
+  std::vector<Parameter>& parameters() { return parameters_; }
+  const std::vector<Parameter>& parameters() const { return parameters_; }
+
+  // Sets the loss and optimizer and clears the optimizer's state.
+  void compile(LossKind loss, const OptimizerConfig& optimizer);
+  bool compiled() const { return compiled_; }
+
+  // One training step on `batch` samples. Not thread-safe against other calls on this network.
+  BatchResult trainStep(const float* x, const Targets& targets, int64_t batch, float learningRate,
+                        uint64_t seed);
+
+  // Inference: writes batch * outputSize floats. Safe to call concurrently (own workspace).
+  void predict(const float* x, int64_t batch, float* output) const;
+
+  // Inference plus the loss and accuracy against targets. Safe to call concurrently.
+  BatchResult evaluate(const float* x, const Targets& targets, int64_t batch) const;
+
+ private:
+  const float* forward(const float* x, int64_t batch, bool training, uint64_t seed,
+                       Workspace& workspace) const;
+  BatchResult lossAndGradient(const float* output, const float* preActivation, const Targets& targets,
+                              int64_t batch, float* gradient) const;
+  void applyOptimizer(float learningRate);
+
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<Parameter> parameters_;
+  int64_t inputSize_ = 0;
+  int64_t outputSize_ = 0;
+  bool compiled_ = false;
+  LossKind loss_ = LossKind::MeanSquaredError;
+  OptimizerConfig optimizer_;
+  int64_t optimizerStep_ = 0;
+  std::unique_ptr<Workspace> training_;
+};
+
+}  // namespace convkit::model

@@ -1,0 +1,351 @@
+#include "model/nodes.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "kernels/dropout.h"
+
+namespace convkit::model {
+namespace {
+
+using kernels::Activation;
+
+int addParameter(std::vector<Parameter>& parameters, const char* name, size_t size, bool trainable) {
+  Parameter parameter;
+  parameter.name = name;
+  parameter.value.assign(size, 0.0f);
+  if (trainable) parameter.grad.assign(size, 0.0f);
+  parameter.trainable = trainable;
+  parameters.push_back(std::move(parameter));
+  return static_cast<int>(parameters.size() - 1);
+}
+
+float* valueOf(const Pass& pass, int index) {
+  return index < 0 ? nullptr : pass.parameters[index].value.data();
+}
+
+float* gradOf(const Pass& pass, int index) {
+  return index < 0 ? nullptr : pass.parameters[index].grad.data();
+}
+
+class Conv2dNode final : public Node {
+ public:
+  Conv2dNode(const LayerSpec& spec, std::vector<Parameter>& parameters)
+      : Node(spec.inSize, spec.outSize), geometry_(spec.conv) {
+    const auto& g = spec.conv;
+    kernel_ = addParameter(parameters, "kernel",
+                           static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true);
+    bias_ = spec.useBias ? addParameter(parameters, "bias", static_cast<size_t>(g.outChannels), true) : -1;
+    geometry_.batch = 1;
+    scratch_ = kernels::conv2dWorkspaceSize(geometry_);
+  }
+
+  void forward(const Pass& pass, const float* in, float* out) const override {
+    kernels::conv2dForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out, pass.scratch);
+  }
+
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
+                float* gradIn) const override {
+    const kernels::Conv2dGeometry g = at(pass);
+    if (gradIn != nullptr) {
+      kernels::conv2dBackwardInput(g, gradOut, valueOf(pass, kernel_), gradIn, pass.scratch);
+    }
+    kernels::conv2dBackwardParams(g, in, gradOut, gradOf(pass, kernel_), gradOf(pass, bias_), pass.scratch);
+  }
+
+  size_t scratchFloats() const override { return scratch_; }
+
+ private:
+  kernels::Conv2dGeometry at(const Pass& pass) const {
+    kernels::Conv2dGeometry g = geometry_;
+    g.batch = pass.batch;
+    return g;
+  }
+
+  kernels::Conv2dGeometry geometry_;
+  int kernel_ = -1;
+  int bias_ = -1;
+  size_t scratch_ = 0;
+};
+
+class DenseNode final : public Node {
+ public:
+  DenseNode(const LayerSpec& spec, std::vector<Parameter>& parameters)
+      : Node(spec.inSize, spec.outSize), geometry_(spec.dense) {
+    kernel_ = addParameter(parameters, "kernel", static_cast<size_t>(geometry_.inFeatures * geometry_.units), true);
+    bias_ = spec.useBias ? addParameter(parameters, "bias", static_cast<size_t>(geometry_.units), true) : -1;
+  }
+
+  void forward(const Pass& pass, const float* in, float* out) const override {
+    kernels::denseForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out);
+  }
+
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
+                float* gradIn) const override {
+    const kernels::DenseGeometry g = at(pass);
+    if (gradIn != nullptr) kernels::denseBackwardInput(g, gradOut, valueOf(pass, kernel_), gradIn);
+    kernels::denseBackwardParams(g, in, gradOut, gradOf(pass, kernel_), gradOf(pass, bias_));
+  }
+
+ private:
+  kernels::DenseGeometry at(const Pass& pass) const {
+    kernels::DenseGeometry g = geometry_;
+    g.batch = pass.batch;
+    return g;
+  }
+
+  kernels::DenseGeometry geometry_;
+  int kernel_ = -1;
+  int bias_ = -1;
+};
+
+class Pool2dNode final : public Node {
+ public:
+  Pool2dNode(const LayerSpec& spec, bool max)
+      : Node(spec.inSize, spec.outSize), geometry_(spec.pool), max_(max) {}
+
+  void forward(const Pass& pass, const float* in, float* out) const override {
+    const kernels::Pool2dGeometry g = at(pass);
+    if (max_) {
+      kernels::maxPool2dForward(g, in, out);
+    } else {
+      kernels::avgPool2dForward(g, in, out);
+    }
+  }
+
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
+                float* gradIn) const override {
+    if (gradIn == nullptr) return;
+    const kernels::Pool2dGeometry g = at(pass);
+    if (max_) {
+      kernels::maxPool2dBackward(g, in, gradOut, gradIn);
+    } else {
+      kernels::avgPool2dBackward(g, gradOut, gradIn);
+    }
+  }
+
+ private:
+  kernels::Pool2dGeometry at(const Pass& pass) const {
+    kernels::Pool2dGeometry g = geometry_;
+    g.batch = pass.batch;
+    return g;
+  }
+
+  kernels::Pool2dGeometry geometry_;
+  bool max_;
+};
+
+class GlobalPool2dNode final : public Node {
+ public:
+  GlobalPool2dNode(const LayerSpec& spec, bool max)
+      : Node(spec.inSize, spec.outSize), height_(spec.height), width_(spec.width), channels_(spec.channels), max_(max) {}
+
+  void forward(const Pass& pass, const float* in, float* out) const override {
+    if (max_) {
+      kernels::globalMaxPool2dForward(pass.batch, height_, width_, channels_, in, out);
+    } else {
+      kernels::globalAvgPool2dForward(pass.batch, height_, width_, channels_, in, out);
+    }
+  }
+
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
+                float* gradIn) const override {
+    if (gradIn == nullptr) return;
+    if (max_) {
+      kernels::globalMaxPool2dBackward(pass.batch, height_, width_, channels_, in, gradOut, gradIn);
+    } else {
+      kernels::globalAvgPool2dBackward(pass.batch, height_, width_, channels_, gradOut, gradIn);
+    }
+  }
+
+ private:
+  int64_t height_, width_, channels_;
+  bool max_;
+};
+
+class ReshapeNode final : public Node {
+ public:
+  explicit ReshapeNode(const LayerSpec& spec) : Node(spec.inSize, spec.outSize) {}
+  void forward(const Pass&, const float*, float*) const override {}
+  void backward(const Pass&, const float*, const float*, const float*, float*) const override {}
+  bool aliasesInput() const override { return true; }
+};
+
+class DropoutNode final : public Node {
+ public:
+  explicit DropoutNode(const LayerSpec& spec) : Node(spec.inSize, spec.outSize), rate_(spec.dropoutRate) {}
+
+  void forward(const Pass& pass, const float* in, float* out) const override {
+    const int64_t count = pass.batch * inSize;
+    if (!pass.training || rate_ == 0.0f) {
+      std::memcpy(out, in, sizeof(float) * static_cast<size_t>(count));
+      return;
+    }
+    kernels::dropoutForward(count, rate_, pass.seed, in, out, pass.state->bytes.data());
+  }
+
+  void backward(const Pass& pass, const float*, const float*, const float* gradOut,
+                float* gradIn) const override {
+    if (gradIn == nullptr) return;
+    const int64_t count = pass.batch * inSize;
+    if (rate_ == 0.0f) {
+      std::memcpy(gradIn, gradOut, sizeof(float) * static_cast<size_t>(count));
+      return;
+    }
+    kernels::dropoutBackward(count, rate_, pass.state->bytes.data(), gradOut, gradIn);
+  }
+
+  void reserveState(NodeState& state, int64_t batch) const override {
+    state.bytes.resize(static_cast<size_t>(batch * inSize));
+  }
+
+ private:
+  float rate_;
+};
+
+class BatchNormNode final : public Node {
+ public:
+  BatchNormNode(const LayerSpec& spec, std::vector<Parameter>& parameters)
+      : Node(spec.inSize, spec.outSize), channels_(spec.channels), epsilon_(spec.epsilon), momentum_(spec.momentum) {
+    const auto channels = static_cast<size_t>(spec.channels);
+    gamma_ = addParameter(parameters, "gamma", channels, true);
+    beta_ = addParameter(parameters, "beta", channels, true);
+    movingMean_ = addParameter(parameters, "moving_mean", channels, false);
+    movingVariance_ = addParameter(parameters, "moving_variance", channels, false);
+    std::fill(parameters[gamma_].value.begin(), parameters[gamma_].value.end(), 1.0f);
+    std::fill(parameters[movingVariance_].value.begin(), parameters[movingVariance_].value.end(), 1.0f);
+  }
+
+  void forward(const Pass& pass, const float* in, float* out) const override {
+    const kernels::BatchNormGeometry g = at(pass);
+    if (pass.training) {
+      float* saved = pass.state->floats.data();
+      kernels::batchNormTrainingForward(g, in, valueOf(pass, gamma_), valueOf(pass, beta_),
+                                        valueOf(pass, movingMean_), valueOf(pass, movingVariance_), out,
+                                        saved, saved + channels_);
+    } else {
+      kernels::batchNormInferenceForward(g, in, valueOf(pass, gamma_), valueOf(pass, beta_),
+                                         valueOf(pass, movingMean_), valueOf(pass, movingVariance_), out);
+    }
+  }
+
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
+                float* gradIn) const override {
+    float* saved = pass.state->floats.data();
+    // The kernel always writes an input gradient; the first layer's goes to a scratch area.
+    float* target = gradIn != nullptr ? gradIn : saved + 2 * channels_;
+    kernels::batchNormBackward(at(pass), in, valueOf(pass, gamma_), saved, saved + channels_, gradOut, target,
+                               gradOf(pass, gamma_), gradOf(pass, beta_));
+  }
+
+  void reserveState(NodeState& state, int64_t batch) const override {
+    state.floats.resize(static_cast<size_t>(2 * channels_ + batch * inSize));
+  }
+
+ private:
+  kernels::BatchNormGeometry at(const Pass& pass) const {
+    kernels::BatchNormGeometry g;
+    g.rows = pass.batch * (inSize / channels_);
+    g.channels = channels_;
+    g.epsilon = epsilon_;
+    g.momentum = momentum_;
+    return g;
+  }
+
+  int64_t channels_;
+  float epsilon_, momentum_;
+  int gamma_ = -1, beta_ = -1, movingMean_ = -1, movingVariance_ = -1;
+};
+
+class ActivationNode final : public Node {
+ public:
+  ActivationNode(int64_t size, Activation kind, float alpha, int64_t cols)
+      : Node(size, size), kind_(kind), alpha_(alpha), cols_(cols) {}
+
+  void forward(const Pass& pass, const float* in, float* out) const override {
+    const int64_t count = pass.batch * inSize;
+    kernels::activationForward(kind_, alpha_, count / cols_, cols_, in, out);
+  }
+
+  void backward(const Pass& pass, const float* in, const float* out, const float* gradOut,
+                float* gradIn) const override {
+    if (gradIn == nullptr) return;
+    const int64_t count = pass.batch * inSize;
+    kernels::activationBackward(kind_, alpha_, count / cols_, cols_, in, out, gradOut, gradIn);
+  }
+
+  const Activation* activationKind() const override { return &kind_; }
+
+ private:
+  Activation kind_;
+  float alpha_;
+  int64_t cols_;
+};
+
+class MaxoutNode final : public Node {
+ public:
+  explicit MaxoutNode(const LayerSpec& spec)
+      : Node(spec.inSize, spec.outSize), units_(spec.units), pieces_(spec.pieces) {}
+
+  void forward(const Pass& pass, const float* in, float* out) const override {
+    kernels::maxoutForward(rows(pass), units_, pieces_, in, out);
+  }
+
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
+                float* gradIn) const override {
+    if (gradIn != nullptr) kernels::maxoutBackward(rows(pass), units_, pieces_, in, gradOut, gradIn);
+  }
+
+ private:
+  int64_t rows(const Pass& pass) const { return pass.batch * inSize / (units_ * pieces_); }
+
+  int64_t units_, pieces_;
+};
+
+// The activation after a conv/dense layer runs over its channels (the last axis).
+void appendActivation(const LayerSpec& spec, int64_t channels, std::vector<std::unique_ptr<Node>>& nodes) {
+  if (spec.activation == Activation::Linear) return;
+  nodes.push_back(std::make_unique<ActivationNode>(spec.outSize, spec.activation, spec.alpha, channels));
+}
+
+}  // namespace
+
+void appendLayerNodes(const LayerSpec& spec, std::vector<Parameter>& parameters,
+                      std::vector<std::unique_ptr<Node>>& nodes) {
+  switch (spec.kind) {
+    case LayerKind::Conv2d:
+      nodes.push_back(std::make_unique<Conv2dNode>(spec, parameters));
+      appendActivation(spec, spec.conv.outChannels, nodes);
+      return;
+    case LayerKind::Dense:
+      nodes.push_back(std::make_unique<DenseNode>(spec, parameters));
+      appendActivation(spec, spec.dense.units, nodes);
+      return;
+    case LayerKind::MaxPool2d:
+    case LayerKind::AvgPool2d:
+      nodes.push_back(std::make_unique<Pool2dNode>(spec, spec.kind == LayerKind::MaxPool2d));
+      return;
+    case LayerKind::GlobalAvgPool2d:
+    case LayerKind::GlobalMaxPool2d:
+      nodes.push_back(std::make_unique<GlobalPool2dNode>(spec, spec.kind == LayerKind::GlobalMaxPool2d));
+      return;
+    case LayerKind::Reshape:
+      nodes.push_back(std::make_unique<ReshapeNode>(spec));
+      return;
+    case LayerKind::Dropout:
+      nodes.push_back(std::make_unique<DropoutNode>(spec));
+      return;
+    case LayerKind::BatchNorm:
+      nodes.push_back(std::make_unique<BatchNormNode>(spec, parameters));
+      return;
+    case LayerKind::Activation:
+      nodes.push_back(std::make_unique<ActivationNode>(spec.inSize, spec.activation, spec.alpha, spec.activationCols));
+      return;
+    case LayerKind::Maxout:
+      nodes.push_back(std::make_unique<MaxoutNode>(spec));
+      return;
+  }
+}
+
+}  // namespace convkit::model

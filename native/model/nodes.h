@@ -1,0 +1,60 @@
+// The executable steps of a Network: one node per kernel call. A conv2d or dense layer with an
+// activation becomes two nodes (the linear op, then the activation), so every node is one kernel
+// family's forward and backward.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "model/network.h"
+
+namespace convkit::model {
+
+// Training-time buffers a node keeps between its forward and backward (dropout masks, batch-norm
+// statistics), sized for the workspace's batch capacity.
+struct NodeState {
+  std::vector<float> floats;
+  std::vector<uint8_t> bytes;
+};
+
+// Everything a node needs for one call besides its input and output.
+struct Pass {
+  int64_t batch = 0;
+  bool training = false;
+  uint64_t seed = 0;
+  float* scratch = nullptr;  // per-call scratch (the im2col buffer), scratchFloats() long
+  NodeState* state = nullptr;
+  Parameter* parameters = nullptr;  // the network's parameters, indexed by the node
+};
+
+class Node {
+ public:
+  Node(int64_t inSize, int64_t outSize) : inSize(inSize), outSize(outSize) {}
+  virtual ~Node() = default;
+
+  // out = f(in) for pass.batch samples. In training mode a node may record state for backward.
+  virtual void forward(const Pass& pass, const float* in, float* out) const = 0;
+
+  // Given d loss / d out, writes d loss / d in (gradIn is null for the first node, whose input
+  // gradient nobody needs) and the gradients of the node's parameters.
+  virtual void backward(const Pass& pass, const float* in, const float* out, const float* gradOut,
+                        float* gradIn) const = 0;
+
+  // True for nodes whose output is their input, unchanged (reshape/flatten): no buffer, no work.
+  virtual bool aliasesInput() const { return false; }
+  virtual size_t scratchFloats() const { return 0; }
+  virtual void reserveState(NodeState& /*state*/, int64_t /*batch*/) const {}
+
+  // For the loss: the activation a node applies, if it is an activation node.
+  virtual const kernels::Activation* activationKind() const { return nullptr; }
+
+  const int64_t inSize;
+  const int64_t outSize;
+};
+
+// Appends the nodes of one layer, creating its parameters in Keras's order.
+void appendLayerNodes(const LayerSpec& spec, std::vector<Parameter>& parameters,
+                      std::vector<std::unique_ptr<Node>>& nodes);
+
+}  // namespace convkit::model
