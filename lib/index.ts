@@ -11,7 +11,7 @@
  * ```
  * @packageDocumentation
  */
-export { backendInfo } from './backend';
+export { backendInfo, setNumThreads } from './backend';
 export type { BackendInfo } from './backend';
 export { version } from './version';
 export { Tensor, tensor } from './tensor';

@@ -224,14 +224,3 @@ int64_t Args::product(std::initializer_list<int64_t> sizes, const char* what) co
 
 }  // namespace convkit::binding
 
-namespace convkit::binding {
-
-std::vector<float> allocateWorkspace(const Args& args, size_t floats) {
-  try {
-    return std::vector<float>(floats);
-  } catch (const std::bad_alloc&) {
-    args.throwRangeError("cannot allocate a workspace of " + std::to_string(floats) + " floats");
-  }
-}
-
-}  // namespace convkit::binding

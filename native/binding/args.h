@@ -84,9 +84,3 @@ class Args {
 
 }  // namespace convkit::binding
 
-namespace convkit::binding {
-
-// Scratch for a kernel call; an allocation failure becomes a RangeError instead of std::terminate.
-std::vector<float> allocateWorkspace(const Args& args, size_t floats);
-
-}  // namespace convkit::binding

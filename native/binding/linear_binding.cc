@@ -69,8 +69,7 @@ Napi::Value conv2dForward(const Napi::CallbackInfo& info) {
   const float* kernel = args.readFloat32(2, "kernel", kernelSize(g), kKernelShape);
   const float* bias = args.readOptionalFloat32(3, "bias", g.outChannels, "outChannels");
   float* output = args.writeFloat32(4, "output", outputSize(g), kOutputShape);
-  std::vector<float> workspace = allocateWorkspace(args, kernels::conv2dWorkspaceSize(g));
-  kernels::conv2dForward(g, input, kernel, bias, output, workspace.data());
+  kernels::conv2dForward(g, input, kernel, bias, output);
   return info.Env().Undefined();
 }
 
@@ -81,8 +80,7 @@ Napi::Value conv2dBackwardInput(const Napi::CallbackInfo& info) {
   const float* gradOutput = args.readFloat32(1, "gradOutput", outputSize(g), kOutputShape);
   const float* kernel = args.readFloat32(2, "kernel", kernelSize(g), kKernelShape);
   float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kInputShape);
-  std::vector<float> workspace = allocateWorkspace(args, kernels::conv2dWorkspaceSize(g));
-  kernels::conv2dBackwardInput(g, gradOutput, kernel, gradInput, workspace.data());
+  kernels::conv2dBackwardInput(g, gradOutput, kernel, gradInput);
   return info.Env().Undefined();
 }
 
@@ -94,8 +92,7 @@ Napi::Value conv2dBackwardParams(const Napi::CallbackInfo& info) {
   const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
   float* gradKernel = args.writeFloat32(3, "gradKernel", kernelSize(g), kKernelShape);
   float* gradBias = args.writeOptionalFloat32(4, "gradBias", g.outChannels, "outChannels");
-  std::vector<float> workspace = allocateWorkspace(args, kernels::conv2dWorkspaceSize(g));
-  kernels::conv2dBackwardParams(g, input, gradOutput, gradKernel, gradBias, workspace.data());
+  kernels::conv2dBackwardParams(g, input, gradOutput, gradKernel, gradBias);
   return info.Env().Undefined();
 }
 

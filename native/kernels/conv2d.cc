@@ -2,12 +2,18 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "kernels/bias.h"
 #include "kernels/gemm.h"
+#include "runtime/thread_pool.h"
 
 namespace convkit::kernels {
 namespace {
+
+// Images per parallel chunk: a fixed size, so the partial sums of the weight gradient are added
+// in the same order whatever the thread count (bit-identical results for 1, 2 or 3 threads).
+constexpr int64_t kImagesPerChunk = 4;
 
 bool skipsIm2col(const Conv2dGeometry& g) {
   return g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1 &&
@@ -16,6 +22,13 @@ bool skipsIm2col(const Conv2dGeometry& g) {
 
 int64_t patchSize(const Conv2dGeometry& g) {
   return g.kernelHeight * g.kernelWidth * g.inChannels;
+}
+
+// This thread's im2col buffer, grown on demand and kept for the next call.
+float* columnScratch(size_t floats) {
+  thread_local std::vector<float> columns;
+  if (columns.size() < floats) columns.resize(floats);
+  return columns.data();
 }
 
 // Calls visit(colRow, iy, ix) for every (output pixel, kernel tap): colRow points at the inChannels
@@ -63,15 +76,25 @@ void col2im(const Conv2dGeometry& g, float* columns, float* image) {
   });
 }
 
-}  // namespace
-
-size_t conv2dWorkspaceSize(const Conv2dGeometry& g) {
-  if (skipsIm2col(g)) return 0;
-  return static_cast<size_t>(g.outHeight * g.outWidth * patchSize(g));
+// Runs perImage(n, columns) for every image, spread over the pool in fixed chunks, with a per-thread
+// im2col buffer; chunk(c, first, last) brackets each chunk.
+template <typename PerImage>
+void forEachImage(const Conv2dGeometry& g, PerImage perImage) {
+  const auto columnFloats = static_cast<size_t>(g.outHeight * g.outWidth * patchSize(g));
+  const int64_t chunks = (g.batch + kImagesPerChunk - 1) / kImagesPerChunk;
+  runtime::parallelFor(chunks, 1, [&](int64_t firstChunk, int64_t lastChunk) {
+    float* columns = columnScratch(columnFloats);
+    for (int64_t chunk = firstChunk; chunk < lastChunk; ++chunk) {
+      const int64_t end = std::min(g.batch, (chunk + 1) * kImagesPerChunk);
+      for (int64_t n = chunk * kImagesPerChunk; n < end; ++n) perImage(chunk, n, columns);
+    }
+  });
 }
 
+}  // namespace
+
 void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
-                   const float* bias, float* output, float* workspace) {
+                   const float* bias, float* output) {
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
   if (skipsIm2col(g)) {
@@ -79,17 +102,17 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const float* ker
          g.outChannels, 0.0f, output, g.outChannels);
   } else {
     const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
-    for (int64_t n = 0; n < g.batch; ++n) {
-      im2col(g, input + n * inImage, workspace);
-      gemm(Transpose::No, Transpose::No, pixels, g.outChannels, k, 1.0f, workspace, k, kernel,
+    forEachImage(g, [&](int64_t, int64_t n, float* columns) {
+      im2col(g, input + n * inImage, columns);
+      gemm(Transpose::No, Transpose::No, pixels, g.outChannels, k, 1.0f, columns, k, kernel,
            g.outChannels, 0.0f, output + n * pixels * g.outChannels, g.outChannels);
-    }
+    });
   }
   if (bias != nullptr) addRowBias(g.batch * pixels, g.outChannels, bias, output);
 }
 
 void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel,
-                         float* gradInput, float* workspace) {
+                         float* gradInput) {
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
   if (skipsIm2col(g)) {
@@ -98,31 +121,44 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
     return;
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
-  std::fill(gradInput, gradInput + g.batch * inImage, 0.0f);
-  for (int64_t n = 0; n < g.batch; ++n) {
+  forEachImage(g, [&](int64_t, int64_t n, float* columns) {
     // columns [pixels, k] = gradOutput [pixels, outC] * kernel^T [outC, k]
     gemm(Transpose::No, Transpose::Yes, pixels, k, g.outChannels, 1.0f,
          gradOutput + n * pixels * g.outChannels, g.outChannels, kernel, g.outChannels, 0.0f,
-         workspace, k);
-    col2im(g, workspace, gradInput + n * inImage);
-  }
+         columns, k);
+    float* image = gradInput + n * inImage;
+    std::fill(image, image + inImage, 0.0f);
+    col2im(g, columns, image);
+  });
 }
 
 void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const float* gradOutput,
-                          float* gradKernel, float* gradBias, float* workspace) {
+                          float* gradKernel, float* gradBias) {
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
   if (skipsIm2col(g)) {
     gemm(Transpose::Yes, Transpose::No, k, g.outChannels, g.batch * pixels, 1.0f, input, k,
          gradOutput, g.outChannels, 0.0f, gradKernel, g.outChannels);
   } else {
+    // Each chunk of images sums its gradient into its own slot; the slots are then added in chunk
+    // order, so the result is the same for any number of threads.
+    const int64_t kernelFloats = k * g.outChannels;
+    const int64_t chunks = (g.batch + kImagesPerChunk - 1) / kImagesPerChunk;
+    thread_local std::vector<float> partials;
+    std::vector<float>& slots = partials;
+    if (slots.size() < static_cast<size_t>(chunks * kernelFloats)) slots.resize(static_cast<size_t>(chunks * kernelFloats));
     const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
-    for (int64_t n = 0; n < g.batch; ++n) {
-      // gradKernel [k, outC] += columns^T [k, pixels] * gradOutput [pixels, outC]
-      im2col(g, input + n * inImage, workspace);
-      gemm(Transpose::Yes, Transpose::No, k, g.outChannels, pixels, 1.0f, workspace, k,
-           gradOutput + n * pixels * g.outChannels, g.outChannels, n == 0 ? 0.0f : 1.0f,
-           gradKernel, g.outChannels);
+    forEachImage(g, [&](int64_t chunk, int64_t n, float* columns) {
+      // slot [k, outC] += columns^T [k, pixels] * gradOutput [pixels, outC]
+      im2col(g, input + n * inImage, columns);
+      gemm(Transpose::Yes, Transpose::No, k, g.outChannels, pixels, 1.0f, columns, k,
+           gradOutput + n * pixels * g.outChannels, g.outChannels, n % kImagesPerChunk == 0 ? 0.0f : 1.0f,
+           slots.data() + chunk * kernelFloats, g.outChannels);
+    });
+    std::copy(slots.begin(), slots.begin() + kernelFloats, gradKernel);
+    for (int64_t chunk = 1; chunk < chunks; ++chunk) {
+      const float* slot = slots.data() + chunk * kernelFloats;
+      for (int64_t i = 0; i < kernelFloats; ++i) gradKernel[i] += slot[i];
     }
   }
   if (gradBias != nullptr) sumRows(g.batch * pixels, g.outChannels, gradOutput, gradBias);

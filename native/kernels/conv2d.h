@@ -3,7 +3,8 @@
 // Per image, the im2col matrix has one row per output pixel and one column per (ky, kx, ci): with
 // the kernel read as a [kh*kw*inC, outC] matrix, output = im2col * kernel lands directly in NHWC.
 // A 1x1, stride-1, unpadded convolution is already that product over the whole batch, so it skips
-// im2col.
+// im2col. Images are spread over the thread pool in fixed chunks, so results do not depend on the
+// number of threads; the im2col scratch is per thread and reused across calls.
 #pragma once
 
 #include <cstddef>
@@ -20,20 +21,17 @@ struct Conv2dGeometry {
   int64_t padTop = 0, padLeft = 0;  // bottom/right padding follows from the output size
 };
 
-// Floats of scratch the three conv2d functions need (0 when im2col is skipped).
-size_t conv2dWorkspaceSize(const Conv2dGeometry& g);
-
 // output[n, oy, ox, co] = bias[co] + sum kernel[ky, kx, ci, co] * input[n, iy, ix, ci].
 // bias may be null.
 void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
-                   const float* bias, float* output, float* workspace);
+                   const float* bias, float* output);
 
 // gradInput = d(loss)/d(input), overwritten.
 void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel,
-                         float* gradInput, float* workspace);
+                         float* gradInput);
 
 // gradKernel and gradBias (nullable) = d(loss)/d(parameters) summed over the batch, overwritten.
 void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const float* gradOutput,
-                          float* gradKernel, float* gradBias, float* workspace);
+                          float* gradKernel, float* gradBias);
 
 }  // namespace convkit::kernels

@@ -18,7 +18,6 @@ struct Workspace {
   std::vector<std::vector<float>> activations;  // per node; empty for nodes aliasing their input
   std::vector<const float*> outputs;            // per node, for the current call
   std::vector<NodeState> states;
-  std::vector<float> scratch;
   std::vector<float> gradients[2];  // ping-pong buffers for backward
 
   void reserve(const std::vector<std::unique_ptr<Node>>& nodes, int64_t batch, bool training) {
@@ -28,16 +27,13 @@ struct Workspace {
     activations.resize(n);
     outputs.resize(n);
     states.resize(n);
-    size_t scratchFloats = 0;
     size_t largest = 0;
     for (size_t i = 0; i < n; ++i) {
       const Node& node = *nodes[i];
       if (!node.aliasesInput()) activations[i].resize(static_cast<size_t>(capacity * node.outSize));
-      scratchFloats = std::max(scratchFloats, node.scratchFloats());
       largest = std::max(largest, static_cast<size_t>(capacity * std::max(node.inSize, node.outSize)));
       if (training) node.reserveState(states[i], capacity);
     }
-    scratch.resize(scratchFloats);
     if (training) {
       gradients[0].resize(largest);
       gradients[1].resize(largest);
@@ -79,7 +75,6 @@ const float* Network::forward(const float* x, int64_t batch, bool training, uint
   Pass pass;
   pass.batch = batch;
   pass.training = training;
-  pass.scratch = workspace.scratch.data();
   pass.parameters = const_cast<Parameter*>(parameters_.data());
   const float* current = x;
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -182,7 +177,6 @@ BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t b
   Pass pass;
   pass.batch = batch;
   pass.training = true;
-  pass.scratch = ws.scratch.data();
   pass.parameters = parameters_.data();
   for (size_t i = fused ? last : last + 1; i-- > 0;) {
     const Node& node = *nodes_[i];

@@ -37,24 +37,20 @@ class Conv2dNode final : public Node {
     kernel_ = addParameter(parameters, "kernel",
                            static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true);
     bias_ = spec.useBias ? addParameter(parameters, "bias", static_cast<size_t>(g.outChannels), true) : -1;
-    geometry_.batch = 1;
-    scratch_ = kernels::conv2dWorkspaceSize(geometry_);
   }
 
   void forward(const Pass& pass, const float* in, float* out) const override {
-    kernels::conv2dForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out, pass.scratch);
+    kernels::conv2dForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out);
   }
 
   void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
                 float* gradIn) const override {
     const kernels::Conv2dGeometry g = at(pass);
     if (gradIn != nullptr) {
-      kernels::conv2dBackwardInput(g, gradOut, valueOf(pass, kernel_), gradIn, pass.scratch);
+      kernels::conv2dBackwardInput(g, gradOut, valueOf(pass, kernel_), gradIn);
     }
-    kernels::conv2dBackwardParams(g, in, gradOut, gradOf(pass, kernel_), gradOf(pass, bias_), pass.scratch);
+    kernels::conv2dBackwardParams(g, in, gradOut, gradOf(pass, kernel_), gradOf(pass, bias_));
   }
-
-  size_t scratchFloats() const override { return scratch_; }
 
  private:
   kernels::Conv2dGeometry at(const Pass& pass) const {
@@ -66,7 +62,6 @@ class Conv2dNode final : public Node {
   kernels::Conv2dGeometry geometry_;
   int kernel_ = -1;
   int bias_ = -1;
-  size_t scratch_ = 0;
 };
 
 class DenseNode final : public Node {

@@ -23,7 +23,6 @@ struct Pass {
   int64_t batch = 0;
   bool training = false;
   uint64_t seed = 0;
-  float* scratch = nullptr;  // per-call scratch (the im2col buffer), scratchFloats() long
   NodeState* state = nullptr;
   Parameter* parameters = nullptr;  // the network's parameters, indexed by the node
 };
@@ -43,7 +42,6 @@ class Node {
 
   // True for nodes whose output is their input, unchanged (reshape/flatten): no buffer, no work.
   virtual bool aliasesInput() const { return false; }
-  virtual size_t scratchFloats() const { return 0; }
   virtual void reserveState(NodeState& /*state*/, int64_t /*batch*/) const {}
 
   // For the loss: the activation a node applies, if it is an activation node.

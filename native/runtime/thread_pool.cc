@@ -1,0 +1,119 @@
+#include "runtime/thread_pool.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+namespace convkit::runtime {
+
+ThreadPool::ThreadPool(int threads) {
+  const int workers = std::max(threads, 1) - 1;
+  workers_.reserve(static_cast<size_t>(workers));
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this, i] { workerLoop(i + 1); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (std::thread& worker : workers_) worker.join();
+}
+
+void ThreadPool::runChunks(int participant) {
+  const JobScope scope;
+  const int64_t begin = participant * chunk_;
+  const int64_t end = std::min(count_, begin + chunk_);
+  if (begin < end) (*body_)(begin, end);
+}
+
+void ThreadPool::workerLoop(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      if (stopping_) return;
+      seen = generation_;
+      if (index >= participants_) continue;
+    }
+    runChunks(index);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--pending_ == 0) done_.notify_one();
+  }
+}
+
+namespace {
+
+// Set while a thread runs a chunk: a nested parallelFor runs serially instead of deadlocking.
+thread_local bool insideJob = false;
+
+struct JobScope {
+  JobScope() { insideJob = true; }
+  ~JobScope() { insideJob = false; }
+};
+
+}  // namespace
+
+void ThreadPool::parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+  if (count <= 0) return;
+  grain = std::max<int64_t>(grain, 1);
+  const int64_t maxParticipants = std::min<int64_t>(threads(), (count + grain - 1) / grain);
+  if (maxParticipants <= 1 || insideJob) {
+    body(0, count);
+    return;
+  }
+  std::lock_guard<std::mutex> job(jobMutex_);
+  const JobScope scope;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    body_ = &body;
+    count_ = count;
+    chunk_ = (count + maxParticipants - 1) / maxParticipants;
+    participants_ = static_cast<int>((count + chunk_ - 1) / chunk_);
+    pending_ = participants_ - 1;
+    ++generation_;
+  }
+  wake_.notify_all();
+  const int64_t end = std::min(count_, chunk_);
+  body(0, end);
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [&] { return pending_ == 0; });
+  body_ = nullptr;
+}
+
+namespace {
+
+std::mutex poolMutex;
+// Shared ownership: a job running while setThreads replaces the pool keeps the old one alive.
+std::shared_ptr<ThreadPool> sharedPool;
+int requestedThreads = 0;
+
+}  // namespace
+
+int defaultThreads() {
+  if (const char* env = std::getenv("CONVKIT_NUM_THREADS")) {
+    const int n = std::atoi(env);
+    if (n > 0) return std::min(n, 256);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::shared_ptr<ThreadPool> pool() {
+  std::lock_guard<std::mutex> lock(poolMutex);
+  if (!sharedPool) sharedPool = std::make_shared<ThreadPool>(requestedThreads > 0 ? requestedThreads : defaultThreads());
+  return sharedPool;
+}
+
+void setThreads(int threads) {
+  std::lock_guard<std::mutex> lock(poolMutex);
+  requestedThreads = std::max(threads, 1);
+  if (sharedPool && sharedPool->threads() != requestedThreads) sharedPool.reset();
+}
+
+void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+  pool()->parallelFor(count, grain, body);
+}
+
+}  // namespace convkit::runtime

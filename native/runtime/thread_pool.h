@@ -1,0 +1,58 @@
+// The addon's thread pool: kernels split their work with parallelFor. Workers sleep on a condition
+// variable when idle (no spinning that would eat a service's CPU between requests). The calling
+// thread takes a share of every job, so a pool of n threads starts n - 1 workers.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace convkit::runtime {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // Calls body(begin, end) over disjoint chunks covering [0, count), at most threads() at once, and
+  // returns when all are done. Chunks are at least `grain` long. Jobs from different calling threads
+  // run one after the other; a parallelFor inside a chunk runs serially. Bodies needing scratch use
+  // thread_local buffers (any thread, including the caller, may run any chunk).
+  void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
+
+ private:
+  void workerLoop(int index);
+  void runChunks(int participant);
+
+  std::vector<std::thread> workers_;
+  std::mutex jobMutex_;  // one job at a time
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  const std::function<void(int64_t, int64_t)>* body_ = nullptr;
+  int64_t count_ = 0;
+  int64_t chunk_ = 0;
+  int participants_ = 0;
+  int pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+};
+
+// The pool kernels use. Sized by setThreads (default: CONVKIT_NUM_THREADS, else the hardware
+// concurrency), created on first use.
+std::shared_ptr<ThreadPool> pool();
+void setThreads(int threads);
+int defaultThreads();
+
+// parallelFor on the shared pool.
+void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
+
+}  // namespace convkit::runtime

@@ -1,0 +1,34 @@
+// Small synthetic data sets for model tests.
+import { Tensor } from '../../lib';
+import { rng } from './random';
+
+/**
+ * `n` 8x8 single-channel images in `classes` classes: class c has a bright 3x3 blob at a position
+ * that depends on c, plus noise. Separable by a small convnet.
+ */
+export function blobImages(n: number, classes: number, seed: number): { x: Tensor; y: Int32Array } {
+  const random = rng(seed);
+  const size = 8;
+  const x = new Float32Array(n * size * size);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % classes;
+    y[i] = c;
+    const top = (c * 3) % (size - 2);
+    const left = Math.floor((c * 5) / 2) % (size - 2);
+    for (let p = 0; p < size * size; p++) x[i * size * size + p] = 0.2 * random();
+    for (let dy = 0; dy < 3; dy++) {
+      for (let dx = 0; dx < 3; dx++) x[i * size * size + (top + dy) * size + left + dx] += 1;
+    }
+  }
+  return { x: new Tensor(x, [n, size, size, 1]), y };
+}
+
+/** One-hot targets [n, classes] from class indices. */
+export function oneHot(labels: Int32Array, classes: number): Tensor {
+  const out = new Float32Array(labels.length * classes);
+  labels.forEach((c, i) => {
+    out[i * classes + c] = 1;
+  });
+  return new Tensor(out, [labels.length, classes]);
+}
