@@ -1,24 +1,7 @@
 // Loads the compiled addon. This directory (lib/native/) is the only place that touches it.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-
-/** Walks up from this file to the convkit package root (works from lib/ and from dist/). */
-function packageRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'convkit') return dir;
-      } catch {
-        // an unreadable package.json on the way up is not ours; keep walking
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`convkit: cannot find the package root above ${__dirname}`);
-    dir = parent;
-  }
-}
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../package_root';
 
 /**
  * Where a built addon may be, in order: CONVKIT_ADDON (an explicit path, e.g. a sanitizer build),
