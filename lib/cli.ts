@@ -5,8 +5,7 @@
 //   convkit evaluate --model-dir DIR [--data DIR]
 //   convkit predict --model-dir DIR [--data DIR] [--count N]
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import { fashionMnist, loadIdx } from './datasets';
+import { fashionMnist } from './datasets';
 import { Sequential } from './engine/sequential';
 import { loadModel } from './io/model_io';
 import * as models from './models';
@@ -40,15 +39,11 @@ Options:
 
 type Split = { x: Tensor; y: Int32Array };
 
+/** Fashion-MNIST by default, or any folder with the four IDX files of the (Fashion-)MNIST layout. */
 async function loadData(dir: string | undefined): Promise<{ train: Split; test: Split; classNames?: string[] }> {
-  if (dir === undefined) return fashionMnist();
-  const [train, test] = await Promise.all([
-    loadIdx(join(dir, 'train-images-idx3-ubyte.gz'), join(dir, 'train-labels-idx1-ubyte.gz')).catch(() =>
-      loadIdx(join(dir, 'train-images-idx3-ubyte'), join(dir, 'train-labels-idx1-ubyte'))),
-    loadIdx(join(dir, 't10k-images-idx3-ubyte.gz'), join(dir, 't10k-labels-idx1-ubyte.gz')).catch(() =>
-      loadIdx(join(dir, 't10k-images-idx3-ubyte'), join(dir, 't10k-labels-idx1-ubyte'))),
-  ]);
-  return { train, test };
+  const data = await fashionMnist(dir === undefined ? {} : { dataDir: dir });
+  // Another data set in the same layout (MNIST, say) has other class names: show indices.
+  return dir === undefined ? data : { train: data.train, test: data.test };
 }
 
 function integer(value: string | undefined, name: string, fallback: number): number {

@@ -24,6 +24,7 @@ export * as layers from './layers';
 export * as optimizers from './optimizers';
 export * as callbacks from './callbacks';
 export * as models from './models';
+export * as datasets from './datasets';
 export type { Callback, Logs } from './callbacks';
 export type { ActivationName } from './activations';
 export type { LossName } from './losses';

@@ -236,18 +236,34 @@ void Network::applyOptimizer(float learningRate) {
   }
 }
 
+std::unique_ptr<Workspace> Network::acquireWorkspace() const {
+  std::lock_guard<std::mutex> lock(idleMutex_);
+  if (idle_.empty()) return std::make_unique<Workspace>();
+  std::unique_ptr<Workspace> workspace = std::move(idle_.back());
+  idle_.pop_back();
+  return workspace;
+}
+
+void Network::releaseWorkspace(std::unique_ptr<Workspace> workspace) const {
+  std::lock_guard<std::mutex> lock(idleMutex_);
+  idle_.push_back(std::move(workspace));
+}
+
 void Network::predict(const float* x, int64_t batch, float* output) const {
-  Workspace ws;
-  const float* result = forward(x, batch, false, 0, ws);
+  std::unique_ptr<Workspace> ws = acquireWorkspace();
+  const float* result = forward(x, batch, false, 0, *ws);
   std::copy(result, result + batch * outputSize_, output);
+  releaseWorkspace(std::move(ws));
 }
 
 BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t batch) const {
-  Workspace ws;
-  const float* output = forward(x, batch, false, 0, ws);
+  std::unique_ptr<Workspace> ws = acquireWorkspace();
+  const float* output = forward(x, batch, false, 0, *ws);
   const size_t last = nodes_.size() - 1;
-  const float* logits = fusesWithLoss(*nodes_[last], loss_) ? (last == 0 ? x : ws.outputs[last - 1]) : nullptr;
-  return lossAndGradient(output, logits, targets, batch, nullptr);
+  const float* logits = fusesWithLoss(*nodes_[last], loss_) ? (last == 0 ? x : ws->outputs[last - 1]) : nullptr;
+  const BatchResult result = lossAndGradient(output, logits, targets, batch, nullptr);
+  releaseWorkspace(std::move(ws));
+  return result;
 }
 
 }  // namespace convkit::model

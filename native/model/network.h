@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,11 @@ class Network {
                               int64_t batch, float* gradient) const;
   void applyOptimizer(float learningRate);
 
+  // Inference workspaces are reused across calls (allocating and zeroing activation buffers for
+  // every prediction would cost more than small batches' compute); each call holds one.
+  std::unique_ptr<Workspace> acquireWorkspace() const;
+  void releaseWorkspace(std::unique_ptr<Workspace> workspace) const;
+
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Parameter> parameters_;
   int64_t inputSize_ = 0;
@@ -133,6 +139,8 @@ class Network {
   OptimizerConfig optimizer_;
   int64_t optimizerStep_ = 0;
   std::unique_ptr<Workspace> training_;
+  mutable std::mutex idleMutex_;
+  mutable std::vector<std::unique_ptr<Workspace>> idle_;
 };
 
 }  // namespace convkit::model

@@ -6,6 +6,18 @@
 
 namespace convkit::runtime {
 
+namespace {
+
+// Set while a thread runs a chunk: a nested parallelFor runs serially instead of deadlocking.
+thread_local bool insideJob = false;
+
+struct JobScope {
+  JobScope() { insideJob = true; }
+  ~JobScope() { insideJob = false; }
+};
+
+}  // namespace
+
 ThreadPool::ThreadPool(int threads) {
   const int workers = std::max(threads, 1) - 1;
   workers_.reserve(static_cast<size_t>(workers));
@@ -44,17 +56,6 @@ void ThreadPool::workerLoop(int index) {
   }
 }
 
-namespace {
-
-// Set while a thread runs a chunk: a nested parallelFor runs serially instead of deadlocking.
-thread_local bool insideJob = false;
-
-struct JobScope {
-  JobScope() { insideJob = true; }
-  ~JobScope() { insideJob = false; }
-};
-
-}  // namespace
 
 void ThreadPool::parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
   if (count <= 0) return;

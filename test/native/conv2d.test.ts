@@ -167,3 +167,33 @@ describe('conv2d rejects bad input', () => {
       .toThrow(/must not share memory/);
   });
 });
+
+describe('conv2d with the thread pool', () => {
+  it('gives bit-identical results with 1, 2 and 3 threads', async () => {
+    const { setNumThreads, backendInfo } = await import('../../lib/backend');
+    const c = { ...cases[12], batch: 13 };
+    const { random, input, kernel, bias } = data(c, 5);
+    const gradOutput = randomArray(random, outputLength(c));
+    const run = () => {
+      const output = new Float32Array(outputLength(c));
+      const gradInput = new Float32Array(input.length);
+      const gradKernel = new Float32Array(kernel.length);
+      k.conv2dForward(c, input, kernel, bias, output);
+      k.conv2dBackwardInput(c, gradOutput, kernel, gradInput);
+      k.conv2dBackwardParams(c, input, gradOutput, gradKernel, null);
+      return [output, gradInput, gradKernel];
+    };
+    const initial = backendInfo().threads;
+    try {
+      setNumThreads(1);
+      const single = run();
+      for (const threads of [2, 3]) {
+        setNumThreads(threads);
+        expect(backendInfo().threads).toBe(threads);
+        expect(run()).toEqual(single);
+      }
+    } finally {
+      setNumThreads(initial);
+    }
+  });
+});
