@@ -108,7 +108,7 @@ export interface TrainingKernels {
    */
   sgdUpdate(params: SgdParams, param: Float32Array, grad: Float32Array,
     velocity?: Float32Array | null): void;
-  /** RMSprop, in place: ms = rho * ms + (1 - rho) * g^2; p -= lr * g / (sqrt(ms) + epsilon). */
+  /** RMSprop, in place: ms = rho * ms + (1 - rho) * g^2; p -= lr * g / sqrt(ms + epsilon). */
   rmspropUpdate(params: RmspropParams, param: Float32Array, grad: Float32Array,
     meanSquare: Float32Array): void;
   /**

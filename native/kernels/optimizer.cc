@@ -25,7 +25,7 @@ void rmspropUpdate(int64_t count, float learningRate, float rho, float epsilon, 
     const float g = grad[i];
     const float ms = rho * meanSquare[i] + forget * g * g;
     meanSquare[i] = ms;
-    param[i] -= learningRate * g / (std::sqrt(ms) + epsilon);
+    param[i] -= learningRate * g / std::sqrt(ms + epsilon);
   }
 }
 

@@ -12,7 +12,7 @@ void sgdUpdate(int64_t count, float learningRate, float momentum, bool nesterov,
                const float* grad, float* velocity);
 
 // Keras RMSprop (not centered, no momentum): ms = rho * ms + (1 - rho) * g^2;
-// p -= lr * g / (sqrt(ms) + epsilon).
+// p -= lr * g / sqrt(ms + epsilon) (epsilon inside the root, as Keras and TensorFlow).
 void rmspropUpdate(int64_t count, float learningRate, float rho, float epsilon, float* param,
                    const float* grad, float* meanSquare);
 

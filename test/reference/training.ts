@@ -75,13 +75,13 @@ export function referenceSgdStep(state: SgdState, grad: ArrayLike<number>, learn
 
 export interface RmspropState { param: Float64Array; meanSquare: Float64Array }
 
-/** Uncentered RMSprop without momentum, as optimizer.h specifies it (epsilon added to sqrt(ms)). */
+/** Uncentered RMSprop without momentum, as Keras: epsilon inside the square root. */
 export function referenceRmspropStep(state: RmspropState, grad: ArrayLike<number>,
   learningRate: number, rho: number, epsilon: number): void {
   const { param, meanSquare } = state;
   for (let i = 0; i < param.length; i++) {
     meanSquare[i] = rho * meanSquare[i] + (1 - rho) * grad[i] ** 2;
-    param[i] -= (learningRate * grad[i]) / (Math.sqrt(meanSquare[i]) + epsilon);
+    param[i] -= (learningRate * grad[i]) / Math.sqrt(meanSquare[i] + epsilon);
   }
 }
 
