@@ -1,7 +1,69 @@
-// Typed view of the pooling kernels (filled in with its native binding).
+// Typed view of the pooling kernels: max and average, windowed and global, over NHWC tensors. All
+// arrays are caller-owned and used in place (zero-copy); shapes are validated natively and
+// mistakes throw TypeError / RangeError.
 import { addon } from './addon';
+import type { PaddingSpec } from './linear';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface PoolingKernels {}
+/** Shape of a windowed pooling call over NHWC input. */
+export interface Pool2dParams {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  channels: number;
+  poolHeight: number;
+  poolWidth: number;
+  /** Defaults to poolHeight, as in Keras. */
+  strideHeight?: number;
+  /** Defaults to poolWidth, as in Keras. */
+  strideWidth?: number;
+  /**
+   * Defaults to 'valid'. 'same' pads as TensorFlow does (odd extra pad bottom/right). Explicit
+   * pads must each be smaller than the pool on their axis, so that every window sees the input.
+   */
+  padding?: PaddingSpec;
+}
+
+export interface Pool2dGeometry {
+  outHeight: number;
+  outWidth: number;
+  padTop: number;
+  /** Padding the last window actually reaches below the input. */
+  padBottom: number;
+  padLeft: number;
+  /** Padding the last window actually reaches right of the input. */
+  padRight: number;
+}
+
+/** Shape of a global pooling call: [batch, height, width, channels] -> [batch, channels]. */
+export interface GlobalPool2dParams {
+  batch: number;
+  height: number;
+  width: number;
+  channels: number;
+}
+
+export interface PoolingKernels {
+  pool2dGeometry(params: Pool2dParams): Pool2dGeometry;
+  /** output = the maximum of each window; padding never wins. */
+  maxPool2dForward(params: Pool2dParams, input: Float32Array, output: Float32Array): void;
+  /**
+   * gradInput (overwritten) receives each output gradient at the element that won the max,
+   * recomputed from input: the first one in row-major window order on ties.
+   */
+  maxPool2dBackward(params: Pool2dParams, input: Float32Array, gradOutput: Float32Array,
+    gradInput: Float32Array): void;
+  /** output = the mean of each window over the elements inside the input (padding not counted). */
+  avgPool2dForward(params: Pool2dParams, input: Float32Array, output: Float32Array): void;
+  /** gradInput is overwritten. */
+  avgPool2dBackward(params: Pool2dParams, gradOutput: Float32Array, gradInput: Float32Array): void;
+  globalAvgPool2dForward(params: GlobalPool2dParams, input: Float32Array, output: Float32Array): void;
+  /** gradInput is overwritten. */
+  globalAvgPool2dBackward(params: GlobalPool2dParams, gradOutput: Float32Array,
+    gradInput: Float32Array): void;
+  globalMaxPool2dForward(params: GlobalPool2dParams, input: Float32Array, output: Float32Array): void;
+  /** gradInput is overwritten; the first maximum of each image and channel gets the gradient. */
+  globalMaxPool2dBackward(params: GlobalPool2dParams, input: Float32Array, gradOutput: Float32Array,
+    gradInput: Float32Array): void;
+}
 
 export const poolingKernels = addon as PoolingKernels;
