@@ -54,11 +54,7 @@ constexpr const char* kKernelShape = "kernelHeight*kernelWidth*inChannels*outCha
 Napi::Value conv2dGeometry(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dGeometry");
   const Conv2dGeometry g = readConv2dGeometry(args, args.object(0, "params"), true);
-  const int64_t padBottom = (g.outHeight - 1) * g.strideHeight +
-                            kernels::effectiveWindow(g.kernelHeight, g.dilationHeight) - g.inHeight - g.padTop;
-  const int64_t padRight = (g.outWidth - 1) * g.strideWidth +
-                           kernels::effectiveWindow(g.kernelWidth, g.dilationWidth) - g.inWidth - g.padLeft;
-  return windowGeometryObject(info.Env(), g.outHeight, g.outWidth, g.padTop, padBottom, g.padLeft, padRight);
+  return conv2dGeometryObject(info.Env(), g);
 }
 
 // conv2dForward(params, input, kernel, bias | null, output)

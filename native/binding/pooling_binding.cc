@@ -3,6 +3,7 @@
 
 #include "binding/args.h"
 #include "binding/bindings.h"
+#include "binding/specs.h"
 #include "kernels/geometry.h"
 #include "kernels/pooling.h"
 
@@ -10,60 +11,6 @@ namespace convkit::binding {
 namespace {
 
 using kernels::Pool2dGeometry;
-
-// Reads { batch, inHeight, inWidth, channels, poolHeight, poolWidth, strideHeight?, strideWidth?,
-// padding? } and derives the output size, rejecting windows that do not fit. Strides default to
-// the pool size, as in Keras.
-Pool2dGeometry readPool2dGeometry(Args& args, size_t index) {
-  const Napi::Object params = args.object(index, "params");
-  Pool2dGeometry g;
-  g.batch = args.integer(params, "batch", 1);
-  g.inHeight = args.integer(params, "inHeight", 1);
-  g.inWidth = args.integer(params, "inWidth", 1);
-  g.channels = args.integer(params, "channels", 1);
-  g.poolHeight = args.integer(params, "poolHeight", 1, 1 << 20);
-  g.poolWidth = args.integer(params, "poolWidth", 1, 1 << 20);
-  auto optionalStride = [&](const char* field, int64_t fallback) {
-    return params.Get(field).IsUndefined() ? fallback : args.integer(params, field, 1, 1 << 20);
-  };
-  g.strideHeight = optionalStride("strideHeight", g.poolHeight);
-  g.strideWidth = optionalStride("strideWidth", g.poolWidth);
-  int64_t pads[4] = {0, 0, 0, 0};
-  const kernels::Padding padding = params.Get("padding").IsUndefined()
-                                       ? kernels::Padding::Valid
-                                       : args.padding(params, "padding", pads);
-  if (padding == kernels::Padding::Explicit) {
-    // A window lying entirely in the padding would have nothing to pool.
-    static const char* const kNames[4] = {"top", "bottom", "left", "right"};
-    for (int i = 0; i < 4; ++i) {
-      const bool vertical = i < 2;
-      const int64_t pool = vertical ? g.poolHeight : g.poolWidth;
-      if (pads[i] >= pool) {
-        args.throwRangeError("padding[" + std::to_string(i) + "] (" + kNames[i] +
-                             ") must be smaller than " + (vertical ? "poolHeight" : "poolWidth") +
-                             " (" + std::to_string(pool) + "), got " + std::to_string(pads[i]));
-      }
-    }
-  }
-  kernels::WindowAxis rows, cols;
-  const bool fitsRows = kernels::windowAxis(g.inHeight, g.poolHeight, g.strideHeight, 1, padding,
-                                            pads[0], pads[1], &rows);
-  const bool fitsCols = kernels::windowAxis(g.inWidth, g.poolWidth, g.strideWidth, 1, padding,
-                                            pads[2], pads[3], &cols);
-  if (!fitsRows || !fitsCols) {
-    args.throwRangeError("the pool window (" + std::to_string(g.poolHeight) + "x" +
-                         std::to_string(g.poolWidth) + ") does not fit the padded input (" +
-                         std::to_string(g.inHeight + rows.padBefore + rows.padAfter) + "x" +
-                         std::to_string(g.inWidth + cols.padBefore + cols.padAfter) + ")");
-  }
-  g.outHeight = rows.outSize;
-  g.outWidth = cols.outSize;
-  g.padTop = rows.padBefore;
-  g.padLeft = cols.padBefore;
-  args.product({g.batch, g.inHeight, g.inWidth, g.channels}, "input");
-  args.product({g.batch, g.outHeight, g.outWidth, g.channels}, "output");
-  return g;
-}
 
 int64_t inputSize(const Pool2dGeometry& g) {
   return g.batch * g.inHeight * g.inWidth * g.channels;
@@ -75,36 +22,16 @@ int64_t outputSize(const Pool2dGeometry& g) {
 constexpr const char* kInputShape = "batch*inHeight*inWidth*channels";
 constexpr const char* kOutputShape = "batch*outHeight*outWidth*channels";
 
-// Padding the last window actually reaches past the input (as conv2dGeometry reports it): an
-// explicit pad the stride never gets to is not used.
-int64_t usedPadAfter(int64_t inSize, int64_t outSize, int64_t pool, int64_t stride,
-                     int64_t padBefore) {
-  const int64_t pad = (outSize - 1) * stride + pool - inSize - padBefore;
-  return pad > 0 ? pad : 0;
-}
-
 // pool2dGeometry(params) -> { outHeight, outWidth, padTop, padBottom, padLeft, padRight }
 Napi::Value pool2dGeometry(const Napi::CallbackInfo& info) {
   Args args(info, "pool2dGeometry");
-  const Pool2dGeometry g = readPool2dGeometry(args, 0);
-  const Napi::Env env = info.Env();
-  auto number = [&](int64_t value) { return Napi::Number::New(env, static_cast<double>(value)); };
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("outHeight", number(g.outHeight));
-  result.Set("outWidth", number(g.outWidth));
-  result.Set("padTop", number(g.padTop));
-  result.Set("padBottom",
-             number(usedPadAfter(g.inHeight, g.outHeight, g.poolHeight, g.strideHeight, g.padTop)));
-  result.Set("padLeft", number(g.padLeft));
-  result.Set("padRight",
-             number(usedPadAfter(g.inWidth, g.outWidth, g.poolWidth, g.strideWidth, g.padLeft)));
-  return result;
+  return pool2dGeometryObject(info.Env(), readPool2dGeometry(args, args.object(0, "params"), true));
 }
 
 // maxPool2dForward(params, input, output)
 Napi::Value maxPool2dForward(const Napi::CallbackInfo& info) {
   Args args(info, "maxPool2dForward");
-  const Pool2dGeometry g = readPool2dGeometry(args, 0);
+  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
   const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
   float* output = args.writeFloat32(2, "output", outputSize(g), kOutputShape);
   kernels::maxPool2dForward(g, input, output);
@@ -114,7 +41,7 @@ Napi::Value maxPool2dForward(const Napi::CallbackInfo& info) {
 // maxPool2dBackward(params, input, gradOutput, gradInput)
 Napi::Value maxPool2dBackward(const Napi::CallbackInfo& info) {
   Args args(info, "maxPool2dBackward");
-  const Pool2dGeometry g = readPool2dGeometry(args, 0);
+  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
   const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
   const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
   float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kInputShape);
@@ -125,7 +52,7 @@ Napi::Value maxPool2dBackward(const Napi::CallbackInfo& info) {
 // avgPool2dForward(params, input, output)
 Napi::Value avgPool2dForward(const Napi::CallbackInfo& info) {
   Args args(info, "avgPool2dForward");
-  const Pool2dGeometry g = readPool2dGeometry(args, 0);
+  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
   const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
   float* output = args.writeFloat32(2, "output", outputSize(g), kOutputShape);
   kernels::avgPool2dForward(g, input, output);
@@ -135,7 +62,7 @@ Napi::Value avgPool2dForward(const Napi::CallbackInfo& info) {
 // avgPool2dBackward(params, gradOutput, gradInput)
 Napi::Value avgPool2dBackward(const Napi::CallbackInfo& info) {
   Args args(info, "avgPool2dBackward");
-  const Pool2dGeometry g = readPool2dGeometry(args, 0);
+  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
   const float* gradOutput = args.readFloat32(1, "gradOutput", outputSize(g), kOutputShape);
   float* gradInput = args.writeFloat32(2, "gradInput", inputSize(g), kInputShape);
   kernels::avgPool2dBackward(g, gradOutput, gradInput);

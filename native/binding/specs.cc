@@ -31,7 +31,7 @@ void fitWindow(Args& args, const char* what, int64_t inHeight, int64_t inWidth, 
                                             pads[2], pads[3], cols);
   if (!fitsRows || !fitsCols) {
     const bool dilated = dilationHeight > 1 || dilationWidth > 1;
-    args.throwRangeError(std::string("the ") + what + " (" +
+    args.throwRangeError(std::string("the ") + what + " window (" +
                          std::to_string(kernels::effectiveWindow(windowHeight, dilationHeight)) + "x" +
                          std::to_string(kernels::effectiveWindow(windowWidth, dilationWidth)) +
                          (dilated ? " after dilation" : "") + ") does not fit the padded input (" +
@@ -86,8 +86,15 @@ kernels::Pool2dGeometry readPool2dGeometry(Args& args, const Napi::Object& param
   int64_t pads[4];
   const kernels::Padding padding = readPadding(args, params, pads);
   // A pad as wide as the window would make windows that see only padding (an empty average).
-  if (pads[0] >= g.poolHeight || pads[1] >= g.poolHeight || pads[2] >= g.poolWidth || pads[3] >= g.poolWidth) {
-    args.throwRangeError("explicit padding must be smaller than the pool size on its axis");
+  static const char* const kSides[4] = {"top", "bottom", "left", "right"};
+  for (int i = 0; i < 4; ++i) {
+    const bool vertical = i < 2;
+    const int64_t pool = vertical ? g.poolHeight : g.poolWidth;
+    if (pads[i] >= pool) {
+      args.throwRangeError("padding[" + std::to_string(i) + "] (" + kSides[i] + ") must be smaller than " +
+                           (vertical ? "poolHeight" : "poolWidth") + " (" + std::to_string(pool) + "), got " +
+                           std::to_string(pads[i]));
+    }
   }
   kernels::WindowAxis rows, cols;
   fitWindow(args, "pool", g.inHeight, g.inWidth, g.poolHeight, g.poolWidth, g.strideHeight, g.strideWidth, 1, 1,
@@ -101,12 +108,18 @@ kernels::Pool2dGeometry readPool2dGeometry(Args& args, const Napi::Object& param
   return g;
 }
 
+namespace {
+
+// Padding the last window actually reaches past the input: an explicit pad the stride never gets
+// to is not used.
+int64_t usedPadAfter(int64_t inSize, int64_t outSize, int64_t extent, int64_t stride, int64_t padBefore) {
+  return std::max<int64_t>((outSize - 1) * stride + extent - inSize - padBefore, 0);
+}
+
 Napi::Object windowGeometryObject(Napi::Env env, int64_t outHeight, int64_t outWidth, int64_t padTop,
                                   int64_t padBottom, int64_t padLeft, int64_t padRight) {
   Napi::Object result = Napi::Object::New(env);
-  auto set = [&](const char* name, int64_t value) {
-    result.Set(name, Napi::Number::New(env, static_cast<double>(std::max<int64_t>(value, 0))));
-  };
+  auto set = [&](const char* name, int64_t value) { result.Set(name, Napi::Number::New(env, static_cast<double>(value))); };
   set("outHeight", outHeight);
   set("outWidth", outWidth);
   set("padTop", padTop);
@@ -114,6 +127,22 @@ Napi::Object windowGeometryObject(Napi::Env env, int64_t outHeight, int64_t outW
   set("padLeft", padLeft);
   set("padRight", padRight);
   return result;
+}
+
+}  // namespace
+
+Napi::Object conv2dGeometryObject(Napi::Env env, const kernels::Conv2dGeometry& g) {
+  return windowGeometryObject(
+      env, g.outHeight, g.outWidth, g.padTop,
+      usedPadAfter(g.inHeight, g.outHeight, kernels::effectiveWindow(g.kernelHeight, g.dilationHeight), g.strideHeight, g.padTop),
+      g.padLeft,
+      usedPadAfter(g.inWidth, g.outWidth, kernels::effectiveWindow(g.kernelWidth, g.dilationWidth), g.strideWidth, g.padLeft));
+}
+
+Napi::Object pool2dGeometryObject(Napi::Env env, const kernels::Pool2dGeometry& g) {
+  return windowGeometryObject(env, g.outHeight, g.outWidth, g.padTop,
+                              usedPadAfter(g.inHeight, g.outHeight, g.poolHeight, g.strideHeight, g.padTop), g.padLeft,
+                              usedPadAfter(g.inWidth, g.outWidth, g.poolWidth, g.strideWidth, g.padLeft));
 }
 
 kernels::Activation readActivation(Args& args, const Napi::Object& params, const char* field) {

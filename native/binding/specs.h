@@ -20,9 +20,10 @@ kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& param
 //   strideWidth?, padding? }; strides default to the pool size, as in Keras.
 kernels::Pool2dGeometry readPool2dGeometry(Args& args, const Napi::Object& params, bool withBatch);
 
-// The padding each side of a window geometry, for reporting back to JavaScript.
-Napi::Object windowGeometryObject(Napi::Env env, int64_t outHeight, int64_t outWidth, int64_t padTop,
-                                  int64_t padBottom, int64_t padLeft, int64_t padRight);
+// { outHeight, outWidth, padTop, padBottom, padLeft, padRight } for JavaScript; bottom/right are
+// the padding the last window actually reaches.
+Napi::Object conv2dGeometryObject(Napi::Env env, const kernels::Conv2dGeometry& g);
+Napi::Object pool2dGeometryObject(Napi::Env env, const kernels::Pool2dGeometry& g);
 
 // 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax'
 kernels::Activation readActivation(Args& args, const Napi::Object& params, const char* field);
