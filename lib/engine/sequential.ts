@@ -95,14 +95,13 @@ export class Sequential implements TrainingModel {
 
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) throw new TypeError(`add() takes a layer (e.g. ck.layers.dense(...)), got ${describeValue(layer)}`);
-    if (this.built) throw new RangeError('cannot add layers to a model that is already built');
     if (this.layers.some((l) => l.name === layer.name)) throw new RangeError(`a layer named '${layer.name}' is already in the model`);
     if (this.layers.length > 0 && layer.inputShape) {
       throw new RangeError(`inputShape is only allowed on the first layer ('${layer.name}' has one)`);
     }
     this.layers.push(layer);
-    if (this.layers.length === 1 && layer.inputShape) this.build(layer.inputShape);
-    else if (this.layers[0].inputShape) this.built = null;
+    // Built lazily on first use; a layer added to a built model starts over with fresh weights.
+    this.built = null;
   }
 
   /** Creates the native network and initializes the weights for a per-sample input shape. */

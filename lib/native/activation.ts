@@ -1,7 +1,31 @@
-// Typed view of the activation kernels (filled in with its native binding).
+// Typed view of the activation kernels and maxout.
 import { addon } from './addon';
+import type { ActivationName } from './network';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ActivationKernels {}
+export interface ActivationParams {
+  kind: ActivationName;
+  /** leakyRelu slope / elu scale (default 0). */
+  alpha?: number;
+  /** Softmax runs over each row of cols values; the others are elementwise over rows * cols. */
+  rows: number;
+  cols: number;
+}
+
+export interface MaxoutParams {
+  rows: number;
+  units: number;
+  pieces: number;
+}
+
+export interface ActivationKernels {
+  /** y = f(x); y may be x itself. */
+  activationForward(params: ActivationParams, x: Float32Array, y: Float32Array): void;
+  /** gradX = f'(x) . gradY given the forward's x and y; gradX may be gradY itself. */
+  activationBackward(params: ActivationParams, x: Float32Array, y: Float32Array, gradY: Float32Array, gradX: Float32Array): void;
+  /** x [rows, units * pieces] -> y [rows, units]: max over each group of pieces consecutive values. */
+  maxoutForward(params: MaxoutParams, x: Float32Array, y: Float32Array): void;
+  /** Routes gradY to the first maximal piece of each group; gradX [rows, units * pieces]. */
+  maxoutBackward(params: MaxoutParams, x: Float32Array, gradY: Float32Array, gradX: Float32Array): void;
+}
 
 export const activationKernels = addon as ActivationKernels;

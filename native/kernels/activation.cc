@@ -1,3 +1,127 @@
 #include "kernels/activation.h"
 
-namespace convkit::kernels {}  // namespace convkit::kernels
+#include <algorithm>
+#include <cmath>
+
+namespace convkit::kernels {
+namespace {
+
+// Stable for any x: exp never overflows.
+float sigmoid(float x) {
+  if (x >= 0.0f) return 1.0f / (1.0f + std::exp(-x));
+  const float e = std::exp(x);
+  return e / (1.0f + e);
+}
+
+// Applies f elementwise: one loop shape for every elementwise activation.
+template <typename F>
+void map(int64_t count, const float* x, float* y, F f) {
+  for (int64_t i = 0; i < count; ++i) y[i] = f(x[i]);
+}
+
+// gradX = gradY * g(x, y), elementwise.
+template <typename G>
+void mapGradient(int64_t count, const float* x, const float* y, const float* gradY, float* gradX, G g) {
+  for (int64_t i = 0; i < count; ++i) gradX[i] = gradY[i] * g(x[i], y[i]);
+}
+
+void softmaxRows(int64_t rows, int64_t cols, const float* x, float* y) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* in = x + r * cols;
+    float* out = y + r * cols;
+    const float max = *std::max_element(in, in + cols);
+    double sum = 0.0;
+    for (int64_t c = 0; c < cols; ++c) {
+      out[c] = std::exp(in[c] - max);
+      sum += out[c];
+    }
+    const auto scale = static_cast<float>(1.0 / sum);
+    for (int64_t c = 0; c < cols; ++c) out[c] *= scale;
+  }
+}
+
+// gradX = y * (gradY - sum(gradY * y)) per row: the softmax Jacobian applied to gradY.
+void softmaxGradientRows(int64_t rows, int64_t cols, const float* y, const float* gradY, float* gradX) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* yr = y + r * cols;
+    const float* gy = gradY + r * cols;
+    float* gx = gradX + r * cols;
+    double dot = 0.0;
+    for (int64_t c = 0; c < cols; ++c) dot += static_cast<double>(gy[c]) * yr[c];
+    const auto d = static_cast<float>(dot);
+    for (int64_t c = 0; c < cols; ++c) gx[c] = yr[c] * (gy[c] - d);
+  }
+}
+
+}  // namespace
+
+void activationForward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x, float* y) {
+  const int64_t count = rows * cols;
+  switch (kind) {
+    case Activation::Linear:
+      if (y != x) std::copy(x, x + count, y);
+      return;
+    case Activation::Relu:
+      return map(count, x, y, [](float v) { return v > 0.0f ? v : 0.0f; });
+    case Activation::LeakyRelu:
+      return map(count, x, y, [alpha](float v) { return v > 0.0f ? v : alpha * v; });
+    case Activation::Elu:
+      return map(count, x, y, [alpha](float v) { return v > 0.0f ? v : alpha * std::expm1(v); });
+    case Activation::Sigmoid:
+      return map(count, x, y, sigmoid);
+    case Activation::Tanh:
+      return map(count, x, y, [](float v) { return std::tanh(v); });
+    case Activation::Softmax:
+      return softmaxRows(rows, cols, x, y);
+  }
+}
+
+void activationBackward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x, const float* y,
+                        const float* gradY, float* gradX) {
+  const int64_t count = rows * cols;
+  switch (kind) {
+    case Activation::Linear:
+      if (gradX != gradY) std::copy(gradY, gradY + count, gradX);
+      return;
+    case Activation::Relu:
+      return mapGradient(count, x, y, gradY, gradX, [](float v, float) { return v > 0.0f ? 1.0f : 0.0f; });
+    case Activation::LeakyRelu:
+      return mapGradient(count, x, y, gradY, gradX, [alpha](float v, float) { return v > 0.0f ? 1.0f : alpha; });
+    case Activation::Elu:
+      // For x <= 0, d/dx alpha * (e^x - 1) = alpha * e^x = y + alpha.
+      return mapGradient(count, x, y, gradY, gradX, [alpha](float v, float out) { return v > 0.0f ? 1.0f : out + alpha; });
+    case Activation::Sigmoid:
+      return mapGradient(count, x, y, gradY, gradX, [](float, float out) { return out * (1.0f - out); });
+    case Activation::Tanh:
+      return mapGradient(count, x, y, gradY, gradX, [](float, float out) { return 1.0f - out * out; });
+    case Activation::Softmax:
+      return softmaxGradientRows(rows, cols, y, gradY, gradX);
+  }
+}
+
+namespace {
+
+// Index within its group of the first maximal piece of x[r, u * pieces ...].
+int64_t winningPiece(const float* group, int64_t pieces) {
+  return std::max_element(group, group + pieces) - group;
+}
+
+}  // namespace
+
+void maxoutForward(int64_t rows, int64_t units, int64_t pieces, const float* x, float* y) {
+  for (int64_t i = 0; i < rows * units; ++i) {
+    const float* group = x + i * pieces;
+    y[i] = group[winningPiece(group, pieces)];
+  }
+}
+
+void maxoutBackward(int64_t rows, int64_t units, int64_t pieces, const float* x, const float* gradY, float* gradX) {
+  for (int64_t i = 0; i < rows * units; ++i) {
+    const float* group = x + i * pieces;
+    float* gradGroup = gradX + i * pieces;
+    std::fill(gradGroup, gradGroup + pieces, 0.0f);
+    gradGroup[winningPiece(group, pieces)] = gradY[i];
+  }
+}
+
+}  // namespace convkit::kernels

@@ -256,7 +256,8 @@ describe('bad input gets a clear error', () => {
   });
 
   it('rejects a layer whose window does not fit', () => {
-    expect(() => ck.sequential({ layers: [ck.layers.conv2d({ inputShape: [4, 4, 1], filters: 1, kernelSize: 5 })] }))
+    const model = ck.sequential({ layers: [ck.layers.conv2d({ inputShape: [4, 4, 1], filters: 1, kernelSize: 5 })] });
+    expect(() => model.outputShape)
       .toThrow(/Conv2D 'conv2d.*': kernel 5x5 .* does not fit input 4x4/);
   });
 
