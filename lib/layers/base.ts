@@ -28,8 +28,9 @@ export type LayerConfig = Record<string, unknown>;
 
 const nameCounters = new Map<string, number>();
 
+/** Keras's default layer names: MaxPooling2D -> max_pooling2d, LeakyReLU -> leaky_re_lu. */
 function snakeCase(className: string): string {
-  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 export abstract class Layer {
