@@ -5,6 +5,7 @@
 //   convkit evaluate --model-dir DIR [--data DIR]
 //   convkit predict --model-dir DIR [--data DIR] [--count N]
 import { parseArgs } from 'node:util';
+import { setNumThreads } from './backend';
 import { fashionMnist } from './datasets';
 import { Sequential } from './engine/sequential';
 import { loadModel } from './io/model_io';
@@ -34,6 +35,7 @@ Options:
   --model-dir DIR     evaluate/predict: a saved model (default ./convkit-model)
   --seed N            seed for weights, shuffling and dropout
   --count N           predict: how many test images (default 10)
+  --threads N         threads the kernels use (default: CONVKIT_NUM_THREADS, else all CPUs)
   --verbose 0|1|2     0 silent, 1 progress bar, 2 one line per epoch (default 1)
   -h, --help          this help`;
 
@@ -61,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
       model: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
       optimizer: { type: 'string' }, lr: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
       'model-dir': { type: 'string' }, seed: { type: 'string' }, count: { type: 'string' }, verbose: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   const command = positionals[0];
@@ -69,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined && !values.help ? 1 : 0;
   }
+  if (values.threads !== undefined) setNumThreads(integer(values.threads, 'threads', 1));
   const batchSize = integer(values['batch-size'], 'batch-size', 64);
   const verbose = integer(values.verbose, 'verbose', 1) as 0 | 1 | 2;
 
