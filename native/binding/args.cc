@@ -136,7 +136,7 @@ T* Args::array(size_t index, const char* name, napi_typedarray_type type, const 
   const Napi::Value value = info_[index];
   if (optional && (value.IsUndefined() || value.IsNull())) return nullptr;
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
-    throwTypeError(std::string(name) + " must be a " + typeName + ", got " + describeType(value));
+    throwTypeError(std::string(name) + " must be " + (typeName[0] == 'I' ? "an " : "a ") + typeName + ", got " + describeType(value));
   }
   const Napi::TypedArray array = value.As<Napi::TypedArray>();
   const int64_t length = static_cast<int64_t>(array.ElementLength());
