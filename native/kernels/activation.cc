@@ -62,9 +62,10 @@ void activationForward(Activation kind, float alpha, int64_t rows, int64_t cols,
       if (y != x) std::copy(x, x + count, y);
       return;
     case Activation::Relu:
-      return map(count, x, y, [](float v) { return v > 0.0f ? v : 0.0f; });
+      // Written so NaN passes through (as TensorFlow's relu): a diverging run stays visible.
+      return map(count, x, y, [](float v) { return v < 0.0f ? 0.0f : v; });
     case Activation::LeakyRelu:
-      return map(count, x, y, [alpha](float v) { return v > 0.0f ? v : alpha * v; });
+      return map(count, x, y, [alpha](float v) { return v < 0.0f ? alpha * v : v; });
     case Activation::Elu:
       return map(count, x, y, [alpha](float v) { return v > 0.0f ? v : alpha * std::expm1(v); });
     case Activation::Sigmoid:
