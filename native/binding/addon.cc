@@ -18,6 +18,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerActivationKernels(env, exports);
   registerLossKernels(env, exports);
   registerTrainingKernels(env, exports);
+  registerBackendFunctions(env, exports);
   return exports;
 }
 

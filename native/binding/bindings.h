@@ -10,6 +10,7 @@ void registerPoolingKernels(Napi::Env env, Napi::Object exports);     // pooling
 void registerActivationKernels(Napi::Env env, Napi::Object exports);  // activations, maxout
 void registerLossKernels(Napi::Env env, Napi::Object exports);        // losses
 void registerTrainingKernels(Napi::Env env, Napi::Object exports);    // dropout, batch norm, optimizers
+void registerBackendFunctions(Napi::Env env, Napi::Object exports);   // isa, availableIsas, peakFlops
 
 // Sets exports[name] to a native function.
 void exportFunction(Napi::Env env, Napi::Object exports, const char* name,
