@@ -14,14 +14,15 @@ enum class Isa { Scalar, Avx2, Avx512, Neon };
 // Every ISA the registry knows, from the portable reference to the widest.
 inline constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon};
 
-// One register tile of C, computed from packed panels:
-//   tile = sum over p < kc of packedA[p*mr .. p*mr+mr) (outer product) packedB[p*nr .. p*nr+nr)
+// One register tile of C:
+//   tile[r][j] = sum over p < kc of a[r * aRowStride + p * aDepthStride] * packedB[p * nr + j]
 //   C[r][j] = alpha * tile[r][j] + beta * C[r][j]   for r < rows, j < cols (rows <= mr, cols <= nr)
 // beta == 0 overwrites C without reading it, so NaN already in C never leaks into the result.
-// packedA holds kc groups of mr floats and packedB kc groups of nr floats, each zero-padded.
-using GemmMicroKernel = void (*)(int64_t kc, const float* packedA, const float* packedB,
-                                 float alpha, float beta, float* c, int64_t ldc, int64_t rows,
-                                 int64_t cols);
+// A is either a packed sliver (aRowStride 1, aDepthStride mr) or op(A) read in place; only its
+// first `rows` rows are read. packedB holds kc groups of nr floats, zero-padded past `cols`.
+using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride,
+                                 int64_t aDepthStride, const float* packedB, float alpha,
+                                 float beta, float* c, int64_t ldc, int64_t rows, int64_t cols);
 
 // A micro-kernel with the blocking its driver must use: B is packed kc x nc (nr-wide slivers),
 // A mc x kc (mr-tall slivers). mc is a multiple of mr and nc of nr.

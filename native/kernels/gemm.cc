@@ -1,8 +1,8 @@
 // Cache-blocked GEMM in the BLIS manner, around the micro-kernel of the dispatched ISA
 // (dispatch.h): B is packed into kc x nc panels of nr-wide slivers (L3, one sliver in L1), A into
-// mc x kc panels of mr-tall slivers (L2), and an mr x nr register tile accumulates over kc. The
-// tile and block sizes come from the kernel's descriptor; this driver is plain C++ built for the
-// baseline ISA.
+// mc x kc panels of mr-tall slivers (L2) unless few B slivers share it, and an mr x nr register
+// tile accumulates over kc. The tile and block sizes come from the kernel's descriptor; this
+// driver is plain C++ built for the baseline ISA.
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -14,6 +14,12 @@
 
 namespace convkit::kernels {
 namespace {
+
+// Up to this many B slivers in a column block, the micro-kernel reads op(A) in place (see gemm()).
+#ifndef CONVKIT_GEMM_MAX_SLIVERS_WITHOUT_PACKING_A
+#define CONVKIT_GEMM_MAX_SLIVERS_WITHOUT_PACKING_A 4
+#endif
+constexpr int64_t kMaxSliversWithoutPackingA = CONVKIT_GEMM_MAX_SLIVERS_WITHOUT_PACKING_A;
 
 // Packed slivers start on a cache line, so no vector load of the micro-kernel straddles two.
 constexpr size_t kAlignFloats = 64 / sizeof(float);
@@ -49,29 +55,57 @@ PackBuffers& packBuffers(const GemmKernelInfo& kernel) {
 // x[i * ld + p], or at x[p * ld + i] when transposed) as slivers of `width` rows, depth-major:
 // sliver s holds, for each p, rows s*width .. s*width+width-1, zero-padded past `rows`.
 // A (rows = M) and B^T (rows = N) are packed the same way, so one routine serves both.
-void packSlivers(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0,
-                 int64_t rows, int64_t depth, int64_t width, float* packed) {
-  for (int64_t is = 0; is < rows; is += width) {
-    const int64_t filled = std::min(width, rows - is);
-    if (trans == Transpose::No) {
-      // Each row is contiguous in depth: stream it into every width-th slot.
-      for (int64_t r = 0; r < filled; ++r) {
-        const float* source = x + (i0 + is + r) * ld + p0;
-        for (int64_t p = 0; p < depth; ++p) packed[p * width + r] = source[p];
-      }
-      for (int64_t r = filled; r < width; ++r) {
-        for (int64_t p = 0; p < depth; ++p) packed[p * width + r] = 0.0f;
-      }
-    } else {
-      // Each depth step is contiguous across rows: copy the sliver's rows in one run.
-      for (int64_t p = 0; p < depth; ++p) {
-        const float* source = x + (p0 + p) * ld + i0 + is;
-        float* target = packed + p * width;
-        std::copy(source, source + filled, target);
-        std::fill(target + filled, target + width, 0.0f);
+// kWidth > 0 fixes the width at compile time, so the per-depth copy of one sliver row unrolls
+// into straight loads and stores; kWidth == 0 reads it from `width`.
+template <int64_t kWidth>
+void packSliversOf(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0,
+                   int64_t rows, int64_t depth, int64_t width, float* packed) {
+  const int64_t w = kWidth > 0 ? kWidth : width;
+  const int64_t fullRows = rows - rows % w;
+  const int64_t tail = rows - fullRows;
+  if (trans == Transpose::No) {
+    // Each sliver gathers one depth step from its w rows, so every row is read sequentially.
+    for (int64_t is = 0; is < rows; is += w) {
+      const int64_t filled = std::min(w, rows - is);
+      const float* source = x + (i0 + is) * ld + p0;
+      float* target = packed + is * depth;
+      for (int64_t p = 0; p < depth; ++p, target += w) {
+        if (filled == w) {
+          for (int64_t r = 0; r < w; ++r) target[r] = source[r * ld + p];
+        } else {
+          for (int64_t r = 0; r < filled; ++r) target[r] = source[r * ld + p];
+          for (int64_t r = filled; r < w; ++r) target[r] = 0.0f;
+        }
       }
     }
-    packed += width * depth;
+    return;
+  }
+  // Transposed, one depth step is contiguous across all rows: read it once, in order, and deal
+  // it out w floats to each sliver.
+  for (int64_t p = 0; p < depth; ++p) {
+    const float* source = x + (p0 + p) * ld + i0;
+    float* target = packed + p * w;
+    for (int64_t is = 0; is < fullRows; is += w, target += w * depth) {
+      std::copy(source + is, source + is + w, target);  // inlined when w is a constant
+    }
+    if (tail > 0) {
+      for (int64_t r = 0; r < tail; ++r) target[r] = source[fullRows + r];
+      for (int64_t r = tail; r < w; ++r) target[r] = 0.0f;
+    }
+  }
+}
+
+// packSliversOf with the width fixed for the tile sizes of the registered micro-kernels.
+void packSlivers(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0,
+                 int64_t rows, int64_t depth, int64_t width, float* packed) {
+  switch (width) {
+    case 4: return packSliversOf<4>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 6: return packSliversOf<6>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 8: return packSliversOf<8>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 14: return packSliversOf<14>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 16: return packSliversOf<16>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 32: return packSliversOf<32>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    default: return packSliversOf<0>(trans, x, ld, i0, p0, rows, depth, width, packed);
   }
 }
 
@@ -105,8 +139,15 @@ void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, f
   PackBuffers& buffers = packBuffers(kernel);
   // op(B)[p][j] is B^T's element (j, p): packing B^T's rows as nr-wide slivers lays out B.
   const Transpose transBt = transB == Transpose::No ? Transpose::Yes : Transpose::No;
+  // Where op(A)[i][p] is: a[i * aRowStride + p * aDepthStride].
+  const int64_t aRowStride = transA == Transpose::No ? lda : 1;
+  const int64_t aDepthStride = transA == Transpose::No ? 1 : lda;
   for (int64_t j0 = 0; j0 < n; j0 += kernel.nc) {
     const int64_t nc = std::min(kernel.nc, n - j0);
+    // Packing an A panel costs about as much as one pass of the micro-kernel over it, and pays
+    // back through contiguous, cache-resident reads by each B sliver. With only a few slivers
+    // (the narrow outputs of convolutions), reading op(A) in place is faster.
+    const bool packA = (nc + kernel.nr - 1) / kernel.nr > kMaxSliversWithoutPackingA;
     for (int64_t p0 = 0; p0 < k; p0 += kernel.kc) {
       const int64_t kc = std::min(kernel.kc, k - p0);
       // The first depth panel applies beta; later ones accumulate onto it.
@@ -114,13 +155,21 @@ void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, f
       packSlivers(transBt, b, ldb, j0, p0, nc, kc, kernel.nr, buffers.b.data);
       for (int64_t i0 = 0; i0 < m; i0 += kernel.mc) {
         const int64_t mc = std::min(kernel.mc, m - i0);
-        packSlivers(transA, a, lda, i0, p0, mc, kc, kernel.mr, buffers.a.data);
+        if (packA) packSlivers(transA, a, lda, i0, p0, mc, kc, kernel.mr, buffers.a.data);
         for (int64_t js = 0; js < nc; js += kernel.nr) {
           const float* bSliver = buffers.b.data + js * kc;
           for (int64_t is = 0; is < mc; is += kernel.mr) {
-            kernel.microKernel(kc, buffers.a.data + is * kc, bSliver, alpha, panelBeta,
-                               c + (i0 + is) * ldc + j0 + js, ldc, std::min(kernel.mr, mc - is),
-                               std::min(kernel.nr, nc - js));
+            const int64_t rows = std::min(kernel.mr, mc - is);
+            const int64_t cols = std::min(kernel.nr, nc - js);
+            float* cTile = c + (i0 + is) * ldc + j0 + js;
+            if (packA) {
+              kernel.microKernel(kc, buffers.a.data + is * kc, 1, kernel.mr, bSliver, alpha,
+                                 panelBeta, cTile, ldc, rows, cols);
+            } else {
+              const float* aTile = a + (i0 + is) * aRowStride + p0 * aDepthStride;
+              kernel.microKernel(kc, aTile, aRowStride, aDepthStride, bSliver, alpha, panelBeta,
+                                 cTile, ldc, rows, cols);
+            }
           }
         }
       }

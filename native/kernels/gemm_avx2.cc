@@ -21,8 +21,10 @@ struct Avx2 {
   static Vec multiplyAdd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
 };
 
-// B sliver (kc x 16, 16 KiB) stays in L1 while the A panel (mc x kc, 144 KiB) streams from L2;
-// the B panel (kc x nc, 4 MiB) lives in L3.
+// The B sliver (kc x 16, 32 KiB) is reused from L1 by every A sliver of the A panel (mc x kc,
+// 288 KiB, from L2); the B panel (kc x nc, 8 MiB) lives in L3. Depth 512 rather than 256 halves
+// the tile's C updates; measured on Zen 3 (32 KiB L1d, 512 KiB L2) it is the best of
+// kc = 256..512 x mc = 72..240.
 constexpr int64_t kMR = 6;
 constexpr int64_t kNR = 16;
 
@@ -30,7 +32,7 @@ constexpr int64_t kNR = 16;
 
 extern const IsaKernels kAvx2Kernels = {
     "avx2",
-    {kMR, kNR, /*kc=*/256, /*mc=*/144, /*nc=*/4080, simdGemmTile<Avx2, kMR, kNR / Avx2::kLanes>},
+    {kMR, kNR, /*kc=*/512, /*mc=*/144, /*nc=*/4080, simdGemmTile<Avx2, kMR, kNR / Avx2::kLanes>},
     simdMultiplyAddLoop<Avx2, 10>,
 };
 

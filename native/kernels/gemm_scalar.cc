@@ -9,14 +9,16 @@ constexpr int64_t kMR = 4;   // rows of the register tile
 constexpr int64_t kNR = 16;  // columns of the register tile (4 SSE vectors)
 
 // The GemmMicroKernel contract (dispatch.h) for a kMR x kNR tile.
-void microKernel(int64_t kc, const float* packedA, const float* packedB, float alpha, float beta,
-                 float* c, int64_t ldc, int64_t rows, int64_t cols) {
+void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                 const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                 int64_t rows, int64_t cols) {
   float acc[kMR][kNR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     const float* bRow = packedB + p * kNR;
-    const float* aCol = packedA + p * kMR;
+    const float* aCol = a + p * aDepthStride;
+    // A constant trip count keeps the tile in registers; rows past `rows` may not exist in A.
     for (int64_t r = 0; r < kMR; ++r) {
-      const float av = aCol[r];
+      const float av = r < rows ? aCol[r * aRowStride] : 0.0f;
       for (int64_t j = 0; j < kNR; ++j) acc[r][j] += av * bRow[j];
     }
   }
@@ -30,10 +32,11 @@ void microKernel(int64_t kc, const float* packedA, const float* packedB, float a
   }
 }
 
-constexpr int kChains = 16;
+// Independent multiply-add chains (see IsaKernels::multiplyAddLoop): without FMA each step is a
+// multiply then an add, so covering both latencies on two ports of each takes many chains; 40
+// floats are 10 SSE vectors, which still fit the 16 registers with the two operands.
+constexpr int kChains = 40;
 
-// kChains independent multiply-add chains (see IsaKernels::multiplyAddLoop), which the compiler
-// spreads over the baseline's vector registers.
 double multiplyAddLoop(int64_t rounds, float* sink) {
   const float scale = sink[0];
   const float offset = sink[1];

@@ -22,43 +22,47 @@
 
 namespace convkit::kernels {
 
-// A kMR x (kVectors * V::kLanes) register tile over packed panels, with the contract of
-// GemmMicroKernel (dispatch.h).
-template <class V, int kMR, int kVectors>
-void simdGemmTile(int64_t kc, const float* packedA, const float* packedB, float alpha, float beta,
-                  float* c, int64_t ldc, int64_t rows, int64_t cols) {
+// kRows x (kVectors * V::kLanes) of C: the whole register tile when kRows == kMR, or only the
+// rows that exist at the bottom edge of C. kPackedA fixes A's strides to a packed sliver's
+// (1, kMR) at compile time; otherwise they are read from the arguments.
+template <class V, int kRows, int kVectors, int kMR, bool kPackedA>
+void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                  const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                  int64_t cols) {
   using Vec = typename V::Vec;
   constexpr int kLanes = V::kLanes;
   constexpr int kNR = kVectors * kLanes;
 
-  Vec acc[kMR][kVectors];
-  CONVKIT_UNROLL for (int r = 0; r < kMR; ++r) {
+  Vec acc[kRows][kVectors];
+  CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
     CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) acc[r][v] = V::zero();
   }
+  const int64_t rowStride = kPackedA ? 1 : aRowStride;
+  const int64_t depthStride = kPackedA ? kMR : aDepthStride;
   for (int64_t p = 0; p < kc; ++p) {
     Vec bRow[kVectors];
     CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) bRow[v] = V::load(packedB + v * kLanes);
-    CONVKIT_UNROLL for (int r = 0; r < kMR; ++r) {
-      const Vec aValue = V::broadcast(packedA[r]);
+    CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+      const Vec aValue = V::broadcast(a[r * rowStride]);
       CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
         acc[r][v] = V::multiplyAdd(aValue, bRow[v], acc[r][v]);
       }
     }
-    packedA += kMR;
+    a += depthStride;
     packedB += kNR;
   }
 
   const Vec alphaVec = V::broadcast(alpha);
-  if (rows == kMR && cols == kNR) {
+  if (cols == kNR) {
     if (beta == 0.0f) {
-      CONVKIT_UNROLL for (int r = 0; r < kMR; ++r) {
+      CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
         CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
           V::store(c + r * ldc + v * kLanes, V::multiply(alphaVec, acc[r][v]));
         }
       }
     } else {
       const Vec betaVec = V::broadcast(beta);
-      CONVKIT_UNROLL for (int r = 0; r < kMR; ++r) {
+      CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
         CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
           float* out = c + r * ldc + v * kLanes;
           V::store(out, V::multiplyAdd(alphaVec, acc[r][v], V::multiply(betaVec, V::load(out))));
@@ -68,14 +72,14 @@ void simdGemmTile(int64_t kc, const float* packedA, const float* packedB, float 
     return;
   }
 
-  // A ragged edge tile: scale it in memory, then update only the rows x cols that exist in C.
-  float tile[kMR * kNR];
-  CONVKIT_UNROLL for (int r = 0; r < kMR; ++r) {
+  // A ragged right edge: scale the tile in memory, then update only the columns that exist in C.
+  float tile[kRows * kNR];
+  CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
     CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
       V::store(tile + r * kNR + v * kLanes, V::multiply(alphaVec, acc[r][v]));
     }
   }
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int r = 0; r < kRows; ++r) {
     float* cRow = c + r * ldc;
     const float* tileRow = tile + r * kNR;
     if (beta == 0.0f) {
@@ -83,6 +87,37 @@ void simdGemmTile(int64_t kc, const float* packedA, const float* packedB, float 
     } else {
       for (int64_t j = 0; j < cols; ++j) cRow[j] = tileRow[j] + beta * cRow[j];
     }
+  }
+}
+
+// The rows-exact kernel for `rows` (1 <= rows <= kRows): a tile cut short at the bottom of C
+// multiplies only the rows it has, so a 9-row C costs 6 + 3 rows of multiply-adds, not 6 + 6.
+template <class V, int kMR, int kVectors, bool kPackedA, int kRows = kMR>
+void simdGemmTileRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                      const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                      int64_t rows, int64_t cols) {
+  if constexpr (kRows > 1) {
+    if (rows < kRows) {
+      simdGemmTileRows<V, kMR, kVectors, kPackedA, kRows - 1>(
+          kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc, rows, cols);
+      return;
+    }
+  }
+  simdGemmRows<V, kRows, kVectors, kMR, kPackedA>(kc, a, aRowStride, aDepthStride, packedB, alpha,
+                                                  beta, c, ldc, cols);
+}
+
+// A kMR x (kVectors * V::kLanes) register tile with the contract of GemmMicroKernel (dispatch.h).
+template <class V, int kMR, int kVectors>
+void simdGemmTile(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                  const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                  int64_t rows, int64_t cols) {
+  if (aRowStride == 1 && aDepthStride == kMR) {
+    simdGemmTileRows<V, kMR, kVectors, true>(kc, a, aRowStride, aDepthStride, packedB, alpha,
+                                             beta, c, ldc, rows, cols);
+  } else {
+    simdGemmTileRows<V, kMR, kVectors, false>(kc, a, aRowStride, aDepthStride, packedB, alpha,
+                                              beta, c, ldc, rows, cols);
   }
 }
 
