@@ -16,6 +16,7 @@ namespace convkit::kernels {
 namespace {
 
 // Up to this many B slivers in a column block, the micro-kernel reads op(A) in place (see gemm()).
+// Overridable at compile time to tune it, or to run every shape through one of the two paths.
 #ifndef CONVKIT_GEMM_MAX_SLIVERS_WITHOUT_PACKING_A
 #define CONVKIT_GEMM_MAX_SLIVERS_WITHOUT_PACKING_A 4
 #endif
