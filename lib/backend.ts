@@ -1,17 +1,17 @@
-// What the native backend runs with, and the thread count it uses.
-import { addon } from './native/addon';
+// What the native backend runs with: the dispatched instruction set and the thread count.
 import { positiveInt } from './errors';
-
-const native = addon as {
-  napiVersion: number;
-  threads(): number;
-  setThreads(threads: number): void;
-  isa?(): string;
-};
+import { addon } from './native/addon';
+import { backendFunctions } from './native/backend';
 
 export interface BackendInfo {
-  /** The SIMD instruction set the kernels were dispatched to. */
+  /**
+   * The SIMD instruction set the kernels were dispatched to: 'scalar' (portable C++), 'avx2',
+   * 'avx512' or 'neon'. Chosen once per process; set CONVKIT_ISA before loading convkit to force
+   * one (an unavailable choice falls back to the best available, which this then reports).
+   */
   isa: string;
+  /** The instruction sets this build and CPU support, narrowest first. */
+  availableIsas: string[];
   /** Threads the kernels use (the calling thread included). */
   threads: number;
   /** Node-API version the addon was built against. */
@@ -19,7 +19,12 @@ export interface BackendInfo {
 }
 
 export function backendInfo(): BackendInfo {
-  return { isa: native.isa?.() ?? 'portable', threads: native.threads(), napiVersion: native.napiVersion };
+  return {
+    isa: backendFunctions.isa(),
+    availableIsas: backendFunctions.availableIsas(),
+    threads: backendFunctions.threads(),
+    napiVersion: (addon as { napiVersion: number }).napiVersion,
+  };
 }
 
 /**
@@ -27,5 +32,5 @@ export function backendInfo(): BackendInfo {
  * Shared by every model in the process, including those in worker_threads.
  */
 export function setNumThreads(threads: number): void {
-  native.setThreads(positiveInt(threads, 'threads'));
+  backendFunctions.setThreads(positiveInt(threads, 'threads'));
 }

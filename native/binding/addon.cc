@@ -19,7 +19,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerLossKernels(env, exports);
   registerTrainingKernels(env, exports);
   registerNetwork(env, exports);
-  registerRuntime(env, exports);
+  registerBackendFunctions(env, exports);
   return exports;
 }
 

@@ -11,7 +11,7 @@ void registerActivationKernels(Napi::Env env, Napi::Object exports);  // activat
 void registerLossKernels(Napi::Env env, Napi::Object exports);        // losses
 void registerTrainingKernels(Napi::Env env, Napi::Object exports);    // dropout, batch norm, optimizers
 void registerNetwork(Napi::Env env, Napi::Object exports);            // model::Network
-void registerRuntime(Napi::Env env, Napi::Object exports);            // thread pool
+void registerBackendFunctions(Napi::Env env, Napi::Object exports);   // isa, threads, peakFlops
 
 // Sets exports[name] to a native function.
 void exportFunction(Napi::Env env, Napi::Object exports, const char* name,

@@ -1,98 +1,116 @@
-// Portable cache-blocked GEMM in the BLIS manner: B is packed into KC x NC panels of NR-wide
-// slivers (L3/L2), A into MC x KC panels of MR-tall slivers (L2/L1), and an MR x NR register tile
-// accumulates over KC. The micro-kernel is plain C++ that compilers vectorize for the baseline ISA.
+// Cache-blocked GEMM in the BLIS manner, around the micro-kernel of the dispatched ISA
+// (dispatch.h): B is packed into kc x nc panels of nr-wide slivers (L3, one sliver in L1), A into
+// mc x kc panels of mr-tall slivers (L2) unless few B slivers share it, and an mr x nr register
+// tile accumulates over kc. The tile and block sizes come from the kernel's descriptor; this
+// driver is plain C++ built for the baseline ISA.
 #include "kernels/gemm.h"
 
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <vector>
+
+#include "kernels/dispatch.h"
 
 namespace convkit::kernels {
 namespace {
 
-constexpr int64_t kMR = 4;      // rows of the register tile
-constexpr int64_t kNR = 16;     // columns of the register tile (4 SSE / 2 AVX vectors)
-constexpr int64_t kKC = 256;    // depth of a packed panel
-constexpr int64_t kMC = 128;    // rows of a packed A panel (multiple of kMR)
-constexpr int64_t kNC = 2048;   // columns of a packed B panel (multiple of kNR)
+// Up to this many B slivers in a column block, the micro-kernel reads op(A) in place (see gemm()).
+// Overridable at compile time to tune it, or to run every shape through one of the two paths.
+#ifndef CONVKIT_GEMM_MAX_SLIVERS_WITHOUT_PACKING_A
+#define CONVKIT_GEMM_MAX_SLIVERS_WITHOUT_PACKING_A 4
+#endif
+constexpr int64_t kMaxSliversWithoutPackingA = CONVKIT_GEMM_MAX_SLIVERS_WITHOUT_PACKING_A;
+
+// Packed slivers start on a cache line, so no vector load of the micro-kernel straddles two.
+constexpr size_t kAlignFloats = 64 / sizeof(float);
+
+struct PackBuffer {
+  std::vector<float> storage;
+  float* data = nullptr;
+
+  void reserve(size_t floats) {
+    storage.resize(floats + kAlignFloats);
+    const auto address = reinterpret_cast<uintptr_t>(storage.data());
+    const size_t misalignment = (address / sizeof(float)) % kAlignFloats;
+    data = storage.data() + (misalignment == 0 ? 0 : kAlignFloats - misalignment);
+  }
+};
 
 struct PackBuffers {
-  std::vector<float> a;
-  std::vector<float> b;
+  PackBuffer a;
+  PackBuffer b;
 };
 
 // Scratch reused across calls on the same thread: GEMM never allocates in steady state.
-PackBuffers& packBuffers() {
+PackBuffers& packBuffers(const GemmKernelInfo& kernel) {
   thread_local PackBuffers buffers;
-  if (buffers.a.empty()) {
-    buffers.a.resize(kMC * kKC);
-    buffers.b.resize(kKC * kNC);
+  if (buffers.a.data == nullptr) {
+    buffers.a.reserve(static_cast<size_t>(kernel.mc * kernel.kc));
+    buffers.b.reserve(static_cast<size_t>(kernel.kc * kernel.nc));
   }
   return buffers;
 }
 
-// Packs op(A)[i0:i0+mc, p0:p0+kc] as MR-row slivers, depth-major, zero-padding the last sliver.
-void packA(Transpose trans, const float* a, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
-           int64_t kc, float* packed) {
-  for (int64_t is = 0; is < mc; is += kMR) {
-    const int64_t rows = std::min(kMR, mc - is);
-    for (int64_t p = 0; p < kc; ++p) {
-      for (int64_t r = 0; r < kMR; ++r) {
-        float value = 0.0f;
-        if (r < rows) {
-          const int64_t i = i0 + is + r;
-          const int64_t depth = p0 + p;
-          value = trans == Transpose::No ? a[i * lda + depth] : a[depth * lda + i];
+// Packs the block [i0, i0 + rows) x [p0, p0 + depth) of a row-major matrix X (element (i, p) at
+// x[i * ld + p], or at x[p * ld + i] when transposed) as slivers of `width` rows, depth-major:
+// sliver s holds, for each p, rows s*width .. s*width+width-1, zero-padded past `rows`.
+// A (rows = M) and B^T (rows = N) are packed the same way, so one routine serves both.
+// kWidth > 0 fixes the width at compile time, so the per-depth copy of one sliver row unrolls
+// into straight loads and stores; kWidth == 0 reads it from `width`.
+template <int64_t kWidth>
+void packSliversOf(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0,
+                   int64_t rows, int64_t depth, int64_t width, float* packed) {
+  const int64_t w = kWidth > 0 ? kWidth : width;
+  const int64_t fullRows = rows - rows % w;
+  const int64_t tail = rows - fullRows;
+  if (trans == Transpose::No) {
+    // Each sliver gathers one depth step from its w rows, so every row is read sequentially.
+    for (int64_t is = 0; is < rows; is += w) {
+      const int64_t filled = std::min(w, rows - is);
+      const float* source = x + (i0 + is) * ld + p0;
+      float* target = packed + is * depth;
+      for (int64_t p = 0; p < depth; ++p, target += w) {
+        if (filled == w) {
+          for (int64_t r = 0; r < w; ++r) target[r] = source[r * ld + p];
+        } else {
+          for (int64_t r = 0; r < filled; ++r) target[r] = source[r * ld + p];
+          for (int64_t r = filled; r < w; ++r) target[r] = 0.0f;
         }
-        *packed++ = value;
       }
+    }
+    return;
+  }
+  // Transposed, one depth step is contiguous across all rows: read it once, in order, and deal
+  // it out w floats to each sliver.
+  for (int64_t p = 0; p < depth; ++p) {
+    const float* source = x + (p0 + p) * ld + i0;
+    float* target = packed + p * w;
+    for (int64_t is = 0; is < fullRows; is += w, target += w * depth) {
+      std::copy(source + is, source + is + w, target);  // inlined when w is a constant
+    }
+    if (tail > 0) {
+      for (int64_t r = 0; r < tail; ++r) target[r] = source[fullRows + r];
+      for (int64_t r = tail; r < w; ++r) target[r] = 0.0f;
     }
   }
 }
 
-// Packs op(B)[p0:p0+kc, j0:j0+nc] as NR-column slivers, depth-major, zero-padding the last one.
-void packB(Transpose trans, const float* b, int64_t ldb, int64_t p0, int64_t j0, int64_t kc,
-           int64_t nc, float* packed) {
-  for (int64_t js = 0; js < nc; js += kNR) {
-    const int64_t cols = std::min(kNR, nc - js);
-    for (int64_t p = 0; p < kc; ++p) {
-      const int64_t depth = p0 + p;
-      if (trans == Transpose::No && cols == kNR) {
-        const float* row = b + depth * ldb + j0 + js;
-        std::copy(row, row + kNR, packed);
-        packed += kNR;
-        continue;
-      }
-      for (int64_t c = 0; c < kNR; ++c) {
-        float value = 0.0f;
-        if (c < cols) {
-          const int64_t j = j0 + js + c;
-          value = trans == Transpose::No ? b[depth * ldb + j] : b[j * ldb + depth];
-        }
-        *packed++ = value;
-      }
-    }
+// packSliversOf with the width fixed for the tile sizes of the registered micro-kernels.
+void packSlivers(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0,
+                 int64_t rows, int64_t depth, int64_t width, float* packed) {
+  switch (width) {
+    case 4: return packSliversOf<4>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 6: return packSliversOf<6>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 8: return packSliversOf<8>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 14: return packSliversOf<14>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 16: return packSliversOf<16>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    case 32: return packSliversOf<32>(trans, x, ld, i0, p0, rows, depth, width, packed);
+    default: return packSliversOf<0>(trans, x, ld, i0, p0, rows, depth, width, packed);
   }
 }
 
-// C[rows x cols] += alpha * (packed A sliver) * (packed B sliver) over kc.
-void microKernel(int64_t kc, float alpha, const float* packedA, const float* packedB, float* c,
-                 int64_t ldc, int64_t rows, int64_t cols) {
-  float acc[kMR][kNR] = {};
-  for (int64_t p = 0; p < kc; ++p) {
-    const float* bRow = packedB + p * kNR;
-    const float* aCol = packedA + p * kMR;
-    for (int64_t r = 0; r < kMR; ++r) {
-      const float av = aCol[r];
-      for (int64_t j = 0; j < kNR; ++j) acc[r][j] += av * bRow[j];
-    }
-  }
-  for (int64_t r = 0; r < rows; ++r) {
-    float* cRow = c + r * ldc;
-    for (int64_t j = 0; j < cols; ++j) cRow[j] += alpha * acc[r][j];
-  }
-}
-
+// C = beta * C, for the calls where no product term reaches the micro-kernel.
 void scaleC(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   if (beta == 1.0f) return;
   for (int64_t i = 0; i < m; ++i) {
@@ -113,24 +131,46 @@ void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, f
           int64_t ldc) {
   assert(m >= 0 && n >= 0 && k >= 0);
   if (m == 0 || n == 0) return;
-  scaleC(m, n, beta, c, ldc);
-  if (k == 0 || alpha == 0.0f) return;
+  if (k == 0 || alpha == 0.0f) {
+    scaleC(m, n, beta, c, ldc);
+    return;
+  }
 
-  PackBuffers& buffers = packBuffers();
-  for (int64_t j0 = 0; j0 < n; j0 += kNC) {
-    const int64_t nc = std::min(kNC, n - j0);
-    for (int64_t p0 = 0; p0 < k; p0 += kKC) {
-      const int64_t kc = std::min(kKC, k - p0);
-      packB(transB, b, ldb, p0, j0, kc, nc, buffers.b.data());
-      for (int64_t i0 = 0; i0 < m; i0 += kMC) {
-        const int64_t mc = std::min(kMC, m - i0);
-        packA(transA, a, lda, i0, p0, mc, kc, buffers.a.data());
-        for (int64_t js = 0; js < nc; js += kNR) {
-          const float* bSliver = buffers.b.data() + js * kc;
-          for (int64_t is = 0; is < mc; is += kMR) {
-            const float* aSliver = buffers.a.data() + is * kc;
-            microKernel(kc, alpha, aSliver, bSliver, c + (i0 + is) * ldc + j0 + js, ldc,
-                        std::min(kMR, mc - is), std::min(kNR, nc - js));
+  const GemmKernelInfo& kernel = activeKernels().gemm;
+  PackBuffers& buffers = packBuffers(kernel);
+  // op(B)[p][j] is B^T's element (j, p): packing B^T's rows as nr-wide slivers lays out B.
+  const Transpose transBt = transB == Transpose::No ? Transpose::Yes : Transpose::No;
+  // Where op(A)[i][p] is: a[i * aRowStride + p * aDepthStride].
+  const int64_t aRowStride = transA == Transpose::No ? lda : 1;
+  const int64_t aDepthStride = transA == Transpose::No ? 1 : lda;
+  for (int64_t j0 = 0; j0 < n; j0 += kernel.nc) {
+    const int64_t nc = std::min(kernel.nc, n - j0);
+    // Packing an A panel costs about as much as one pass of the micro-kernel over it, and pays
+    // back through contiguous, cache-resident reads by each B sliver. With only a few slivers
+    // (the narrow outputs of convolutions), reading op(A) in place is faster.
+    const bool packA = (nc + kernel.nr - 1) / kernel.nr > kMaxSliversWithoutPackingA;
+    for (int64_t p0 = 0; p0 < k; p0 += kernel.kc) {
+      const int64_t kc = std::min(kernel.kc, k - p0);
+      // The first depth panel applies beta; later ones accumulate onto it.
+      const float panelBeta = p0 == 0 ? beta : 1.0f;
+      packSlivers(transBt, b, ldb, j0, p0, nc, kc, kernel.nr, buffers.b.data);
+      for (int64_t i0 = 0; i0 < m; i0 += kernel.mc) {
+        const int64_t mc = std::min(kernel.mc, m - i0);
+        if (packA) packSlivers(transA, a, lda, i0, p0, mc, kc, kernel.mr, buffers.a.data);
+        for (int64_t js = 0; js < nc; js += kernel.nr) {
+          const float* bSliver = buffers.b.data + js * kc;
+          for (int64_t is = 0; is < mc; is += kernel.mr) {
+            const int64_t rows = std::min(kernel.mr, mc - is);
+            const int64_t cols = std::min(kernel.nr, nc - js);
+            float* cTile = c + (i0 + is) * ldc + j0 + js;
+            if (packA) {
+              kernel.microKernel(kc, buffers.a.data + is * kc, 1, kernel.mr, bSliver, alpha,
+                                 panelBeta, cTile, ldc, rows, cols);
+            } else {
+              const float* aTile = a + (i0 + is) * aRowStride + p0 * aDepthStride;
+              kernel.microKernel(kc, aTile, aRowStride, aDepthStride, bSliver, alpha, panelBeta,
+                                 cTile, ldc, rows, cols);
+            }
           }
         }
       }

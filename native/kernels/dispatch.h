@@ -1,0 +1,76 @@
+// The kernel registry: which SIMD instruction sets this build carries and this CPU can run, and the
+// one chosen for the whole process. Each ISA lives in its own translation unit compiled with its
+// own flags (gemm_scalar.cc, gemm_avx2.cc, gemm_avx512.cc, gemm_neon.cc) and publishes a table of
+// its kernels here; everything else, including the GEMM driver, is built for the baseline ISA and
+// reaches SIMD code only through that table, after the CPU check.
+#pragma once
+
+#include <cstdint>
+
+namespace convkit::kernels {
+
+enum class Isa { Scalar, Avx2, Avx512, Neon };
+
+// Every ISA the registry knows, from the portable reference to the widest.
+inline constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon};
+
+// One register tile of C:
+//   tile[r][j] = sum over p < kc of a[r * aRowStride + p * aDepthStride] * packedB[p * nr + j]
+//   C[r][j] = alpha * tile[r][j] + beta * C[r][j]   for r < rows, j < cols (rows <= mr, cols <= nr)
+// beta == 0 overwrites C without reading it, so NaN already in C never leaks into the result.
+// A is either a packed sliver (aRowStride 1, aDepthStride mr) or op(A) read in place; only its
+// first `rows` rows are read. packedB holds kc groups of nr floats, zero-padded past `cols`.
+using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride,
+                                 int64_t aDepthStride, const float* packedB, float alpha,
+                                 float beta, float* c, int64_t ldc, int64_t rows, int64_t cols);
+
+// A micro-kernel with the blocking its driver must use: B is packed kc x nc (nr-wide slivers),
+// A mc x kc (mr-tall slivers). mc is a multiple of mr and nc of nr.
+struct GemmKernelInfo {
+  int64_t mr;
+  int64_t nr;
+  int64_t kc;
+  int64_t mc;
+  int64_t nc;
+  GemmMicroKernel microKernel;
+};
+
+// The kernels one ISA provides.
+struct IsaKernels {
+  const char* name;
+  GemmKernelInfo gemm;
+  // Runs `rounds` iterations of independent multiply-adds on registers only (the ISA's widest
+  // FMA, or mul + add where it has none) and returns the floating-point operations done; `sink`
+  // seeds the operands and receives a result, so nothing can be optimized away.
+  double (*multiplyAddLoop)(int64_t rounds, float* sink);
+};
+
+// Tables defined by the per-ISA translation units; only those compiled into this build exist.
+extern const IsaKernels kScalarKernels;
+extern const IsaKernels kAvx2Kernels;
+extern const IsaKernels kAvx512Kernels;
+extern const IsaKernels kNeonKernels;
+
+// "scalar", "avx2", "avx512" or "neon".
+const char* isaName(Isa isa);
+
+// True when this build carries the ISA's kernels and the CPU and the OS can run them.
+bool isaAvailable(Isa isa);
+
+// The ISA every kernel uses in this process, chosen on first use: CONVKIT_ISA when it names an
+// available ISA, otherwise the best available one (an unknown or unavailable request falls back
+// silently; activeIsa() tells what was chosen).
+Isa activeIsa();
+
+// The kernel table of activeIsa().
+const IsaKernels& activeKernels();
+
+// The kernel table of an available ISA (nullptr when isaAvailable(isa) is false).
+const IsaKernels* kernelsFor(Isa isa);
+
+// Measured floating-point operations per second of the ISA's multiply-add loop on the calling
+// thread, run for about `seconds`: the single-thread peak that GEMM efficiency is judged against.
+// Returns 0 when the ISA is not available.
+double measurePeakFlops(Isa isa, double seconds);
+
+}  // namespace convkit::kernels

@@ -1,0 +1,146 @@
+// Kernels written once over a small vector interface, in the manner of ggml's GGML_F32_VEC macros:
+// each SIMD translation unit (gemm_avx2.cc, gemm_avx512.cc, gemm_neon.cc) instantiates them with
+// its own intrinsics and is compiled with its own flags. Include this header only from those
+// files, and give the vector interface internal linkage (an anonymous namespace), so that every
+// instantiation stays private to its translation unit and baseline code can never link to one.
+//
+// The vector interface V provides:
+//   using Vec;  static constexpr int kLanes;
+//   Vec zero();  Vec load(const float*);  Vec broadcast(float);  void store(float*, Vec);
+//   Vec multiply(Vec a, Vec b);  Vec multiplyAdd(Vec a, Vec b, Vec c)  // a * b + c, fused
+#pragma once
+
+#include <cstdint>
+
+// The register tile only stays in registers when its loops over rows and vectors are fully
+// unrolled; say so rather than rely on the compiler's size heuristics.
+#if defined(__clang__) || defined(__GNUC__)
+#define CONVKIT_UNROLL _Pragma("GCC unroll 32")
+#else
+#define CONVKIT_UNROLL
+#endif
+
+namespace convkit::kernels {
+
+// kRows x (kVectors * V::kLanes) of C: the whole register tile when kRows == kMR, or only the
+// rows that exist at the bottom edge of C. kPackedA fixes A's strides to a packed sliver's
+// (1, kMR) at compile time; otherwise they are read from the arguments.
+template <class V, int kRows, int kVectors, int kMR, bool kPackedA>
+void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                  const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                  int64_t cols) {
+  using Vec = typename V::Vec;
+  constexpr int kLanes = V::kLanes;
+  constexpr int kNR = kVectors * kLanes;
+
+  Vec acc[kRows][kVectors];
+  CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) acc[r][v] = V::zero();
+  }
+  const int64_t rowStride = kPackedA ? 1 : aRowStride;
+  const int64_t depthStride = kPackedA ? kMR : aDepthStride;
+  for (int64_t p = 0; p < kc; ++p) {
+    Vec bRow[kVectors];
+    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) bRow[v] = V::load(packedB + v * kLanes);
+    CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+      const Vec aValue = V::broadcast(a[r * rowStride]);
+      CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
+        acc[r][v] = V::multiplyAdd(aValue, bRow[v], acc[r][v]);
+      }
+    }
+    a += depthStride;
+    packedB += kNR;
+  }
+
+  const Vec alphaVec = V::broadcast(alpha);
+  if (cols == kNR) {
+    if (beta == 0.0f) {
+      CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+        CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
+          V::store(c + r * ldc + v * kLanes, V::multiply(alphaVec, acc[r][v]));
+        }
+      }
+    } else {
+      const Vec betaVec = V::broadcast(beta);
+      CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+        CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
+          float* out = c + r * ldc + v * kLanes;
+          V::store(out, V::multiplyAdd(alphaVec, acc[r][v], V::multiply(betaVec, V::load(out))));
+        }
+      }
+    }
+    return;
+  }
+
+  // A ragged right edge: scale the tile in memory, then update only the columns that exist in C.
+  float tile[kRows * kNR];
+  CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
+      V::store(tile + r * kNR + v * kLanes, V::multiply(alphaVec, acc[r][v]));
+    }
+  }
+  for (int r = 0; r < kRows; ++r) {
+    float* cRow = c + r * ldc;
+    const float* tileRow = tile + r * kNR;
+    if (beta == 0.0f) {
+      for (int64_t j = 0; j < cols; ++j) cRow[j] = tileRow[j];
+    } else {
+      for (int64_t j = 0; j < cols; ++j) cRow[j] = tileRow[j] + beta * cRow[j];
+    }
+  }
+}
+
+// The rows-exact kernel for `rows` (1 <= rows <= kRows): a tile cut short at the bottom of C
+// multiplies only the rows it has, so a 9-row C costs 6 + 3 rows of multiply-adds, not 6 + 6.
+template <class V, int kMR, int kVectors, bool kPackedA, int kRows = kMR>
+void simdGemmTileRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                      const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                      int64_t rows, int64_t cols) {
+  if constexpr (kRows > 1) {
+    if (rows < kRows) {
+      simdGemmTileRows<V, kMR, kVectors, kPackedA, kRows - 1>(
+          kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc, rows, cols);
+      return;
+    }
+  }
+  simdGemmRows<V, kRows, kVectors, kMR, kPackedA>(kc, a, aRowStride, aDepthStride, packedB, alpha,
+                                                  beta, c, ldc, cols);
+}
+
+// A kMR x (kVectors * V::kLanes) register tile with the contract of GemmMicroKernel (dispatch.h).
+template <class V, int kMR, int kVectors>
+void simdGemmTile(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                  const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                  int64_t rows, int64_t cols) {
+  if (aRowStride == 1 && aDepthStride == kMR) {
+    simdGemmTileRows<V, kMR, kVectors, true>(kc, a, aRowStride, aDepthStride, packedB, alpha,
+                                             beta, c, ldc, rows, cols);
+  } else {
+    simdGemmTileRows<V, kMR, kVectors, false>(kc, a, aRowStride, aDepthStride, packedB, alpha,
+                                              beta, c, ldc, rows, cols);
+  }
+}
+
+// kChains independent multiply-add chains on registers, `rounds` times: enough chains to cover
+// the FMA latency on every port, so the loop runs at the ISA's multiply-add throughput. Returns
+// the floating-point operations done (2 per lane per multiply-add).
+template <class V, int kChains>
+double simdMultiplyAddLoop(int64_t rounds, float* sink) {
+  using Vec = typename V::Vec;
+  // acc <- acc * scale + offset converges to offset / (1 - scale): no overflow, no denormals.
+  const Vec scale = V::broadcast(sink[0]);
+  const Vec offset = V::broadcast(sink[1]);
+  Vec acc[kChains];
+  CONVKIT_UNROLL for (int i = 0; i < kChains; ++i) acc[i] = V::broadcast(sink[2] + i);
+  for (int64_t round = 0; round < rounds; ++round) {
+    CONVKIT_UNROLL for (int i = 0; i < kChains; ++i) acc[i] = V::multiplyAdd(acc[i], scale, offset);
+  }
+  Vec total = acc[0];
+  CONVKIT_UNROLL for (int i = 1; i < kChains; ++i) total = V::multiplyAdd(acc[i], scale, total);
+  float lanes[V::kLanes];
+  V::store(lanes, total);
+  sink[0] = lanes[0];
+  return 2.0 * kChains * V::kLanes * static_cast<double>(rounds);
+}
+
+}  // namespace convkit::kernels
