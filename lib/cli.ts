@@ -24,7 +24,8 @@ Usage:
   convkit predict [options]    class predictions of a saved model for the first test images
 
 Options:
-  --model NAME        train: kerasMnist (default) or lenet5
+  --model NAME        train: kerasMnist (default), lenet5, or bnConvnet (batch norm, dropout,
+                      Adam with cosine decay, 12 epochs of batch 128 unless flags say otherwise)
   --epochs N          train: epochs (default 5)
   --batch-size N      batch size (default 64)
   --optimizer NAME    train: ${optimizerNames.join(', ')} (default rmsprop)
@@ -76,21 +77,30 @@ async function main(argv: string[]): Promise<number> {
   const verbose = integer(values.verbose, 'verbose', 1) as 0 | 1 | 2;
 
   if (command === 'train') {
-    const presets: Record<string, (args: models.PresetArgs) => Sequential> = { kerasMnist: models.kerasMnist, lenet5: models.lenet5 };
+    const presets: Record<string, (args: models.PresetArgs) => Sequential> = {
+      kerasMnist: models.kerasMnist, lenet5: models.lenet5, bnConvnet: models.bnConvnet,
+    };
     const name = values.model ?? 'kerasMnist';
     if (!Object.hasOwn(presets, name)) throw new RangeError(`--model must be one of ${Object.keys(presets).join(', ')}, got '${name}'`);
     const seed = values.seed === undefined ? undefined : integer(values.seed, 'seed', 0);
-    const epochs = integer(values.epochs, 'epochs', 5);
-    const optimizerName: OptimizerName = oneOf(values.optimizer ?? 'rmsprop', '--optimizer', optimizerNames);
-    const optimizer = values.lr === undefined
-      ? getOptimizer(optimizerName)
-      : optimizers[optimizerName]({ learningRate: finiteNumber(Number(values.lr), '--lr', 0) });
     const data = await loadData(values.data);
+    // bnConvnet comes with its own recipe (Adam, cosine decay); flags still override it.
+    const recipe = name === 'bnConvnet' && values.optimizer === undefined && values.lr === undefined
+      ? models.bnConvnetRecipe(data.train.x.shape[0], {
+        epochs: values.epochs === undefined ? undefined : integer(values.epochs, 'epochs', 12),
+        batchSize: values['batch-size'] === undefined ? undefined : batchSize,
+      })
+      : null;
+    const epochs = recipe?.epochs ?? integer(values.epochs, 'epochs', 5);
+    const optimizerName: OptimizerName = oneOf(values.optimizer ?? 'rmsprop', '--optimizer', optimizerNames);
+    const optimizer = recipe?.optimizer ?? (values.lr === undefined
+      ? getOptimizer(optimizerName)
+      : optimizers[optimizerName]({ learningRate: finiteNumber(Number(values.lr), '--lr', 0) }));
     const model = presets[name]({ seed });
     model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     if (verbose > 0) model.summary();
     const started = Date.now();
-    await model.fit(data.train.x, data.train.y, { epochs, batchSize, verbose, seed });
+    await model.fit(data.train.x, data.train.y, { epochs, batchSize: recipe?.batchSize ?? batchSize, verbose, seed });
     const seconds = (Date.now() - started) / 1000;
     const result = await model.evaluate(data.test.x, data.test.y, { batchSize: 256 });
     const out = values.out ?? 'convkit-model';

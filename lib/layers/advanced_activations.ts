@@ -3,26 +3,43 @@ import type { NativeLayerSpec } from '../native/network';
 import type { Shape } from '../tensor';
 import { Layer, shapeSize, type LayerArgs, type LayerConfig } from './base';
 
+/** An elementwise activation layer with one parameter, alpha. */
+abstract class AlphaActivation extends Layer {
+  readonly alpha: number;
+
+  constructor(args: { alpha?: number } & LayerArgs, defaultAlpha: number) {
+    super(args);
+    this.alpha = finiteNumber(args.alpha ?? defaultAlpha, `${this.className} alpha`);
+  }
+
+  protected abstract get activation(): 'leakyRelu' | 'elu';
+
+  computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+
+  nativeSpec(inputShape: Shape): NativeLayerSpec {
+    return { kind: 'activation', size: shapeSize(inputShape), channels: inputShape[inputShape.length - 1], activation: this.activation, alpha: this.alpha };
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), alpha: this.alpha };
+  }
+}
+
 export interface LeakyReLUArgs extends LayerArgs {
   /** Slope for x < 0 (default 0.3, as Keras). */
   alpha?: number;
 }
 
-export class LeakyReLU extends Layer {
-  readonly alpha: number;
-  constructor(args: LeakyReLUArgs = {}) {
-    super(args);
-    this.alpha = finiteNumber(args.alpha ?? 0.3, 'LeakyReLU alpha');
-  }
+/** x for x >= 0, alpha * x below. */
+export class LeakyReLU extends AlphaActivation {
   static readonly className = 'LeakyReLU';
-  computeOutputShape(inputShape: Shape): Shape {
-    return inputShape;
+  constructor(args: LeakyReLUArgs = {}) {
+    super(args, 0.3);
   }
-  nativeSpec(inputShape: Shape): NativeLayerSpec {
-    return { kind: 'activation', size: shapeSize(inputShape), channels: inputShape[inputShape.length - 1], activation: 'leakyRelu', alpha: this.alpha };
-  }
-  override getConfig(): LayerConfig {
-    return { ...super.getConfig(), alpha: this.alpha };
+  protected get activation() {
+    return 'leakyRelu' as const;
   }
 }
 
@@ -31,21 +48,14 @@ export interface ELUArgs extends LayerArgs {
   alpha?: number;
 }
 
-export class ELU extends Layer {
-  readonly alpha: number;
-  constructor(args: ELUArgs = {}) {
-    super(args);
-    this.alpha = finiteNumber(args.alpha ?? 1.0, 'ELU alpha');
-  }
+/** x for x > 0, alpha * (exp(x) - 1) below. */
+export class ELU extends AlphaActivation {
   static readonly className = 'ELU';
-  computeOutputShape(inputShape: Shape): Shape {
-    return inputShape;
+  constructor(args: ELUArgs = {}) {
+    super(args, 1.0);
   }
-  nativeSpec(inputShape: Shape): NativeLayerSpec {
-    return { kind: 'activation', size: shapeSize(inputShape), channels: inputShape[inputShape.length - 1], activation: 'elu', alpha: this.alpha };
-  }
-  override getConfig(): LayerConfig {
-    return { ...super.getConfig(), alpha: this.alpha };
+  protected get activation() {
+    return 'elu' as const;
   }
 }
 

@@ -34,12 +34,15 @@ export interface Conv2dParams {
   padding?: PaddingSpec;
 }
 
-export interface Conv2dGeometry {
+/** Output size and padding of a sliding window (convolution or pooling). */
+export interface WindowGeometry {
   outHeight: number;
   outWidth: number;
   padTop: number;
+  /** Padding the last window actually reaches below the input. */
   padBottom: number;
   padLeft: number;
+  /** Padding the last window actually reaches right of the input. */
   padRight: number;
 }
 
@@ -52,7 +55,7 @@ export interface DenseParams {
 export interface LinearKernels {
   /** c = alpha * op(a)[m,k] * op(b)[k,n] + beta * c, row-major. */
   gemm(params: GemmParams, a: Float32Array, b: Float32Array, c: Float32Array): void;
-  conv2dGeometry(params: Conv2dParams): Conv2dGeometry;
+  conv2dGeometry(params: Conv2dParams): WindowGeometry;
   conv2dForward(params: Conv2dParams, input: Float32Array, kernel: Float32Array,
     bias: Float32Array | null, output: Float32Array): void;
   conv2dBackwardInput(params: Conv2dParams, gradOutput: Float32Array, kernel: Float32Array,

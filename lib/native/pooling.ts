@@ -2,7 +2,7 @@
 // arrays are caller-owned and used in place (zero-copy); shapes are validated natively and
 // mistakes throw TypeError / RangeError.
 import { addon } from './addon';
-import type { PaddingSpec } from './linear';
+import type { PaddingSpec, WindowGeometry } from './linear';
 
 /** Shape of a windowed pooling call over NHWC input. */
 export interface Pool2dParams {
@@ -23,16 +23,6 @@ export interface Pool2dParams {
   padding?: PaddingSpec;
 }
 
-export interface Pool2dGeometry {
-  outHeight: number;
-  outWidth: number;
-  padTop: number;
-  /** Padding the last window actually reaches below the input. */
-  padBottom: number;
-  padLeft: number;
-  /** Padding the last window actually reaches right of the input. */
-  padRight: number;
-}
 
 /** Shape of a global pooling call: [batch, height, width, channels] -> [batch, channels]. */
 export interface GlobalPool2dParams {
@@ -43,7 +33,7 @@ export interface GlobalPool2dParams {
 }
 
 export interface PoolingKernels {
-  pool2dGeometry(params: Pool2dParams): Pool2dGeometry;
+  pool2dGeometry(params: Pool2dParams): WindowGeometry;
   /** output = the maximum of each window; padding never wins. */
   maxPool2dForward(params: Pool2dParams, input: Float32Array, output: Float32Array): void;
   /**
