@@ -245,8 +245,10 @@ std::unique_ptr<Workspace> Network::acquireWorkspace() const {
 }
 
 void Network::releaseWorkspace(std::unique_ptr<Workspace> workspace) const {
+  // A burst of concurrent predictions should not pin its peak memory forever: keep a few.
+  constexpr size_t kMaxIdle = 4;
   std::lock_guard<std::mutex> lock(idleMutex_);
-  idle_.push_back(std::move(workspace));
+  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(workspace));
 }
 
 void Network::predict(const float* x, int64_t batch, float* output) const {
