@@ -183,6 +183,13 @@ export class ReduceLROnPlateau implements Callback {
     this.model = model;
   }
 
+  /** Starts afresh on each fit, as Keras does: no best value, wait or cooldown carried over. */
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.cooldownLeft = 0;
+    this.monitor.best = this.monitor.maximize ? -Infinity : Infinity;
+  }
+
   onEpochEnd(_epoch: number, logs: Logs): void {
     const value = this.monitor.read(logs);
     if (this.cooldownLeft > 0) this.cooldownLeft -= 1;

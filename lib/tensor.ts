@@ -57,6 +57,7 @@ export class Tensor {
 
   /** Rows [start, end) along the first axis, sharing data. */
   slice(start: number, end: number): Tensor {
+    if (this.rank === 0) throw new RangeError('slice needs a tensor of rank 1 or more, got a scalar (shape [])');
     const rows = this.shape[0];
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > rows || start > end) {
       throw new RangeError(`slice [${start}, ${end}) is out of range for ${rows} rows`);
@@ -97,21 +98,35 @@ export function tensor(data: Float32Array | ArrayLike<number> | unknown[], shape
   if (data instanceof Float32Array) {
     return new Tensor(data, shape ?? [data.length]);
   }
-  if (Array.isArray(data) && shape === undefined) {
-    const inferred: number[] = [];
-    let level: unknown = data;
-    while (Array.isArray(level)) {
-      inferred.push(level.length);
-      level = level[0];
-    }
-    const flat = (data as unknown[]).flat(inferred.length) as unknown[];
-    return new Tensor(toFloat32(flat), inferred);
+  if (Array.isArray(data)) {
+    const inferred = nestedShape(data);
+    const values = toFloat32(inferred.length > 1 ? data.flat(inferred.length - 1) : data);
+    return new Tensor(values, shape ?? inferred);
   }
-  if (Array.isArray(data) || ArrayBuffer.isView(data)) {
+  if (ArrayBuffer.isView(data)) {
     const values = toFloat32(Array.from(data as ArrayLike<unknown>));
     return new Tensor(values, shape ?? [values.length]);
   }
   throw new TypeError(`tensor data must be a Float32Array or an array of numbers, got ${describe(data)}`);
+}
+
+/** The shape of a nested array; a RangeError names the first element of another length or depth. */
+function nestedShape(data: unknown[]): number[] {
+  const shape: number[] = [];
+  for (let level: unknown = data; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const check = (value: unknown, axis: number, path: string): void => {
+    if (axis === shape.length) {
+      if (Array.isArray(value)) throw new RangeError(`tensor data is ragged: data${path} is an array, expected a number`);
+      return;
+    }
+    if (!Array.isArray(value) || value.length !== shape[axis]) {
+      const got = Array.isArray(value) ? `has ${value.length} elements` : `is ${describe(value)}`;
+      throw new RangeError(`tensor data is ragged: data${path} ${got}, expected an array of ${shape[axis]}`);
+    }
+    value.forEach((v, i) => check(v, axis + 1, `${path}[${i}]`));
+  };
+  check(data, 0, '');
+  return shape;
 }
 
 function toFloat32(values: unknown[]): Float32Array {

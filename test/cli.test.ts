@@ -1,0 +1,155 @@
+// The convkit command, run as users run it: `node dist/cjs/cli.js ...` from the repository root
+// (needs `npm run build:ts`). Data: a tiny stand-in for Fashion-MNIST in the same four IDX files.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ck from '../lib';
+import { rng } from './helpers/random';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'dist', 'cjs', 'cli.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, CONVKIT_NUM_THREADS: '2' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A uint8 IDX file: magic 0x0000080<rank>, big-endian dimensions, then the bytes. */
+function idx(shape: number[], values: Uint8Array): Buffer {
+  const header = Buffer.alloc(4 + 4 * shape.length);
+  header.writeUInt32BE(0x0800 + shape.length, 0);
+  shape.forEach((dim, axis) => header.writeUInt32BE(dim, 4 + 4 * axis));
+  return Buffer.concat([header, Buffer.from(values)]);
+}
+
+let dir: string;
+let data: string;
+const trainCount = 64;
+const testCount = 32;
+const testLabels = Uint8Array.from({ length: testCount }, (_, i) => (i * 7) % 10);
+
+beforeAll(async () => {
+  expect(existsSync(cli), `${cli} is missing: run npm run build:ts`).toBe(true);
+  dir = await mkdtemp(join(tmpdir(), 'convkit-cli-'));
+  data = join(dir, 'data');
+  await mkdir(data);
+  const random = rng(1);
+  const images = (count: number) => Uint8Array.from({ length: count * 28 * 28 }, () => Math.floor(random() * 256));
+  const files: Record<string, Buffer> = {
+    'train-images-idx3-ubyte.gz': idx([trainCount, 28, 28], images(trainCount)),
+    'train-labels-idx1-ubyte.gz': idx([trainCount], Uint8Array.from({ length: trainCount }, (_, i) => i % 10)),
+    't10k-images-idx3-ubyte.gz': idx([testCount, 28, 28], images(testCount)),
+    't10k-labels-idx1-ubyte.gz': idx([testCount], testLabels),
+  };
+  await Promise.all(Object.entries(files).map(([name, bytes]) => writeFile(join(data, name), gzipSync(bytes))));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('convkit command', () => {
+  it('--help prints the usage and exits 0; no command prints it and exits 1', async () => {
+    const [help, short, none] = await Promise.all([run(['--help']), run(['-h']), run([])]);
+    for (const result of [help, short]) {
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^convkit \d+\.\d+\.\d+: convolutional neural networks for Node.js/);
+      expect(result.stdout).toContain('Usage:');
+      expect(result.stdout).toContain('convkit train [options]');
+      expect(result.stdout).toContain('--batch-size N');
+      expect(result.stderr).toBe('');
+    }
+    expect(none.code).toBe(1);
+    expect(none.stdout + none.stderr).toContain('Usage:');
+  }, 10_000);
+
+  it('exits 1 with a clear message on stderr for an unknown command or bad flags', async () => {
+    const cases: [string[], RegExp][] = [
+      [['frobnicate'], /^convkit: unknown command 'frobnicate' \(train, evaluate, predict; --help for usage\)\n$/],
+      [['train', '--epochs=-1', '--data', 'unused'], /^convkit: --epochs must be a non-negative integer, got '-1'\n$/],
+      [['train', '--epochs', '-1'], /^convkit: Option '--epochs' argument is ambiguous/],
+      [['train', '--epochs', '2.5'], /^convkit: --epochs must be a non-negative integer, got '2.5'\n$/],
+      [['train', '--batch-size', 'many'], /^convkit: --batch-size must be a non-negative integer, got 'many'\n$/],
+      [['train', '--model', 'nope'], /^convkit: --model must be one of kerasMnist, lenet5, got 'nope'\n$/],
+      [['train', '--optimizer', 'nope'], /^convkit: --optimizer must be one of sgd, rmsprop, adam, adamw; got 'nope'\n$/],
+      [['train', '--lr', 'fast'], /^convkit: --lr must be a finite number in \[0, Infinity\], got NaN\n$/],
+      [['train', '--threads', '0'], /^convkit: threads must be a positive integer, got 0\n$/],
+      [['train', '--bogus'], /^convkit: Unknown option '--bogus'/],
+      [['train', '--data', join(tmpdir(), 'convkit-no-such-dir')], /^convkit: fashionMnist: no data folder at .*convkit-no-such-dir/],
+      [['evaluate', '--model-dir', join(tmpdir(), 'convkit-no-such-model')], /^convkit: loadModel: .*convkit-no-such-model.model\.json cannot be read/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args)));
+    results.forEach((result, i) => {
+      const [args, message] = cases[i];
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stdout, args.join(' ')).toBe('');
+    });
+  }, 10_000);
+
+  it('train on an IDX folder, then evaluate and predict with the saved model', async () => {
+    const out = join(dir, 'model');
+    const train = await run(['train', '--data', data, '--epochs', '1', '--batch-size', '16', '--verbose', '2', '--seed', '3', '--out', out]);
+    expect(train.stderr).toBe('');
+    expect(train.code).toBe(0);
+    // The summary, one epoch line, then the results.
+    expect(train.stdout).toContain('Model: "keras_mnist"');
+    expect(train.stdout).toContain('Total params: 93,322');
+    expect(train.stdout.match(/^Epoch 1\/1 - \d+\.\ds - loss: \d+\.\d{4} - accuracy: \d\.\d{4}$/gm)).toHaveLength(1);
+    expect(train.stdout).toMatch(/^trained kerasMnist for 1 epochs in \d+\.\d s \(\d+ images\/s\)$/m);
+    const testLoss = /^test loss: (\d+\.\d{4})$/m.exec(train.stdout)?.[1];
+    const testAccuracy = /^test accuracy: (\d+\.\d{2})%$/m.exec(train.stdout)?.[1];
+    expect(testLoss).toBeDefined();
+    // 32 test images: the accuracy is a multiple of 1/32.
+    expect((Number(testAccuracy) / 100) * 32).toBeCloseTo(Math.round((Number(testAccuracy) / 100) * 32), 1);
+    expect(train.stdout).toContain(`model saved to ${out}`);
+    expect((await readdir(out)).sort()).toEqual(['model.json', 'weights.bin']);
+
+    const model = await ck.loadModel(out);
+    expect(model.loss).toBe('sparseCategoricalCrossentropy');
+    expect(model.optimizer?.kind).toBe('rmsprop');
+
+    const [evaluate, predict] = await Promise.all([
+      run(['evaluate', '--model-dir', out, '--data', data]),
+      run(['predict', '--model-dir', out, '--data', data, '--count', '3']),
+    ]);
+    expect(evaluate.stderr).toBe('');
+    expect(evaluate.code).toBe(0);
+    // The same model on the same test set: the numbers train printed.
+    expect(evaluate.stdout).toBe(`test loss: ${testLoss}\ntest accuracy: ${testAccuracy}%\n`);
+
+    expect(predict.stderr).toBe('');
+    expect(predict.code).toBe(0);
+    const lines = predict.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    // Class indices (not Fashion-MNIST names) for a data folder given with --data; the predicted
+    // class is the argmax of the saved model's output for that test image.
+    const images = ck.tensor(new Float32Array(3 * 784), [3, 28, 28, 1]);
+    const { test } = await ck.datasets.fashionMnist({ dataDir: data });
+    images.data.set(test.x.data.subarray(0, 3 * 784));
+    const probabilities = model.predictSync(images);
+    lines.forEach((line, i) => {
+      const row = Array.from(probabilities.data.subarray(i * 10, i * 10 + 10));
+      const best = row.indexOf(Math.max(...row));
+      expect(line).toBe(`${i}: predicted ${best} (${(row[best] * 100).toFixed(1)}%), actual ${testLabels[i]}`);
+    });
+  }, 10_000);
+});
