@@ -114,7 +114,7 @@ export class Sequential implements TrainingModel {
       layers.push({ layer, inputShape: shape, outputShape, weights: layer.weightSpecs(shape) });
       shape = outputShape;
     }
-    const network = createNetwork(layers.map(({ layer, inputShape: s }) => layer.nativeSpec(s)));
+    const network = createNetwork(layers.map(({ layer, inputShape: s }) => ({ ...layer.nativeSpec(s), trainable: layer.trainable })));
     this.built = { inputShape, outputShape: shape, layers, network };
     const random = new Random(this.seed);
     network.setWeights(layers.flatMap(({ weights }) => weights.map((w) => initialize(w.initializer, w.shape, random.seed()))));

@@ -1,7 +1,7 @@
 import { finiteNumber, positiveInt } from '../errors';
 import type { NativeLayerSpec } from '../native/network';
 import type { Shape } from '../tensor';
-import { Layer, shapeSize, type LayerArgs, type LayerConfig } from './base';
+import { Layer, shapeSize, type LayerArgs, type LayerConfig, requiredArgs } from './base';
 
 /** An elementwise activation layer with one parameter, alpha. */
 abstract class AlphaActivation extends Layer {
@@ -71,7 +71,7 @@ export interface MaxoutArgs extends LayerArgs {
 export class Maxout extends Layer {
   readonly pieces: number;
   constructor(args: MaxoutArgs) {
-    super(args);
+    super(requiredArgs(args, 'Maxout', '{ pieces: 2 }'));
     this.pieces = positiveInt(args.pieces, 'Maxout pieces');
   }
   static readonly className = 'Maxout';

@@ -100,6 +100,14 @@ export abstract class Layer {
   }
 }
 
+/** The options object of a layer that has required options, or a TypeError saying what it needs. */
+export function requiredArgs<T>(args: T, className: string, example: string): T {
+  if (args === null || typeof args !== 'object') {
+    throw new TypeError(`${className} takes an options object such as ${example}, got ${describe(args)}`);
+  }
+  return args;
+}
+
 export function shapeSize(shape: Shape): number {
   return shape.reduce((a, b) => a * b, 1);
 }

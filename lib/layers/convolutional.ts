@@ -3,7 +3,7 @@ import { booleanOr, intPair, oneOf, positiveInt } from '../errors';
 import { initializerOption, type InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
 import type { Shape } from '../tensor';
-import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
+import { Layer, type LayerArgs, type LayerConfig, type WeightSpec, requiredArgs } from './base';
 
 export type Padding = 'valid' | 'same';
 
@@ -41,7 +41,7 @@ export class Conv2D extends Layer {
   readonly biasInitializer: InitializerName;
 
   constructor(args: Conv2DArgs) {
-    super(args);
+    super(requiredArgs(args, 'Conv2D', '{ filters: 32, kernelSize: 3 }'));
     this.filters = positiveInt(args.filters, 'Conv2D filters');
     this.kernelSize = intPair(args.kernelSize, 'Conv2D kernelSize');
     this.strides = intPair(args.strides ?? 1, 'Conv2D strides');

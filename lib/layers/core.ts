@@ -3,7 +3,7 @@ import { booleanOr, finiteNumber, positiveInt } from '../errors';
 import { initializerOption, type InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
 import { describe, type Shape } from '../tensor';
-import { Layer, shapeSize, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
+import { Layer, shapeSize, type LayerArgs, type LayerConfig, type WeightSpec, requiredArgs } from './base';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -22,7 +22,7 @@ export class Dense extends Layer {
   readonly biasInitializer: InitializerName;
 
   constructor(args: DenseArgs) {
-    super(args);
+    super(requiredArgs(args, 'Dense', '{ units: 10 }'));
     this.units = positiveInt(args.units, 'Dense units');
     this.activation = activationOption(args.activation, 'Dense activation');
     this.useBias = booleanOr(args.useBias, 'Dense useBias', true);
@@ -78,7 +78,7 @@ export class Reshape extends Layer {
   readonly targetShape: number[];
 
   constructor(args: ReshapeArgs) {
-    super(args);
+    super(requiredArgs(args, 'Reshape', '{ targetShape: [-1] }'));
     if (!Array.isArray(args.targetShape) || args.targetShape.length === 0) {
       throw new TypeError(`Reshape targetShape must be a non-empty array, got ${describe(args.targetShape)}`);
     }
@@ -117,7 +117,7 @@ export class Dropout extends Layer {
   readonly rate: number;
 
   constructor(args: DropoutArgs) {
-    super(args);
+    super(requiredArgs(args, 'Dropout', '{ rate: 0.5 }'));
     this.rate = finiteNumber(args.rate, 'Dropout rate', 0, 0.999999);
   }
 
@@ -145,7 +145,7 @@ export class Activation extends Layer {
   readonly alpha: number;
 
   constructor(args: ActivationArgs) {
-    super(args);
+    super(requiredArgs(args, 'Activation', "{ activation: 'relu' }"));
     this.activation = activationOption(args.activation, 'Activation activation');
     this.alpha = args.alpha === undefined ? defaultAlpha(this.activation) : finiteNumber(args.alpha, 'Activation alpha');
   }

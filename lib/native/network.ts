@@ -8,8 +8,11 @@ import { addon } from './addon';
 export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax';
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 
-/** One layer of a native network, with per-sample sizes (the batch is a property of each call). */
-export type NativeLayerSpec =
+/**
+ * One layer of a native network, with per-sample sizes (the batch is a property of each call).
+ * `trainable: false` freezes its weights.
+ */
+export type NativeLayerSpec = { trainable?: boolean } & (
   | {
       kind: 'conv2d'; inHeight: number; inWidth: number; inChannels: number; outChannels: number;
       kernelHeight: number; kernelWidth: number; strideHeight: number; strideWidth: number;
@@ -26,7 +29,7 @@ export type NativeLayerSpec =
   | { kind: 'dropout'; size: number; rate: number }
   | { kind: 'batchNormalization'; size: number; channels: number; epsilon: number; momentum: number }
   | { kind: 'activation'; size: number; channels: number; activation: ActivationName; alpha: number }
-  | { kind: 'maxout'; size: number; units: number; pieces: number };
+  | { kind: 'maxout'; size: number; units: number; pieces: number });
 
 export interface NativeOptimizerSpec {
   kind: 'sgd' | 'rmsprop' | 'adam' | 'adamw';

@@ -104,6 +104,7 @@ LayerSpec readLayer(Args& args, const Napi::Object& spec, uint32_t index) {
   } else {
     args.throwRangeError("layers[" + std::to_string(index) + "].kind '" + kind + "' is not a layer kind");
   }
+  layer.trainable = args.boolean(spec, "trainable", true);
   return layer;
 }
 

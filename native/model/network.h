@@ -46,6 +46,7 @@ struct LayerSpec {
   kernels::Pool2dGeometry pool;
   int64_t height = 0, width = 0, channels = 0;  // global pooling; batch norm: height*width rows
   bool useBias = true;
+  bool trainable = true;  // false freezes the layer's weights (the optimizer skips them)
   kernels::Activation activation = kernels::Activation::Linear;  // fused after conv/dense, or alone
   float alpha = 0.0f;          // leakyRelu slope / elu scale
   int64_t activationCols = 0;  // softmax axis length (the channels)

@@ -11,12 +11,15 @@ namespace {
 
 using kernels::Activation;
 
-int addParameter(std::vector<Parameter>& parameters, const char* name, size_t size, bool trainable) {
+// A parameter with a gradient is computed by backward even when frozen (trainable false: the
+// optimizer skips it); one without (batch norm's moving statistics) is updated by forward only.
+int addParameter(std::vector<Parameter>& parameters, const char* name, size_t size, bool hasGradient,
+                 bool trainable) {
   Parameter parameter;
   parameter.name = name;
   parameter.value.assign(size, 0.0f);
-  if (trainable) parameter.grad.assign(size, 0.0f);
-  parameter.trainable = trainable;
+  if (hasGradient) parameter.grad.assign(size, 0.0f);
+  parameter.trainable = hasGradient && trainable;
   parameters.push_back(std::move(parameter));
   return static_cast<int>(parameters.size() - 1);
 }
@@ -35,8 +38,8 @@ class Conv2dNode final : public Node {
       : Node(spec.inSize, spec.outSize), geometry_(spec.conv) {
     const auto& g = spec.conv;
     kernel_ = addParameter(parameters, "kernel",
-                           static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true);
-    bias_ = spec.useBias ? addParameter(parameters, "bias", static_cast<size_t>(g.outChannels), true) : -1;
+                           static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true, spec.trainable);
+    bias_ = spec.useBias ? addParameter(parameters, "bias", static_cast<size_t>(g.outChannels), true, spec.trainable) : -1;
   }
 
   void forward(const Pass& pass, const float* in, float* out) const override {
@@ -68,8 +71,8 @@ class DenseNode final : public Node {
  public:
   DenseNode(const LayerSpec& spec, std::vector<Parameter>& parameters)
       : Node(spec.inSize, spec.outSize), geometry_(spec.dense) {
-    kernel_ = addParameter(parameters, "kernel", static_cast<size_t>(geometry_.inFeatures * geometry_.units), true);
-    bias_ = spec.useBias ? addParameter(parameters, "bias", static_cast<size_t>(geometry_.units), true) : -1;
+    kernel_ = addParameter(parameters, "kernel", static_cast<size_t>(geometry_.inFeatures * geometry_.units), true, spec.trainable);
+    bias_ = spec.useBias ? addParameter(parameters, "bias", static_cast<size_t>(geometry_.units), true, spec.trainable) : -1;
   }
 
   void forward(const Pass& pass, const float* in, float* out) const override {
@@ -204,10 +207,10 @@ class BatchNormNode final : public Node {
   BatchNormNode(const LayerSpec& spec, std::vector<Parameter>& parameters)
       : Node(spec.inSize, spec.outSize), channels_(spec.channels), epsilon_(spec.epsilon), momentum_(spec.momentum) {
     const auto channels = static_cast<size_t>(spec.channels);
-    gamma_ = addParameter(parameters, "gamma", channels, true);
-    beta_ = addParameter(parameters, "beta", channels, true);
-    movingMean_ = addParameter(parameters, "moving_mean", channels, false);
-    movingVariance_ = addParameter(parameters, "moving_variance", channels, false);
+    gamma_ = addParameter(parameters, "gamma", channels, true, spec.trainable);
+    beta_ = addParameter(parameters, "beta", channels, true, spec.trainable);
+    movingMean_ = addParameter(parameters, "moving_mean", channels, false, false);
+    movingVariance_ = addParameter(parameters, "moving_variance", channels, false, false);
     std::fill(parameters[gamma_].value.begin(), parameters[gamma_].value.end(), 1.0f);
     std::fill(parameters[movingVariance_].value.begin(), parameters[movingVariance_].value.end(), 1.0f);
   }

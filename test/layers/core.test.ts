@@ -63,10 +63,7 @@ describe('Dense', () => {
     expect(negated.toArray()).toEqual([[0, 0], [0, 0]]);
   });
 
-  // Known bug that lib/ alone cannot fix: the native network has no per-layer trainable flag, so
-  // the optimizer updates a frozen layer's kernel and bias anyway (summary() still counts them as
-  // non-trainable). it.fails keeps it visible; make it an it() once the native side honours it.
-  it.fails('a frozen layer (trainable: false) keeps its weights during training', async () => {
+  it('a frozen layer (trainable: false) keeps its weights during training', async () => {
     const model = ck.sequential({
       seed: 1,
       layers: [ck.layers.dense({ inputShape: [2], units: 2, trainable: false }), ck.layers.dense({ units: 1 })],
