@@ -49,10 +49,13 @@ async function loadData(dir: string | undefined): Promise<{ train: Split; test: 
   return dir === undefined ? data : { train: data.train, test: data.test };
 }
 
-function integer(value: string | undefined, name: string, fallback: number): number {
+function integer(value: string | undefined, name: string, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`--${name} must be a non-negative integer, got '${value}'`);
+  if (!Number.isSafeInteger(n) || n < min) {
+    const expected = min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+    throw new RangeError(`--${name} must be ${expected}, got '${value}'`);
+  }
   return n;
 }
 
@@ -72,8 +75,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined && !values.help ? 1 : 0;
   }
-  if (values.threads !== undefined) setNumThreads(integer(values.threads, 'threads', 1));
-  const batchSize = integer(values['batch-size'], 'batch-size', 64);
+  if (values.threads !== undefined) setNumThreads(integer(values.threads, 'threads', 1, 1));
+  const batchSize = integer(values['batch-size'], 'batch-size', 64, 1);
   const verbose = integer(values.verbose, 'verbose', 1) as 0 | 1 | 2;
 
   if (command === 'train') {
@@ -82,20 +85,21 @@ async function main(argv: string[]): Promise<number> {
     };
     const name = values.model ?? 'kerasMnist';
     if (!Object.hasOwn(presets, name)) throw new RangeError(`--model must be one of ${Object.keys(presets).join(', ')}, got '${name}'`);
+    // Every flag is checked before the data loads, so a typo fails at once.
     const seed = values.seed === undefined ? undefined : integer(values.seed, 'seed', 0);
-    const data = await loadData(values.data);
-    // bnConvnet comes with its own recipe (Adam, cosine decay); flags still override it.
-    const recipe = name === 'bnConvnet' && values.optimizer === undefined && values.lr === undefined
-      ? models.bnConvnetRecipe(data.train.x.shape[0], {
-        epochs: values.epochs === undefined ? undefined : integer(values.epochs, 'epochs', 12),
-        batchSize: values['batch-size'] === undefined ? undefined : batchSize,
-      })
-      : null;
-    const epochs = recipe?.epochs ?? integer(values.epochs, 'epochs', 5);
+    const epochsFlag = values.epochs === undefined ? undefined : integer(values.epochs, 'epochs', 1, 1);
+    const batchSizeFlag = values['batch-size'] === undefined ? undefined : batchSize;
     const optimizerName: OptimizerName = oneOf(values.optimizer ?? 'rmsprop', '--optimizer', optimizerNames);
-    const optimizer = recipe?.optimizer ?? (values.lr === undefined
+    const learningRate = values.lr === undefined ? undefined : finiteNumber(Number(values.lr), '--lr', 0);
+    const data = await loadData(values.data);
+    // bnConvnet comes with its own recipe (Adam, cosine decay) unless the optimizer is chosen.
+    const recipe = name === 'bnConvnet' && values.optimizer === undefined && learningRate === undefined
+      ? models.bnConvnetRecipe(data.train.x.shape[0], { epochs: epochsFlag, batchSize: batchSizeFlag })
+      : null;
+    const epochs = recipe?.epochs ?? epochsFlag ?? 5;
+    const optimizer = recipe?.optimizer ?? (learningRate === undefined
       ? getOptimizer(optimizerName)
-      : optimizers[optimizerName]({ learningRate: finiteNumber(Number(values.lr), '--lr', 0) }));
+      : optimizers[optimizerName]({ learningRate }));
     const model = presets[name]({ seed });
     model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     if (verbose > 0) model.summary();
