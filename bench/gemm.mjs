@@ -1,4 +1,5 @@
 // GEMM throughput per ISA, single thread: node bench/gemm.mjs [--quick]
+// (npm run bench runs the same measurements through runGemmBench.)
 //
 // Builds on the compiled addon (CONVKIT_ADDON, else build/Release, else build-cmake). The ISA is
 // chosen once per process, so each available ISA runs in a child process with CONVKIT_ISA set.
@@ -7,17 +8,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const addonPath = process.env.CONVKIT_ADDON ??
-  [join(root, 'build', 'Release', 'convkit.node'), join(root, 'build-cmake', 'Release', 'convkit.node')]
-    .find((path) => existsSync(path));
-if (!addonPath) throw new Error('bench/gemm.mjs: build the addon first (npm run build:native)');
-const addon = createRequire(import.meta.url)(addonPath);
-const quick = process.argv.includes('--quick');
-const runSeconds = quick ? 0.05 : 0.2;
+const scriptPath = fileURLToPath(import.meta.url);
 const RUNS = 5;
 
 // [label, m, n, k, calls per run unit]: the Keras MNIST convnet's im2col GEMMs (pixels x filters x
@@ -35,6 +30,15 @@ const shapes = [
   ['conv3 batched 576x64x576', 64 * 9, 64, 576, 1],
 ];
 
+/** The addon to measure; throws when none is built. */
+function findAddon() {
+  const addonPath = process.env.CONVKIT_ADDON ??
+    [join(root, 'build', 'Release', 'convkit.node'), join(root, 'build-cmake', 'Release', 'convkit.node')]
+      .find((path) => existsSync(path));
+  if (!addonPath) throw new Error('bench/gemm.mjs: build the addon first (npm run build:native)');
+  return { addonPath, addon: createRequire(import.meta.url)(addonPath) };
+}
+
 function median(values) {
   const sorted = [...values].sort((x, y) => x - y);
   return sorted[Math.floor(sorted.length / 2)];
@@ -47,7 +51,7 @@ function randomArray(length) {
 }
 
 /** GFLOP/s of `calls` gemm calls per unit, median of RUNS runs of about runSeconds each. */
-function measure(m, n, k, calls) {
+function measure(addon, runSeconds, m, n, k, calls) {
   const a = randomArray(m * k);
   const b = randomArray(k * n);
   const c = new Float32Array(m * n);
@@ -77,23 +81,50 @@ function measure(m, n, k, calls) {
   return median(rates);
 }
 
-if (process.argv.includes('--child')) {
+/** The child's part: every shape on the ISA this process was given. */
+function measureThisIsa(quick) {
+  const { addon } = findAddon();
+  const runSeconds = quick ? 0.05 : 0.2;
   const isa = addon.isa();
   const peak = median(Array.from({ length: RUNS }, () => addon.peakFlops(isa, runSeconds) / 1e9));
-  const results = shapes.map(([label, m, n, k, calls]) => ({ label, gflops: measure(m, n, k, calls) }));
-  process.stdout.write(JSON.stringify({ isa, peak, results }));
-} else {
-  const scriptPath = fileURLToPath(import.meta.url);
-  console.log(`convkit GEMM, single thread, median of ${RUNS} runs; addon ${addonPath}`);
-  for (const isa of addon.availableIsas()) {
+  const results = shapes.map(([label, m, n, k, calls]) => ({ label, m, n, k, calls, gflops: measure(addon, runSeconds, m, n, k, calls) }));
+  return { isa, peak, results };
+}
+
+/**
+ * Runs every shape on every available ISA (one child process each) and returns
+ * { addonPath, runs, isas: [{ isa, peak, results: [{ label, m, n, k, calls, gflops, percentOfPeak }] }] }.
+ */
+export function runGemmBench({ quick = false } = {}) {
+  const { addonPath, addon } = findAddon();
+  const isas = addon.availableIsas().map((isa) => {
     const report = JSON.parse(execFileSync(process.execPath, [scriptPath, '--child', ...(quick ? ['--quick'] : [])], {
       encoding: 'utf8', env: { ...process.env, CONVKIT_ISA: isa, CONVKIT_ADDON: addonPath },
     }));
     if (report.isa !== isa) throw new Error(`asked for ${isa}, the child ran ${report.isa}`);
-    console.log(`\n${isa}: measured peak ${report.peak.toFixed(1)} GFLOP/s (multiply-add loop)`);
-    for (const { label, gflops } of report.results) {
-      const share = ((100 * gflops) / report.peak).toFixed(0).padStart(3);
-      console.log(`  ${label.padEnd(28)} ${gflops.toFixed(1).padStart(7)} GFLOP/s  ${share}% of peak`);
+    for (const result of report.results) result.percentOfPeak = (100 * result.gflops) / report.peak;
+    return report;
+  });
+  return { addonPath, runs: RUNS, threads: 1, isas };
+}
+
+/** The report as text lines, as `node bench/gemm.mjs` prints it. */
+export function formatGemmReport(report) {
+  const lines = [`convkit GEMM, single thread, median of ${report.runs} runs; addon ${report.addonPath}`];
+  for (const { isa, peak, results } of report.isas) {
+    lines.push('', `${isa}: measured peak ${peak.toFixed(1)} GFLOP/s (multiply-add loop)`);
+    for (const { label, gflops, percentOfPeak } of results) {
+      lines.push(`  ${label.padEnd(28)} ${gflops.toFixed(1).padStart(7)} GFLOP/s  ${percentOfPeak.toFixed(0).padStart(3)}% of peak`);
     }
+  }
+  return lines;
+}
+
+if (resolve(process.argv[1] ?? '') === scriptPath) {
+  const quick = process.argv.includes('--quick');
+  if (process.argv.includes('--child')) {
+    process.stdout.write(JSON.stringify(measureThisIsa(quick)));
+  } else {
+    for (const line of formatGemmReport(runGemmBench({ quick }))) console.log(line);
   }
 }
