@@ -1,7 +1,6 @@
 #include "kernels/conv2d.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "kernels/bias.h"
@@ -31,62 +30,69 @@ float* columnScratch(size_t floats) {
   return columns.data();
 }
 
-// Calls visit(colRow, iy, ix) for every (output pixel, kernel tap): colRow points at the inChannels
-// floats of the im2col row for that tap; iy/ix are the input coordinates, possibly in the padding.
-// im2col and col2im are the two directions of this one traversal.
-template <typename Visit>
-void forEachTap(const Conv2dGeometry& g, float* columns, Visit visit) {
+// Calls visit(colRow, pixel, floats) for every run of im2col values: colRow points at `floats`
+// values of the im2col row, and pixel at the same values in the image, or is null where the run lies
+// in the padding. Where a whole kernel row lies inside the input and is contiguous there (no
+// horizontal dilation), it is one run of kernelWidth * inChannels floats; elsewhere each tap is a
+// run of inChannels. im2col and col2im are the two directions of this one traversal.
+template <typename Pixel, typename Visit>
+void forEachRun(const Conv2dGeometry& g, Pixel* image, float* columns, Visit visit) {
+  const int64_t c = g.inChannels;
+  const int64_t rowFloats = g.kernelWidth * c;
   float* colRow = columns;
   for (int64_t oy = 0; oy < g.outHeight; ++oy) {
     for (int64_t ox = 0; ox < g.outWidth; ++ox) {
+      const int64_t ix0 = ox * g.strideWidth - g.padLeft;
+      const bool rowInside = g.dilationWidth == 1 && ix0 >= 0 && ix0 + g.kernelWidth <= g.inWidth;
       for (int64_t ky = 0; ky < g.kernelHeight; ++ky) {
         const int64_t iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight;
-        for (int64_t kx = 0; kx < g.kernelWidth; ++kx) {
-          const int64_t ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth;
-          visit(colRow, iy, ix);
-          colRow += g.inChannels;
+        const bool yInside = iy >= 0 && iy < g.inHeight;
+        if (rowInside && yInside) {
+          visit(colRow, image + (iy * g.inWidth + ix0) * c, rowFloats);
+        } else {
+          for (int64_t kx = 0; kx < g.kernelWidth; ++kx) {
+            const int64_t ix = ix0 + kx * g.dilationWidth;
+            const bool inside = yInside && ix >= 0 && ix < g.inWidth;
+            visit(colRow + kx * c, inside ? image + (iy * g.inWidth + ix) * c : static_cast<Pixel*>(nullptr), c);
+          }
         }
+        colRow += rowFloats;
       }
     }
   }
 }
 
-bool inside(const Conv2dGeometry& g, int64_t iy, int64_t ix) {
-  return iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth;
-}
-
-// image [inH, inW, inC] -> columns [outH*outW, kh*kw*inC]
+// image [inH, inW, inC] -> columns [outH*outW, kh*kw*inC].
 void im2col(const Conv2dGeometry& g, const float* image, float* columns) {
-  const size_t bytes = sizeof(float) * g.inChannels;
-  forEachTap(g, columns, [&](float* colRow, int64_t iy, int64_t ix) {
-    if (inside(g, iy, ix)) {
-      std::memcpy(colRow, image + (iy * g.inWidth + ix) * g.inChannels, bytes);
+  forEachRun(g, image, columns, [](float* colRow, const float* pixel, int64_t floats) {
+    if (pixel != nullptr) {
+      for (int64_t i = 0; i < floats; ++i) colRow[i] = pixel[i];
     } else {
-      std::memset(colRow, 0, bytes);
+      for (int64_t i = 0; i < floats; ++i) colRow[i] = 0.0f;
     }
   });
 }
 
 // Scatter-adds columns back into image (which the caller zeroed): the adjoint of im2col.
 void col2im(const Conv2dGeometry& g, float* columns, float* image) {
-  forEachTap(g, columns, [&](float* colRow, int64_t iy, int64_t ix) {
-    if (!inside(g, iy, ix)) return;
-    float* pixel = image + (iy * g.inWidth + ix) * g.inChannels;
-    for (int64_t c = 0; c < g.inChannels; ++c) pixel[c] += colRow[c];
+  forEachRun(g, image, columns, [](float* colRow, float* pixel, int64_t floats) {
+    if (pixel == nullptr) return;
+    for (int64_t i = 0; i < floats; ++i) pixel[i] += colRow[i];
   });
 }
 
-// Runs perImage(n, columns) for every image, spread over the pool in fixed chunks, with a per-thread
-// im2col buffer; chunk(c, first, last) brackets each chunk.
-template <typename PerImage>
-void forEachImage(const Conv2dGeometry& g, PerImage perImage) {
-  const auto columnFloats = static_cast<size_t>(g.outHeight * g.outWidth * patchSize(g));
+// Runs perChunk(chunk, first, count, columns) for every chunk of up to kImagesPerChunk images,
+// spread over the pool; columns is a per-thread buffer for the chunk's im2col rows (one GEMM per
+// chunk keeps M large enough for the micro-kernel even when an image has few output pixels).
+template <typename PerChunk>
+void forEachChunk(const Conv2dGeometry& g, PerChunk perChunk) {
+  const auto columnFloats = static_cast<size_t>(kImagesPerChunk * g.outHeight * g.outWidth * patchSize(g));
   const int64_t chunks = (g.batch + kImagesPerChunk - 1) / kImagesPerChunk;
   runtime::parallelFor(chunks, 1, [&](int64_t firstChunk, int64_t lastChunk) {
     float* columns = columnScratch(columnFloats);
     for (int64_t chunk = firstChunk; chunk < lastChunk; ++chunk) {
-      const int64_t end = std::min(g.batch, (chunk + 1) * kImagesPerChunk);
-      for (int64_t n = chunk * kImagesPerChunk; n < end; ++n) perImage(chunk, n, columns);
+      const int64_t first = chunk * kImagesPerChunk;
+      perChunk(chunk, first, std::min(kImagesPerChunk, g.batch - first), columns);
     }
   });
 }
@@ -100,15 +106,18 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const float* ker
   if (skipsIm2col(g)) {
     gemm(Transpose::No, Transpose::No, g.batch * pixels, g.outChannels, k, 1.0f, input, k, kernel,
          g.outChannels, 0.0f, output, g.outChannels);
-  } else {
-    const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
-    forEachImage(g, [&](int64_t, int64_t n, float* columns) {
-      im2col(g, input + n * inImage, columns);
-      gemm(Transpose::No, Transpose::No, pixels, g.outChannels, k, 1.0f, columns, k, kernel,
-           g.outChannels, 0.0f, output + n * pixels * g.outChannels, g.outChannels);
-    });
+    if (bias != nullptr) addRowBias(g.batch * pixels, g.outChannels, bias, output);
+    return;
   }
-  if (bias != nullptr) addRowBias(g.batch * pixels, g.outChannels, bias, output);
+  const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  forEachChunk(g, [&](int64_t, int64_t first, int64_t count, float* columns) {
+    for (int64_t i = 0; i < count; ++i) im2col(g, input + (first + i) * inImage, columns + i * pixels * k);
+    float* chunkOutput = output + first * pixels * g.outChannels;
+    gemm(Transpose::No, Transpose::No, count * pixels, g.outChannels, k, 1.0f, columns, k, kernel,
+         g.outChannels, 0.0f, chunkOutput, g.outChannels);
+    // The bias goes on while the chunk's output is still in cache.
+    if (bias != nullptr) addRowBias(count * pixels, g.outChannels, bias, chunkOutput);
+  });
 }
 
 void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel,
@@ -121,14 +130,14 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
     return;
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
-  forEachImage(g, [&](int64_t, int64_t n, float* columns) {
-    // columns [pixels, k] = gradOutput [pixels, outC] * kernel^T [outC, k]
-    gemm(Transpose::No, Transpose::Yes, pixels, k, g.outChannels, 1.0f,
-         gradOutput + n * pixels * g.outChannels, g.outChannels, kernel, g.outChannels, 0.0f,
+  forEachChunk(g, [&](int64_t, int64_t first, int64_t count, float* columns) {
+    // columns [count*pixels, k] = gradOutput [count*pixels, outC] * kernel^T [outC, k]
+    gemm(Transpose::No, Transpose::Yes, count * pixels, k, g.outChannels, 1.0f,
+         gradOutput + first * pixels * g.outChannels, g.outChannels, kernel, g.outChannels, 0.0f,
          columns, k);
-    float* image = gradInput + n * inImage;
-    std::fill(image, image + inImage, 0.0f);
-    col2im(g, columns, image);
+    float* images = gradInput + first * inImage;
+    std::fill(images, images + count * inImage, 0.0f);
+    for (int64_t i = 0; i < count; ++i) col2im(g, columns + i * pixels * k, images + i * inImage);
   });
 }
 
@@ -148,12 +157,12 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
     std::vector<float>& slots = partials;
     if (slots.size() < static_cast<size_t>(chunks * kernelFloats)) slots.resize(static_cast<size_t>(chunks * kernelFloats));
     const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
-    forEachImage(g, [&](int64_t chunk, int64_t n, float* columns) {
-      // slot [k, outC] += columns^T [k, pixels] * gradOutput [pixels, outC]
-      im2col(g, input + n * inImage, columns);
-      gemm(Transpose::Yes, Transpose::No, k, g.outChannels, pixels, 1.0f, columns, k,
-           gradOutput + n * pixels * g.outChannels, g.outChannels, n % kImagesPerChunk == 0 ? 0.0f : 1.0f,
-           slots.data() + chunk * kernelFloats, g.outChannels);
+    forEachChunk(g, [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
+      // slot [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
+      for (int64_t i = 0; i < count; ++i) im2col(g, input + (first + i) * inImage, columns + i * pixels * k);
+      gemm(Transpose::Yes, Transpose::No, k, g.outChannels, count * pixels, 1.0f, columns, k,
+           gradOutput + first * pixels * g.outChannels, g.outChannels, 0.0f, slots.data() + chunk * kernelFloats,
+           g.outChannels);
     });
     std::copy(slots.begin(), slots.begin() + kernelFloats, gradKernel);
     for (int64_t chunk = 1; chunk < chunks; ++chunk) {
