@@ -14,7 +14,7 @@
 // is a median of repeated runs. A table goes to stdout, everything to bench/results/<time>.json.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGREEMENT_TOLERANCE, runPeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES } from './lib/peer.mjs';
@@ -76,7 +76,19 @@ function gitState() {
 }
 
 const round = (value, digits) => Number(value.toFixed(digits));
-const formatValue = (value, better) => (better === 'higher' ? Math.round(value).toLocaleString('en-US') : value.toFixed(3));
+/** Whole numbers from 100 up, else 3 significant digits (tfjs-cpu trains at about 1 img/s). */
+const formatNumber = (value) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3));
+
+/** Share of the CPUs' time spent busy over the next `ms` (by anything: run it while idle). */
+async function cpuBusyShare(ms = 1000) {
+  const sample = () => cpus().reduce((sum, { times }) => ({
+    idle: sum.idle + times.idle, total: sum.total + times.user + times.nice + times.sys + times.idle + times.irq,
+  }), { idle: 0, total: 0 });
+  const before = sample();
+  await new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+  const after = sample();
+  return Math.max(0, 1 - (after.idle - before.idle) / Math.max(1, after.total - before.total));
+}
 
 /** The value of one table cell: { value } or { text } (n/a, unavailable), with its footnote. */
 function cell(outcome, row) {
@@ -110,9 +122,9 @@ function buildTable(results, peers) {
   for (const row of rows) {
     const texts = peers.map((peer) => {
       const c = row.cells[peer];
-      return c.value !== undefined ? formatValue(c.value, row.better) : `${c.text}${c.noteNumber ? ` [${c.noteNumber}]` : ''}`;
+      return c.value !== undefined ? formatNumber(c.value) : `${c.text}${c.noteNumber ? ` [${c.noteNumber}]` : ''}`;
     });
-    const ratio = row.ratio === null ? '—' : `${row.ratio.toFixed(2)} (${row.bestPeer})`;
+    const ratio = row.ratio === null ? '—' : `${formatNumber(row.ratio)} (${row.bestPeer})`;
     lines.push(`| ${row.label} | ${texts.join(' | ')} | ${ratio} |`);
   }
   return { rows, notes, markdown: lines.join('\n') };
@@ -122,8 +134,8 @@ function summarize(outcome) {
   if (!outcome.ok) return `unavailable: ${outcome.reason}`;
   return Object.entries(outcome.result.measures ?? {}).map(([key, m]) => {
     if (m.na !== undefined) return `${key} n/a`;
-    if (m.p99 !== undefined) return `${key} ${m.median.toFixed(3)} ms (p99 ${m.p99.toFixed(3)})`;
-    return `${key} ${Math.round(m.median)} img/s`;
+    if (m.p99 !== undefined) return `${key} ${formatNumber(m.median)} ms (p99 ${formatNumber(m.p99)})`;
+    return `${key} ${formatNumber(m.median)} img/s`;
   }).join(', ') || 'done';
 }
 
@@ -133,13 +145,13 @@ async function main() {
   const machine = {
     cpu: cpus()[0]?.model?.trim() ?? 'unknown', logicalCpus: cpus().length,
     node: process.version, platform: `${process.platform}-${process.arch}`,
-    loadAverageAtStart: loadavg()[0],
+    busyBeforeStart: await cpuBusyShare(),
   };
   const git = gitState();
   console.log(`convkit benchmark: ${options.threads} thread(s)${options.quick ? ', --quick' : ''}; ${options.only.join(', ')}; ` +
     `${machine.cpu}, ${machine.logicalCpus} logical CPUs, Node ${machine.node}`);
-  if (machine.loadAverageAtStart > 0.5) {
-    console.warn(`bench: warning: the CPUs are busy (load average ${machine.loadAverageAtStart.toFixed(2)}): figures may be noisy`);
+  if (machine.busyBeforeStart > 0.2) {
+    console.warn(`bench: warning: other work kept the CPUs ${(100 * machine.busyBeforeStart).toFixed(0)}% busy just before the start: figures may be noisy`);
   }
 
   const report = {
@@ -195,6 +207,7 @@ async function main() {
     }
   }
 
+  machine.busyAfterEnd = await cpuBusyShare();
   for (const r of results) report.peers[r.peer] = { train: r.train ?? null, infer: r.infer ?? null };
   const peerInfo = (r) => [r?.infer, r?.train].find((o) => o?.ok && o.result.version !== undefined)?.result;
   const convkitInfo = peerInfo(results.find((r) => r.peer === 'convkit'));
@@ -237,7 +250,7 @@ async function main() {
     `${threadNotes.length ? ` (${threadNotes.join('; ')})` : ''}${report.gemm ? '; GEMM: single thread' : ''}`);
   if (report.convkit) lines.push(`ISA: ${report.convkit.isa} (available: ${report.convkit.availableIsas.join(', ')})`);
   lines.push(`CPU: ${machine.cpu}, ${machine.logicalCpus} logical CPUs; Node ${machine.node} (${machine.platform}); ` +
-    `load average ${machine.loadAverageAtStart.toFixed(2)} at the start`);
+    `CPUs ${(100 * machine.busyBeforeStart).toFixed(0)}% busy just before the start, ${(100 * machine.busyAfterEnd).toFixed(0)}% just after the end`);
   if (versions.length) lines.push(`Versions: ${versions.join(', ')}`);
   if (git) lines.push(`Commit: ${git.commit.slice(0, 12)} on ${git.branch}${git.dirty ? ' (uncommitted changes)' : ''}`);
 
@@ -245,7 +258,6 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const resultsPath = join(resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
   report.finished = new Date().toISOString();
-  report.machine.loadAverageAtEnd = loadavg()[0];
   writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
   lines.push(`Results: ${relative(process.cwd(), resultsPath)}`);
   console.log(`\n## Summary\n\n${lines.join('\n')}`);
