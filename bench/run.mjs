@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGREEMENT_TOLERANCE, runPeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES } from './lib/peer.mjs';
+import { AGREEMENT_TOLERANCE, cpuClock, otherWorkShare, runPeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES } from './lib/peer.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, '..');
@@ -79,15 +79,11 @@ const round = (value, digits) => Number(value.toFixed(digits));
 /** Whole numbers from 100 up, else 3 significant digits (tfjs-cpu trains at about 1 img/s). */
 const formatNumber = (value) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3));
 
-/** Share of the CPUs' time spent busy over the next `ms` (by anything: run it while idle). */
+/** Share of the CPUs' time spent busy over the next `ms` (by other processes: this one sleeps). */
 async function cpuBusyShare(ms = 1000) {
-  const sample = () => cpus().reduce((sum, { times }) => ({
-    idle: sum.idle + times.idle, total: sum.total + times.user + times.nice + times.sys + times.idle + times.irq,
-  }), { idle: 0, total: 0 });
-  const before = sample();
+  const start = cpuClock();
   await new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
-  const after = sample();
-  return Math.max(0, 1 - (after.idle - before.idle) / Math.max(1, after.total - before.total));
+  return otherWorkShare(start, cpuClock(), 0);
 }
 
 /** The value of one table cell: { value } or { text } (n/a, unavailable), with its footnote. */
@@ -139,6 +135,11 @@ function summarize(outcome) {
   }).join(', ') || 'done';
 }
 
+/** Flags a task during which other processes took a noticeable share of the CPUs. */
+const OTHER_WORK_WARNING = 0.05;
+const otherWorkNote = (share) =>
+  (share > OTHER_WORK_WARNING ? ` [other processes took ${(100 * share).toFixed(0)}% of the CPUs meanwhile: figures may be low]` : '');
+
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   const started = new Date();
@@ -165,9 +166,11 @@ async function main() {
     try {
       const { runGemmBench } = await import('./gemm.mjs');
       process.stdout.write('  every available ISA, one process each ... ');
-      const t0 = performance.now();
+      const start = cpuClock();
       report.gemm = runGemmBench({ quick: options.quick });
-      console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${report.gemm.isas.map((r) => r.isa).join(', ')}`);
+      const end = cpuClock();
+      report.gemm.otherWork = otherWorkShare(start, end, report.gemm.isas.reduce((sum, r) => sum + r.cpuSeconds, 0));
+      console.log(`${(end.wall - start.wall).toFixed(0)} s: ${report.gemm.isas.map((r) => r.isa).join(', ')}${otherWorkNote(report.gemm.otherWork)}`);
     } catch (error) {
       report.gemm = { unavailable: error.message.split('\n')[0] };
       console.log(`GEMM unavailable: ${report.gemm.unavailable}`);
@@ -182,7 +185,7 @@ async function main() {
     process.stdout.write(`  ${peer.name} ${task} ... `);
     const t0 = performance.now();
     const outcome = await runPeerTask(join(benchDir, peer.script), task, [...peer.args, ...common, ...extra], { env });
-    console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${summarize(outcome)}`);
+    console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${summarize(outcome)}${otherWorkNote(outcome.otherWork)}`);
     return outcome;
   };
 
@@ -207,7 +210,6 @@ async function main() {
     }
   }
 
-  machine.busyAfterEnd = await cpuBusyShare();
   for (const r of results) report.peers[r.peer] = { train: r.train ?? null, infer: r.infer ?? null };
   const peerInfo = (r) => [r?.infer, r?.train].find((o) => o?.ok && o.result.version !== undefined)?.result;
   const convkitInfo = peerInfo(results.find((r) => r.peer === 'convkit'));
@@ -249,8 +251,15 @@ async function main() {
   lines.push('', `Threads asked: ${options.threads}; used: ${threadsUsed.join(', ') || '—'}` +
     `${threadNotes.length ? ` (${threadNotes.join('; ')})` : ''}${report.gemm ? '; GEMM: single thread' : ''}`);
   if (report.convkit) lines.push(`ISA: ${report.convkit.isa} (available: ${report.convkit.availableIsas.join(', ')})`);
-  lines.push(`CPU: ${machine.cpu}, ${machine.logicalCpus} logical CPUs; Node ${machine.node} (${machine.platform}); ` +
-    `CPUs ${(100 * machine.busyBeforeStart).toFixed(0)}% busy just before the start, ${(100 * machine.busyAfterEnd).toFixed(0)}% just after the end`);
+  lines.push(`CPU: ${machine.cpu}, ${machine.logicalCpus} logical CPUs; Node ${machine.node} (${machine.platform})`);
+  const otherWork = [
+    report.gemm?.otherWork !== undefined && ['gemm', report.gemm.otherWork],
+    ...results.flatMap((r) => ['train', 'infer'].filter((task) => r[task]?.otherWork !== undefined).map((task) => [`${r.peer} ${task}`, r[task].otherWork])),
+  ].filter(Boolean);
+  if (otherWork.length) {
+    lines.push(`Other processes' share of the CPUs during each task: ${otherWork.map(([task, share]) => `${task} ${(100 * share).toFixed(0)}%`).join(', ')}` +
+      `${otherWork.some(([, share]) => share > OTHER_WORK_WARNING) ? ' (above 5%: that task\'s figures may be low)' : ''}`);
+  }
   if (versions.length) lines.push(`Versions: ${versions.join(', ')}`);
   if (git) lines.push(`Commit: ${git.commit.slice(0, 12)} on ${git.branch}${git.dirty ? ' (uncommitted changes)' : ''}`);
 
