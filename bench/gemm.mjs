@@ -88,12 +88,14 @@ function measureThisIsa(quick) {
   const isa = addon.isa();
   const peak = median(Array.from({ length: RUNS }, () => addon.peakFlops(isa, runSeconds) / 1e9));
   const results = shapes.map(([label, m, n, k, calls]) => ({ label, m, n, k, calls, gflops: measure(addon, runSeconds, m, n, k, calls) }));
-  return { isa, peak, results };
+  const { user, system } = process.cpuUsage();
+  return { isa, peak, results, cpuSeconds: (user + system) / 1e6 };
 }
 
 /**
  * Runs every shape on every available ISA (one child process each) and returns
- * { addonPath, runs, isas: [{ isa, peak, results: [{ label, m, n, k, calls, gflops, percentOfPeak }] }] }.
+ * { addonPath, runs, isas: [{ isa, peak, cpuSeconds, results: [{ label, m, n, k, calls, gflops, percentOfPeak }] }] },
+ * cpuSeconds being the CPU time the ISA's child used.
  */
 export function runGemmBench({ quick = false } = {}) {
   const { addonPath, addon } = findAddon();

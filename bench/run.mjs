@@ -14,10 +14,10 @@
 // is a median of repeated runs. A table goes to stdout, everything to bench/results/<time>.json.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGREEMENT_TOLERANCE, runPeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES } from './lib/peer.mjs';
+import { AGREEMENT_TOLERANCE, cpuClock, otherWorkShare, runPeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES } from './lib/peer.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, '..');
@@ -76,7 +76,15 @@ function gitState() {
 }
 
 const round = (value, digits) => Number(value.toFixed(digits));
-const formatValue = (value, better) => (better === 'higher' ? Math.round(value).toLocaleString('en-US') : value.toFixed(3));
+/** Whole numbers from 100 up, else 3 significant digits (tfjs-cpu trains at about 1 img/s). */
+const formatNumber = (value) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3));
+
+/** Share of the CPUs' time spent busy over the next `ms` (by other processes: this one sleeps). */
+async function cpuBusyShare(ms = 1000) {
+  const start = cpuClock();
+  await new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+  return otherWorkShare(start, cpuClock(), 0);
+}
 
 /** The value of one table cell: { value } or { text } (n/a, unavailable), with its footnote. */
 function cell(outcome, row) {
@@ -110,9 +118,9 @@ function buildTable(results, peers) {
   for (const row of rows) {
     const texts = peers.map((peer) => {
       const c = row.cells[peer];
-      return c.value !== undefined ? formatValue(c.value, row.better) : `${c.text}${c.noteNumber ? ` [${c.noteNumber}]` : ''}`;
+      return c.value !== undefined ? formatNumber(c.value) : `${c.text}${c.noteNumber ? ` [${c.noteNumber}]` : ''}`;
     });
-    const ratio = row.ratio === null ? '—' : `${row.ratio.toFixed(2)} (${row.bestPeer})`;
+    const ratio = row.ratio === null ? '—' : `${formatNumber(row.ratio)} (${row.bestPeer})`;
     lines.push(`| ${row.label} | ${texts.join(' | ')} | ${ratio} |`);
   }
   return { rows, notes, markdown: lines.join('\n') };
@@ -122,10 +130,15 @@ function summarize(outcome) {
   if (!outcome.ok) return `unavailable: ${outcome.reason}`;
   return Object.entries(outcome.result.measures ?? {}).map(([key, m]) => {
     if (m.na !== undefined) return `${key} n/a`;
-    if (m.p99 !== undefined) return `${key} ${m.median.toFixed(3)} ms (p99 ${m.p99.toFixed(3)})`;
-    return `${key} ${Math.round(m.median)} img/s`;
+    if (m.p99 !== undefined) return `${key} ${formatNumber(m.median)} ms (p99 ${formatNumber(m.p99)})`;
+    return `${key} ${formatNumber(m.median)} img/s`;
   }).join(', ') || 'done';
 }
+
+/** Flags a task during which other processes took a noticeable share of the CPUs. */
+const OTHER_WORK_WARNING = 0.05;
+const otherWorkNote = (share) =>
+  (share > OTHER_WORK_WARNING ? ` [other processes took ${(100 * share).toFixed(0)}% of the CPUs meanwhile: figures may be low]` : '');
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
@@ -133,13 +146,13 @@ async function main() {
   const machine = {
     cpu: cpus()[0]?.model?.trim() ?? 'unknown', logicalCpus: cpus().length,
     node: process.version, platform: `${process.platform}-${process.arch}`,
-    loadAverageAtStart: loadavg()[0],
+    busyBeforeStart: await cpuBusyShare(),
   };
   const git = gitState();
   console.log(`convkit benchmark: ${options.threads} thread(s)${options.quick ? ', --quick' : ''}; ${options.only.join(', ')}; ` +
     `${machine.cpu}, ${machine.logicalCpus} logical CPUs, Node ${machine.node}`);
-  if (machine.loadAverageAtStart > 0.5) {
-    console.warn(`bench: warning: the CPUs are busy (load average ${machine.loadAverageAtStart.toFixed(2)}): figures may be noisy`);
+  if (machine.busyBeforeStart > 0.2) {
+    console.warn(`bench: warning: other work kept the CPUs ${(100 * machine.busyBeforeStart).toFixed(0)}% busy just before the start: figures may be noisy`);
   }
 
   const report = {
@@ -153,9 +166,11 @@ async function main() {
     try {
       const { runGemmBench } = await import('./gemm.mjs');
       process.stdout.write('  every available ISA, one process each ... ');
-      const t0 = performance.now();
+      const start = cpuClock();
       report.gemm = runGemmBench({ quick: options.quick });
-      console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${report.gemm.isas.map((r) => r.isa).join(', ')}`);
+      const end = cpuClock();
+      report.gemm.otherWork = otherWorkShare(start, end, report.gemm.isas.reduce((sum, r) => sum + r.cpuSeconds, 0));
+      console.log(`${(end.wall - start.wall).toFixed(0)} s: ${report.gemm.isas.map((r) => r.isa).join(', ')}${otherWorkNote(report.gemm.otherWork)}`);
     } catch (error) {
       report.gemm = { unavailable: error.message.split('\n')[0] };
       console.log(`GEMM unavailable: ${report.gemm.unavailable}`);
@@ -170,7 +185,7 @@ async function main() {
     process.stdout.write(`  ${peer.name} ${task} ... `);
     const t0 = performance.now();
     const outcome = await runPeerTask(join(benchDir, peer.script), task, [...peer.args, ...common, ...extra], { env });
-    console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${summarize(outcome)}`);
+    console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${summarize(outcome)}${otherWorkNote(outcome.otherWork)}`);
     return outcome;
   };
 
@@ -236,8 +251,15 @@ async function main() {
   lines.push('', `Threads asked: ${options.threads}; used: ${threadsUsed.join(', ') || '—'}` +
     `${threadNotes.length ? ` (${threadNotes.join('; ')})` : ''}${report.gemm ? '; GEMM: single thread' : ''}`);
   if (report.convkit) lines.push(`ISA: ${report.convkit.isa} (available: ${report.convkit.availableIsas.join(', ')})`);
-  lines.push(`CPU: ${machine.cpu}, ${machine.logicalCpus} logical CPUs; Node ${machine.node} (${machine.platform}); ` +
-    `load average ${machine.loadAverageAtStart.toFixed(2)} at the start`);
+  lines.push(`CPU: ${machine.cpu}, ${machine.logicalCpus} logical CPUs; Node ${machine.node} (${machine.platform})`);
+  const otherWork = [
+    report.gemm?.otherWork !== undefined && ['gemm', report.gemm.otherWork],
+    ...results.flatMap((r) => ['train', 'infer'].filter((task) => r[task]?.otherWork !== undefined).map((task) => [`${r.peer} ${task}`, r[task].otherWork])),
+  ].filter(Boolean);
+  if (otherWork.length) {
+    lines.push(`Other processes' share of the CPUs during each task: ${otherWork.map(([task, share]) => `${task} ${(100 * share).toFixed(0)}%`).join(', ')}` +
+      `${otherWork.some(([, share]) => share > OTHER_WORK_WARNING) ? ' (above 5%: that task\'s figures may be low)' : ''}`);
+  }
   if (versions.length) lines.push(`Versions: ${versions.join(', ')}`);
   if (git) lines.push(`Commit: ${git.commit.slice(0, 12)} on ${git.branch}${git.dirty ? ' (uncommitted changes)' : ''}`);
 
@@ -245,7 +267,6 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const resultsPath = join(resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
   report.finished = new Date().toISOString();
-  report.machine.loadAverageAtEnd = loadavg()[0];
   writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
   lines.push(`Results: ${relative(process.cwd(), resultsPath)}`);
   console.log(`\n## Summary\n\n${lines.join('\n')}`);

@@ -26,6 +26,15 @@ function newestMtime(dir, keep) {
   return newest;
 }
 
+// `npm run bench --quick` (no `--` before the options) hands them to npm, which keeps them as
+// npm_config_* variables and passes their values on as loose arguments: stop with the right form.
+const swallowed = ['threads', 'quick', 'peers'].filter((option) => process.env[`npm_config_${option}`] !== undefined);
+if (swallowed.length > 0) {
+  console.error(`bench: npm took ${swallowed.map((o) => `--${o}`).join(', ')} as its own option; put \`--\` before the ` +
+    `benchmark's options: npm run bench -- ${swallowed.map((o) => (o === 'quick' ? '--quick' : `--${o} ...`)).join(' ')}`);
+  process.exit(2);
+}
+
 // convkit itself must be built: the benchmark measures dist/ and build/, not the sources.
 const library = join(root, 'dist', 'cjs', 'index.js');
 const addon = process.env.CONVKIT_ADDON ?? join(root, 'build', 'Release', 'convkit.node');

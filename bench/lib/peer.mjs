@@ -4,6 +4,7 @@
 // they like (tfjs greets on stdout); only the message counts.
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maxAbsDiff, seededUniform } from './measure.mjs';
@@ -33,13 +34,36 @@ export async function servePeerTask(tasks) {
   } catch (error) {
     message = { ok: false, reason: firstLine(error) };
   }
-  process.send(message, () => process.exit(0));
+  const { user, system } = process.cpuUsage(); // every thread of this process, in microseconds
+  process.send({ ...message, cpuSeconds: (user + system) / 1e6 }, () => process.exit(0));
+}
+
+/** The machine's CPU time so far, busy and in all, in seconds summed over the CPUs, and the wall clock. */
+export function cpuClock() {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.idle + times.irq;
+    total += all;
+    busy += all - times.idle;
+  }
+  return { busy: busy / 1000, total: total / 1000, wall: performance.now() / 1000 };
 }
 
 /**
- * Parent side: runs `node script task ...args` and resolves with { ok, result | reason } (never
- * rejects). A child that exits without a message, or outlives `timeoutSeconds`, is a failure whose
- * reason quotes the end of its stderr.
+ * The share of the machine's CPU time between two cpuClock() readings that went to anything but
+ * the `ownCpuSeconds` of the processes measured: other work that slowed the figures down.
+ */
+export function otherWorkShare(start, end, ownCpuSeconds) {
+  const total = end.total - start.total;
+  return total > 0 ? Math.min(1, Math.max(0, (end.busy - start.busy - ownCpuSeconds) / total)) : 0;
+}
+
+/**
+ * Parent side: runs `node script task ...args` and resolves with { ok, result | reason,
+ * otherWork } (never rejects), otherWork being otherWorkShare over the task. A child that exits
+ * without a message, or outlives `timeoutSeconds`, is a failure whose reason quotes the end of
+ * its stderr.
  */
 export function runPeerTask(script, task, args, { env = {}, timeoutSeconds = 3600 } = {}) {
   return new Promise((resolvePromise) => {
@@ -49,11 +73,13 @@ export function runPeerTask(script, task, args, { env = {}, timeoutSeconds = 360
     let stderr = '';
     let message = null;
     let settled = false;
+    const start = cpuClock();
     const finish = (outcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolvePromise(outcome);
+      const { cpuSeconds, ...rest } = outcome;
+      resolvePromise(cpuSeconds === undefined ? rest : { ...rest, otherWork: otherWorkShare(start, cpuClock(), cpuSeconds) });
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
