@@ -2,7 +2,7 @@
 // [kh, kw, in, out], fanIn = kh*kw*in and fanOut = kh*kw*out; for a dense kernel [in, out], in and out.
 import { oneOf } from './errors';
 import { Random } from './random';
-import type { Shape } from './tensor';
+import { shapeSize, type Shape } from './tensor';
 
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform';
 export const initializerNames: readonly InitializerName[] = ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones', 'randomNormal', 'randomUniform'];
@@ -26,7 +26,7 @@ function truncatedNormal(random: Random, stddev: number): number {
 }
 
 export function initialize(name: InitializerName, shape: Shape, seed: number): Float32Array {
-  const size = shape.reduce((a, b) => a * b, 1);
+  const size = shapeSize(shape);
   const out = new Float32Array(size);
   const random = new Random(seed);
   const { fanIn, fanOut } = fans(shape);

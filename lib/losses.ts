@@ -20,8 +20,3 @@ export function getLoss(value: unknown): LossName {
   if (typeof value === 'string' && Object.hasOwn(aliases, value)) return aliases[value];
   return oneOf(value, 'loss', lossNames);
 }
-
-/** Whether the loss takes class indices (one integer per sample) rather than dense targets. */
-export function takesClassIndices(loss: LossName): boolean {
-  return loss === 'sparseCategoricalCrossentropy';
-}

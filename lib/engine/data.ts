@@ -69,11 +69,13 @@ function classIndices(y: unknown, what: string): Int32Array {
 /** Reusable staging buffers for batches of up to `capacity` samples. */
 export class BatchStager {
   readonly x: Float32Array;
+  /** Empty when staging inputs only (prediction). */
   readonly y: Int32Array | Float32Array;
 
   constructor(readonly inputSize: number, readonly targets: PreparedTargets | null, readonly capacity: number) {
     this.x = new Float32Array(capacity * inputSize);
-    this.y = targets?.kind === 'dense' ? new Float32Array(capacity * targets.width) : new Int32Array(capacity);
+    if (targets === null) this.y = new Int32Array(0);
+    else this.y = targets.kind === 'dense' ? new Float32Array(capacity * targets.width) : new Int32Array(capacity);
   }
 
   /** Copies samples order[start..end) of x (and targets) into the staging buffers. */
@@ -96,6 +98,6 @@ export class BatchStager {
 
   /** Views of the first `count` staged samples, for the native call. */
   views(count: number): { x: Float32Array; y: NativeTargets } {
-    return { x: this.x.subarray(0, count * this.inputSize), y: this.y.subarray(0, count * (this.targets?.width ?? 1)) };
+    return { x: this.x.subarray(0, count * this.inputSize), y: this.y.subarray(0, count * (this.targets?.width ?? 0)) };
   }
 }

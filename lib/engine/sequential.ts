@@ -2,7 +2,7 @@
 // save. The layers describe the network; a native Network executes it, one N-API crossing per
 // batch, on worker threads.
 import { callHook, ProgressLogger, type Callback, type Logs, type TrainingModel } from '../callbacks';
-import { describe as describeValue, Tensor, type Shape } from '../tensor';
+import { describe as describeValue, shapeSize, Tensor, type Shape } from '../tensor';
 import { initialize } from '../initializers';
 import { Layer, type WeightSpec } from '../layers/base';
 import { getLoss, type LossName } from '../losses';
@@ -66,10 +66,6 @@ interface Built {
 function isDataset(value: unknown): value is Dataset {
   return value !== null && typeof value === 'object' && !(value instanceof Tensor) &&
     (Symbol.asyncIterator in value || Symbol.iterator in value);
-}
-
-function product(shape: Shape): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 export class Sequential implements TrainingModel {
@@ -197,12 +193,12 @@ export class Sequential implements TrainingModel {
     let validation: { x: Tensor; y: PreparedTargets } | null = null;
     if (!dataset) {
       const n = checkInputs(x, built.inputShape);
-      const targets = prepareTargets(y, compiled.loss, n, product(built.outputShape));
+      const targets = prepareTargets(y, compiled.loss, n, shapeSize(built.outputShape));
       const split = options.validationSplit ?? 0;
       if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new RangeError(`validationSplit must be in [0, 1), got ${split}`);
       samples = split > 0 ? Math.floor(n * (1 - split)) : n;
       if (samples < 1) throw new RangeError(`validationSplit ${split} leaves no training samples out of ${n}`);
-      const inputSize = product(built.inputShape);
+      const inputSize = shapeSize(built.inputShape);
       trainX = (x as Tensor).data.subarray(0, samples * inputSize);
       trainY = sliceTargets(targets, 0, samples);
       if (split > 0) {
@@ -213,7 +209,7 @@ export class Sequential implements TrainingModel {
     if (options.validationData) {
       const [valX, valY] = options.validationData;
       const n = checkInputs(valX, built.inputShape, 'validationData x');
-      validation = { x: valX, y: prepareTargets(valY, compiled.loss, n, product(built.outputShape), 'validationData y') };
+      validation = { x: valX, y: prepareTargets(valY, compiled.loss, n, shapeSize(built.outputShape), 'validationData y') };
     }
 
     const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks];
@@ -230,7 +226,7 @@ export class Sequential implements TrainingModel {
     this.stopTraining = false;
     try {
       await callHook(callbacks, 'onTrainBegin', {});
-      const stager = trainY ? new BatchStager(product(built.inputShape), trainY, Math.min(batchSize, samples)) : null;
+      const stager = trainY ? new BatchStager(shapeSize(built.inputShape), trainY, Math.min(batchSize, samples)) : null;
       const order = new Int32Array(samples).map((_, i) => i);
       for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
         await callHook(callbacks, 'onEpochBegin', epoch, {});
@@ -286,7 +282,7 @@ export class Sequential implements TrainingModel {
     }
     const { x, y } = item as { x: Tensor; y: TargetsInput };
     const count = checkInputs(x, built.inputShape, `dataset batch ${batch} x`);
-    const targets = prepareTargets(y, compiled.loss, count, product(built.outputShape), `dataset batch ${batch} y`);
+    const targets = prepareTargets(y, compiled.loss, count, shapeSize(built.outputShape), `dataset batch ${batch} y`);
     // Copies, so the native step never reads an array the dataset's producer may reuse meanwhile.
     return { count, x: x.data.slice(), y: targets.data.slice() };
   }
@@ -303,7 +299,7 @@ export class Sequential implements TrainingModel {
     if (this.fitting) throw new RangeError('trainOnBatch: this model is already training; await the running fit first');
     const built = this.requireBuilt();
     const count = checkInputs(x, built.inputShape);
-    const targets = prepareTargets(y, compiled.loss, count, product(built.outputShape));
+    const targets = prepareTargets(y, compiled.loss, count, shapeSize(built.outputShape));
     this.fitting = true;
     try {
       const result = await built.network.trainStep(x.data.slice(), targets.data.slice(), {
@@ -321,13 +317,13 @@ export class Sequential implements TrainingModel {
     const compiled = this.requireCompiled('evaluate');
     const built = this.requireBuilt();
     const n = checkInputs(x, built.inputShape);
-    return this.evaluatePrepared(x, prepareTargets(y, compiled.loss, n, product(built.outputShape)), args.batchSize ?? 32);
+    return this.evaluatePrepared(x, prepareTargets(y, compiled.loss, n, shapeSize(built.outputShape)), args.batchSize ?? 32);
   }
 
   private async evaluatePrepared(x: Tensor, targets: PreparedTargets, batchSize: number): Promise<EvaluateResult> {
     const built = this.built!;
     const n = x.shape[0];
-    const stager = new BatchStager(product(built.inputShape), targets, Math.max(1, Math.min(batchSize, n)));
+    const stager = new BatchStager(shapeSize(built.inputShape), targets, Math.max(1, Math.min(batchSize, n)));
     const sum = { loss: 0, samples: 0, correct: 0, counted: 0 };
     for (let start = 0; start < n; start += batchSize) {
       const count = Math.min(batchSize, n - start);
@@ -346,9 +342,9 @@ export class Sequential implements TrainingModel {
     const n = checkInputs(x, built.inputShape);
     const batchSize = args.batchSize ?? 32;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-    const outputSize = product(built.outputShape);
+    const outputSize = shapeSize(built.outputShape);
     const output = new Float32Array(n * outputSize);
-    const stager = new BatchStager(product(built.inputShape), null, Math.max(1, Math.min(batchSize, n)));
+    const stager = new BatchStager(shapeSize(built.inputShape), null, Math.max(1, Math.min(batchSize, n)));
     for (let start = 0; start < n; start += batchSize) {
       const count = Math.min(batchSize, n - start);
       stager.gather(x.data, null, start, start + count);
@@ -361,7 +357,7 @@ export class Sequential implements TrainingModel {
   predictSync(x: Tensor): Tensor {
     const built = this.requireBuilt();
     const n = checkInputs(x, built.inputShape);
-    const output = new Float32Array(n * product(built.outputShape));
+    const output = new Float32Array(n * shapeSize(built.outputShape));
     if (n > 0) built.network.predictSync(x.data, output, { batch: n });
     return new Tensor(output, [n, ...built.outputShape]);
   }
@@ -395,7 +391,7 @@ export class Sequential implements TrainingModel {
   }
 
   countParams(): number {
-    return this.weightSpecs().reduce((sum, w) => sum + product(w.shape), 0);
+    return this.weightSpecs().reduce((sum, w) => sum + shapeSize(w.shape), 0);
   }
 
   getLayer(name: string): Layer {
@@ -409,8 +405,8 @@ export class Sequential implements TrainingModel {
     const built = this.requireBuilt();
     const text = formatSummary(this.name, built.layers.map(({ layer, outputShape, weights }) => ({
       name: layer.name, className: layer.className, outputShape,
-      params: weights.reduce((sum, w) => sum + product(w.shape), 0),
-      trainableParams: weights.filter((w) => w.trainable).reduce((sum, w) => sum + product(w.shape), 0),
+      params: weights.reduce((sum, w) => sum + shapeSize(w.shape), 0),
+      trainableParams: weights.filter((w) => w.trainable).reduce((sum, w) => sum + shapeSize(w.shape), 0),
     })));
     print(text);
     return text;

@@ -12,7 +12,7 @@ import { Sequential } from '../engine/sequential';
 import { deserializeLayer } from '../layers';
 import { getLoss } from '../losses';
 import { optimizerFromConfig } from '../optimizers';
-import { Tensor, describe } from '../tensor';
+import { Tensor, describe, shapeSize } from '../tensor';
 import { version } from '../version';
 
 export const MODEL_FORMAT = 'convkit-layers-model';
@@ -158,7 +158,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
       invalid(jsonPath, `weight ${i} (${spec.layer}/${spec.name}) must be float32 of shape [${spec.shape.join(', ')}], the manifest says ${JSON.stringify(entry)}`);
     }
   });
-  const expectedBytes = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const expectedBytes = specs.reduce((sum, s) => sum + shapeSize(s.shape) * 4, 0);
   if (json.weightsByteLength !== expectedBytes) invalid(jsonPath, `weightsByteLength is ${String(json.weightsByteLength)}, the architecture needs ${expectedBytes}`);
 
   const binPath = join(base, 'weights.bin');
@@ -174,7 +174,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
 
   let offset = 0;
   const weights = specs.map((spec) => {
-    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const count = shapeSize(spec.shape);
     const tensor = new Tensor(fromLittleEndian(bytes, offset, count), spec.shape);
     offset += count * 4;
     return tensor;

@@ -108,6 +108,3 @@ export function requiredArgs<T>(args: T, className: string, example: string): T 
   return args;
 }
 
-export function shapeSize(shape: Shape): number {
-  return shape.reduce((a, b) => a * b, 1);
-}

@@ -2,8 +2,8 @@ import { activationOption, defaultAlpha, type ActivationName } from '../activati
 import { booleanOr, finiteNumber, positiveInt } from '../errors';
 import { initializerOption, type InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
-import { describe, type Shape } from '../tensor';
-import { Layer, shapeSize, type LayerArgs, type LayerConfig, type WeightSpec, requiredArgs } from './base';
+import { shapeSize, describe, type Shape } from '../tensor';
+import { Layer, type LayerArgs, type LayerConfig, type WeightSpec, requiredArgs } from './base';
 
 export interface DenseArgs extends LayerArgs {
   units: number;

@@ -1,7 +1,7 @@
 import { finiteNumber } from '../errors';
 import type { NativeLayerSpec } from '../native/network';
-import type { Shape } from '../tensor';
-import { Layer, shapeSize, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
+import { shapeSize, type Shape } from '../tensor';
+import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** Default 0.99, as Keras. */
