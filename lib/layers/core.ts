@@ -92,7 +92,7 @@ export class Reshape extends Layer {
     const size = shapeSize(inputShape);
     const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const shape = this.targetShape.map((d) => (d === -1 ? size / known : d));
-    if (shapeSize(shape) !== size || !shape.every(Number.isInteger)) {
+    if (!shape.every(Number.isInteger) || shapeSize(shape) !== size) {
       this.fail(`cannot reshape [${inputShape.join(', ')}] (${size} values) to [${this.targetShape.join(', ')}]`);
     }
     return shape;
