@@ -2,7 +2,7 @@
 // re-exports it, so `import` and `require` share one instance of the native addon (no dual-package
 // hazard: two copies of the JS layer would each hold their own model registry and thread pool).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,9 @@ const tsc = require.resolve('typescript/bin/tsc');
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+// The `convkit` bin must be executable: npm links it as is when the package is run in place
+// (`npx convkit` inside a clone).
+chmodSync(join(root, 'dist', 'cjs', 'cli.js'), 0o755);
 
 const esm = join(root, 'dist', 'esm');
 mkdirSync(esm, { recursive: true });
