@@ -17,6 +17,17 @@ export interface GemmParams {
   beta?: number;
 }
 
+/**
+ * The activation a GEMM-based kernel applies in its epilogue, while each output tile is still in
+ * registers (after the bias). Only the ones that cost a compare and a blend can be fused.
+ */
+export interface EpilogueActivation {
+  /** Defaults to 'linear'. */
+  activation?: 'linear' | 'relu' | 'leakyRelu';
+  /** leakyRelu's slope, >= 0. Defaults to 0. */
+  activationAlpha?: number;
+}
+
 /** Shape of a conv2d call over NHWC input and a Keras-layout kernel [kh, kw, inC, outC]. */
 export interface Conv2dParams {
   batch: number;
@@ -53,16 +64,17 @@ export interface DenseParams {
 }
 
 export interface LinearKernels {
-  /** c = alpha * op(a)[m,k] * op(b)[k,n] + beta * c, row-major. */
-  gemm(params: GemmParams, a: Float32Array, b: Float32Array, c: Float32Array): void;
+  /** c = activation(alpha * op(a)[m,k] * op(b)[k,n] + beta * c + columnBias[n]), row-major. */
+  gemm(params: GemmParams & EpilogueActivation, a: Float32Array, b: Float32Array, c: Float32Array,
+    columnBias?: Float32Array | null): void;
   conv2dGeometry(params: Conv2dParams): WindowGeometry;
-  conv2dForward(params: Conv2dParams, input: Float32Array, kernel: Float32Array,
+  conv2dForward(params: Conv2dParams & EpilogueActivation, input: Float32Array, kernel: Float32Array,
     bias: Float32Array | null, output: Float32Array): void;
   conv2dBackwardInput(params: Conv2dParams, gradOutput: Float32Array, kernel: Float32Array,
     gradInput: Float32Array): void;
   conv2dBackwardParams(params: Conv2dParams, input: Float32Array, gradOutput: Float32Array,
     gradKernel: Float32Array, gradBias: Float32Array | null): void;
-  denseForward(params: DenseParams, input: Float32Array, kernel: Float32Array,
+  denseForward(params: DenseParams & EpilogueActivation, input: Float32Array, kernel: Float32Array,
     bias: Float32Array | null, output: Float32Array): void;
   denseBackwardInput(params: DenseParams, gradOutput: Float32Array, kernel: Float32Array,
     gradInput: Float32Array): void;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "runtime/thread_pool.h"
+
 namespace convkit::kernels {
 namespace {
 
@@ -13,16 +15,24 @@ float sigmoid(float x) {
   return e / (1.0f + e);
 }
 
+// Elementwise work is split over the thread pool in runs of this many floats: long enough that
+// waking a worker pays, short enough that a layer's output spreads over every thread.
+constexpr int64_t kElementsPerTask = 1 << 14;
+
 // Applies f elementwise: one loop shape for every elementwise activation.
 template <typename F>
 void map(int64_t count, const float* x, float* y, F f) {
-  for (int64_t i = 0; i < count; ++i) y[i] = f(x[i]);
+  runtime::parallelFor(count, kElementsPerTask, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] = f(x[i]);
+  });
 }
 
 // gradX = gradY * g(x, y), elementwise.
 template <typename G>
 void mapGradient(int64_t count, const float* x, const float* y, const float* gradY, float* gradX, G g) {
-  for (int64_t i = 0; i < count; ++i) gradX[i] = gradY[i] * g(x[i], y[i]);
+  runtime::parallelFor(count, kElementsPerTask, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) gradX[i] = gradY[i] * g(x[i], y[i]);
+  });
 }
 
 void softmaxRows(int64_t rows, int64_t cols, const float* x, float* y) {

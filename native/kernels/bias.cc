@@ -4,13 +4,6 @@
 
 namespace convkit::kernels {
 
-void addRowBias(int64_t rows, int64_t channels, const float* bias, float* matrix) {
-  for (int64_t r = 0; r < rows; ++r) {
-    float* row = matrix + r * channels;
-    for (int64_t c = 0; c < channels; ++c) row[c] += bias[c];
-  }
-}
-
 void sumRows(int64_t rows, int64_t channels, const float* matrix, float* sums) {
   std::fill(sums, sums + channels, 0.0f);
   for (int64_t r = 0; r < rows; ++r) {

@@ -100,23 +100,20 @@ void forEachChunk(const Conv2dGeometry& g, PerChunk perChunk) {
 }  // namespace
 
 void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
-                   const float* bias, float* output) {
+                   const float* bias, float* output, Activation activation, float activationAlpha) {
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
+  const GemmEpilogue epilogue{bias, activation, activationAlpha};
   if (skipsIm2col(g)) {
     gemm(Transpose::No, Transpose::No, g.batch * pixels, g.outChannels, k, 1.0f, input, k, kernel,
-         g.outChannels, 0.0f, output, g.outChannels);
-    if (bias != nullptr) addRowBias(g.batch * pixels, g.outChannels, bias, output);
+         g.outChannels, 0.0f, output, g.outChannels, epilogue);
     return;
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   forEachChunk(g, [&](int64_t, int64_t first, int64_t count, float* columns) {
     for (int64_t i = 0; i < count; ++i) im2col(g, input + (first + i) * inImage, columns + i * pixels * k);
-    float* chunkOutput = output + first * pixels * g.outChannels;
     gemm(Transpose::No, Transpose::No, count * pixels, g.outChannels, k, 1.0f, columns, k, kernel,
-         g.outChannels, 0.0f, chunkOutput, g.outChannels);
-    // The bias goes on while the chunk's output is still in cache.
-    if (bias != nullptr) addRowBias(count * pixels, g.outChannels, bias, chunkOutput);
+         g.outChannels, 0.0f, output + first * pixels * g.outChannels, g.outChannels, epilogue);
   });
 }
 

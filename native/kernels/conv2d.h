@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/activation.h"
+
 namespace convkit::kernels {
 
 struct Conv2dGeometry {
@@ -21,10 +23,11 @@ struct Conv2dGeometry {
   int64_t padTop = 0, padLeft = 0;  // bottom/right padding follows from the output size
 };
 
-// output[n, oy, ox, co] = bias[co] + sum kernel[ky, kx, ci, co] * input[n, iy, ix, ci].
-// bias may be null.
+// output[n, oy, ox, co] = activation(bias[co] + sum kernel[ky, kx, ci, co] * input[n, iy, ix, ci]).
+// bias may be null; the activation is applied inside the GEMM and must satisfy canFuseIntoGemm.
 void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
-                   const float* bias, float* output);
+                   const float* bias, float* output, Activation activation = Activation::Linear,
+                   float activationAlpha = 0.0f);
 
 // gradInput = d(loss)/d(input), overwritten.
 void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel,

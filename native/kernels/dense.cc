@@ -6,10 +6,9 @@
 namespace convkit::kernels {
 
 void denseForward(const DenseGeometry& g, const float* input, const float* kernel,
-                  const float* bias, float* output) {
+                  const float* bias, float* output, Activation activation, float activationAlpha) {
   gemm(Transpose::No, Transpose::No, g.batch, g.units, g.inFeatures, 1.0f, input, g.inFeatures,
-       kernel, g.units, 0.0f, output, g.units);
-  if (bias != nullptr) addRowBias(g.batch, g.units, bias, output);
+       kernel, g.units, 0.0f, output, g.units, GemmEpilogue{bias, activation, activationAlpha});
 }
 
 void denseBackwardInput(const DenseGeometry& g, const float* gradOutput, const float* kernel,

@@ -4,15 +4,19 @@
 
 #include <cstdint>
 
+#include "kernels/activation.h"
+
 namespace convkit::kernels {
 
 struct DenseGeometry {
   int64_t batch = 0, inFeatures = 0, units = 0;
 };
 
-// bias may be null.
+// output = activation(input * kernel + bias). bias may be null; the activation is applied inside
+// the GEMM and must satisfy canFuseIntoGemm.
 void denseForward(const DenseGeometry& g, const float* input, const float* kernel,
-                  const float* bias, float* output);
+                  const float* bias, float* output, Activation activation = Activation::Linear,
+                  float activationAlpha = 0.0f);
 
 // gradInput = gradOutput * kernel^T, overwritten.
 void denseBackwardInput(const DenseGeometry& g, const float* gradOutput, const float* kernel,

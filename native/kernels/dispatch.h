@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "kernels/gemm.h"
+
 namespace convkit::kernels {
 
 enum class Isa { Scalar, Avx2, Avx512, Neon };
@@ -18,11 +20,14 @@ inline constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neo
 //   tile[r][j] = sum over p < kc of a[r * aRowStride + p * aDepthStride] * packedB[p * nr + j]
 //   C[r][j] = alpha * tile[r][j] + beta * C[r][j]   for r < rows, j < cols (rows <= mr, cols <= nr)
 // beta == 0 overwrites C without reading it, so NaN already in C never leaks into the result.
+// When epilogue is not null (the last depth panel of a GEMM with one), C[r][j] then becomes
+// applyEpilogue(*epilogue, j, C[r][j]): its columnBias already points at the tile's first column.
 // A is either a packed sliver (aRowStride 1, aDepthStride mr) or op(A) read in place; only its
 // first `rows` rows are read. packedB holds kc groups of nr floats, zero-padded past `cols`.
 using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride,
                                  int64_t aDepthStride, const float* packedB, float alpha,
-                                 float beta, float* c, int64_t ldc, int64_t rows, int64_t cols);
+                                 float beta, float* c, int64_t ldc, int64_t rows, int64_t cols,
+                                 const GemmEpilogue* epilogue);
 
 // A micro-kernel with the blocking its driver must use: B is packed kc x nc (nr-wide slivers),
 // A mc x kc (mr-tall slivers). mc is a multiple of mr and nc of nr.

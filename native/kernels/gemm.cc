@@ -124,15 +124,31 @@ void scaleC(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   }
 }
 
+bool isIdentity(const GemmEpilogue& epilogue) {
+  return epilogue.columnBias == nullptr && epilogue.activation == Activation::Linear;
+}
+
 }  // namespace
+
+bool canFuseIntoGemm(Activation activation, float alpha) {
+  return activation == Activation::Linear || activation == Activation::Relu ||
+         (activation == Activation::LeakyRelu && alpha >= 0.0f);
+}
 
 void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-          int64_t ldc) {
+          int64_t ldc, const GemmEpilogue& epilogue) {
   assert(m >= 0 && n >= 0 && k >= 0);
+  assert(canFuseIntoGemm(epilogue.activation, epilogue.alpha));
   if (m == 0 || n == 0) return;
+  const bool hasEpilogue = !isIdentity(epilogue);
   if (k == 0 || alpha == 0.0f) {
     scaleC(m, n, beta, c, ldc);
+    if (hasEpilogue) {
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = applyEpilogue(epilogue, j, c[i * ldc + j]);
+      }
+    }
     return;
   }
 
@@ -151,25 +167,30 @@ void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, f
     const bool packA = (nc + kernel.nr - 1) / kernel.nr > kMaxSliversWithoutPackingA;
     for (int64_t p0 = 0; p0 < k; p0 += kernel.kc) {
       const int64_t kc = std::min(kernel.kc, k - p0);
-      // The first depth panel applies beta; later ones accumulate onto it.
+      // The first depth panel applies beta; later ones accumulate onto it; the last one finishes
+      // each tile with the epilogue.
       const float panelBeta = p0 == 0 ? beta : 1.0f;
+      const bool lastPanel = p0 + kc == k;
       packSlivers(transBt, b, ldb, j0, p0, nc, kc, kernel.nr, buffers.b.data);
       for (int64_t i0 = 0; i0 < m; i0 += kernel.mc) {
         const int64_t mc = std::min(kernel.mc, m - i0);
         if (packA) packSlivers(transA, a, lda, i0, p0, mc, kc, kernel.mr, buffers.a.data);
         for (int64_t js = 0; js < nc; js += kernel.nr) {
           const float* bSliver = buffers.b.data + js * kc;
+          GemmEpilogue sliverEpilogue = epilogue;
+          if (epilogue.columnBias != nullptr) sliverEpilogue.columnBias += j0 + js;
+          const GemmEpilogue* tileEpilogue = hasEpilogue && lastPanel ? &sliverEpilogue : nullptr;
           for (int64_t is = 0; is < mc; is += kernel.mr) {
             const int64_t rows = std::min(kernel.mr, mc - is);
             const int64_t cols = std::min(kernel.nr, nc - js);
             float* cTile = c + (i0 + is) * ldc + j0 + js;
             if (packA) {
               kernel.microKernel(kc, buffers.a.data + is * kc, 1, kernel.mr, bSliver, alpha,
-                                 panelBeta, cTile, ldc, rows, cols);
+                                 panelBeta, cTile, ldc, rows, cols, tileEpilogue);
             } else {
               const float* aTile = a + (i0 + is) * aRowStride + p0 * aDepthStride;
               kernel.microKernel(kc, aTile, aRowStride, aDepthStride, bSliver, alpha, panelBeta,
-                                 cTile, ldc, rows, cols);
+                                 cTile, ldc, rows, cols, tileEpilogue);
             }
           }
         }

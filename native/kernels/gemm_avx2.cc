@@ -17,8 +17,10 @@ struct Avx2 {
   static Vec load(const float* p) { return _mm256_loadu_ps(p); }
   static Vec broadcast(float x) { return _mm256_set1_ps(x); }
   static void store(float* p, Vec x) { _mm256_storeu_ps(p, x); }
+  static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
   static Vec multiply(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
   static Vec multiplyAdd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  static Vec selectNegative(Vec x, Vec y) { return _mm256_blendv_ps(x, y, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ)); }
 };
 
 // The B sliver (kc x 16, 32 KiB) is reused from L1 by every A sliver of the A panel (mc x kc,

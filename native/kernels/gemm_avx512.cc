@@ -17,8 +17,10 @@ struct Avx512 {
   static Vec load(const float* p) { return _mm512_loadu_ps(p); }
   static Vec broadcast(float x) { return _mm512_set1_ps(x); }
   static void store(float* p, Vec x) { _mm512_storeu_ps(p, x); }
+  static Vec add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
   static Vec multiply(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
   static Vec multiplyAdd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+  static Vec selectNegative(Vec x, Vec y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), x, y); }
 };
 
 // B sliver (kc x 32, 24 KiB) in a 32-48 KiB L1, A panel (mc x kc, 94 KiB) in L2.

@@ -15,8 +15,10 @@ struct Neon {
   static Vec load(const float* p) { return vld1q_f32(p); }
   static Vec broadcast(float x) { return vdupq_n_f32(x); }
   static void store(float* p, Vec x) { vst1q_f32(p, x); }
+  static Vec add(Vec a, Vec b) { return vaddq_f32(a, b); }
   static Vec multiply(Vec a, Vec b) { return vmulq_f32(a, b); }
   static Vec multiplyAdd(Vec a, Vec b, Vec c) { return vfmaq_f32(c, a, b); }
+  static Vec selectNegative(Vec x, Vec y) { return vbslq_f32(vcltq_f32(x, vdupq_n_f32(0.0f)), y, x); }
 };
 
 // B sliver (kc x 8, 8 KiB) in L1, A panel (mc x kc, 128 KiB) in L2.

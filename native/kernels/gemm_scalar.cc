@@ -11,7 +11,7 @@ constexpr int64_t kNR = 16;  // columns of the register tile (4 SSE vectors)
 // The GemmMicroKernel contract (dispatch.h) for a kMR x kNR tile.
 void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
                  const float* packedB, float alpha, float beta, float* c, int64_t ldc,
-                 int64_t rows, int64_t cols) {
+                 int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
   float acc[kMR][kNR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     const float* bRow = packedB + p * kNR;
@@ -28,6 +28,9 @@ void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthS
       for (int64_t j = 0; j < cols; ++j) cRow[j] = alpha * acc[r][j];
     } else {
       for (int64_t j = 0; j < cols; ++j) cRow[j] = alpha * acc[r][j] + beta * cRow[j];
+    }
+    if (epilogue != nullptr) {
+      for (int64_t j = 0; j < cols; ++j) cRow[j] = applyEpilogue(*epilogue, j, cRow[j]);
     }
   }
 }

@@ -1,6 +1,9 @@
 #include "kernels/pooling.h"
 
 #include <algorithm>
+#include <cstdint>
+
+#include "runtime/thread_pool.h"
 
 namespace convkit::kernels {
 namespace {
@@ -17,25 +20,29 @@ struct Window {
 // Calls visit(imageOffset, window, outputOffset) for every output pixel of every image:
 // imageOffset is where the image's [inHeight, inWidth, channels] input starts, outputOffset where
 // the pixel's channels start in the output. Max and average, forward and backward, all walk this
-// one traversal.
+// one traversal. Images are spread over the thread pool: a visit writes only into its own image's
+// output or input gradient, so images never race.
 template <typename Visit>
 void forEachWindow(const Pool2dGeometry& g, Visit visit) {
   const int64_t imageSize = g.inHeight * g.inWidth * g.channels;
-  int64_t outputOffset = 0;
-  for (int64_t n = 0; n < g.batch; ++n) {
-    for (int64_t oy = 0; oy < g.outHeight; ++oy) {
-      const int64_t y = oy * g.strideHeight - g.padTop;
-      const int64_t top = std::max<int64_t>(y, 0);
-      const int64_t bottom = std::min(y + g.poolHeight, g.inHeight);
-      for (int64_t ox = 0; ox < g.outWidth; ++ox) {
-        const int64_t x = ox * g.strideWidth - g.padLeft;
-        const int64_t left = std::max<int64_t>(x, 0);
-        const int64_t right = std::min(x + g.poolWidth, g.inWidth);
-        visit(n * imageSize, Window{top, bottom, left, right}, outputOffset);
-        outputOffset += g.channels;
+  const int64_t outputImageSize = g.outHeight * g.outWidth * g.channels;
+  runtime::parallelFor(g.batch, 1, [&](int64_t firstImage, int64_t lastImage) {
+    for (int64_t n = firstImage; n < lastImage; ++n) {
+      int64_t outputOffset = n * outputImageSize;
+      for (int64_t oy = 0; oy < g.outHeight; ++oy) {
+        const int64_t y = oy * g.strideHeight - g.padTop;
+        const int64_t top = std::max<int64_t>(y, 0);
+        const int64_t bottom = std::min(y + g.poolHeight, g.inHeight);
+        for (int64_t ox = 0; ox < g.outWidth; ++ox) {
+          const int64_t x = ox * g.strideWidth - g.padLeft;
+          const int64_t left = std::max<int64_t>(x, 0);
+          const int64_t right = std::min(x + g.poolWidth, g.inWidth);
+          visit(n * imageSize, Window{top, bottom, left, right}, outputOffset);
+          outputOffset += g.channels;
+        }
       }
     }
-  }
+  });
 }
 
 // Offset of pixel (y, x) within an image.
@@ -63,18 +70,27 @@ Pool2dGeometry globalGeometry(int64_t batch, int64_t height, int64_t width, int6
   return g;
 }
 
+// best[c - c0] = the max over the window of image[pixel + c] for channels c0 <= c < c1, all at once
+// (contiguous, so the loop vectorizes). std::max keeps the current best on ties and against a later
+// NaN.
+void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t c1,
+               float* best) {
+  const float* first = image + pixelOffset(g, w.top, w.left) + c0;
+  std::copy(first, first + (c1 - c0), best);
+  forEachPixel(g, w, [&](int64_t pixel) {
+    const float* values = image + pixel + c0;
+    for (int64_t c = 0; c < c1 - c0; ++c) best[c] = std::max(best[c], values[c]);
+  });
+}
+
+// Channels the max-pooling backward handles at once, with its scratch on the stack.
+constexpr int64_t kChannelBlock = 64;
+
 }  // namespace
 
 void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
   forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    float* best = output + out;
-    const float* first = input + image + pixelOffset(g, w.top, w.left);
-    std::copy(first, first + g.channels, best);
-    // std::max keeps the current best on ties (and against NaN), like the backward's winner.
-    forEachPixel(g, w, [&](int64_t pixel) {
-      const float* values = input + image + pixel;
-      for (int64_t c = 0; c < g.channels; ++c) best[c] = std::max(best[c], values[c]);
-    });
+    windowMax(g, input + image, w, 0, g.channels, output + out);
   });
 }
 
@@ -83,16 +99,25 @@ void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float*
   std::fill(gradInput, gradInput + g.batch * g.inHeight * g.inWidth * g.channels, 0.0f);
   forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
     const float* values = input + image;
-    for (int64_t c = 0; c < g.channels; ++c) {
-      int64_t winner = pixelOffset(g, w.top, w.left);
-      float best = values[winner + c];
+    float* grad = gradInput + image;
+    const int64_t firstPixel = pixelOffset(g, w.top, w.left);
+    for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
+      const int64_t c1 = std::min(c0 + kChannelBlock, g.channels);
+      float best[kChannelBlock];
+      bool routed[kChannelBlock] = {};
+      windowMax(g, values, w, c0, c1, best);
+      // The winner is the first pixel holding the max: the one forward's std::max kept. A channel
+      // whose first value is NaN keeps NaN as its max, equal to nothing, and routes to that pixel.
       forEachPixel(g, w, [&](int64_t pixel) {
-        if (values[pixel + c] > best) {
-          best = values[pixel + c];
-          winner = pixel;
+        for (int64_t c = c0; c < c1; ++c) {
+          const bool wins = !routed[c - c0] && values[pixel + c] == best[c - c0];
+          grad[pixel + c] += wins ? gradOutput[out + c] : 0.0f;
+          routed[c - c0] = routed[c - c0] || wins;
         }
       });
-      gradInput[image + winner + c] += gradOutput[out + c];
+      for (int64_t c = c0; c < c1; ++c) {
+        if (!routed[c - c0]) grad[firstPixel + c] += gradOutput[out + c];
+      }
     }
   });
 }

@@ -7,10 +7,13 @@
 // The vector interface V provides:
 //   using Vec;  static constexpr int kLanes;
 //   Vec zero();  Vec load(const float*);  Vec broadcast(float);  void store(float*, Vec);
-//   Vec multiply(Vec a, Vec b);  Vec multiplyAdd(Vec a, Vec b, Vec c)  // a * b + c, fused
+//   Vec add(Vec a, Vec b);  Vec multiply(Vec a, Vec b);  Vec multiplyAdd(Vec a, Vec b, Vec c)  // a * b + c, fused
+//   Vec selectNegative(Vec x, Vec y)  // y where x < 0, else x (NaN counts as not negative)
 #pragma once
 
 #include <cstdint>
+
+#include "kernels/gemm.h"
 
 // The register tile only stays in registers when its loops over rows and vectors are fully
 // unrolled; say so rather than rely on the compiler's size heuristics.
@@ -22,13 +25,27 @@
 
 namespace convkit::kernels {
 
+// applyEpilogue (gemm.h) on one vector of C whose first column is `column` of the tile.
+template <class V>
+typename V::Vec epilogueVector(const GemmEpilogue& epilogue, int column, typename V::Vec x) {
+  if (epilogue.columnBias != nullptr) x = V::add(x, V::load(epilogue.columnBias + column));
+  switch (epilogue.activation) {
+    case Activation::Relu:
+      return V::selectNegative(x, V::zero());
+    case Activation::LeakyRelu:
+      return V::selectNegative(x, V::multiply(V::broadcast(epilogue.alpha), x));
+    default:
+      return x;
+  }
+}
+
 // kRows x (kVectors * V::kLanes) of C: the whole register tile when kRows == kMR, or only the
 // rows that exist at the bottom edge of C. kPackedA fixes A's strides to a packed sliver's
 // (1, kMR) at compile time; otherwise they are read from the arguments.
 template <class V, int kRows, int kVectors, int kMR, bool kPackedA>
 void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
                   const float* packedB, float alpha, float beta, float* c, int64_t ldc,
-                  int64_t cols) {
+                  int64_t cols, const GemmEpilogue* epilogue) {
   using Vec = typename V::Vec;
   constexpr int kLanes = V::kLanes;
   constexpr int kNR = kVectors * kLanes;
@@ -53,11 +70,14 @@ void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepth
   }
 
   const Vec alphaVec = V::broadcast(alpha);
+  const auto finish = [epilogue](int v, Vec x) {
+    return epilogue == nullptr ? x : epilogueVector<V>(*epilogue, v * kLanes, x);
+  };
   if (cols == kNR) {
     if (beta == 0.0f) {
       CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
         CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
-          V::store(c + r * ldc + v * kLanes, V::multiply(alphaVec, acc[r][v]));
+          V::store(c + r * ldc + v * kLanes, finish(v, V::multiply(alphaVec, acc[r][v])));
         }
       }
     } else {
@@ -65,7 +85,7 @@ void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepth
       CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
         CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
           float* out = c + r * ldc + v * kLanes;
-          V::store(out, V::multiplyAdd(alphaVec, acc[r][v], V::multiply(betaVec, V::load(out))));
+          V::store(out, finish(v, V::multiplyAdd(alphaVec, acc[r][v], V::multiply(betaVec, V::load(out)))));
         }
       }
     }
@@ -87,6 +107,9 @@ void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepth
     } else {
       for (int64_t j = 0; j < cols; ++j) cRow[j] = tileRow[j] + beta * cRow[j];
     }
+    if (epilogue != nullptr) {
+      for (int64_t j = 0; j < cols; ++j) cRow[j] = applyEpilogue(*epilogue, j, cRow[j]);
+    }
   }
 }
 
@@ -95,29 +118,29 @@ void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepth
 template <class V, int kMR, int kVectors, bool kPackedA, int kRows = kMR>
 void simdGemmTileRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
                       const float* packedB, float alpha, float beta, float* c, int64_t ldc,
-                      int64_t rows, int64_t cols) {
+                      int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
   if constexpr (kRows > 1) {
     if (rows < kRows) {
       simdGemmTileRows<V, kMR, kVectors, kPackedA, kRows - 1>(
-          kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc, rows, cols);
+          kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc, rows, cols, epilogue);
       return;
     }
   }
   simdGemmRows<V, kRows, kVectors, kMR, kPackedA>(kc, a, aRowStride, aDepthStride, packedB, alpha,
-                                                  beta, c, ldc, cols);
+                                                  beta, c, ldc, cols, epilogue);
 }
 
 // A kMR x (kVectors * V::kLanes) register tile with the contract of GemmMicroKernel (dispatch.h).
 template <class V, int kMR, int kVectors>
 void simdGemmTile(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
                   const float* packedB, float alpha, float beta, float* c, int64_t ldc,
-                  int64_t rows, int64_t cols) {
+                  int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
   if (aRowStride == 1 && aDepthStride == kMR) {
     simdGemmTileRows<V, kMR, kVectors, true>(kc, a, aRowStride, aDepthStride, packedB, alpha,
-                                             beta, c, ldc, rows, cols);
+                                             beta, c, ldc, rows, cols, epilogue);
   } else {
     simdGemmTileRows<V, kMR, kVectors, false>(kc, a, aRowStride, aDepthStride, packedB, alpha,
-                                              beta, c, ldc, rows, cols);
+                                              beta, c, ldc, rows, cols, epilogue);
   }
 }
 

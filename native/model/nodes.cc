@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kernels/dropout.h"
+#include "kernels/gemm.h"
 
 namespace convkit::model {
 namespace {
@@ -32,10 +33,16 @@ float* gradOf(const Pass& pass, int index) {
   return index < 0 ? nullptr : pass.parameters[index].grad.data();
 }
 
+// The activation a conv2d/dense node applies in its GEMM epilogue: the layer's own when the GEMM
+// can, else none (a separate activation node applies it).
+Activation fusedActivation(const LayerSpec& spec) {
+  return kernels::canFuseIntoGemm(spec.activation, spec.alpha) ? spec.activation : Activation::Linear;
+}
+
 class Conv2dNode final : public Node {
  public:
   Conv2dNode(const LayerSpec& spec, std::vector<Parameter>& parameters)
-      : Node(spec.inSize, spec.outSize), geometry_(spec.conv) {
+      : Node(spec.inSize, spec.outSize), geometry_(spec.conv), activation_(fusedActivation(spec)), alpha_(spec.alpha) {
     const auto& g = spec.conv;
     kernel_ = addParameter(parameters, "kernel",
                            static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true, spec.trainable);
@@ -43,7 +50,7 @@ class Conv2dNode final : public Node {
   }
 
   void forward(const Pass& pass, const float* in, float* out) const override {
-    kernels::conv2dForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out);
+    kernels::conv2dForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out, activation_, alpha_);
   }
 
   void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
@@ -63,6 +70,8 @@ class Conv2dNode final : public Node {
   }
 
   kernels::Conv2dGeometry geometry_;
+  Activation activation_;
+  float alpha_;
   int kernel_ = -1;
   int bias_ = -1;
 };
@@ -70,13 +79,13 @@ class Conv2dNode final : public Node {
 class DenseNode final : public Node {
  public:
   DenseNode(const LayerSpec& spec, std::vector<Parameter>& parameters)
-      : Node(spec.inSize, spec.outSize), geometry_(spec.dense) {
+      : Node(spec.inSize, spec.outSize), geometry_(spec.dense), activation_(fusedActivation(spec)), alpha_(spec.alpha) {
     kernel_ = addParameter(parameters, "kernel", static_cast<size_t>(geometry_.inFeatures * geometry_.units), true, spec.trainable);
     bias_ = spec.useBias ? addParameter(parameters, "bias", static_cast<size_t>(geometry_.units), true, spec.trainable) : -1;
   }
 
   void forward(const Pass& pass, const float* in, float* out) const override {
-    kernels::denseForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out);
+    kernels::denseForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out, activation_, alpha_);
   }
 
   void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
@@ -94,6 +103,8 @@ class DenseNode final : public Node {
   }
 
   kernels::DenseGeometry geometry_;
+  Activation activation_;
+  float alpha_;
   int kernel_ = -1;
   int bias_ = -1;
 };
@@ -258,13 +269,21 @@ class BatchNormNode final : public Node {
 
 class ActivationNode final : public Node {
  public:
-  ActivationNode(int64_t size, Activation kind, float alpha, int64_t cols)
-      : Node(size, size), kind_(kind), alpha_(alpha), cols_(cols) {}
+  // fusedIntoGemm: the previous node's GEMM already applied it, so forward has nothing to do and
+  // backward gets the activation's output as its input. That is enough for relu and leakyRelu
+  // (slope >= 0), the only ones fused, whose gradient depends on the sign of x alone, which the
+  // output keeps.
+  ActivationNode(int64_t size, Activation kind, float alpha, int64_t cols, bool fusedIntoGemm)
+      : Node(size, size), kind_(kind), alpha_(alpha), cols_(cols), fusedIntoGemm_(fusedIntoGemm) {}
 
   void forward(const Pass& pass, const float* in, float* out) const override {
+    if (fusedIntoGemm_) return;
     const int64_t count = pass.batch * inSize;
     kernels::activationForward(kind_, alpha_, count / cols_, cols_, in, out);
   }
+
+  bool aliasesInput() const override { return fusedIntoGemm_; }
+  bool passesGradientThrough() const override { return false; }
 
   void backward(const Pass& pass, const float* in, const float* out, const float* gradOut,
                 float* gradIn) const override {
@@ -279,6 +298,7 @@ class ActivationNode final : public Node {
   Activation kind_;
   float alpha_;
   int64_t cols_;
+  bool fusedIntoGemm_;
 };
 
 class MaxoutNode final : public Node {
@@ -304,7 +324,8 @@ class MaxoutNode final : public Node {
 // The activation after a conv/dense layer runs over its channels (the last axis).
 void appendActivation(const LayerSpec& spec, int64_t channels, std::vector<std::unique_ptr<Node>>& nodes) {
   if (spec.activation == Activation::Linear) return;
-  nodes.push_back(std::make_unique<ActivationNode>(spec.outSize, spec.activation, spec.alpha, channels));
+  const bool fused = fusedActivation(spec) == spec.activation;
+  nodes.push_back(std::make_unique<ActivationNode>(spec.outSize, spec.activation, spec.alpha, channels, fused));
 }
 
 }  // namespace
@@ -338,7 +359,7 @@ void appendLayerNodes(const LayerSpec& spec, std::vector<Parameter>& parameters,
       nodes.push_back(std::make_unique<BatchNormNode>(spec, parameters));
       return;
     case LayerKind::Activation:
-      nodes.push_back(std::make_unique<ActivationNode>(spec.inSize, spec.activation, spec.alpha, spec.activationCols));
+      nodes.push_back(std::make_unique<ActivationNode>(spec.inSize, spec.activation, spec.alpha, spec.activationCols, false));
       return;
     case LayerKind::Maxout:
       nodes.push_back(std::make_unique<MaxoutNode>(spec));

@@ -1,6 +1,8 @@
 // The executable steps of a Network: one node per kernel call. A conv2d or dense layer with an
 // activation becomes two nodes (the linear op, then the activation), so every node is one kernel
-// family's forward and backward.
+// family's forward and backward. When the GEMM can apply the activation in its epilogue
+// (relu, leakyRelu), the linear node's forward does so and the activation node only does the
+// backward, reading the sign it needs from the fused output.
 #pragma once
 
 #include <cstdint>
@@ -40,8 +42,10 @@ class Node {
   virtual void backward(const Pass& pass, const float* in, const float* out, const float* gradOut,
                         float* gradIn) const = 0;
 
-  // True for nodes whose output is their input, unchanged (reshape/flatten): no buffer, no work.
+  // True for nodes whose output is their input (reshape/flatten, fused activations): no buffer.
   virtual bool aliasesInput() const { return false; }
+  // True for nodes whose backward passes the gradient through unchanged: no work.
+  virtual bool passesGradientThrough() const { return aliasesInput(); }
   virtual void reserveState(NodeState& /*state*/, int64_t /*batch*/) const {}
 
   // For the loss: the activation a node applies, if it is an activation node.

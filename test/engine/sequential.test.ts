@@ -97,6 +97,42 @@ describe('training', () => {
     }
   });
 
+  it('relu/leakyRelu fused into the GEMM give bit-identical predictions and training to separate layers', async () => {
+    const { x, y } = blobImages(20, 3, 5);
+    const fused = ck.sequential({
+      seed: 6,
+      layers: [
+        ck.layers.conv2d({ inputShape: [8, 8, 1], filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        ck.layers.maxPooling2d({ poolSize: 2 }),
+        ck.layers.flatten(),
+        ck.layers.dense({ units: 6, activation: 'leakyRelu' }),
+        ck.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const separate = ck.sequential({
+      layers: [
+        ck.layers.conv2d({ inputShape: [8, 8, 1], filters: 5, kernelSize: 3, padding: 'same' }),
+        ck.layers.activation({ activation: 'relu' }),
+        ck.layers.maxPooling2d({ poolSize: 2 }),
+        ck.layers.flatten(),
+        ck.layers.dense({ units: 6 }),
+        ck.layers.leakyReLU({ alpha: 0.3 }),
+        ck.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const initial = fused.getWeights();
+    separate.setWeights(initial);
+    expect(fused.predictSync(x).data).toEqual(separate.predictSync(x).data);
+    for (const model of [fused, separate]) {
+      model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0.1, momentum: 0.9 }), loss: 'sparseCategoricalCrossentropy' });
+      for (let step = 0; step < 3; step++) await model.trainOnBatch(x, y);
+    }
+    const [after, reference] = [fused.getWeights(), separate.getWeights()];
+    after.forEach((w, i) => expect(w.data, `weight ${i}`).toEqual(reference[i].data));
+    expect(after[0].data).not.toEqual(initial[0].data); // the steps did train
+    expect(fused.predictSync(x).data).toEqual(separate.predictSync(x).data);
+  });
+
   it('trains with one-hot targets and categorical cross-entropy, with validation data', async () => {
     const { x, y } = blobImages(64, 4, 13);
     const model = smallConvnet(2);
@@ -200,6 +236,27 @@ describe('inference', () => {
     expect(expected.shape).toEqual([50, 4]);
     // softmax rows sum to 1
     for (let i = 0; i < 50; i++) expect(expected.data.subarray(i * 4, i * 4 + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
+  it('evaluates a batch larger than one inference slice like the per-sample mean', async () => {
+    const { x, y } = blobImages(300, 4, 12);
+    const model = smallConvnet(10);
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const probabilities = model.predictSync(x).data;
+    let loss = 0;
+    let correct = 0;
+    for (let i = 0; i < 300; i++) {
+      const row = Array.from(probabilities.subarray(i * 4, i * 4 + 4));
+      loss -= Math.log(row[y[i]]) / 300;
+      correct += row.indexOf(Math.max(...row)) === y[i] ? 1 : 0;
+    }
+    const result = await model.evaluate(x, y, { batchSize: 300 });
+    expect(result.loss).toBeCloseTo(loss, 5);
+    expect(result.accuracy).toBe(correct / 300);
+    for (const i of [0, 150, 299]) {
+      const alone = model.predictSync(new ck.Tensor(x.data.slice(i * 64, i * 64 + 64), [1, 8, 8, 1]));
+      expect(alone.data).toEqual(probabilities.subarray(i * 4, i * 4 + 4));
+    }
   });
 
   it('predicts while a fit is running', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { linearKernels as k } from '../../lib/native';
 import type { Conv2dParams } from '../../lib/native';
+import { referenceActivation } from '../reference/activation';
 import { expectClose } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, randomInt, rng } from '../helpers/random';
@@ -70,6 +71,16 @@ describe('conv2d forward matches the direct 7-loop reference', () => {
     expectClose(output, expected.output, tol, 'with bias');
     k.conv2dForward(c, input, kernel, null, output);
     expectClose(output, referenceConv2d(c, input, kernel, null).output, tol, 'without bias');
+  });
+
+  it.each([...cases.slice(0, 6), ...randomCases.slice(0, 6)])('$name with a fused leakyRelu', (c) => {
+    const { input, kernel, bias } = data(c, 9);
+    const linear = referenceConv2d(c, input, kernel, bias).output;
+    const output = new Float32Array(linear.length);
+    k.conv2dForward({ ...c, activation: 'leakyRelu', activationAlpha: 0.2 }, input, kernel, bias, output);
+    expectClose(output, referenceActivation('leakyRelu', 0.2, 1, linear.length, linear), tol, 'leakyRelu');
+    k.conv2dForward({ ...c, activation: 'relu' }, input, kernel, bias, output);
+    expectClose(output, referenceActivation('relu', 0, 1, linear.length, linear), tol, 'relu');
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linearKernels as k } from '../../lib/native';
+import { referenceActivation } from '../reference/activation';
 import { expectClose } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';
@@ -24,6 +25,9 @@ describe('dense', () => {
     expectClose(output, referenceDense(p.batch, p.inFeatures, p.units, input, kernel, bias), { atol: 1e-5, rtol: 1e-4 }, 'output');
     k.denseForward(p, input, kernel, null, output);
     expectClose(output, referenceDense(p.batch, p.inFeatures, p.units, input, kernel, null), { atol: 1e-5, rtol: 1e-4 }, 'no bias');
+    const linear = referenceDense(p.batch, p.inFeatures, p.units, input, kernel, bias);
+    k.denseForward({ ...p, activation: 'relu' }, input, kernel, bias, output);
+    expectClose(output, referenceActivation('relu', 0, p.batch, p.units, linear), { atol: 1e-5, rtol: 1e-4 }, 'fused relu');
   });
 
   it.each(shapes)('backward matches finite differences: batch=$batch in=$inFeatures units=$units', (p) => {

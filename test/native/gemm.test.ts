@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { linearKernels as k } from '../../lib/native';
 import { expectClose } from '../helpers/assert';
 import { randomArray, randomInt, rng } from '../helpers/random';
+import { referenceActivation } from '../reference/activation';
 import { referenceGemm } from '../reference/linear';
 
 // Sizes around the portable register tile (4 x 16) and cache blocks (128 rows, depth 256, 2048
@@ -72,5 +73,54 @@ describe('gemm rejects bad input', () => {
   it('rejects C aliasing A', () => {
     const x = new Float32Array(4);
     expect(() => k.gemm({ m: 2, n: 2, k: 2 }, x, new Float32Array(4), x)).toThrow(/c and a must not share memory/);
+  });
+});
+
+describe('gemm epilogue: bias and activation applied to each finished tile', () => {
+  // Shapes with ragged tiles, several depth panels (only the last may apply the epilogue) and
+  // both ways of reading A.
+  const shapes: [number, number, number][] = [[1, 1, 1], [7, 17, 9], [13, 33, 600], [30, 90, 40], [129, 70, 300]];
+  const epilogues = [
+    { activation: 'linear', activationAlpha: 0 },
+    { activation: 'relu', activationAlpha: 0 },
+    { activation: 'leakyRelu', activationAlpha: 0.3 },
+  ] as const;
+  for (const [m, n, kk] of shapes) {
+    for (const epilogue of epilogues) {
+      it(`m=${m} n=${n} k=${kk} ${epilogue.activation}`, () => {
+        const r = rng(m + n * 7 + kk * 13);
+        const a = randomArray(r, m * kk);
+        const b = randomArray(r, kk * n);
+        const c = randomArray(r, m * n);
+        const bias = randomArray(r, n);
+        const beta = kk % 2 === 0 ? 0 : 0.5;
+        const product = referenceGemm(m, n, kk, a, b, false, false, 1.5, beta, c);
+        for (let i = 0; i < m * n; i++) product[i] += bias[i % n];
+        const expected = referenceActivation(epilogue.activation, epilogue.activationAlpha, m, n, product);
+        k.gemm({ m, n, k: kk, alpha: 1.5, beta, ...epilogue }, a, b, c, bias);
+        expectClose(c, expected, { atol: 1e-5 * Math.sqrt(kk), rtol: 1e-4 }, 'c');
+        expect(c.some((v) => v < 0)).toBe(epilogue.activation !== 'relu');
+      });
+    }
+  }
+
+  it('applies the epilogue when alpha = 0 skips the product (C = activation(beta * C + bias))', () => {
+    const c = Float32Array.of(1, -2, 3, -4);
+    k.gemm({ m: 2, n: 2, k: 1, alpha: 0, beta: 1, activation: 'relu' }, new Float32Array(2), new Float32Array(2), c, Float32Array.of(0.5, 1));
+    expect(Array.from(c)).toEqual([1.5, 0, 3.5, 0]);
+  });
+
+  it('lets NaN through relu, as the activation kernel does', () => {
+    const c = new Float32Array(2);
+    k.gemm({ m: 1, n: 2, k: 1, activation: 'relu' }, Float32Array.of(Number.NaN), Float32Array.of(1, -1), c);
+    expect(Number.isNaN(c[0]) && Number.isNaN(c[1])).toBe(true);
+  });
+
+  it('refuses activations that cannot run in the epilogue, and a bias of the wrong length', () => {
+    const args = [new Float32Array(4), new Float32Array(4), new Float32Array(4)] as const;
+    expect(() => k.gemm({ m: 2, n: 2, k: 2, activation: 'elu' as 'relu' }, ...args))
+      .toThrow(new RangeError('gemm: activation must be linear, relu or leakyRelu to be applied in the GEMM epilogue'));
+    expect(() => k.gemm({ m: 2, n: 2, k: 2, activation: 'leakyRelu', activationAlpha: -1 }, ...args)).toThrow(RangeError);
+    expect(() => k.gemm({ m: 2, n: 2, k: 2 }, ...args, new Float32Array(3))).toThrow(/columnBias must have 2 elements/);
   });
 });

@@ -10,6 +10,7 @@ import { addonCandidates } from '../../lib/native/addon';
 import { backendFunctions, type Isa } from '../../lib/native/backend';
 import { expectClose } from '../helpers/assert';
 import { randomArray, randomInt, rng } from '../helpers/random';
+import { referenceActivation } from '../reference/activation';
 import { referenceGemm } from '../reference/linear';
 
 const root = join(__dirname, '..', '..');
@@ -39,6 +40,8 @@ const shapes: [number, number, number][] = [
 interface GemmCase {
   m: number; n: number; k: number; alpha: number; beta: number;
   a: Float32Array; b: Float32Array; c: Float32Array;
+  /** The epilogue (gemm.h), on every other case: bias per column, then relu or leakyRelu. */
+  activation: 'linear' | 'relu' | 'leakyRelu'; activationAlpha: number; bias: Float32Array | null;
 }
 
 const random = rng(2024);
@@ -48,7 +51,9 @@ const cases: GemmCase[] = shapes.map(([m, n, k], index) => {
   // beta 0 over a C full of NaN checks that C is overwritten, never read.
   const beta = [0, 1, -0.75][index % 3];
   const c = beta === 0 ? new Float32Array(m * n).fill(Number.NaN) : randomArray(r, m * n);
-  return { m, n, k, alpha: 0.5 + r(), beta, a: randomArray(r, m * k), b: randomArray(r, k * n), c };
+  const activation = (['linear', 'relu', 'linear', 'leakyRelu'] as const)[index % 4];
+  const bias = activation === 'linear' ? null : randomArray(r, n);
+  return { m, n, k, alpha: 0.5 + r(), beta, a: randomArray(r, m * k), b: randomArray(r, k * n), c, activation, activationAlpha: 0.1, bias };
 });
 const transposes = [[false, false], [false, true], [true, false], [true, true]] as const;
 
@@ -70,7 +75,9 @@ function runChild(requested: string, subset: GemmCase[]): ChildReport {
   const addonPath = addonCandidates(root).find((path) => existsSync(path));
   if (!addonPath) throw new Error('no built addon');
   const input = JSON.stringify({
-    cases: subset.map(({ m, n, k, alpha, beta, a, b, c }) => ({ m, n, k, alpha, beta, a: encode(a), b: encode(b), c: encode(c) })),
+    cases: subset.map(({ m, n, k, alpha, beta, a, b, c, activation, activationAlpha, bias }) => ({
+      m, n, k, alpha, beta, activation, activationAlpha, a: encode(a), b: encode(b), c: encode(c), bias: bias && encode(bias),
+    })),
   });
   const output = execFileSync(process.execPath, [childScript], {
     input, encoding: 'utf8', maxBuffer: 1 << 28,
@@ -84,12 +91,14 @@ function runChild(requested: string, subset: GemmCase[]): ChildReport {
 const references = new Map<string, Float64Array>();
 
 function expectMatchesReference(gemmCase: GemmCase, transpose: number, actual: Float32Array, label: string): void {
-  const { m, n, k, alpha, beta, a, b, c } = gemmCase;
+  const { m, n, k, alpha, beta, a, b, c, activation, activationAlpha, bias } = gemmCase;
   const [transA, transB] = transposes[transpose];
   const key = `${cases.indexOf(gemmCase)}:${transpose}`;
   let expected = references.get(key);
   if (!expected) {
-    expected = referenceGemm(m, n, k, a, b, transA, transB, alpha, beta, c);
+    const product = referenceGemm(m, n, k, a, b, transA, transB, alpha, beta, c);
+    if (bias) product.forEach((v, i) => { product[i] = v + bias[i % n]; });
+    expected = referenceActivation(activation, activationAlpha, m, n, product);
     references.set(key, expected);
   }
   expectClose(actual, expected, { atol: 1e-5 * Math.sqrt(k), rtol: 1e-4 }, label);
@@ -108,9 +117,9 @@ for (const isa of allIsas) {
     });
 
     cases.forEach((gemmCase, index) => {
-      const { m, n, k } = gemmCase;
+      const { m, n, k, activation } = gemmCase;
       transposes.forEach(([transA, transB], transpose) => {
-        it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, () => {
+        it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB} ${activation}`, () => {
           expectMatchesReference(gemmCase, transpose, report.results[index][transpose], `${isa} c`);
         });
       });

@@ -1,6 +1,7 @@
 // Child process of gemm_isa.test.ts: the ISA is chosen once per process, so each ISA under test
 // gets a fresh Node process with CONVKIT_ISA set. Loads the addon at CONVKIT_ADDON, reads
-// { cases: [{ m, n, k, alpha, beta, a, b, c }] } (arrays as base64 float32) from stdin, runs every
+// { cases: [{ m, n, k, alpha, beta, activation, activationAlpha, a, b, c, bias }] } (arrays as
+// base64 float32, bias possibly null) from stdin, runs every
 // case in all four transpose combinations, and prints
 // { isa, availableIsas, results: [[c for (transA, transB) = ff, ft, tf, tt], ...] }.
 'use strict';
@@ -20,13 +21,13 @@ function encode(values) {
 }
 
 const { cases } = JSON.parse(readFileSync(0, 'utf8'));
-const results = cases.map(({ m, n, k, alpha, beta, a, b, c }) => {
-  const [aValues, bValues] = [decode(a), decode(b)];
+const results = cases.map(({ m, n, k, alpha, beta, activation, activationAlpha, a, b, c, bias }) => {
+  const [aValues, bValues, biasValues] = [decode(a), decode(b), bias && decode(bias)];
   const outputs = [];
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
       const out = decode(c);
-      addon.gemm({ m, n, k, transA, transB, alpha, beta }, aValues, bValues, out);
+      addon.gemm({ m, n, k, transA, transB, alpha, beta, activation, activationAlpha }, aValues, bValues, out, biasValues);
       outputs.push(encode(out));
     }
   }
