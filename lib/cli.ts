@@ -4,17 +4,21 @@
 //                 [--lr 0.001] [--data DIR] [--out DIR] [--seed N] [--verbose 0|1|2]
 //   convkit evaluate --model-dir DIR [--data DIR]
 //   convkit predict --model-dir DIR [--data DIR] [--count N]
+//   convkit visualize filters|maps|history [--model-dir DIR] [--layer NAME] [--image N] [--out FILE]
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setNumThreads } from './backend';
 import { fashionMnist } from './datasets';
-import { Sequential } from './engine/sequential';
-import { loadModel } from './io/model_io';
+import { Sequential, type History } from './engine/sequential';
+import { loadModel, writeFileAtomic } from './io/model_io';
 import * as models from './models';
 import { finiteNumber, oneOf } from './errors';
 import { getOptimizer, optimizerNames, type OptimizerName } from './optimizers';
 import * as optimizers from './optimizers';
 import type { Tensor } from './tensor';
 import { version } from './version';
+import * as visualize from './visualize';
 
 const usage = `convkit ${version}: convolutional neural networks for Node.js
 
@@ -22,6 +26,9 @@ Usage:
   convkit train [options]      train a model (default: kerasMnist on the bundled Fashion-MNIST)
   convkit evaluate [options]   test loss and accuracy of a saved model
   convkit predict [options]    class predictions of a saved model for the first test images
+  convkit visualize filters    PNG grid of a saved model's conv2d kernels (--layer)
+  convkit visualize maps       PNG grid of a layer's feature maps for test image --image
+  convkit visualize history    the training curves train saved (--history), as SVG or PNG
 
 Options:
   --model NAME        train: kerasMnist (default), lenet5, or bnConvnet (batch norm, dropout,
@@ -32,11 +39,18 @@ Options:
   --lr X              train: learning rate (default: the optimizer's Keras default)
   --data DIR          a folder with the four IDX files (train-/t10k- images and labels);
                       default: the bundled Fashion-MNIST
-  --out DIR           train: where to save the trained model (default ./convkit-model)
-  --model-dir DIR     evaluate/predict: a saved model (default ./convkit-model)
+  --out PATH          train: the folder for the trained model and its history.json (default
+                      ./convkit-model); visualize: the picture, .png (or .svg for history),
+                      default filters.png, feature-maps.png or history.svg
+  --model-dir DIR     evaluate/predict/visualize: a saved model (default ./convkit-model)
   --seed N            seed for weights, shuffling and dropout
   --count N           predict: how many test images (default 10)
   --threads N         threads the kernels use (default: CONVKIT_NUM_THREADS, else all CPUs)
+  --layer NAME        visualize filters/maps: the layer to draw (required)
+  --image N           visualize maps: which test image (default 0)
+  --channel N         visualize filters: only this input channel of each filter
+  --scale N           visualize filters/maps: pixels per value (default: fits the grid)
+  --history FILE      visualize history: a history.json (default ./convkit-model/history.json)
   --verbose 0|1|2     0 silent, 1 progress bar, 2 one line per epoch (default 1)
   -h, --help          this help`;
 
@@ -68,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
       optimizer: { type: 'string' }, lr: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
       'model-dir': { type: 'string' }, seed: { type: 'string' }, count: { type: 'string' }, verbose: { type: 'string' },
       threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      layer: { type: 'string' }, image: { type: 'string' }, channel: { type: 'string' }, scale: { type: 'string' },
+      history: { type: 'string' },
     },
   });
   const command = positionals[0];
@@ -104,11 +120,13 @@ async function main(argv: string[]): Promise<number> {
     model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     if (verbose > 0) model.summary();
     const started = Date.now();
-    await model.fit(data.train.x, data.train.y, { epochs, batchSize: recipe?.batchSize ?? batchSize, verbose, seed });
+    const history = await model.fit(data.train.x, data.train.y, { epochs, batchSize: recipe?.batchSize ?? batchSize, verbose, seed });
     const seconds = (Date.now() - started) / 1000;
     const result = await model.evaluate(data.test.x, data.test.y, { batchSize: 256 });
     const out = values.out ?? 'convkit-model';
     await model.save(out);
+    // For `convkit visualize history`.
+    await writeFileAtomic(join(out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
     console.log(`trained ${name} for ${epochs} epochs in ${seconds.toFixed(1)} s (${((data.train.x.shape[0] * epochs) / seconds).toFixed(0)} images/s)`);
     console.log(`test loss: ${result.loss.toFixed(4)}`);
     console.log(`test accuracy: ${((result.accuracy ?? 0) * 100).toFixed(2)}%`);
@@ -137,7 +155,49 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  throw new RangeError(`unknown command '${command}' (train, evaluate, predict; --help for usage)`);
+  if (command === 'visualize') return visualizeCommand(positionals[1], values);
+  throw new RangeError(`unknown command '${command}' (train, evaluate, predict, visualize; --help for usage)`);
+}
+
+type Flags = Partial<Record<'model' | 'model-dir' | 'layer' | 'image' | 'channel' | 'scale' | 'history' | 'out' | 'data', string>>;
+
+async function visualizeCommand(kind: string | undefined, values: Flags): Promise<number> {
+  const kinds = ['filters', 'maps', 'history'];
+  if (kind === undefined || !kinds.includes(kind)) {
+    throw new RangeError(`visualize needs what to draw: ${kinds.join(', ')}; got ${kind === undefined ? 'nothing' : `'${kind}'`}`);
+  }
+  if (values.model !== undefined) throw new RangeError('visualize takes the saved model as --model-dir DIR (--model names a preset for train)');
+  if (kind === 'history') {
+    const file = values.history ?? join('convkit-model', 'history.json');
+    let history: unknown;
+    try {
+      history = JSON.parse(await readFile(file, 'utf8'));
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read';
+      throw new Error(`--history ${file} ${reason} (${(error as Error).message})`);
+    }
+    const picture = await visualize.history(history as History, { path: values.out ?? 'history.svg' });
+    console.log(`wrote ${picture.path} (${picture.width}x${picture.height})`);
+    return 0;
+  }
+  // The numbers are checked before the model and the data load, so a typo fails at once.
+  const scale = values.scale === undefined ? undefined : integer(values.scale, 'scale', 1, 1);
+  const channel = values.channel === undefined ? undefined : integer(values.channel, 'channel', 0);
+  const imageIndex = integer(values.image, 'image', 0);
+  const model = await loadModel(values['model-dir'] ?? 'convkit-model');
+  const layer = values.layer;
+  if (layer === undefined) throw new RangeError(`--layer NAME is required (layers: ${model.layers.map((l) => l.name).join(', ')})`);
+  let picture: visualize.GridPicture;
+  if (kind === 'filters') {
+    picture = await visualize.filters(model, layer, { path: values.out ?? 'filters.png', channel, scale });
+  } else {
+    const { test } = await loadData(values.data);
+    const count = test.x.shape[0];
+    if (imageIndex >= count) throw new RangeError(`--image must be below the ${count} test images, got ${imageIndex}`);
+    picture = await visualize.featureMaps(model, test.x.slice(imageIndex, imageIndex + 1), layer, { path: values.out ?? 'feature-maps.png', scale });
+  }
+  console.log(`wrote ${picture.path} (${picture.rows}x${picture.cols} tiles, ${picture.width}x${picture.height} pixels)`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -25,6 +25,7 @@ export * as optimizers from './optimizers';
 export * as callbacks from './callbacks';
 export * as models from './models';
 export * as datasets from './datasets';
+export * as visualize from './visualize';
 export type { Callback, Logs } from './callbacks';
 export type { ActivationName } from './activations';
 export type { LossName } from './losses';

@@ -2,7 +2,7 @@
 // (needs `npm run build:ts`). Data: a tiny stand-in for Fashion-MNIST in the same four IDX files.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +83,7 @@ describe('convkit command', () => {
 
   it('exits 1 with a clear message on stderr for an unknown command or bad flags', async () => {
     const cases: [string[], RegExp][] = [
-      [['frobnicate'], /^convkit: unknown command 'frobnicate' \(train, evaluate, predict; --help for usage\)\n$/],
+      [['frobnicate'], /^convkit: unknown command 'frobnicate' \(train, evaluate, predict, visualize; --help for usage\)\n$/],
       [['train', '--epochs=-1', '--data', 'unused'], /^convkit: --epochs must be an integer >= 1, got '-1'\n$/],
       [['train', '--epochs', '-1'], /^convkit: Option '--epochs' argument is ambiguous/],
       [['train', '--epochs', '2.5'], /^convkit: --epochs must be an integer >= 1, got '2.5'\n$/],
@@ -121,7 +121,11 @@ describe('convkit command', () => {
     // 32 test images: the accuracy is a multiple of 1/32.
     expect((Number(testAccuracy) / 100) * 32).toBeCloseTo(Math.round((Number(testAccuracy) / 100) * 32), 1);
     expect(train.stdout).toContain(`model saved to ${out}`);
-    expect((await readdir(out)).sort()).toEqual(['model.json', 'weights.bin']);
+    expect((await readdir(out)).sort()).toEqual(['history.json', 'model.json', 'weights.bin']);
+    // The History fit returned, for `convkit visualize history`: one epoch, its loss and accuracy.
+    const history = JSON.parse(await readFile(join(out, 'history.json'), 'utf8')) as ck.History;
+    expect(history.epoch).toEqual([0]);
+    expect(Object.keys(history.history)).toEqual(['loss', 'accuracy']);
 
     const model = await ck.loadModel(out);
     expect(model.loss).toBe('sparseCategoricalCrossentropy');
@@ -152,4 +156,63 @@ describe('convkit command', () => {
       expect(line).toBe(`${i}: predicted ${best} (${(row[best] * 100).toFixed(1)}%), actual ${testLabels[i]}`);
     });
   }, 10_000);
+});
+
+describe('convkit visualize', () => {
+  let model: ck.Sequential;
+  let modelDir: string;
+
+  beforeAll(async () => {
+    modelDir = join(dir, 'visualize-model');
+    model = ck.models.kerasMnist({ seed: 5 });
+    model.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const { train } = await ck.datasets.fashionMnist({ dataDir: data });
+    const history = await model.fit(train.x, train.y, { epochs: 2, batchSize: 16, verbose: 0, seed: 1, validationSplit: 0.25 });
+    await model.save(modelDir);
+    await writeFile(join(modelDir, 'history.json'), JSON.stringify(history));
+  });
+
+  it('filters, maps and history write the pictures the API draws', async () => {
+    const out = (name: string) => join(dir, name);
+    const [filters, maps, history] = await Promise.all([
+      run(['visualize', 'filters', '--model-dir', modelDir, '--layer', 'conv2d_1', '--channel', '2', '--out', out('filters.png')]),
+      run(['visualize', 'maps', '--model-dir', modelDir, '--layer', 'conv2d', '--image', '5', '--data', data, '--scale', '3', '--out', out('maps.png')]),
+      run(['visualize', 'history', '--history', join(modelDir, 'history.json'), '--out', out('history.svg')]),
+    ]);
+    for (const result of [filters, maps, history]) {
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+    // conv2d_1 has 64 filters (8 rows of 8 tiles); conv2d 32 maps of 26x26 (4 rows of 8).
+    expect(filters.stdout).toBe(`wrote ${out('filters.png')} (8x8 tiles, 282x282 pixels)\n`);
+    expect(maps.stdout).toBe(`wrote ${out('maps.png')} (4x8 tiles, 633x317 pixels)\n`);
+    expect(history.stdout).toBe(`wrote ${out('history.svg')} (840x300)\n`);
+
+    const { test } = await ck.datasets.fashionMnist({ dataDir: data });
+    const expectedMaps = await ck.visualize.featureMaps(model, test.x.slice(5, 6), 'conv2d', { scale: 3 });
+    expect(await readFile(out('maps.png'))).toEqual(expectedMaps.data);
+    const expectedFilters = await ck.visualize.filters(model, 'conv2d_1', { channel: 2 });
+    expect(await readFile(out('filters.png'))).toEqual(expectedFilters.data);
+    const svg = await readFile(out('history.svg'), 'utf8');
+    expect(svg.match(/<polyline /g)).toHaveLength(4);
+  }, 20_000);
+
+  it('exits 1 with a clear message for a missing kind, layer or file and bad flags', async () => {
+    const cases: [string[], RegExp][] = [
+      [['visualize'], /^convkit: visualize needs what to draw: filters, maps, history; got nothing\n$/],
+      [['visualize', 'filters', '--model', modelDir], /^convkit: visualize takes the saved model as --model-dir DIR/],
+      [['visualize', 'filters', '--model-dir', modelDir], /^convkit: --layer NAME is required \(layers: conv2d, max_pooling2d, conv2d_1, /],
+      [['visualize', 'filters', '--model-dir', modelDir, '--layer', 'dense'], /^convkit: filters: layer 'dense' \(Dense\) is not a conv2d layer \(conv2d layers: 'conv2d', 'conv2d_1', 'conv2d_2'\)\n$/],
+      [['visualize', 'maps', '--model-dir', modelDir, '--layer', 'conv2d', '--data', data, '--image', '32'], /^convkit: --image must be below the 32 test images, got 32\n$/],
+      [['visualize', 'history', '--history', join(dir, 'no-such.json')], /^convkit: --history .*no-such\.json cannot be read/],
+      [['visualize', 'history', '--history', join(modelDir, 'history.json'), '--out', join(dir, 'h.gif')], /^convkit: history: path must end in \.svg or \.png/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args)));
+    results.forEach((result, i) => {
+      const [args, message] = cases[i];
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stdout, args.join(' ')).toBe('');
+    });
+  }, 20_000);
 });

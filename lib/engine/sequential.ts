@@ -340,17 +340,55 @@ export class Sequential implements TrainingModel {
   async predict(x: Tensor, args: { batchSize?: number } = {}): Promise<Tensor> {
     const built = this.requireBuilt();
     const n = checkInputs(x, built.inputShape);
-    const batchSize = args.batchSize ?? 32;
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     const outputSize = shapeSize(built.outputShape);
     const output = new Float32Array(n * outputSize);
-    const stager = new BatchStager(shapeSize(built.inputShape), null, Math.max(1, Math.min(batchSize, n)));
+    await this.inBatches(x, checkBatchSize(args.batchSize), async (staged, start, count) => {
+      await built.network.predict(staged, output.subarray(start * outputSize, (start + count) * outputSize), { batch: count });
+    });
+    return new Tensor(output, [n, ...built.outputShape]);
+  }
+
+  /**
+   * What the layers output for x, in inference mode, computed on worker threads in batches of
+   * batchSize (default 32): a Map from layer name to a Tensor [n, ...that layer's output shape],
+   * in the model's layer order. A conv2d or dense layer's output is taken after its activation.
+   * `layers` picks layers by name (default: all of them); the last layer's entry equals predict(x).
+   */
+  async activations(x: Tensor, args: { layers?: string[]; batchSize?: number } = {}): Promise<Map<string, Tensor>> {
+    const built = this.requireBuilt();
+    const n = checkInputs(x, built.inputShape);
+    const batchSize = checkBatchSize(args.batchSize);
+    const names = args.layers ?? this.layers.map((layer) => layer.name);
+    if (!Array.isArray(names)) throw new TypeError(`activations: layers must be an array of layer names, got ${describeValue(names)}`);
+    if (names.length === 0) throw new RangeError('activations: layers must name at least one layer');
+    const indices = [...new Set(names.map((name) => this.layers.indexOf(this.getLayer(name))))].sort((a, b) => a - b);
+    const chosen = indices.map((i) => built.layers[i]);
+    const sizes = chosen.map(({ outputShape }) => shapeSize(outputShape));
+    const perSample = sizes.reduce((sum, size) => sum + size, 0);
+    const outputs = sizes.map((size) => new Float32Array(n * size));
+    // The native call writes the batch's layers one after another; each is then moved to its place.
+    const staging = new Float32Array(Math.min(batchSize, n) * perSample);
+    await this.inBatches(x, batchSize, async (staged, start, count) => {
+      await built.network.activations(staged, staging.subarray(0, count * perSample), { batch: count, layers: indices });
+      let offset = 0;
+      sizes.forEach((size, j) => {
+        outputs[j].set(staging.subarray(offset, offset + count * size), start * size);
+        offset += count * size;
+      });
+    });
+    return new Map(chosen.map(({ layer, outputShape }, j) => [layer.name, new Tensor(outputs[j], [n, ...outputShape])]));
+  }
+
+  /** Stages x (already checked) batch by batch and hands each to `run`, one at a time. */
+  private async inBatches(x: Tensor, batchSize: number,
+    run: (staged: Float32Array, start: number, count: number) => Promise<void>): Promise<void> {
+    const n = x.shape[0];
+    const stager = new BatchStager(shapeSize(this.built!.inputShape), null, Math.max(1, Math.min(batchSize, n)));
     for (let start = 0; start < n; start += batchSize) {
       const count = Math.min(batchSize, n - start);
       stager.gather(x.data, null, start, start + count);
-      await built.network.predict(stager.views(count).x, output.subarray(start * outputSize, (start + count) * outputSize), { batch: count });
+      await run(stager.views(count).x, start, count);
     }
-    return new Tensor(output, [n, ...built.outputShape]);
   }
 
   /** The same on the calling thread: for code already running inside a worker thread. */
@@ -433,6 +471,12 @@ export class Sequential implements TrainingModel {
     if (!this.compiled) return null;
     return { loss: this.compiled.loss, metrics: this.compiled.metrics, optimizer: this.compiled.optimizer.getConfig() };
   }
+}
+
+/** Inference's batch size: 32 by default. */
+function checkBatchSize(batchSize = 32): number {
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  return batchSize;
 }
 
 function sliceTargets(targets: PreparedTargets, start: number, end: number): PreparedTargets {

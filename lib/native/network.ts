@@ -64,6 +64,11 @@ export interface NativeNetwork {
   evaluateBatch(x: Float32Array, y: NativeTargets, options: { batch: number }): Promise<BatchResult>;
   predict(x: Float32Array, output: Float32Array, options: { batch: number }): Promise<void>;
   predictSync(x: Float32Array, output: Float32Array, options: { batch: number }): void;
+  /**
+   * Inference keeping the outputs of the given layers (ascending indices, after a conv or dense
+   * layer's activation): output holds, per layer in turn, batch * that layer's output size floats.
+   */
+  activations(x: Float32Array, output: Float32Array, options: { batch: number; layers: number[] }): Promise<void>;
 }
 
 const { Network } = addon as { Network: new (layers: NativeLayerSpec[]) => NativeNetwork };

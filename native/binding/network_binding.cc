@@ -4,6 +4,7 @@
 //
 // The arrays handed to the asynchronous methods must stay untouched until their Promise settles;
 // the TypeScript layer guarantees it by passing only staging buffers it owns.
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -233,6 +234,7 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
                            InstanceMethod<&NetworkWrap::evaluateBatch>("evaluateBatch"),
                            InstanceMethod<&NetworkWrap::predict>("predict"),
                            InstanceMethod<&NetworkWrap::predictSync>("predictSync"),
+                           InstanceMethod<&NetworkWrap::activations>("activations"),
                            InstanceAccessor<&NetworkWrap::inputSize>("inputSize"),
                            InstanceAccessor<&NetworkWrap::outputSize>("outputSize"),
                        });
@@ -444,6 +446,47 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
       args.throwRangeError("not enough memory for a batch of " + std::to_string(batch));
     }
     return info.Env().Undefined();
+  }
+
+  // activations(x, output, { batch, layers }) -> Promise<void>: layers are ascending layer
+  // indices; output receives, for each, batch * that layer's output size floats, in order.
+  Napi::Value activations(const Napi::CallbackInfo& info) {
+    Args args(info, "activations");
+    const Napi::Object options = args.object(2, "options");
+    const int64_t batch = args.integer(options, "batch", 1);
+    const Napi::Value layersValue = options.Get("layers");
+    if (!layersValue.IsArray()) args.throwTypeError("layers must be an array of layer indices");
+    const Napi::Array layerArray = layersValue.As<Napi::Array>();
+    if (layerArray.Length() == 0) args.throwRangeError("layers must name at least one layer");
+    std::vector<int64_t> layers;
+    int64_t perSample = 0;
+    for (uint32_t i = 0; i < layerArray.Length(); ++i) {
+      const Napi::Value index = layerArray.Get(i);
+      const double number = index.IsNumber() ? index.As<Napi::Number>().DoubleValue() : -1.0;
+      const int64_t lowest = layers.empty() ? 0 : layers.back() + 1;
+      if (!index.IsNumber() || std::trunc(number) != number || number < static_cast<double>(lowest) ||
+          number >= static_cast<double>(net().layerCount())) {
+        args.throwRangeError("layers[" + std::to_string(i) + "] must be a layer index in [0, " +
+                             std::to_string(net().layerCount()) + "), above the one before it; got " +
+                             (index.IsNumber() ? index.ToString().Utf8Value() : std::string("a non-number")));
+      }
+      layers.push_back(static_cast<int64_t>(number));
+      perSample += net().layerOutputSize(layers.back());
+    }
+    const float* x = args.readFloat32(0, "x", args.product({batch, net().inputSize()}, "x"), "batch*inputSize");
+    float* output = args.writeFloat32(1, "output", args.product({batch, perSample}, "output"),
+                                      "batch*sum of the layers' output sizes");
+    std::shared_ptr<SharedNetwork> shared = network_;
+    auto* worker = new NetworkWorker(
+        info.Env(),
+        [shared, x, output, batch, layers] {
+          std::shared_lock<std::shared_mutex> lock(shared->mutex);
+          shared->network.activations(x, batch, layers, output);
+          return BatchResult{};
+        },
+        false, {info[0], info[1]});
+    worker->Queue();
+    return worker->promise();
   }
 
   std::shared_ptr<SharedNetwork> network_;

@@ -52,6 +52,7 @@ Network::Network(const std::vector<LayerSpec>& layers) {
                                   std::to_string(layers[i - 1].outSize));
     }
     appendLayerNodes(layers[i], parameters_, nodes_);
+    layerLastNodes_.push_back(nodes_.size() - 1);
   }
   outputSize_ = layers.back().outSize;
   training_ = std::make_unique<Workspace>();
@@ -283,6 +284,22 @@ void Network::predict(const float* x, int64_t batch, float* output) const {
   forEachInferenceSlice(x, batch, [&](int64_t first, int64_t count, const float* result, const Workspace&) {
     std::copy(result, result + count * outputSize_, output + first * outputSize_);
   });
+}
+
+int64_t Network::layerOutputSize(int64_t layer) const {
+  return nodes_.at(layerLastNodes_.at(static_cast<size_t>(layer)))->outSize;
+}
+
+void Network::activations(const float* x, int64_t batch, const std::vector<int64_t>& layers, float* output) const {
+  std::unique_ptr<Workspace> ws = acquireWorkspace();
+  forward(x, batch, false, 0, *ws);
+  // Every node writes a buffer of its own (or aliases its input), so all layers' outputs are still there.
+  for (const int64_t layer : layers) {
+    const int64_t count = batch * layerOutputSize(layer);
+    const float* values = ws->outputs[layerLastNodes_.at(static_cast<size_t>(layer))];
+    output = std::copy(values, values + count, output);
+  }
+  releaseWorkspace(std::move(ws));
 }
 
 BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t batch) const {

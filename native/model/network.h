@@ -103,6 +103,9 @@ class Network {
 
   int64_t inputSize() const { return inputSize_; }
   int64_t outputSize() const { return outputSize_; }
+  int64_t layerCount() const { return static_cast<int64_t>(layerLastNodes_.size()); }
+  // Floats per sample a layer outputs (after its fused activation, for conv/dense).
+  int64_t layerOutputSize(int64_t layer) const;
   std::vector<Parameter>& parameters() { return parameters_; }
   const std::vector<Parameter>& parameters() const { return parameters_; }
 
@@ -116,6 +119,11 @@ class Network {
 
   // Inference: writes batch * outputSize floats. Safe to call concurrently (own workspace).
   void predict(const float* x, int64_t batch, float* output) const;
+
+  // Inference that keeps what the chosen layers output (after the fused activation of a conv or
+  // dense layer): for each index in `layers`, batch * layerOutputSize floats, one layer after the
+  // other in `layers`' order, written to `output`. Safe to call concurrently.
+  void activations(const float* x, int64_t batch, const std::vector<int64_t>& layers, float* output) const;
 
   // Inference plus the loss and accuracy against targets. Safe to call concurrently.
   BatchResult evaluate(const float* x, const Targets& targets, int64_t batch) const;
@@ -141,6 +149,7 @@ class Network {
   void releaseWorkspace(std::unique_ptr<Workspace> workspace) const;
 
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<size_t> layerLastNodes_;  // per layer, its last node (a layer is one or two nodes)
   std::vector<Parameter> parameters_;
   int64_t inputSize_ = 0;
   int64_t outputSize_ = 0;
