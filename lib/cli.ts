@@ -4,11 +4,13 @@
 //                 [--lr 0.001] [--data DIR] [--out DIR] [--seed N] [--verbose 0|1|2]
 //   convkit evaluate --model-dir DIR [--data DIR]
 //   convkit predict --model-dir DIR [--data DIR] [--count N]
+//   convkit export --model DIR --onnx FILE
 import { parseArgs } from 'node:util';
 import { setNumThreads } from './backend';
 import { fashionMnist } from './datasets';
 import { Sequential } from './engine/sequential';
 import { loadModel } from './io/model_io';
+import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './io/onnx';
 import * as models from './models';
 import { finiteNumber, oneOf } from './errors';
 import { getOptimizer, optimizerNames, type OptimizerName } from './optimizers';
@@ -22,10 +24,12 @@ Usage:
   convkit train [options]      train a model (default: kerasMnist on the bundled Fashion-MNIST)
   convkit evaluate [options]   test loss and accuracy of a saved model
   convkit predict [options]    class predictions of a saved model for the first test images
+  convkit export [options]     write a saved model as an ONNX file (--onnx FILE) for ONNX Runtime
 
 Options:
   --model NAME        train: kerasMnist (default), lenet5, or bnConvnet (batch norm, dropout,
-                      Adam with cosine decay, 12 epochs of batch 128 unless flags say otherwise)
+                      Adam with cosine decay, 12 epochs of batch 128 unless flags say otherwise);
+                      export: the saved model's directory (as --model-dir)
   --epochs N          train: epochs (default 5)
   --batch-size N      batch size (default 64)
   --optimizer NAME    train: ${optimizerNames.join(', ')} (default rmsprop)
@@ -33,7 +37,8 @@ Options:
   --data DIR          a folder with the four IDX files (train-/t10k- images and labels);
                       default: the bundled Fashion-MNIST
   --out DIR           train: where to save the trained model (default ./convkit-model)
-  --model-dir DIR     evaluate/predict: a saved model (default ./convkit-model)
+  --model-dir DIR     evaluate/predict/export: a saved model (default ./convkit-model)
+  --onnx FILE         export: the ONNX file to write (opset 13; input and output NHWC, batch first)
   --seed N            seed for weights, shuffling and dropout
   --count N           predict: how many test images (default 10)
   --threads N         threads the kernels use (default: CONVKIT_NUM_THREADS, else all CPUs)
@@ -67,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
       model: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
       optimizer: { type: 'string' }, lr: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
       'model-dir': { type: 'string' }, seed: { type: 'string' }, count: { type: 'string' }, verbose: { type: 'string' },
-      threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      threads: { type: 'string' }, onnx: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   const command = positionals[0];
@@ -137,7 +142,16 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  throw new RangeError(`unknown command '${command}' (train, evaluate, predict; --help for usage)`);
+  if (command === 'export') {
+    if (values.onnx === undefined) throw new RangeError('export needs --onnx FILE, the ONNX file to write');
+    if (values.model !== undefined && values['model-dir'] !== undefined) throw new RangeError('export takes the model as --model DIR or --model-dir DIR, not both');
+    const model = await loadModel(values.model ?? values['model-dir'] ?? 'convkit-model');
+    await exportOnnx(model, values.onnx);
+    const shape = (dims: readonly number[]) => `[batch, ${dims.join(', ')}]`;
+    console.log(`wrote ${values.onnx}: ONNX opset 13, input '${ONNX_INPUT_NAME}' ${shape(model.inputShape)} (convkit's layout, NHWC for images), output '${ONNX_OUTPUT_NAME}' ${shape(model.outputShape)}`);
+    return 0;
+  }
+  throw new RangeError(`unknown command '${command}' (train, evaluate, predict, export; --help for usage)`);
 }
 
 main(process.argv.slice(2)).then(
