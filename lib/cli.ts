@@ -4,6 +4,7 @@
 //                 [--lr 0.001] [--data DIR] [--out DIR] [--seed N] [--verbose 0|1|2]
 //   convkit evaluate --model-dir DIR [--data DIR]
 //   convkit predict --model-dir DIR [--data DIR] [--count N]
+//   convkit export --model-dir DIR --onnx FILE
 //   convkit visualize filters|maps|history [--model-dir DIR] [--layer NAME] [--image N] [--out FILE]
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { setNumThreads } from './backend';
 import { fashionMnist } from './datasets';
 import { Sequential, type History } from './engine/sequential';
 import { loadModel, writeFileAtomic } from './io/model_io';
+import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './io/onnx';
 import * as models from './models';
 import { finiteNumber, oneOf } from './errors';
 import { getOptimizer, optimizerNames, type OptimizerName } from './optimizers';
@@ -26,13 +28,15 @@ Usage:
   convkit train [options]      train a model (default: kerasMnist on the bundled Fashion-MNIST)
   convkit evaluate [options]   test loss and accuracy of a saved model
   convkit predict [options]    class predictions of a saved model for the first test images
+  convkit export [options]     write a saved model as an ONNX file (--onnx FILE) for ONNX Runtime
   convkit visualize filters    PNG grid of a saved model's conv2d kernels (--layer)
   convkit visualize maps       PNG grid of a layer's feature maps for test image --image
   convkit visualize history    the training curves train saved (--history), as SVG or PNG
 
 Options:
   --model NAME        train: kerasMnist (default), lenet5, or bnConvnet (batch norm, dropout,
-                      Adam with cosine decay, 12 epochs of batch 128 unless flags say otherwise)
+                      Adam with cosine decay, 12 epochs of batch 128 unless flags say otherwise);
+                      export: the saved model's directory (as --model-dir)
   --epochs N          train: epochs (default 5)
   --batch-size N      batch size (default 64)
   --optimizer NAME    train: ${optimizerNames.join(', ')} (default rmsprop)
@@ -42,7 +46,8 @@ Options:
   --out PATH          train: the folder for the trained model and its history.json (default
                       ./convkit-model); visualize: the picture, .png (or .svg for history),
                       default filters.png, feature-maps.png or history.svg
-  --model-dir DIR     evaluate/predict/visualize: a saved model (default ./convkit-model)
+  --model-dir DIR     evaluate/predict/export/visualize: a saved model (default ./convkit-model)
+  --onnx FILE         export: the ONNX file to write (opset 13; input and output NHWC, batch first)
   --seed N            seed for weights, shuffling and dropout
   --count N           predict: how many test images (default 10)
   --threads N         threads the kernels use (default: CONVKIT_NUM_THREADS, else all CPUs)
@@ -81,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
       model: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
       optimizer: { type: 'string' }, lr: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
       'model-dir': { type: 'string' }, seed: { type: 'string' }, count: { type: 'string' }, verbose: { type: 'string' },
-      threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      threads: { type: 'string' }, onnx: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       layer: { type: 'string' }, image: { type: 'string' }, channel: { type: 'string' }, scale: { type: 'string' },
       history: { type: 'string' },
     },
@@ -155,8 +160,17 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (command === 'export') {
+    if (values.onnx === undefined) throw new RangeError('export needs --onnx FILE, the ONNX file to write');
+    if (values.model !== undefined) throw new RangeError('export takes the saved model as --model-dir DIR (--model names a preset for train)');
+    const model = await loadModel(values['model-dir'] ?? 'convkit-model');
+    await exportOnnx(model, values.onnx);
+    const shape = (dims: readonly number[]) => `[batch, ${dims.join(', ')}]`;
+    console.log(`wrote ${values.onnx}: ONNX opset 13, input '${ONNX_INPUT_NAME}' ${shape(model.inputShape)} (convkit's layout, NHWC for images), output '${ONNX_OUTPUT_NAME}' ${shape(model.outputShape)}`);
+    return 0;
+  }
   if (command === 'visualize') return visualizeCommand(positionals[1], values);
-  throw new RangeError(`unknown command '${command}' (train, evaluate, predict, visualize; --help for usage)`);
+  throw new RangeError(`unknown command '${command}' (train, evaluate, predict, export, visualize; --help for usage)`);
 }
 
 type Flags = Partial<Record<'model' | 'model-dir' | 'layer' | 'image' | 'channel' | 'scale' | 'history' | 'out' | 'data', string>>;

@@ -83,7 +83,7 @@ describe('convkit command', () => {
 
   it('exits 1 with a clear message on stderr for an unknown command or bad flags', async () => {
     const cases: [string[], RegExp][] = [
-      [['frobnicate'], /^convkit: unknown command 'frobnicate' \(train, evaluate, predict, visualize; --help for usage\)\n$/],
+      [['frobnicate'], /^convkit: unknown command 'frobnicate' \(train, evaluate, predict, export, visualize; --help for usage\)\n$/],
       [['train', '--epochs=-1', '--data', 'unused'], /^convkit: --epochs must be an integer >= 1, got '-1'\n$/],
       [['train', '--epochs', '-1'], /^convkit: Option '--epochs' argument is ambiguous/],
       [['train', '--epochs', '2.5'], /^convkit: --epochs must be an integer >= 1, got '2.5'\n$/],

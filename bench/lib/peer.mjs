@@ -4,12 +4,18 @@
 // they like (tfjs greets on stdout); only the message counts.
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maxAbsDiff, seededUniform } from './measure.mjs';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The built convkit (dist/cjs/index.js), so the benchmark measures what `npm run build` produced. */
+export function loadConvkit() {
+  return createRequire(import.meta.url)(join(benchDir, '..', 'dist', 'cjs', 'index.js'));
+}
 
 /** Result of a measure that a peer does not offer: shown as "n/a" with the reason. */
 export const notApplicable = (reason) => ({ na: reason });

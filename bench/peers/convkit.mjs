@@ -3,21 +3,17 @@
 //   train                    trainOnBatch throughput at each training batch size
 //   infer --fixture FILE     batch-1 latency (predictSync and predict) and batch-256 throughput
 // Loads the built library (dist/cjs/index.js), so it measures what `npm run build` produced.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { measureLatency, measureThroughput, seededUniform, settings } from '../lib/measure.mjs';
 import {
-  checkAgreement, IMAGE_SHAPE, inferenceInputs, readFixture, servePeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES,
+  checkAgreement, IMAGE_SHAPE, inferenceInputs, loadConvkit, readFixture, servePeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES,
   trainingBatch, writeFixture,
 } from '../lib/peer.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURE_SEED = 20261123;
 const CHECK_IMAGES = 32;
 
 function load(threads) {
-  const ck = createRequire(import.meta.url)(join(root, 'dist', 'cjs', 'index.js'));
+  const ck = loadConvkit();
   ck.setNumThreads(threads);
   return ck;
 }

@@ -1,11 +1,11 @@
 // onnxruntime-node's side of the benchmark (inference only), run by bench/run.mjs in its own
-// process. The model is built from the fixture's weights (convkit's), see lib/onnx_model.mjs.
+// process. The model is kerasMnist with the fixture's weights (convkit's), written to ONNX by
+// convkit's own exporter (ck.toOnnx, from the built dist/).
 import { createRequire } from 'node:module';
 import { measureLatency, measureThroughput, settings } from '../lib/measure.mjs';
-import { kerasMnistToOnnx } from '../lib/onnx_model.mjs';
 import {
-  checkAgreement, IMAGE_SHAPE, inferenceInputs, notApplicable, peerVersion, readFixture, servePeerTask, THROUGHPUT_BATCH,
-  TRAIN_BATCHES,
+  checkAgreement, IMAGE_SHAPE, inferenceInputs, loadConvkit, notApplicable, peerVersion, readFixture, servePeerTask,
+  THROUGHPUT_BATCH, TRAIN_BATCHES,
 } from '../lib/peer.mjs';
 
 const require = createRequire(import.meta.url);
@@ -18,24 +18,28 @@ await servePeerTask({
 
   async infer({ threads, quick, fixture: fixturePath }) {
     const ort = require('onnxruntime-node');
-    const { onnx } = require('onnx-proto');
+    const ck = loadConvkit();
     const fixture = readFixture(fixturePath);
+    const model = ck.models.kerasMnist();
+    model.setWeights(fixture.weights.map((w) => ck.tensor(w.data, w.shape)));
     const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
-    const session = await ort.InferenceSession.create(kerasMnistToOnnx(onnx, fixture.weights), sessionOptions);
-    const input = (data, n) => ({ x: new ort.Tensor('float32', data, [n, ...IMAGE_SHAPE]) });
+    const session = await ort.InferenceSession.create(ck.toOnnx(model), sessionOptions);
+    const [inputName] = session.inputNames;
+    const [outputName] = session.outputNames;
+    const input = (data, n) => ({ [inputName]: new ort.Tensor('float32', data, [n, ...IMAGE_SHAPE]) });
     const checkOutputs = await session.run(input(fixture.check.data, fixture.check.shape[0]));
-    const maxAbsDiff = checkAgreement(checkOutputs.y.data, fixture, 'onnxruntime-node');
+    const maxAbsDiff = checkAgreement(checkOutputs[outputName].data, fixture, 'onnxruntime-node');
     const { one, many } = inferenceInputs();
     const x1 = input(one, 1);
     const xMany = input(many, THROUGHPUT_BATCH);
     const { latency, throughput } = settings(quick);
     return {
       version: peerVersion('onnxruntime-node'),
-      protobuf: `onnx-proto ${peerVersion('onnx-proto')}`,
+      model: `kerasMnist exported by convkit ${ck.version} (ck.toOnnx)`,
       threads,
       sessionOptions,
       maxAbsDiff,
-      api: { async: 'await session.run({ x })' },
+      api: { async: `await session.run({ ${inputName} })` },
       measures: {
         // run() returns a Promise (it computes on the main thread in a setImmediate callback).
         'infer.b1.sync': notApplicable('onnxruntime-node has no synchronous run()'),

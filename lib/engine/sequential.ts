@@ -456,6 +456,15 @@ export class Sequential implements TrainingModel {
     await saveModel(this, path);
   }
 
+  /**
+   * Writes the model as an ONNX file (opset 13) for ONNX Runtime and other ONNX tools, atomically.
+   * Its input and output are NHWC, batch first, as convkit's; see `ck.toOnnx`.
+   */
+  async exportOnnx(path: string): Promise<void> {
+    const { exportOnnx } = await import('../io/onnx');
+    await exportOnnx(this, path);
+  }
+
   /** Architecture and training configuration, as saved in model.json. */
   toJSON(): Record<string, unknown> {
     return {

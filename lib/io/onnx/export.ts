@@ -1,0 +1,233 @@
+// convkit model -> ONNX (opset 13), encoded with onnx-proto (the official onnx.proto compiled by
+// protobufjs).
+//
+// The graph takes and returns tensors as convkit does: NHWC, batch first, with a symbolic batch
+// dimension. Conv, pooling and BatchNormalization run channels first in ONNX, so the exporter
+// tracks whether the running tensor is channels last (as convkit holds it) or channels first and
+// inserts a Transpose only where the next op needs the other layout: a stack of convolutions
+// stays NCHW, and the tensor goes back to NHWC before Flatten, Reshape or a softmax, so the
+// dense kernels keep Keras's (h, w, c) row order. Weights are transposed here, once.
+import type { onnx } from 'onnx-proto';
+import { defaultAlpha, type ActivationName } from '../../activations';
+import { Sequential } from '../../engine/sequential';
+import { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D,
+  GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Maxout, Reshape, type Layer } from '../../layers';
+import { describe, type Shape, type Tensor } from '../../tensor';
+import { version } from '../../version';
+import { toLittleEndian } from '../little_endian';
+import { writeFileAtomic } from '../model_io';
+import {
+  channelsFirstPerm, channelsLastPerm, EXPORT_IR_VERSION, EXPORT_OPSET, KERAS_TO_ONNX_KERNEL, samePadding, transpose,
+} from './layout';
+import { onnxProto } from './proto';
+
+/** Names of the exported graph's input and output. */
+export const ONNX_INPUT_NAME = 'input';
+export const ONNX_OUTPUT_NAME = 'output';
+
+/** The running tensor: its name in the graph, convkit's per-sample shape, and its layout in the graph. */
+interface Flow {
+  name: string;
+  shape: Shape;
+  /** Held as [n, c, ...spatial] rather than convkit's [n, ...spatial, c] (only for per-sample rank >= 2). */
+  channelsFirst: boolean;
+}
+
+type Attribute = onnx.IAttributeProto;
+const attributeType = () => onnxProto().AttributeProto.AttributeType;
+const dataType = () => onnxProto().TensorProto.DataType;
+const ints = (name: string, values: readonly number[]): Attribute => ({ name, type: attributeType().INTS, ints: [...values] });
+const int = (name: string, value: number): Attribute => ({ name, type: attributeType().INT, i: value });
+const float = (name: string, value: number): Attribute => ({ name, type: attributeType().FLOAT, f: value });
+
+/** Collects the nodes and initializers of a graph, naming every tensor after the layer that makes it. */
+class GraphBuilder {
+  readonly nodes: onnx.INodeProto[] = [];
+  readonly initializers: onnx.ITensorProto[] = [];
+  private readonly names = new Set<string>([ONNX_INPUT_NAME, ONNX_OUTPUT_NAME]);
+
+  private unique(base: string): string {
+    let name = base;
+    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
+    this.names.add(name);
+    return name;
+  }
+
+  /** Adds a node; returns the name of its output. */
+  node(opType: string, inputs: string[], prefix: string, attribute: Attribute[] = []): string {
+    const output = this.unique(`${prefix}/${opType}`);
+    this.nodes.push({ opType, name: output, input: inputs, output: [output], attribute });
+    return output;
+  }
+
+  /** A float32 initializer, in raw_data (one copy of the bytes, where float_data would encode value by value). */
+  floats(name: string, dims: readonly number[], data: Float32Array): string {
+    const unique = this.unique(name);
+    this.initializers.push({ name: unique, dims: [...dims], dataType: dataType().FLOAT, rawData: toLittleEndian(data) });
+    return unique;
+  }
+
+  int64s(name: string, values: readonly number[]): string {
+    const unique = this.unique(name);
+    this.initializers.push({ name: unique, dims: [values.length], dataType: dataType().INT64, int64Data: [...values] });
+    return unique;
+  }
+
+  /** Renames the tensor `from` (the output of the last node) to `to`; an Identity when no node made it. */
+  finish(from: string, to: string): void {
+    const last = this.nodes[this.nodes.length - 1];
+    if (last?.output?.[0] === from) last.output = [to];
+    else this.nodes.push({ opType: 'Identity', name: to, input: [from], output: [to] });
+  }
+}
+
+function toChannelsFirst(graph: GraphBuilder, flow: Flow, prefix: string): Flow {
+  if (flow.channelsFirst || flow.shape.length < 2) return flow;
+  const name = graph.node('Transpose', [flow.name], prefix, [ints('perm', channelsFirstPerm(flow.shape.length))]);
+  return { ...flow, name, channelsFirst: true };
+}
+
+function toChannelsLast(graph: GraphBuilder, flow: Flow, prefix: string): Flow {
+  if (!flow.channelsFirst) return flow;
+  const name = graph.node('Transpose', [flow.name], prefix, [ints('perm', channelsLastPerm(flow.shape.length))]);
+  return { ...flow, name, channelsFirst: false };
+}
+
+function activation(graph: GraphBuilder, flow: Flow, name: ActivationName, alpha: number, prefix: string): Flow {
+  const op = (opType: string, attribute: Attribute[] = []) => ({ ...flow, name: graph.node(opType, [flow.name], prefix, attribute) });
+  switch (name) {
+    case 'linear': return flow;
+    case 'relu': return op('Relu');
+    case 'leakyRelu': return op('LeakyRelu', [float('alpha', alpha)]);
+    case 'elu': return op('Elu', [float('alpha', alpha)]);
+    case 'sigmoid': return op('Sigmoid');
+    case 'tanh': return op('Tanh');
+    case 'softmax': {
+      // convkit's softmax runs over the last axis: the channels, so they must be last here too.
+      const last = toChannelsLast(graph, flow, prefix);
+      return { ...last, name: graph.node('Softmax', [last.name], prefix, [int('axis', -1)]) };
+    }
+  }
+}
+
+/** ONNX pads [top, left, bottom, right] of a window op, TensorFlow's rule for 'same'. */
+function windowPads(layer: Conv2D | MaxPooling2D | AveragePooling2D, inputShape: Shape): number[] {
+  if (layer.padding === 'valid') return [0, 0, 0, 0];
+  const [kernel, dilation] = layer instanceof Conv2D ? [layer.kernelSize, layer.dilationRate] : [layer.poolSize, [1, 1]];
+  const [top, bottom] = samePadding(inputShape[0], kernel[0], layer.strides[0], dilation[0]);
+  const [left, right] = samePadding(inputShape[1], kernel[1], layer.strides[1], dilation[1]);
+  return [top, left, bottom, right];
+}
+
+/** Adds one layer's nodes; returns the flow after it. `weights` are the layer's, in Keras's order. */
+function exportLayer(graph: GraphBuilder, layer: Layer, input: Flow, weights: Tensor[], outputShape: Shape): Flow {
+  const prefix = layer.name;
+  const flowTo = (name: string, channelsFirst = input.channelsFirst): Flow => ({ name, shape: outputShape, channelsFirst });
+  if (layer instanceof Conv2D) {
+    const x = toChannelsFirst(graph, input, prefix);
+    const [kernel, bias] = weights;
+    const onnxKernel = transpose(kernel.data, kernel.shape, KERAS_TO_ONNX_KERNEL);
+    const inputs = [x.name, graph.floats(`${prefix}/kernel`, KERAS_TO_ONNX_KERNEL.map((axis) => kernel.shape[axis]), onnxKernel)];
+    if (bias) inputs.push(graph.floats(`${prefix}/bias`, bias.shape, bias.data));
+    const conv = graph.node('Conv', inputs, prefix, [
+      ints('kernel_shape', layer.kernelSize), ints('strides', layer.strides), ints('dilations', layer.dilationRate),
+      ints('pads', windowPads(layer, input.shape)),
+    ]);
+    return activation(graph, flowTo(conv, true), layer.activation, defaultAlpha(layer.activation), prefix);
+  }
+  if (layer instanceof MaxPooling2D || layer instanceof AveragePooling2D) {
+    const x = toChannelsFirst(graph, input, prefix);
+    const attributes = [ints('kernel_shape', layer.poolSize), ints('strides', layer.strides), ints('pads', windowPads(layer, input.shape))];
+    // Keras averages over the cells inside the image only.
+    if (layer instanceof AveragePooling2D) attributes.push(int('count_include_pad', 0));
+    return flowTo(graph.node(layer instanceof MaxPooling2D ? 'MaxPool' : 'AveragePool', [x.name], prefix, attributes), true);
+  }
+  if (layer instanceof GlobalAveragePooling2D || layer instanceof GlobalMaxPooling2D) {
+    // A reduction over the spatial axes works in either layout, so no Transpose is needed.
+    const axes = input.channelsFirst ? [2, 3] : [1, 2];
+    const opType = layer instanceof GlobalAveragePooling2D ? 'ReduceMean' : 'ReduceMax';
+    return flowTo(graph.node(opType, [input.name], prefix, [ints('axes', axes), int('keepdims', 0)]), false);
+  }
+  if (layer instanceof Flatten || layer instanceof Reshape) {
+    // convkit flattens and reshapes in NHWC order.
+    const x = toChannelsLast(graph, input, prefix);
+    if (layer instanceof Flatten) {
+      return input.shape.length === 1 ? flowTo(x.name, false) : flowTo(graph.node('Flatten', [x.name], prefix, [int('axis', 1)]), false);
+    }
+    // 0 copies the (symbolic) batch dimension.
+    const shape = graph.int64s(`${prefix}/shape`, [0, ...outputShape]);
+    return flowTo(graph.node('Reshape', [x.name, shape], prefix), false);
+  }
+  if (layer instanceof Dense) {
+    const [kernel, bias] = weights;
+    const inputs = [input.name, graph.floats(`${prefix}/kernel`, kernel.shape, kernel.data)];
+    if (bias) inputs.push(graph.floats(`${prefix}/bias`, bias.shape, bias.data));
+    const gemm = graph.node('Gemm', inputs, prefix);
+    return activation(graph, flowTo(gemm, false), layer.activation, defaultAlpha(layer.activation), prefix);
+  }
+  if (layer instanceof Dropout) return { ...input, shape: outputShape };
+  if (layer instanceof Activation) return activation(graph, input, layer.activation, layer.alpha, prefix);
+  if (layer instanceof LeakyReLU) return activation(graph, input, 'leakyRelu', layer.alpha, prefix);
+  if (layer instanceof ELU) return activation(graph, input, 'elu', layer.alpha, prefix);
+  if (layer instanceof BatchNormalization) {
+    // ONNX normalizes axis 1: channels first (a [n, c] input already is).
+    const x = toChannelsFirst(graph, input, prefix);
+    const [gamma, beta, mean, variance] = weights.map((w, i) => graph.floats(`${prefix}/${['gamma', 'beta', 'moving_mean', 'moving_variance'][i]}`, w.shape, w.data));
+    return flowTo(graph.node('BatchNormalization', [x.name, gamma, beta, mean, variance], prefix, [float('epsilon', layer.epsilon)]), x.channelsFirst);
+  }
+  if (layer instanceof Maxout) {
+    // Groups of `pieces` consecutive channels: [..., units * pieces] -> [..., units, pieces] -> max over the last axis.
+    const x = toChannelsLast(graph, input, prefix);
+    const grouped = graph.int64s(`${prefix}/groups`, [0, ...outputShape, layer.pieces]);
+    const reshaped = graph.node('Reshape', [x.name, grouped], prefix);
+    return flowTo(graph.node('ReduceMax', [reshaped], prefix, [ints('axes', [-1]), int('keepdims', 0)]), false);
+  }
+  throw new RangeError(`exportOnnx: layer '${layer.name}' (${layer.className}) has no ONNX translation`);
+}
+
+function valueInfo(name: string, shape: Shape): onnx.IValueInfoProto {
+  const dims = [{ dimParam: 'batch' }, ...shape.map((d) => ({ dimValue: d }))];
+  return { name, type: { tensorType: { elemType: dataType().FLOAT, shape: { dim: dims } } } };
+}
+
+/**
+ * The model as a serialized ONNX model (opset 13). Its input `input` and output `output` are
+ * float32, batch first with a symbolic batch dimension, in convkit's layout (NHWC for images).
+ * Dropout is left out (the graph is for inference) and batch normalization uses the moving
+ * statistics.
+ */
+export function toOnnx(model: Sequential): Uint8Array {
+  if (!(model instanceof Sequential)) throw new TypeError(`toOnnx takes a Sequential model, got ${describe(model)}`);
+  const graph = new GraphBuilder();
+  const weights = model.getWeights();
+  let used = 0;
+  let flow: Flow = { name: ONNX_INPUT_NAME, shape: model.inputShape, channelsFirst: false };
+  for (const layer of model.layers) {
+    const count = layer.weightSpecs(flow.shape).length;
+    flow = exportLayer(graph, layer, flow, weights.slice(used, used + count), layer.computeOutputShape(flow.shape));
+    used += count;
+  }
+  flow = toChannelsLast(graph, flow, 'output');
+  graph.finish(flow.name, ONNX_OUTPUT_NAME);
+  const { ModelProto } = onnxProto();
+  const proto = ModelProto.create({
+    irVersion: EXPORT_IR_VERSION,
+    opsetImport: [{ domain: '', version: EXPORT_OPSET }],
+    producerName: 'convkit',
+    producerVersion: version,
+    graph: {
+      name: model.name,
+      node: graph.nodes,
+      initializer: graph.initializers,
+      input: [valueInfo(ONNX_INPUT_NAME, model.inputShape)],
+      output: [valueInfo(ONNX_OUTPUT_NAME, model.outputShape)],
+    },
+  });
+  return ModelProto.encode(proto).finish();
+}
+
+/** Writes toOnnx(model) to `path` atomically (a temporary file renamed over the target). */
+export async function exportOnnx(model: Sequential, path: string): Promise<void> {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`exportOnnx: the path must be a non-empty string, got ${describe(path)}`);
+  await writeFileAtomic(path, [toOnnx(model)]);
+}
