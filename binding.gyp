@@ -8,12 +8,15 @@
     ],
     "cflags!": ["-fno-exceptions", "-O2", "-O0"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0", "-std=gnu++17", "-std=gnu++20"],
-    "cflags": ["-O3", "-fvisibility=hidden"],
-    "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-fvisibility=hidden"],
+    # -fno-trapping-math: we never read floating-point exception flags, and without it GCC will
+    # not turn the selects of the elementwise kernels into vector blends. NaN and Inf still behave.
+    "cflags": ["-O3", "-fno-trapping-math", "-fvisibility=hidden"],
+    "cflags_cc": ["-O3", "-fno-trapping-math", "-std=c++17", "-fexceptions", "-fvisibility=hidden"],
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
       "GCC_OPTIMIZATION_LEVEL": "3",
+      "OTHER_CPLUSPLUSFLAGS": ["-fno-trapping-math"],
       "MACOSX_DEPLOYMENT_TARGET": "11.0"
     },
     "msvs_settings": {

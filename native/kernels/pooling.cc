@@ -102,22 +102,27 @@ void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float*
     float* grad = gradInput + image;
     const int64_t firstPixel = pixelOffset(g, w.top, w.left);
     for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
-      const int64_t c1 = std::min(c0 + kChannelBlock, g.channels);
+      const int64_t width = std::min(kChannelBlock, g.channels - c0);
       float best[kChannelBlock];
-      bool routed[kChannelBlock] = {};
-      windowMax(g, values, w, c0, c1, best);
-      // The winner is the first pixel holding the max: the one forward's std::max kept. A channel
-      // whose first value is NaN keeps NaN as its max, equal to nothing, and routes to that pixel.
+      windowMax(g, values, w, c0, c0 + width, best);
+      // Each channel's gradient goes to the first pixel holding the max, the one forward's
+      // std::max kept; `unrouted` holds what is still to deliver, so later equal values get none.
+      // Written as selects rather than branches so the channel loop vectorizes.
+      float unrouted[kChannelBlock];
+      std::copy(gradOutput + out + c0, gradOutput + out + c0 + width, unrouted);
       forEachPixel(g, w, [&](int64_t pixel) {
-        for (int64_t c = c0; c < c1; ++c) {
-          const bool wins = !routed[c - c0] && values[pixel + c] == best[c - c0];
-          grad[pixel + c] += wins ? gradOutput[out + c] : 0.0f;
-          routed[c - c0] = routed[c - c0] || wins;
+        const float* value = values + pixel + c0;
+        float* target = grad + pixel + c0;
+        for (int64_t c = 0; c < width; ++c) {
+          const bool wins = value[c] == best[c];
+          target[c] += wins ? unrouted[c] : 0.0f;
+          unrouted[c] = wins ? 0.0f : unrouted[c];
         }
       });
-      for (int64_t c = c0; c < c1; ++c) {
-        if (!routed[c - c0]) grad[firstPixel + c] += gradOutput[out + c];
-      }
+      // A channel whose first value is NaN keeps NaN as its max, equal to nothing: like forward,
+      // it goes to the window's first pixel.
+      float* first = grad + firstPixel + c0;
+      for (int64_t c = 0; c < width; ++c) first[c] += unrouted[c];
     }
   });
 }
