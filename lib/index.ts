@@ -20,6 +20,7 @@ export { Sequential, sequential } from './engine/sequential';
 export type { CompileArgs, Dataset, EvaluateResult, FitArgs, History, SequentialArgs } from './engine/sequential';
 export type { TargetsInput } from './engine/data';
 export { loadModel } from './io/model_io';
+export type { SaveOptions } from './io/model_io';
 export * as layers from './layers';
 export * as optimizers from './optimizers';
 export * as callbacks from './callbacks';
