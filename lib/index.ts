@@ -21,6 +21,7 @@ export type { CompileArgs, Dataset, EvaluateResult, FitArgs, History, Sequential
 export type { TargetsInput } from './engine/data';
 export { loadModel } from './io/model_io';
 export { exportOnnx, loadOnnx, toOnnx } from './io/onnx';
+export type { SaveOptions } from './io/model_io';
 export * as layers from './layers';
 export * as optimizers from './optimizers';
 export * as callbacks from './callbacks';

@@ -5,6 +5,7 @@ import { callHook, ProgressLogger, type Callback, type Logs, type TrainingModel 
 import { describe as describeValue, shapeSize, Tensor, type Shape } from '../tensor';
 import { initialize } from '../initializers';
 import { Layer, type WeightSpec } from '../layers/base';
+import type { SaveOptions } from '../io/model_io';
 import { getLoss, type LossName } from '../losses';
 import { createNetwork, type BatchResult, type NativeNetwork } from '../native/network';
 import { getOptimizer, type Optimizer } from '../optimizers';
@@ -450,10 +451,13 @@ export class Sequential implements TrainingModel {
     return text;
   }
 
-  /** Saves to a directory (model.json + weights.bin), atomically. */
-  async save(path: string): Promise<void> {
+  /**
+   * Saves to a directory, atomically: convkit's format (model.json + weights.bin), or with
+   * `{ format: 'tfjs' }` TensorFlow.js's layers format, which `tf.loadLayersModel` reads.
+   */
+  async save(path: string, options?: SaveOptions): Promise<void> {
     const { saveModel } = await import('../io/model_io');
-    await saveModel(this, path);
+    await saveModel(this, path, options);
   }
 
   /**

@@ -1,19 +1,27 @@
-// Saving and loading models: a directory with model.json (architecture, training config, format
-// version, weights manifest with the weights' byte length and SHA-256) and weights.bin
-// (little-endian float32, in getWeights() order).
+// Saving and loading models. convkit's own format is a directory with model.json (architecture,
+// training config, format version, weights manifest with the weights' byte length and SHA-256) and
+// weights.bin (little-endian float32, in getWeights() order). loadModel also reads TensorFlow.js
+// layers models, Keras .h5 files and Keras 3 .keras archives, telling them apart by content.
 //
 // Saving is atomic per file (write to a temporary file, fsync, rename); the checksum in model.json
 // makes a torn pair (new weights.bin beside an old model.json after a crash) fail loudly on load.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { endianness } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { access, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Sequential } from '../engine/sequential';
+import { oneOf } from '../errors';
 import { deserializeLayer } from '../layers';
 import { getLoss } from '../losses';
 import { optimizerFromConfig } from '../optimizers';
 import { Tensor, describe, shapeSize } from '../tensor';
 import { version } from '../version';
+import { fromLittleEndian, invalid, listedWeightFiles, readModelFile, removeStaleWeightFiles, toLittleEndian, writeFileAtomic } from './files';
+import { HDF5_SIGNATURE } from './hdf5';
+import { loadKerasH5 } from './keras_h5';
+import { loadKerasArchive, loadKerasDirectory } from './keras_v3';
+import { TFJS_LAYERS_FORMAT, loadTfjsModel, saveTfjsModel } from './tfjs_format';
+
+export { writeFileAtomic };
 
 export const MODEL_FORMAT = 'convkit-layers-model';
 export const FORMAT_VERSION = 1;
@@ -35,51 +43,20 @@ interface ModelJson {
   weightsSha256: string;
 }
 
-const littleEndian = endianness() === 'LE';
-
-/** float32 values as little-endian bytes (a copy-free view on little-endian hosts). */
-function toLittleEndian(data: Float32Array): Uint8Array {
-  if (littleEndian) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const bytes = new Uint8Array(data.byteLength);
-  const view = new DataView(bytes.buffer);
-  data.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  return bytes;
+/** Options of `model.save(path, options)`. */
+export interface SaveOptions {
+  /**
+   * 'convkit' (default): model.json + weights.bin, with the training configuration and a checksum.
+   * 'tfjs': TensorFlow.js's layers format (model.json with the Keras config + weight shards), which
+   * `tf.loadLayersModel` reads; the training configuration is not written.
+   */
+  format?: 'convkit' | 'tfjs';
 }
 
-function fromLittleEndian(bytes: Uint8Array, offset: number, count: number): Float32Array {
-  const out = new Float32Array(count);
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 4);
-  for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-  return out;
-}
-
-/** Writes a file atomically: temporary file in the same directory, fsync, rename over the target. */
-export async function writeFileAtomic(path: string, chunks: Uint8Array[] | string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(temporary, 'w');
-  try {
-    if (typeof chunks === 'string') {
-      await handle.writeFile(chunks, 'utf8');
-    } else {
-      for (const chunk of chunks) await handle.write(chunk);
-    }
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-export async function saveModel(model: Sequential, dir: string): Promise<void> {
+export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`save: the path must be a non-empty string, got ${describe(dir)}`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`save: options must be an object such as { format: 'tfjs' }, got ${describe(options)}`);
+  if (oneOf(options.format ?? 'convkit', 'save format', ['convkit', 'tfjs'] as const) === 'tfjs') return saveTfjsModel(model, dir);
   const weights = model.getWeights();
   const specs = model.weightSpecs();
   const chunks = weights.map((w) => toLittleEndian(w.data));
@@ -96,23 +73,64 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
     weightsSha256: hash.digest('hex'),
   };
   await mkdir(dir, { recursive: true });
+  const previous = await listedWeightFiles(dir);
   await writeFileAtomic(join(dir, 'weights.bin'), chunks);
   await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-}
-
-function invalid(path: string, message: string): never {
-  throw new RangeError(`loadModel: ${path}: ${message}`);
+  await removeStaleWeightFiles(dir, previous, ['weights.bin']);
 }
 
 function isIntArray(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((d) => Number.isSafeInteger(d) && d > 0);
 }
 
-/** Loads a model saved by model.save(dir); every field is checked before any weight is used. */
-export async function loadModel(dir: string): Promise<Sequential> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`loadModel: the path must be a non-empty string, got ${describe(dir)}`);
-  const jsonPath = dir.endsWith('.json') ? dir : join(dir, 'model.json');
-  const base = dir.endsWith('.json') ? join(dir, '..') : dir;
+const ZIP_SIGNATURE = Uint8Array.from([0x50, 0x4b, 0x03, 0x04]);
+
+/** The first bytes of a file, which tell HDF5 and zip files from JSON. */
+async function readHead(path: string, length: number): Promise<Uint8Array> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const head = new Uint8Array(length);
+      const { bytesRead } = await handle.read(head, 0, length, 0);
+      return head.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new Error(`loadModel: ${path} cannot be read (${(error as Error).message})`);
+  }
+}
+
+const startsWith = (head: Uint8Array, signature: Uint8Array) => head.length >= signature.length && signature.every((b, i) => head[i] === b);
+
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+/**
+ * Loads a model, whatever wrote it:
+ * - a directory (or its model.json) saved by `model.save()`, in convkit's or TensorFlow.js's
+ *   layers format (tfjs-layers, or `tensorflowjs_converter` from Keras);
+ * - a Keras HDF5 model file (`model.save('model.h5')`);
+ * - a Keras 3 `.keras` archive, or a directory holding its config.json and model.weights.h5.
+ * Every field is checked before any weight is used; an unsupported Keras layer or attribute is
+ * refused with an error naming it.
+ */
+export async function loadModel(path: string): Promise<Sequential> {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`loadModel: the path must be a non-empty string, got ${describe(path)}`);
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isFile() || (!info && /\.(h5|hdf5|keras)$/i.test(path))) {
+    const head = await readHead(path, HDF5_SIGNATURE.length);
+    if (startsWith(head, HDF5_SIGNATURE)) return loadKerasH5(path);
+    if (startsWith(head, ZIP_SIGNATURE)) return loadKerasArchive(path);
+    return loadJsonModel(path);
+  }
+  if (info?.isDirectory() && !(await exists(join(path, 'model.json'))) && (await exists(join(path, 'config.json')))) {
+    return loadKerasDirectory(path);
+  }
+  return loadJsonModel(path.endsWith('.json') ? path : join(path, 'model.json'));
+}
+
+/** A model.json: convkit's format, or TensorFlow.js's layers format. */
+async function loadJsonModel(jsonPath: string): Promise<Sequential> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(jsonPath, 'utf8'));
@@ -120,9 +138,20 @@ export async function loadModel(dir: string): Promise<Sequential> {
     const reason = error instanceof SyntaxError ? `is not valid JSON (${error.message})` : `cannot be read (${(error as Error).message})`;
     throw new Error(`loadModel: ${jsonPath} ${reason}`);
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) invalid(jsonPath, 'is not a JSON object');
+  const json = parsed as Record<string, unknown>;
+  // tfjs wrote no format field before version 1.0; a graph model gets its own refusal there.
+  const tfjs = json.format === TFJS_LAYERS_FORMAT || json.format === 'graph-model' || (json.format === undefined && 'modelTopology' in json);
+  if (tfjs) return loadTfjsModel(jsonPath, json);
+  return loadConvkitModel(jsonPath, json);
+}
+
+async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown>): Promise<Sequential> {
+  const base = dirname(jsonPath);
   const json = parsed as Partial<ModelJson>;
-  if (json === null || typeof json !== 'object') invalid(jsonPath, 'is not a JSON object');
-  if (json.format !== MODEL_FORMAT) invalid(jsonPath, `format is '${String(json.format)}', expected '${MODEL_FORMAT}'`);
+  if (json.format !== MODEL_FORMAT) {
+    invalid(jsonPath, `format is '${String(json.format)}', expected '${MODEL_FORMAT}' (convkit) or a TensorFlow.js layers model (modelTopology + weightsManifest)`);
+  }
   if (json.formatVersion !== FORMAT_VERSION) {
     invalid(jsonPath, `formatVersion ${String(json.formatVersion)} is not supported (this convkit reads version ${FORMAT_VERSION})`);
   }
@@ -162,12 +191,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
   if (json.weightsByteLength !== expectedBytes) invalid(jsonPath, `weightsByteLength is ${String(json.weightsByteLength)}, the architecture needs ${expectedBytes}`);
 
   const binPath = join(base, 'weights.bin');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(binPath);
-  } catch (error) {
-    throw new Error(`loadModel: ${binPath} cannot be read (${(error as Error).message})`);
-  }
+  const bytes = await readModelFile(binPath);
   if (bytes.byteLength !== expectedBytes) invalid(binPath, `has ${bytes.byteLength} bytes, model.json expects ${expectedBytes} (truncated or from another model)`);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== json.weightsSha256) invalid(binPath, 'does not match the checksum in model.json (corrupted, or saved by a different save than model.json)');

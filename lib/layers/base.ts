@@ -28,8 +28,8 @@ export type LayerConfig = Record<string, unknown>;
 
 const nameCounters = new Map<string, number>();
 
-/** Keras's default layer names: MaxPooling2D -> max_pooling2d, LeakyReLU -> leaky_re_lu. */
-function snakeCase(className: string): string {
+/** Keras's snake case: default layer names and Keras 3 weight paths (MaxPooling2D -> max_pooling2d, LeakyReLU -> leaky_re_lu). */
+export function snakeCase(className: string): string {
   return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 

@@ -14,8 +14,7 @@ import { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropou
   GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Maxout, Reshape, type Layer } from '../../layers';
 import { describe, type Shape, type Tensor } from '../../tensor';
 import { version } from '../../version';
-import { toLittleEndian } from '../little_endian';
-import { writeFileAtomic } from '../model_io';
+import { toLittleEndian, writeFileAtomic } from '../files';
 import {
   channelsFirstPerm, channelsLastPerm, EXPORT_IR_VERSION, EXPORT_OPSET, KERAS_TO_ONNX_KERNEL, samePadding, transpose,
 } from './layout';

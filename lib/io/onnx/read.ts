@@ -3,7 +3,7 @@
 // problem goes to the `fail` callback, which throws an error naming the file and the node.
 import type { onnx } from 'onnx-proto';
 import { shapeSize } from '../../tensor';
-import { fromLittleEndian } from '../little_endian';
+import { fromLittleEndian } from '../files';
 import { onnxProto } from './proto';
 
 export type Fail = (message: string) => never;
