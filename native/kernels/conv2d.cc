@@ -73,6 +73,47 @@ void im2col(const Conv2dGeometry& g, const float* image, float* columns) {
   });
 }
 
+// A kernel row shorter than this many floats (a grey or RGB first layer) would make row-major
+// im2col a loop over runs of a few floats. Those convolutions use the transposed layout instead,
+// [patch][pixels], where each (tap, channel) row is filled along whole output rows.
+constexpr int64_t kMinRowMajorRun = 8;
+
+bool usesTransposedColumns(const Conv2dGeometry& g) {
+  return g.kernelWidth * g.inChannels < kMinRowMajorRun;
+}
+
+// image [inH, inW, inC] -> columns^T: element (patch index p, pixel) at columns[p * ld + pixel].
+void im2colTransposed(const Conv2dGeometry& g, const float* image, float* columns, int64_t ld) {
+  const int64_t c = g.inChannels;
+  for (int64_t ky = 0; ky < g.kernelHeight; ++ky) {
+    for (int64_t kx = 0; kx < g.kernelWidth; ++kx) {
+      // Output columns [oxBegin, oxEnd) read inside the input; the rest read padding.
+      const int64_t offset = kx * g.dilationWidth - g.padLeft;
+      const int64_t oxBegin = std::clamp<int64_t>((-offset + g.strideWidth - 1) / g.strideWidth, 0, g.outWidth);
+      const int64_t oxEnd = std::clamp<int64_t>((g.inWidth - offset + g.strideWidth - 1) / g.strideWidth, oxBegin, g.outWidth);
+      for (int64_t ci = 0; ci < c; ++ci) {
+        float* row = columns + ((ky * g.kernelWidth + kx) * c + ci) * ld;
+        for (int64_t oy = 0; oy < g.outHeight; ++oy, row += g.outWidth) {
+          const int64_t iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight;
+          if (iy < 0 || iy >= g.inHeight) {
+            std::fill(row, row + g.outWidth, 0.0f);
+            continue;
+          }
+          const float* source = image + (iy * g.inWidth + offset) * c + ci;
+          const int64_t step = g.strideWidth * c;
+          std::fill(row, row + oxBegin, 0.0f);
+          if (step == 1) {
+            std::copy(source + oxBegin, source + oxEnd, row + oxBegin);
+          } else {
+            for (int64_t ox = oxBegin; ox < oxEnd; ++ox) row[ox] = source[ox * step];
+          }
+          std::fill(row + oxEnd, row + g.outWidth, 0.0f);
+        }
+      }
+    }
+  }
+}
+
 // Scatter-adds columns back into image (which the caller zeroed): the adjoint of im2col.
 void col2im(const Conv2dGeometry& g, float* columns, float* image) {
   forEachRun(g, image, columns, [](float* colRow, float* pixel, int64_t floats) {
@@ -97,6 +138,20 @@ void forEachChunk(const Conv2dGeometry& g, PerChunk perChunk) {
   });
 }
 
+// The im2col matrix of `count` consecutive images, [count*pixels, patch] row-major, or transposed
+// ([patch, count*pixels]) when usesTransposedColumns.
+void fillColumns(const Conv2dGeometry& g, const float* images, int64_t count, float* columns) {
+  const int64_t pixels = g.outHeight * g.outWidth;
+  const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  for (int64_t i = 0; i < count; ++i) {
+    if (usesTransposedColumns(g)) {
+      im2colTransposed(g, images + i * inImage, columns + i * pixels, count * pixels);
+    } else {
+      im2col(g, images + i * inImage, columns + i * pixels * patchSize(g));
+    }
+  }
+}
+
 }  // namespace
 
 void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
@@ -110,10 +165,13 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const float* ker
     return;
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  const bool transposed = usesTransposedColumns(g);
   forEachChunk(g, [&](int64_t, int64_t first, int64_t count, float* columns) {
-    for (int64_t i = 0; i < count; ++i) im2col(g, input + (first + i) * inImage, columns + i * pixels * k);
-    gemm(Transpose::No, Transpose::No, count * pixels, g.outChannels, k, 1.0f, columns, k, kernel,
-         g.outChannels, 0.0f, output + first * pixels * g.outChannels, g.outChannels, epilogue);
+    const int64_t rows = count * pixels;
+    fillColumns(g, input + first * inImage, count, columns);
+    gemm(transposed ? Transpose::Yes : Transpose::No, Transpose::No, rows, g.outChannels, k, 1.0f,
+         columns, transposed ? rows : k, kernel, g.outChannels, 0.0f,
+         output + first * pixels * g.outChannels, g.outChannels, epilogue);
   });
 }
 
@@ -154,12 +212,14 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
     std::vector<float>& slots = partials;
     if (slots.size() < static_cast<size_t>(chunks * kernelFloats)) slots.resize(static_cast<size_t>(chunks * kernelFloats));
     const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+    const bool transposed = usesTransposedColumns(g);
     forEachChunk(g, [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
       // slot [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
-      for (int64_t i = 0; i < count; ++i) im2col(g, input + (first + i) * inImage, columns + i * pixels * k);
-      gemm(Transpose::Yes, Transpose::No, k, g.outChannels, count * pixels, 1.0f, columns, k,
-           gradOutput + first * pixels * g.outChannels, g.outChannels, 0.0f, slots.data() + chunk * kernelFloats,
-           g.outChannels);
+      const int64_t rows = count * pixels;
+      fillColumns(g, input + first * inImage, count, columns);
+      gemm(transposed ? Transpose::No : Transpose::Yes, Transpose::No, k, g.outChannels, rows, 1.0f,
+           columns, transposed ? rows : k, gradOutput + first * pixels * g.outChannels, g.outChannels, 0.0f,
+           slots.data() + chunk * kernelFloats, g.outChannels);
     });
     std::copy(slots.begin(), slots.begin() + kernelFloats, gradKernel);
     for (int64_t chunk = 1; chunk < chunks; ++chunk) {
