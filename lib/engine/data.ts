@@ -78,19 +78,29 @@ export class BatchStager {
     else this.y = targets.kind === 'dense' ? new Float32Array(capacity * targets.width) : new Int32Array(capacity);
   }
 
-  /** Copies samples order[start..end) of x (and targets) into the staging buffers. */
-  gather(x: Float32Array, order: Int32Array | null, start: number, end: number): void {
+  /** Whether `count` samples with targets laid out like `targets` fit these buffers. */
+  fits(targets: PreparedTargets | null, count: number): boolean {
+    if (count > this.capacity) return false;
+    if (targets === null || this.targets === null) return targets === this.targets;
+    return targets.kind === this.targets.kind && targets.width === this.targets.width;
+  }
+
+  /**
+   * Copies samples order[start..end) of x and of the targets (by default those given to the
+   * constructor; others must have the same layout, see fits) into the staging buffers.
+   */
+  gather(x: Float32Array, order: Int32Array | null, start: number, end: number, targets = this.targets): void {
     const n = this.inputSize;
-    const width = this.targets?.width ?? 0;
+    const width = targets?.width ?? 0;
     for (let i = start; i < end; i++) {
       const sample = order ? order[i] : i;
       const row = i - start;
       this.x.set(x.subarray(sample * n, (sample + 1) * n), row * n);
-      if (this.targets) {
+      if (targets) {
         if (width === 1) {
-          this.y[row] = this.targets.data[sample];
+          this.y[row] = targets.data[sample];
         } else {
-          this.y.set(this.targets.data.subarray(sample * width, (sample + 1) * width), row * width);
+          this.y.set(targets.data.subarray(sample * width, (sample + 1) * width), row * width);
         }
       }
     }

@@ -79,6 +79,8 @@ export class Sequential implements TrainingModel {
   private compiled: { loss: LossName; optimizer: Optimizer; metrics: string[] } | null = null;
   private step = 0;
   private fitting = false;
+  /** trainOnBatch's copy of the batch, reused across calls (only one training step runs at a time). */
+  private onBatchStager: BatchStager | null = null;
 
   constructor(args: SequentialArgs = {}) {
     if (args === null || typeof args !== 'object') throw new TypeError(`sequential() takes an object, got ${describeValue(args)}`);
@@ -301,9 +303,18 @@ export class Sequential implements TrainingModel {
     const built = this.requireBuilt();
     const count = checkInputs(x, built.inputShape);
     const targets = prepareTargets(y, compiled.loss, count, shapeSize(built.outputShape));
+    // The native step runs on a worker thread, so it reads a copy the caller cannot change meanwhile;
+    // the staging buffers are kept, so repeated calls do not allocate.
+    let stager = this.onBatchStager;
+    if (stager === null || !stager.fits(targets, count)) {
+      stager = new BatchStager(shapeSize(built.inputShape), targets, count);
+      this.onBatchStager = stager;
+    }
+    stager.gather(x.data, null, 0, count, targets);
+    const staged = stager.views(count);
     this.fitting = true;
     try {
-      const result = await built.network.trainStep(x.data.slice(), targets.data.slice(), {
+      const result = await built.network.trainStep(staged.x, staged.y, {
         batch: count, learningRate: compiled.optimizer.learningRateAt(this.step), seed: freshSeed(),
       });
       this.step += 1;
