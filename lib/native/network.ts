@@ -57,6 +57,8 @@ export type NativeTargets = Int32Array | Float32Array;
 export interface NativeNetwork {
   readonly inputSize: number;
   readonly outputSize: number;
+  /** Floating-point operations of one sample's inference (the conv2d and dense GEMMs). */
+  readonly forwardFlopsPerSample: number;
   getWeights(): Float32Array[];
   setWeights(weights: Float32Array[]): void;
   compile(options: { loss: LossName; optimizer: NativeOptimizerSpec }): void;

@@ -237,6 +237,7 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
                            InstanceMethod<&NetworkWrap::activations>("activations"),
                            InstanceAccessor<&NetworkWrap::inputSize>("inputSize"),
                            InstanceAccessor<&NetworkWrap::outputSize>("outputSize"),
+                           InstanceAccessor<&NetworkWrap::forwardFlopsPerSample>("forwardFlopsPerSample"),
                        });
   }
 
@@ -276,6 +277,9 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
 
   Napi::Value inputSize(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(net().inputSize()));
+  }
+  Napi::Value forwardFlopsPerSample(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), net().forwardFlopsPerSample());
   }
   Napi::Value outputSize(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(net().outputSize()));

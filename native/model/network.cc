@@ -253,6 +253,12 @@ void Network::releaseWorkspace(std::unique_ptr<Workspace> workspace) const {
   if (idle_.size() < kMaxIdle) idle_.push_back(std::move(workspace));
 }
 
+double Network::forwardFlopsPerSample() const {
+  double flops = 0.0;
+  for (const auto& node : nodes_) flops += node->forwardFlopsPerSample();
+  return flops;
+}
+
 int64_t Network::inferenceSlice() const {
   // Per thread, as many samples as keep the largest layer output within most of a 1 MiB L2 (8 for
   // the Keras MNIST convnet, measured best among 4..256 there), and at least the 4 images that

@@ -103,6 +103,8 @@ class Network {
 
   int64_t inputSize() const { return inputSize_; }
   int64_t outputSize() const { return outputSize_; }
+  // Floating-point operations of inference per sample (the GEMM work of conv2d and dense layers).
+  double forwardFlopsPerSample() const;
   int64_t layerCount() const { return static_cast<int64_t>(layerLastNodes_.size()); }
   // Floats per sample a layer outputs (after its fused activation, for conv/dense).
   int64_t layerOutputSize(int64_t layer) const;

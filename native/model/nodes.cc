@@ -53,6 +53,12 @@ class Conv2dNode final : public Node {
     kernels::conv2dForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out, activation_, alpha_);
   }
 
+  double forwardFlopsPerSample() const override {
+    const auto& g = geometry_;
+    return 2.0 * static_cast<double>(g.outHeight * g.outWidth * g.outChannels) *
+           static_cast<double>(g.kernelHeight * g.kernelWidth * g.inChannels);
+  }
+
   void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
                 float* gradIn) const override {
     const kernels::Conv2dGeometry g = at(pass);
@@ -86,6 +92,10 @@ class DenseNode final : public Node {
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     kernels::denseForward(at(pass), in, valueOf(pass, kernel_), valueOf(pass, bias_), out, activation_, alpha_);
+  }
+
+  double forwardFlopsPerSample() const override {
+    return 2.0 * static_cast<double>(geometry_.inFeatures) * static_cast<double>(geometry_.units);
   }
 
   void backward(const Pass& pass, const float* in, const float*, const float* gradOut,

@@ -48,6 +48,10 @@ class Node {
   virtual bool passesGradientThrough() const { return aliasesInput(); }
   virtual void reserveState(NodeState& /*state*/, int64_t /*batch*/) const {}
 
+  // Multiply-add work of forward per sample, counted as 2 flops each (the GEMM-based nodes; the
+  // rest is memory-bound and small beside them): what inference costs, to decide where it runs.
+  virtual double forwardFlopsPerSample() const { return 0.0; }
+
   // For the loss: the activation a node applies, if it is an activation node.
   virtual const kernels::Activation* activationKind() const { return nullptr; }
 

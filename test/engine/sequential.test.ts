@@ -259,6 +259,20 @@ describe('inference', () => {
     }
   });
 
+  it('runs a few images inline and larger requests on workers, with the same results', async () => {
+    const model = ck.models.kerasMnist({ seed: 3 });
+    const random = rng(4);
+    const x = new ck.Tensor(randomArray(random, 12 * 784, 0, 1), [12, 28, 28, 1]);
+    const all = model.predictSync(x);
+    // 12 images are 67 MFLOP (worker threads, in batches of 5); 2 images are 11 MFLOP (inline).
+    const [onWorkers, inline] = await Promise.all([
+      model.predict(x, { batchSize: 5 }),
+      model.predict(new ck.Tensor(x.data.slice(0, 2 * 784), [2, 28, 28, 1])),
+    ]);
+    expect(onWorkers.data).toEqual(all.data);
+    expect(inline.data).toEqual(all.data.subarray(0, 20));
+  });
+
   it('predicts while a fit is running', async () => {
     const { x, y } = blobImages(64, 4, 37);
     const model = smallConvnet(9);
