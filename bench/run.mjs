@@ -4,10 +4,11 @@
 //   --threads N          threads for every library that can use them (default 2)
 //   --quick              fewer repetitions, for a smoke test (figures are rougher)
 //   --only LIST          comma-separated subset of gemm,train,infer (default all)
-//   --peers LIST         comma-separated subset of convkit,onnxruntime-node,tfjs-wasm,tfjs-cpu
+//   --peers LIST         comma-separated subset of convkit,onnxruntime-node,pytorch,tfjs-wasm,tfjs-cpu
 //
 // 1. gemm: bench/gemm.mjs's measurements (single thread, every available ISA).
-// 2. train: images/s of trainOnBatch on the Keras MNIST convnet at batch 64 and 128.
+// 2. train: images/s of trainOnBatch (or the peer's own training step) on the Keras MNIST convnet
+//    at batch 64 and 128.
 // 3. infer: batch-1 latency (median and p99, sync and Promise APIs) and batch-256 throughput, with
 //    convkit's weights in every peer, after checking their outputs agree with convkit's.
 // Each peer task runs in its own process, one after the other (never two at once). Every figure
@@ -25,6 +26,7 @@ const SECTIONS = ['gemm', 'train', 'infer'];
 const PEERS = [
   { name: 'convkit', script: 'peers/convkit.mjs', args: [] },
   { name: 'onnxruntime-node', script: 'peers/onnxruntime.mjs', args: [] },
+  { name: 'pytorch', script: 'peers/pytorch.mjs', args: [] },
   { name: 'tfjs-wasm', script: 'peers/tfjs.mjs', args: ['--backend', 'wasm'] },
   { name: 'tfjs-cpu', script: 'peers/tfjs.mjs', args: ['--backend', 'cpu'] },
 ];
@@ -59,7 +61,7 @@ function parseOptions(argv) {
     else if (flag === '--only') options.only = list(value(), SECTIONS, '--only');
     else if (flag === '--peers') options.peers = list(value(), PEERS.map((p) => p.name), '--peers');
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: npm run bench -- [--threads N] [--quick] [--only gemm,train,infer] [--peers convkit,onnxruntime-node,tfjs-wasm,tfjs-cpu]');
+      console.log('usage: npm run bench -- [--threads N] [--quick] [--only gemm,train,infer] [--peers convkit,onnxruntime-node,pytorch,tfjs-wasm,tfjs-cpu]');
       process.exit(0);
     } else throw new Error(`unknown option '${argv[i]}' (try --help)`);
   }
@@ -191,7 +193,7 @@ async function main() {
   };
 
   if (options.only.includes('train')) {
-    console.log(`\n## Training (trainOnBatch, batch ${TRAIN_BATCHES.join(' and ')})\n`);
+    console.log(`\n## Training (trainOnBatch or the peer's own training step, batch ${TRAIN_BATCHES.join(' and ')})\n`);
     for (const [i, peer] of peers.entries()) results[i].train = await run(peer, 'train');
   }
 

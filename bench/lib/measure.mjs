@@ -15,6 +15,9 @@ export function quantile(values, q) {
 
 const now = () => performance.now() / 1000;
 
+/** measureThroughput's rule for very slow peers, exported for peers that time in another language. */
+export const SLOW_STEP_DEFAULTS = { slowStepSeconds: 10, slowRuns: 3 };
+
 /**
  * Throughput of `step` (a function, sync or async, that processes `unitsPerStep` images), in
  * images/s. Warms up for at least `warmupSeconds` (and at least one step), then times `runs` runs
@@ -22,7 +25,7 @@ const now = () => performance.now() / 1000;
  * `slowStepSeconds` gets only `slowRuns` runs, so very slow peers finish in minutes.
  */
 export async function measureThroughput(step, unitsPerStep, options) {
-  const { runs, runSeconds, warmupSeconds, slowStepSeconds = 10, slowRuns = 3 } = options;
+  const { runs, runSeconds, warmupSeconds, slowStepSeconds, slowRuns } = { ...SLOW_STEP_DEFAULTS, ...options };
   const warmupTimes = [];
   const warmupStart = now();
   do {

@@ -22,7 +22,9 @@ export const notApplicable = (reason) => ({ na: reason });
 
 /**
  * Child side: parses `TASK --threads N [--quick] [--NAME VALUE ...]` (e.g. --fixture FILE,
- * --backend cpu), runs tasks[TASK](options) and sends its result to the parent.
+ * --backend cpu), runs tasks[TASK](options) and sends its result to the parent. A task that does
+ * its work in child processes reports their CPU time as `result.childCpuSeconds`, so that work is
+ * not mistaken for other processes' (process.cpuUsage() counts this process only).
  */
 export async function servePeerTask(tasks) {
   const [task, ...rest] = process.argv.slice(2);
@@ -41,7 +43,8 @@ export async function servePeerTask(tasks) {
     message = { ok: false, reason: firstLine(error) };
   }
   const { user, system } = process.cpuUsage(); // every thread of this process, in microseconds
-  process.send({ ...message, cpuSeconds: (user + system) / 1e6 }, () => process.exit(0));
+  const cpuSeconds = (user + system) / 1e6 + (message.result?.childCpuSeconds ?? 0);
+  process.send({ ...message, cpuSeconds }, () => process.exit(0));
 }
 
 /** The machine's CPU time so far, busy and in all, in seconds summed over the CPUs, and the wall clock. */
@@ -97,10 +100,16 @@ export function runPeerTask(script, task, args, { env = {}, timeoutSeconds = 360
     child.on('error', (error) => finish({ ok: false, reason: firstLine(error) }));
     child.on('exit', (code, signal) => {
       if (message) return finish(message);
-      const tail = stderr.trim().split('\n').filter((line) => /error/i.test(line)).pop() ?? stderr.trim().split('\n').pop();
-      finish({ ok: false, reason: `exited with ${signal ?? `code ${code}`}${tail ? `: ${tail.trim()}` : ''}` });
+      finish({ ok: false, reason: exitReason(code, signal, stderr) });
     });
   });
+}
+
+/** Why a process failed: its exit code or signal and the last line of its stderr that names an error. */
+export function exitReason(code, signal, stderr) {
+  const lines = stderr.trim().split('\n');
+  const tail = lines.filter((line) => /error/i.test(line)).pop() ?? lines.pop();
+  return `exited with ${signal ?? `code ${code}`}${tail ? `: ${tail.trim()}` : ''}`;
 }
 
 function firstLine(error) {
