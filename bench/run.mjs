@@ -263,6 +263,11 @@ async function main() {
     lines.push(`Other processes' share of the CPUs during each task: ${otherWork.map(([task, share]) => `${task} ${(100 * share).toFixed(0)}%`).join(', ')}` +
       `${otherWork.some(([, share]) => share > OTHER_WORK_WARNING) ? ' (above 5%: that task\'s figures may be low)' : ''}`);
   }
+  const memory = results.find((r) => r.peer === 'convkit')?.train?.result?.memory;
+  if (memory) {
+    lines.push(`convkit training memory (20 steps after timing): ${Object.entries(memory).map(([batch, m]) =>
+      `${batch}: ${m.minorPageFaultsPerStep} page faults/step, peak RSS ${m.peakRssMiB} MiB`).join('; ')}`);
+  }
   if (versions.length) lines.push(`Versions: ${versions.join(', ')}`);
   if (git) lines.push(`Commit: ${git.commit.slice(0, 12)} on ${git.branch}${git.dirty ? ' (uncommitted changes)' : ''}`);
 
