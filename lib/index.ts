@@ -20,6 +20,8 @@ export { Sequential, sequential } from './engine/sequential';
 export type { CompileArgs, Dataset, EvaluateResult, FitArgs, History, SequentialArgs } from './engine/sequential';
 export type { TargetsInput } from './engine/data';
 export { loadModel } from './io/model_io';
+export { createPredictor, Predictor, PredictorError } from './serving/predictor';
+export type { PredictorErrorCode, PredictorInput, PredictorOptions, PredictorStats } from './serving/predictor';
 export * as layers from './layers';
 export * as optimizers from './optimizers';
 export * as callbacks from './callbacks';
