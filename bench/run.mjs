@@ -13,12 +13,11 @@
 //    convkit's weights in every peer, after checking their outputs agree with convkit's.
 // Each peer task runs in its own process, one after the other (never two at once). Every figure
 // is a median of repeated runs. A table goes to stdout, everything to bench/results/<time>.json.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGREEMENT_TOLERANCE, cpuClock, otherWorkShare, runPeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES } from './lib/peer.mjs';
+import { AGREEMENT_TOLERANCE, cpuBusyShare, cpuClock, gitState, otherWorkShare, runPeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES } from './lib/peer.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, '..');
@@ -68,25 +67,9 @@ function parseOptions(argv) {
   return options;
 }
 
-function gitState() {
-  try {
-    const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return { commit: git('rev-parse', 'HEAD'), branch: git('rev-parse', '--abbrev-ref', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
-  } catch {
-    return null;
-  }
-}
-
 const round = (value, digits) => Number(value.toFixed(digits));
 /** Whole numbers from 100 up, else 3 significant digits (tfjs-cpu trains at about 1 img/s). */
 const formatNumber = (value) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3));
-
-/** Share of the CPUs' time spent busy over the next `ms` (by other processes: this one sleeps). */
-async function cpuBusyShare(ms = 1000) {
-  const start = cpuClock();
-  await new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
-  return otherWorkShare(start, cpuClock(), 0);
-}
 
 /** The value of one table cell: { value } or { text } (n/a, unavailable), with its footnote. */
 function cell(outcome, row) {
@@ -150,7 +133,7 @@ async function main() {
     node: process.version, platform: `${process.platform}-${process.arch}`,
     busyBeforeStart: await cpuBusyShare(),
   };
-  const git = gitState();
+  const git = gitState(root);
   console.log(`convkit benchmark: ${options.threads} thread(s)${options.quick ? ', --quick' : ''}; ${options.only.join(', ')}; ` +
     `${machine.cpu}, ${machine.logicalCpus} logical CPUs, Node ${machine.node}`);
   if (machine.busyBeforeStart > 0.2) {

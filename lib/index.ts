@@ -22,6 +22,8 @@ export type { TargetsInput } from './engine/data';
 export { loadModel } from './io/model_io';
 export { exportOnnx, loadOnnx, toOnnx } from './io/onnx';
 export type { SaveOptions } from './io/model_io';
+export { createPredictor, Predictor, PredictorError } from './serving/predictor';
+export type { PredictorErrorCode, PredictorInput, PredictorOptions, PredictorStats } from './serving/predictor';
 export * as layers from './layers';
 export * as optimizers from './optimizers';
 export * as callbacks from './callbacks';

@@ -2,7 +2,7 @@
 // (fresh state, its own thread settings, and a crash stays that peer's), with an IPC channel: the
 // child sends back one message, { ok: true, result } or { ok: false, reason }. Peers print what
 // they like (tfjs greets on stdout); only the message counts.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -110,6 +110,23 @@ export function exitReason(code, signal, stderr) {
   const lines = stderr.trim().split('\n');
   const tail = lines.filter((line) => /error/i.test(line)).pop() ?? lines.pop();
   return `exited with ${signal ?? `code ${code}`}${tail ? `: ${tail.trim()}` : ''}`;
+}
+
+/** Share of the CPUs' time spent busy over the next `ms` (by other processes: this one sleeps). */
+export async function cpuBusyShare(ms = 1000) {
+  const start = cpuClock();
+  await new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+  return otherWorkShare(start, cpuClock(), 0);
+}
+
+/** The commit measured: { commit, branch, dirty } of the repository at `root`, or null outside git. */
+export function gitState(root) {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { commit: git('rev-parse', 'HEAD'), branch: git('rev-parse', '--abbrev-ref', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
+  } catch {
+    return null;
+  }
 }
 
 function firstLine(error) {

@@ -2,6 +2,8 @@
 //   fixture --fixture FILE   writes the shared weights, check images and convkit's outputs
 //   train                    trainOnBatch throughput at each training batch size
 //   infer --fixture FILE     batch-1 latency (predictSync and predict) and batch-256 throughput
+//   predictor --seconds S --connections LIST   (for bench/serve.mjs) images/s of closed-loop
+//                            callers of ck.createPredictor, with its defaults and with maxBatchSize 1
 // Loads the built library (dist/cjs/index.js), so it measures what `npm run build` produced.
 import { measureLatency, measureThroughput, seededUniform, settings } from '../lib/measure.mjs';
 import {
@@ -64,6 +66,37 @@ await servePeerTask({
       };
     }
     return { ...describe(ck), method: 'model.trainOnBatch, RMSprop 1e-3, sparse categorical cross-entropy', measures, memory };
+  },
+
+  // The predictor without HTTP: each of `connections` callers awaits predict(image) in a loop.
+  async predictor({ threads, seconds, connections }) {
+    const ck = load(threads);
+    const model = ck.models.kerasMnist({ seed: 1 });
+    const image = seededUniform(28 * 28, 7);
+    const closedLoop = async (predictor, callers, ms) => {
+      let answered = 0;
+      const start = performance.now();
+      await Promise.all(Array.from({ length: callers }, async () => {
+        while (performance.now() - start < ms) {
+          await predictor.predict(image);
+          answered += 1;
+        }
+      }));
+      return answered / ((performance.now() - start) / 1000);
+    };
+    const points = [];
+    for (const callers of connections.split(',').map(Number)) {
+      for (const [mode, options] of [['batched', {}], ['single', { maxBatchSize: 1 }]]) {
+        const predictor = ck.createPredictor(model, options);
+        await closedLoop(predictor, callers, 500); // warm-up
+        const before = predictor.stats();
+        const imagesPerSecond = await closedLoop(predictor, callers, 1000 * Number(seconds));
+        const after = predictor.stats();
+        await predictor.close();
+        points.push({ mode, connections: callers, imagesPerSecond, meanBatchSize: (after.requests - before.requests) / (after.batches - before.batches) });
+      }
+    }
+    return { ...describe(ck), points };
   },
 
   async infer({ threads, quick, fixture: fixturePath }) {
