@@ -5,10 +5,10 @@
 // Saving is atomic per file (write to a temporary file, fsync, rename); the checksum in model.json
 // makes a torn pair (new weights.bin beside an old model.json after a crash) fail loudly on load.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
-import { Sequential } from '../engine/sequential';
+import { planLayers, Sequential } from '../engine/sequential';
 import { deserializeLayer } from '../layers';
 import { getLoss } from '../losses';
 import { optimizerFromConfig } from '../optimizers';
@@ -139,14 +139,16 @@ export async function loadModel(dir: string): Promise<Sequential> {
       invalid(jsonPath, `layer ${i}: ${(error as Error).message}`);
     }
   });
-  const model = new Sequential({ name: typeof topology.config.name === 'string' ? topology.config.name : 'sequential', layers });
+  let model: Sequential;
+  let specs: { layer: string; name: string; shape: number[] }[];
   try {
-    model.build(topology.inputShape);
+    model = new Sequential({ name: typeof topology.config.name === 'string' ? topology.config.name : undefined, layers });
+    // Shapes only: nothing is allocated until the file is known to hold what the architecture needs.
+    specs = planLayers(model.layers, topology.inputShape).layers.flatMap(({ layer, weights }) => weights.map((w) => ({ layer: layer.name, ...w })));
   } catch (error) {
     invalid(jsonPath, `the architecture does not build: ${(error as Error).message}`);
   }
 
-  const specs = model.weightSpecs();
   const entries = json.weightsManifest?.[0]?.weights;
   if (json.weightsManifest?.length !== 1 || json.weightsManifest[0].paths?.length !== 1 || json.weightsManifest[0].paths[0] !== 'weights.bin' || !Array.isArray(entries)) {
     invalid(jsonPath, "weightsManifest must list the one file 'weights.bin' and its weights");
@@ -164,11 +166,15 @@ export async function loadModel(dir: string): Promise<Sequential> {
   const binPath = join(base, 'weights.bin');
   let bytes: Uint8Array;
   try {
+    // The size first: a wrong file is not read into memory whole.
+    const { size } = await stat(binPath);
+    if (size !== expectedBytes) invalid(binPath, `has ${size} bytes, model.json expects ${expectedBytes} (truncated or from another model)`);
     bytes = await readFile(binPath);
   } catch (error) {
+    if (error instanceof RangeError) throw error;
     throw new Error(`loadModel: ${binPath} cannot be read (${(error as Error).message})`);
   }
-  if (bytes.byteLength !== expectedBytes) invalid(binPath, `has ${bytes.byteLength} bytes, model.json expects ${expectedBytes} (truncated or from another model)`);
+  if (bytes.byteLength !== expectedBytes) invalid(binPath, `has ${bytes.byteLength} bytes, model.json expects ${expectedBytes} (changed while being read)`);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== json.weightsSha256) invalid(binPath, 'does not match the checksum in model.json (corrupted, or saved by a different save than model.json)');
 
@@ -179,7 +185,16 @@ export async function loadModel(dir: string): Promise<Sequential> {
     offset += count * 4;
     return tensor;
   });
-  model.setWeights(weights);
+  try {
+    model.build(topology.inputShape);
+  } catch (error) {
+    invalid(jsonPath, `the architecture does not build: ${(error as Error).message}`);
+  }
+  try {
+    model.setWeights(weights);
+  } catch (error) {
+    invalid(binPath, (error as Error).message);
+  }
 
   if (json.trainingConfig) {
     const config = json.trainingConfig as { loss?: unknown; metrics?: unknown; optimizer?: Record<string, unknown> };

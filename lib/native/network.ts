@@ -57,6 +57,8 @@ export type NativeTargets = Int32Array | Float32Array;
 export interface NativeNetwork {
   readonly inputSize: number;
   readonly outputSize: number;
+  /** Bytes of native memory (parameters, optimizer state, workspaces) reported to V8's garbage collector. */
+  readonly externalMemory: number;
   getWeights(): Float32Array[];
   setWeights(weights: Float32Array[]): void;
   compile(options: { loss: LossName; optimizer: NativeOptimizerSpec }): void;
@@ -64,6 +66,8 @@ export interface NativeNetwork {
   evaluateBatch(x: Float32Array, y: NativeTargets, options: { batch: number }): Promise<BatchResult>;
   predict(x: Float32Array, output: Float32Array, options: { batch: number }): Promise<void>;
   predictSync(x: Float32Array, output: Float32Array, options: { batch: number }): void;
+  /** Lets go of the native network (work in flight keeps it until done); later calls throw a RangeError. */
+  dispose(): void;
 }
 
 const { Network } = addon as { Network: new (layers: NativeLayerSpec[]) => NativeNetwork };
