@@ -1,8 +1,8 @@
 // Training callbacks, after Keras: hooks called by fit, plus early stopping, checkpoints and
 // learning-rate reduction on plateaus. Hooks may be async; fit awaits them.
-import { finiteNumber, oneOf, positiveInt } from './errors';
+import { booleanOr, finiteNumber, oneOf, optionsObject, positiveInt } from './errors';
 import type { Optimizer } from './optimizers';
-import type { Tensor } from './tensor';
+import { describe, type Tensor } from './tensor';
 
 /** Metrics reported to callbacks: loss, accuracy, val_loss, val_accuracy, lr, ... */
 export type Logs = Record<string, number>;
@@ -34,6 +34,7 @@ class Monitor {
   best: number;
 
   constructor(readonly name: string, mode: Mode, readonly minDelta: number) {
+    if (typeof name !== 'string') throw new TypeError(`monitor must be a metric name such as 'val_loss', got ${describe(name)}`);
     this.maximize = mode === 'max' || (mode === 'auto' && /acc/.test(name));
     this.best = this.maximize ? -Infinity : Infinity;
   }
@@ -73,11 +74,12 @@ export class EarlyStopping implements Callback {
   /** The epoch training stopped at, or -1. */
   stoppedEpoch = -1;
 
-  constructor(args: EarlyStoppingArgs = {}) {
+  constructor(options?: EarlyStoppingArgs) {
+    const args = optionsObject(options, 'earlyStopping');
     this.monitor = new Monitor(args.monitor ?? 'val_loss', oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const),
       finiteNumber(args.minDelta ?? 0, 'minDelta', 0));
     this.patience = args.patience === undefined ? 0 : finiteNumber(args.patience, 'patience', 0);
-    this.restoreBestWeights = args.restoreBestWeights ?? false;
+    this.restoreBestWeights = booleanOr(args.restoreBestWeights, 'restoreBestWeights', false);
   }
 
   setModel(model: TrainingModel): void {
@@ -116,7 +118,10 @@ export interface ModelCheckpointArgs {
   mode?: Mode;
 }
 
-/** Saves the model (atomically) after each epoch, or only when the monitored metric improves. */
+/**
+ * Saves the model (atomically) after each epoch, or only when the monitored metric improves; never
+ * after an epoch whose loss is NaN or infinite.
+ */
 export class ModelCheckpoint implements Callback {
   private model: TrainingModel | null = null;
   private readonly monitor: Monitor;
@@ -125,10 +130,10 @@ export class ModelCheckpoint implements Callback {
 
   constructor(args: ModelCheckpointArgs) {
     if (typeof args?.filepath !== 'string' || args.filepath.length === 0) {
-      throw new TypeError('modelCheckpoint filepath must be a non-empty string');
+      throw new TypeError(`modelCheckpoint filepath must be a non-empty string, got ${describe(args?.filepath)}`);
     }
     this.filepath = args.filepath;
-    this.saveBestOnly = args.saveBestOnly ?? false;
+    this.saveBestOnly = booleanOr(args.saveBestOnly, 'saveBestOnly', false);
     this.monitor = new Monitor(args.monitor ?? 'val_loss', oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const), 0);
   }
 
@@ -137,6 +142,9 @@ export class ModelCheckpoint implements Callback {
   }
 
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
+    // A diverged model (NaN or infinite loss) would replace a good checkpoint with weights
+    // loadModel rejects.
+    if (logs.loss !== undefined && !Number.isFinite(logs.loss)) return;
     if (this.saveBestOnly) {
       const value = this.monitor.read(logs);
       if (!this.monitor.improves(value)) return;
@@ -167,7 +175,8 @@ export class ReduceLROnPlateau implements Callback {
   private wait = 0;
   private cooldownLeft = 0;
 
-  constructor(args: ReduceLROnPlateauArgs = {}) {
+  constructor(options?: ReduceLROnPlateauArgs) {
+    const args = optionsObject(options, 'reduceLROnPlateau');
     this.monitor = new Monitor(args.monitor ?? 'val_loss', oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const),
       finiteNumber(args.minDelta ?? 1e-4, 'minDelta', 0));
     this.factor = finiteNumber(args.factor ?? 0.1, 'factor', 0, 0.999999);
@@ -210,9 +219,58 @@ export class ReduceLROnPlateau implements Callback {
   }
 }
 
+/**
+ * Stops training at the first batch whose loss is NaN or infinite, without an error (Keras's
+ * TerminateOnNaN); without it, fit rejects at that batch. Either way the weights are those after
+ * the diverged step: restore them from a checkpoint (modelCheckpoint skips such epochs).
+ */
+export class TerminateOnNaN implements Callback {
+  private model: TrainingModel | null = null;
+  private epoch = 0;
+  /** Where training stopped ({ epoch, batch }, 0-based), or null. */
+  stoppedAt: { epoch: number; batch: number } | null = null;
+
+  setModel(model: TrainingModel): void {
+    this.model = model;
+  }
+
+  onTrainBegin(): void {
+    this.stoppedAt = null;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  onBatchEnd(batch: number, logs: Logs): void {
+    if (Number.isFinite(logs.loss)) return;
+    this.stoppedAt = { epoch: this.epoch, batch };
+    this.model!.stopTraining = true;
+  }
+}
+
 export const earlyStopping = (args?: EarlyStoppingArgs) => new EarlyStopping(args);
 export const modelCheckpoint = (args: ModelCheckpointArgs) => new ModelCheckpoint(args);
 export const reduceLROnPlateau = (args?: ReduceLROnPlateauArgs) => new ReduceLROnPlateau(args);
+export const terminateOnNaN = () => new TerminateOnNaN();
+
+const hookNames = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'setModel'] as const;
+
+/** fit's `callbacks` option as a new list, each checked to be an object whose hooks are functions. */
+export function callbackList(value: unknown): Callback[] {
+  if (value === undefined) return [];
+  const list: unknown[] = Array.isArray(value) ? [...value] : [value];
+  list.forEach((callback, i) => {
+    if (callback === null || typeof callback !== 'object') {
+      throw new TypeError(`callbacks[${i}] must be an object with hooks such as onEpochEnd, got ${describe(callback)}`);
+    }
+    for (const hook of hookNames) {
+      const fn = (callback as Record<string, unknown>)[hook];
+      if (fn !== undefined && typeof fn !== 'function') throw new TypeError(`callbacks[${i}].${hook} must be a function, got ${describe(fn)}`);
+    }
+  });
+  return list as Callback[];
+}
 
 /** Calls one hook on every callback in order, awaiting each. */
 export async function callHook<K extends Exclude<keyof Callback, 'setModel'>>(

@@ -37,3 +37,35 @@ export function booleanOr(value: unknown, field: string, fallback: boolean): boo
   if (typeof value !== 'boolean') throw new TypeError(`${field} must be a boolean, got ${describe(value)}`);
   return value;
 }
+
+/** An integer (a seed, an epoch number), optionally in [min, max]. */
+export function integer(value: unknown, field: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw new TypeError(`${field} must be an integer, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const bounds = min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER ? '' : ` in [${min}, ${max}]`;
+    throw new RangeError(`${field} must be an integer${bounds}, got ${value}`);
+  }
+  return value;
+}
+
+/** A per-sample shape: a non-empty array of positive integers. */
+export function shapeOption(value: unknown, field: string): number[] {
+  if (!Array.isArray(value)) throw new TypeError(`${field} must be an array of positive integers, got ${describe(value)}`);
+  if (value.length === 0) throw new RangeError(`${field} must have at least one dimension, got []`);
+  return value.map((d, i) => positiveInt(d, `${field}[${i}]`));
+}
+
+/** An optional options object: `{}` when undefined, a TypeError naming `owner` when not an object. */
+export function optionsObject<T extends object>(value: T | undefined, owner: string): T {
+  if (value === undefined) return {} as T;
+  if (value === null || typeof value !== 'object') throw new TypeError(`${owner} options must be an object, got ${describe(value)}`);
+  return value;
+}
+
+/** The options object of a call that has required options, or a TypeError saying what it needs. */
+export function requiredArgs<T>(args: T, owner: string, example: string): T {
+  if (args === null || typeof args !== 'object') {
+    throw new TypeError(`${owner} takes an options object such as ${example}, got ${describe(args)}`);
+  }
+  return args;
+}

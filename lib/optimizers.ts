@@ -1,8 +1,7 @@
 // Optimizers with Keras's update rules and defaults; the updates run natively inside each training
 // step. A learning rate may be a number or a schedule evaluated at every step.
-import { booleanOr, finiteNumber, oneOf } from './errors';
+import { booleanOr, finiteNumber, oneOf, optionsObject, requiredArgs } from './errors';
 import type { NativeOptimizerSpec } from './native/network';
-import { describe } from './tensor';
 
 /** A learning rate as a function of the 0-based training step (Keras's LearningRateSchedule). */
 export interface LearningRateSchedule {
@@ -71,15 +70,9 @@ function clipOptions(args: OptimizerBaseArgs): Pick<NativeOptimizerSpec, 'clipNo
   };
 }
 
-function argsObject<T>(args: T | undefined, name: string): T {
-  if (args === undefined) return {} as T;
-  if (args === null || typeof args !== 'object') throw new TypeError(`${name} options must be an object, got ${describe(args)}`);
-  return args;
-}
-
 /** Keras SGD: learning rate 0.01, optional momentum and Nesterov momentum. */
 export function sgd(options?: SgdArgs): Optimizer {
-  const args = argsObject(options, 'sgd');
+  const args = optionsObject(options, 'sgd');
   return new Optimizer('sgd', learningRateOption(args.learningRate, 0.01), {
     momentum: finiteNumber(args.momentum ?? 0, 'momentum', 0, 1),
     nesterov: booleanOr(args.nesterov, 'nesterov', false),
@@ -89,7 +82,7 @@ export function sgd(options?: SgdArgs): Optimizer {
 
 /** Keras RMSprop: learning rate 1e-3, rho 0.9, epsilon 1e-7. */
 export function rmsprop(options?: RmspropArgs): Optimizer {
-  const args = argsObject(options, 'rmsprop');
+  const args = optionsObject(options, 'rmsprop');
   return new Optimizer('rmsprop', learningRateOption(args.learningRate, 1e-3), {
     rho: finiteNumber(args.rho ?? 0.9, 'rho', 0, 1),
     epsilon: finiteNumber(args.epsilon ?? 1e-7, 'epsilon', 0, 1),
@@ -99,13 +92,13 @@ export function rmsprop(options?: RmspropArgs): Optimizer {
 
 /** Keras Adam: learning rate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7. */
 export function adam(options?: AdamArgs): Optimizer {
-  const args = argsObject(options, 'adam');
+  const args = optionsObject(options, 'adam');
   return new Optimizer('adam', learningRateOption(args.learningRate, 1e-3), adamOptions(args));
 }
 
 /** Keras AdamW: Adam with decoupled weight decay (default 0.004). */
 export function adamw(options?: AdamwArgs): Optimizer {
-  const args = argsObject(options, 'adamw');
+  const args = optionsObject(options, 'adamw');
   return new Optimizer('adamw', learningRateOption(args.learningRate, 1e-3), {
     ...adamOptions(args),
     weightDecay: finiteNumber(args.weightDecay ?? 0.004, 'weightDecay', 0),
@@ -143,6 +136,7 @@ export function optimizerFromConfig(config: Record<string, unknown>): Optimizer 
 
 /** initialLearningRate * factor^floor(step / stepSize). */
 export function stepDecay(args: { initialLearningRate: number; factor: number; stepSize: number }): LearningRateSchedule {
+  requiredArgs(args, 'stepDecay', '{ initialLearningRate: 0.01, factor: 0.5, stepSize: 1000 }');
   const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
   const factor = finiteNumber(args.factor, 'factor', 0);
   const stepSize = finiteNumber(args.stepSize, 'stepSize', 1);
@@ -155,6 +149,7 @@ export function stepDecay(args: { initialLearningRate: number; factor: number; s
 
 /** Keras ExponentialDecay: initial * decayRate^(step / decaySteps), floored exponent when staircase. */
 export function exponentialDecay(args: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }): LearningRateSchedule {
+  requiredArgs(args, 'exponentialDecay', '{ initialLearningRate: 0.01, decaySteps: 1000, decayRate: 0.9 }');
   const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
   const decaySteps = finiteNumber(args.decaySteps, 'decaySteps', 1);
   const decayRate = finiteNumber(args.decayRate, 'decayRate', 0);
@@ -168,6 +163,7 @@ export function exponentialDecay(args: { initialLearningRate: number; decaySteps
 
 /** Keras CosineDecay: from initial down to initial * alpha over decaySteps, then flat. */
 export function cosineDecay(args: { initialLearningRate: number; decaySteps: number; alpha?: number }): LearningRateSchedule {
+  requiredArgs(args, 'cosineDecay', '{ initialLearningRate: 0.01, decaySteps: 1000 }');
   const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
   const decaySteps = finiteNumber(args.decaySteps, 'decaySteps', 1);
   const alpha = finiteNumber(args.alpha ?? 0, 'alpha', 0, 1);

@@ -1,15 +1,18 @@
 // The library's array type: float32 data in row-major order (NHWC for images) with a shape.
-// Tensors are plain garbage-collected objects: there is nothing to dispose.
+// Tensors are plain garbage-collected objects (V8 sees their memory); dispose() only releases it
+// sooner.
 
 export type Shape = readonly number[];
 
-/** Elements in a shape; throws a RangeError for a dimension that is not a positive integer. */
+/** Elements in a shape; throws a TypeError or RangeError for a dimension that is not a non-negative integer. */
 export function shapeSize(shape: Shape, what = 'shape'): number {
   let size = 1;
   for (const [axis, dim] of shape.entries()) {
-    if (!Number.isSafeInteger(dim) || dim < 0) {
+    if (typeof dim !== 'number') throw new TypeError(`${what}[${axis}] must be a non-negative integer, got ${describe(dim)}`);
+    if (!Number.isInteger(dim) || dim < 0) {
       throw new RangeError(`${what}[${axis}] must be a non-negative integer, got ${dim} (shape [${shape.join(', ')}])`);
     }
+    if (!Number.isSafeInteger(dim)) throw new RangeError(`${what}[${axis}] is too large: ${dim} (shape [${shape.join(', ')}])`);
     size *= dim;
   }
   if (!Number.isSafeInteger(size)) {
@@ -18,15 +21,37 @@ export function shapeSize(shape: Shape, what = 'shape'): number {
   return size;
 }
 
+/** Whether a typed array's buffer was detached (transferred, e.g. to a worker, or disposed). */
+export function isDetached(array: ArrayBufferView): boolean {
+  if (array.byteLength > 0) return false;
+  try {
+    // Only a detached buffer refuses a new view; a merely empty one accepts it.
+    new Uint8Array(array.buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** A TypeError if `array` is detached: it would read as empty, silently. */
+export function checkAttached(array: ArrayBufferView, what: string): void {
+  if (isDetached(array)) {
+    throw new TypeError(`${what}'s ArrayBuffer is detached (transferred, e.g. to a worker, or disposed): its data is gone`);
+  }
+}
+
 export class Tensor {
-  readonly data: Float32Array;
   readonly shape: Shape;
+  /** The number of elements. */
+  readonly size: number;
+  #data: Float32Array | null;
 
   /** Wraps data (no copy) after checking that it matches shape. */
   constructor(data: Float32Array, shape: Shape) {
     if (!(data instanceof Float32Array)) {
       throw new TypeError(`tensor data must be a Float32Array, got ${describe(data)}`);
     }
+    checkAttached(data, 'tensor data');
     if (!Array.isArray(shape)) {
       throw new TypeError(`tensor shape must be an array of integers, got ${describe(shape)}`);
     }
@@ -34,12 +59,26 @@ export class Tensor {
     if (size !== data.length) {
       throw new RangeError(`tensor shape [${shape.join(', ')}] needs ${size} elements, but data has ${data.length}`);
     }
-    this.data = data;
+    this.#data = data;
+    this.size = size;
     this.shape = Object.freeze([...shape]);
   }
 
-  get size(): number {
-    return this.data.length;
+  /**
+   * The values, row-major (no copy). A TypeError once the tensor is disposed or its buffer was
+   * detached, rather than an empty array that would read as zero samples.
+   */
+  get data(): Float32Array {
+    const data = this.#data;
+    if (data === null) throw new TypeError(`the tensor was disposed (shape [${this.shape.join(', ')}]); its data is gone`);
+    // A typed array on a fixed-length buffer only changes length by being detached.
+    if (data.length !== this.size) checkAttached(data, 'tensor data');
+    return data;
+  }
+
+  /** Whether dispose() was called. */
+  get isDisposed(): boolean {
+    return this.#data === null;
   }
 
   get rank(): number {
@@ -68,8 +107,9 @@ export class Tensor {
 
   /** Nested arrays, for printing and tests on small tensors. */
   toArray(): unknown {
+    const data = this.data;
     const build = (offset: number, axis: number): unknown => {
-      if (axis === this.shape.length) return this.data[offset];
+      if (axis === this.shape.length) return data[offset];
       const stride = this.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
       return Array.from({ length: this.shape[axis] }, (_, i) => build(offset + i * stride, axis + 1));
     };
@@ -77,10 +117,21 @@ export class Tensor {
   }
 
   /**
-   * Kept for familiarity with tfjs and a no-op: a tensor holds no native memory, its Float32Array
-   * is freed by the garbage collector like any other.
+   * Releases the data now instead of when the tensor is garbage collected; any later use of this
+   * tensor throws a TypeError. When the tensor's Float32Array spans its whole ArrayBuffer (as the
+   * outputs of predict do), the buffer is detached, so its memory goes back at the next minor
+   * collection even while something still refers to the tensor; other tensors and arrays viewing
+   * that buffer (reshape, slice, the array passed to ck.tensor) become unusable too. A tensor
+   * that views part of a larger buffer (a slice) only lets go of its view. Calling it twice is fine.
    */
-  dispose(): void {}
+  dispose(): void {
+    const data = this.#data;
+    if (data === null) return;
+    this.#data = null;
+    if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.byteLength > 0 && !(data.buffer instanceof SharedArrayBuffer)) {
+      structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
+    }
+  }
 }
 
 export function describe(value: unknown): string {
@@ -104,6 +155,7 @@ export function tensor(data: Float32Array | ArrayLike<number> | unknown[], shape
     return new Tensor(values, shape ?? inferred);
   }
   if (ArrayBuffer.isView(data)) {
+    checkAttached(data, 'tensor data');
     const values = toFloat32(Array.from(data as ArrayLike<unknown>));
     return new Tensor(values, shape ?? [values.length]);
   }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip, gunzipSync } from 'node:zlib';
-import { Tensor, describe } from '../tensor';
+import { Tensor, checkAttached, describe } from '../tensor';
 
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxTypedArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -154,6 +154,7 @@ function checkReadArguments(buffer: Uint8Array, what: string): void {
   if (!(buffer instanceof Uint8Array)) {
     throw new TypeError(`readIdx: ${what} must be a Uint8Array (or Buffer), got ${describe(buffer)}`);
   }
+  checkAttached(buffer, what);
 }
 
 function isGzip(bytes: Uint8Array): boolean {

@@ -3,7 +3,7 @@
 // thread, so it must never see an array the user could change or detach meanwhile).
 import type { LossName } from '../losses';
 import type { NativeTargets } from '../native/network';
-import { describe, Tensor, type Shape } from '../tensor';
+import { checkAttached, describe, Tensor, type Shape } from '../tensor';
 
 /** Targets as the user may give them: class indices, or a tensor of one-hot / dense targets. */
 export type TargetsInput = Tensor | Int32Array | Uint8Array | Uint16Array | Float32Array | number[];
@@ -26,6 +26,7 @@ export function checkInputs(x: unknown, inputShape: Shape, what = 'x'): number {
 
 /** Validates targets against the loss and the sample count, converting to the native form. */
 export function prepareTargets(y: unknown, loss: LossName, samples: number, outputSize: number, what = 'y'): PreparedTargets {
+  if (ArrayBuffer.isView(y)) checkAttached(y, what);
   if (loss === 'sparseCategoricalCrossentropy') {
     const indices = classIndices(y, what);
     if (indices.length !== samples) {

@@ -1,7 +1,8 @@
 // A linear stack of layers, Keras's Sequential: compile, fit, evaluate, predict, weights, summary,
 // save. The layers describe the network; a native Network executes it, one N-API crossing per
 // batch, on worker threads.
-import { callHook, ProgressLogger, type Callback, type Logs, type TrainingModel } from '../callbacks';
+import { callbackList, callHook, ProgressLogger, type Callback, type Logs, type TrainingModel } from '../callbacks';
+import { booleanOr, integer, oneOf, optionsObject, positiveInt, shapeOption } from '../errors';
 import { describe as describeValue, shapeSize, Tensor, type Shape } from '../tensor';
 import { initialize } from '../initializers';
 import { Layer, type WeightSpec } from '../layers/base';
@@ -56,16 +57,40 @@ export interface EvaluateResult {
   accuracy?: number;
 }
 
+/** Per layer: its input and output shapes and weight specs. */
+type LayerPlan = { layer: Layer; inputShape: Shape; outputShape: Shape; weights: WeightSpec[] }[];
+
 interface Built {
   inputShape: Shape;
   outputShape: Shape;
-  /** Per layer: its input and output shapes and weight specs. */
-  layers: { layer: Layer; inputShape: Shape; outputShape: Shape; weights: WeightSpec[] }[];
+  layers: LayerPlan;
   network: NativeNetwork;
 }
 
+/**
+ * Every layer's shapes and weights for a per-sample input shape, checked but not allocated (so
+ * loadModel can compare a file's claims with the architecture before building anything).
+ */
+export function planLayers(layers: Layer[], inputShape: unknown): { layers: LayerPlan; outputShape: Shape } {
+  let shape: Shape = shapeOption(inputShape, 'build inputShape');
+  if (layers.length === 0) throw new RangeError('the model has no layers');
+  shapeSize(shape, 'build inputShape');
+  const plan: LayerPlan = [];
+  for (const layer of layers) {
+    const outputShape = layer.computeOutputShape(shape);
+    const weights = layer.weightSpecs(shape);
+    // Sizes past 2^53 would lose precision before the native side could check them.
+    const owner = `${layer.className} '${layer.name}'`;
+    shapeSize(outputShape, `${owner} output shape`);
+    for (const weight of weights) shapeSize(weight.shape, `${owner} ${weight.name} shape`);
+    plan.push({ layer, inputShape: shape, outputShape, weights });
+    shape = outputShape;
+  }
+  return { layers: plan, outputShape: shape };
+}
+
 function isDataset(value: unknown): value is Dataset {
-  return value !== null && typeof value === 'object' && !(value instanceof Tensor) &&
+  return value !== null && typeof value === 'object' && !(value instanceof Tensor) && !ArrayBuffer.isView(value) &&
     (Symbol.asyncIterator in value || Symbol.iterator in value);
 }
 
@@ -87,11 +112,18 @@ export class Sequential implements TrainingModel {
   private fitting = false;
   /** trainOnBatch's copy of the batch, reused across calls (only one training step runs at a time). */
   private onBatchStager: BatchStager | null = null;
+  private disposed = false;
+  /** fit, evaluate, predict and trainOnBatch calls under way: networks they use are freed after them. */
+  private running = 0;
+  private retired: NativeNetwork[] = [];
 
   constructor(args: SequentialArgs = {}) {
     if (args === null || typeof args !== 'object') throw new TypeError(`sequential() takes an object, got ${describeValue(args)}`);
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
+      throw new TypeError(`sequential name must be a non-empty string, got ${describeValue(args.name)}`);
+    }
     this.name = args.name ?? 'sequential';
-    this.seed = args.seed ?? freshSeed();
+    this.seed = args.seed === undefined ? freshSeed() : integer(args.seed, 'sequential seed');
     if (args.layers !== undefined) {
       if (!Array.isArray(args.layers)) throw new TypeError(`layers must be an array of layers, got ${describeValue(args.layers)}`);
       for (const layer of args.layers) this.add(layer);
@@ -99,6 +131,7 @@ export class Sequential implements TrainingModel {
   }
 
   add(layer: Layer): void {
+    this.requireLive();
     if (!(layer instanceof Layer)) throw new TypeError(`add() takes a layer (e.g. ck.layers.dense(...)), got ${describeValue(layer)}`);
     if (this.layers.some((l) => l.name === layer.name)) throw new RangeError(`a layer named '${layer.name}' is already in the model`);
     if (this.layers.length > 0 && layer.inputShape) {
@@ -106,27 +139,47 @@ export class Sequential implements TrainingModel {
     }
     this.layers.push(layer);
     // Built lazily on first use; a layer added to a built model starts over with fresh weights.
-    this.built = null;
+    this.releaseNetwork();
   }
 
   /** Creates the native network and initializes the weights for a per-sample input shape. */
   build(inputShape: Shape): void {
-    if (this.layers.length === 0) throw new RangeError('the model has no layers');
-    const layers: Built['layers'] = [];
-    let shape = inputShape;
-    for (const layer of this.layers) {
-      const outputShape = layer.computeOutputShape(shape);
-      layers.push({ layer, inputShape: shape, outputShape, weights: layer.weightSpecs(shape) });
-      shape = outputShape;
-    }
+    this.requireLive();
+    const { layers, outputShape } = planLayers(this.layers, inputShape);
+    this.releaseNetwork();
     const network = createNetwork(layers.map(({ layer, inputShape: s }) => ({ ...layer.nativeSpec(s), trainable: layer.trainable })));
-    this.built = { inputShape, outputShape: shape, layers, network };
+    this.built = { inputShape: layers[0].inputShape, outputShape, layers, network };
     const random = new Random(this.seed);
     network.setWeights(layers.flatMap(({ weights }) => weights.map((w) => initialize(w.initializer, w.shape, random.seed()))));
     if (this.compiled) network.compile({ loss: this.compiled.loss, optimizer: this.compiled.optimizer.nativeSpec() });
   }
 
+  /** Lets go of the native network (on rebuild or dispose), freeing it now rather than at garbage collection. */
+  private releaseNetwork(): void {
+    if (this.built) this.retired.push(this.built.network);
+    this.built = null;
+    this.freeRetired();
+  }
+
+  /** Frees the networks let go of, once no call under way can still be using them. */
+  private freeRetired(): void {
+    if (this.running > 0) return;
+    for (const network of this.retired) network.dispose();
+    this.retired = [];
+  }
+
+  /** Ends a call counted in `running`. */
+  private leave(): void {
+    this.running -= 1;
+    this.freeRetired();
+  }
+
+  private requireLive(): void {
+    if (this.disposed) throw new RangeError(`the model was disposed (model.dispose()) and can no longer be used`);
+  }
+
   private requireBuilt(): Built {
+    this.requireLive();
     if (this.built) return this.built;
     const first = this.layers[0];
     if (first?.inputShape) {
@@ -153,14 +206,13 @@ export class Sequential implements TrainingModel {
   }
 
   compile(args: CompileArgs): void {
+    this.requireLive();
     if (args === null || typeof args !== 'object') throw new TypeError(`compile() takes { optimizer, loss, metrics }, got ${describeValue(args)}`);
     const loss = getLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
     const metrics = args.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new TypeError('metrics must be an array of names');
-    for (const metric of metrics) {
-      if (!['accuracy', 'acc', 'loss'].includes(metric)) throw new RangeError(`unknown metric '${metric}' (supported: accuracy, loss)`);
-    }
+    if (!Array.isArray(metrics)) throw new TypeError(`metrics must be an array of names, got ${describeValue(metrics)}`);
+    metrics.forEach((metric, i) => oneOf(metric, `metrics[${i}]`, ['accuracy', 'acc', 'loss']));
     this.compiled = { loss, optimizer, metrics: metrics.map((m) => (m === 'acc' ? 'accuracy' : m)) };
     this.step = 0;
     this.built?.network.compile({ loss, optimizer: optimizer.nativeSpec() });
@@ -184,16 +236,19 @@ export class Sequential implements TrainingModel {
   /** Trains the model; resolves with the per-epoch history once done. */
   async fit(x: Tensor | Dataset, y?: TargetsInput | FitArgs, args?: FitArgs): Promise<History> {
     const dataset = isDataset(x);
-    const options: FitArgs = (dataset ? (y as FitArgs | undefined) : args) ?? {};
+    const options = optionsObject(dataset ? (y as FitArgs | undefined) : args, 'fit');
     const compiled = this.requireCompiled('fit');
     if (this.fitting) throw new RangeError('fit: this model is already training; await the running fit first');
     const built = this.requireBuilt();
-    const epochs = options.epochs ?? 1;
-    const batchSize = options.batchSize ?? 32;
-    if (!Number.isSafeInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${epochs}`);
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    const epochs = positiveInt(options.epochs ?? 1, 'epochs');
+    const batchSize = positiveInt(options.batchSize ?? 32, 'batchSize');
+    const initialEpoch = integer(options.initialEpoch ?? 0, 'initialEpoch', 0, epochs - 1);
     const verbose = options.verbose ?? 1;
-    const random = new Random(options.seed ?? freshSeed());
+    if (typeof verbose !== 'number') throw new TypeError(`verbose must be 0, 1 or 2, got ${describeValue(verbose)}`);
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`verbose must be 0, 1 or 2, got ${verbose}`);
+    const shuffle = booleanOr(options.shuffle, 'shuffle', true);
+    const random = new Random(options.seed === undefined ? freshSeed() : integer(options.seed, 'fit seed'));
+    const callbacks = callbackList(options.callbacks);
 
     // Validate everything before the first step so a mistake costs no training time.
     let trainX: Float32Array | null = null;
@@ -201,10 +256,11 @@ export class Sequential implements TrainingModel {
     let samples = 0;
     let validation: { x: Tensor; y: PreparedTargets } | null = null;
     if (!dataset) {
-      const n = checkInputs(x, built.inputShape);
+      const n = requireSamples(checkInputs(x, built.inputShape), 'fit');
       const targets = prepareTargets(y, compiled.loss, n, shapeSize(built.outputShape));
       const split = options.validationSplit ?? 0;
-      if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new RangeError(`validationSplit must be in [0, 1), got ${split}`);
+      if (typeof split !== 'number') throw new TypeError(`validationSplit must be a number, got ${describeValue(split)}`);
+      if (!(split >= 0 && split < 1)) throw new RangeError(`validationSplit must be a finite number in [0, 1), got ${split}`);
       samples = split > 0 ? Math.floor(n * (1 - split)) : n;
       if (samples < 1) throw new RangeError(`validationSplit ${split} leaves no training samples out of ${n}`);
       const inputSize = shapeSize(built.inputShape);
@@ -215,13 +271,15 @@ export class Sequential implements TrainingModel {
         validation = { x: valX, y: sliceTargets(targets, samples, n) };
       }
     }
-    if (options.validationData) {
+    if (options.validationData !== undefined) {
+      if (!Array.isArray(options.validationData) || options.validationData.length !== 2) {
+        throw new TypeError(`validationData must be a pair [x, y], got ${describeValue(options.validationData)}`);
+      }
       const [valX, valY] = options.validationData;
-      const n = checkInputs(valX, built.inputShape, 'validationData x');
+      const n = requireSamples(checkInputs(valX, built.inputShape, 'validationData x'), 'fit validationData');
       validation = { x: valX, y: prepareTargets(valY, compiled.loss, n, shapeSize(built.outputShape), 'validationData y') };
     }
 
-    const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks];
     const steps = dataset ? null : Math.ceil(samples / batchSize);
     if (verbose > 0) {
       const logger = new ProgressLogger(verbose);
@@ -233,14 +291,16 @@ export class Sequential implements TrainingModel {
     const history: History = { epoch: [], history: {}, params: { epochs, batchSize, samples: dataset ? null : samples, steps } };
     this.fitting = true;
     this.stopTraining = false;
+    this.running += 1;
     try {
       await callHook(callbacks, 'onTrainBegin', {});
       const stager = trainY ? new BatchStager(shapeSize(built.inputShape), trainY, Math.min(batchSize, samples)) : null;
       const order = new Int32Array(samples).map((_, i) => i);
-      for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
+      for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         await callHook(callbacks, 'onEpochBegin', epoch, {});
         const sum = { loss: 0, samples: 0, correct: 0, counted: 0 };
         const runStep = async (batch: number, count: number, xs: Float32Array, ys: Int32Array | Float32Array) => {
+          if (this.disposed) throw new RangeError('fit: the model was disposed during training');
           await callHook(callbacks, 'onBatchBegin', batch, { batch, size: count });
           const result = await built.network.trainStep(xs, ys, {
             batch: count, learningRate: compiled.optimizer.learningRateAt(this.step), seed: random.seed(),
@@ -248,9 +308,16 @@ export class Sequential implements TrainingModel {
           this.step += 1;
           accumulate(sum, result, count);
           await callHook(callbacks, 'onBatchEnd', batch, { batch, size: count, ...this.batchLogs(sum) });
+          // Training on from a NaN or infinite loss only spreads NaN through the weights; a
+          // callback (terminateOnNaN) may have chosen to stop quietly instead.
+          if (!Number.isFinite(result.loss) && !this.stopTraining) {
+            throw new RangeError(`fit: the loss is ${result.loss} at epoch ${epoch + 1}, batch ${batch + 1}: training diverged ` +
+              '(lower the learning rate, clip gradients with clipNorm, or check the data); the weights are no longer finite. ' +
+              'ck.callbacks.terminateOnNaN() stops training at such a batch without an error.');
+          }
         };
         if (stager && trainX) {
-          if (options.shuffle ?? true) random.shuffle(order);
+          if (shuffle) random.shuffle(order);
           for (let start = 0, batch = 0; start < samples && !this.stopTraining; start += batchSize, batch++) {
             const count = Math.min(batchSize, samples - start);
             stager.gather(trainX, order, start, start + count);
@@ -271,7 +338,7 @@ export class Sequential implements TrainingModel {
           }
         }
         const logs = this.batchLogs(sum);
-        if (validation) Object.assign(logs, this.prefixed(await this.evaluatePrepared(validation.x, validation.y, batchSize), 'val_'));
+        if (validation) Object.assign(logs, this.prefixed(await this.evaluatePrepared(built, validation.x, validation.y, batchSize), 'val_'));
         history.epoch.push(epoch);
         for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
         await callHook(callbacks, 'onEpochEnd', epoch, logs);
@@ -279,6 +346,7 @@ export class Sequential implements TrainingModel {
       await callHook(callbacks, 'onTrainEnd', {});
     } finally {
       this.fitting = false;
+      this.leave();
     }
     return history;
   }
@@ -307,7 +375,7 @@ export class Sequential implements TrainingModel {
     const compiled = this.requireCompiled('trainOnBatch');
     if (this.fitting) throw new RangeError('trainOnBatch: this model is already training; await the running fit first');
     const built = this.requireBuilt();
-    const count = checkInputs(x, built.inputShape);
+    const count = requireSamples(checkInputs(x, built.inputShape), 'trainOnBatch');
     const targets = prepareTargets(y, compiled.loss, count, shapeSize(built.outputShape));
     // The native step runs on a worker thread, so it reads a copy the caller cannot change meanwhile;
     // the staging buffers are kept, so repeated calls do not allocate.
@@ -319,6 +387,7 @@ export class Sequential implements TrainingModel {
     stager.gather(x.data, null, 0, count, targets);
     const staged = stager.views(count);
     this.fitting = true;
+    this.running += 1;
     try {
       const result = await built.network.trainStep(staged.x, staged.y, {
         batch: count, learningRate: compiled.optimizer.learningRateAt(this.step), seed: freshSeed(),
@@ -327,19 +396,26 @@ export class Sequential implements TrainingModel {
       return result.loss;
     } finally {
       this.fitting = false;
+      this.leave();
     }
   }
 
   /** Loss (and accuracy when compiled with it) over a data set, in inference mode. */
-  async evaluate(x: Tensor, y: TargetsInput, args: { batchSize?: number } = {}): Promise<EvaluateResult> {
+  async evaluate(x: Tensor, y: TargetsInput, args?: { batchSize?: number }): Promise<EvaluateResult> {
     const compiled = this.requireCompiled('evaluate');
     const built = this.requireBuilt();
-    const n = checkInputs(x, built.inputShape);
-    return this.evaluatePrepared(x, prepareTargets(y, compiled.loss, n, shapeSize(built.outputShape)), args.batchSize ?? 32);
+    const batchSize = positiveInt(optionsObject(args, 'evaluate').batchSize ?? 32, 'batchSize');
+    const n = requireSamples(checkInputs(x, built.inputShape), 'evaluate');
+    const targets = prepareTargets(y, compiled.loss, n, shapeSize(built.outputShape));
+    this.running += 1;
+    try {
+      return await this.evaluatePrepared(built, x, targets, batchSize);
+    } finally {
+      this.leave();
+    }
   }
 
-  private async evaluatePrepared(x: Tensor, targets: PreparedTargets, batchSize: number): Promise<EvaluateResult> {
-    const built = this.built!;
+  private async evaluatePrepared(built: Built, x: Tensor, targets: PreparedTargets, batchSize: number): Promise<EvaluateResult> {
     const n = x.shape[0];
     const stager = new BatchStager(shapeSize(built.inputShape), targets, Math.max(1, Math.min(batchSize, n)));
     const sum = { loss: 0, samples: 0, correct: 0, counted: 0 };
@@ -359,10 +435,10 @@ export class Sequential implements TrainingModel {
    * only a few images' work (under 20 MFLOP) runs on the calling thread instead, which is faster
    * than the round trip to a worker and blocks for a fraction of a millisecond.
    */
-  async predict(x: Tensor, args: { batchSize?: number } = {}): Promise<Tensor> {
+  async predict(x: Tensor, args?: { batchSize?: number }): Promise<Tensor> {
     const built = this.requireBuilt();
     const n = checkInputs(x, built.inputShape);
-    const batchSize = checkBatchSize(args.batchSize);
+    const batchSize = positiveInt(optionsObject(args, 'predict').batchSize ?? 32, 'batchSize');
     // Work this small costs less on the calling thread than the hop to a worker and back, and
     // blocks the event loop for well under a millisecond. Not while training: a predict would wait
     // there for the training step's lock.
@@ -381,11 +457,12 @@ export class Sequential implements TrainingModel {
    * in the model's layer order. A conv2d or dense layer's output is taken after its activation.
    * `layers` picks layers by name (default: all of them); the last layer's entry equals predict(x).
    */
-  async activations(x: Tensor, args: { layers?: string[]; batchSize?: number } = {}): Promise<Map<string, Tensor>> {
+  async activations(x: Tensor, args?: { layers?: string[]; batchSize?: number }): Promise<Map<string, Tensor>> {
     const built = this.requireBuilt();
     const n = checkInputs(x, built.inputShape);
-    const batchSize = checkBatchSize(args.batchSize);
-    const names = args.layers ?? this.layers.map((layer) => layer.name);
+    const options = optionsObject(args, 'activations');
+    const batchSize = positiveInt(options.batchSize ?? 32, 'batchSize');
+    const names = options.layers ?? this.layers.map((layer) => layer.name);
     if (!Array.isArray(names)) throw new TypeError(`activations: layers must be an array of layer names, got ${describeValue(names)}`);
     if (names.length === 0) throw new RangeError('activations: layers must name at least one layer');
     const indices = [...new Set(names.map((name) => this.layers.indexOf(this.getLayer(name))))].sort((a, b) => a - b);
@@ -411,10 +488,15 @@ export class Sequential implements TrainingModel {
     run: (staged: Float32Array, start: number, count: number) => Promise<void>): Promise<void> {
     const n = x.shape[0];
     const stager = new BatchStager(shapeSize(this.built!.inputShape), null, Math.max(1, Math.min(batchSize, n)));
-    for (let start = 0; start < n; start += batchSize) {
-      const count = Math.min(batchSize, n - start);
-      stager.gather(x.data, null, start, start + count);
-      await run(stager.views(count).x, start, count);
+    this.running += 1;
+    try {
+      for (let start = 0; start < n; start += batchSize) {
+        const count = Math.min(batchSize, n - start);
+        stager.gather(x.data, null, start, start + count);
+        await run(stager.views(count).x, start, count);
+      }
+    } finally {
+      this.leave();
     }
   }
 
@@ -447,6 +529,17 @@ export class Sequential implements TrainingModel {
       }
     });
     built.network.setWeights(weights.map((w) => w.data));
+  }
+
+  /**
+   * Frees the native network (weights, optimizer state, workspaces) now rather than when the model
+   * is garbage collected. Predictions and evaluations already running finish first (the network
+   * is freed when the last ends); a running fit stops before its next batch with a RangeError;
+   * any later use of the model throws a RangeError. Calling it twice is fine.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.releaseNetwork();
   }
 
   /** Weight names and shapes in getWeights() order. */
@@ -512,10 +605,10 @@ export class Sequential implements TrainingModel {
   }
 }
 
-/** Inference's batch size: 32 by default. */
-function checkBatchSize(batchSize = 32): number {
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  return batchSize;
+/** `samples`, or a RangeError when there are none: no loss or step is defined on zero samples. */
+function requireSamples(samples: number, caller: string): number {
+  if (samples === 0) throw new RangeError(`${caller}: x has no samples (its first dimension is 0)`);
+  return samples;
 }
 
 function sliceTargets(targets: PreparedTargets, start: number, end: number): PreparedTargets {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Sequential } from '../engine/sequential';
+import { planLayers, Sequential } from '../engine/sequential';
 import { oneOf } from '../errors';
 import { deserializeLayer } from '../layers';
 import { getLoss } from '../losses';
@@ -168,14 +168,16 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
       invalid(jsonPath, `layer ${i}: ${(error as Error).message}`);
     }
   });
-  const model = new Sequential({ name: typeof topology.config.name === 'string' ? topology.config.name : 'sequential', layers });
+  let model: Sequential;
+  let specs: { layer: string; name: string; shape: number[] }[];
   try {
-    model.build(topology.inputShape);
+    model = new Sequential({ name: typeof topology.config.name === 'string' ? topology.config.name : undefined, layers });
+    // Shapes only: nothing is allocated until the file is known to hold what the architecture needs.
+    specs = planLayers(model.layers, topology.inputShape).layers.flatMap(({ layer, weights }) => weights.map((w) => ({ layer: layer.name, ...w })));
   } catch (error) {
     invalid(jsonPath, `the architecture does not build: ${(error as Error).message}`);
   }
 
-  const specs = model.weightSpecs();
   const entries = json.weightsManifest?.[0]?.weights;
   if (json.weightsManifest?.length !== 1 || json.weightsManifest[0].paths?.length !== 1 || json.weightsManifest[0].paths[0] !== 'weights.bin' || !Array.isArray(entries)) {
     invalid(jsonPath, "weightsManifest must list the one file 'weights.bin' and its weights");
@@ -191,8 +193,11 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
   if (json.weightsByteLength !== expectedBytes) invalid(jsonPath, `weightsByteLength is ${String(json.weightsByteLength)}, the architecture needs ${expectedBytes}`);
 
   const binPath = join(base, 'weights.bin');
+  // The size first: a wrong file is not read into memory whole (a missing one fails in the read).
+  const info = await stat(binPath).catch(() => null);
+  if (info !== null && info.size !== expectedBytes) invalid(binPath, `has ${info.size} bytes, model.json expects ${expectedBytes} (truncated or from another model)`);
   const bytes = await readModelFile(binPath);
-  if (bytes.byteLength !== expectedBytes) invalid(binPath, `has ${bytes.byteLength} bytes, model.json expects ${expectedBytes} (truncated or from another model)`);
+  if (bytes.byteLength !== expectedBytes) invalid(binPath, `has ${bytes.byteLength} bytes, model.json expects ${expectedBytes} (changed while being read)`);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== json.weightsSha256) invalid(binPath, 'does not match the checksum in model.json (corrupted, or saved by a different save than model.json)');
 
@@ -203,7 +208,16 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
     offset += count * 4;
     return tensor;
   });
-  model.setWeights(weights);
+  try {
+    model.build(topology.inputShape);
+  } catch (error) {
+    invalid(jsonPath, `the architecture does not build: ${(error as Error).message}`);
+  }
+  try {
+    model.setWeights(weights);
+  } catch (error) {
+    invalid(binPath, (error as Error).message);
+  }
 
   if (json.trainingConfig) {
     const config = json.trainingConfig as { loss?: unknown; metrics?: unknown; optimizer?: Record<string, unknown> };

@@ -1,7 +1,7 @@
-import { finiteNumber, positiveInt } from '../errors';
+import { finiteNumber, positiveInt, requiredArgs } from '../errors';
 import type { NativeLayerSpec } from '../native/network';
 import { shapeSize, type Shape } from '../tensor';
-import { Layer, type LayerArgs, type LayerConfig, requiredArgs } from './base';
+import { Layer, type LayerArgs, type LayerConfig } from './base';
 
 /** An elementwise activation layer with one parameter, alpha. */
 abstract class AlphaActivation extends Layer {

@@ -3,7 +3,7 @@
 // network, and serializes to a Keras-style { className, config }.
 import type { InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
-import { positiveInt } from '../errors';
+import { booleanOr, shapeOption } from '../errors';
 import { describe, type Shape } from '../tensor';
 
 /** Arguments every layer accepts. */
@@ -47,15 +47,9 @@ export abstract class Layer {
     }
     this.name = args.name ?? Layer.uniqueName(this.className);
     if (args.inputShape !== undefined) {
-      if (!Array.isArray(args.inputShape) || args.inputShape.length === 0) {
-        throw new TypeError(`${this.className} inputShape must be a non-empty array of positive integers, got ${describe(args.inputShape)}`);
-      }
-      this.inputShape = Object.freeze(args.inputShape.map((d, i) => positiveInt(d, `${this.className} inputShape[${i}]`)));
+      this.inputShape = Object.freeze(shapeOption(args.inputShape, `${this.className} inputShape`));
     }
-    if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
-      throw new TypeError(`${this.className} trainable must be a boolean`);
-    }
-    this.trainable = args.trainable ?? true;
+    this.trainable = booleanOr(args.trainable, `${this.className} trainable`, true);
   }
 
   private static uniqueName(className: string): string {
@@ -99,12 +93,3 @@ export abstract class Layer {
     }
   }
 }
-
-/** The options object of a layer that has required options, or a TypeError saying what it needs. */
-export function requiredArgs<T>(args: T, className: string, example: string): T {
-  if (args === null || typeof args !== 'object') {
-    throw new TypeError(`${className} takes an options object such as ${example}, got ${describe(args)}`);
-  }
-  return args;
-}
-

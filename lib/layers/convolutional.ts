@@ -1,9 +1,9 @@
 import { activationOption, defaultAlpha, type ActivationName } from '../activations';
-import { booleanOr, intPair, oneOf, positiveInt } from '../errors';
+import { booleanOr, intPair, oneOf, positiveInt, requiredArgs } from '../errors';
 import { initializerOption, type InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
 import type { Shape } from '../tensor';
-import { Layer, type LayerArgs, type LayerConfig, type WeightSpec, requiredArgs } from './base';
+import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
 
 export type Padding = 'valid' | 'same';
 

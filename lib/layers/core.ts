@@ -1,9 +1,9 @@
-import { activationOption, defaultAlpha, type ActivationName } from '../activations';
-import { booleanOr, finiteNumber, positiveInt } from '../errors';
+import { activationNames, activationOption, defaultAlpha, type ActivationName } from '../activations';
+import { booleanOr, finiteNumber, oneOf, positiveInt, requiredArgs } from '../errors';
 import { initializerOption, type InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
 import { shapeSize, describe, type Shape } from '../tensor';
-import { Layer, type LayerArgs, type LayerConfig, type WeightSpec, requiredArgs } from './base';
+import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -79,9 +79,10 @@ export class Reshape extends Layer {
 
   constructor(args: ReshapeArgs) {
     super(requiredArgs(args, 'Reshape', '{ targetShape: [-1] }'));
-    if (!Array.isArray(args.targetShape) || args.targetShape.length === 0) {
+    if (!Array.isArray(args.targetShape)) {
       throw new TypeError(`Reshape targetShape must be a non-empty array, got ${describe(args.targetShape)}`);
     }
+    if (args.targetShape.length === 0) throw new RangeError('Reshape targetShape must have at least one dimension, got []');
     if (args.targetShape.filter((d) => d === -1).length > 1) throw new RangeError('Reshape targetShape may contain at most one -1');
     this.targetShape = args.targetShape.map((d, i) => (d === -1 ? -1 : positiveInt(d, `Reshape targetShape[${i}]`)));
   }
@@ -146,7 +147,8 @@ export class Activation extends Layer {
 
   constructor(args: ActivationArgs) {
     super(requiredArgs(args, 'Activation', "{ activation: 'relu' }"));
-    this.activation = activationOption(args.activation, 'Activation activation');
+    // Required here (unlike conv2d's and dense's optional fused activation).
+    this.activation = oneOf(args.activation, 'Activation activation', activationNames);
     this.alpha = args.alpha === undefined ? defaultAlpha(this.activation) : finiteNumber(args.alpha, 'Activation alpha');
   }
 

@@ -1,5 +1,6 @@
 // Ready-made architectures.
 import { Sequential } from '../engine/sequential';
+import { optionsObject } from '../errors';
 import * as layers from '../layers';
 import { adam, cosineDecay } from '../optimizers';
 
@@ -16,8 +17,8 @@ export interface PresetArgs {
  * The classic Keras convnet for MNIST from "Deep Learning with Python":
  * conv32-pool-conv64-pool-conv64-flatten-dense64-dense10 (93,322 parameters on 28x28x1).
  */
-export function kerasMnist(args: PresetArgs = {}): Sequential {
-  const { inputShape = [28, 28, 1], classes = 10, seed } = args;
+export function kerasMnist(args?: PresetArgs): Sequential {
+  const { inputShape = [28, 28, 1], classes = 10, seed } = optionsObject(args, 'kerasMnist');
   return new Sequential({
     name: 'keras_mnist',
     seed,
@@ -38,8 +39,8 @@ export function kerasMnist(args: PresetArgs = {}): Sequential {
  * LeNet-5 (LeCun et al., 1998) as usually written in Keras for 28x28 input: tanh convolutions
  * with average pooling, then three dense layers (61,706 parameters on 28x28x1).
  */
-export function lenet5(args: PresetArgs = {}): Sequential {
-  const { inputShape = [28, 28, 1], classes = 10, seed } = args;
+export function lenet5(args?: PresetArgs): Sequential {
+  const { inputShape = [28, 28, 1], classes = 10, seed } = optionsObject(args, 'lenet5');
   return new Sequential({
     name: 'lenet5',
     seed,
@@ -61,8 +62,8 @@ export function lenet5(args: PresetArgs = {}): Sequential {
  * followed by batch normalization and ReLU, max pooling after the first two, dropout, and a
  * 128-unit dense layer with batch normalization. Train it with `bnConvnetRecipe`.
  */
-export function bnConvnet(args: PresetArgs = {}): Sequential {
-  const { inputShape = [28, 28, 1], classes = 10, seed } = args;
+export function bnConvnet(args?: PresetArgs): Sequential {
+  const { inputShape = [28, 28, 1], classes = 10, seed } = optionsObject(args, 'bnConvnet');
   const convBlock = (filters: number, first = false) => [
     layers.conv2d({ ...(first ? { inputShape } : {}), filters, kernelSize: 3, padding: 'same', useBias: false }),
     layers.batchNormalization(),

@@ -59,6 +59,8 @@ export interface NativeNetwork {
   readonly outputSize: number;
   /** Floating-point operations of one sample's inference (the conv2d and dense GEMMs). */
   readonly forwardFlopsPerSample: number;
+  /** Bytes of native memory (parameters, optimizer state, workspaces) reported to V8's garbage collector. */
+  readonly externalMemory: number;
   getWeights(): Float32Array[];
   setWeights(weights: Float32Array[]): void;
   compile(options: { loss: LossName; optimizer: NativeOptimizerSpec }): void;
@@ -71,6 +73,8 @@ export interface NativeNetwork {
    * layer's activation): output holds, per layer in turn, batch * that layer's output size floats.
    */
   activations(x: Float32Array, output: Float32Array, options: { batch: number; layers: number[] }): Promise<void>;
+  /** Lets go of the native network (work in flight keeps it until done); later calls throw a RangeError. */
+  dispose(): void;
 }
 
 const { Network } = addon as { Network: new (layers: NativeLayerSpec[]) => NativeNetwork };

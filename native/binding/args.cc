@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <sstream>
 
@@ -18,6 +20,20 @@ void Args::throwRangeError(const std::string& message) const {
 }
 
 namespace {
+
+// A number as JavaScript would print it (NaN, Infinity, 2147483648, 0.1), not as iostream does
+// (nan, inf, 2.14748e+09), so messages show the value the caller passed.
+std::string formatNumber(double number) {
+  if (std::isnan(number)) return "NaN";
+  if (std::isinf(number)) return number > 0 ? "Infinity" : "-Infinity";
+  if (std::trunc(number) == number && std::fabs(number) < 1e15) return std::to_string(static_cast<int64_t>(number));
+  char text[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof text, "%.*g", precision, number);
+    if (std::strtod(text, nullptr) == number) break;
+  }
+  return text;
+}
 
 const char* describeType(const Napi::Value& value) {
   if (value.IsUndefined()) return "undefined";
@@ -63,13 +79,11 @@ int64_t Args::integer(const Napi::Object& object, const char* field, int64_t min
   }
   const double number = value.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(number) || std::trunc(number) != number) {
-    std::ostringstream message;
-    message << field << " must be an integer, got " << number;
-    throwRangeError(message.str());
+    throwRangeError(std::string(field) + " must be an integer, got " + formatNumber(number));
   }
   if (number < static_cast<double>(min) || number > static_cast<double>(max)) {
     std::ostringstream message;
-    message << field << " must be in [" << min << ", " << max << "], got " << number;
+    message << field << " must be in [" << min << ", " << max << "], got " << formatNumber(number);
     throwRangeError(message.str());
   }
   return static_cast<int64_t>(number);
@@ -82,10 +96,8 @@ double Args::number(const Napi::Object& object, const char* field, double min, d
   }
   const double number = value.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(number) || number < min || number > max) {
-    std::ostringstream message;
-    message << field << " must be a finite number in [" << min << ", " << max << "], got "
-            << number;
-    throwRangeError(message.str());
+    throwRangeError(std::string(field) + " must be a finite number in [" + formatNumber(min) + ", " +
+                    formatNumber(max) + "], got " + formatNumber(number));
   }
   return number;
 }

@@ -4,6 +4,10 @@
 //
 // The arrays handed to the asynchronous methods must stay untouched until their Promise settles;
 // the TypeScript layer guarantees it by passing only staging buffers it owns.
+//
+// The network's buffers live outside the JavaScript heap, so their size is reported to V8
+// (AdjustExternalMemory) whenever it may have changed: the garbage collector then weighs a model
+// by what it really holds and collects unreachable ones in time.
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -26,11 +30,31 @@ using model::LayerKind;
 using model::LayerSpec;
 using model::Network;
 
-// The network and the lock that lets inference share it while a training step owns it.
+// The network and the lock that lets inference share it while a training step owns it. Work in
+// flight holds a reference, so a disposed or collected model's network lives until that work ends.
 struct SharedNetwork {
   explicit SharedNetwork(const std::vector<LayerSpec>& layers) : network(layers) {}
   Network network;
   std::shared_mutex mutex;
+
+  // Tells V8 how much the network's size changed since last told. JavaScript thread only.
+  void reportMemory(Napi::Env env) {
+    if (released) return;
+    const int64_t bytes = network.allocatedBytes();
+    Napi::MemoryManagement::AdjustExternalMemory(env, bytes - reportedBytes);
+    reportedBytes = bytes;
+  }
+  int64_t reported() const { return reportedBytes; }
+  // Withdraws the report when the model lets go of the network (dispose or garbage collection).
+  void releaseMemory(Napi::Env env) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -reportedBytes);
+    reportedBytes = 0;
+    released = true;
+  }
+
+ private:
+  int64_t reportedBytes = 0;
+  bool released = false;
 };
 
 int64_t checkedInteger(Args& args, const Napi::Object& spec, const char* field) {
@@ -159,14 +183,18 @@ Napi::Object batchResultObject(Napi::Env env, const BatchResult& result) {
 }
 
 // Runs `work` on a libuv worker thread and settles a Promise with its BatchResult (or undefined).
-// Holds references to the JavaScript arrays the work reads or writes so they outlive it.
+// Holds the network and references to the JavaScript arrays the work reads or writes so they
+// outlive it. Bad data found by the work (std::invalid_argument) rejects with a RangeError.
 class NetworkWorker final : public Napi::AsyncWorker {
  public:
-  using Work = std::function<BatchResult()>;
+  using Work = std::function<BatchResult(SharedNetwork&)>;
 
-  NetworkWorker(Napi::Env env, Work work, bool returnsResult, std::vector<Napi::Value> keepAlive)
+  NetworkWorker(Napi::Env env, const char* function, std::shared_ptr<SharedNetwork> shared, Work work,
+                bool returnsResult, std::vector<Napi::Value> keepAlive)
       : Napi::AsyncWorker(env, "convkit:network"),
         deferred_(Napi::Promise::Deferred::New(env)),
+        function_(function),
+        shared_(std::move(shared)),
         work_(std::move(work)),
         returnsResult_(returnsResult) {
     for (const Napi::Value& value : keepAlive) {
@@ -178,7 +206,13 @@ class NetworkWorker final : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      result_ = work_();
+      result_ = work_(*shared_);
+    } catch (const std::invalid_argument& error) {
+      rangeError_ = true;
+      SetError(error.what());
+    } catch (const std::bad_alloc&) {
+      rangeError_ = true;
+      SetError("not enough memory for this batch; use a smaller batch size");
     } catch (const std::exception& error) {
       SetError(error.what());
     }
@@ -186,27 +220,40 @@ class NetworkWorker final : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
+    shared_->reportMemory(env);
     deferred_.Resolve(returnsResult_ ? batchResultObject(env, result_).As<Napi::Value>() : env.Undefined());
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  void OnError(const Napi::Error& error) override {
+    Napi::Env env = Env();
+    shared_->reportMemory(env);
+    const std::string message = std::string(function_) + ": " + error.Message();
+    deferred_.Reject(rangeError_ ? Napi::RangeError::New(env, message).Value() : Napi::Error::New(env, message).Value());
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
+  const char* function_;
+  std::shared_ptr<SharedNetwork> shared_;
+  bool rangeError_ = false;
   Work work_;
   bool returnsResult_;
   BatchResult result_;
   std::vector<Napi::ObjectReference> references_;
 };
 
-// Scans inputs and labels with the work, so a NaN pixel or a bad label rejects the Promise with
-// the sample it is in instead of silently training on garbage.
-void checkBatch(const float* x, int64_t batch, int64_t inputSize, const model::Targets& targets, int64_t classes) {
+// Scans inputs (and labels) with the work, so a NaN pixel or a bad label rejects the Promise with
+// the sample it is in instead of silently training on, or answering with, garbage.
+void checkInputs(const float* x, int64_t batch, int64_t inputSize) {
   const int64_t bad = kernels::findNonFinite(batch * inputSize, x);
   if (bad >= 0) {
     throw std::invalid_argument("x contains a non-finite value (NaN or Infinity) in sample " +
                                 std::to_string(bad / inputSize) + " of the batch");
   }
+}
+
+void checkBatch(const float* x, int64_t batch, int64_t inputSize, const model::Targets& targets, int64_t classes) {
+  checkInputs(x, batch, inputSize);
   if (targets.labels != nullptr) {
     const int64_t label = kernels::findLabelOutOfRange(batch, targets.labels, classes);
     if (label >= 0) {
@@ -235,9 +282,11 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
                            InstanceMethod<&NetworkWrap::predict>("predict"),
                            InstanceMethod<&NetworkWrap::predictSync>("predictSync"),
                            InstanceMethod<&NetworkWrap::activations>("activations"),
+                           InstanceMethod<&NetworkWrap::dispose>("dispose"),
                            InstanceAccessor<&NetworkWrap::inputSize>("inputSize"),
                            InstanceAccessor<&NetworkWrap::outputSize>("outputSize"),
                            InstanceAccessor<&NetworkWrap::forwardFlopsPerSample>("forwardFlopsPerSample"),
+                           InstanceAccessor<&NetworkWrap::externalMemory>("externalMemory"),
                        });
   }
 
@@ -251,7 +300,10 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     for (uint32_t i = 0; i < layers.Length(); ++i) {
       const Napi::Value spec = layers.Get(i);
       if (!spec.IsObject()) args.throwTypeError("layers[" + std::to_string(i) + "] must be an object");
-      specs.push_back(readLayer(args, spec.As<Napi::Object>(), i));
+      // Errors name the layer: "Network: layers[2]: kernel is too large ...".
+      const std::string label = "Network: layers[" + std::to_string(i) + "]";
+      Args layerArgs(info, label.c_str());
+      specs.push_back(readLayer(layerArgs, spec.As<Napi::Object>(), i));
     }
     try {
       network_ = std::make_shared<SharedNetwork>(specs);
@@ -260,15 +312,34 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     } catch (const std::bad_alloc&) {
       args.throwRangeError("not enough memory for the network's parameters");
     }
+    network_->reportMemory(info.Env());
+  }
+
+  void Finalize(Napi::Env env) override {
+    if (network_) network_->releaseMemory(env);
   }
 
  private:
-  Network& net() { return network_->network; }
+  // The network, or a RangeError once dispose() has let go of it.
+  SharedNetwork& live(Args& args) {
+    if (!network_) args.throwRangeError("the model was disposed (model.dispose()) and can no longer be used");
+    return *network_;
+  }
+  Network& net(Args& args) { return live(args).network; }
+
+  // dispose(): drops this object's hold on the network; work in flight keeps it until it ends.
+  Napi::Value dispose(const Napi::CallbackInfo& info) {
+    if (network_) {
+      network_->releaseMemory(info.Env());
+      network_.reset();
+    }
+    return info.Env().Undefined();
+  }
 
   // Main-thread access to the parameters must not wait for a training step (it would block the
   // event loop), so it fails fast instead.
   std::unique_lock<std::shared_mutex> exclusive(Args& args) {
-    std::unique_lock<std::shared_mutex> lock(network_->mutex, std::try_to_lock);
+    std::unique_lock<std::shared_mutex> lock(live(args).mutex, std::try_to_lock);
     if (!lock.owns_lock()) {
       args.throwRangeError("the model is busy with a training step or prediction; await it first");
     }
@@ -276,20 +347,28 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   }
 
   Napi::Value inputSize(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), static_cast<double>(net().inputSize()));
+    Args args(info, "inputSize");
+    return Napi::Number::New(info.Env(), static_cast<double>(net(args).inputSize()));
   }
   Napi::Value forwardFlopsPerSample(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), net().forwardFlopsPerSample());
+    Args args(info, "forwardFlopsPerSample");
+    return Napi::Number::New(info.Env(), net(args).forwardFlopsPerSample());
   }
   Napi::Value outputSize(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), static_cast<double>(net().outputSize()));
+    Args args(info, "outputSize");
+    return Napi::Number::New(info.Env(), static_cast<double>(net(args).outputSize()));
+  }
+
+  // Bytes of native memory currently reported to V8 for this network (0 once disposed).
+  Napi::Value externalMemory(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), network_ ? static_cast<double>(network_->reported()) : 0.0);
   }
 
   // getWeights(): copies of every parameter, in Keras's order.
   Napi::Value getWeights(const Napi::CallbackInfo& info) {
     Args args(info, "getWeights");
     const auto lock = exclusive(args);
-    const auto& parameters = net().parameters();
+    const auto& parameters = net(args).parameters();
     Napi::Array result = Napi::Array::New(info.Env(), parameters.size());
     for (uint32_t i = 0; i < parameters.size(); ++i) {
       const auto& value = parameters[i].value;
@@ -304,7 +383,7 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value setWeights(const Napi::CallbackInfo& info) {
     Args args(info, "setWeights");
     const auto lock = exclusive(args);
-    auto& parameters = net().parameters();
+    auto& parameters = net(args).parameters();
     if (!info[0].IsArray()) args.throwTypeError("weights must be an array of Float32Arrays");
     const Napi::Array arrays = info[0].As<Napi::Array>();
     if (arrays.Length() != parameters.size()) {
@@ -343,7 +422,8 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     if (!optimizer.IsObject()) args.throwTypeError("optimizer must be an object");
     const model::OptimizerConfig config = readOptimizer(args, optimizer.As<Napi::Object>());
     const auto lock = exclusive(args);
-    net().compile(loss, config);
+    net(args).compile(loss, config);
+    network_->reportMemory(info.Env());
     return info.Env().Undefined();
   }
 
@@ -351,19 +431,19 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   // indices (Int32Array) or batch * outputSize floats.
   model::Targets readBatch(Args& args, const float** x, int64_t* batch) {
     *batch = args.integer(args.object(2, "options"), "batch", 1);
-    *x = args.readFloat32(0, "x", args.product({*batch, net().inputSize()}, "x"), "batch*inputSize");
+    *x = args.readFloat32(0, "x", args.product({*batch, net(args).inputSize()}, "x"), "batch*inputSize");
     model::Targets targets;
     const Napi::Value targetValue = args.info()[1];
     if (targetValue.IsTypedArray() && targetValue.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
       targets.labels = args.readInt32(1, "y", *batch, "batch");
     } else {
-      targets.values = args.readFloat32(1, "y", args.product({*batch, net().outputSize()}, "y"), "batch*outputSize");
+      targets.values = args.readFloat32(1, "y", args.product({*batch, net(args).outputSize()}, "y"), "batch*outputSize");
     }
     return targets;
   }
 
   void requireCompiled(Args& args) {
-    if (!net().compiled()) args.throwRangeError("the model must be compiled first");
+    if (!net(args).compiled()) args.throwRangeError("the model must be compiled first");
   }
 
   // trainStep(x, y, { batch, learningRate, seed }) -> Promise<{ loss, correct, counted }>
@@ -376,13 +456,12 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const Napi::Object options = args.object(2, "options");
     const auto learningRate = static_cast<float>(args.number(options, "learningRate", 0.0, 1e6));
     const auto seed = static_cast<uint64_t>(args.integer(options, "seed", 0, (int64_t{1} << 53) - 1));
-    std::shared_ptr<SharedNetwork> shared = network_;
     auto* worker = new NetworkWorker(
-        info.Env(),
-        [shared, x, targets, batch, learningRate, seed] {
-          std::unique_lock<std::shared_mutex> lock(shared->mutex);
-          checkBatch(x, batch, shared->network.inputSize(), targets, shared->network.outputSize());
-          return shared->network.trainStep(x, targets, batch, learningRate, seed);
+        info.Env(), "trainStep", network_,
+        [x, targets, batch, learningRate, seed](SharedNetwork& shared) {
+          std::unique_lock<std::shared_mutex> lock(shared.mutex);
+          checkBatch(x, batch, shared.network.inputSize(), targets, shared.network.outputSize());
+          return shared.network.trainStep(x, targets, batch, learningRate, seed);
         },
         true, {info[0], info[1]});
     worker->Queue();
@@ -396,13 +475,12 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const float* x = nullptr;
     int64_t batch = 0;
     const model::Targets targets = readBatch(args, &x, &batch);
-    std::shared_ptr<SharedNetwork> shared = network_;
     auto* worker = new NetworkWorker(
-        info.Env(),
-        [shared, x, targets, batch] {
-          std::shared_lock<std::shared_mutex> lock(shared->mutex);
-          checkBatch(x, batch, shared->network.inputSize(), targets, shared->network.outputSize());
-          return shared->network.evaluate(x, targets, batch);
+        info.Env(), "evaluateBatch", network_,
+        [x, targets, batch](SharedNetwork& shared) {
+          std::shared_lock<std::shared_mutex> lock(shared.mutex);
+          checkBatch(x, batch, shared.network.inputSize(), targets, shared.network.outputSize());
+          return shared.network.evaluate(x, targets, batch);
         },
         true, {info[0], info[1]});
     worker->Queue();
@@ -412,8 +490,8 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   // Reads (x, output, { batch }) for the predict methods.
   int64_t readPrediction(Args& args, const float** x, float** output) {
     const int64_t batch = args.integer(args.object(2, "options"), "batch", 1);
-    *x = args.readFloat32(0, "x", args.product({batch, net().inputSize()}, "x"), "batch*inputSize");
-    *output = args.writeFloat32(1, "output", args.product({batch, net().outputSize()}, "output"), "batch*outputSize");
+    *x = args.readFloat32(0, "x", args.product({batch, net(args).inputSize()}, "x"), "batch*inputSize");
+    *output = args.writeFloat32(1, "output", args.product({batch, net(args).outputSize()}, "output"), "batch*outputSize");
     return batch;
   }
 
@@ -423,12 +501,12 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const float* x = nullptr;
     float* output = nullptr;
     const int64_t batch = readPrediction(args, &x, &output);
-    std::shared_ptr<SharedNetwork> shared = network_;
     auto* worker = new NetworkWorker(
-        info.Env(),
-        [shared, x, output, batch] {
-          std::shared_lock<std::shared_mutex> lock(shared->mutex);
-          shared->network.predict(x, batch, output);
+        info.Env(), "predict", network_,
+        [x, output, batch](SharedNetwork& shared) {
+          checkInputs(x, batch, shared.network.inputSize());
+          std::shared_lock<std::shared_mutex> lock(shared.mutex);
+          shared.network.predict(x, batch, output);
           return BatchResult{};
         },
         false, {info[0], info[1]});
@@ -445,10 +523,14 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     std::shared_lock<std::shared_mutex> lock(network_->mutex, std::try_to_lock);
     if (!lock.owns_lock()) args.throwRangeError("the model is busy with a training step; await it first");
     try {
+      checkInputs(x, batch, network_->network.inputSize());
       network_->network.predict(x, batch, output);
+    } catch (const std::invalid_argument& error) {
+      args.throwRangeError(error.what());
     } catch (const std::bad_alloc&) {
       args.throwRangeError("not enough memory for a batch of " + std::to_string(batch));
     }
+    network_->reportMemory(info.Env());
     return info.Env().Undefined();
   }
 
@@ -469,23 +551,23 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
       const double number = index.IsNumber() ? index.As<Napi::Number>().DoubleValue() : -1.0;
       const int64_t lowest = layers.empty() ? 0 : layers.back() + 1;
       if (!index.IsNumber() || std::trunc(number) != number || number < static_cast<double>(lowest) ||
-          number >= static_cast<double>(net().layerCount())) {
+          number >= static_cast<double>(net(args).layerCount())) {
         args.throwRangeError("layers[" + std::to_string(i) + "] must be a layer index in [0, " +
-                             std::to_string(net().layerCount()) + "), above the one before it; got " +
+                             std::to_string(net(args).layerCount()) + "), above the one before it; got " +
                              (index.IsNumber() ? index.ToString().Utf8Value() : std::string("a non-number")));
       }
       layers.push_back(static_cast<int64_t>(number));
-      perSample += net().layerOutputSize(layers.back());
+      perSample += net(args).layerOutputSize(layers.back());
     }
-    const float* x = args.readFloat32(0, "x", args.product({batch, net().inputSize()}, "x"), "batch*inputSize");
+    const float* x = args.readFloat32(0, "x", args.product({batch, net(args).inputSize()}, "x"), "batch*inputSize");
     float* output = args.writeFloat32(1, "output", args.product({batch, perSample}, "output"),
                                       "batch*sum of the layers' output sizes");
-    std::shared_ptr<SharedNetwork> shared = network_;
     auto* worker = new NetworkWorker(
-        info.Env(),
-        [shared, x, output, batch, layers] {
-          std::shared_lock<std::shared_mutex> lock(shared->mutex);
-          shared->network.activations(x, batch, layers, output);
+        info.Env(), "activations", network_,
+        [x, output, batch, layers](SharedNetwork& shared) {
+          checkInputs(x, batch, shared.network.inputSize());
+          std::shared_lock<std::shared_mutex> lock(shared.mutex);
+          shared.network.activations(x, batch, layers, output);
           return BatchResult{};
         },
         false, {info[0], info[1]});

@@ -12,17 +12,24 @@
 
 namespace convkit::model {
 
+template <typename T>
+int64_t bytesOf(const std::vector<T>& vector) {
+  return static_cast<int64_t>(vector.capacity() * sizeof(T));
+}
+
 // Buffers for executing the network on up to `capacity` samples. Grows, never shrinks, so a
 // training loop allocates only on its first (largest) batch.
 struct Workspace {
   int64_t capacity = 0;
+  int64_t bytes = 0;  // what the buffers below hold
   std::vector<std::vector<float>> activations;  // per node; empty for nodes aliasing their input
   std::vector<const float*> outputs;            // per node, for the current call
   std::vector<NodeState> states;
   std::vector<float> gradients[2];  // ping-pong buffers for backward
 
-  void reserve(const std::vector<std::unique_ptr<Node>>& nodes, int64_t batch, bool training) {
-    if (batch <= capacity && !activations.empty()) return;
+  // Returns how many bytes the buffers grew by.
+  int64_t reserve(const std::vector<std::unique_ptr<Node>>& nodes, int64_t batch, bool training) {
+    if (batch <= capacity && !activations.empty()) return 0;
     capacity = std::max(batch, capacity);
     const auto n = nodes.size();
     activations.resize(n);
@@ -39,6 +46,10 @@ struct Workspace {
       gradients[0].resize(largest);
       gradients[1].resize(largest);
     }
+    const int64_t before = bytes;
+    bytes = bytesOf(gradients[0]) + bytesOf(gradients[1]);
+    for (size_t i = 0; i < n; ++i) bytes += bytesOf(activations[i]) + bytesOf(states[i].floats) + bytesOf(states[i].bytes);
+    return bytes - before;
   }
 };
 
@@ -56,6 +67,13 @@ Network::Network(const std::vector<LayerSpec>& layers) {
   }
   outputSize_ = layers.back().outSize;
   training_ = std::make_unique<Workspace>();
+  countParameterBytes();
+}
+
+void Network::countParameterBytes() {
+  int64_t bytes = 0;
+  for (const Parameter& p : parameters_) bytes += bytesOf(p.value) + bytesOf(p.grad) + bytesOf(p.slot0) + bytesOf(p.slot1);
+  parameterBytes_ = bytes;
 }
 
 Network::~Network() = default;
@@ -73,7 +91,7 @@ void Network::compile(LossKind loss, const OptimizerConfig& optimizer) {
 
 const float* Network::forward(const float* x, int64_t batch, bool training, uint64_t seed,
                               Workspace& workspace) const {
-  workspace.reserve(nodes_, batch, training);
+  workspaceBytes_ += workspace.reserve(nodes_, batch, training);
   Pass pass;
   pass.batch = batch;
   pass.training = training;
@@ -190,6 +208,7 @@ BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t b
     current = 1 - current;
   }
   applyOptimizer(learningRate);
+  if (optimizerStep_ == 1) countParameterBytes();  // the optimizer state was allocated just now
   return result;
 }
 
@@ -250,7 +269,11 @@ void Network::releaseWorkspace(std::unique_ptr<Workspace> workspace) const {
   // A burst of concurrent predictions should not pin its peak memory forever: keep a few.
   constexpr size_t kMaxIdle = 4;
   std::lock_guard<std::mutex> lock(idleMutex_);
-  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(workspace));
+  if (idle_.size() < kMaxIdle) {
+    idle_.push_back(std::move(workspace));
+  } else {
+    workspaceBytes_ -= workspace->bytes;
+  }
 }
 
 double Network::forwardFlopsPerSample() const {

@@ -7,6 +7,7 @@
 // of its own, so any number of predictions may run concurrently with each other.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -130,12 +131,18 @@ class Network {
   // Inference plus the loss and accuracy against targets. Safe to call concurrently.
   BatchResult evaluate(const float* x, const Targets& targets, int64_t batch) const;
 
+  // Bytes held in the network's buffers (parameters, gradients, optimizer state, workspaces), for
+  // reporting to the JavaScript garbage collector. Readable from any thread at any time.
+  int64_t allocatedBytes() const { return parameterBytes_.load() + workspaceBytes_.load(); }
+
  private:
   const float* forward(const float* x, int64_t batch, bool training, uint64_t seed,
                        Workspace& workspace) const;
   BatchResult lossAndGradient(const float* output, const float* preActivation, const Targets& targets,
                               int64_t batch, float* gradient) const;
   void applyOptimizer(float learningRate);
+  // Recounts parameterBytes_; called where parameters may have grown (exclusive access).
+  void countParameterBytes();
 
   // Inference runs the whole network on slices of the batch, so that each layer's output is still
   // in cache when the next layer reads it (a batch of 256 through the Keras MNIST convnet's first
@@ -162,6 +169,8 @@ class Network {
   std::unique_ptr<Workspace> training_;
   mutable std::mutex idleMutex_;
   mutable std::vector<std::unique_ptr<Workspace>> idle_;
+  std::atomic<int64_t> parameterBytes_{0};
+  mutable std::atomic<int64_t> workspaceBytes_{0};
 };
 
 }  // namespace convkit::model

@@ -41,7 +41,7 @@ describe('argument validation at the N-API boundary', () => {
 
   it('rejects non-finite and out-of-range integers', () => {
     expect(() => k.denseForward({ ...dense, batch: Number.POSITIVE_INFINITY }, new Float32Array(2), new Float32Array(4), null, new Float32Array(2)))
-      .toThrow(/batch must be an integer, got inf/);
+      .toThrow(/batch must be an integer, got Infinity/);
     expect(() => k.denseForward({ ...dense, batch: -3 }, new Float32Array(2), new Float32Array(4), null, new Float32Array(2)))
       .toThrow(RangeError);
     expect(() => k.denseForward({ ...dense, batch: 2 ** 45 }, new Float32Array(2), new Float32Array(4), null, new Float32Array(2)))

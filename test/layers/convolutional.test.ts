@@ -107,7 +107,7 @@ describe('Conv2D arguments', () => {
     [{ filters: 4, kernelSize: 3, useBias: 1 }, TypeError, /Conv2D useBias must be a boolean, got number 1/],
     [{ filters: 4, kernelSize: 3, name: '' }, TypeError, /Conv2D name must be a non-empty string/],
     [{ filters: 4, kernelSize: 3, inputShape: [28, 0, 1] }, RangeError, /Conv2D inputShape\[1\] must be a positive integer, got 0/],
-    [{ filters: 4, kernelSize: 3, inputShape: [] }, TypeError, /Conv2D inputShape must be a non-empty array/],
+    [{ filters: 4, kernelSize: 3, inputShape: [] }, RangeError, /Conv2D inputShape must have at least one dimension, got \[\]/],
     [{ filters: 4, kernelSize: 3, trainable: 'no' }, TypeError, /Conv2D trainable must be a boolean/],
   ])('rejects %o', (args, errorClass, message) => {
     expect(() => ck.layers.conv2d(args as unknown as ck.layers.Conv2DArgs)).toThrow(errorClass);

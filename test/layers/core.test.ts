@@ -135,7 +135,7 @@ describe('Reshape', () => {
   });
 
   it.each([
-    [{ targetShape: [] }, TypeError, /Reshape targetShape must be a non-empty array, got an Array/],
+    [{ targetShape: [] }, RangeError, /Reshape targetShape must have at least one dimension, got \[\]/],
     [{ targetShape: 6 }, TypeError, /Reshape targetShape must be a non-empty array, got number 6/],
     [{ targetShape: [-1, 2, -1] }, RangeError, /Reshape targetShape may contain at most one -1/],
     [{ targetShape: [3, 0] }, RangeError, /Reshape targetShape\[1\] must be a positive integer, got 0/],

@@ -180,7 +180,7 @@ describe('optimizers reject bad input', () => {
 
   it('rejects NaN, negative and non-numeric learning rates', () => {
     expect(() => k.sgdUpdate({ count: 4, learningRate: Number.NaN }, p, g))
-      .toThrow(/sgdUpdate: learningRate must be a finite number in \[0, .*\], got nan/);
+      .toThrow(/sgdUpdate: learningRate must be a finite number in \[0, .*\], got NaN/);
     expect(() => k.rmspropUpdate({ count: 4, learningRate: -0.1 }, p, g, s())).toThrow(RangeError);
     expect(() => k.adamUpdate({ count: 4, learningRate: Number.POSITIVE_INFINITY, step: 1 }, p, g, s(), s()))
       .toThrow(/adamUpdate: learningRate must be a finite number/);
