@@ -1,36 +1,17 @@
 // The convkit command, run as users run it: `node dist/cjs/cli.js ...` from the repository root
 // (needs `npm run build:ts`). Data: a tiny stand-in for Fashion-MNIST in the same four IDX files.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ck from '../lib';
+import { cliPath as cli, runCli } from './helpers/cli';
 import { rng } from './helpers/random';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist', 'cjs', 'cli.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, CONVKIT_NUM_THREADS: '2' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 /** A uint8 IDX file: magic 0x0000080<rank>, big-endian dimensions, then the bytes. */
 function idx(shape: number[], values: Uint8Array): Buffer {

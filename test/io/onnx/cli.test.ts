@@ -1,30 +1,16 @@
 // `convkit export --onnx`, run as users run it: `node dist/cjs/cli.js ...` (needs `npm run build:ts`).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ck from '../../../lib';
 import { expectClose } from '../../helpers/assert';
+import { cliPath as cli, runCli } from '../../helpers/cli';
 import { randomInput, runOrt } from './graph';
 import { testModel } from './models';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const cli = join(root, 'dist', 'cjs', 'cli.js');
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, CONVKIT_NUM_THREADS: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args, 1);
 
 let dir: string;
 beforeAll(async () => {
