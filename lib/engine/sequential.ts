@@ -433,16 +433,20 @@ export class Sequential implements TrainingModel {
   /**
    * Outputs for x, computed on worker threads in batches of batchSize (default 32). A request of
    * only a few images' work (under 20 MFLOP) runs on the calling thread instead, which is faster
-   * than the round trip to a worker and blocks for a fraction of a millisecond.
+   * than the round trip to a worker and blocks for a fraction of a millisecond; `inline: false`
+   * always uses a worker (as a batcher does, to gather requests while one batch computes), and
+   * `inline: true` always the calling thread.
    */
-  async predict(x: Tensor, args?: { batchSize?: number }): Promise<Tensor> {
+  async predict(x: Tensor, args?: { batchSize?: number; inline?: boolean }): Promise<Tensor> {
     const built = this.requireBuilt();
     const n = checkInputs(x, built.inputShape);
-    const batchSize = positiveInt(optionsObject(args, 'predict').batchSize ?? 32, 'batchSize');
-    // Work this small costs less on the calling thread than the hop to a worker and back, and
-    // blocks the event loop for well under a millisecond. Not while training: a predict would wait
-    // there for the training step's lock.
-    if (!this.fitting && n * built.network.forwardFlopsPerSample <= INLINE_PREDICT_FLOPS) return this.predictSync(x);
+    const options = optionsObject(args, 'predict');
+    const batchSize = positiveInt(options.batchSize ?? 32, 'batchSize');
+    const inline = options.inline === undefined
+      // Not while training: the inline call would wait on the event loop for the step's lock.
+      ? !this.fitting && n * built.network.forwardFlopsPerSample <= INLINE_PREDICT_FLOPS
+      : booleanOr(options.inline, 'predict inline', false);
+    if (inline) return this.predictSync(x);
     const outputSize = shapeSize(built.outputShape);
     const output = new Float32Array(n * outputSize);
     await this.inBatches(x, batchSize, async (staged, start, count) => {

@@ -254,7 +254,8 @@ export class Predictor {
     try {
       const x = new Float32Array(n * this.inputSize);
       batch.forEach((request, i) => x.set(request.input, i * this.inputSize));
-      output = await this.model.predict(new Tensor(x, [n, ...this.inputShape]), { batchSize: n });
+      // On a worker even for one image: the next requests gather while this batch computes.
+      output = await this.model.predict(new Tensor(x, [n, ...this.inputShape]), { batchSize: n, inline: false });
     } catch (error) {
       failure = error;
     }
