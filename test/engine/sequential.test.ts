@@ -271,6 +271,10 @@ describe('inference', () => {
     ]);
     expect(onWorkers.data).toEqual(all.data);
     expect(inline.data).toEqual(all.data.subarray(0, 20));
+    const two = new ck.Tensor(x.data.slice(0, 2 * 784), [2, 28, 28, 1]);
+    expect((await model.predict(two, { inline: false })).data).toEqual(inline.data);
+    expect((await model.predict(x, { inline: true })).data).toEqual(all.data);
+    await expect(model.predict(two, { inline: 'yes' as never })).rejects.toThrow(new TypeError('predict inline must be a boolean, got string yes'));
   });
 
   it('predicts while a fit is running', async () => {
