@@ -29,6 +29,8 @@ export function loadFailure(tried: { path: string; error: string }[]): Error {
     '    build-essential on Debian/Ubuntu, `apk add build-base python3` on Alpine, Xcode command',
     '    line tools on macOS, Visual Studio Build Tools with "Desktop development with C++" on Windows).',
     '  - If npm was run with --ignore-scripts, the install step that compiles the addon was skipped.',
+    '  - npm 11 runs a dependency\'s install script only when the project allows it:',
+    '    `npm install-scripts approve convkit`, then `npm rebuild convkit`.',
     '  - Node >= 20 is required.',
   ];
   return new Error(lines.join('\n'));

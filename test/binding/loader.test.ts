@@ -20,6 +20,7 @@ describe('addon loader', () => {
     expect(error.message).toContain(`${process.platform}-${process.arch}`);
     expect(error.message).toContain(process.version);
     expect(error.message).toContain('Possible solutions');
+    expect(error.message).toContain('npm install-scripts approve convkit');
     expect(error.message).toContain('npm rebuild convkit');
   });
 });
