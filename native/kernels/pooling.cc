@@ -22,12 +22,15 @@ struct Window {
 // the pixel's channels start in the output. Max and average, forward and backward, all walk this
 // one traversal. Images are spread over the thread pool: a visit writes only into its own image's
 // output or input gradient, so images never race.
-template <typename Visit>
-void forEachWindow(const Pool2dGeometry& g, Visit visit) {
+// beginImage(imageOffset), if given, runs on the image's thread before its first window (the
+// backward passes zero the image's input gradient there, while it is about to be in cache).
+template <typename Visit, typename BeginImage = void (*)(int64_t)>
+void forEachWindow(const Pool2dGeometry& g, Visit visit, BeginImage beginImage = [](int64_t) {}) {
   const int64_t imageSize = g.inHeight * g.inWidth * g.channels;
   const int64_t outputImageSize = g.outHeight * g.outWidth * g.channels;
   runtime::parallelFor(g.batch, 1, [&](int64_t firstImage, int64_t lastImage) {
     for (int64_t n = firstImage; n < lastImage; ++n) {
+      beginImage(n * imageSize);
       int64_t outputOffset = n * outputImageSize;
       for (int64_t oy = 0; oy < g.outHeight; ++oy) {
         const int64_t y = oy * g.strideHeight - g.padTop;
@@ -86,6 +89,12 @@ void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int
 // Channels the max-pooling backward handles at once, with its scratch on the stack.
 constexpr int64_t kChannelBlock = 64;
 
+// The beginImage of forEachWindow for the backward passes: zeroes one image's input gradient.
+auto zeroImage(const Pool2dGeometry& g, float* gradInput) {
+  const int64_t imageSize = g.inHeight * g.inWidth * g.channels;
+  return [gradInput, imageSize](int64_t image) { std::fill(gradInput + image, gradInput + image + imageSize, 0.0f); };
+}
+
 }  // namespace
 
 void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
@@ -96,7 +105,6 @@ void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output
 
 void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput,
                        float* gradInput) {
-  std::fill(gradInput, gradInput + g.batch * g.inHeight * g.inWidth * g.channels, 0.0f);
   forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
     const float* values = input + image;
     float* grad = gradInput + image;
@@ -124,7 +132,7 @@ void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float*
       float* first = grad + firstPixel + c0;
       for (int64_t c = 0; c < width; ++c) first[c] += unrouted[c];
     }
-  });
+  }, zeroImage(g, gradInput));
 }
 
 void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
@@ -141,7 +149,6 @@ void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output
 }
 
 void avgPool2dBackward(const Pool2dGeometry& g, const float* gradOutput, float* gradInput) {
-  std::fill(gradInput, gradInput + g.batch * g.inHeight * g.inWidth * g.channels, 0.0f);
   forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
     const float scale = 1.0f / static_cast<float>(w.count());
     const float* grad = gradOutput + out;
@@ -149,7 +156,7 @@ void avgPool2dBackward(const Pool2dGeometry& g, const float* gradOutput, float* 
       float* target = gradInput + image + pixel;
       for (int64_t c = 0; c < g.channels; ++c) target[c] += grad[c] * scale;
     });
-  });
+  }, zeroImage(g, gradInput));
 }
 
 void globalAvgPool2dForward(int64_t batch, int64_t height, int64_t width, int64_t channels,
