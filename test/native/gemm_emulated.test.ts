@@ -1,0 +1,32 @@
+// The NEON GEMM (epilogue included) on an x86 machine: cross-compiled with its own sources and run
+// under qemu-aarch64, where both are installed (Debian: g++-aarch64-linux-gnu, qemu-user);
+// skipped elsewhere. On arm64 hosts gemm_isa.test.ts runs NEON natively.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '..', '..');
+const compiler = 'aarch64-linux-gnu-g++';
+const emulator = 'qemu-aarch64';
+const available = process.arch === 'x64' &&
+  [compiler, emulator].every((tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0);
+
+describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 reference', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'convkit-neon-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('with every epilogue, transpose and ragged tile', () => {
+    const binary = join(dir, 'gemm_check');
+    const sources = ['gemm.cc', 'gemm_neon.cc', 'gemm_scalar.cc', 'dispatch.cc'].map((file) => join(root, 'native', 'kernels', file));
+    execFileSync(compiler, ['-std=c++17', '-O2', '-static', '-DCONVKIT_HAVE_NEON', `-I${join(root, 'native')}`,
+      join(__dirname, 'harness', 'gemm_check.cc'), ...sources, '-o', binary, '-lpthread']);
+    const run = spawnSync(emulator, [binary], { encoding: 'utf8', env: { ...process.env, CONVKIT_ISA: 'neon' } });
+    const report = JSON.parse(run.stdout) as { isa: string; values: number; mismatches: number };
+    expect(report.isa).toBe('neon');
+    expect(report.values).toBeGreaterThan(400_000);
+    expect(report.mismatches).toBe(0);
+    expect(run.status).toBe(0);
+  }, 120_000);
+});
