@@ -13,6 +13,17 @@ import { rng } from './helpers/random';
 
 const run = (args: string[]) => runCli(args);
 
+/** Each command exits 1 with nothing on stdout and a stderr matching its message. */
+async function expectFailures(cases: [string[], RegExp][]): Promise<void> {
+  const results = await Promise.all(cases.map(([args]) => run(args)));
+  results.forEach((result, i) => {
+    const [args, message] = cases[i];
+    expect(result.code, args.join(' ')).toBe(1);
+    expect(result.stderr, args.join(' ')).toMatch(message);
+    expect(result.stdout, args.join(' ')).toBe('');
+  });
+}
+
 /** A uint8 IDX file: magic 0x0000080<rank>, big-endian dimensions, then the bytes. */
 function idx(shape: number[], values: Uint8Array): Buffer {
   const header = Buffer.alloc(4 + 4 * shape.length);
@@ -77,13 +88,7 @@ describe('convkit command', () => {
       [['train', '--data', join(tmpdir(), 'convkit-no-such-dir')], /^convkit: fashionMnist: no data folder at .*convkit-no-such-dir/],
       [['evaluate', '--model-dir', join(tmpdir(), 'convkit-no-such-model')], /^convkit: loadModel: .*convkit-no-such-model.model\.json cannot be read/],
     ];
-    const results = await Promise.all(cases.map(([args]) => run(args)));
-    results.forEach((result, i) => {
-      const [args, message] = cases[i];
-      expect(result.code, args.join(' ')).toBe(1);
-      expect(result.stderr, args.join(' ')).toMatch(message);
-      expect(result.stdout, args.join(' ')).toBe('');
-    });
+    await expectFailures(cases);
   }, 10_000);
 
   it('train on an IDX folder, then evaluate and predict with the saved model', async () => {
@@ -188,12 +193,6 @@ describe('convkit visualize', () => {
       [['visualize', 'history', '--history', join(dir, 'no-such.json')], /^convkit: --history .*no-such\.json cannot be read/],
       [['visualize', 'history', '--history', join(modelDir, 'history.json'), '--out', join(dir, 'h.gif')], /^convkit: history: path must end in \.svg or \.png/],
     ];
-    const results = await Promise.all(cases.map(([args]) => run(args)));
-    results.forEach((result, i) => {
-      const [args, message] = cases[i];
-      expect(result.code, args.join(' ')).toBe(1);
-      expect(result.stderr, args.join(' ')).toMatch(message);
-      expect(result.stdout, args.join(' ')).toBe('');
-    });
+    await expectFailures(cases);
   }, 20_000);
 });
