@@ -2,7 +2,7 @@
 // arrays are caller-owned and used in place (zero-copy); shapes are validated natively and
 // mistakes throw TypeError / RangeError.
 import { addon } from './addon';
-import type { PaddingSpec, WindowGeometry } from './linear';
+import type { EpilogueActivation, PaddingSpec, WindowGeometry } from './linear';
 
 /** Shape of a windowed pooling call over NHWC input. */
 export interface Pool2dParams {
@@ -38,9 +38,11 @@ export interface PoolingKernels {
   maxPool2dForward(params: Pool2dParams, input: Float32Array, output: Float32Array): void;
   /**
    * gradInput (overwritten) receives each output gradient at the element that won the max,
-   * recomputed from input: the first one in row-major window order on ties.
+   * recomputed from input: the first one in row-major window order on ties. With an activation,
+   * input is that activation's output (as a GEMM epilogue leaves it) and each routed gradient is
+   * multiplied by its derivative there, giving the gradient with respect to its input.
    */
-  maxPool2dBackward(params: Pool2dParams, input: Float32Array, gradOutput: Float32Array,
+  maxPool2dBackward(params: Pool2dParams & EpilogueActivation, input: Float32Array, gradOutput: Float32Array,
     gradInput: Float32Array): void;
   /** output = the mean of each window over the elements inside the input (padding not counted). */
   avgPool2dForward(params: Pool2dParams, input: Float32Array, output: Float32Array): void;

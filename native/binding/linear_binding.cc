@@ -14,20 +14,6 @@ namespace {
 using kernels::Conv2dGeometry;
 using kernels::DenseGeometry;
 
-// The activation a GEMM-based kernel applies in its epilogue: params.activation ('linear' by
-// default, 'relu' or 'leakyRelu') with params.activationAlpha (leakyRelu's slope, >= 0).
-kernels::GemmEpilogue readEpilogueActivation(Args& args, const Napi::Object& params) {
-  kernels::GemmEpilogue epilogue;
-  if (!params.Get("activation").IsUndefined()) epilogue.activation = readActivation(args, params, "activation");
-  if (!params.Get("activationAlpha").IsUndefined()) {
-    epilogue.alpha = static_cast<float>(args.number(params, "activationAlpha", 0.0, 3.4e38));
-  }
-  if (!kernels::canFuseIntoGemm(epilogue.activation, epilogue.alpha)) {
-    args.throwRangeError("activation must be linear, relu or leakyRelu to be applied in the GEMM epilogue");
-  }
-  return epilogue;
-}
-
 // gemm({ m, n, k, transA?, transB?, alpha?, beta?, activation?, activationAlpha? }, a, b, c,
 // columnBias?): dense row-major operands; C = activation(alpha * op(A) op(B) + beta * C + bias).
 Napi::Value gemm(const Napi::CallbackInfo& info) {
@@ -45,7 +31,8 @@ Napi::Value gemm(const Napi::CallbackInfo& info) {
   const float* a = args.readFloat32(1, "a", args.product({m, k}, "m*k"), "m*k");
   const float* b = args.readFloat32(2, "b", args.product({k, n}, "k*n"), "k*n");
   float* c = args.writeFloat32(3, "c", args.product({m, n}, "m*n"), "m*n");
-  kernels::GemmEpilogue epilogue = readEpilogueActivation(args, params);
+  const OutputActivation activation = readOutputActivation(args, params, "to be applied in the GEMM epilogue");
+  kernels::GemmEpilogue epilogue{nullptr, activation.kind, activation.alpha};
   epilogue.columnBias = args.readOptionalFloat32(4, "columnBias", n, "n");
   kernels::gemm(transA ? kernels::Transpose::Yes : kernels::Transpose::No,
                 transB ? kernels::Transpose::Yes : kernels::Transpose::No, m, n, k, alpha, a,
@@ -79,12 +66,12 @@ Napi::Value conv2dForward(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dForward");
   const Napi::Object params = args.object(0, "params");
   const Conv2dGeometry g = readConv2dGeometry(args, params, true);
-  const kernels::GemmEpilogue epilogue = readEpilogueActivation(args, params);
+  const OutputActivation activation = readOutputActivation(args, params, "to be applied in the GEMM epilogue");
   const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
   const float* kernel = args.readFloat32(2, "kernel", kernelSize(g), kKernelShape);
   const float* bias = args.readOptionalFloat32(3, "bias", g.outChannels, "outChannels");
   float* output = args.writeFloat32(4, "output", outputSize(g), kOutputShape);
-  kernels::conv2dForward(g, input, kernel, bias, output, epilogue.activation, epilogue.alpha);
+  kernels::conv2dForward(g, input, kernel, bias, output, activation.kind, activation.alpha);
   return info.Env().Undefined();
 }
 
@@ -127,12 +114,12 @@ DenseGeometry readDenseGeometry(Args& args, size_t index) {
 Napi::Value denseForward(const Napi::CallbackInfo& info) {
   Args args(info, "denseForward");
   const DenseGeometry g = readDenseGeometry(args, 0);
-  const kernels::GemmEpilogue epilogue = readEpilogueActivation(args, args.object(0, "params"));
+  const OutputActivation activation = readOutputActivation(args, args.object(0, "params"), "to be applied in the GEMM epilogue");
   const float* input = args.readFloat32(1, "input", g.batch * g.inFeatures, "batch*inFeatures");
   const float* kernel = args.readFloat32(2, "kernel", g.inFeatures * g.units, "inFeatures*units");
   const float* bias = args.readOptionalFloat32(3, "bias", g.units, "units");
   float* output = args.writeFloat32(4, "output", g.batch * g.units, "batch*units");
-  kernels::denseForward(g, input, kernel, bias, output, epilogue.activation, epilogue.alpha);
+  kernels::denseForward(g, input, kernel, bias, output, activation.kind, activation.alpha);
   return info.Env().Undefined();
 }
 

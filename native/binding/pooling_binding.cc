@@ -38,14 +38,16 @@ Napi::Value maxPool2dForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// maxPool2dBackward(params, input, gradOutput, gradInput)
+// maxPool2dBackward(params (with activation?, activationAlpha?: what produced input, whose
+// derivative to apply), input, gradOutput, gradInput)
 Napi::Value maxPool2dBackward(const Napi::CallbackInfo& info) {
   Args args(info, "maxPool2dBackward");
   const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
+  const OutputActivation activation = readOutputActivation(args, args.object(0, "params"), "to have its derivative applied by max pooling");
   const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
   const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
   float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kInputShape);
-  kernels::maxPool2dBackward(g, input, gradOutput, gradInput);
+  kernels::maxPool2dBackward(g, input, gradOutput, gradInput, activation.kind, activation.alpha);
   return info.Env().Undefined();
 }
 

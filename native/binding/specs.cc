@@ -167,4 +167,16 @@ kernels::Activation readActivation(Args& args, const Napi::Object& params, const
                        name + "'");
 }
 
+OutputActivation readOutputActivation(Args& args, const Napi::Object& params, const char* purpose) {
+  OutputActivation activation;
+  if (!params.Get("activation").IsUndefined()) activation.kind = readActivation(args, params, "activation");
+  if (!params.Get("activationAlpha").IsUndefined()) {
+    activation.alpha = static_cast<float>(args.number(params, "activationAlpha", 0.0, 3.4e38));
+  }
+  if (!kernels::derivativeFollowsFromOutput(activation.kind, activation.alpha)) {
+    args.throwRangeError(std::string("activation must be linear, relu or leakyRelu ") + purpose);
+  }
+  return activation;
+}
+
 }  // namespace convkit::binding

@@ -28,4 +28,13 @@ Napi::Object pool2dGeometryObject(Napi::Env env, const kernels::Pool2dGeometry& 
 // 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax'
 kernels::Activation readActivation(Args& args, const Napi::Object& params, const char* field);
 
+// An activation whose derivative follows from its output (kernels::derivativeFollowsFromOutput),
+// read from params.activation ('linear' by default, 'relu' or 'leakyRelu') and
+// params.activationAlpha (leakyRelu's slope, >= 0). `purpose` ends the error for any other.
+struct OutputActivation {
+  kernels::Activation kind = kernels::Activation::Linear;
+  float alpha = 0.0f;
+};
+OutputActivation readOutputActivation(Args& args, const Napi::Object& params, const char* purpose);
+
 }  // namespace convkit::binding

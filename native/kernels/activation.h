@@ -18,6 +18,21 @@ void activationForward(Activation kind, float alpha, int64_t rows, int64_t cols,
 void activationBackward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x,
                         const float* y, const float* gradY, float* gradX);
 
+// Linear, relu, and leakyRelu with a slope >= 0: the activations whose output has the sign of
+// their input, so their derivative can be read from the output alone. Those are the ones a GEMM
+// applies in its epilogue (the output is all that is kept) and whose backward max pooling can
+// apply while it routes gradients.
+inline bool derivativeFollowsFromOutput(Activation kind, float alpha) {
+  return kind == Activation::Linear || kind == Activation::Relu || (kind == Activation::LeakyRelu && alpha >= 0.0f);
+}
+
+// That derivative where the output is <= 0 (it is 1 where the output is > 0): 1 for linear,
+// 0 for relu, alpha for leakyRelu.
+inline float derivativeAtNonPositiveOutput(Activation kind, float alpha) {
+  if (kind == Activation::Relu) return 0.0f;
+  return kind == Activation::LeakyRelu ? alpha : 1.0f;
+}
+
 // Maxout over the last axis: x[rows, units * pieces] -> y[rows, units] with
 // y[r, u] = max over p of x[r, u * pieces + p] (groups of consecutive channels).
 void maxoutForward(int64_t rows, int64_t units, int64_t pieces, const float* x, float* y);

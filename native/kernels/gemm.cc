@@ -131,8 +131,7 @@ bool isIdentity(const GemmEpilogue& epilogue) {
 }  // namespace
 
 bool canFuseIntoGemm(Activation activation, float alpha) {
-  return activation == Activation::Linear || activation == Activation::Relu ||
-         (activation == Activation::LeakyRelu && alpha >= 0.0f);
+  return derivativeFollowsFromOutput(activation, alpha);
 }
 
 void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha,

@@ -26,8 +26,8 @@ struct GemmEpilogue {
   float alpha = 0.0f;  // leakyRelu's slope
 };
 
-// Linear, relu, and leakyRelu with a slope >= 0 (whose backward can then read the sign of x from
-// the fused output, which is all it needs).
+// The activations whose derivative follows from their output (derivativeFollowsFromOutput): their
+// backward needs nothing but the fused output.
 bool canFuseIntoGemm(Activation activation, float alpha);
 
 // The epilogue applied to one value of column `column`: the bias added to the product, then the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/activation.h"
 #include "runtime/thread_pool.h"
 
 namespace convkit::kernels {
@@ -74,8 +75,8 @@ Pool2dGeometry globalGeometry(int64_t batch, int64_t height, int64_t width, int6
 }
 
 // best[c - c0] = the max over the window of image[pixel + c] for channels c0 <= c < c1, all at once
-// (contiguous, so the loop vectorizes). std::max keeps the current best on ties and against a later
-// NaN.
+// (contiguous, so the loop vectorizes; best must not alias image, or the compiler cannot assume
+// it). std::max keeps the current best on ties and against a later NaN.
 void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t c1,
                float* best) {
   const float* first = image + pixelOffset(g, w.top, w.left) + c0;
@@ -86,7 +87,7 @@ void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int
   });
 }
 
-// Channels the max-pooling backward handles at once, with its scratch on the stack.
+// Channels the max pooling handles at once, with its scratch on the stack.
 constexpr int64_t kChannelBlock = 64;
 
 // The beginImage of forEachWindow for the backward passes: zeroes one image's input gradient.
@@ -95,17 +96,18 @@ auto zeroImage(const Pool2dGeometry& g, float* gradInput) {
   return [gradInput, imageSize](int64_t image) { std::fill(gradInput + image, gradInput + image + imageSize, 0.0f); };
 }
 
-}  // namespace
-
-void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
-  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    windowMax(g, input + image, w, 0, g.channels, output + out);
-  });
+// Whether the windows tile the input exactly: disjoint and covering every pixel. Max pooling's
+// backward then writes each pixel once instead of adding into a zeroed gradient.
+bool windowsTileInput(const Pool2dGeometry& g) {
+  return g.strideHeight == g.poolHeight && g.strideWidth == g.poolWidth &&
+         g.outHeight * g.poolHeight - g.padTop >= g.inHeight && g.outWidth * g.poolWidth - g.padLeft >= g.inWidth;
 }
 
-void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput,
-                       float* gradInput) {
-  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
+// maxPool2dBackward over windows that tile the input (kTiled) or that overlap or leave gaps.
+template <bool kTiled>
+void routeMaxGradients(const Pool2dGeometry& g, const float* input, const float* gradOutput, float* gradInput,
+                       float slopeAtNonPositive) {
+  const auto visit = [&](int64_t image, const Window& w, int64_t out) {
     const float* values = input + image;
     float* grad = gradInput + image;
     const int64_t firstPixel = pixelOffset(g, w.top, w.left);
@@ -115,15 +117,20 @@ void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float*
       windowMax(g, values, w, c0, c0 + width, best);
       // Each channel's gradient goes to the first pixel holding the max, the one forward's
       // std::max kept; `unrouted` holds what is still to deliver, so later equal values get none.
-      // Written as selects rather than branches so the channel loop vectorizes.
+      // It is scaled by the derivative of the activation that produced the input, read from the
+      // max (the value that pixel holds). Written as selects rather than branches so the channel
+      // loop vectorizes.
       float unrouted[kChannelBlock];
-      std::copy(gradOutput + out + c0, gradOutput + out + c0 + width, unrouted);
+      for (int64_t c = 0; c < width; ++c) {
+        unrouted[c] = gradOutput[out + c0 + c] * (best[c] > 0.0f ? 1.0f : slopeAtNonPositive);
+      }
       forEachPixel(g, w, [&](int64_t pixel) {
         const float* value = values + pixel + c0;
         float* target = grad + pixel + c0;
         for (int64_t c = 0; c < width; ++c) {
           const bool wins = value[c] == best[c];
-          target[c] += wins ? unrouted[c] : 0.0f;
+          const float routed = wins ? unrouted[c] : 0.0f;
+          target[c] = kTiled ? routed : target[c] + routed;
           unrouted[c] = wins ? 0.0f : unrouted[c];
         }
       });
@@ -132,7 +139,35 @@ void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float*
       float* first = grad + firstPixel + c0;
       for (int64_t c = 0; c < width; ++c) first[c] += unrouted[c];
     }
-  }, zeroImage(g, gradInput));
+  };
+  if constexpr (kTiled) {
+    forEachWindow(g, visit);
+  } else {
+    forEachWindow(g, visit, zeroImage(g, gradInput));
+  }
+}
+
+}  // namespace
+
+void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
+  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
+    for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
+      const int64_t width = std::min(kChannelBlock, g.channels - c0);
+      float best[kChannelBlock];
+      windowMax(g, input + image, w, c0, c0 + width, best);
+      std::copy(best, best + width, output + out + c0);
+    }
+  });
+}
+
+void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput,
+                       float* gradInput, Activation inputActivation, float activationAlpha) {
+  const float slope = derivativeAtNonPositiveOutput(inputActivation, activationAlpha);
+  if (windowsTileInput(g)) {
+    routeMaxGradients<true>(g, input, gradOutput, gradInput, slope);
+  } else {
+    routeMaxGradients<false>(g, input, gradOutput, gradInput, slope);
+  }
 }
 
 void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "kernels/activation.h"
+
 namespace convkit::kernels {
 
 struct Pool2dGeometry {
@@ -18,8 +20,13 @@ void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output
 
 // Routes each output gradient to the input element that won the max (the first one on ties),
 // recomputing the winner from input. gradInput is overwritten.
+// When input is the output of an activation fused into the layer before (one for which
+// derivativeFollowsFromOutput holds), passing it here multiplies each routed gradient by its
+// derivative, read from the max: the gradient with respect to the activation's input, so the
+// activation needs no backward pass of its own.
 void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput,
-                       float* gradInput);
+                       float* gradInput, Activation inputActivation = Activation::Linear,
+                       float activationAlpha = 0.0f);
 
 // Averages over the window's elements that lie inside the input (padding excluded, as Keras).
 void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output);

@@ -65,6 +65,7 @@ Network::Network(const std::vector<LayerSpec>& layers) {
     appendLayerNodes(layers[i], parameters_, nodes_);
     layerLastNodes_.push_back(nodes_.size() - 1);
   }
+  fuseActivationBackwards(nodes_);
   outputSize_ = layers.back().outSize;
   training_ = std::make_unique<Workspace>();
   countParameterBytes();

@@ -124,6 +124,15 @@ class Pool2dNode final : public Node {
   Pool2dNode(const LayerSpec& spec, bool max)
       : Node(spec.inSize, spec.outSize), geometry_(spec.pool), max_(max) {}
 
+  // Max pooling over the output of an activation fused into the layer before can apply that
+  // activation's derivative while it routes gradients (maxPool2dBackward): returns whether it will.
+  bool takeOverActivationGradient(Activation kind, float alpha) {
+    if (!max_ || !kernels::derivativeFollowsFromOutput(kind, alpha)) return false;
+    inputActivation_ = kind;
+    inputActivationAlpha_ = alpha;
+    return true;
+  }
+
   void forward(const Pass& pass, const float* in, float* out) const override {
     const kernels::Pool2dGeometry g = at(pass);
     if (max_) {
@@ -138,7 +147,7 @@ class Pool2dNode final : public Node {
     if (gradIn == nullptr) return;
     const kernels::Pool2dGeometry g = at(pass);
     if (max_) {
-      kernels::maxPool2dBackward(g, in, gradOut, gradIn);
+      kernels::maxPool2dBackward(g, in, gradOut, gradIn, inputActivation_, inputActivationAlpha_);
     } else {
       kernels::avgPool2dBackward(g, gradOut, gradIn);
     }
@@ -153,6 +162,8 @@ class Pool2dNode final : public Node {
 
   kernels::Pool2dGeometry geometry_;
   bool max_;
+  Activation inputActivation_ = Activation::Linear;
+  float inputActivationAlpha_ = 0.0f;
 };
 
 class GlobalPool2dNode final : public Node {
@@ -293,7 +304,13 @@ class ActivationNode final : public Node {
   }
 
   bool aliasesInput() const override { return fusedIntoGemm_; }
-  bool passesGradientThrough() const override { return false; }
+  bool passesGradientThrough() const override { return gradientAppliedByNextNode_; }
+
+  // A fused activation followed by max pooling hands its backward to the pooling node.
+  void handBackwardTo(Node& next) {
+    auto* pool = dynamic_cast<Pool2dNode*>(&next);
+    if (fusedIntoGemm_ && pool != nullptr) gradientAppliedByNextNode_ = pool->takeOverActivationGradient(kind_, alpha_);
+  }
 
   void backward(const Pass& pass, const float* in, const float* out, const float* gradOut,
                 float* gradIn) const override {
@@ -309,6 +326,7 @@ class ActivationNode final : public Node {
   float alpha_;
   int64_t cols_;
   bool fusedIntoGemm_;
+  bool gradientAppliedByNextNode_ = false;
 };
 
 class MaxoutNode final : public Node {
@@ -339,6 +357,12 @@ void appendActivation(const LayerSpec& spec, int64_t channels, std::vector<std::
 }
 
 }  // namespace
+
+void fuseActivationBackwards(std::vector<std::unique_ptr<Node>>& nodes) {
+  for (size_t i = 0; i + 1 < nodes.size(); ++i) {
+    if (auto* activation = dynamic_cast<ActivationNode*>(nodes[i].get())) activation->handBackwardTo(*nodes[i + 1]);
+  }
+}
 
 void appendLayerNodes(const LayerSpec& spec, std::vector<Parameter>& parameters,
                       std::vector<std::unique_ptr<Node>>& nodes) {

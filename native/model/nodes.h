@@ -2,7 +2,8 @@
 // activation becomes two nodes (the linear op, then the activation), so every node is one kernel
 // family's forward and backward. When the GEMM can apply the activation in its epilogue
 // (relu, leakyRelu), the linear node's forward does so and the activation node only does the
-// backward, reading the sign it needs from the fused output.
+// backward, reading the sign it needs from the fused output; and when max pooling follows, the
+// pooling node applies that backward too, while it routes gradients (fuseActivationBackwards).
 #pragma once
 
 #include <cstdint>
@@ -62,5 +63,9 @@ class Node {
 // Appends the nodes of one layer, creating its parameters in Keras's order.
 void appendLayerNodes(const LayerSpec& spec, std::vector<Parameter>& parameters,
                       std::vector<std::unique_ptr<Node>>& nodes);
+
+// Once all nodes exist: lets a node apply the backward of the fused activation just before it
+// (max pooling does, as it routes gradients), so that activation's own backward pass is skipped.
+void fuseActivationBackwards(std::vector<std::unique_ptr<Node>>& nodes);
 
 }  // namespace convkit::model

@@ -125,6 +125,45 @@ describe('pooling backward matches finite differences of the reference', () => {
   });
 });
 
+describe('max pooling backward applies the derivative of the activation that produced its input', () => {
+  // What a fused relu/leakyRelu leaves behind: the activation's output, with runs of exact zeros
+  // (ties) for relu. The reference is the plain backward (checked above against finite
+  // differences) followed by the activation's backward read from that output.
+  const activations = [
+    { activation: 'relu' as const, activationAlpha: 0, slope: 0 },
+    { activation: 'leakyRelu' as const, activationAlpha: 0.2, slope: 0.2 },
+  ];
+  it.each([...cases, ...randomCases])('$name', (c) => {
+    const random = rng(23);
+    const preActivation = randomArray(random, inputLength(c), -1, 1);
+    const gradOutput = randomArray(random, outputLength(c));
+    for (const { activation, activationAlpha, slope } of activations) {
+      const input = preActivation.map((v) => (v > 0 ? v : activation === 'relu' ? 0 : Math.fround(activationAlpha * v)));
+      const plain = new Float32Array(input.length);
+      k.maxPool2dBackward(c, input, gradOutput, plain);
+      const expected = plain.map((g, i) => g * (input[i] > 0 ? 1 : slope));
+      const fused = new Float32Array(input.length).fill(Number.NaN);
+      k.maxPool2dBackward({ ...c, activation, activationAlpha }, input, gradOutput, fused);
+      expectClose(fused, expected, activation === 'relu' ? { atol: 0, rtol: 0 } : tol, activation);
+    }
+  });
+
+  it('sends nothing through a window whose relu output is all zero', () => {
+    const c: Pool2dParams = { batch: 1, inHeight: 2, inWidth: 4, channels: 1, poolHeight: 2, poolWidth: 2 };
+    const input = Float32Array.of(0, 0, 0, 3, 0, 0, 0, 0);
+    const gradInput = new Float32Array(input.length).fill(Number.NaN);
+    k.maxPool2dBackward({ ...c, activation: 'relu' }, input, Float32Array.of(5, 7), gradInput);
+    expect(Array.from(gradInput)).toEqual([0, 0, 0, 7, 0, 0, 0, 0]);
+  });
+
+  it('rejects activations whose derivative does not follow from their output', () => {
+    const c: Pool2dParams = { batch: 1, inHeight: 2, inWidth: 2, channels: 1, poolHeight: 2, poolWidth: 2 };
+    const call = (extra: object) => () => k.maxPool2dBackward({ ...c, ...extra } as Pool2dParams, new Float32Array(4), new Float32Array(1), new Float32Array(4));
+    expect(call({ activation: 'sigmoid' })).toThrow(/activation must be linear, relu or leakyRelu/);
+    expect(call({ activation: 'leakyRelu', activationAlpha: -1 })).toThrow(RangeError);
+  });
+});
+
 describe('pooling by hand', () => {
   // 5x5 single channel holding 1..25, 3x3 windows, stride 2, 'same': one pad on every side.
   const c: Pool2dParams = { batch: 1, inHeight: 5, inWidth: 5, channels: 1, poolHeight: 3, poolWidth: 3, strideHeight: 2, strideWidth: 2, padding: 'same' };
