@@ -7,7 +7,8 @@
 // For kerasMnist (random weights: speed does not depend on them) it measures requests/s and
 // p50/p99 latency with dynamic batching (the predictor's defaults) and without (maxBatchSize 1:
 // one native call per request), at each client count, with JSON bodies of 784 numbers; plus raw
-// float32 bodies at the highest count, to show what JSON costs. First, the same comparison without
+// float32 bodies at the highest count, to show what JSON costs; and, at the highest count, the
+// same server with a near-free model, the HTTP ceiling of this machine. First, the same comparison without
 // HTTP (closed-loop callers of the predictor in one process: bench/peers/convkit.mjs predictor)
 // shows what batching gains in the native calls alone. The server runs in its own
 // process (so the load generator, autocannon, does not share its event loop) and reports through
@@ -15,8 +16,8 @@
 // its batch sizes and its CPU time. A table goes to stdout, everything to
 // bench/results/serve-<time>.json. Needs a built convkit (npm run build).
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,6 +35,19 @@ const MODES = [
   { name: 'batched', label: 'dynamic batching (defaults)', flags: [] },
   { name: 'single', label: 'one at a time (maxBatchSize 1)', flags: ['--max-batch-size', '1'] },
 ];
+
+/**
+ * A saved model as cheap as a model can be (flatten + dense 784 -> 10, 16 kFLOP a request): served
+ * with dynamic batching, it measures what HTTP, JSON, validation and the predictor's plumbing
+ * allow on this machine, the ceiling any model's requests/s stays under. Returns its directory.
+ */
+async function saveCeilingModel() {
+  const ck = await import(join(root, 'dist', 'esm', 'index.mjs'));
+  const model = ck.sequential({ layers: [ck.layers.flatten({ inputShape: [28, 28, 1] }), ck.layers.dense({ units: 10, activation: 'softmax' })] });
+  const dir = mkdtempSync(join(tmpdir(), 'convkit-ceiling-'));
+  await model.save(dir);
+  return dir;
+}
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -172,13 +186,16 @@ async function main() {
 
   console.log(`\n## HTTP: examples/server in a child process, autocannon on loopback\n`);
   const points = [];
-  for (const mode of MODES) {
+  const ceilingModel = await saveCeilingModel();
+  const ceilingMode = { name: 'ceiling', label: 'the same server with a dense 784->10 model', flags: ['--model', ceilingModel] };
+  for (const mode of [...MODES, ceilingMode]) {
     const { child, address } = await startServer(mode.flags, options.threads);
     try {
       const check = await fetch(`${address}/predict`, { method: 'POST', headers: { 'content-type': json.contentType }, body: json.payload });
       const answer = await check.json();
       if (check.status !== 200 || answer.output?.length !== 10) throw new Error(`the server answered ${check.status}: ${JSON.stringify(answer)}`);
-      const runs = [...options.connections.map((c) => ['json', c]), ...(mode.name === 'batched' ? [['binary', most]] : [])];
+      const runs = mode === ceilingMode ? [['json', most]]
+        : [...options.connections.map((c) => ['json', c]), ...(mode.name === 'batched' ? [['binary', most]] : [])];
       for (const [bodyName, connections] of runs) {
         process.stdout.write(`  ${mode.name}, ${bodyName}, ${connections} client(s) ... `);
         const point = { mode: mode.name, body: bodyName, ...await measurePoint(address, bodyName === 'json' ? json : binary, connections, options) };
@@ -190,6 +207,7 @@ async function main() {
       await stopServer(child);
     }
   }
+  rmSync(ceilingModel, { recursive: true, force: true });
 
   const find = (mode, connections, body = 'json') => points.find((p) => p.mode === mode && p.connections === connections && p.body === body);
   const lines = [
@@ -207,8 +225,13 @@ async function main() {
   const speedup = top.requestsPerSecond / find('single', most).requestsPerSecond;
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
   const alone = (mode) => inProcess.result.points.find((p) => p.mode === mode && p.connections === most).imagesPerSecond;
+  const ceiling = find('ceiling', most);
+  const needed = TARGETS.speedup * find('single', most).requestsPerSecond;
   const summary = [
     `without HTTP, ${most} callers: batched / one-at-a-time ${format(alone('batched') / alone('single'), 2)}`,
+    `HTTP ceiling (${ceilingMode.label}), ${most} clients, JSON: ${format(ceiling.requestsPerSecond)} req/s; ` +
+      `${TARGETS.speedup}x one-at-a-time would need ${format(needed)} req/s` +
+      (needed > ceiling.requestsPerSecond ? ', more than HTTP alone allows here' : ''),
     `raw float32 bodies, batched, ${most} clients: ${format(bin.requestsPerSecond)} req/s, p50 ${bin.latencyP50Ms} ms, p99 ${bin.latencyP99Ms} ms, mean batch ${format(bin.meanBatchSize, 1)}`,
     `targets at ${most} clients: batched / one-at-a-time ${format(speedup, 2)} (>= ${TARGETS.speedup}: ${verdict(speedup >= TARGETS.speedup)}), ` +
       `batched p99 ${top.latencyP99Ms} ms (< ${TARGETS.p99Ms}: ${verdict(top.latencyP99Ms < TARGETS.p99Ms)}), ` +
