@@ -203,31 +203,41 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
   if (skipsIm2col(g)) {
     gemm(Transpose::Yes, Transpose::No, k, g.outChannels, g.batch * pixels, 1.0f, input, k,
          gradOutput, g.outChannels, 0.0f, gradKernel, g.outChannels);
-  } else {
-    // Each chunk of images sums its gradient into its own slot; the slots are then added in chunk
-    // order, so the result is the same for any number of threads.
-    const int64_t kernelFloats = k * g.outChannels;
-    const int64_t chunks = (g.batch + kImagesPerChunk - 1) / kImagesPerChunk;
-    thread_local std::vector<float> partials;
-    std::vector<float>& slots = partials;
-    if (slots.size() < static_cast<size_t>(chunks * kernelFloats)) slots.resize(static_cast<size_t>(chunks * kernelFloats));
-    const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
-    const bool transposed = usesTransposedColumns(g);
-    forEachChunk(g, [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
-      // slot [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
-      const int64_t rows = count * pixels;
-      fillColumns(g, input + first * inImage, count, columns);
-      gemm(transposed ? Transpose::No : Transpose::Yes, Transpose::No, k, g.outChannels, rows, 1.0f,
-           columns, transposed ? rows : k, gradOutput + first * pixels * g.outChannels, g.outChannels, 0.0f,
-           slots.data() + chunk * kernelFloats, g.outChannels);
-    });
-    std::copy(slots.begin(), slots.begin() + kernelFloats, gradKernel);
-    for (int64_t chunk = 1; chunk < chunks; ++chunk) {
-      const float* slot = slots.data() + chunk * kernelFloats;
-      for (int64_t i = 0; i < kernelFloats; ++i) gradKernel[i] += slot[i];
-    }
+    if (gradBias != nullptr) sumRows(g.batch * pixels, g.outChannels, gradOutput, gradBias);
+    return;
   }
-  if (gradBias != nullptr) sumRows(g.batch * pixels, g.outChannels, gradOutput, gradBias);
+  // Each chunk of images sums its kernel and bias gradients into its own slot, [kernel | bias],
+  // while its rows of gradOutput are in cache; the slots are then added in chunk order, so the
+  // result is the same for any number of threads.
+  const int64_t kernelFloats = k * g.outChannels;
+  const int64_t slotFloats = kernelFloats + g.outChannels;
+  const int64_t chunks = (g.batch + kImagesPerChunk - 1) / kImagesPerChunk;
+  thread_local std::vector<float> partials;
+  std::vector<float>& slots = partials;
+  if (slots.size() < static_cast<size_t>(chunks * slotFloats)) slots.resize(static_cast<size_t>(chunks * slotFloats));
+  const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  const bool transposed = usesTransposedColumns(g);
+  forEachChunk(g, [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
+    // slot kernel [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
+    const int64_t rows = count * pixels;
+    const float* chunkGradOutput = gradOutput + first * pixels * g.outChannels;
+    float* slot = slots.data() + chunk * slotFloats;
+    fillColumns(g, input + first * inImage, count, columns);
+    gemm(transposed ? Transpose::No : Transpose::Yes, Transpose::No, k, g.outChannels, rows, 1.0f,
+         columns, transposed ? rows : k, chunkGradOutput, g.outChannels, 0.0f, slot, g.outChannels);
+    if (gradBias != nullptr) sumRows(rows, g.outChannels, chunkGradOutput, slot + kernelFloats);
+  });
+  // out[0, end - begin) = the sum over chunks, in chunk order, of slot floats [begin, end).
+  const auto addSlots = [&](int64_t begin, int64_t end, float* out) {
+    std::copy(slots.data() + begin, slots.data() + end, out);
+    for (int64_t chunk = 1; chunk < chunks; ++chunk) {
+      const float* slot = slots.data() + chunk * slotFloats;
+      for (int64_t i = begin; i < end; ++i) out[i - begin] += slot[i];
+    }
+  };
+  // Threads take ranges of the kernel gradient.
+  runtime::parallelFor(kernelFloats, 4096, [&](int64_t begin, int64_t end) { addSlots(begin, end, gradKernel + begin); });
+  if (gradBias != nullptr) addSlots(kernelFloats, slotFloats, gradBias);
 }
 
 }  // namespace convkit::kernels

@@ -87,7 +87,8 @@ void packSliversOf(Transpose trans, const float* x, int64_t ld, int64_t i0, int6
     const float* source = x + (p0 + p) * ld + i0;
     float* target = packed + p * w;
     for (int64_t is = 0; is < fullRows; is += w, target += w * depth) {
-      std::copy(source + is, source + is + w, target);  // inlined when w is a constant
+      // A loop, not std::copy: GCC turns that into a memmove call per sliver even for a constant w.
+      for (int64_t r = 0; r < w; ++r) target[r] = source[is + r];
     }
     if (tail > 0) {
       for (int64_t r = 0; r < tail; ++r) target[r] = source[fullRows + r];
