@@ -15,6 +15,11 @@ export interface GemmParams {
   alpha?: number;
   /** Defaults to 0 (C is overwritten). */
   beta?: number;
+  /**
+   * Pack op(b) once up front and multiply from the packed copy, as convolutions do with their
+   * weights across a batch's chunks. Same result; defaults to false.
+   */
+  packB?: boolean;
 }
 
 /**

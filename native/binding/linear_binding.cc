@@ -14,8 +14,9 @@ namespace {
 using kernels::Conv2dGeometry;
 using kernels::DenseGeometry;
 
-// gemm({ m, n, k, transA?, transB?, alpha?, beta?, activation?, activationAlpha? }, a, b, c,
-// columnBias?): dense row-major operands; C = activation(alpha * op(A) op(B) + beta * C + bias).
+// gemm({ m, n, k, transA?, transB?, alpha?, beta?, activation?, activationAlpha?, packB? }, a, b,
+// c, columnBias?): dense row-major operands; C = activation(alpha * op(A) op(B) + beta * C + bias).
+// packB packs op(B) first and multiplies from the packed copy, the path layers take for weights.
 Napi::Value gemm(const Napi::CallbackInfo& info) {
   Args args(info, "gemm");
   const Napi::Object params = args.object(0, "params");
@@ -34,9 +35,15 @@ Napi::Value gemm(const Napi::CallbackInfo& info) {
   const OutputActivation activation = readOutputActivation(args, params, "to be applied in the GEMM epilogue");
   kernels::GemmEpilogue epilogue{nullptr, activation.kind, activation.alpha};
   epilogue.columnBias = args.readOptionalFloat32(4, "columnBias", n, "n");
-  kernels::gemm(transA ? kernels::Transpose::Yes : kernels::Transpose::No,
-                transB ? kernels::Transpose::Yes : kernels::Transpose::No, m, n, k, alpha, a,
-                transA ? m : k, b, transB ? k : n, beta, c, n, epilogue);
+  const kernels::Transpose opA = transA ? kernels::Transpose::Yes : kernels::Transpose::No;
+  const kernels::Transpose opB = transB ? kernels::Transpose::Yes : kernels::Transpose::No;
+  if (args.boolean(params, "packB", false)) {
+    thread_local kernels::PackedB packed;
+    kernels::packB(opB, k, n, b, transB ? k : n, packed);
+    kernels::gemmPackedB(opA, m, alpha, a, transA ? m : k, packed, beta, c, n, epilogue);
+  } else {
+    kernels::gemm(opA, opB, m, n, k, alpha, a, transA ? m : k, b, transB ? k : n, beta, c, n, epilogue);
+  }
   return info.Env().Undefined();
 }
 

@@ -30,6 +30,14 @@ float* columnScratch(size_t floats) {
   return columns.data();
 }
 
+// The kernel as the GEMMs of one call's chunks all read it: packed once by the calling thread,
+// read by every chunk's thread (which the thread pool's join orders after the packing).
+PackedB& packedKernel(Transpose transB, int64_t k, int64_t n, const float* kernel, int64_t ldb) {
+  thread_local PackedB packed;
+  packB(transB, k, n, kernel, ldb, packed);
+  return packed;
+}
+
 // Calls visit(colRow, pixel, floats) for every run of im2col values: colRow points at `floats`
 // values of the im2col row, and pixel at the same values in the image, or is null where the run lies
 // in the padding. Where a whole kernel row lies inside the input and is contiguous there (no
@@ -166,12 +174,12 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const float* ker
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   const bool transposed = usesTransposedColumns(g);
+  const PackedB& weights = packedKernel(Transpose::No, k, g.outChannels, kernel, g.outChannels);
   forEachChunk(g, [&](int64_t, int64_t first, int64_t count, float* columns) {
     const int64_t rows = count * pixels;
     fillColumns(g, input + first * inImage, count, columns);
-    gemm(transposed ? Transpose::Yes : Transpose::No, Transpose::No, rows, g.outChannels, k, 1.0f,
-         columns, transposed ? rows : k, kernel, g.outChannels, 0.0f,
-         output + first * pixels * g.outChannels, g.outChannels, epilogue);
+    gemmPackedB(transposed ? Transpose::Yes : Transpose::No, rows, 1.0f, columns, transposed ? rows : k,
+                weights, 0.0f, output + first * pixels * g.outChannels, g.outChannels, epilogue);
   });
 }
 
@@ -185,11 +193,11 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
     return;
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  const PackedB& weightsTransposed = packedKernel(Transpose::Yes, g.outChannels, k, kernel, g.outChannels);
   forEachChunk(g, [&](int64_t, int64_t first, int64_t count, float* columns) {
     // columns [count*pixels, k] = gradOutput [count*pixels, outC] * kernel^T [outC, k]
-    gemm(Transpose::No, Transpose::Yes, count * pixels, k, g.outChannels, 1.0f,
-         gradOutput + first * pixels * g.outChannels, g.outChannels, kernel, g.outChannels, 0.0f,
-         columns, k);
+    gemmPackedB(Transpose::No, count * pixels, 1.0f, gradOutput + first * pixels * g.outChannels, g.outChannels,
+                weightsTransposed, 0.0f, columns, k);
     float* images = gradInput + first * inImage;
     std::fill(images, images + count * inImage, 0.0f);
     for (int64_t i = 0; i < count; ++i) col2im(g, columns + i * pixels * k, images + i * inImage);

@@ -25,16 +25,19 @@ constexpr int64_t kMaxSliversWithoutPackingA = CONVKIT_GEMM_MAX_SLIVERS_WITHOUT_
 // Packed slivers start on a cache line, so no vector load of the micro-kernel straddles two.
 constexpr size_t kAlignFloats = 64 / sizeof(float);
 
+// Sizes storage for `floats` floats starting on a cache line; returns where they start.
+float* reserveAligned(std::vector<float>& storage, size_t floats) {
+  if (storage.size() < floats + kAlignFloats) storage.resize(floats + kAlignFloats);
+  const auto address = reinterpret_cast<uintptr_t>(storage.data());
+  const size_t misalignment = (address / sizeof(float)) % kAlignFloats;
+  return storage.data() + (misalignment == 0 ? 0 : kAlignFloats - misalignment);
+}
+
 struct PackBuffer {
   std::vector<float> storage;
   float* data = nullptr;
 
-  void reserve(size_t floats) {
-    storage.resize(floats + kAlignFloats);
-    const auto address = reinterpret_cast<uintptr_t>(storage.data());
-    const size_t misalignment = (address / sizeof(float)) % kAlignFloats;
-    data = storage.data() + (misalignment == 0 ? 0 : kAlignFloats - misalignment);
-  }
+  void reserve(size_t floats) { data = reserveAligned(storage, floats); }
 };
 
 struct PackBuffers {
@@ -129,33 +132,20 @@ bool isIdentity(const GemmEpilogue& epilogue) {
   return epilogue.columnBias == nullptr && epilogue.activation == Activation::Linear;
 }
 
-}  // namespace
 
-bool canFuseIntoGemm(Activation activation, float alpha) {
-  return derivativeFollowsFromOutput(activation, alpha);
+// Floats one packed panel of nc columns and kc depth steps takes: whole slivers, zero-padded.
+int64_t panelFloats(const GemmKernelInfo& kernel, int64_t nc, int64_t kc) {
+  return (nc + kernel.nr - 1) / kernel.nr * kernel.nr * kc;
 }
 
-void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-          int64_t ldc, const GemmEpilogue& epilogue) {
-  assert(m >= 0 && n >= 0 && k >= 0);
-  assert(canFuseIntoGemm(epilogue.activation, epilogue.alpha));
-  if (m == 0 || n == 0) return;
-  const bool hasEpilogue = !isIdentity(epilogue);
-  if (k == 0 || alpha == 0.0f) {
-    scaleC(m, n, beta, c, ldc);
-    if (hasEpilogue) {
-      for (int64_t i = 0; i < m; ++i) {
-        for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = applyEpilogue(epilogue, j, c[i * ldc + j]);
-      }
-    }
-    return;
-  }
-
+// The blocked product over op(B) panels that bPanel(j0, p0, nc, kc) provides, packed (packSlivers
+// layout): packed now by gemm, or earlier by packB.
+template <typename BPanel>
+void multiplyBlocked(Transpose transA, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                     int64_t lda, BPanel bPanel, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
   const GemmKernelInfo& kernel = activeKernels().gemm;
   PackBuffers& buffers = packBuffers(kernel);
-  // op(B)[p][j] is B^T's element (j, p): packing B^T's rows as nr-wide slivers lays out B.
-  const Transpose transBt = transB == Transpose::No ? Transpose::Yes : Transpose::No;
+  const bool hasEpilogue = !isIdentity(epilogue);
   // Where op(A)[i][p] is: a[i * aRowStride + p * aDepthStride].
   const int64_t aRowStride = transA == Transpose::No ? lda : 1;
   const int64_t aDepthStride = transA == Transpose::No ? 1 : lda;
@@ -171,12 +161,12 @@ void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, f
       // each tile with the epilogue.
       const float panelBeta = p0 == 0 ? beta : 1.0f;
       const bool lastPanel = p0 + kc == k;
-      packSlivers(transBt, b, ldb, j0, p0, nc, kc, kernel.nr, buffers.b.data);
+      const float* bPanelData = bPanel(j0, p0, nc, kc);
       for (int64_t i0 = 0; i0 < m; i0 += kernel.mc) {
         const int64_t mc = std::min(kernel.mc, m - i0);
         if (packA) packSlivers(transA, a, lda, i0, p0, mc, kc, kernel.mr, buffers.a.data);
         for (int64_t js = 0; js < nc; js += kernel.nr) {
-          const float* bSliver = buffers.b.data + js * kc;
+          const float* bSliver = bPanelData + js * kc;
           GemmEpilogue sliverEpilogue = epilogue;
           if (epilogue.columnBias != nullptr) sliverEpilogue.columnBias += j0 + js;
           const GemmEpilogue* tileEpilogue = hasEpilogue && lastPanel ? &sliverEpilogue : nullptr;
@@ -197,6 +187,76 @@ void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, f
       }
     }
   }
+}
+
+// The calls where no product term reaches the micro-kernel: C = epilogue(beta * C).
+void scaleWithEpilogue(int64_t m, int64_t n, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
+  scaleC(m, n, beta, c, ldc);
+  if (isIdentity(epilogue)) return;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = applyEpilogue(epilogue, j, c[i * ldc + j]);
+  }
+}
+
+// op(B)[p][j] is B^T's element (j, p): packing B^T's rows as nr-wide slivers lays out B.
+Transpose packedTranspose(Transpose transB) {
+  return transB == Transpose::No ? Transpose::Yes : Transpose::No;
+}
+
+}  // namespace
+
+bool canFuseIntoGemm(Activation activation, float alpha) {
+  return derivativeFollowsFromOutput(activation, alpha);
+}
+
+void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+          int64_t ldc, const GemmEpilogue& epilogue) {
+  assert(m >= 0 && n >= 0 && k >= 0);
+  assert(canFuseIntoGemm(epilogue.activation, epilogue.alpha));
+  if (m == 0 || n == 0) return;
+  if (k == 0 || alpha == 0.0f) return scaleWithEpilogue(m, n, beta, c, ldc, epilogue);
+  const GemmKernelInfo& kernel = activeKernels().gemm;
+  float* panel = packBuffers(kernel).b.data;
+  multiplyBlocked(transA, m, n, k, alpha, a, lda, [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
+    packSlivers(packedTranspose(transB), b, ldb, j0, p0, nc, kc, kernel.nr, panel);
+    return static_cast<const float*>(panel);
+  }, beta, c, ldc, epilogue);
+}
+
+// Panels in the order multiplyBlocked visits them: column blocks, then depth panels within each.
+void packB(Transpose transB, int64_t k, int64_t n, const float* b, int64_t ldb, PackedB& packed) {
+  const GemmKernelInfo& kernel = activeKernels().gemm;
+  packed.k = k;
+  packed.n = n;
+  packed.nr = kernel.nr;
+  packed.kc = kernel.kc;
+  packed.nc = kernel.nc;
+  int64_t floats = 0;
+  for (int64_t j0 = 0; j0 < n; j0 += kernel.nc) floats += panelFloats(kernel, std::min(kernel.nc, n - j0), k);
+  float* target = reserveAligned(packed.storage, static_cast<size_t>(floats));
+  packed.data = target;
+  for (int64_t j0 = 0; j0 < n; j0 += kernel.nc) {
+    const int64_t nc = std::min(kernel.nc, n - j0);
+    for (int64_t p0 = 0; p0 < k; p0 += kernel.kc) {
+      const int64_t kc = std::min(kernel.kc, k - p0);
+      packSlivers(packedTranspose(transB), b, ldb, j0, p0, nc, kc, kernel.nr, target);
+      target += panelFloats(kernel, nc, kc);
+    }
+  }
+}
+
+void gemmPackedB(Transpose transA, int64_t m, float alpha, const float* a, int64_t lda,
+                 const PackedB& b, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
+  const GemmKernelInfo& kernel = activeKernels().gemm;
+  assert(b.nr == kernel.nr && b.kc == kernel.kc && b.nc == kernel.nc);
+  assert(canFuseIntoGemm(epilogue.activation, epilogue.alpha));
+  if (m == 0 || b.n == 0) return;
+  if (b.k == 0 || alpha == 0.0f) return scaleWithEpilogue(m, b.n, beta, c, ldc, epilogue);
+  multiplyBlocked(transA, m, b.n, b.k, alpha, a, lda, [&](int64_t j0, int64_t p0, int64_t nc, int64_t) {
+    // Column block j0 / nc starts after the full blocks before it; its depth panels are nc wide.
+    return b.data + (j0 / kernel.nc) * panelFloats(kernel, kernel.nc, b.k) + panelFloats(kernel, nc, p0);
+  }, beta, c, ldc, epilogue);
 }
 
 }  // namespace convkit::kernels

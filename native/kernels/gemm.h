@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/activation.h"
 
@@ -44,5 +45,21 @@ inline float applyEpilogue(const GemmEpilogue& epilogue, int64_t column, float v
 void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
           int64_t ldc, const GemmEpilogue& epilogue = {});
+
+// op(B) [k x n] packed once, the way gemm packs it for the dispatched micro-kernel, for several
+// products that share it: a layer's weights across the image chunks of one batch, which gemm
+// would otherwise pack again for every chunk. The storage grows on demand and is reused.
+struct PackedB {
+  int64_t k = 0, n = 0;
+  int64_t nr = 0, kc = 0, nc = 0;  // the blocking it was packed for
+  std::vector<float> storage;
+  const float* data = nullptr;  // storage, aligned to a cache line
+};
+
+void packB(Transpose transB, int64_t k, int64_t n, const float* b, int64_t ldb, PackedB& packed);
+
+// gemm with op(B) from packB: C[m x n] = alpha * op(A)[m x k] * B[k x n] + beta * C.
+void gemmPackedB(Transpose transA, int64_t m, float alpha, const float* a, int64_t lda,
+                 const PackedB& b, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue = {});
 
 }  // namespace convkit::kernels

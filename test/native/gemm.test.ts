@@ -11,6 +11,7 @@ import { referenceGemm } from '../reference/linear';
 const sizes: [number, number, number][] = [
   [1, 1, 1], [4, 16, 1], [3, 15, 7], [5, 17, 9], [128, 32, 256], [129, 33, 257],
   [7, 2049, 3], [64, 64, 300], [1, 100, 100], [100, 1, 100], [33, 47, 513],
+  [5, 4100, 520], // several column blocks and depth panels of the AVX2 blocking too
 ];
 
 describe('gemm matches the triple-loop reference', () => {
@@ -28,8 +29,12 @@ describe('gemm matches the triple-loop reference', () => {
           const alpha = 0.5 + r();
           const beta = r() < 0.5 ? 0 : r() - 0.5;
           const expected = referenceGemm(m, n, kk, a, b, transA, transB, alpha, beta, c);
+          const packed = c.slice();
           k.gemm({ m, n, k: kk, transA, transB, alpha, beta }, a, b, c);
           expectClose(c, expected, { atol: 1e-5 * Math.sqrt(kk), rtol: 1e-4 }, 'c');
+          // B packed up front (the path of a layer's weights) multiplies the same way, bit for bit.
+          k.gemm({ m, n, k: kk, transA, transB, alpha, beta, packB: true }, a, b, packed);
+          expect(packed).toEqual(c);
         });
       }
     }

@@ -2,7 +2,8 @@
 // gets a fresh Node process with CONVKIT_ISA set. Loads the addon at CONVKIT_ADDON, reads
 // { cases: [{ m, n, k, alpha, beta, activation, activationAlpha, a, b, c, bias }] } (arrays as
 // base64 float32, bias possibly null) from stdin, runs every
-// case in all four transpose combinations, and prints
+// case in all four transpose combinations (checking that B packed up front gives the same bits),
+// and prints
 // { isa, availableIsas, results: [[c for (transA, transB) = ff, ft, tf, tt], ...] }.
 'use strict';
 const { readFileSync } = require('node:fs');
@@ -26,8 +27,13 @@ const results = cases.map(({ m, n, k, alpha, beta, activation, activationAlpha, 
   const outputs = [];
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
+      const params = { m, n, k, transA, transB, alpha, beta, activation, activationAlpha };
       const out = decode(c);
-      addon.gemm({ m, n, k, transA, transB, alpha, beta, activation, activationAlpha }, aValues, bValues, out, biasValues);
+      addon.gemm(params, aValues, bValues, out, biasValues);
+      // B packed once up front (as layers pack their weights) must give the very same bits.
+      const outPacked = decode(c);
+      addon.gemm({ ...params, packB: true }, aValues, bValues, outPacked, biasValues);
+      if (encode(outPacked) !== encode(out)) throw new Error(`packB changes the result: m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`);
       outputs.push(encode(out));
     }
   }
