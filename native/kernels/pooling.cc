@@ -96,14 +96,28 @@ auto zeroImage(const Pool2dGeometry& g, float* gradInput) {
   return [gradInput, imageSize](int64_t image) { std::fill(gradInput + image, gradInput + image + imageSize, 0.0f); };
 }
 
-// Whether the windows tile the input exactly: disjoint and covering every pixel. Max pooling's
-// backward then writes each pixel once instead of adding into a zeroed gradient.
-bool windowsTileInput(const Pool2dGeometry& g) {
-  return g.strideHeight == g.poolHeight && g.strideWidth == g.poolWidth &&
-         g.outHeight * g.poolHeight - g.padTop >= g.inHeight && g.outWidth * g.poolWidth - g.padLeft >= g.inWidth;
+// Whether the windows follow one another with neither overlap nor gaps (stride == pool): max
+// pooling's backward then writes each window's pixels once, and zeroes only the pixels past the
+// last window (the bottom rows and right columns a 'valid' pooling leaves out), instead of zeroing
+// the whole image and adding into it.
+bool windowsAreContiguous(const Pool2dGeometry& g) {
+  return g.strideHeight == g.poolHeight && g.strideWidth == g.poolWidth;
 }
 
-// maxPool2dBackward over windows that tile the input (kTiled) or that overlap or leave gaps.
+// The beginImage of forEachWindow for contiguous windows: zeroes the input gradient past them.
+auto zeroPastWindows(const Pool2dGeometry& g, float* gradInput) {
+  const int64_t rowsEnd = std::min(g.inHeight, g.outHeight * g.poolHeight - g.padTop);
+  const int64_t columnsEnd = std::min(g.inWidth, g.outWidth * g.poolWidth - g.padLeft);
+  return [&g, gradInput, rowsEnd, columnsEnd](int64_t image) {
+    float* grad = gradInput + image;
+    for (int64_t y = 0; y < rowsEnd; ++y) {
+      std::fill(grad + pixelOffset(g, y, columnsEnd), grad + pixelOffset(g, y, g.inWidth), 0.0f);
+    }
+    std::fill(grad + pixelOffset(g, rowsEnd, 0), grad + pixelOffset(g, g.inHeight, 0), 0.0f);
+  };
+}
+
+// maxPool2dBackward over contiguous windows (kTiled) or windows that overlap or leave gaps.
 template <bool kTiled>
 void routeMaxGradients(const Pool2dGeometry& g, const float* input, const float* gradOutput, float* gradInput,
                        float slopeAtNonPositive) {
@@ -141,7 +155,7 @@ void routeMaxGradients(const Pool2dGeometry& g, const float* input, const float*
     }
   };
   if constexpr (kTiled) {
-    forEachWindow(g, visit);
+    forEachWindow(g, visit, zeroPastWindows(g, gradInput));
   } else {
     forEachWindow(g, visit, zeroImage(g, gradInput));
   }
@@ -163,7 +177,7 @@ void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output
 void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput,
                        float* gradInput, Activation inputActivation, float activationAlpha) {
   const float slope = derivativeAtNonPositiveOutput(inputActivation, activationAlpha);
-  if (windowsTileInput(g)) {
+  if (windowsAreContiguous(g)) {
     routeMaxGradients<true>(g, input, gradOutput, gradInput, slope);
   } else {
     routeMaxGradients<false>(g, input, gradOutput, gradInput, slope);
