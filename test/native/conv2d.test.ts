@@ -180,19 +180,25 @@ describe('conv2d rejects bad input', () => {
 });
 
 describe('conv2d with the thread pool', () => {
-  it('gives bit-identical results with 1, 2 and 3 threads', async () => {
+  // The second case's kernel gradient (3*3*32*48 floats) is long enough for the threads to split
+  // its reduction over the image chunks.
+  const threadCases = [
+    { ...cases[12], batch: 13 },
+    { name: 'wide kernel', batch: 13, inHeight: 7, inWidth: 7, inChannels: 32, outChannels: 48, kernelHeight: 3, kernelWidth: 3, padding: 'same' as const, ...base },
+  ];
+  it.each(threadCases)('gives bit-identical results with 1, 2 and 3 threads: $name', async (c) => {
     const { setNumThreads, backendInfo } = await import('../../lib/backend');
-    const c = { ...cases[12], batch: 13 };
     const { random, input, kernel, bias } = data(c, 5);
     const gradOutput = randomArray(random, outputLength(c));
     const run = () => {
       const output = new Float32Array(outputLength(c));
       const gradInput = new Float32Array(input.length);
       const gradKernel = new Float32Array(kernel.length);
+      const gradBias = new Float32Array(bias.length);
       k.conv2dForward(c, input, kernel, bias, output);
       k.conv2dBackwardInput(c, gradOutput, kernel, gradInput);
-      k.conv2dBackwardParams(c, input, gradOutput, gradKernel, null);
-      return [output, gradInput, gradKernel];
+      k.conv2dBackwardParams(c, input, gradOutput, gradKernel, gradBias);
+      return [output, gradInput, gradKernel, gradBias];
     };
     const initial = backendInfo().threads;
     try {
