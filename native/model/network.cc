@@ -284,34 +284,39 @@ double Network::forwardFlopsPerSample() const {
 }
 
 int64_t Network::inferenceSlice() const {
-  // Per thread, as many samples as keep the largest layer output within most of a 1 MiB L2 (8 for
-  // the Keras MNIST convnet, measured best among 4..256 there), and at least the 4 images that
-  // conv2d hands each thread as one GEMM.
+  // As many samples as keep the largest layer output within most of a 1 MiB L2 (8 for the Keras
+  // MNIST convnet, measured best among 4..256 there), and at least the 4 images that conv2d hands
+  // each thread as one GEMM. Independent of the thread count, so results never depend on it.
   constexpr int64_t kCacheBytesPerThread = 768 * 1024;
-  constexpr int64_t kMinSamplesPerThread = 4;
-  constexpr int64_t kMaxSamplesPerThread = 64;
+  constexpr int64_t kMinSamples = 4;
+  constexpr int64_t kMaxSamples = 64;
   int64_t largest = inputSize_;
   for (const auto& node : nodes_) largest = std::max(largest, node->outSize);
   const int64_t fit = kCacheBytesPerThread / (largest * static_cast<int64_t>(sizeof(float)));
-  const int64_t perThread = std::clamp(fit / kMinSamplesPerThread * kMinSamplesPerThread, kMinSamplesPerThread,
-                                       kMaxSamplesPerThread);
-  return perThread * runtime::pool()->threads();
+  return std::clamp(fit / kMinSamples * kMinSamples, kMinSamples, kMaxSamples);
 }
 
 void Network::forEachInferenceSlice(const float* x, int64_t batch,
-                                    const std::function<void(int64_t, int64_t, const float*, const Workspace&)>& visit) const {
-  std::unique_ptr<Workspace> ws = acquireWorkspace();
+                                    const std::function<void(int64_t, int64_t, int64_t, const float*, const Workspace&)>& visit) const {
   const int64_t slice = inferenceSlice();
-  for (int64_t first = 0; first < batch; first += slice) {
-    const int64_t count = std::min(slice, batch - first);
-    const float* output = forward(x + first * inputSize_, count, false, 0, *ws);
-    visit(first, count, output, *ws);
-  }
-  releaseWorkspace(std::move(ws));
+  const int64_t slices = (batch + slice - 1) / slice;
+  // Threads take whole slices through the whole network, each in a workspace of its own: one
+  // hand-off per call instead of one per layer and slice. A single slice runs on this thread, its
+  // layers spread over the pool as usual.
+  runtime::parallelFor(slices, 1, [&](int64_t firstSlice, int64_t lastSlice) {
+    std::unique_ptr<Workspace> ws = acquireWorkspace();
+    for (int64_t index = firstSlice; index < lastSlice; ++index) {
+      const int64_t first = index * slice;
+      const int64_t count = std::min(slice, batch - first);
+      const float* output = forward(x + first * inputSize_, count, false, 0, *ws);
+      visit(index, first, count, output, *ws);
+    }
+    releaseWorkspace(std::move(ws));
+  });
 }
 
 void Network::predict(const float* x, int64_t batch, float* output) const {
-  forEachInferenceSlice(x, batch, [&](int64_t first, int64_t count, const float* result, const Workspace&) {
+  forEachInferenceSlice(x, batch, [&](int64_t, int64_t first, int64_t count, const float* result, const Workspace&) {
     std::copy(result, result + count * outputSize_, output + first * outputSize_);
   });
 }
@@ -335,17 +340,23 @@ void Network::activations(const float* x, int64_t batch, const std::vector<int64
 BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t batch) const {
   const size_t last = nodes_.size() - 1;
   const bool fused = fusesWithLoss(*nodes_[last], loss_);
-  BatchResult total;
-  forEachInferenceSlice(x, batch, [&](int64_t first, int64_t count, const float* output, const Workspace& ws) {
+  // Slices finish in any order on any thread: each keeps its result, added up in slice order.
+  std::vector<BatchResult> results(static_cast<size_t>((batch + inferenceSlice() - 1) / inferenceSlice()));
+  forEachInferenceSlice(x, batch, [&](int64_t index, int64_t first, int64_t count, const float* output, const Workspace& ws) {
     const float* logits = !fused ? nullptr : last == 0 ? x + first * inputSize_ : ws.outputs[last - 1];
     Targets sliceTargets = targets;
     if (targets.labels != nullptr) sliceTargets.labels += first;
     if (targets.values != nullptr) sliceTargets.values += first * outputSize_;
-    const BatchResult result = lossAndGradient(output, logits, sliceTargets, count, nullptr);
-    total.loss += result.loss * static_cast<double>(count) / static_cast<double>(batch);
+    BatchResult result = lossAndGradient(output, logits, sliceTargets, count, nullptr);
+    result.loss *= static_cast<double>(count) / static_cast<double>(batch);
+    results[static_cast<size_t>(index)] = result;
+  });
+  BatchResult total;
+  for (const BatchResult& result : results) {
+    total.loss += result.loss;
     total.correct += result.correct;
     total.counted += result.counted;
-  });
+  }
   return total;
 }
 

@@ -147,10 +147,11 @@ class Network {
   // Inference runs the whole network on slices of the batch, so that each layer's output is still
   // in cache when the next layer reads it (a batch of 256 through the Keras MNIST convnet's first
   // layer alone writes 22 MB). Training cannot: its backward needs every layer's output for the
-  // whole batch. visit(first, count, output, workspace) sees each slice's output.
+  // whole batch. visit(index, first, count, output, workspace) sees slice `index`'s output, on
+  // whichever thread ran it, concurrently with other slices.
   int64_t inferenceSlice() const;
   void forEachInferenceSlice(const float* x, int64_t batch,
-                             const std::function<void(int64_t, int64_t, const float*, const Workspace&)>& visit) const;
+                             const std::function<void(int64_t, int64_t, int64_t, const float*, const Workspace&)>& visit) const;
 
   // Inference workspaces are reused across calls (allocating and zeroing activation buffers for
   // every prediction would cost more than small batches' compute); each call holds one.

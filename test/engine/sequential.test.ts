@@ -259,6 +259,26 @@ describe('inference', () => {
     }
   });
 
+  it('predicts and evaluates with the same bits for 1, 2 and 3 threads', async () => {
+    const { x, y } = blobImages(300, 4, 12);
+    const model = smallConvnet(10);
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const initial = ck.backendInfo().threads;
+    try {
+      const runs = [];
+      for (const threads of [1, 2, 3]) {
+        ck.setNumThreads(threads);
+        runs.push({ predicted: model.predictSync(x).data, evaluated: await model.evaluate(x, y, { batchSize: 300 }) });
+      }
+      for (const run of runs.slice(1)) {
+        expect(run.predicted).toEqual(runs[0].predicted);
+        expect(run.evaluated).toEqual(runs[0].evaluated);
+      }
+    } finally {
+      ck.setNumThreads(initial);
+    }
+  });
+
   it('runs a few images inline and larger requests on workers, with the same results', async () => {
     const model = ck.models.kerasMnist({ seed: 3 });
     const random = rng(4);
