@@ -80,6 +80,17 @@ Pool2dGeometry globalGeometry(int64_t batch, int64_t height, int64_t width, int6
 void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t c1,
                float* best) {
   const float* first = image + pixelOffset(g, w.top, w.left) + c0;
+  if (w.bottom - w.top == 2 && w.right - w.left == 2) {
+    // The common 2x2 window in one pass, the same maxes in the same order as the loop below:
+    // a quarter of its loads and stores.
+    const float* right = first + g.channels;
+    const float* below = first + g.inWidth * g.channels;
+    const float* belowRight = below + g.channels;
+    for (int64_t c = 0; c < c1 - c0; ++c) {
+      best[c] = std::max(std::max(std::max(first[c], right[c]), below[c]), belowRight[c]);
+    }
+    return;
+  }
   std::copy(first, first + (c1 - c0), best);
   forEachPixel(g, w, [&](int64_t pixel) {
     const float* values = image + pixel + c0;
