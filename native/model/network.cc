@@ -341,7 +341,8 @@ BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t ba
   const size_t last = nodes_.size() - 1;
   const bool fused = fusesWithLoss(*nodes_[last], loss_);
   // Slices finish in any order on any thread: each keeps its result, added up in slice order.
-  std::vector<BatchResult> results(static_cast<size_t>((batch + inferenceSlice() - 1) / inferenceSlice()));
+  const int64_t slice = inferenceSlice();
+  std::vector<BatchResult> results(static_cast<size_t>((batch + slice - 1) / slice));
   forEachInferenceSlice(x, batch, [&](int64_t index, int64_t first, int64_t count, const float* output, const Workspace& ws) {
     const float* logits = !fused ? nullptr : last == 0 ? x + first * inputSize_ : ws.outputs[last - 1];
     Targets sliceTargets = targets;

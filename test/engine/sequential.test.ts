@@ -1,20 +1,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import * as ck from '../../lib';
-import { blobImages, oneHot } from '../helpers/data';
+import { blobImages, oneHot, smallConvnet } from '../helpers/data';
 import { randomArray, rng } from '../helpers/random';
-
-function smallConvnet(seed = 1, classes = 4) {
-  return ck.sequential({
-    seed,
-    layers: [
-      ck.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu' }),
-      ck.layers.maxPooling2d({ poolSize: 2 }),
-      ck.layers.flatten(),
-      ck.layers.dense({ units: classes, activation: 'softmax' }),
-    ],
-  });
-}
 
 describe('ready-made architectures match Keras', () => {
   it('kerasMnist: shapes and 93,322 parameters', () => {

@@ -1,5 +1,5 @@
 // Small synthetic data sets for model tests.
-import { Tensor } from '../../lib';
+import { type Sequential, Tensor, layers, sequential } from '../../lib';
 import { rng } from './random';
 
 /**
@@ -31,4 +31,17 @@ export function oneHot(labels: Int32Array, classes: number): Tensor {
     out[i * classes + c] = 1;
   });
   return new Tensor(out, [labels.length, classes]);
+}
+
+/** The convnet the model tests train on blobImages: conv 4x3x3 relu, max pool 2, dense softmax. */
+export function smallConvnet(seed = 1, classes = 4): Sequential {
+  return sequential({
+    seed,
+    layers: [
+      layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu' }),
+      layers.maxPooling2d({ poolSize: 2 }),
+      layers.flatten(),
+      layers.dense({ units: classes, activation: 'softmax' }),
+    ],
+  });
 }

@@ -6,20 +6,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import * as ck from '../../lib';
-import { blobImages } from '../helpers/data';
+import { blobImages, smallConvnet } from '../helpers/data';
 import { rng } from '../helpers/random';
-
-function convnet(seed: number) {
-  return ck.sequential({
-    seed,
-    layers: [
-      ck.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu' }),
-      ck.layers.maxPooling2d({ poolSize: 2 }),
-      ck.layers.flatten(),
-      ck.layers.dense({ units: 5, activation: 'softmax' }),
-    ],
-  });
-}
 
 interface Task {
   model: number;
@@ -41,7 +29,7 @@ function sequentialReference(model: ck.Sequential, x: ck.Tensor, task: Task): Fl
 
 describe('concurrent predictions', () => {
   it('10 models, 300 calls from as many async contexts, while an 11th model trains: each result equals the sequential one', async () => {
-    const models = Array.from({ length: 10 }, (_, i) => convnet(i + 1));
+    const models = Array.from({ length: 10 }, (_, i) => smallConvnet(i + 1, 5));
     const { x, y } = blobImages(48, 5, 9);
     const random = rng(17);
     const tasks: Task[] = Array.from({ length: 300 }, (_, i) => {
@@ -52,7 +40,7 @@ describe('concurrent predictions', () => {
     });
     const expected = tasks.map((task) => sequentialReference(models[task.model], x, task));
 
-    const trainee = convnet(99);
+    const trainee = smallConvnet(99, 5);
     trainee.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const training = trainee.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, seed: 1 });
     const results = await Promise.all(tasks.map(async (task) => {
@@ -115,7 +103,7 @@ describe('worker_threads running convkit', () => {
     const seeds = [3, 4, 5, 6];
     const results = await Promise.all(seeds.map((seed) => runWorker(seed, x.data, y)));
     for (const [i, seed] of seeds.entries()) {
-      const model = convnet(seed);
+      const model = smallConvnet(seed, 5);
       model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0.1, momentum: 0.9 }), loss: 'sparseCategoricalCrossentropy' });
       const history = await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 5 });
       expect(results[i].loss, `worker ${i} loss`).toEqual(history.history.loss);
