@@ -34,3 +34,12 @@ export function expectClose(
     );
   }
 }
+
+/** Asserts actual holds the very same float32 bits as expected (as results that must not depend on the thread count do). */
+export function expectSameBits(actual: Float32Array, expected: Float32Array, label = ''): void {
+  expect(actual.length, `${label}: length`).toBe(expected.length);
+  const actualBits = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  const first = actualBits.findIndex((bits, i) => bits !== expectedBits[i]);
+  if (first >= 0) expect.fail(`${label}: element ${first} is ${actual[first]}, expected the bits of ${expected[first]}`);
+}

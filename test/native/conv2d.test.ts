@@ -9,7 +9,8 @@ import { type ConvCase, referenceConv2d } from '../reference/linear';
 
 const base = { strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1 };
 
-// Edge cases the issue names, plus the shapes of the Keras MNIST convnet's layers.
+// Edge cases the issue names, the shapes of the Keras MNIST convnet's layers, and small convolutions
+// with 8 or more channels in and out (the layers past a network's first).
 const cases: (ConvCase & { name: string })[] = [
   { name: '3x3 valid', batch: 2, inHeight: 7, inWidth: 6, inChannels: 3, outChannels: 5, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base },
   { name: '3x3 same', batch: 2, inHeight: 7, inWidth: 6, inChannels: 3, outChannels: 5, kernelHeight: 3, kernelWidth: 3, padding: 'same', ...base },
@@ -24,6 +25,10 @@ const cases: (ConvCase & { name: string })[] = [
   { name: 'kernel equals input', batch: 2, inHeight: 4, inWidth: 4, inChannels: 2, outChannels: 3, kernelHeight: 4, kernelWidth: 4, padding: 'valid', ...base },
   { name: 'MNIST conv1 shape', batch: 2, inHeight: 28, inWidth: 28, inChannels: 1, outChannels: 32, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base },
   { name: 'MNIST conv2 shape', batch: 2, inHeight: 13, inWidth: 13, inChannels: 32, outChannels: 64, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base },
+  { name: 'wide channels, 3x3 same', batch: 2, inHeight: 5, inWidth: 5, inChannels: 8, outChannels: 9, kernelHeight: 3, kernelWidth: 3, padding: 'same', ...base },
+  { name: 'wide channels, same, stride 2', batch: 2, inHeight: 5, inWidth: 6, inChannels: 9, outChannels: 8, kernelHeight: 3, kernelWidth: 2, padding: 'same', ...base, strideHeight: 2, strideWidth: 2 },
+  { name: 'wide channels, dilation 2x1, same', batch: 1, inHeight: 5, inWidth: 4, inChannels: 8, outChannels: 8, kernelHeight: 3, kernelWidth: 3, padding: 'same', ...base, dilationHeight: 2 },
+  { name: 'wide channels, dilation 2, valid, batch 5', batch: 5, inHeight: 5, inWidth: 5, inChannels: 8, outChannels: 9, kernelHeight: 2, kernelWidth: 2, padding: 'valid', ...base, dilationHeight: 2, dilationWidth: 2 },
 ];
 
 function randomCase(random: () => number): ConvCase {

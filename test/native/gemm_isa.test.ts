@@ -1,19 +1,16 @@
 // Every ISA this CPU runs, checked against the float64 reference. The ISA is chosen once per
 // process, so each one runs in a child process (gemm_isa_child.cjs) with CONVKIT_ISA set; ISAs the
 // CPU lacks are skipped, and asking for one must fall back to the best available ISA.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backendInfo } from '../../lib/backend';
-import { addonCandidates } from '../../lib/native/addon';
 import { backendFunctions, type Isa } from '../../lib/native/backend';
 import { expectClose } from '../helpers/assert';
+import { decodeFloats, encodeFloats, type IsaChildReport, runIsaChild } from '../helpers/isa_process';
 import { randomArray, randomInt, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
 import { referenceGemm } from '../reference/linear';
 
-const root = join(__dirname, '..', '..');
 const childScript = join(__dirname, 'gemm_isa_child.cjs');
 const allIsas: Isa[] = ['scalar', 'avx2', 'avx512', 'neon'];
 const available = backendFunctions.availableIsas();
@@ -57,34 +54,15 @@ const cases: GemmCase[] = shapes.map(([m, n, k], index) => {
 });
 const transposes = [[false, false], [false, true], [true, false], [true, true]] as const;
 
-function encode(values: Float32Array): string {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-}
-
-function decode(text: string): Float32Array {
-  const bytes = Buffer.from(text, 'base64');
-  const values = new Float32Array(bytes.length / 4);
-  new Uint8Array(values.buffer).set(bytes);
-  return values;
-}
-
-interface ChildReport { isa: string; availableIsas: string[]; results: Float32Array[][] }
-
-/** Runs `subset` in a fresh process with CONVKIT_ISA = requested, on the addon this process uses. */
-function runChild(requested: string, subset: GemmCase[]): ChildReport {
-  const addonPath = addonCandidates(root).find((path) => existsSync(path));
-  if (!addonPath) throw new Error('no built addon');
-  const input = JSON.stringify({
+/** Runs `subset` in a fresh process with CONVKIT_ISA = requested. */
+function runChild(requested: string, subset: GemmCase[]): IsaChildReport<Float32Array[][]> {
+  const request = {
     cases: subset.map(({ m, n, k, alpha, beta, a, b, c, activation, activationAlpha, bias }) => ({
-      m, n, k, alpha, beta, activation, activationAlpha, a: encode(a), b: encode(b), c: encode(c), bias: bias && encode(bias),
+      m, n, k, alpha, beta, activation, activationAlpha, a: encodeFloats(a), b: encodeFloats(b), c: encodeFloats(c), bias: bias && encodeFloats(bias),
     })),
-  });
-  const output = execFileSync(process.execPath, [childScript], {
-    input, encoding: 'utf8', maxBuffer: 1 << 28,
-    env: { ...process.env, CONVKIT_ISA: requested, CONVKIT_ADDON: addonPath },
-  });
-  const report = JSON.parse(output) as { isa: string; availableIsas: string[]; results: string[][] };
-  return { ...report, results: report.results.map((outputs) => outputs.map(decode)) };
+  };
+  const report = runIsaChild<string[][]>(childScript, requested, request);
+  return { ...report, results: report.results.map((outputs) => outputs.map(decodeFloats)) };
 }
 
 // The reference of each case and transpose pair, computed once and shared by every ISA.
@@ -106,7 +84,7 @@ function expectMatchesReference(gemmCase: GemmCase, transpose: number, actual: F
 
 for (const isa of allIsas) {
   describe.skipIf(!available.includes(isa))(`gemm with CONVKIT_ISA=${isa} matches the reference`, () => {
-    let report: ChildReport;
+    let report: IsaChildReport<Float32Array[][]>;
     beforeAll(() => {
       report = runChild(isa, cases);
     });

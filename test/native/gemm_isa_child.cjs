@@ -1,28 +1,12 @@
-// Child process of gemm_isa.test.ts: the ISA is chosen once per process, so each ISA under test
-// gets a fresh Node process with CONVKIT_ISA set. Loads the addon at CONVKIT_ADDON, reads
+// Child process of gemm_isa.test.ts (see test/helpers/isa_child.cjs). Reads
 // { cases: [{ m, n, k, alpha, beta, activation, activationAlpha, a, b, c, bias }] } (arrays as
-// base64 float32, bias possibly null) from stdin, runs every
-// case in all four transpose combinations (checking that B packed up front gives the same bits),
-// and prints
-// { isa, availableIsas, results: [[c for (transA, transB) = ff, ft, tf, tt], ...] }.
+// base64 float32, bias possibly null), runs every case in all four transpose combinations (checking
+// that B packed up front gives the same bits), and returns
+// results: [[c for (transA, transB) = ff, ft, tf, tt], ...].
 'use strict';
-const { readFileSync } = require('node:fs');
+const { decodeFloats: decode, encodeFloats: encode, serveIsaChild } = require('../helpers/isa_child.cjs');
 
-const addon = require(process.env.CONVKIT_ADDON);
-
-function decode(text) {
-  const bytes = Buffer.from(text, 'base64');
-  const values = new Float32Array(bytes.length / 4);
-  new Uint8Array(values.buffer).set(bytes);
-  return values;
-}
-
-function encode(values) {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-}
-
-const { cases } = JSON.parse(readFileSync(0, 'utf8'));
-const results = cases.map(({ m, n, k, alpha, beta, activation, activationAlpha, a, b, c, bias }) => {
+serveIsaChild((addon, { cases }) => cases.map(({ m, n, k, alpha, beta, activation, activationAlpha, a, b, c, bias }) => {
   const [aValues, bValues, biasValues] = [decode(a), decode(b), bias && decode(bias)];
   const outputs = [];
   for (const transA of [false, true]) {
@@ -38,5 +22,4 @@ const results = cases.map(({ m, n, k, alpha, beta, activation, activationAlpha, 
     }
   }
   return outputs;
-});
-process.stdout.write(JSON.stringify({ isa: addon.isa(), availableIsas: addon.availableIsas(), results }));
+}));

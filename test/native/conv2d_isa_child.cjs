@@ -1,0 +1,30 @@
+// Child process of conv2d_isa.test.ts (see test/helpers/isa_child.cjs). Reads
+// { threadCounts, cases: [{ params, activation, activationAlpha, input, kernel, bias, gradOutput }] }
+// (arrays as base64 float32), runs each case's four convolution calls with each thread count, and
+// returns results[case][thread count] = { forward, forwardNoBias, gradInput, gradKernel, gradBias }.
+'use strict';
+const { decodeFloats, encodeFloats, serveIsaChild } = require('../helpers/isa_child.cjs');
+
+// Outputs start as NaN, so an element a kernel leaves unwritten shows.
+const unwritten = (length) => new Float32Array(length).fill(Number.NaN);
+
+serveIsaChild((addon, { threadCounts, cases }) => cases.map((convCase) => {
+  const { params, activation, activationAlpha } = convCase;
+  const [input, kernel, bias, gradOutput] = [convCase.input, convCase.kernel, convCase.bias, convCase.gradOutput].map(decodeFloats);
+  return threadCounts.map((threads) => {
+    addon.setThreads(threads);
+    if (addon.threads() !== threads) throw new Error(`setThreads(${threads}) left ${addon.threads()} threads`);
+    const passes = {
+      forward: unwritten(gradOutput.length),
+      forwardNoBias: unwritten(gradOutput.length),
+      gradInput: unwritten(input.length),
+      gradKernel: unwritten(kernel.length),
+      gradBias: unwritten(bias.length),
+    };
+    addon.conv2dForward({ ...params, activation, activationAlpha }, input, kernel, bias, passes.forward);
+    addon.conv2dForward(params, input, kernel, null, passes.forwardNoBias);
+    addon.conv2dBackwardInput(params, gradOutput, kernel, passes.gradInput);
+    addon.conv2dBackwardParams(params, input, gradOutput, passes.gradKernel, passes.gradBias);
+    return Object.fromEntries(Object.entries(passes).map(([pass, values]) => [pass, encodeFloats(values)]));
+  });
+}));
