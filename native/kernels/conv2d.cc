@@ -32,9 +32,10 @@ float* columnScratch(size_t floats) {
 
 // The kernel as the GEMMs of one call's chunks all read it: packed once by the calling thread,
 // read by every chunk's thread (which the thread pool's join orders after the packing).
-PackedB& packedKernel(Transpose transB, int64_t k, int64_t n, const float* kernel, int64_t ldb) {
+PackedB& packedKernel(Transpose transB, int64_t k, int64_t n, const float* kernel, int64_t ldb,
+                      int64_t depthMultiple = 1) {
   thread_local PackedB packed;
-  packB(transB, k, n, kernel, ldb, packed);
+  packB(transB, k, n, kernel, ldb, packed, depthMultiple);
   return packed;
 }
 
@@ -131,14 +132,15 @@ void col2im(const Conv2dGeometry& g, float* columns, float* image) {
 }
 
 // Runs perChunk(chunk, first, count, columns) for every chunk of up to kImagesPerChunk images,
-// spread over the pool; columns is a per-thread buffer for the chunk's im2col rows (one GEMM per
-// chunk keeps M large enough for the micro-kernel even when an image has few output pixels).
+// spread over the pool; columns is a per-thread buffer for the chunk's im2col rows, or null for
+// the indirect products, which need none (one GEMM per chunk keeps M large enough for the
+// micro-kernel even when an image has few output pixels).
 template <typename PerChunk>
-void forEachChunk(const Conv2dGeometry& g, PerChunk perChunk) {
+void forEachChunk(const Conv2dGeometry& g, bool needsColumns, PerChunk perChunk) {
   const auto columnFloats = static_cast<size_t>(kImagesPerChunk * g.outHeight * g.outWidth * patchSize(g));
   const int64_t chunks = (g.batch + kImagesPerChunk - 1) / kImagesPerChunk;
   runtime::parallelFor(chunks, 1, [&](int64_t firstChunk, int64_t lastChunk) {
-    float* columns = columnScratch(columnFloats);
+    float* columns = needsColumns ? columnScratch(columnFloats) : nullptr;
     for (int64_t chunk = firstChunk; chunk < lastChunk; ++chunk) {
       const int64_t first = chunk * kImagesPerChunk;
       perChunk(chunk, first, std::min(kImagesPerChunk, g.batch - first), columns);
@@ -160,6 +162,124 @@ void fillColumns(const Conv2dGeometry& g, const float* images, int64_t count, fl
   }
 }
 
+// Fewer channels than this per tap would leave the indirect micro-kernel loading a row pointer
+// for every few multiply-adds; such convolutions (grey or RGB first layers) keep im2col.
+constexpr int64_t kMinIndirectTapDepth = 8;
+
+// The forward reads its input through a tap table instead of im2col when each tap has enough
+// channels.
+bool forwardIsIndirect(const Conv2dGeometry& g) {
+  return !skipsIm2col(g) && g.inChannels >= kMinIndirectTapDepth;
+}
+
+// Positions o < outSize whose tap at offset (o * stride + offset) lies inside [0, inSize).
+int64_t positionsInside(int64_t outSize, int64_t inSize, int64_t stride, int64_t offset) {
+  int64_t inside = 0;
+  for (int64_t o = 0; o < outSize; ++o) inside += (o * stride + offset >= 0 && o * stride + offset < inSize) ? 1 : 0;
+  return inside;
+}
+
+// The input gradient is a stride-1 convolution's adjoint read the same way: each input pixel sums,
+// over the taps, the output gradient of the pixel that tap saw it from. Taps that saw no output
+// pixel (the border of a 'valid' convolution) multiply zeros, so this only pays where they are
+// few: at most one in nine of all (pixel, tap) pairs. Otherwise, and with a stride, where most
+// taps see no output pixel, the gradient goes through col2im.
+bool backwardInputIsIndirect(const Conv2dGeometry& g) {
+  if (skipsIm2col(g) || g.strideHeight != 1 || g.strideWidth != 1 || g.outChannels < kMinIndirectTapDepth) {
+    return false;
+  }
+  int64_t rowsInside = 0;
+  int64_t columnsInside = 0;
+  for (int64_t ky = 0; ky < g.kernelHeight; ++ky) {
+    rowsInside += positionsInside(g.outHeight, g.inHeight, 1, ky * g.dilationHeight - g.padTop);
+  }
+  for (int64_t kx = 0; kx < g.kernelWidth; ++kx) {
+    columnsInside += positionsInside(g.outWidth, g.inWidth, 1, kx * g.dilationWidth - g.padLeft);
+  }
+  const int64_t pairs = g.inHeight * g.inWidth * g.kernelHeight * g.kernelWidth;
+  return 8 * pairs <= 9 * rowsInside * columnsInside;
+}
+
+// A tap table (IndirectA::rows) for images of `rows` x `columns` destination pixels, each tap
+// (ky, kx) reading the source pixel
+//   (y * stride + offset + ky * step, x * stride + offset + kx * step)   per axis,
+// or `zeros` where that lies outside the source.
+struct TapWalk {
+  int64_t rows, columns;                 // destination pixels per image
+  int64_t sourceHeight, sourceWidth, sourceChannels;
+  int64_t strideY, offsetY, stepY;
+  int64_t strideX, offsetX, stepX;
+};
+
+void fillTapTable(const Conv2dGeometry& g, const TapWalk& walk, const float* sources, int64_t count,
+                  const float* zeros, const float** table) {
+  const int64_t sourceImage = walk.sourceHeight * walk.sourceWidth * walk.sourceChannels;
+  for (int64_t i = 0; i < count; ++i) {
+    const float* source = sources + i * sourceImage;
+    for (int64_t y = 0; y < walk.rows; ++y) {
+      for (int64_t x = 0; x < walk.columns; ++x) {
+        for (int64_t ky = 0; ky < g.kernelHeight; ++ky) {
+          const int64_t sy = y * walk.strideY + walk.offsetY + ky * walk.stepY;
+          for (int64_t kx = 0; kx < g.kernelWidth; ++kx) {
+            const int64_t sx = x * walk.strideX + walk.offsetX + kx * walk.stepX;
+            const bool inside = sy >= 0 && sy < walk.sourceHeight && sx >= 0 && sx < walk.sourceWidth;
+            *table++ = inside ? source + (sy * walk.sourceWidth + sx) * walk.sourceChannels : zeros;
+          }
+        }
+      }
+    }
+  }
+}
+
+// This thread's tap table, grown on demand and kept for the next call; the chunks of the call read
+// it from their threads, which the thread pool's join orders after the filling.
+const float** tapTableScratch(size_t entries) {
+  thread_local std::vector<const float*> table;
+  if (table.size() < entries) table.resize(entries);
+  return table.data();
+}
+
+// `floats` zeros for the taps that fall in the padding, read by every chunk's thread (never written).
+const float* zeroTap(size_t floats) {
+  thread_local std::vector<float> zeros;
+  if (zeros.size() < floats) zeros.resize(floats, 0.0f);
+  return zeros.data();
+}
+
+// For each chunk of images, product(first, rows, indirectA) with op(A) the chunk's destination
+// pixels by taps. One tap table, built for the first chunk, serves every chunk at its offset.
+template <typename Product>
+void forEachIndirectChunk(const Conv2dGeometry& g, const TapWalk& walk, const float* sources, Product product) {
+  const int64_t taps = g.kernelHeight * g.kernelWidth;
+  const int64_t sourceImage = walk.sourceHeight * walk.sourceWidth * walk.sourceChannels;
+  const int64_t tableImages = std::min(kImagesPerChunk, g.batch);
+  const float* zeros = zeroTap(static_cast<size_t>(walk.sourceChannels));
+  const float** table = tapTableScratch(static_cast<size_t>(tableImages * walk.rows * walk.columns * taps));
+  fillTapTable(g, walk, sources, tableImages, zeros, table);
+  forEachChunk(g, false, [&](int64_t, int64_t first, int64_t count, float*) {
+    product(first, count * walk.rows * walk.columns, IndirectA{table, taps, walk.sourceChannels, first * sourceImage, zeros});
+  });
+}
+
+// The kernel [kh, kw, inC, outC] as the input gradient's B, [kh*kw*outC, inC]: per tap, the
+// transpose of its [inC, outC] block, packed for gemmIndirect.
+const PackedB& packedAdjointKernel(const Conv2dGeometry& g, const float* kernel) {
+  thread_local std::vector<float> adjoint;
+  const int64_t taps = g.kernelHeight * g.kernelWidth;
+  const int64_t block = g.inChannels * g.outChannels;
+  adjoint.resize(static_cast<size_t>(taps * block));
+  for (int64_t tap = 0; tap < taps; ++tap) {
+    for (int64_t ci = 0; ci < g.inChannels; ++ci) {
+      for (int64_t co = 0; co < g.outChannels; ++co) {
+        adjoint[tap * block + co * g.inChannels + ci] = kernel[tap * block + ci * g.outChannels + co];
+      }
+    }
+  }
+  thread_local PackedB packed;
+  packB(Transpose::No, taps * g.outChannels, g.inChannels, adjoint.data(), g.inChannels, packed, g.outChannels);
+  return packed;
+}
+
 }  // namespace
 
 void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
@@ -172,10 +292,19 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const float* ker
          g.outChannels, 0.0f, output, g.outChannels, epilogue);
     return;
   }
+  if (forwardIsIndirect(g)) {
+    const PackedB& weights = packedKernel(Transpose::No, k, g.outChannels, kernel, g.outChannels, g.inChannels);
+    const TapWalk walk{g.outHeight, g.outWidth, g.inHeight, g.inWidth, g.inChannels,
+                       g.strideHeight, -g.padTop, g.dilationHeight, g.strideWidth, -g.padLeft, g.dilationWidth};
+    forEachIndirectChunk(g, walk, input, [&](int64_t first, int64_t rows, const IndirectA& a) {
+      gemmIndirect(rows, a, weights, 0.0f, output + first * pixels * g.outChannels, g.outChannels, epilogue);
+    });
+    return;
+  }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   const bool transposed = usesTransposedColumns(g);
   const PackedB& weights = packedKernel(Transpose::No, k, g.outChannels, kernel, g.outChannels);
-  forEachChunk(g, [&](int64_t, int64_t first, int64_t count, float* columns) {
+  forEachChunk(g, true, [&](int64_t, int64_t first, int64_t count, float* columns) {
     const int64_t rows = count * pixels;
     fillColumns(g, input + first * inImage, count, columns);
     gemmPackedB(transposed ? Transpose::Yes : Transpose::No, rows, 1.0f, columns, transposed ? rows : k,
@@ -193,8 +322,18 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
     return;
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  if (backwardInputIsIndirect(g)) {
+    const PackedB& adjoint = packedAdjointKernel(g, kernel);
+    // Input pixel y saw output pixel y + padTop - ky * dilation through tap ky.
+    const TapWalk walk{g.inHeight, g.inWidth, g.outHeight, g.outWidth, g.outChannels,
+                       1, g.padTop, -g.dilationHeight, 1, g.padLeft, -g.dilationWidth};
+    forEachIndirectChunk(g, walk, gradOutput, [&](int64_t first, int64_t rows, const IndirectA& a) {
+      gemmIndirect(rows, a, adjoint, 0.0f, gradInput + first * inImage, g.inChannels);
+    });
+    return;
+  }
   const PackedB& weightsTransposed = packedKernel(Transpose::Yes, g.outChannels, k, kernel, g.outChannels);
-  forEachChunk(g, [&](int64_t, int64_t first, int64_t count, float* columns) {
+  forEachChunk(g, true, [&](int64_t, int64_t first, int64_t count, float* columns) {
     // columns [count*pixels, k] = gradOutput [count*pixels, outC] * kernel^T [outC, k]
     gemmPackedB(Transpose::No, count * pixels, 1.0f, gradOutput + first * pixels * g.outChannels, g.outChannels,
                 weightsTransposed, 0.0f, columns, k);
@@ -225,7 +364,7 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
   if (slots.size() < static_cast<size_t>(chunks * slotFloats)) slots.resize(static_cast<size_t>(chunks * slotFloats));
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   const bool transposed = usesTransposedColumns(g);
-  forEachChunk(g, [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
+  forEachChunk(g, true, [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
     // slot kernel [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
     const int64_t rows = count * pixels;
     const float* chunkGradOutput = gradOutput + first * pixels * g.outChannels;

@@ -29,6 +29,17 @@ using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride,
                                  float beta, float* c, int64_t ldc, int64_t rows, int64_t cols,
                                  const GemmEpilogue* epilogue);
 
+// The same tile with op(A) given indirectly, as a convolution reads its input without an im2col
+// copy: row r of op(A) is the concatenation over taps s < taps of the tapDepth floats at
+// rowTap(r, s) = a[r * aRowStride + s] + aOffset, or at `zero` itself where the table holds `zero`
+// (padding). aOffset lets one table serve every chunk of images, each at its own offset.
+//   tile[r][j] = sum over s, p < tapDepth of rowTap(r, s)[p] * packedB[(s * tapDepth + p) * nr + j]
+//   C[r][j] = tile[r][j] + beta * C[r][j], then the epilogue, as GemmMicroKernel.
+using GemmIndirectMicroKernel = void (*)(int64_t taps, int64_t tapDepth, const float* const* a,
+                                         int64_t aRowStride, int64_t aOffset, const float* zero,
+                                         const float* packedB, float beta, float* c, int64_t ldc,
+                                         int64_t rows, int64_t cols, const GemmEpilogue* epilogue);
+
 // A micro-kernel with the blocking its driver must use: B is packed kc x nc (nr-wide slivers),
 // A mc x kc (mr-tall slivers). mc is a multiple of mr and nc of nr.
 struct GemmKernelInfo {
@@ -38,6 +49,7 @@ struct GemmKernelInfo {
   int64_t mc;
   int64_t nc;
   GemmMicroKernel microKernel;
+  GemmIndirectMicroKernel indirectMicroKernel;  // same tile, mr x nr
 };
 
 // The kernels one ISA provides.

@@ -138,25 +138,76 @@ int64_t panelFloats(const GemmKernelInfo& kernel, int64_t nc, int64_t kc) {
   return (nc + kernel.nr - 1) / kernel.nr * kernel.nr * kc;
 }
 
-// The blocked product over op(B) panels that bPanel(j0, p0, nc, kc) provides, packed (packSlivers
-// layout): packed now by gemm, or earlier by packB.
-template <typename BPanel>
-void multiplyBlocked(Transpose transA, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                     int64_t lda, BPanel bPanel, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
+// op(A) as multiplyBlocked reads it in place or packed: each row block either packed into the
+// thread's A buffer (many B slivers will reuse it) or read where it lies.
+class DirectA {
+ public:
+  DirectA(const GemmKernelInfo& kernel, Transpose trans, const float* a, int64_t lda, float alpha)
+      : kernel_(kernel), trans_(trans), a_(a), lda_(lda), alpha_(alpha),
+        rowStride_(trans == Transpose::No ? lda : 1), depthStride_(trans == Transpose::No ? 1 : lda),
+        packed_(packBuffers(kernel).a.data) {}
+
+  // Packing an A panel costs about as much as one pass of the micro-kernel over it, and pays
+  // back through contiguous, cache-resident reads by each B sliver. With only a few slivers
+  // (the narrow outputs of convolutions), reading op(A) in place is faster.
+  void startRowBlock(int64_t i0, int64_t mc, int64_t p0, int64_t kc, int64_t nc) {
+    packA_ = (nc + kernel_.nr - 1) / kernel_.nr > kMaxSliversWithoutPackingA;
+    if (packA_) packSlivers(trans_, a_, lda_, i0, p0, mc, kc, kernel_.mr, packed_);
+  }
+
+  void tile(int64_t i0, int64_t is, int64_t p0, int64_t kc, const float* bSliver, float beta, float* c,
+            int64_t ldc, int64_t rows, int64_t cols, const GemmEpilogue* epilogue) const {
+    if (packA_) {
+      kernel_.microKernel(kc, packed_ + is * kc, 1, kernel_.mr, bSliver, alpha_, beta, c, ldc, rows, cols, epilogue);
+    } else {
+      const float* aTile = a_ + (i0 + is) * rowStride_ + p0 * depthStride_;
+      kernel_.microKernel(kc, aTile, rowStride_, depthStride_, bSliver, alpha_, beta, c, ldc, rows, cols, epilogue);
+    }
+  }
+
+ private:
+  const GemmKernelInfo& kernel_;
+  Transpose trans_;
+  const float* a_;
+  int64_t lda_;
+  float alpha_;
+  int64_t rowStride_, depthStride_;
+  float* packed_;
+  bool packA_ = false;
+};
+
+// op(A) through a table of row pointers (IndirectA): always read in place, a depth panel being a
+// run of whole taps.
+class IndirectTiles {
+ public:
+  IndirectTiles(const GemmKernelInfo& kernel, const IndirectA& a) : kernel_(kernel), a_(a) {}
+
+  void startRowBlock(int64_t, int64_t, int64_t, int64_t, int64_t) {}
+
+  void tile(int64_t i0, int64_t is, int64_t p0, int64_t kc, const float* bSliver, float beta, float* c,
+            int64_t ldc, int64_t rows, int64_t cols, const GemmEpilogue* epilogue) const {
+    const float* const* rowTaps = a_.rows + (i0 + is) * a_.taps + p0 / a_.tapDepth;
+    kernel_.indirectMicroKernel(kc / a_.tapDepth, a_.tapDepth, rowTaps, a_.taps, a_.offset, a_.zero, bSliver,
+                                beta, c, ldc, rows, cols, epilogue);
+  }
+
+ private:
+  const GemmKernelInfo& kernel_;
+  const IndirectA& a_;
+};
+
+// The blocked product over op(B) panels of depth kc that bPanel(j0, p0, nc, kc) provides, packed
+// (packSlivers layout): packed now by gemm, or earlier by packB. aTiles (DirectA or IndirectTiles)
+// multiplies each register tile.
+template <typename BPanel, typename ATiles>
+void multiplyBlocked(int64_t m, int64_t n, int64_t k, int64_t kcMax, BPanel bPanel, ATiles& aTiles,
+                     float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
   const GemmKernelInfo& kernel = activeKernels().gemm;
-  PackBuffers& buffers = packBuffers(kernel);
   const bool hasEpilogue = !isIdentity(epilogue);
-  // Where op(A)[i][p] is: a[i * aRowStride + p * aDepthStride].
-  const int64_t aRowStride = transA == Transpose::No ? lda : 1;
-  const int64_t aDepthStride = transA == Transpose::No ? 1 : lda;
   for (int64_t j0 = 0; j0 < n; j0 += kernel.nc) {
     const int64_t nc = std::min(kernel.nc, n - j0);
-    // Packing an A panel costs about as much as one pass of the micro-kernel over it, and pays
-    // back through contiguous, cache-resident reads by each B sliver. With only a few slivers
-    // (the narrow outputs of convolutions), reading op(A) in place is faster.
-    const bool packA = (nc + kernel.nr - 1) / kernel.nr > kMaxSliversWithoutPackingA;
-    for (int64_t p0 = 0; p0 < k; p0 += kernel.kc) {
-      const int64_t kc = std::min(kernel.kc, k - p0);
+    for (int64_t p0 = 0; p0 < k; p0 += kcMax) {
+      const int64_t kc = std::min(kcMax, k - p0);
       // The first depth panel applies beta; later ones accumulate onto it; the last one finishes
       // each tile with the epilogue.
       const float panelBeta = p0 == 0 ? beta : 1.0f;
@@ -164,29 +215,35 @@ void multiplyBlocked(Transpose transA, int64_t m, int64_t n, int64_t k, float al
       const float* bPanelData = bPanel(j0, p0, nc, kc);
       for (int64_t i0 = 0; i0 < m; i0 += kernel.mc) {
         const int64_t mc = std::min(kernel.mc, m - i0);
-        if (packA) packSlivers(transA, a, lda, i0, p0, mc, kc, kernel.mr, buffers.a.data);
+        aTiles.startRowBlock(i0, mc, p0, kc, nc);
         for (int64_t js = 0; js < nc; js += kernel.nr) {
           const float* bSliver = bPanelData + js * kc;
           GemmEpilogue sliverEpilogue = epilogue;
           if (epilogue.columnBias != nullptr) sliverEpilogue.columnBias += j0 + js;
           const GemmEpilogue* tileEpilogue = hasEpilogue && lastPanel ? &sliverEpilogue : nullptr;
           for (int64_t is = 0; is < mc; is += kernel.mr) {
-            const int64_t rows = std::min(kernel.mr, mc - is);
-            const int64_t cols = std::min(kernel.nr, nc - js);
-            float* cTile = c + (i0 + is) * ldc + j0 + js;
-            if (packA) {
-              kernel.microKernel(kc, buffers.a.data + is * kc, 1, kernel.mr, bSliver, alpha,
-                                 panelBeta, cTile, ldc, rows, cols, tileEpilogue);
-            } else {
-              const float* aTile = a + (i0 + is) * aRowStride + p0 * aDepthStride;
-              kernel.microKernel(kc, aTile, aRowStride, aDepthStride, bSliver, alpha, panelBeta,
-                                 cTile, ldc, rows, cols, tileEpilogue);
-            }
+            aTiles.tile(i0, is, p0, kc, bSliver, panelBeta, c + (i0 + is) * ldc + j0 + js, ldc,
+                        std::min(kernel.mr, mc - is), std::min(kernel.nr, nc - js), tileEpilogue);
           }
         }
       }
     }
   }
+}
+
+// The depth of B's panels: the kernel's kc, or for an indirect product (depthMultiple = the tap
+// depth) the fewest panels of at most about kc that end on tap boundaries, balanced in size.
+int64_t panelDepth(const GemmKernelInfo& kernel, int64_t k, int64_t depthMultiple) {
+  if (depthMultiple == 1) return kernel.kc;
+  const int64_t taps = k / depthMultiple;
+  const int64_t panels = std::max<int64_t>(1, (k + kernel.kc - 1) / kernel.kc);
+  return std::max<int64_t>(1, (taps + panels - 1) / panels) * depthMultiple;
+}
+
+// Where packB put the panel (j0, p0) of a PackedB: column block j0 / nc starts after the full
+// blocks before it; its depth panels are nc wide.
+const float* packedPanel(const GemmKernelInfo& kernel, const PackedB& b, int64_t j0, int64_t nc, int64_t p0) {
+  return b.data + (j0 / kernel.nc) * panelFloats(kernel, kernel.nc, b.k) + panelFloats(kernel, nc, p0);
 }
 
 // The calls where no product term reaches the micro-kernel: C = epilogue(beta * C).
@@ -218,28 +275,32 @@ void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, f
   if (k == 0 || alpha == 0.0f) return scaleWithEpilogue(m, n, beta, c, ldc, epilogue);
   const GemmKernelInfo& kernel = activeKernels().gemm;
   float* panel = packBuffers(kernel).b.data;
-  multiplyBlocked(transA, m, n, k, alpha, a, lda, [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
+  DirectA aTiles(kernel, transA, a, lda, alpha);
+  multiplyBlocked(m, n, k, kernel.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
     packSlivers(packedTranspose(transB), b, ldb, j0, p0, nc, kc, kernel.nr, panel);
     return static_cast<const float*>(panel);
-  }, beta, c, ldc, epilogue);
+  }, aTiles, beta, c, ldc, epilogue);
 }
 
 // Panels in the order multiplyBlocked visits them: column blocks, then depth panels within each.
-void packB(Transpose transB, int64_t k, int64_t n, const float* b, int64_t ldb, PackedB& packed) {
+void packB(Transpose transB, int64_t k, int64_t n, const float* b, int64_t ldb, PackedB& packed,
+           int64_t depthMultiple) {
   const GemmKernelInfo& kernel = activeKernels().gemm;
+  assert(depthMultiple >= 1 && k % depthMultiple == 0);
   packed.k = k;
   packed.n = n;
   packed.nr = kernel.nr;
-  packed.kc = kernel.kc;
+  packed.kc = panelDepth(kernel, k, depthMultiple);
   packed.nc = kernel.nc;
+  packed.depthMultiple = depthMultiple;
   int64_t floats = 0;
   for (int64_t j0 = 0; j0 < n; j0 += kernel.nc) floats += panelFloats(kernel, std::min(kernel.nc, n - j0), k);
   float* target = reserveAligned(packed.storage, static_cast<size_t>(floats));
   packed.data = target;
   for (int64_t j0 = 0; j0 < n; j0 += kernel.nc) {
     const int64_t nc = std::min(kernel.nc, n - j0);
-    for (int64_t p0 = 0; p0 < k; p0 += kernel.kc) {
-      const int64_t kc = std::min(kernel.kc, k - p0);
+    for (int64_t p0 = 0; p0 < k; p0 += packed.kc) {
+      const int64_t kc = std::min(packed.kc, k - p0);
       packSlivers(packedTranspose(transB), b, ldb, j0, p0, nc, kc, kernel.nr, target);
       target += panelFloats(kernel, nc, kc);
     }
@@ -249,14 +310,27 @@ void packB(Transpose transB, int64_t k, int64_t n, const float* b, int64_t ldb, 
 void gemmPackedB(Transpose transA, int64_t m, float alpha, const float* a, int64_t lda,
                  const PackedB& b, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
   const GemmKernelInfo& kernel = activeKernels().gemm;
-  assert(b.nr == kernel.nr && b.kc == kernel.kc && b.nc == kernel.nc);
+  assert(b.nr == kernel.nr && b.nc == kernel.nc && b.depthMultiple == 1);
   assert(canFuseIntoGemm(epilogue.activation, epilogue.alpha));
   if (m == 0 || b.n == 0) return;
   if (b.k == 0 || alpha == 0.0f) return scaleWithEpilogue(m, b.n, beta, c, ldc, epilogue);
-  multiplyBlocked(transA, m, b.n, b.k, alpha, a, lda, [&](int64_t j0, int64_t p0, int64_t nc, int64_t) {
-    // Column block j0 / nc starts after the full blocks before it; its depth panels are nc wide.
-    return b.data + (j0 / kernel.nc) * panelFloats(kernel, kernel.nc, b.k) + panelFloats(kernel, nc, p0);
-  }, beta, c, ldc, epilogue);
+  DirectA aTiles(kernel, transA, a, lda, alpha);
+  multiplyBlocked(m, b.n, b.k, b.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t) {
+    return packedPanel(kernel, b, j0, nc, p0);
+  }, aTiles, beta, c, ldc, epilogue);
+}
+
+void gemmIndirect(int64_t m, const IndirectA& a, const PackedB& b, float beta, float* c, int64_t ldc,
+                  const GemmEpilogue& epilogue) {
+  const GemmKernelInfo& kernel = activeKernels().gemm;
+  assert(b.nr == kernel.nr && b.nc == kernel.nc && b.depthMultiple == a.tapDepth && b.k == a.taps * a.tapDepth);
+  assert(canFuseIntoGemm(epilogue.activation, epilogue.alpha));
+  if (m == 0 || b.n == 0) return;
+  if (b.k == 0) return scaleWithEpilogue(m, b.n, beta, c, ldc, epilogue);
+  IndirectTiles aTiles(kernel, a);
+  multiplyBlocked(m, b.n, b.k, b.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t) {
+    return packedPanel(kernel, b, j0, nc, p0);
+  }, aTiles, beta, c, ldc, epilogue);
 }
 
 }  // namespace convkit::kernels

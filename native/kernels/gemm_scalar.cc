@@ -8,20 +8,11 @@ namespace {
 constexpr int64_t kMR = 4;   // rows of the register tile
 constexpr int64_t kNR = 16;  // columns of the register tile (4 SSE vectors)
 
-// The GemmMicroKernel contract (dispatch.h) for a kMR x kNR tile.
-void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
-                 const float* packedB, float alpha, float beta, float* c, int64_t ldc,
-                 int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
-  float acc[kMR][kNR] = {};
-  for (int64_t p = 0; p < kc; ++p) {
-    const float* bRow = packedB + p * kNR;
-    const float* aCol = a + p * aDepthStride;
-    // A constant trip count keeps the tile in registers; rows past `rows` may not exist in A.
-    for (int64_t r = 0; r < kMR; ++r) {
-      const float av = r < rows ? aCol[r * aRowStride] : 0.0f;
-      for (int64_t j = 0; j < kNR; ++j) acc[r][j] += av * bRow[j];
-    }
-  }
+using Tile = float[kMR][kNR];
+
+// C = alpha * tile + beta * C over the tile's first rows x cols, then the epilogue.
+void storeTile(const Tile& acc, float alpha, float beta, float* c, int64_t ldc, int64_t rows,
+               int64_t cols, const GemmEpilogue* epilogue) {
   for (int64_t r = 0; r < rows; ++r) {
     float* cRow = c + r * ldc;
     if (beta == 0.0f) {
@@ -33,6 +24,44 @@ void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthS
       for (int64_t j = 0; j < cols; ++j) cRow[j] = applyEpilogue(*epilogue, j, cRow[j]);
     }
   }
+}
+
+// acc[r][j] += aValue(r) * bRow[j] for every row of the tile; rows past `rows` may not exist in
+// A, so they take 0 (a constant trip count keeps the tile in registers).
+template <typename AValue>
+void multiplyAddRow(Tile& acc, int64_t rows, AValue aValue, const float* bRow) {
+  for (int64_t r = 0; r < kMR; ++r) {
+    const float av = r < rows ? aValue(r) : 0.0f;
+    for (int64_t j = 0; j < kNR; ++j) acc[r][j] += av * bRow[j];
+  }
+}
+
+// The GemmMicroKernel contract (dispatch.h) for a kMR x kNR tile.
+void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                 const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                 int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
+  Tile acc = {};
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* aCol = a + p * aDepthStride;
+    multiplyAddRow(acc, rows, [&](int64_t r) { return aCol[r * aRowStride]; }, packedB + p * kNR);
+  }
+  storeTile(acc, alpha, beta, c, ldc, rows, cols, epilogue);
+}
+
+// The GemmIndirectMicroKernel contract (dispatch.h) for the same tile.
+void indirectMicroKernel(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
+                         int64_t aOffset, const float* zero, const float* packedB, float beta, float* c, int64_t ldc, int64_t rows,
+                         int64_t cols, const GemmEpilogue* epilogue) {
+  Tile acc = {};
+  for (int64_t tap = 0; tap < taps; ++tap) {
+    for (int64_t p = 0; p < tapDepth; ++p, packedB += kNR) {
+      multiplyAddRow(acc, rows, [&](int64_t r) {
+        const float* values = a[r * aRowStride + tap];
+        return values == zero ? 0.0f : values[aOffset + p];
+      }, packedB);
+    }
+  }
+  storeTile(acc, 1.0f, beta, c, ldc, rows, cols, epilogue);
 }
 
 // Independent multiply-add chains (see IsaKernels::multiplyAddLoop): without FMA each step is a
@@ -59,7 +88,7 @@ double multiplyAddLoop(int64_t rounds, float* sink) {
 // The blocking the portable GEMM has always used: depth 256, 128 rows of A, 2048 columns of B.
 extern const IsaKernels kScalarKernels = {
     "scalar",
-    {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, microKernel},
+    {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, microKernel, indirectMicroKernel},
     multiplyAddLoop,
 };
 

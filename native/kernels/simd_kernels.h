@@ -12,15 +12,20 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/gemm.h"
 
 // The register tile only stays in registers when its loops over rows and vectors are fully
 // unrolled; say so rather than rely on the compiler's size heuristics.
+// For the same reason the code that stores a tile must be inlined into the loop that fills it:
+// called out of line, the accumulators would go through memory.
 #if defined(__clang__) || defined(__GNUC__)
 #define CONVKIT_UNROLL _Pragma("GCC unroll 32")
+#define CONVKIT_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define CONVKIT_UNROLL
+#define CONVKIT_ALWAYS_INLINE __forceinline
 #endif
 
 namespace convkit::kernels {
@@ -39,36 +44,14 @@ typename V::Vec epilogueVector(const GemmEpilogue& epilogue, int column, typenam
   }
 }
 
-// kRows x (kVectors * V::kLanes) of C: the whole register tile when kRows == kMR, or only the
-// rows that exist at the bottom edge of C. kPackedA fixes A's strides to a packed sliver's
-// (1, kMR) at compile time; otherwise they are read from the arguments.
-template <class V, int kRows, int kVectors, int kMR, bool kPackedA>
-void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
-                  const float* packedB, float alpha, float beta, float* c, int64_t ldc,
-                  int64_t cols, const GemmEpilogue* epilogue) {
+// Finishes a register tile: C = alpha * acc + beta * C for the first `cols` columns, then the
+// epilogue when given. Shared by the direct and the indirect micro-kernels.
+template <class V, int kRows, int kVectors>
+CONVKIT_ALWAYS_INLINE void simdStoreTile(const typename V::Vec (&acc)[kRows][kVectors], float alpha, float beta, float* c,
+                   int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
   using Vec = typename V::Vec;
   constexpr int kLanes = V::kLanes;
   constexpr int kNR = kVectors * kLanes;
-
-  Vec acc[kRows][kVectors];
-  CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
-    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) acc[r][v] = V::zero();
-  }
-  const int64_t rowStride = kPackedA ? 1 : aRowStride;
-  const int64_t depthStride = kPackedA ? kMR : aDepthStride;
-  for (int64_t p = 0; p < kc; ++p) {
-    Vec bRow[kVectors];
-    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) bRow[v] = V::load(packedB + v * kLanes);
-    CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
-      const Vec aValue = V::broadcast(a[r * rowStride]);
-      CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
-        acc[r][v] = V::multiplyAdd(aValue, bRow[v], acc[r][v]);
-      }
-    }
-    a += depthStride;
-    packedB += kNR;
-  }
-
   const Vec alphaVec = V::broadcast(alpha);
   const auto finish = [epilogue](int v, Vec x) {
     return epilogue == nullptr ? x : epilogueVector<V>(*epilogue, v * kLanes, x);
@@ -113,21 +96,49 @@ void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepth
   }
 }
 
-// The rows-exact kernel for `rows` (1 <= rows <= kRows): a tile cut short at the bottom of C
-// multiplies only the rows it has, so a 9-row C costs 6 + 3 rows of multiply-adds, not 6 + 6.
-template <class V, int kMR, int kVectors, bool kPackedA, int kRows = kMR>
-void simdGemmTileRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
-                      const float* packedB, float alpha, float beta, float* c, int64_t ldc,
-                      int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
-  if constexpr (kRows > 1) {
-    if (rows < kRows) {
-      simdGemmTileRows<V, kMR, kVectors, kPackedA, kRows - 1>(
-          kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc, rows, cols, epilogue);
-      return;
-    }
+// Calls run(std::integral_constant<int, r>) with r == rows (1 <= rows <= kMR): a tile cut short at
+// the bottom of C multiplies only the rows it has, so a 9-row C costs 6 + 3 rows of multiply-adds,
+// not 6 + 6.
+template <int kMR, typename Run>
+void withRowCount(int64_t rows, Run run) {
+  if constexpr (kMR > 1) {
+    if (rows < kMR) return withRowCount<kMR - 1>(rows, run);
   }
-  simdGemmRows<V, kRows, kVectors, kMR, kPackedA>(kc, a, aRowStride, aDepthStride, packedB, alpha,
-                                                  beta, c, ldc, cols, epilogue);
+  run(std::integral_constant<int, kMR>{});
+}
+
+// One step of depth on a register tile: acc[r][v] += aValue(r) * (the step's nr floats of B).
+template <class V, int kRows, int kVectors, typename AValue>
+CONVKIT_ALWAYS_INLINE void simdMultiplyAddStep(typename V::Vec (&acc)[kRows][kVectors], const float* packedB,
+                                               AValue aValue) {
+  typename V::Vec bRow[kVectors];
+  CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) bRow[v] = V::load(packedB + v * V::kLanes);
+  CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+    const typename V::Vec aBroadcast = V::broadcast(aValue(r));
+    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) acc[r][v] = V::multiplyAdd(aBroadcast, bRow[v], acc[r][v]);
+  }
+}
+
+// kRows x (kVectors * V::kLanes) of C: the whole register tile when kRows == kMR, or only the
+// rows that exist at the bottom edge of C. kPackedA fixes A's strides to a packed sliver's
+// (1, kMR) at compile time; otherwise they are read from the arguments.
+template <class V, int kRows, int kVectors, int kMR, bool kPackedA>
+void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                  const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                  int64_t cols, const GemmEpilogue* epilogue) {
+  using Vec = typename V::Vec;
+  constexpr int kNR = kVectors * V::kLanes;
+
+  Vec acc[kRows][kVectors];
+  CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) acc[r][v] = V::zero();
+  }
+  const int64_t rowStride = kPackedA ? 1 : aRowStride;
+  const int64_t depthStride = kPackedA ? kMR : aDepthStride;
+  for (int64_t p = 0; p < kc; ++p, a += depthStride, packedB += kNR) {
+    simdMultiplyAddStep<V>(acc, packedB, [a, rowStride](int r) { return a[r * rowStride]; });
+  }
+  simdStoreTile<V, kRows, kVectors>(acc, alpha, beta, c, ldc, cols, epilogue);
 }
 
 // A kMR x (kVectors * V::kLanes) register tile with the contract of GemmMicroKernel (dispatch.h).
@@ -135,13 +146,54 @@ template <class V, int kMR, int kVectors>
 void simdGemmTile(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
                   const float* packedB, float alpha, float beta, float* c, int64_t ldc,
                   int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
-  if (aRowStride == 1 && aDepthStride == kMR) {
-    simdGemmTileRows<V, kMR, kVectors, true>(kc, a, aRowStride, aDepthStride, packedB, alpha,
-                                             beta, c, ldc, rows, cols, epilogue);
-  } else {
-    simdGemmTileRows<V, kMR, kVectors, false>(kc, a, aRowStride, aDepthStride, packedB, alpha,
-                                              beta, c, ldc, rows, cols, epilogue);
+  const bool packedA = aRowStride == 1 && aDepthStride == kMR;
+  withRowCount<kMR>(rows, [&](auto rowCount) {
+    constexpr int kRows = decltype(rowCount)::value;
+    if (packedA) {
+      simdGemmRows<V, kRows, kVectors, kMR, true>(kc, a, aRowStride, aDepthStride, packedB, alpha,
+                                                  beta, c, ldc, cols, epilogue);
+    } else {
+      simdGemmRows<V, kRows, kVectors, kMR, false>(kc, a, aRowStride, aDepthStride, packedB, alpha,
+                                                   beta, c, ldc, cols, epilogue);
+    }
+  });
+}
+
+// The indirect tile (GemmIndirectMicroKernel, dispatch.h) for the first kRows rows: per tap, each
+// row's pointer is loaded once, then the tap's depth runs as in simdGemmRows.
+template <class V, int kRows, int kVectors>
+void simdIndirectRows(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
+                      int64_t aOffset, const float* zero, const float* packedB, float beta, float* c,
+                      int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
+  using Vec = typename V::Vec;
+  constexpr int kNR = kVectors * V::kLanes;
+
+  Vec acc[kRows][kVectors];
+  CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) acc[r][v] = V::zero();
   }
+  for (int64_t tap = 0; tap < taps; ++tap) {
+    const float* rowValues[kRows];
+    CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+      const float* values = a[r * aRowStride + tap];
+      rowValues[r] = values == zero ? zero : values + aOffset;
+    }
+    for (int64_t p = 0; p < tapDepth; ++p, packedB += kNR) {
+      simdMultiplyAddStep<V>(acc, packedB, [&rowValues, p](int r) { return rowValues[r][p]; });
+    }
+  }
+  simdStoreTile<V, kRows, kVectors>(acc, 1.0f, beta, c, ldc, cols, epilogue);
+}
+
+// A kMR x (kVectors * V::kLanes) register tile with the contract of GemmIndirectMicroKernel.
+template <class V, int kMR, int kVectors>
+void simdIndirectTile(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
+                      int64_t aOffset, const float* zero, const float* packedB, float beta, float* c, int64_t ldc, int64_t rows,
+                      int64_t cols, const GemmEpilogue* epilogue) {
+  withRowCount<kMR>(rows, [&](auto rowCount) {
+    simdIndirectRows<V, decltype(rowCount)::value, kVectors>(taps, tapDepth, a, aRowStride, aOffset, zero,
+                                                             packedB, beta, c, ldc, cols, epilogue);
+  });
 }
 
 // kChains independent multiply-add chains on registers, `rounds` times: enough chains to cover

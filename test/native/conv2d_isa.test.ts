@@ -47,6 +47,11 @@ const cases: (ConvCase & { name: string })[] = [
   { name: '8 -> 16, 2x2 same (pad bottom/right only)', ...base, batch: 2, inHeight: 5, inWidth: 5, inChannels: 8, outChannels: 16, kernelHeight: 2, kernelWidth: 2, padding: 'same' },
   { name: '64 -> 8, 3x3 same on 1x1 (only the centre tap inside)', ...base, batch: 3, inHeight: 1, inWidth: 1, inChannels: 64, outChannels: 8, kernelHeight: 3, kernelWidth: 3, padding: 'same' },
   { name: '32 -> 33, 3x3 valid to 1x1, batch 9', ...base, batch: 9, inHeight: 3, inWidth: 3, inChannels: 32, outChannels: 33, kernelHeight: 3, kernelWidth: 3 },
+  // Stride 1 with at most one in nine (pixel, tap) pairs in the padding: the input gradient is read
+  // through taps too (conv2d.cc, backwardInputIsIndirect).
+  { name: '16 -> 24, 3x3 same on 14x13, batch 5', ...base, batch: 5, inHeight: 14, inWidth: 13, inChannels: 16, outChannels: 24, kernelHeight: 3, kernelWidth: 3, padding: 'same' },
+  { name: '8 -> 40, 1x3 same, batch 9', ...base, batch: 9, inHeight: 9, inWidth: 8, inChannels: 8, outChannels: 40, kernelHeight: 1, kernelWidth: 3, padding: 'same' },
+  { name: '12 -> 9, 3x1 same, dilation 2', ...base, batch: 2, inHeight: 20, inWidth: 6, inChannels: 12, outChannels: 9, kernelHeight: 3, kernelWidth: 1, padding: 'same', dilationHeight: 2 },
   { name: 'MNIST conv1: 28x28x1 -> 32, 3x3 valid', ...base, batch: 2, inHeight: 28, inWidth: 28, inChannels: 1, outChannels: 32, kernelHeight: 3, kernelWidth: 3 },
   { name: '1 -> 8, 2x2 valid, batch 9', ...base, batch: 9, inHeight: 6, inWidth: 6, inChannels: 1, outChannels: 8, kernelHeight: 2, kernelWidth: 2 },
   { name: '3 -> 16, 3x3 same', ...base, batch: 3, inHeight: 7, inWidth: 5, inChannels: 3, outChannels: 16, kernelHeight: 3, kernelWidth: 3, padding: 'same' },
