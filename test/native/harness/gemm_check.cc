@@ -1,9 +1,13 @@
-// Native check of the dispatched GEMM, epilogue included, against a float64 triple loop, for ISAs
-// this machine can only emulate (NEON under qemu-aarch64). gemm_emulated.test.ts cross-compiles it
-// with the kernels' own sources and runs it with CONVKIT_ISA set; it prints one JSON line and
-// exits 1 on any mismatch.
+// Native check of the dispatched GEMM and indirect GEMM, epilogue included, against float64 loops,
+// for ISAs this machine can only emulate (NEON under qemu-aarch64). gemm_emulated.test.ts
+// cross-compiles it with the kernels' own sources and runs it with CONVKIT_ISA set; it prints one
+// JSON line and exits 1 on any mismatch.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <iterator>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -12,46 +16,162 @@
 
 using namespace convkit::kernels;
 
-int main() {
-  std::mt19937 rng(1);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  // Ragged edges around the NEON tile (8 x 8) and its blocks, and the Keras MNIST convnet's shapes.
-  const int shapes[][3] = {{1, 1, 1}, {7, 9, 5}, {8, 8, 8}, {9, 17, 300}, {33, 70, 513}, {129, 65, 40}, {676, 32, 9}, {121, 64, 288}};
-  const Activation activations[] = {Activation::Linear, Activation::Relu, Activation::LeakyRelu};
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+struct Tally {
   long values = 0;
   long mismatches = 0;
+};
+
+std::mt19937 rng(1);
+std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+
+std::vector<float> randomVector(size_t size) {
+  std::vector<float> v(size);
+  for (float& x : v) x = uniform(rng);
+  return v;
+}
+
+// Compares C (rows ldc apart) with the float64
+//   epilogue(alpha * sum over p < k of aAt(i, p) * bAt(p, j) + beta * before[i][j])
+// where beta 0 ignores `before`, as GEMM must. NaN in C counts as a mismatch.
+template <typename AAt, typename BAt>
+void compare(int64_t m, int64_t n, int64_t k, AAt aAt, BAt bAt, double alpha, double beta,
+             const std::vector<float>& before, const GemmEpilogue& epilogue, const float* c, int64_t ldc,
+             Tally& tally) {
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = 0.0;
+      for (int64_t p = 0; p < k; ++p) sum += aAt(i, p) * bAt(p, j);
+      double expected = alpha * sum + (beta == 0.0 ? 0.0 : beta * before[i * ldc + j]);
+      if (epilogue.columnBias != nullptr) expected += epilogue.columnBias[j];
+      if (expected < 0.0 && epilogue.activation == Activation::Relu) expected = 0.0;
+      if (expected < 0.0 && epilogue.activation == Activation::LeakyRelu) expected *= epilogue.alpha;
+      ++tally.values;
+      const double tolerance = 1e-4 * std::sqrt(static_cast<double>(k)) + 1e-4 * std::fabs(expected);
+      if (!(std::fabs(expected - c[i * ldc + j]) <= tolerance)) ++tally.mismatches;
+    }
+  }
+}
+
+// B [k x n] as op(B) of a row-major matrix stored as given by transB.
+auto bReader(const std::vector<float>& b, Transpose transB, int64_t n, int64_t k) {
+  return [&b, transB, n, k](int64_t p, int64_t j) -> double {
+    return transB == Transpose::No ? b[p * n + j] : b[j * k + p];
+  };
+}
+
+Tally checkGemm() {
+  // Ragged edges around the NEON tile (8 x 8) and its blocks, and the Keras MNIST convnet's shapes.
+  const int64_t shapes[][3] = {{1, 1, 1}, {7, 9, 5}, {8, 8, 8}, {9, 17, 300}, {33, 70, 513}, {129, 65, 40}, {676, 32, 9}, {121, 64, 288}};
+  const Activation activations[] = {Activation::Linear, Activation::Relu, Activation::LeakyRelu};
+  Tally tally;
   for (const auto& shape : shapes) {
     for (const Activation activation : activations) {
       for (int transposes = 0; transposes < 4; ++transposes) {
-        const int m = shape[0], n = shape[1], k = shape[2];
+        const int64_t m = shape[0], n = shape[1], k = shape[2];
         const Transpose transA = (transposes & 1) ? Transpose::Yes : Transpose::No;
         const Transpose transB = (transposes & 2) ? Transpose::Yes : Transpose::No;
-        std::vector<float> a(m * k), b(k * n), bias(n), before(m * n);
-        for (auto* v : {&a, &b, &bias, &before}) {
-          for (float& x : *v) x = uniform(rng);
-        }
+        const std::vector<float> a = randomVector(m * k), b = randomVector(k * n), bias = randomVector(n),
+                                 before = randomVector(m * n);
         std::vector<float> c = before;
+        const GemmEpilogue epilogue{bias.data(), activation, 0.1f};
         gemm(transA, transB, m, n, k, 1.25f, a.data(), transA == Transpose::No ? k : m, b.data(),
-             transB == Transpose::No ? n : k, 0.5f, c.data(), n, GemmEpilogue{bias.data(), activation, 0.1f});
-        for (int i = 0; i < m; ++i) {
-          for (int j = 0; j < n; ++j) {
-            double sum = 0.0;
-            for (int p = 0; p < k; ++p) {
-              const double av = transA == Transpose::No ? a[i * k + p] : a[p * m + i];
-              const double bv = transB == Transpose::No ? b[p * n + j] : b[j * k + p];
-              sum += av * bv;
-            }
-            double expected = 1.25 * sum + 0.5 * before[i * n + j] + bias[j];
-            if (expected < 0.0 && activation == Activation::Relu) expected = 0.0;
-            if (expected < 0.0 && activation == Activation::LeakyRelu) expected *= 0.1;
-            ++values;
-            const double tolerance = 1e-4 * std::sqrt(static_cast<double>(k)) + 1e-4 * std::fabs(expected);
-            if (std::fabs(expected - c[i * n + j]) > tolerance) ++mismatches;
-          }
+             transB == Transpose::No ? n : k, 0.5f, c.data(), n, epilogue);
+        const auto aAt = [&](int64_t i, int64_t p) -> double {
+          return transA == Transpose::No ? a[i * k + p] : a[p * m + i];
+        };
+        compare(m, n, k, aAt, bReader(b, transB, n, k), 1.25, 0.5, before, epilogue, c.data(), n, tally);
+      }
+    }
+  }
+  return tally;
+}
+
+// A random tap table as a convolution builds one: a quarter of the entries are `zero` (padding),
+// the rest point at random (unaligned) runs of tapDepth floats in the first of three chunks of
+// `source`, and `offset` moves them onto the second. Only that chunk holds values: the other two,
+// and `zero`'s storage past its tapDepth zeros, are NaN, so a kernel that ignores the offset,
+// applies it twice, or offsets `zero` produces NaN.
+struct TapTable {
+  int64_t taps, tapDepth, chunk;
+  std::vector<float> source;
+  std::vector<float> zeroStorage;
+  std::vector<int64_t> starts;  // [m][taps]: the run's start in the second chunk, or -1 for zero
+  std::vector<const float*> rows;
+
+  TapTable(int64_t m, int64_t taps, int64_t tapDepth)
+      : taps(taps), tapDepth(tapDepth), chunk(4 * tapDepth + 5), source(3 * chunk, kNaN),
+        zeroStorage(chunk + tapDepth, kNaN), starts(m * taps), rows(m * taps) {
+    for (int64_t q = 0; q < chunk; ++q) source[chunk + q] = uniform(rng);
+    std::fill(zeroStorage.begin(), zeroStorage.begin() + tapDepth, 0.0f);
+    std::uniform_int_distribution<int64_t> start(0, chunk - tapDepth);
+    for (size_t e = 0; e < starts.size(); ++e) {
+      starts[e] = rng() % 4 == 0 ? -1 : start(rng);
+      rows[e] = starts[e] < 0 ? zeroStorage.data() : source.data() + starts[e];
+    }
+  }
+
+  IndirectA indirect() const { return IndirectA{rows.data(), taps, tapDepth, chunk, zeroStorage.data()}; }
+
+  // op(A)[i][p], read through the start indices rather than the pointers the kernel follows.
+  double at(int64_t i, int64_t p) const {
+    const int64_t begin = starts[i * taps + p / tapDepth];
+    return begin < 0 ? 0.0 : source[chunk + begin + p % tapDepth];
+  }
+};
+
+Tally checkGemmIndirect() {
+  // {tapDepth, taps, m, n}. m is ragged around the NEON tile (8) and row block (128), n around the
+  // tile (8) and the column block (2048). 9 taps of 64 and 3 or 9 taps of 520 take k beyond
+  // kc = 256, so B's depth panels split at tap boundaries (one 520-float tap alone is deeper than
+  // kc); the last case adds a second column block to that.
+  const int64_t cases[][4] = {
+      {8, 1, 1, 1},     {8, 3, 7, 9},     {8, 9, 129, 17},  {9, 1, 9, 7},      {9, 3, 8, 8},
+      {9, 9, 137, 33},  {16, 1, 128, 16}, {16, 3, 17, 15},  {16, 9, 127, 24},  {64, 1, 65, 40},
+      {64, 3, 8, 64},   {520, 1, 9, 9},   {520, 3, 130, 17}, {520, 9, 16, 9},  {64, 9, 3, 2051},
+  };
+  // The identity epilogue (what the backward pass uses), and each activation after a bias.
+  const Activation activations[] = {Activation::Linear, Activation::Linear, Activation::Relu, Activation::LeakyRelu};
+  constexpr int64_t kGuardColumns = 3;  // C's rows are wider than n: the kernel must not touch the rest
+  constexpr float kGuard = 12345.0f;
+  Tally tally;
+  int variant = 0;
+  for (const auto& shape : cases) {
+    const int64_t tapDepth = shape[0], taps = shape[1], m = shape[2], n = shape[3];
+    const int64_t k = taps * tapDepth, ldc = n + kGuardColumns;
+    const TapTable table(m, taps, tapDepth);
+    for (size_t e = 0; e < std::size(activations); ++e) {
+      for (const float beta : {0.0f, -0.75f}) {
+        const Transpose transB = ++variant % 2 == 0 ? Transpose::No : Transpose::Yes;
+        const std::vector<float> b = randomVector(k * n), bias = randomVector(n);
+        PackedB packed;
+        packB(transB, k, n, b.data(), transB == Transpose::No ? n : k, packed, tapDepth);
+        // beta 0 over a C full of NaN checks that C is overwritten, never read.
+        std::vector<float> before = beta == 0.0f ? std::vector<float>(m * ldc, kNaN) : randomVector(m * ldc);
+        for (int64_t i = 0; i < m; ++i) std::fill_n(before.begin() + i * ldc + n, kGuardColumns, kGuard);
+        std::vector<float> c = before;
+        const GemmEpilogue epilogue{e == 0 ? nullptr : bias.data(), activations[e], 0.1f};
+        gemmIndirect(m, table.indirect(), packed, beta, c.data(), ldc, epilogue);
+        compare(m, n, k, [&table](int64_t i, int64_t p) { return table.at(i, p); }, bReader(b, transB, n, k),
+                1.0, beta, before, epilogue, c.data(), ldc, tally);
+        for (int64_t i = 0; i < m; ++i) {
+          for (int64_t j = n; j < ldc; ++j) tally.mismatches += c[i * ldc + j] != kGuard;
         }
       }
     }
   }
-  std::printf("{\"isa\":\"%s\",\"values\":%ld,\"mismatches\":%ld}\n", isaName(activeIsa()), values, mismatches);
-  return mismatches == 0 ? 0 : 1;
+  return tally;
+}
+
+}  // namespace
+
+int main() {
+  const Tally direct = checkGemm();
+  const Tally indirect = checkGemmIndirect();
+  std::printf("{\"isa\":\"%s\",\"values\":%ld,\"mismatches\":%ld,\"indirectValues\":%ld,\"indirectMismatches\":%ld}\n",
+              isaName(activeIsa()), direct.values, direct.mismatches, indirect.values, indirect.mismatches);
+  return direct.mismatches == 0 && indirect.mismatches == 0 ? 0 : 1;
 }
