@@ -383,7 +383,7 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value setWeights(const Napi::CallbackInfo& info) {
     Args args(info, "setWeights");
     const auto lock = exclusive(args);
-    auto& parameters = net(args).parameters();
+    auto& parameters = net(args).mutableParameters();
     if (!info[0].IsArray()) args.throwTypeError("weights must be an array of Float32Arrays");
     const Napi::Array arrays = info[0].As<Napi::Array>();
     if (arrays.Length() != parameters.size()) {

@@ -30,12 +30,12 @@ float* columnScratch(size_t floats) {
   return columns.data();
 }
 
-// The kernel as the GEMMs of one call's chunks all read it: packed once by the calling thread,
-// read by every chunk's thread (which the thread pool's join orders after the packing).
-PackedB& packedKernel(Transpose transB, int64_t k, int64_t n, const float* kernel, int64_t ldb,
-                      int64_t depthMultiple = 1) {
+// The transposed kernel as the input gradient's GEMMs of one call's chunks all read it: packed
+// once by the calling thread, read by every chunk's thread (which the thread pool's join orders
+// after the packing). The forward's packings are thread-local for the same reason.
+const PackedB& packedTransposedKernel(const Conv2dGeometry& g, const float* kernel) {
   thread_local PackedB packed;
-  packB(transB, k, n, kernel, ldb, packed, depthMultiple);
+  packB(Transpose::Yes, g.outChannels, patchSize(g), kernel, g.outChannels, packed);
   return packed;
 }
 
@@ -282,18 +282,29 @@ const PackedB& packedAdjointKernel(const Conv2dGeometry& g, const float* kernel)
 
 }  // namespace
 
+void packConv2dKernel(const Conv2dGeometry& g, const float* kernel, PackedB& packed) {
+  // The indirect product reads whole taps of inChannels floats: its depth panels end on them.
+  packB(Transpose::No, patchSize(g), g.outChannels, kernel, g.outChannels, packed,
+        forwardIsIndirect(g) ? g.inChannels : 1);
+}
+
 void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
+                   const float* bias, float* output, Activation activation, float activationAlpha) {
+  thread_local PackedB packed;
+  packConv2dKernel(g, kernel, packed);
+  conv2dForward(g, input, packed, bias, output, activation, activationAlpha);
+}
+
+void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedB& weights,
                    const float* bias, float* output, Activation activation, float activationAlpha) {
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
   const GemmEpilogue epilogue{bias, activation, activationAlpha};
   if (skipsIm2col(g)) {
-    gemm(Transpose::No, Transpose::No, g.batch * pixels, g.outChannels, k, 1.0f, input, k, kernel,
-         g.outChannels, 0.0f, output, g.outChannels, epilogue);
+    gemmPackedB(Transpose::No, g.batch * pixels, 1.0f, input, k, weights, 0.0f, output, g.outChannels, epilogue);
     return;
   }
   if (forwardIsIndirect(g)) {
-    const PackedB& weights = packedKernel(Transpose::No, k, g.outChannels, kernel, g.outChannels, g.inChannels);
     const TapWalk walk{g.outHeight, g.outWidth, g.inHeight, g.inWidth, g.inChannels,
                        g.strideHeight, -g.padTop, g.dilationHeight, g.strideWidth, -g.padLeft, g.dilationWidth};
     forEachIndirectChunk(g, walk, input, [&](int64_t first, int64_t rows, const IndirectA& a) {
@@ -303,7 +314,6 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const float* ker
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   const bool transposed = usesTransposedColumns(g);
-  const PackedB& weights = packedKernel(Transpose::No, k, g.outChannels, kernel, g.outChannels);
   forEachChunk(g, true, [&](int64_t, int64_t first, int64_t count, float* columns) {
     const int64_t rows = count * pixels;
     fillColumns(g, input + first * inImage, count, columns);
@@ -332,7 +342,7 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
     });
     return;
   }
-  const PackedB& weightsTransposed = packedKernel(Transpose::Yes, g.outChannels, k, kernel, g.outChannels);
+  const PackedB& weightsTransposed = packedTransposedKernel(g, kernel);
   forEachChunk(g, true, [&](int64_t, int64_t first, int64_t count, float* columns) {
     // columns [count*pixels, k] = gradOutput [count*pixels, outC] * kernel^T [outC, k]
     gemmPackedB(Transpose::No, count * pixels, 1.0f, gradOutput + first * pixels * g.outChannels, g.outChannels,

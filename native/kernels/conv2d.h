@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "kernels/activation.h"
+#include "kernels/gemm.h"
 
 namespace convkit::kernels {
 
@@ -26,6 +27,16 @@ struct Conv2dGeometry {
 // output[n, oy, ox, co] = activation(bias[co] + sum kernel[ky, kx, ci, co] * input[n, iy, ix, ci]).
 // bias may be null; the activation is applied inside the GEMM and must satisfy canFuseIntoGemm.
 void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
+                   const float* bias, float* output, Activation activation = Activation::Linear,
+                   float activationAlpha = 0.0f);
+
+// The kernel packed the way conv2dForward multiplies by it, for callers that run the forward many
+// times with the same weights (inference, over slices and calls). It depends on the kernel's
+// shape and channels only, not on the batch.
+void packConv2dKernel(const Conv2dGeometry& g, const float* kernel, PackedB& packed);
+
+// conv2dForward with the kernel from packConv2dKernel.
+void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedB& kernel,
                    const float* bias, float* output, Activation activation = Activation::Linear,
                    float activationAlpha = 0.0f);
 

@@ -11,6 +11,16 @@ void denseForward(const DenseGeometry& g, const float* input, const float* kerne
        kernel, g.units, 0.0f, output, g.units, GemmEpilogue{bias, activation, activationAlpha});
 }
 
+void packDenseKernel(const DenseGeometry& g, const float* kernel, PackedB& packed) {
+  packB(Transpose::No, g.inFeatures, g.units, kernel, g.units, packed);
+}
+
+void denseForward(const DenseGeometry& g, const float* input, const PackedB& kernel,
+                  const float* bias, float* output, Activation activation, float activationAlpha) {
+  gemmPackedB(Transpose::No, g.batch, 1.0f, input, g.inFeatures, kernel, 0.0f, output, g.units,
+              GemmEpilogue{bias, activation, activationAlpha});
+}
+
 void denseBackwardInput(const DenseGeometry& g, const float* gradOutput, const float* kernel,
                         float* gradInput) {
   gemm(Transpose::No, Transpose::Yes, g.batch, g.inFeatures, g.units, 1.0f, gradOutput, g.units,

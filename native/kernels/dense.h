@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/activation.h"
+#include "kernels/gemm.h"
 
 namespace convkit::kernels {
 
@@ -15,6 +16,14 @@ struct DenseGeometry {
 // output = activation(input * kernel + bias). bias may be null; the activation is applied inside
 // the GEMM and must satisfy canFuseIntoGemm.
 void denseForward(const DenseGeometry& g, const float* input, const float* kernel,
+                  const float* bias, float* output, Activation activation = Activation::Linear,
+                  float activationAlpha = 0.0f);
+
+// The kernel packed for denseForward, for callers that run it many times with the same weights.
+void packDenseKernel(const DenseGeometry& g, const float* kernel, PackedB& packed);
+
+// denseForward with the kernel from packDenseKernel.
+void denseForward(const DenseGeometry& g, const float* input, const PackedB& kernel,
                   const float* bias, float* output, Activation activation = Activation::Linear,
                   float activationAlpha = 0.0f);
 

@@ -97,6 +97,7 @@ const float* Network::forward(const float* x, int64_t batch, bool training, uint
   pass.batch = batch;
   pass.training = training;
   pass.parameters = const_cast<Parameter*>(parameters_.data());
+  pass.weightsVersion = weightsVersion_.load();
   const float* current = x;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& node = *nodes_[i];
@@ -215,6 +216,7 @@ BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t b
 
 void Network::applyOptimizer(float learningRate) {
   ++optimizerStep_;
+  ++weightsVersion_;
   if (optimizer_.globalClipNorm > 0.0f) {
     double sumSquares = 0.0;
     for (const Parameter& p : parameters_) {

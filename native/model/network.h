@@ -109,8 +109,15 @@ class Network {
   int64_t layerCount() const { return static_cast<int64_t>(layerLastNodes_.size()); }
   // Floats per sample a layer outputs (after its fused activation, for conv/dense).
   int64_t layerOutputSize(int64_t layer) const;
-  std::vector<Parameter>& parameters() { return parameters_; }
   const std::vector<Parameter>& parameters() const { return parameters_; }
+  // For writing parameters: counts as changing them (weightsVersion), which is what invalidates
+  // the weights that inference keeps packed. Call with no inference running.
+  std::vector<Parameter>& mutableParameters() {
+    ++weightsVersion_;
+    return parameters_;
+  }
+  // Changes whenever the parameters may have: after each training step and each mutableParameters().
+  uint64_t weightsVersion() const { return weightsVersion_.load(); }
 
   // Sets the loss and optimizer and clears the optimizer's state.
   void compile(LossKind loss, const OptimizerConfig& optimizer);
@@ -170,6 +177,7 @@ class Network {
   std::unique_ptr<Workspace> training_;
   mutable std::mutex idleMutex_;
   mutable std::vector<std::unique_ptr<Workspace>> idle_;
+  std::atomic<uint64_t> weightsVersion_{1};
   std::atomic<int64_t> parameterBytes_{0};
   mutable std::atomic<int64_t> workspaceBytes_{0};
 };

@@ -28,6 +28,7 @@ struct Pass {
   uint64_t seed = 0;
   NodeState* state = nullptr;
   Parameter* parameters = nullptr;  // the network's parameters, indexed by the node
+  uint64_t weightsVersion = 0;      // Network::weightsVersion(): changes whenever they may have
 };
 
 class Node {

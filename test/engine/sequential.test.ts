@@ -285,6 +285,29 @@ describe('inference', () => {
     await expect(model.predict(two, { inline: 'yes' as never })).rejects.toThrow(new TypeError('predict inline must be a boolean, got string yes'));
   });
 
+  it('follows every change of the weights (setWeights, trainOnBatch, fit) between predictions', async () => {
+    // Inference keeps each layer's weights packed across calls; a stale packing would predict
+    // with old weights. A model that never predicted before has nothing kept, so it is the reference.
+    const { x, y } = blobImages(24, 4, 5);
+    const model = smallConvnet(11);
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const freshPrediction = (weights: ck.Tensor[]) => {
+      const fresh = smallConvnet(12);
+      fresh.setWeights(weights);
+      return fresh.predictSync(x).data;
+    };
+    const initial = model.predictSync(x).data;
+    const other = smallConvnet(13).getWeights();
+    model.setWeights(other);
+    const afterSet = model.predictSync(x).data;
+    expect(afterSet).not.toEqual(initial);
+    expect(afterSet).toEqual(freshPrediction(other));
+    await model.trainOnBatch(x, y);
+    expect((await model.predict(x)).data).toEqual(freshPrediction(model.getWeights()));
+    await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    expect(model.predictSync(x).data).toEqual(freshPrediction(model.getWeights()));
+  });
+
   it('predicts while a fit is running', async () => {
     const { x, y } = blobImages(64, 4, 37);
     const model = smallConvnet(9);
