@@ -33,11 +33,23 @@ ThreadPool::~ThreadPool() {
   for (std::thread& worker : workers_) worker.join();
 }
 
-void ThreadPool::runChunks(int participant) {
-  const JobScope scope;
-  const int64_t begin = participant * chunk_;
-  const int64_t end = std::min(count_, begin + chunk_);
-  if (begin < end) (*body_)(begin, end);
+bool ThreadPool::claim(int64_t& begin, int64_t& end) {
+  int64_t start = next_.load(std::memory_order_relaxed);
+  for (;;) {
+    if (start >= count_) return false;
+    const int64_t size = std::max(grain_, (count_ - start) / (2 * participants_));
+    if (next_.compare_exchange_weak(start, start + size, std::memory_order_relaxed)) {
+      begin = start;
+      end = std::min(count_, start + size);
+      return true;
+    }
+  }
+}
+
+void ThreadPool::runChunks() {
+  int64_t begin = 0;
+  int64_t end = 0;
+  while (claim(begin, end)) (*body_)(begin, end);
 }
 
 void ThreadPool::workerLoop(int index) {
@@ -50,7 +62,10 @@ void ThreadPool::workerLoop(int index) {
       seen = generation_;
       if (index >= participants_) continue;
     }
-    runChunks(index);
+    {
+      const JobScope scope;
+      runChunks();
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     if (--pending_ == 0) done_.notify_one();
   }
@@ -71,14 +86,14 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain, const std::function<v
     std::lock_guard<std::mutex> lock(mutex_);
     body_ = &body;
     count_ = count;
-    chunk_ = (count + maxParticipants - 1) / maxParticipants;
-    participants_ = static_cast<int>((count + chunk_ - 1) / chunk_);
+    grain_ = grain;
+    participants_ = static_cast<int>(maxParticipants);
+    next_.store(0, std::memory_order_relaxed);
     pending_ = participants_ - 1;
     ++generation_;
   }
   wake_.notify_all();
-  const int64_t end = std::min(count_, chunk_);
-  body(0, end);
+  runChunks();
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [&] { return pending_ == 0; });
   body_ = nullptr;

@@ -3,6 +3,7 @@
 // thread takes a share of every job, so a pool of n threads starts n - 1 workers.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -23,14 +24,21 @@ class ThreadPool {
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
 
   // Calls body(begin, end) over disjoint chunks covering [0, count), at most threads() at once, and
-  // returns when all are done. Chunks are at least `grain` long. Jobs from different calling threads
+  // returns when all are done. Chunks are at least `grain` long; each participant claims the next
+  // one when it finishes its last (long ones first, then shorter), so a thread slowed by other
+  // work on the machine takes fewer and all finish together. Which thread runs which chunk, and
+  // where chunks begin, varies: bodies must compute each element the same way whatever the split. Jobs from different calling threads
   // run one after the other; a parallelFor inside a chunk runs serially. Bodies needing scratch use
   // thread_local buffers (any thread, including the caller, may run any chunk).
   void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
 
  private:
   void workerLoop(int index);
-  void runChunks(int participant);
+  // Claims the next chunk of the current job: a 2 * participants-th of what is left, at least
+  // grain_. False when none is left.
+  bool claim(int64_t& begin, int64_t& end);
+  // Runs chunks of the current job until none is left.
+  void runChunks();
 
   std::vector<std::thread> workers_;
   std::mutex jobMutex_;  // one job at a time
@@ -39,7 +47,8 @@ class ThreadPool {
   std::condition_variable done_;
   const std::function<void(int64_t, int64_t)>* body_ = nullptr;
   int64_t count_ = 0;
-  int64_t chunk_ = 0;
+  int64_t grain_ = 1;
+  std::atomic<int64_t> next_{0};  // the first element no participant has claimed yet
   int participants_ = 0;
   int pending_ = 0;
   uint64_t generation_ = 0;
