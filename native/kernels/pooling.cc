@@ -128,6 +128,31 @@ auto zeroPastWindows(const Pool2dGeometry& g, float* gradInput) {
   };
 }
 
+// routeMaxGradients for one whole 2x2 window, all channels in one pass: the same maxes, winners and
+// scaling as the general loop, in a form the compiler vectorizes (selects on bool arithmetic, no
+// control flow; __restrict, since the gradient never aliases the input). top/bottom are the
+// window's first pixel in each of its rows, pixelStride the distance to the pixel on its right.
+void routeMaxGradients2x2(int64_t channels, int64_t pixelStride, const float* __restrict top,
+                          const float* __restrict bottom, const float* __restrict gradOutput,
+                          float* __restrict gradTop, float* __restrict gradBottom, float slopeAtNonPositive) {
+  for (int64_t c = 0; c < channels; ++c) {
+    const float topLeft = top[c], topRight = top[pixelStride + c];
+    const float bottomLeft = bottom[c], bottomRight = bottom[pixelStride + c];
+    const float best = std::max(std::max(std::max(topLeft, topRight), bottomLeft), bottomRight);
+    const float gradient = gradOutput[c] * (best > 0.0f ? 1.0f : slopeAtNonPositive);
+    const bool topLeftWins = topLeft == best;
+    const bool topRightWins = !topLeftWins & (topRight == best);
+    const bool bottomLeftWins = !(topLeftWins | topRightWins) & (bottomLeft == best);
+    const bool bottomRightWins = !(topLeftWins | topRightWins | bottomLeftWins) & (bottomRight == best);
+    // A NaN max equals nothing: like forward, it goes to the window's first pixel.
+    const bool noneWins = !(topLeftWins | topRightWins | bottomLeftWins | bottomRightWins);
+    gradTop[c] = (topLeftWins | noneWins) ? gradient : 0.0f;
+    gradTop[pixelStride + c] = topRightWins ? gradient : 0.0f;
+    gradBottom[c] = bottomLeftWins ? gradient : 0.0f;
+    gradBottom[pixelStride + c] = bottomRightWins ? gradient : 0.0f;
+  }
+}
+
 // maxPool2dBackward over contiguous windows (kTiled) or windows that overlap or leave gaps.
 template <bool kTiled>
 void routeMaxGradients(const Pool2dGeometry& g, const float* input, const float* gradOutput, float* gradInput,
@@ -136,6 +161,12 @@ void routeMaxGradients(const Pool2dGeometry& g, const float* input, const float*
     const float* values = input + image;
     float* grad = gradInput + image;
     const int64_t firstPixel = pixelOffset(g, w.top, w.left);
+    if (kTiled && w.bottom - w.top == 2 && w.right - w.left == 2) {
+      const int64_t below = g.inWidth * g.channels;
+      routeMaxGradients2x2(g.channels, g.channels, values + firstPixel, values + firstPixel + below,
+                           gradOutput + out, grad + firstPixel, grad + firstPixel + below, slopeAtNonPositive);
+      return;
+    }
     for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
       const int64_t width = std::min(kChannelBlock, g.channels - c0);
       float best[kChannelBlock];

@@ -156,6 +156,36 @@ describe('max pooling backward applies the derivative of the activation that pro
     expect(Array.from(gradInput)).toEqual([0, 0, 0, 7, 0, 0, 0, 0]);
   });
 
+  it('gives a tied window\'s gradient to its first maximum, and a NaN max to its first pixel, in every channel', () => {
+    // One 2x2 window per image, 11 channels (vector lanes plus a ragged tail), each channel a
+    // different case: [top-left, top-right, bottom-left, bottom-right] and the pixel that wins.
+    const windows: [number[], number][] = [
+      [[2, 5, 5, 5], 1], [[5, 5, 5, 5], 0], [[1, 2, 3, 3], 2], [[1, 2, 3, 4], 3], [[4, 1, 4, 1], 0],
+      [[Number.NaN, 1, 2, 3], 0], [[1, Number.NaN, 2, 3], 3], [[3, 2, 1, Number.NaN], 0],
+      [[-1, -3, -2, -1], 0], [[0, 0, 0, 0], 0], [[-2, 7, 7, -1], 1],
+    ];
+    const channels = windows.length;
+    const c: Pool2dParams = { batch: 2, inHeight: 2, inWidth: 2, channels, poolHeight: 2, poolWidth: 2 };
+    const input = new Float32Array(2 * 4 * channels);
+    windows.forEach(([values], channel) => values.forEach((v, pixel) => {
+      for (let image = 0; image < 2; image++) input[(image * 4 + pixel) * channels + channel] = v;
+    }));
+    const gradOutput = Float32Array.from({ length: 2 * channels }, (_, i) => i + 1);
+    for (const { activation, activationAlpha, slope } of activations) {
+      const gradInput = new Float32Array(input.length).fill(Number.NaN);
+      k.maxPool2dBackward({ ...c, activation, activationAlpha }, input, gradOutput, gradInput);
+      const expected = new Float32Array(input.length);
+      windows.forEach(([values, winner], channel) => {
+        for (let image = 0; image < 2; image++) {
+          const best = values[winner];
+          const g = gradOutput[image * channels + channel] * (best > 0 ? 1 : Math.fround(slope));
+          expected[(image * 4 + winner) * channels + channel] = Math.fround(g);
+        }
+      });
+      expect(Array.from(gradInput), activation).toEqual(Array.from(expected));
+    }
+  });
+
   it('rejects activations whose derivative does not follow from their output', () => {
     const c: Pool2dParams = { batch: 1, inHeight: 2, inWidth: 2, channels: 1, poolHeight: 2, poolWidth: 2 };
     const call = (extra: object) => () => k.maxPool2dBackward({ ...c, ...extra } as Pool2dParams, new Float32Array(4), new Float32Array(1), new Float32Array(4));
