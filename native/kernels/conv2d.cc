@@ -5,6 +5,7 @@
 
 #include "kernels/bias.h"
 #include "kernels/gemm.h"
+#include "kernels/winograd.h"
 #include "runtime/thread_pool.h"
 
 namespace convkit::kernels {
@@ -282,24 +283,33 @@ const PackedB& packedAdjointKernel(const Conv2dGeometry& g, const float* kernel)
 
 }  // namespace
 
-void packConv2dKernel(const Conv2dGeometry& g, const float* kernel, PackedB& packed) {
+void packConv2dKernel(const Conv2dGeometry& g, const float* kernel, PackedConv2dKernel& packed) {
+  if (winogradApplies(g)) {
+    packWinogradKernel(g, kernel, packed.winograd);
+    return;
+  }
   // The indirect product reads whole taps of inChannels floats: its depth panels end on them.
-  packB(Transpose::No, patchSize(g), g.outChannels, kernel, g.outChannels, packed,
+  packB(Transpose::No, patchSize(g), g.outChannels, kernel, g.outChannels, packed.gemm,
         forwardIsIndirect(g) ? g.inChannels : 1);
 }
 
 void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
                    const float* bias, float* output, Activation activation, float activationAlpha) {
-  thread_local PackedB packed;
+  thread_local PackedConv2dKernel packed;
   packConv2dKernel(g, kernel, packed);
   conv2dForward(g, input, packed, bias, output, activation, activationAlpha);
 }
 
-void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedB& weights,
+void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedConv2dKernel& packed,
                    const float* bias, float* output, Activation activation, float activationAlpha) {
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
   const GemmEpilogue epilogue{bias, activation, activationAlpha};
+  if (winogradApplies(g)) {
+    winogradForward(g, input, packed.winograd, epilogue, output);
+    return;
+  }
+  const PackedB& weights = packed.gemm;
   if (skipsIm2col(g)) {
     gemmPackedB(Transpose::No, g.batch * pixels, 1.0f, input, k, weights, 0.0f, output, g.outChannels, epilogue);
     return;

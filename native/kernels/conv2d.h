@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "kernels/activation.h"
 #include "kernels/gemm.h"
@@ -31,12 +32,18 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const float* ker
                    float activationAlpha = 0.0f);
 
 // The kernel packed the way conv2dForward multiplies by it, for callers that run the forward many
-// times with the same weights (inference, over slices and calls). It depends on the kernel's
+// times with the same weights (inference, over slices and calls): for the GEMM, or transformed
+// for Winograd's 16 GEMMs (winograd.h), whichever the geometry takes. It depends on the kernel's
 // shape and channels only, not on the batch.
-void packConv2dKernel(const Conv2dGeometry& g, const float* kernel, PackedB& packed);
+struct PackedConv2dKernel {
+  PackedB gemm;
+  std::vector<PackedB> winograd;
+};
+
+void packConv2dKernel(const Conv2dGeometry& g, const float* kernel, PackedConv2dKernel& packed);
 
 // conv2dForward with the kernel from packConv2dKernel.
-void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedB& kernel,
+void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedConv2dKernel& kernel,
                    const float* bias, float* output, Activation activation = Activation::Linear,
                    float activationAlpha = 0.0f);
 

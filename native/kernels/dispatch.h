@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/conv2d.h"
 #include "kernels/gemm.h"
 
 namespace convkit::kernels {
@@ -52,6 +53,16 @@ struct GemmKernelInfo {
   GemmIndirectMicroKernel indirectMicroKernel;  // same tile, mr x nr
 };
 
+// Winograd F(2x2, 3x3)'s transforms (winograd.h, winograd_transforms.h) for one image of
+// blockRows x blockColumns output blocks: input pixels to V [16][blocks][inC], and the 16 GEMMs'
+// products [16][blocks][outC] to output pixels through the epilogue.
+struct WinogradTransforms {
+  void (*input)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* image,
+                const float* zeros, float* transformed);
+  void (*output)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* products,
+                 const GemmEpilogue& epilogue, float* output);
+};
+
 // The kernels one ISA provides.
 struct IsaKernels {
   const char* name;
@@ -60,6 +71,7 @@ struct IsaKernels {
   // FMA, or mul + add where it has none) and returns the floating-point operations done; `sink`
   // seeds the operands and receives a result, so nothing can be optimized away.
   double (*multiplyAddLoop)(int64_t rounds, float* sink);
+  WinogradTransforms winograd;
 };
 
 // Tables defined by the per-ISA translation units; only those compiled into this build exist.

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/dispatch.h"
+#include "kernels/winograd_transforms.h"
 #include "kernels/simd_kernels.h"
 
 namespace convkit::kernels {
@@ -37,6 +38,7 @@ extern const IsaKernels kAvx2Kernels = {
     {kMR, kNR, /*kc=*/512, /*mc=*/144, /*nc=*/4080, simdGemmTile<Avx2, kMR, kNR / Avx2::kLanes>,
      simdIndirectTile<Avx2, kMR, kNR / Avx2::kLanes>},
     simdMultiplyAddLoop<Avx2, 10>,
+    {winogradInputTransform, winogradOutputTransform},
 };
 
 }  // namespace convkit::kernels

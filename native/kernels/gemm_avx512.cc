@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/dispatch.h"
+#include "kernels/winograd_transforms.h"
 #include "kernels/simd_kernels.h"
 
 namespace convkit::kernels {
@@ -34,6 +35,7 @@ extern const IsaKernels kAvx512Kernels = {
     {kMR, kNR, /*kc=*/192, /*mc=*/126, /*nc=*/4096, simdGemmTile<Avx512, kMR, kNR / Avx512::kLanes>,
      simdIndirectTile<Avx512, kMR, kNR / Avx512::kLanes>},
     simdMultiplyAddLoop<Avx512, 12>,
+    {winogradInputTransform, winogradOutputTransform},
 };
 
 }  // namespace convkit::kernels

@@ -3,6 +3,7 @@
 #include <arm_neon.h>
 
 #include "kernels/dispatch.h"
+#include "kernels/winograd_transforms.h"
 #include "kernels/simd_kernels.h"
 
 namespace convkit::kernels {
@@ -32,6 +33,7 @@ extern const IsaKernels kNeonKernels = {
     {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, simdGemmTile<Neon, kMR, kNR / Neon::kLanes>,
      simdIndirectTile<Neon, kMR, kNR / Neon::kLanes>},
     simdMultiplyAddLoop<Neon, 16>,
+    {winogradInputTransform, winogradOutputTransform},
 };
 
 }  // namespace convkit::kernels

@@ -1,6 +1,7 @@
 // The portable reference kernels: plain C++ that any compiler builds for the baseline ISA and
 // vectorizes as far as that ISA allows. Every other ISA is checked against these results.
 #include "kernels/dispatch.h"
+#include "kernels/winograd_transforms.h"
 
 namespace convkit::kernels {
 namespace {
@@ -90,6 +91,7 @@ extern const IsaKernels kScalarKernels = {
     "scalar",
     {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, microKernel, indirectMicroKernel},
     multiplyAddLoop,
+    {winogradInputTransform, winogradOutputTransform},
 };
 
 }  // namespace convkit::kernels

@@ -47,13 +47,14 @@ Activation fusedActivation(const LayerSpec& spec) {
 // repacks while the others wait, since they need the new one too. Training changes the weights
 // every step, so it repacks once per step, in place: nobody else holds the packing then (calls
 // that use it hold a reference), so no step allocates.
+template <typename Packed>
 class PackedKernelCache {
  public:
   template <typename Pack>
-  std::shared_ptr<const kernels::PackedB> get(uint64_t weightsVersion, Pack pack) const {
+  std::shared_ptr<const Packed> get(uint64_t weightsVersion, Pack pack) const {
     std::lock_guard<std::mutex> lock(mutex_);
     if (packed_ == nullptr || version_ != weightsVersion) {
-      if (packed_ == nullptr || packed_.use_count() > 1) packed_ = std::make_shared<kernels::PackedB>();
+      if (packed_ == nullptr || packed_.use_count() > 1) packed_ = std::make_shared<Packed>();
       pack(*packed_);
       version_ = weightsVersion;
     }
@@ -62,7 +63,7 @@ class PackedKernelCache {
 
  private:
   mutable std::mutex mutex_;
-  mutable std::shared_ptr<kernels::PackedB> packed_;
+  mutable std::shared_ptr<Packed> packed_;
   mutable uint64_t version_ = 0;
 };
 
@@ -78,7 +79,7 @@ class Conv2dNode final : public Node {
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     const kernels::Conv2dGeometry g = at(pass);
-    const auto packed = packedKernel_.get(pass.weightsVersion, [&](kernels::PackedB& target) {
+    const auto packed = packedKernel_.get(pass.weightsVersion, [&](kernels::PackedConv2dKernel& target) {
       kernels::packConv2dKernel(g, valueOf(pass, kernel_), target);
     });
     kernels::conv2dForward(g, in, *packed, valueOf(pass, bias_), out, activation_, alpha_);
@@ -111,7 +112,7 @@ class Conv2dNode final : public Node {
   float alpha_;
   int kernel_ = -1;
   int bias_ = -1;
-  PackedKernelCache packedKernel_;
+  PackedKernelCache<kernels::PackedConv2dKernel> packedKernel_;
 };
 
 class DenseNode final : public Node {
@@ -153,7 +154,7 @@ class DenseNode final : public Node {
   float alpha_;
   int kernel_ = -1;
   int bias_ = -1;
-  PackedKernelCache packedKernel_;
+  PackedKernelCache<kernels::PackedB> packedKernel_;
 };
 
 class Pool2dNode final : public Node {

@@ -47,6 +47,10 @@ const cases: (ConvCase & { name: string })[] = [
   { name: '8 -> 16, 2x2 same (pad bottom/right only)', ...base, batch: 2, inHeight: 5, inWidth: 5, inChannels: 8, outChannels: 16, kernelHeight: 2, kernelWidth: 2, padding: 'same' },
   { name: '64 -> 8, 3x3 same on 1x1 (only the centre tap inside)', ...base, batch: 3, inHeight: 1, inWidth: 1, inChannels: 64, outChannels: 8, kernelHeight: 3, kernelWidth: 3, padding: 'same' },
   { name: '32 -> 33, 3x3 valid to 1x1, batch 9', ...base, batch: 9, inHeight: 3, inWidth: 3, inChannels: 32, outChannels: 33, kernelHeight: 3, kernelWidth: 3 },
+  // 3x3 stride 1 with 8+ channels and little waste in 2x2 blocks: the forward runs Winograd
+  // F(2x2, 3x3) (winograd.h), with ragged last blocks, padding and more than one channel block.
+  { name: '9 -> 17, 3x3 same on 9x10, batch 3 (Winograd)', ...base, batch: 3, inHeight: 9, inWidth: 10, inChannels: 9, outChannels: 17, kernelHeight: 3, kernelWidth: 3, padding: 'same' },
+  { name: '70 -> 72, 3x3 valid on 10x9 (Winograd, two channel blocks)', ...base, batch: 2, inHeight: 10, inWidth: 9, inChannels: 70, outChannels: 72, kernelHeight: 3, kernelWidth: 3 },
   // Stride 1 with at most one in nine (pixel, tap) pairs in the padding: the input gradient is read
   // through taps too (conv2d.cc, backwardInputIsIndirect).
   { name: '16 -> 24, 3x3 same on 14x13, batch 5', ...base, batch: 5, inHeight: 14, inWidth: 13, inChannels: 16, outChannels: 24, kernelHeight: 3, kernelWidth: 3, padding: 'same' },

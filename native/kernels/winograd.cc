@@ -1,0 +1,104 @@
+#include "kernels/winograd.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/dispatch.h"
+#include "runtime/thread_pool.h"
+
+namespace convkit::kernels {
+namespace {
+
+// Output blocks (2x2 pixels each) per image: the last row or column of blocks may stick out.
+struct BlockGrid {
+  int64_t rows, columns;
+  int64_t count() const { return rows * columns; }
+};
+
+BlockGrid blockGrid(const Conv2dGeometry& g) {
+  return {(g.outHeight + 1) / 2, (g.outWidth + 1) / 2};
+}
+
+// This thread's transformed input V [16][blocks][inC] and products M [16][blocks][outC].
+struct Scratch {
+  std::vector<float> transformed, products, zeros;
+};
+
+Scratch& scratch(const Conv2dGeometry& g) {
+  thread_local Scratch s;
+  const auto blocks = static_cast<size_t>(blockGrid(g).count());
+  s.transformed.resize(kWinogradPoints * blocks * static_cast<size_t>(g.inChannels));
+  s.products.resize(kWinogradPoints * blocks * static_cast<size_t>(g.outChannels));
+  if (s.zeros.size() < static_cast<size_t>(g.inChannels)) s.zeros.resize(static_cast<size_t>(g.inChannels), 0.0f);
+  return s;
+}
+
+}  // namespace
+
+bool winogradApplies(const Conv2dGeometry& g) {
+  constexpr int64_t kMinChannels = 8;
+  if (g.kernelHeight != 3 || g.kernelWidth != 3 || g.strideHeight != 1 || g.strideWidth != 1 ||
+      g.dilationHeight != 1 || g.dilationWidth != 1 || g.inChannels < kMinChannels || g.outChannels < kMinChannels) {
+    return false;
+  }
+  const BlockGrid grid = blockGrid(g);
+  return 4 * grid.count() * 4 <= 5 * g.outHeight * g.outWidth;
+}
+
+void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vector<PackedB>& packed) {
+  const int64_t inC = g.inChannels;
+  const int64_t outC = g.outChannels;
+  const int64_t matrix = inC * outC;
+  thread_local std::vector<float> transformed;
+  transformed.resize(static_cast<size_t>(kWinogradPoints * matrix));
+  for (int64_t ci = 0; ci < inC; ++ci) {
+    for (int64_t co = 0; co < outC; ++co) {
+      float w[3][3];
+      for (int ky = 0; ky < 3; ++ky) {
+        for (int kx = 0; kx < 3; ++kx) w[ky][kx] = kernel[((ky * 3 + kx) * inC + ci) * outC + co];
+      }
+      float t[4][3];  // G w: rows combined, per column
+      for (int kx = 0; kx < 3; ++kx) {
+        t[0][kx] = w[0][kx];
+        t[1][kx] = 0.5f * (w[0][kx] + w[1][kx] + w[2][kx]);
+        t[2][kx] = 0.5f * (w[0][kx] - w[1][kx] + w[2][kx]);
+        t[3][kx] = w[2][kx];
+      }
+      for (int r = 0; r < 4; ++r) {  // (G w) Gt: columns combined
+        float* u = transformed.data() + r * 4 * matrix + ci * outC + co;
+        u[0 * matrix] = t[r][0];
+        u[1 * matrix] = 0.5f * (t[r][0] + t[r][1] + t[r][2]);
+        u[2 * matrix] = 0.5f * (t[r][0] - t[r][1] + t[r][2]);
+        u[3 * matrix] = t[r][2];
+      }
+    }
+  }
+  packed.resize(kWinogradPoints);
+  for (int xi = 0; xi < kWinogradPoints; ++xi) {
+    packB(Transpose::No, inC, outC, transformed.data() + xi * matrix, outC, packed[static_cast<size_t>(xi)]);
+  }
+}
+
+void winogradForward(const Conv2dGeometry& g, const float* input, const std::vector<PackedB>& kernel,
+                     const GemmEpilogue& epilogue, float* output) {
+  const WinogradTransforms& transforms = activeKernels().winograd;
+  const BlockGrid grid = blockGrid(g);
+  const int64_t blocks = grid.count();
+  const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  const int64_t outImage = g.outHeight * g.outWidth * g.outChannels;
+  // An image at a time: its transformed blocks and products stay in L2 between the steps.
+  runtime::parallelFor(g.batch, 1, [&](int64_t firstImage, int64_t lastImage) {
+    Scratch& s = scratch(g);
+    for (int64_t n = firstImage; n < lastImage; ++n) {
+      transforms.input(g, grid.rows, grid.columns, input + n * inImage, s.zeros.data(), s.transformed.data());
+      for (int xi = 0; xi < kWinogradPoints; ++xi) {
+        gemmPackedB(Transpose::No, blocks, 1.0f, s.transformed.data() + xi * blocks * g.inChannels, g.inChannels,
+                    kernel[static_cast<size_t>(xi)], 0.0f, s.products.data() + xi * blocks * g.outChannels,
+                    g.outChannels);
+      }
+      transforms.output(g, grid.rows, grid.columns, s.products.data(), epilogue, output + n * outImage);
+    }
+  });
+}
+
+}  // namespace convkit::kernels
