@@ -262,23 +262,47 @@ void forEachIndirectChunk(const Conv2dGeometry& g, const TapWalk& walk, const fl
   });
 }
 
-// The kernel [kh, kw, inC, outC] as the input gradient's B, [kh*kw*outC, inC]: per tap, the
-// transpose of its [inC, outC] block, packed for gemmIndirect.
-const PackedB& packedAdjointKernel(const Conv2dGeometry& g, const float* kernel) {
-  thread_local std::vector<float> adjoint;
+// The kernel [kh, kw, inC, outC] with each tap's [inC, outC] block transposed to [outC, inC], the
+// taps in order or, with `turned`, in reverse (the kernel turned by 180 degrees); in a per-thread
+// buffer. The input gradient multiplies by it.
+const float* transposedTaps(const Conv2dGeometry& g, const float* kernel, bool turned) {
+  thread_local std::vector<float> transposed;
   const int64_t taps = g.kernelHeight * g.kernelWidth;
   const int64_t block = g.inChannels * g.outChannels;
-  adjoint.resize(static_cast<size_t>(taps * block));
+  transposed.resize(static_cast<size_t>(taps * block));
   for (int64_t tap = 0; tap < taps; ++tap) {
+    const float* source = kernel + (turned ? taps - 1 - tap : tap) * block;
+    float* target = transposed.data() + tap * block;
     for (int64_t ci = 0; ci < g.inChannels; ++ci) {
-      for (int64_t co = 0; co < g.outChannels; ++co) {
-        adjoint[tap * block + co * g.inChannels + ci] = kernel[tap * block + ci * g.outChannels + co];
-      }
+      for (int64_t co = 0; co < g.outChannels; ++co) target[co * g.inChannels + ci] = source[ci * g.outChannels + co];
     }
   }
+  return transposed.data();
+}
+
+// The input gradient's B for the indirect product, [kh*kw*outC, inC], packed.
+const PackedB& packedAdjointKernel(const Conv2dGeometry& g, const float* kernel) {
   thread_local PackedB packed;
-  packB(Transpose::No, taps * g.outChannels, g.inChannels, adjoint.data(), g.inChannels, packed, g.outChannels);
+  packB(Transpose::No, g.kernelHeight * g.kernelWidth * g.outChannels, g.inChannels,
+        transposedTaps(g, kernel, false), g.inChannels, packed, g.outChannels);
   return packed;
+}
+
+// A stride-1, undilated convolution's input gradient is itself a convolution, of the output
+// gradient with the kernel turned by 180 degrees and its channel axes swapped, padded by
+// (kernel - 1 - pad) before: gradInput[y] = sum over ky of gradOutput[y - pad' + ky] * flipped[ky].
+// Its geometry, for the stride-1 undilated case (the only one Winograd takes).
+Conv2dGeometry adjointGeometry(const Conv2dGeometry& g) {
+  Conv2dGeometry a = g;
+  a.inHeight = g.outHeight;
+  a.inWidth = g.outWidth;
+  a.inChannels = g.outChannels;
+  a.outHeight = g.inHeight;
+  a.outWidth = g.inWidth;
+  a.outChannels = g.inChannels;
+  a.padTop = g.kernelHeight - 1 - g.padTop;
+  a.padLeft = g.kernelWidth - 1 - g.padLeft;
+  return a;
 }
 
 }  // namespace
@@ -342,6 +366,13 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
     return;
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  const Conv2dGeometry adjoint = adjointGeometry(g);
+  if (winogradApplies(adjoint)) {
+    thread_local std::vector<PackedB> transformed;
+    packWinogradKernel(adjoint, transposedTaps(g, kernel, true), transformed);
+    winogradForward(adjoint, gradOutput, transformed, GemmEpilogue{}, gradInput);
+    return;
+  }
   if (backwardInputIsIndirect(g)) {
     const PackedB& adjoint = packedAdjointKernel(g, kernel);
     // Input pixel y saw output pixel y + padTop - ky * dilation through tap ky.
