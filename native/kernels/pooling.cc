@@ -74,6 +74,15 @@ Pool2dGeometry globalGeometry(int64_t batch, int64_t height, int64_t width, int6
   return g;
 }
 
+// The max of one whole 2x2 window per channel, in row-major order as the general loop of windowMax
+// takes them (__restrict: the output never aliases the input, so the loop vectorizes).
+void maxOf2x2(int64_t channels, int64_t pixelStride, const float* __restrict top, const float* __restrict bottom,
+              float* __restrict output) {
+  for (int64_t c = 0; c < channels; ++c) {
+    output[c] = std::max(std::max(std::max(top[c], top[pixelStride + c]), bottom[c]), bottom[pixelStride + c]);
+  }
+}
+
 // best[c - c0] = the max over the window of image[pixel + c] for channels c0 <= c < c1, all at once
 // (contiguous, so the loop vectorizes; best must not alias image, or the compiler cannot assume
 // it). std::max keeps the current best on ties and against a later NaN.
@@ -83,12 +92,7 @@ void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int
   if (w.bottom - w.top == 2 && w.right - w.left == 2) {
     // The common 2x2 window in one pass, the same maxes in the same order as the loop below:
     // a quarter of its loads and stores.
-    const float* right = first + g.channels;
-    const float* below = first + g.inWidth * g.channels;
-    const float* belowRight = below + g.channels;
-    for (int64_t c = 0; c < c1 - c0; ++c) {
-      best[c] = std::max(std::max(std::max(first[c], right[c]), below[c]), belowRight[c]);
-    }
+    maxOf2x2(c1 - c0, g.channels, first, first + g.inWidth * g.channels, best);
     return;
   }
   std::copy(first, first + (c1 - c0), best);
@@ -207,6 +211,11 @@ void routeMaxGradients(const Pool2dGeometry& g, const float* input, const float*
 
 void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
   forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
+    if (w.bottom - w.top == 2 && w.right - w.left == 2) {
+      const float* top = input + image + pixelOffset(g, w.top, w.left);
+      maxOf2x2(g.channels, g.channels, top, top + g.inWidth * g.channels, output + out);
+      return;
+    }
     for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
       const int64_t width = std::min(kChannelBlock, g.channels - c0);
       float best[kChannelBlock];
