@@ -173,11 +173,9 @@ bool forwardIsIndirect(const Conv2dGeometry& g) {
   return !skipsIm2col(g) && g.inChannels >= kMinIndirectTapDepth;
 }
 
-// Positions o < outSize whose tap at offset (o * stride + offset) lies inside [0, inSize).
-int64_t positionsInside(int64_t outSize, int64_t inSize, int64_t stride, int64_t offset) {
-  int64_t inside = 0;
-  for (int64_t o = 0; o < outSize; ++o) inside += (o * stride + offset >= 0 && o * stride + offset < inSize) ? 1 : 0;
-  return inside;
+// Positions o < outSize whose tap at o + offset lies inside [0, inSize) (stride 1).
+int64_t positionsInside(int64_t outSize, int64_t inSize, int64_t offset) {
+  return std::max<int64_t>(0, std::min(outSize, inSize - offset) - std::max<int64_t>(0, -offset));
 }
 
 // The input gradient is a stride-1 convolution's adjoint read the same way: each input pixel sums,
@@ -192,10 +190,10 @@ bool backwardInputIsIndirect(const Conv2dGeometry& g) {
   int64_t rowsInside = 0;
   int64_t columnsInside = 0;
   for (int64_t ky = 0; ky < g.kernelHeight; ++ky) {
-    rowsInside += positionsInside(g.outHeight, g.inHeight, 1, ky * g.dilationHeight - g.padTop);
+    rowsInside += positionsInside(g.outHeight, g.inHeight, ky * g.dilationHeight - g.padTop);
   }
   for (int64_t kx = 0; kx < g.kernelWidth; ++kx) {
-    columnsInside += positionsInside(g.outWidth, g.inWidth, 1, kx * g.dilationWidth - g.padLeft);
+    columnsInside += positionsInside(g.outWidth, g.inWidth, kx * g.dilationWidth - g.padLeft);
   }
   const int64_t pairs = g.inHeight * g.inWidth * g.kernelHeight * g.kernelWidth;
   return 8 * pairs <= 9 * rowsInside * columnsInside;

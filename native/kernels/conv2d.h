@@ -1,10 +1,16 @@
-// 2-D convolution over NHWC tensors with Keras-layout kernels [kh, kw, inC, outC], as im2col + GEMM.
+// 2-D convolution over NHWC tensors with Keras-layout kernels [kh, kw, inC, outC], as GEMM.
 //
 // Per image, the im2col matrix has one row per output pixel and one column per (ky, kx, ci): with
 // the kernel read as a [kh*kw*inC, outC] matrix, output = im2col * kernel lands directly in NHWC.
-// A 1x1, stride-1, unpadded convolution is already that product over the whole batch, so it skips
-// im2col. Images are spread over the thread pool in fixed chunks, so results do not depend on the
-// number of threads; the im2col scratch is per thread and reused across calls.
+// Three ways to form that product, by geometry:
+// - a 1x1, stride-1, unpadded convolution is already that product over the whole batch;
+// - with 8+ input channels the GEMM reads the input in place through a table of pointers per
+//   output pixel and tap (gemmIndirect), and 3x3 stride-1 layers whose output 2x2 blocks cover
+//   with little waste use Winograd's F(2x2, 3x3) instead (winograd.h);
+// - the rest copy the im2col matrix per chunk of images (transposed for short kernel rows).
+// The input gradient takes the same routes where they pay, else GEMM + col2im. Images are spread
+// over the thread pool in fixed chunks, so results do not depend on the number of threads; the
+// scratch is per thread and reused across calls.
 #pragma once
 
 #include <cstddef>
