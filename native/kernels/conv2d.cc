@@ -404,23 +404,29 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
   }
   // Each chunk of images sums its kernel and bias gradients into its own slot, [kernel | bias],
   // while its rows of gradOutput are in cache; the slots are then added in chunk order, so the
-  // result is the same for any number of threads.
-  const int64_t kernelFloats = k * g.outChannels;
+  // result is the same for any number of threads. Under Winograd a slot's kernel part holds the
+  // gradient of the 16 transformed kernels, turned into the kernel's once summed.
+  const bool winograd = winogradApplies(g);
+  const int64_t kernelFloats = winograd ? winogradTransformedKernelFloats(g) : k * g.outChannels;
   const int64_t slotFloats = kernelFloats + g.outChannels;
   const int64_t chunks = (g.batch + kImagesPerChunk - 1) / kImagesPerChunk;
-  thread_local std::vector<float> partials;
+  thread_local std::vector<float> partials, transformedSum;
   std::vector<float>& slots = partials;
   if (slots.size() < static_cast<size_t>(chunks * slotFloats)) slots.resize(static_cast<size_t>(chunks * slotFloats));
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   const bool transposed = usesTransposedColumns(g);
-  forEachChunk(g, true, [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
-    // slot kernel [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
+  forEachChunk(g, !winograd, [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
     const int64_t rows = count * pixels;
     const float* chunkGradOutput = gradOutput + first * pixels * g.outChannels;
     float* slot = slots.data() + chunk * slotFloats;
-    fillColumns(g, input + first * inImage, count, columns);
-    gemm(transposed ? Transpose::No : Transpose::Yes, Transpose::No, k, g.outChannels, rows, 1.0f,
-         columns, transposed ? rows : k, chunkGradOutput, g.outChannels, 0.0f, slot, g.outChannels);
+    if (winograd) {
+      winogradTransformedKernelGradient(g, input + first * inImage, chunkGradOutput, count, slot);
+    } else {
+      // slot kernel [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
+      fillColumns(g, input + first * inImage, count, columns);
+      gemm(transposed ? Transpose::No : Transpose::Yes, Transpose::No, k, g.outChannels, rows, 1.0f,
+           columns, transposed ? rows : k, chunkGradOutput, g.outChannels, 0.0f, slot, g.outChannels);
+    }
     if (gradBias != nullptr) sumRows(rows, g.outChannels, chunkGradOutput, slot + kernelFloats);
   });
   // out[0, end - begin) = the sum over chunks, in chunk order, of slot floats [begin, end).
@@ -431,8 +437,14 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
       for (int64_t i = begin; i < end; ++i) out[i - begin] += slot[i];
     }
   };
+  float* kernelSum = gradKernel;
+  if (winograd) {
+    transformedSum.resize(static_cast<size_t>(kernelFloats));
+    kernelSum = transformedSum.data();
+  }
   // Threads take ranges of the kernel gradient.
-  runtime::parallelFor(kernelFloats, 4096, [&](int64_t begin, int64_t end) { addSlots(begin, end, gradKernel + begin); });
+  runtime::parallelFor(kernelFloats, 4096, [&](int64_t begin, int64_t end) { addSlots(begin, end, kernelSum + begin); });
+  if (winograd) winogradKernelGradient(g, kernelSum, gradKernel);
   if (gradBias != nullptr) addSlots(kernelFloats, slotFloats, gradBias);
 }
 

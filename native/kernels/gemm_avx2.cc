@@ -38,7 +38,7 @@ extern const IsaKernels kAvx2Kernels = {
     {kMR, kNR, /*kc=*/512, /*mc=*/144, /*nc=*/4080, simdGemmTile<Avx2, kMR, kNR / Avx2::kLanes>,
      simdIndirectTile<Avx2, kMR, kNR / Avx2::kLanes>},
     simdMultiplyAddLoop<Avx2, 10>,
-    {winogradInputTransform, winogradOutputTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
 };
 
 }  // namespace convkit::kernels

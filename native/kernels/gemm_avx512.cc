@@ -35,7 +35,7 @@ extern const IsaKernels kAvx512Kernels = {
     {kMR, kNR, /*kc=*/192, /*mc=*/126, /*nc=*/4096, simdGemmTile<Avx512, kMR, kNR / Avx512::kLanes>,
      simdIndirectTile<Avx512, kMR, kNR / Avx512::kLanes>},
     simdMultiplyAddLoop<Avx512, 12>,
-    {winogradInputTransform, winogradOutputTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
 };
 
 }  // namespace convkit::kernels

@@ -33,7 +33,7 @@ extern const IsaKernels kNeonKernels = {
     {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, simdGemmTile<Neon, kMR, kNR / Neon::kLanes>,
      simdIndirectTile<Neon, kMR, kNR / Neon::kLanes>},
     simdMultiplyAddLoop<Neon, 16>,
-    {winogradInputTransform, winogradOutputTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
 };
 
 }  // namespace convkit::kernels

@@ -91,7 +91,7 @@ extern const IsaKernels kScalarKernels = {
     "scalar",
     {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, microKernel, indirectMicroKernel},
     multiplyAddLoop,
-    {winogradInputTransform, winogradOutputTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
 };
 
 }  // namespace convkit::kernels

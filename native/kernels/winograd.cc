@@ -19,17 +19,19 @@ BlockGrid blockGrid(const Conv2dGeometry& g) {
   return {(g.outHeight + 1) / 2, (g.outWidth + 1) / 2};
 }
 
-// This thread's transformed input V [16][blocks][inC] and products M [16][blocks][outC].
+// This thread's transformed input V [16][images * blocks][inC], and [16][images * blocks][outC]
+// for the products M (forward) or the transformed output gradient dM (kernel gradient).
 struct Scratch {
   std::vector<float> transformed, products, zeros;
 };
 
-Scratch& scratch(const Conv2dGeometry& g) {
+Scratch& scratch(const Conv2dGeometry& g, int64_t images) {
   thread_local Scratch s;
-  const auto blocks = static_cast<size_t>(blockGrid(g).count());
+  const auto blocks = static_cast<size_t>(images * blockGrid(g).count());
   s.transformed.resize(kWinogradPoints * blocks * static_cast<size_t>(g.inChannels));
   s.products.resize(kWinogradPoints * blocks * static_cast<size_t>(g.outChannels));
-  if (s.zeros.size() < static_cast<size_t>(g.inChannels)) s.zeros.resize(static_cast<size_t>(g.inChannels), 0.0f);
+  const auto widest = static_cast<size_t>(std::max(g.inChannels, g.outChannels));
+  if (s.zeros.size() < widest) s.zeros.resize(widest, 0.0f);
   return s;
 }
 
@@ -88,9 +90,10 @@ void winogradForward(const Conv2dGeometry& g, const float* input, const std::vec
   const int64_t outImage = g.outHeight * g.outWidth * g.outChannels;
   // An image at a time: its transformed blocks and products stay in L2 between the steps.
   runtime::parallelFor(g.batch, 1, [&](int64_t firstImage, int64_t lastImage) {
-    Scratch& s = scratch(g);
+    Scratch& s = scratch(g, 1);
     for (int64_t n = firstImage; n < lastImage; ++n) {
-      transforms.input(g, grid.rows, grid.columns, input + n * inImage, s.zeros.data(), s.transformed.data());
+      transforms.input(g, grid.rows, grid.columns, input + n * inImage, s.zeros.data(), blocks * g.inChannels,
+                       s.transformed.data());
       for (int xi = 0; xi < kWinogradPoints; ++xi) {
         gemmPackedB(Transpose::No, blocks, 1.0f, s.transformed.data() + xi * blocks * g.inChannels, g.inChannels,
                     kernel[static_cast<size_t>(xi)], 0.0f, s.products.data() + xi * blocks * g.outChannels,
@@ -99,6 +102,61 @@ void winogradForward(const Conv2dGeometry& g, const float* input, const std::vec
       transforms.output(g, grid.rows, grid.columns, s.products.data(), epilogue, output + n * outImage);
     }
   });
+}
+
+int64_t winogradTransformedKernelFloats(const Conv2dGeometry& g) {
+  return kWinogradPoints * g.outChannels * g.inChannels;
+}
+
+void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* input, const float* gradOutput,
+                                       int64_t count, float* gradTransformed) {
+  const WinogradTransforms& transforms = activeKernels().winograd;
+  const BlockGrid grid = blockGrid(g);
+  const int64_t blocks = count * grid.count();
+  const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  const int64_t outImage = g.outHeight * g.outWidth * g.outChannels;
+  Scratch& s = scratch(g, count);
+  // The images' blocks one after another within each point, so each point is one GEMM of depth
+  // count * blocks.
+  for (int64_t n = 0; n < count; ++n) {
+    const int64_t firstBlock = n * grid.count();
+    transforms.input(g, grid.rows, grid.columns, input + n * inImage, s.zeros.data(), blocks * g.inChannels,
+                     s.transformed.data() + firstBlock * g.inChannels);
+    transforms.outputGradient(g, grid.rows, grid.columns, gradOutput + n * outImage, s.zeros.data(),
+                              blocks * g.outChannels, s.products.data() + firstBlock * g.outChannels);
+  }
+  const int64_t matrix = g.outChannels * g.inChannels;
+  for (int xi = 0; xi < kWinogradPoints; ++xi) {
+    // dU[xi] [outC, inC] = dM[xi]^T [outC, blocks] * V[xi] [blocks, inC]: the wider outC as the
+    // rows, so the narrower inC is the side GEMM packs.
+    gemm(Transpose::Yes, Transpose::No, g.outChannels, g.inChannels, blocks, 1.0f,
+         s.products.data() + xi * blocks * g.outChannels, g.outChannels, s.transformed.data() + xi * blocks * g.inChannels,
+         g.inChannels, 0.0f, gradTransformed + xi * matrix, g.inChannels);
+  }
+}
+
+void winogradKernelGradient(const Conv2dGeometry& g, const float* gradTransformed, float* gradKernel) {
+  const int64_t inC = g.inChannels;
+  const int64_t outC = g.outChannels;
+  const int64_t matrix = outC * inC;
+  for (int64_t co = 0; co < outC; ++co) {
+    for (int64_t ci = 0; ci < inC; ++ci) {
+      const float* u = gradTransformed + co * inC + ci;  // point xi at u[xi * matrix]
+      float s[3][4];  // Gt dU: rows combined, per column
+      for (int c = 0; c < 4; ++c) {
+        const float u0 = u[c * matrix], u1 = u[(4 + c) * matrix], u2 = u[(8 + c) * matrix], u3 = u[(12 + c) * matrix];
+        s[0][c] = u0 + 0.5f * (u1 + u2);
+        s[1][c] = 0.5f * (u1 - u2);
+        s[2][c] = 0.5f * (u1 + u2) + u3;
+      }
+      for (int ky = 0; ky < 3; ++ky) {  // (Gt dU) G: columns combined, written to the kernel's taps
+        float* w = gradKernel + (ky * 3 * inC + ci) * outC + co;  // tap (ky, kx) at w[kx * inC * outC]
+        w[0] = s[ky][0] + 0.5f * (s[ky][1] + s[ky][2]);
+        w[inC * outC] = 0.5f * (s[ky][1] - s[ky][2]);
+        w[2 * inC * outC] = 0.5f * (s[ky][1] + s[ky][2]) + s[ky][3];
+      }
+    }
+  }
 }
 
 }  // namespace convkit::kernels

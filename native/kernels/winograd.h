@@ -32,4 +32,21 @@ void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vecto
 void winogradForward(const Conv2dGeometry& g, const float* input, const std::vector<PackedB>& kernel,
                      const GemmEpilogue& epilogue, float* output);
 
+// The kernel gradient through the same transforms, for a geometry where winogradApplies. With
+// dM = A dy At for each 2x2 block dy of the output gradient (the output transform's adjoint), the
+// gradient of the 16 transformed kernels is dU[xi] = sum over blocks of dM[xi]^T V[xi]: 16 GEMMs
+// [outC x blocks] * [blocks x inC], 16 products per channel pair and block where im2col takes 36.
+// The kernel's own gradient is then Gt dU G (the kernel transform's adjoint). That last step is
+// linear, so callers sum dU over chunks of images and transform once.
+
+// Floats of dU, laid out [16][outC][inC].
+int64_t winogradTransformedKernelFloats(const Conv2dGeometry& g);
+
+// dU of `count` consecutive images (input and gradOutput point at the first), overwritten.
+void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* input, const float* gradOutput,
+                                       int64_t count, float* gradTransformed);
+
+// gradKernel [3, 3, inC, outC] = Gt dU G, overwritten.
+void winogradKernelGradient(const Conv2dGeometry& g, const float* gradTransformed, float* gradKernel);
+
 }  // namespace convkit::kernels

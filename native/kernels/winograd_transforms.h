@@ -19,11 +19,11 @@ namespace {
 // alone, which the compiler vectorizes without alias checks against the tensors.
 constexpr int64_t kWinogradChannelBlock = 64;
 
-// V[xi][block][c] = (Bt d B)[xi] for every 4x4 input block d of one image (zeros outside it).
+// V[xi][block][c] = (Bt d B)[xi] for every 4x4 input block d of one image (zeros outside it), the
+// point xi's values pointStride floats after point xi - 1's.
 void winogradInputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* image,
-                            const float* zeros, float* transformed) {
+                            const float* zeros, int64_t pointStride, float* transformed) {
   const int64_t channels = g.inChannels;
-  const int64_t blocks = blockRows * blockColumns;
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
       const float* pixel[4][4];
@@ -51,10 +51,10 @@ void winogradInputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t 
         }
         for (int r = 0; r < 4; ++r) {  // (Bt d) B: columns combined, written to V
           const float *t0 = t[r * 4], *t1 = t[r * 4 + 1], *t2 = t[r * 4 + 2], *t3 = t[r * 4 + 3];
-          float* v0 = target + (r * 4 + 0) * blocks * channels + c0;
-          float* v1 = target + (r * 4 + 1) * blocks * channels + c0;
-          float* v2 = target + (r * 4 + 2) * blocks * channels + c0;
-          float* v3 = target + (r * 4 + 3) * blocks * channels + c0;
+          float* v0 = target + (r * 4 + 0) * pointStride + c0;
+          float* v1 = target + (r * 4 + 1) * pointStride + c0;
+          float* v2 = target + (r * 4 + 2) * pointStride + c0;
+          float* v3 = target + (r * 4 + 3) * pointStride + c0;
           for (int64_t ch = 0; ch < width; ++ch) {
             v0[ch] = t0[ch] - t2[ch];
             v1[ch] = t1[ch] + t2[ch];
@@ -115,6 +115,55 @@ void winogradOutputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t
             const int64_t ox = 2 * bx + c;
             if (oy >= g.outHeight || ox >= g.outWidth) continue;
             storeWithEpilogue(epilogue, c0, y[r * 2 + c], width, output + (oy * g.outWidth + ox) * channels + c0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// dM[xi][block][c] = (A dy At)[xi] for every 2x2 block dy of one image's output gradient (zeros
+// past its edge), point xi's values pointStride floats after point xi - 1's: the output
+// transform's adjoint, which carries the gradient back to the 16 products for the kernel gradient.
+void winogradOutputGradientTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns,
+                                     const float* gradOutput, const float* zeros, int64_t pointStride,
+                                     float* transformed) {
+  const int64_t channels = g.outChannels;
+  for (int64_t by = 0; by < blockRows; ++by) {
+    for (int64_t bx = 0; bx < blockColumns; ++bx) {
+      const float* pixel[2][2];
+      for (int64_t r = 0; r < 2; ++r) {
+        for (int64_t c = 0; c < 2; ++c) {
+          const int64_t oy = 2 * by + r;
+          const int64_t ox = 2 * bx + c;
+          const bool inside = oy < g.outHeight && ox < g.outWidth;
+          pixel[r][c] = inside ? gradOutput + (oy * g.outWidth + ox) * channels : zeros;
+        }
+      }
+      float* target = transformed + (by * blockColumns + bx) * channels;
+      for (int64_t c0 = 0; c0 < channels; c0 += kWinogradChannelBlock) {
+        const int64_t width = std::min(kWinogradChannelBlock, channels - c0);
+        float t[8][kWinogradChannelBlock];  // A dy: rows spread to four, per column
+        for (int c = 0; c < 2; ++c) {
+          const float *y0 = pixel[0][c] + c0, *y1 = pixel[1][c] + c0;
+          for (int64_t ch = 0; ch < width; ++ch) {
+            t[0 + c][ch] = y0[ch];
+            t[2 + c][ch] = y0[ch] + y1[ch];
+            t[4 + c][ch] = y0[ch] - y1[ch];
+            t[6 + c][ch] = -y1[ch];
+          }
+        }
+        for (int r = 0; r < 4; ++r) {  // (A dy) At: columns spread to four, written to dM
+          const float *t0 = t[r * 2], *t1 = t[r * 2 + 1];
+          float* m0 = target + (r * 4 + 0) * pointStride + c0;
+          float* m1 = target + (r * 4 + 1) * pointStride + c0;
+          float* m2 = target + (r * 4 + 2) * pointStride + c0;
+          float* m3 = target + (r * 4 + 3) * pointStride + c0;
+          for (int64_t ch = 0; ch < width; ++ch) {
+            m0[ch] = t0[ch];
+            m1[ch] = t0[ch] + t1[ch];
+            m2[ch] = t0[ch] - t1[ch];
+            m3[ch] = -t1[ch];
           }
         }
       }
