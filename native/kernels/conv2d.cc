@@ -132,21 +132,35 @@ void col2im(const Conv2dGeometry& g, float* columns, float* image) {
   });
 }
 
-// Runs perChunk(chunk, first, count, columns) for every chunk of up to kImagesPerChunk images,
+// Runs perChunk(chunk, first, count, columns) for every chunk of up to imagesPerChunk images,
 // spread over the pool; columns is a per-thread buffer for the chunk's im2col rows, or null for
 // the indirect products, which need none (one GEMM per chunk keeps M large enough for the
 // micro-kernel even when an image has few output pixels).
 template <typename PerChunk>
-void forEachChunk(const Conv2dGeometry& g, bool needsColumns, PerChunk perChunk) {
-  const auto columnFloats = static_cast<size_t>(kImagesPerChunk * g.outHeight * g.outWidth * patchSize(g));
-  const int64_t chunks = (g.batch + kImagesPerChunk - 1) / kImagesPerChunk;
+void forEachChunk(const Conv2dGeometry& g, bool needsColumns, PerChunk perChunk,
+                  int64_t imagesPerChunk = kImagesPerChunk) {
+  const auto columnFloats = static_cast<size_t>(imagesPerChunk * g.outHeight * g.outWidth * patchSize(g));
+  const int64_t chunks = (g.batch + imagesPerChunk - 1) / imagesPerChunk;
   runtime::parallelFor(chunks, 1, [&](int64_t firstChunk, int64_t lastChunk) {
     float* columns = needsColumns ? columnScratch(columnFloats) : nullptr;
     for (int64_t chunk = firstChunk; chunk < lastChunk; ++chunk) {
-      const int64_t first = chunk * kImagesPerChunk;
-      perChunk(chunk, first, std::min(kImagesPerChunk, g.batch - first), columns);
+      const int64_t first = chunk * imagesPerChunk;
+      perChunk(chunk, first, std::min(imagesPerChunk, g.batch - first), columns);
     }
   });
+}
+
+// The kernel gradient's GEMM per chunk sums over the chunk's output pixels (or Winograd blocks):
+// with few per image (a late, small layer), 4 images would give it too short a depth to run at
+// the micro-kernel's pace, and leave many partial sums to add. Such layers take chunks of 8, 16,
+// ... images, enough for this depth. A function of the geometry alone, so results still do not
+// depend on the thread count.
+constexpr int64_t kMinGradientDepth = 96;
+
+int64_t imagesPerGradientChunk(const Conv2dGeometry& g, int64_t depthPerImage) {
+  int64_t images = kImagesPerChunk;
+  while (images * depthPerImage < kMinGradientDepth) images *= 2;
+  return images;
 }
 
 // The im2col matrix of `count` consecutive images, [count*pixels, patch] row-major, or transposed
@@ -409,7 +423,8 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
   const bool winograd = winogradApplies(g);
   const int64_t kernelFloats = winograd ? winogradTransformedKernelFloats(g) : k * g.outChannels;
   const int64_t slotFloats = kernelFloats + g.outChannels;
-  const int64_t chunks = (g.batch + kImagesPerChunk - 1) / kImagesPerChunk;
+  const int64_t imagesPerChunk = imagesPerGradientChunk(g, winograd ? winogradBlocksPerImage(g) : pixels);
+  const int64_t chunks = (g.batch + imagesPerChunk - 1) / imagesPerChunk;
   thread_local std::vector<float> partials, transformedSum;
   std::vector<float>& slots = partials;
   if (slots.size() < static_cast<size_t>(chunks * slotFloats)) slots.resize(static_cast<size_t>(chunks * slotFloats));
@@ -428,7 +443,7 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
            columns, transposed ? rows : k, chunkGradOutput, g.outChannels, 0.0f, slot, g.outChannels);
     }
     if (gradBias != nullptr) sumRows(rows, g.outChannels, chunkGradOutput, slot + kernelFloats);
-  });
+  }, imagesPerChunk);
   // out[0, end - begin) = the sum over chunks, in chunk order, of slot floats [begin, end).
   const auto addSlots = [&](int64_t begin, int64_t end, float* out) {
     std::copy(slots.data() + begin, slots.data() + end, out);

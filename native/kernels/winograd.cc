@@ -104,6 +104,10 @@ void winogradForward(const Conv2dGeometry& g, const float* input, const std::vec
   });
 }
 
+int64_t winogradBlocksPerImage(const Conv2dGeometry& g) {
+  return blockGrid(g).count();
+}
+
 int64_t winogradTransformedKernelFloats(const Conv2dGeometry& g) {
   return kWinogradPoints * g.outChannels * g.inChannels;
 }

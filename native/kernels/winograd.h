@@ -39,6 +39,9 @@ void winogradForward(const Conv2dGeometry& g, const float* input, const std::vec
 // The kernel's own gradient is then Gt dU G (the kernel transform's adjoint). That last step is
 // linear, so callers sum dU over chunks of images and transform once.
 
+// 2x2 output blocks per image: the depth each image adds to the 16 GEMMs.
+int64_t winogradBlocksPerImage(const Conv2dGeometry& g);
+
 // Floats of dU, laid out [16][outC][inC].
 int64_t winogradTransformedKernelFloats(const Conv2dGeometry& g);
 

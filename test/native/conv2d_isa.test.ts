@@ -47,6 +47,9 @@ const cases: (ConvCase & { name: string })[] = [
   { name: '8 -> 16, 2x2 same (pad bottom/right only)', ...base, batch: 2, inHeight: 5, inWidth: 5, inChannels: 8, outChannels: 16, kernelHeight: 2, kernelWidth: 2, padding: 'same' },
   { name: '64 -> 8, 3x3 same on 1x1 (only the centre tap inside)', ...base, batch: 3, inHeight: 1, inWidth: 1, inChannels: 64, outChannels: 8, kernelHeight: 3, kernelWidth: 3, padding: 'same' },
   { name: '32 -> 33, 3x3 valid to 1x1, batch 9', ...base, batch: 9, inHeight: 3, inWidth: 3, inChannels: 32, outChannels: 33, kernelHeight: 3, kernelWidth: 3 },
+  // 9 output pixels per image: the kernel gradient sums over chunks of 16 images (conv2d.cc,
+  // imagesPerGradientChunk), here one whole chunk and a ragged one.
+  { name: '24 -> 16, 3x3 valid on 5x5, batch 20', ...base, batch: 20, inHeight: 5, inWidth: 5, inChannels: 24, outChannels: 16, kernelHeight: 3, kernelWidth: 3 },
   // 3x3 stride 1 with 8+ channels and little waste in 2x2 blocks: the forward runs Winograd
   // F(2x2, 3x3) (winograd.h), with ragged last blocks, padding and more than one channel block.
   { name: '9 -> 17, 3x3 same on 9x10, batch 3 (Winograd)', ...base, batch: 3, inHeight: 9, inWidth: 10, inChannels: 9, outChannels: 17, kernelHeight: 3, kernelWidth: 3, padding: 'same' },
