@@ -1,4 +1,4 @@
-// The NEON GEMM and indirect GEMM (epilogue included) on an x86 machine: cross-compiled with their
+// The NEON GEMM and indirect GEMM (epilogue included), and its Winograd transforms, on an x86 machine: cross-compiled with their
 // own sources and run under qemu-aarch64, where both are installed (Debian: g++-aarch64-linux-gnu,
 // qemu-user); skipped elsewhere. On arm64 hosts gemm_isa.test.ts runs NEON natively.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
   const dir = mkdtempSync(join(tmpdir(), 'convkit-neon-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('with every epilogue, transpose and ragged tile, and through tap tables with padding and an offset', () => {
+  it('with every epilogue, transpose and ragged tile, through tap tables with padding and an offset, and in the Winograd transforms', () => {
     const binary = join(dir, 'gemm_check');
     const sources = ['gemm.cc', 'gemm_neon.cc', 'gemm_scalar.cc', 'dispatch.cc'].map((file) => join(root, 'native', 'kernels', file));
     execFileSync(compiler, ['-std=c++17', '-O2', '-static', '-DCONVKIT_HAVE_NEON', `-I${join(root, 'native')}`,
@@ -25,12 +25,15 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
     const run = spawnSync(emulator, [binary], { encoding: 'utf8', env: { ...process.env, CONVKIT_ISA: 'neon' } });
     const report = JSON.parse(run.stdout) as {
       isa: string; values: number; mismatches: number; indirectValues: number; indirectMismatches: number;
+      winogradValues: number; winogradMismatches: number;
     };
     expect(report.isa).toBe('neon');
     expect(report.values).toBeGreaterThan(400_000);
     expect(report.mismatches).toBe(0);
     expect(report.indirectValues).toBeGreaterThan(150_000);
     expect(report.indirectMismatches).toBe(0);
+    expect(report.winogradValues).toBeGreaterThan(100_000);
+    expect(report.winogradMismatches).toBe(0);
     expect(run.status).toBe(0);
   }, 120_000);
 });

@@ -1,9 +1,11 @@
 // Native check of the dispatched GEMM and indirect GEMM, epilogue included, against float64 loops,
-// for ISAs this machine can only emulate (NEON under qemu-aarch64). gemm_emulated.test.ts
-// cross-compiles it with the kernels' own sources and runs it with CONVKIT_ISA set; it prints one
-// JSON line and exits 1 on any mismatch.
+// and of its Winograd transforms against the scalar ones (bit for bit: they only add and
+// subtract), for ISAs this machine can only emulate (NEON under qemu-aarch64).
+// gemm_emulated.test.ts cross-compiles it with the kernels' own sources and runs it with
+// CONVKIT_ISA set; it prints one JSON line and exits 1 on any mismatch.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <iterator>
@@ -11,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/conv2d.h"
 #include "kernels/dispatch.h"
 #include "kernels/gemm.h"
 
@@ -166,12 +169,68 @@ Tally checkGemmIndirect() {
   return tally;
 }
 
+// Adds to the tally how many of `count` floats differ in their bits.
+void compareBits(const std::vector<float>& expected, const std::vector<float>& actual, Tally& tally) {
+  tally.values += static_cast<long>(expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    tally.mismatches += std::memcmp(&expected[i], &actual[i], sizeof(float)) != 0;
+  }
+}
+
+// The dispatched ISA's three Winograd transforms against the scalar build's, on geometries with
+// padding, ragged last blocks, more than one 64-channel block, and points spaced wider than one
+// image's blocks (as the kernel gradient spaces them).
+Tally checkWinogradTransforms() {
+  const WinogradTransforms& tested = activeKernels().winograd;
+  const WinogradTransforms& scalar = kScalarKernels.winograd;
+  struct Case { int64_t inH, inW, inC, outC, pad; };
+  const Case cases[] = {{9, 10, 9, 17, 1}, {10, 9, 70, 72, 0}, {13, 13, 32, 64, 0}, {5, 7, 8, 130, 1}};
+  Tally tally;
+  for (const Case& c : cases) {
+    Conv2dGeometry g;
+    g.batch = 1;
+    g.inHeight = c.inH, g.inWidth = c.inW, g.inChannels = c.inC, g.outChannels = c.outC;
+    g.kernelHeight = g.kernelWidth = 3;
+    g.padTop = g.padLeft = c.pad;
+    g.outHeight = c.inH + 2 * c.pad - 2, g.outWidth = c.inW + 2 * c.pad - 2;
+    const int64_t rows = (g.outHeight + 1) / 2, columns = (g.outWidth + 1) / 2, blocks = rows * columns;
+    const std::vector<float> zeros(static_cast<size_t>(std::max(c.inC, c.outC)), 0.0f);
+    const std::vector<float> image = randomVector(c.inH * c.inW * c.inC);
+    const std::vector<float> gradOutput = randomVector(g.outHeight * g.outWidth * c.outC);
+    const std::vector<float> products = randomVector(16 * blocks * c.outC), bias = randomVector(c.outC);
+    for (const int64_t spacing : {int64_t{1}, int64_t{3}}) {
+      const int64_t inStride = spacing * blocks * c.inC, outStride = spacing * blocks * c.outC;
+      std::vector<float> expected(16 * inStride, 0.0f), actual(16 * inStride, 0.0f);
+      scalar.input(g, rows, columns, image.data(), zeros.data(), inStride, expected.data());
+      tested.input(g, rows, columns, image.data(), zeros.data(), inStride, actual.data());
+      compareBits(expected, actual, tally);
+      expected.assign(16 * outStride, 0.0f), actual.assign(16 * outStride, 0.0f);
+      scalar.outputGradient(g, rows, columns, gradOutput.data(), zeros.data(), outStride, expected.data());
+      tested.outputGradient(g, rows, columns, gradOutput.data(), zeros.data(), outStride, actual.data());
+      compareBits(expected, actual, tally);
+    }
+    const Activation activations[] = {Activation::Linear, Activation::Relu, Activation::LeakyRelu};
+    for (size_t e = 0; e < std::size(activations); ++e) {
+      const GemmEpilogue epilogue{e == 0 ? nullptr : bias.data(), activations[e], 0.1f};
+      std::vector<float> expected(g.outHeight * g.outWidth * c.outC, kNaN), actual = expected;
+      scalar.output(g, rows, columns, products.data(), epilogue, expected.data());
+      tested.output(g, rows, columns, products.data(), epilogue, actual.data());
+      compareBits(expected, actual, tally);
+      for (const float value : actual) tally.mismatches += std::isnan(value);  // every pixel written
+    }
+  }
+  return tally;
+}
+
 }  // namespace
 
 int main() {
   const Tally direct = checkGemm();
   const Tally indirect = checkGemmIndirect();
-  std::printf("{\"isa\":\"%s\",\"values\":%ld,\"mismatches\":%ld,\"indirectValues\":%ld,\"indirectMismatches\":%ld}\n",
-              isaName(activeIsa()), direct.values, direct.mismatches, indirect.values, indirect.mismatches);
-  return direct.mismatches == 0 && indirect.mismatches == 0 ? 0 : 1;
+  const Tally winograd = checkWinogradTransforms();
+  std::printf("{\"isa\":\"%s\",\"values\":%ld,\"mismatches\":%ld,\"indirectValues\":%ld,\"indirectMismatches\":%ld,"
+              "\"winogradValues\":%ld,\"winogradMismatches\":%ld}\n",
+              isaName(activeIsa()), direct.values, direct.mismatches, indirect.values, indirect.mismatches,
+              winograd.values, winograd.mismatches);
+  return direct.mismatches == 0 && indirect.mismatches == 0 && winograd.mismatches == 0 ? 0 : 1;
 }
