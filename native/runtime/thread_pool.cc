@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <memory>
 
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#include <emmintrin.h>
+#endif
+
 namespace convkit::runtime {
 
 namespace {
@@ -15,6 +19,28 @@ struct JobScope {
   JobScope() { insideJob = true; }
   ~JobScope() { insideJob = false; }
 };
+
+// Tells the core this thread is spinning (it then yields pipeline resources to its sibling).
+inline void relaxWhileSpinning() {
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+  _mm_pause();
+#elif defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+  asm volatile("yield");
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Polls ready() for up to kSpinBeforeSleeping; whether it became true.
+template <typename Ready>
+bool spinUntil(Ready ready) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpinBeforeSleeping;
+  for (int polls = 1;; ++polls) {
+    if (ready()) return true;
+    if (polls % 64 == 0 && std::chrono::steady_clock::now() >= deadline) return false;
+    relaxWhileSpinning();
+  }
+}
 
 }  // namespace
 
@@ -55,11 +81,12 @@ void ThreadPool::runChunks() {
 void ThreadPool::workerLoop(int index) {
   uint64_t seen = 0;
   for (;;) {
+    spinUntil([&] { return generation_.load(std::memory_order_acquire) != seen; });
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      wake_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_relaxed) != seen; });
       if (stopping_) return;
-      seen = generation_;
+      seen = generation_.load(std::memory_order_relaxed);
       if (index >= participants_) continue;
     }
     {
@@ -94,8 +121,9 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain, const std::function<v
   }
   wake_.notify_all();
   runChunks();
+  spinUntil([&] { return pending_.load(std::memory_order_acquire) == 0; });
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  done_.wait(lock, [&] { return pending_.load(std::memory_order_relaxed) == 0; });
   body_ = nullptr;
 }
 
