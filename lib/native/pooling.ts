@@ -44,6 +44,23 @@ export interface PoolingKernels {
    */
   maxPool2dBackward(params: Pool2dParams & EpilogueActivation, input: Float32Array, gradOutput: Float32Array,
     gradInput: Float32Array): void;
+  /**
+   * maxPool2dForward (the same output, bit for bit) that also records each output element's winner
+   * for maxPool2dBackwardFromWinners, as training does: winners (one byte per output element, laid
+   * out like output) gets the row-major index, within the window's part inside the input, of the
+   * first pixel equal to the max (0 for a NaN max), plus 0x80 when the max is > 0. Only for windows
+   * that neither overlap nor leave gaps (strides equal to the pool) of at most 128 pixels; other
+   * params throw a RangeError.
+   */
+  maxPool2dForwardRecordingWinners(params: Pool2dParams, input: Float32Array, output: Float32Array,
+    winners: Uint8Array): void;
+  /**
+   * maxPool2dBackward routed from the winners maxPool2dForwardRecordingWinners recorded (with the
+   * same params) instead of the input: the same gradInput (overwritten), bit for bit. A winner that
+   * names no pixel of its window throws a RangeError.
+   */
+  maxPool2dBackwardFromWinners(params: Pool2dParams & EpilogueActivation, winners: Uint8Array,
+    gradOutput: Float32Array, gradInput: Float32Array): void;
   /** output = the mean of each window over the elements inside the input (padding not counted). */
   avgPool2dForward(params: Pool2dParams, input: Float32Array, output: Float32Array): void;
   /** gradInput is overwritten. */

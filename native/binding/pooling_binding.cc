@@ -1,4 +1,5 @@
 // Bindings of the pooling kernels: windowed and global, max and average.
+#include <algorithm>
 #include <string>
 
 #include "binding/args.h"
@@ -48,6 +49,75 @@ Napi::Value maxPool2dBackward(const Napi::CallbackInfo& info) {
   const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
   float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kInputShape);
   kernels::maxPool2dBackward(g, input, gradOutput, gradInput, activation.kind, activation.alpha);
+  return info.Env().Undefined();
+}
+
+// The geometry of a call that records or reads max pooling's winners: one whose windows
+// maxPoolRecordsWinners accepts.
+Pool2dGeometry readWinnersGeometry(Args& args) {
+  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
+  if (!kernels::maxPoolRecordsWinners(g)) {
+    const std::string pool = std::to_string(g.poolHeight) + "x" + std::to_string(g.poolWidth);
+    if (g.strideHeight != g.poolHeight || g.strideWidth != g.poolWidth) {
+      args.throwRangeError("winners are recorded only for windows that neither overlap nor leave gaps: strides (" +
+                           std::to_string(g.strideHeight) + "x" + std::to_string(g.strideWidth) +
+                           ") must equal the pool (" + pool + ")");
+    }
+    args.throwRangeError("winners are recorded only for windows of at most " +
+                         std::to_string(kernels::kWinnerIndexMask + 1) + " pixels, got " + pool);
+  }
+  return g;
+}
+
+// maxPool2dForwardRecordingWinners(params, input, output, winners)
+Napi::Value maxPool2dForwardRecordingWinners(const Napi::CallbackInfo& info) {
+  Args args(info, "maxPool2dForwardRecordingWinners");
+  const Pool2dGeometry g = readWinnersGeometry(args);
+  const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
+  float* output = args.writeFloat32(2, "output", outputSize(g), kOutputShape);
+  uint8_t* winners = args.writeUint8(3, "winners", outputSize(g), kOutputShape);
+  kernels::maxPool2dForwardRecordingWinners(g, input, output, winners);
+  return info.Env().Undefined();
+}
+
+// Rejects winner bytes that name no pixel of their window (the window's part inside the input), which
+// would silently drop their gradient: winners must come from maxPool2dForwardRecordingWinners.
+void checkWinners(Args& args, const Pool2dGeometry& g, const uint8_t* winners) {
+  // The number of window rows (columns) inside the input at output row (column) `out`.
+  const auto extent = [](int64_t out, int64_t stride, int64_t pad, int64_t pool, int64_t in) {
+    const int64_t start = out * stride - pad;
+    return std::min(start + pool, in) - std::max<int64_t>(start, 0);
+  };
+  int64_t i = 0;
+  for (int64_t n = 0; n < g.batch; ++n) {
+    for (int64_t oy = 0; oy < g.outHeight; ++oy) {
+      const int64_t rows = extent(oy, g.strideHeight, g.padTop, g.poolHeight, g.inHeight);
+      for (int64_t ox = 0; ox < g.outWidth; ++ox) {
+        const int64_t pixels = rows * extent(ox, g.strideWidth, g.padLeft, g.poolWidth, g.inWidth);
+        for (int64_t c = 0; c < g.channels; ++c, ++i) {
+          const int64_t index = winners[i] & kernels::kWinnerIndexMask;
+          if (index >= pixels) {
+            args.throwRangeError("winners[" + std::to_string(i) + "] names pixel " + std::to_string(index) +
+                                 " of a window of " + std::to_string(pixels) +
+                                 " pixels (winners must come from maxPool2dForwardRecordingWinners)");
+          }
+        }
+      }
+    }
+  }
+}
+
+// maxPool2dBackwardFromWinners(params (with activation?, activationAlpha? as maxPool2dBackward),
+// winners, gradOutput, gradInput)
+Napi::Value maxPool2dBackwardFromWinners(const Napi::CallbackInfo& info) {
+  Args args(info, "maxPool2dBackwardFromWinners");
+  const Pool2dGeometry g = readWinnersGeometry(args);
+  const OutputActivation activation = readOutputActivation(args, args.object(0, "params"), "to have its derivative applied by max pooling");
+  const uint8_t* winners = args.readUint8(1, "winners", outputSize(g), kOutputShape);
+  checkWinners(args, g, winners);
+  const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
+  float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kInputShape);
+  kernels::maxPool2dBackwardFromWinners(g, winners, gradOutput, gradInput, activation.kind, activation.alpha);
   return info.Env().Undefined();
 }
 
@@ -143,6 +213,8 @@ void registerPoolingKernels(Napi::Env env, Napi::Object exports) {
   exportFunction(env, exports, "pool2dGeometry", pool2dGeometry);
   exportFunction(env, exports, "maxPool2dForward", maxPool2dForward);
   exportFunction(env, exports, "maxPool2dBackward", maxPool2dBackward);
+  exportFunction(env, exports, "maxPool2dForwardRecordingWinners", maxPool2dForwardRecordingWinners);
+  exportFunction(env, exports, "maxPool2dBackwardFromWinners", maxPool2dBackwardFromWinners);
   exportFunction(env, exports, "avgPool2dForward", avgPool2dForward);
   exportFunction(env, exports, "avgPool2dBackward", avgPool2dBackward);
   exportFunction(env, exports, "globalAvgPool2dForward", globalAvgPool2dForward);

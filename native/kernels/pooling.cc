@@ -16,6 +16,8 @@ namespace {
 struct Window {
   int64_t top, bottom, left, right;
   int64_t count() const { return (bottom - top) * (right - left); }
+  // The common case the kernels give one-pass loops.
+  bool is2x2() const { return bottom - top == 2 && right - left == 2; }
 };
 
 // Calls visit(imageOffset, window, outputOffset) for every output pixel of every image:
@@ -74,12 +76,17 @@ Pool2dGeometry globalGeometry(int64_t batch, int64_t height, int64_t width, int6
   return g;
 }
 
-// The max of one whole 2x2 window per channel, in row-major order as the general loop of windowMax
-// takes them (__restrict: the output never aliases the input, so the loop vectorizes).
+// The max of a 2x2 window's values in row-major order, as the general loop of windowMax takes them.
+float maxOf4(float topLeft, float topRight, float bottomLeft, float bottomRight) {
+  return std::max(std::max(std::max(topLeft, topRight), bottomLeft), bottomRight);
+}
+
+// The max of one whole 2x2 window per channel (__restrict: the output never aliases the input, so
+// the loop vectorizes).
 void maxOf2x2(int64_t channels, int64_t pixelStride, const float* __restrict top, const float* __restrict bottom,
               float* __restrict output) {
   for (int64_t c = 0; c < channels; ++c) {
-    output[c] = std::max(std::max(std::max(top[c], top[pixelStride + c]), bottom[c]), bottom[pixelStride + c]);
+    output[c] = maxOf4(top[c], top[pixelStride + c], bottom[c], bottom[pixelStride + c]);
   }
 }
 
@@ -89,7 +96,7 @@ void maxOf2x2(int64_t channels, int64_t pixelStride, const float* __restrict top
 void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t c1,
                float* best) {
   const float* first = image + pixelOffset(g, w.top, w.left) + c0;
-  if (w.bottom - w.top == 2 && w.right - w.left == 2) {
+  if (w.is2x2()) {
     // The common 2x2 window in one pass, the same maxes in the same order as the loop below:
     // a quarter of its loads and stores.
     maxOf2x2(c1 - c0, g.channels, first, first + g.inWidth * g.channels, best);
@@ -132,40 +139,128 @@ auto zeroPastWindows(const Pool2dGeometry& g, float* gradInput) {
   };
 }
 
-// routeMaxGradients for one whole 2x2 window, all channels in one pass: the same maxes, winners and
-// scaling as the general loop, in a form the compiler vectorizes (selects on bool arithmetic, no
-// control flow; __restrict, since the gradient never aliases the input). top/bottom are the
-// window's first pixel in each of its rows, pixelStride the distance to the pixel on its right.
+// The output gradient of a window times the derivative of the activation that produced the input,
+// read from the window's max: 1 where it is > 0, slopeAtNonPositive elsewhere (a NaN max included).
+float scaledGradient(float gradOutput, bool positiveMax, float slopeAtNonPositive) {
+  return gradOutput * (positiveMax ? 1.0f : slopeAtNonPositive);
+}
+
+// A window's winner byte (see maxPool2dForwardRecordingWinners).
+uint8_t winnerByte(int32_t index, float best) {
+  return static_cast<uint8_t>(index | (best > 0.0f ? kPositiveMaxBit : 0));
+}
+
+// Which pixel of a 2x2 window won its max, as one flag per pixel (exactly one set): the form the
+// channel loops vectorize (an index compared afterwards turns into branches).
+struct Winner2x2 {
+  bool topLeft, topRight, bottomLeft, bottomRight;
+  // Its row-major index in the window.
+  int32_t index() const { return topRight + 2 * bottomLeft + 3 * bottomRight; }
+  static Winner2x2 at(int32_t index) { return {index == 0, index == 1, index == 2, index == 3}; }
+};
+
+// The first of a 2x2 window's values equal to its max `best`, the one forward's std::max kept; the
+// first pixel when none is (a NaN max, which forward keeps there). Bool arithmetic, no branches.
+Winner2x2 firstMaxOf2x2(float topLeft, float topRight, float bottomLeft, float bottomRight, float best) {
+  const bool topLeftWins = topLeft == best;
+  const bool topRightWins = !topLeftWins & (topRight == best);
+  const bool bottomLeftWins = !(topLeftWins | topRightWins) & (bottomLeft == best);
+  const bool bottomRightWins = !(topLeftWins | topRightWins | bottomLeftWins) & (bottomRight == best);
+  return {!(topRightWins | bottomLeftWins | bottomRightWins), topRightWins, bottomLeftWins, bottomRightWins};
+}
+
+// Channel c of a 2x2 window's input gradient: gradient at the winner, 0 at the other three pixels.
+// (No __restrict here: inlined into the loops below, it would keep them from vectorizing.)
+void routeTo2x2(int64_t c, int64_t pixelStride, Winner2x2 winner, float gradient, float* gradTop, float* gradBottom) {
+  gradTop[c] = winner.topLeft ? gradient : 0.0f;
+  gradTop[pixelStride + c] = winner.topRight ? gradient : 0.0f;
+  gradBottom[c] = winner.bottomLeft ? gradient : 0.0f;
+  gradBottom[pixelStride + c] = winner.bottomRight ? gradient : 0.0f;
+}
+
+// Three one-pass loops over one whole 2x2 window, all channels at once, in a form the compiler
+// vectorizes (selects, no control flow; __restrict, since no output aliases an input). top/bottom
+// are the window's first pixel in each of its rows, pixelStride the distance to the pixel on its
+// right. The first records the max and its winner byte (training's forward),
+void recordMaxOf2x2(int64_t channels, int64_t pixelStride, const float* __restrict top,
+                    const float* __restrict bottom, float* __restrict output, uint8_t* __restrict winners) {
+  for (int64_t c = 0; c < channels; ++c) {
+    const float topLeft = top[c], topRight = top[pixelStride + c];
+    const float bottomLeft = bottom[c], bottomRight = bottom[pixelStride + c];
+    const float best = maxOf4(topLeft, topRight, bottomLeft, bottomRight);
+    output[c] = best;
+    winners[c] = winnerByte(firstMaxOf2x2(topLeft, topRight, bottomLeft, bottomRight, best).index(), best);
+  }
+}
+
+// the second routes each gradient to the winner found again in the input (maxPool2dBackward),
 void routeMaxGradients2x2(int64_t channels, int64_t pixelStride, const float* __restrict top,
                           const float* __restrict bottom, const float* __restrict gradOutput,
                           float* __restrict gradTop, float* __restrict gradBottom, float slopeAtNonPositive) {
   for (int64_t c = 0; c < channels; ++c) {
     const float topLeft = top[c], topRight = top[pixelStride + c];
     const float bottomLeft = bottom[c], bottomRight = bottom[pixelStride + c];
-    const float best = std::max(std::max(std::max(topLeft, topRight), bottomLeft), bottomRight);
-    const float gradient = gradOutput[c] * (best > 0.0f ? 1.0f : slopeAtNonPositive);
-    const bool topLeftWins = topLeft == best;
-    const bool topRightWins = !topLeftWins & (topRight == best);
-    const bool bottomLeftWins = !(topLeftWins | topRightWins) & (bottomLeft == best);
-    const bool bottomRightWins = !(topLeftWins | topRightWins | bottomLeftWins) & (bottomRight == best);
-    // A NaN max equals nothing: like forward, it goes to the window's first pixel.
-    const bool noneWins = !(topLeftWins | topRightWins | bottomLeftWins | bottomRightWins);
-    gradTop[c] = (topLeftWins | noneWins) ? gradient : 0.0f;
-    gradTop[pixelStride + c] = topRightWins ? gradient : 0.0f;
-    gradBottom[c] = bottomLeftWins ? gradient : 0.0f;
-    gradBottom[pixelStride + c] = bottomRightWins ? gradient : 0.0f;
+    const float best = maxOf4(topLeft, topRight, bottomLeft, bottomRight);
+    routeTo2x2(c, pixelStride, firstMaxOf2x2(topLeft, topRight, bottomLeft, bottomRight, best),
+               scaledGradient(gradOutput[c], best > 0.0f, slopeAtNonPositive), gradTop, gradBottom);
   }
 }
 
-// maxPool2dBackward over contiguous windows (kTiled) or windows that overlap or leave gaps.
-template <bool kTiled>
-void routeMaxGradients(const Pool2dGeometry& g, const float* input, const float* gradOutput, float* gradInput,
+// and the third to the recorded winner (maxPool2dBackwardFromWinners).
+void routeToWinners2x2(int64_t channels, int64_t pixelStride, const uint8_t* __restrict winners,
+                       const float* __restrict gradOutput, float* __restrict gradTop, float* __restrict gradBottom,
                        float slopeAtNonPositive) {
-  const auto visit = [&](int64_t image, const Window& w, int64_t out) {
+  for (int64_t c = 0; c < channels; ++c) {
+    const uint8_t winner = winners[c];
+    routeTo2x2(c, pixelStride, Winner2x2::at(winner & kWinnerIndexMask),
+               scaledGradient(gradOutput[c], (winner & kPositiveMaxBit) != 0, slopeAtNonPositive), gradTop,
+               gradBottom);
+  }
+}
+
+// recordMaxOf2x2 for any window, channels c0 <= c < c0 + width (at most kChannelBlock): best[c - c0]
+// = the max, winners[c - c0] its winner byte.
+void recordWindowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t width,
+                     float* best, uint8_t* winners) {
+  windowMax(g, image, w, c0, c0 + width, best);
+  // The first pixel equal to the max (-1 until found, and still -1 after for a NaN max, which stays
+  // at pixel 0); selects rather than branches so the channel loop vectorizes.
+  int32_t first[kChannelBlock];
+  std::fill(first, first + width, -1);
+  int32_t index = 0;
+  forEachPixel(g, w, [&](int64_t pixel) {
+    const float* values = image + pixel + c0;
+    for (int64_t c = 0; c < width; ++c) first[c] = (first[c] < 0) & (values[c] == best[c]) ? index : first[c];
+    ++index;
+  });
+  for (int64_t c = 0; c < width; ++c) winners[c] = winnerByte(std::max(first[c], 0), best[c]);
+}
+
+// routeToWinners2x2 for any window, channels c0 <= c < c0 + width: winners and gradOutput point at
+// the window's entries for c0, grad at the image's input gradient plus c0.
+void routeToWinners(const Pool2dGeometry& g, const Window& w, const uint8_t* winners, const float* gradOutput,
+                    int64_t width, float* grad, float slopeAtNonPositive) {
+  int32_t index = 0;
+  forEachPixel(g, w, [&](int64_t pixel) {
+    float* target = grad + pixel;
+    for (int64_t c = 0; c < width; ++c) {
+      const uint8_t winner = winners[c];
+      const float gradient = scaledGradient(gradOutput[c], (winner & kPositiveMaxBit) != 0, slopeAtNonPositive);
+      target[c] = (winner & kWinnerIndexMask) == index ? gradient : 0.0f;
+    }
+    ++index;
+  });
+}
+
+// maxPool2dBackward over contiguous windows: each pixel belongs to one window, so it is written
+// once, by routing from the winners found again in the input as training routes from recorded ones.
+void routeMaxGradientsTiled(const Pool2dGeometry& g, const float* input, const float* gradOutput, float* gradInput,
+                            float slopeAtNonPositive) {
+  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
     const float* values = input + image;
     float* grad = gradInput + image;
-    const int64_t firstPixel = pixelOffset(g, w.top, w.left);
-    if (kTiled && w.bottom - w.top == 2 && w.right - w.left == 2) {
+    if (w.is2x2()) {
+      const int64_t firstPixel = pixelOffset(g, w.top, w.left);
       const int64_t below = g.inWidth * g.channels;
       routeMaxGradients2x2(g.channels, g.channels, values + firstPixel, values + firstPixel + below,
                            gradOutput + out, grad + firstPixel, grad + firstPixel + below, slopeAtNonPositive);
@@ -174,44 +269,57 @@ void routeMaxGradients(const Pool2dGeometry& g, const float* input, const float*
     for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
       const int64_t width = std::min(kChannelBlock, g.channels - c0);
       float best[kChannelBlock];
+      uint8_t winners[kChannelBlock];
+      recordWindowMax(g, values, w, c0, width, best, winners);
+      routeToWinners(g, w, winners, gradOutput + out + c0, width, grad + c0, slopeAtNonPositive);
+    }
+  }, zeroPastWindows(g, gradInput));
+}
+
+// maxPool2dBackward over windows that overlap or leave gaps: a pixel may win several windows, so its
+// gradients add up.
+void routeMaxGradientsOverlapping(const Pool2dGeometry& g, const float* input, const float* gradOutput,
+                                  float* gradInput, float slopeAtNonPositive) {
+  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
+    const float* values = input + image;
+    float* grad = gradInput + image;
+    for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
+      const int64_t width = std::min(kChannelBlock, g.channels - c0);
+      float best[kChannelBlock];
       windowMax(g, values, w, c0, c0 + width, best);
       // Each channel's gradient goes to the first pixel holding the max, the one forward's
       // std::max kept; `unrouted` holds what is still to deliver, so later equal values get none.
-      // It is scaled by the derivative of the activation that produced the input, read from the
-      // max (the value that pixel holds). Written as selects rather than branches so the channel
-      // loop vectorizes.
+      // Written as selects rather than branches so the channel loop vectorizes.
       float unrouted[kChannelBlock];
       for (int64_t c = 0; c < width; ++c) {
-        unrouted[c] = gradOutput[out + c0 + c] * (best[c] > 0.0f ? 1.0f : slopeAtNonPositive);
+        unrouted[c] = scaledGradient(gradOutput[out + c0 + c], best[c] > 0.0f, slopeAtNonPositive);
       }
       forEachPixel(g, w, [&](int64_t pixel) {
         const float* value = values + pixel + c0;
         float* target = grad + pixel + c0;
         for (int64_t c = 0; c < width; ++c) {
           const bool wins = value[c] == best[c];
-          const float routed = wins ? unrouted[c] : 0.0f;
-          target[c] = kTiled ? routed : target[c] + routed;
+          target[c] += wins ? unrouted[c] : 0.0f;
           unrouted[c] = wins ? 0.0f : unrouted[c];
         }
       });
       // A channel whose first value is NaN keeps NaN as its max, equal to nothing: like forward,
       // it goes to the window's first pixel.
-      float* first = grad + firstPixel + c0;
+      float* first = grad + pixelOffset(g, w.top, w.left) + c0;
       for (int64_t c = 0; c < width; ++c) first[c] += unrouted[c];
     }
-  };
-  if constexpr (kTiled) {
-    forEachWindow(g, visit, zeroPastWindows(g, gradInput));
-  } else {
-    forEachWindow(g, visit, zeroImage(g, gradInput));
-  }
+  }, zeroImage(g, gradInput));
 }
 
 }  // namespace
 
+bool maxPoolRecordsWinners(const Pool2dGeometry& g) {
+  return windowsAreContiguous(g) && g.poolHeight * g.poolWidth <= kWinnerIndexMask + 1;
+}
+
 void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
   forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    if (w.bottom - w.top == 2 && w.right - w.left == 2) {
+    if (w.is2x2()) {
       const float* top = input + image + pixelOffset(g, w.top, w.left);
       maxOf2x2(g.channels, g.channels, top, top + g.inWidth * g.channels, output + out);
       return;
@@ -225,14 +333,47 @@ void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output
   });
 }
 
+void maxPool2dForwardRecordingWinners(const Pool2dGeometry& g, const float* input, float* output,
+                                      uint8_t* winners) {
+  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
+    if (w.is2x2()) {
+      const float* top = input + image + pixelOffset(g, w.top, w.left);
+      recordMaxOf2x2(g.channels, g.channels, top, top + g.inWidth * g.channels, output + out, winners + out);
+      return;
+    }
+    for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
+      const int64_t width = std::min(kChannelBlock, g.channels - c0);
+      float best[kChannelBlock];
+      recordWindowMax(g, input + image, w, c0, width, best, winners + out + c0);
+      std::copy(best, best + width, output + out + c0);
+    }
+  });
+}
+
 void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput,
                        float* gradInput, Activation inputActivation, float activationAlpha) {
   const float slope = derivativeAtNonPositiveOutput(inputActivation, activationAlpha);
   if (windowsAreContiguous(g)) {
-    routeMaxGradients<true>(g, input, gradOutput, gradInput, slope);
+    routeMaxGradientsTiled(g, input, gradOutput, gradInput, slope);
   } else {
-    routeMaxGradients<false>(g, input, gradOutput, gradInput, slope);
+    routeMaxGradientsOverlapping(g, input, gradOutput, gradInput, slope);
   }
+}
+
+void maxPool2dBackwardFromWinners(const Pool2dGeometry& g, const uint8_t* winners, const float* gradOutput,
+                                  float* gradInput, Activation inputActivation, float activationAlpha) {
+  const float slope = derivativeAtNonPositiveOutput(inputActivation, activationAlpha);
+  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
+    float* grad = gradInput + image;
+    if (w.is2x2()) {
+      const int64_t firstPixel = pixelOffset(g, w.top, w.left);
+      const int64_t below = g.inWidth * g.channels;
+      routeToWinners2x2(g.channels, g.channels, winners + out, gradOutput + out, grad + firstPixel,
+                        grad + firstPixel + below, slope);
+      return;
+    }
+    routeToWinners(g, w, winners + out, gradOutput + out, g.channels, grad, slope);
+  }, zeroPastWindows(g, gradInput));
 }
 
 void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {

@@ -28,6 +28,30 @@ void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float*
                        float* gradInput, Activation inputActivation = Activation::Linear,
                        float activationAlpha = 0.0f);
 
+// Whether max pooling with this geometry can record its winners for the backward
+// (maxPool2dForwardRecordingWinners): windows that neither overlap nor leave gaps (stride == pool
+// on both axes), so each input pixel gets its gradient from one window at most, and of at most 128
+// pixels, so a pixel's index within its window fits in 7 bits.
+bool maxPoolRecordsWinners(const Pool2dGeometry& g);
+
+// maxPool2dForward (the same output, bit for bit) that also records which pixel won each output
+// element, so that training's backward needs neither the input nor a second search through it.
+// winners holds one byte per output element, laid out like output: the row-major index, within
+// the part of the window inside the input, of the first pixel equal to the max (0 when none is: a
+// NaN max, which only the window's first pixel can hold), plus kPositiveMaxBit when the max is > 0
+// (the derivative of a fused activation, read from the max, follows from that bit).
+// Requires maxPoolRecordsWinners(g).
+void maxPool2dForwardRecordingWinners(const Pool2dGeometry& g, const float* input, float* output,
+                                      uint8_t* winners);
+constexpr uint8_t kWinnerIndexMask = 0x7f;
+constexpr uint8_t kPositiveMaxBit = 0x80;
+
+// maxPool2dBackward from the winners maxPool2dForwardRecordingWinners recorded instead of the
+// input: the same gradInput, bit for bit (overwritten). Requires maxPoolRecordsWinners(g).
+void maxPool2dBackwardFromWinners(const Pool2dGeometry& g, const uint8_t* winners, const float* gradOutput,
+                                  float* gradInput, Activation inputActivation = Activation::Linear,
+                                  float activationAlpha = 0.0f);
+
 // Averages over the window's elements that lie inside the input (padding excluded, as Keras).
 void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output);
 

@@ -160,7 +160,10 @@ class DenseNode final : public Node {
 class Pool2dNode final : public Node {
  public:
   Pool2dNode(const LayerSpec& spec, bool max)
-      : Node(spec.inSize, spec.outSize), geometry_(spec.pool), max_(max) {}
+      : Node(spec.inSize, spec.outSize),
+        geometry_(spec.pool),
+        max_(max),
+        recordsWinners_(max && kernels::maxPoolRecordsWinners(spec.pool)) {}
 
   // Max pooling over the output of an activation fused into the layer before can apply that
   // activation's derivative while it routes gradients (maxPool2dBackward): returns whether it will.
@@ -173,7 +176,9 @@ class Pool2dNode final : public Node {
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     const kernels::Pool2dGeometry g = at(pass);
-    if (max_) {
+    if (recordsWinners_ && pass.training) {
+      kernels::maxPool2dForwardRecordingWinners(g, in, out, pass.state->bytes.data());
+    } else if (max_) {
       kernels::maxPool2dForward(g, in, out);
     } else {
       kernels::avgPool2dForward(g, in, out);
@@ -184,11 +189,18 @@ class Pool2dNode final : public Node {
                 float* gradIn) const override {
     if (gradIn == nullptr) return;
     const kernels::Pool2dGeometry g = at(pass);
-    if (max_) {
+    if (recordsWinners_) {
+      kernels::maxPool2dBackwardFromWinners(g, pass.state->bytes.data(), gradOut, gradIn, inputActivation_,
+                                            inputActivationAlpha_);
+    } else if (max_) {
       kernels::maxPool2dBackward(g, in, gradOut, gradIn, inputActivation_, inputActivationAlpha_);
     } else {
       kernels::avgPool2dBackward(g, gradOut, gradIn);
     }
+  }
+
+  void reserveState(NodeState& state, int64_t batch) const override {
+    if (recordsWinners_) state.bytes.resize(static_cast<size_t>(batch * outSize));
   }
 
  private:
@@ -200,6 +212,9 @@ class Pool2dNode final : public Node {
 
   kernels::Pool2dGeometry geometry_;
   bool max_;
+  // Training's forward records each output's winner (one byte each, in the state) for backward,
+  // which then need not read the input again: the largest memory traffic of max pooling's backward.
+  bool recordsWinners_;
   Activation inputActivation_ = Activation::Linear;
   float inputActivationAlpha_ = 0.0f;
 };

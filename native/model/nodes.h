@@ -14,8 +14,8 @@
 
 namespace convkit::model {
 
-// Training-time buffers a node keeps between its forward and backward (dropout masks, batch-norm
-// statistics), sized for the workspace's batch capacity.
+// Training-time buffers a node keeps between its forward and backward (dropout masks, max pooling
+// winners, batch-norm statistics), sized for the workspace's batch capacity.
 struct NodeState {
   std::vector<float> floats;
   std::vector<uint8_t> bytes;

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { poolingKernels as k } from '../../lib/native';
 import type { GlobalPool2dParams, Pool2dParams } from '../../lib/native';
-import { expectClose } from '../helpers/assert';
+import { expectClose, expectSameBits } from '../helpers/assert';
+import { badInputTable } from '../helpers/bad_input';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, randomInt, rng } from '../helpers/random';
 import { type GlobalPoolCase, type PoolCase, poolAxes, referenceGlobalPool2d, referencePool2d } from '../reference/pooling';
+
 
 // Edge cases the issue names, plus the pooling layers of the Keras MNIST convnet.
 const cases: (PoolCase & { name: string })[] = [
@@ -385,5 +387,169 @@ describe('pooling rejects bad input', () => {
     expect(() => k.maxPool2dBackward(c, input, output, input)).toThrow(/gradInput and input must not share memory/);
     expect(() => k.globalAvgPool2dBackward({ batch: 1, height: 1, width: 1, channels: 4 }, shared.subarray(0, 4), shared.subarray(0, 4)))
       .toThrow(/must not share memory/);
+  });
+});
+
+describe('max pooling that records its winners for training', () => {
+  // Windows that neither overlap nor leave gaps: the only ones that record winners.
+  const winnerCases: (PoolCase & { name: string })[] = [
+    { name: 'MNIST pool1: 2x2 on 26x26x32', batch: 2, inHeight: 26, inWidth: 26, channels: 32, poolHeight: 2, poolWidth: 2 },
+    { name: 'MNIST pool2: 2x2 on odd 11x11x64 (last row and column left out)', batch: 2, inHeight: 11, inWidth: 11, channels: 64, poolHeight: 2, poolWidth: 2 },
+    { name: '2x2 on 9x7x13 (channels not a multiple of 8)', batch: 3, inHeight: 9, inWidth: 7, channels: 13, poolHeight: 2, poolWidth: 2 },
+    { name: '3x3 stride 3 on 10x11x5 valid', batch: 2, inHeight: 10, inWidth: 11, channels: 5, poolHeight: 3, poolWidth: 3, strideHeight: 3, strideWidth: 3 },
+    { name: '3x3 stride 3 same (windows clipped to 2x2, 2x3, 3x2)', batch: 2, inHeight: 10, inWidth: 11, channels: 5, poolHeight: 3, poolWidth: 3, strideHeight: 3, strideWidth: 3, padding: 'same' },
+    { name: '2x2 same on odd 5x7x3 (windows clipped to 1x2, 2x1, 1x1)', batch: 2, inHeight: 5, inWidth: 7, channels: 3, poolHeight: 2, poolWidth: 2, padding: 'same' },
+    { name: '2x3 with explicit padding', batch: 2, inHeight: 7, inWidth: 8, channels: 6, poolHeight: 2, poolWidth: 3, padding: [1, 0, 2, 1] },
+    { name: '3x3 on 6x6x70 (more channels than one block)', batch: 2, inHeight: 6, inWidth: 6, channels: 70, poolHeight: 3, poolWidth: 3 },
+    { name: '8x16 (the largest window: 128 pixels) on 9x17x3', batch: 2, inHeight: 9, inWidth: 17, channels: 3, poolHeight: 8, poolWidth: 16 },
+    { name: 'pool 1x1', batch: 1, inHeight: 3, inWidth: 4, channels: 9, poolHeight: 1, poolWidth: 1 },
+  ];
+
+  const activations = [
+    { activation: 'linear' as const, activationAlpha: 0, apply: (v: number) => v },
+    { activation: 'relu' as const, activationAlpha: 0, apply: (v: number) => (v > 0 || Number.isNaN(v) ? v : 0) },
+    { activation: 'leakyRelu' as const, activationAlpha: 0.2, apply: (v: number) => (v > 0 ? v : Math.fround(0.2 * v)) },
+  ];
+
+  /** Few distinct values (so windows tie often), zeros of both signs, negatives and some NaNs. */
+  function tiedArray(random: () => number, length: number): Float32Array {
+    return Float32Array.from({ length }, () => {
+      const r = random();
+      if (r < 0.03) return Number.NaN;
+      if (r < 0.08) return -0;
+      return Math.round(random() * 8 - 4) / 2;
+    });
+  }
+
+  /**
+   * What the winner bytes must hold, from the definition: the max as std::max folds a window's
+   * pixels in row-major order (a later value replaces it only when larger, so a NaN wins only as
+   * the first pixel), the index of the first pixel equal to it (0 for a NaN max), 0x80 when it is
+   * positive.
+   */
+  function referenceWinners(c: PoolCase, input: Float32Array): Uint8Array {
+    const { rows, cols } = poolAxes(c);
+    const winners = new Uint8Array(c.batch * rows.out * cols.out * c.channels);
+    let i = 0;
+    for (let n = 0; n < c.batch; n++) {
+      for (let oy = 0; oy < rows.out; oy++) {
+        for (let ox = 0; ox < cols.out; ox++) {
+          for (let ch = 0; ch < c.channels; ch++, i++) {
+            const values: number[] = [];
+            for (let iy = oy * c.poolHeight - rows.padBefore; iy < (oy + 1) * c.poolHeight - rows.padBefore; iy++) {
+              for (let ix = ox * c.poolWidth - cols.padBefore; ix < (ox + 1) * c.poolWidth - cols.padBefore; ix++) {
+                if (iy >= 0 && iy < c.inHeight && ix >= 0 && ix < c.inWidth) {
+                  values.push(input[((n * c.inHeight + iy) * c.inWidth + ix) * c.channels + ch]);
+                }
+              }
+            }
+            const best = values.reduce((max, v) => (max < v ? v : max));
+            winners[i] = Math.max(values.findIndex((v) => v === best), 0) | (best > 0 ? 0x80 : 0);
+          }
+        }
+      }
+    }
+    return winners;
+  }
+
+  function expectSameBytes(actual: Uint8Array, expected: Uint8Array, label: string): void {
+    expect(actual.length, `${label}: length`).toBe(expected.length);
+    const first = actual.findIndex((byte, i) => byte !== expected[i]);
+    if (first >= 0) expect.fail(`${label}: byte ${first} is 0x${actual[first].toString(16)}, expected 0x${expected[first].toString(16)}`);
+  }
+
+  it.each(winnerCases)('forward and backward match the plain kernels bit for bit: $name', (c) => {
+    const random = rng(31);
+    const preActivation = tiedArray(random, inputLength(c));
+    // Output gradients with negatives (a relu's zero slope then gives -0) and zeros of both signs.
+    const gradOutput = Float32Array.from(tiedArray(random, outputLength(c)), (v) => (Number.isNaN(v) ? 1.5 : v));
+    for (const { activation, activationAlpha, apply } of activations) {
+      const input = preActivation.map(apply);
+      const expectedOutput = new Float32Array(outputLength(c));
+      k.maxPool2dForward(c, input, expectedOutput);
+      const output = new Float32Array(outputLength(c)).fill(Number.NaN);
+      const winners = new Uint8Array(outputLength(c)).fill(0x55);
+      k.maxPool2dForwardRecordingWinners(c, input, output, winners);
+      expectSameBits(output, expectedOutput, `${activation} output`);
+      expectSameBytes(winners, referenceWinners(c, input), `${activation} winners`);
+
+      const params = { ...c, activation, activationAlpha };
+      const expectedGrad = new Float32Array(input.length).fill(Number.NaN);
+      k.maxPool2dBackward(params, input, gradOutput, expectedGrad);
+      const gradInput = new Float32Array(input.length).fill(Number.NaN);
+      k.maxPool2dBackwardFromWinners(params, winners, gradOutput, gradInput);
+      expect(gradInput.findIndex(Number.isNaN), `${activation}: first element left unwritten`).toBe(-1);
+      expectSameBits(gradInput, expectedGrad, `${activation} gradInput`);
+    }
+  });
+
+  it('records the first maximum, the sign of the max, and a NaN max at the first pixel, by hand', () => {
+    // One 2x2 window per channel: [top-left, top-right, bottom-left, bottom-right] and its byte.
+    const windows: [number[], number][] = [
+      [[2, 5, 5, 5], 0x81], [[5, 5, 5, 5], 0x80], [[1, 2, 3, 3], 0x82], [[1, 2, 3, 4], 0x83],
+      [[Number.NaN, 1, 2, 3], 0x00], [[1, Number.NaN, 2, 3], 0x83], [[-1, -3, -2, -1], 0x00],
+      [[0, -0, 0, 0], 0x00], [[-2, -0.5, -0.5, -1], 0x01],
+    ];
+    const channels = windows.length;
+    const c: Pool2dParams = { batch: 1, inHeight: 2, inWidth: 2, channels, poolHeight: 2, poolWidth: 2 };
+    const input = new Float32Array(4 * channels);
+    windows.forEach(([values], channel) => values.forEach((v, pixel) => { input[pixel * channels + channel] = v; }));
+    const winners = new Uint8Array(channels);
+    k.maxPool2dForwardRecordingWinners(c, input, new Float32Array(channels), winners);
+    expect(Array.from(winners)).toEqual(windows.map(([, byte]) => byte));
+
+    // With relu, a non-positive max passes nothing: only the positive windows' winners get theirs.
+    const gradOutput = Float32Array.from({ length: channels }, (_, i) => i + 1);
+    const gradInput = new Float32Array(input.length).fill(Number.NaN);
+    k.maxPool2dBackwardFromWinners({ ...c, activation: 'relu' }, winners, gradOutput, gradInput);
+    const expected = new Float32Array(input.length);
+    windows.forEach(([, byte], channel) => {
+      if (byte & 0x80) expected[(byte & 0x7f) * channels + channel] = channel + 1;
+    });
+    expect(Array.from(gradInput)).toEqual(Array.from(expected));
+  });
+
+  describe('rejects bad input', () => {
+    const c: Pool2dParams = { batch: 1, inHeight: 4, inWidth: 4, channels: 2, poolHeight: 2, poolWidth: 2 };
+    const input = new Float32Array(32);
+    const output = new Float32Array(8);
+    const gradInput = new Float32Array(32);
+    const forward = 'maxPool2dForwardRecordingWinners';
+    const backward = 'maxPool2dBackwardFromWinners';
+    const shared = new ArrayBuffer(64);
+    const outOfWindow = new Uint8Array(8);
+    outOfWindow[3] = 0x84; // a 2x2 window has pixels 0..3
+    badInputTable([
+      { entry: forward, input: 'winners not a Uint8Array', error: TypeError, message: /^maxPool2dForwardRecordingWinners: winners must be a Uint8Array, got Float32Array$/,
+        call: () => k.maxPool2dForwardRecordingWinners(c, input, output, new Float32Array(8) as unknown as Uint8Array) },
+      { entry: forward, input: 'winners a Uint8ClampedArray', error: TypeError, message: /winners must be a Uint8Array, got Uint8ClampedArray/,
+        call: () => k.maxPool2dForwardRecordingWinners(c, input, output, new Uint8ClampedArray(8) as unknown as Uint8Array) },
+      { entry: forward, input: 'winners of the wrong length', error: RangeError, message: /^maxPool2dForwardRecordingWinners: winners must have 8 elements \(batch\*outHeight\*outWidth\*channels\), got 9$/,
+        call: () => k.maxPool2dForwardRecordingWinners(c, input, output, new Uint8Array(9)) },
+      { entry: forward, input: 'winners sharing memory with output', error: RangeError, message: /must not share memory/,
+        call: () => k.maxPool2dForwardRecordingWinners(c, input, new Float32Array(shared, 0, 8), new Uint8Array(shared, 8, 8)) },
+      { entry: forward, input: 'overlapping windows', error: RangeError, message: /^maxPool2dForwardRecordingWinners: winners are recorded only for windows that neither overlap nor leave gaps: strides \(1x1\) must equal the pool \(2x2\)$/,
+        call: () => k.maxPool2dForwardRecordingWinners({ ...c, strideHeight: 1, strideWidth: 1 }, input, new Float32Array(18), new Uint8Array(18)) },
+      { entry: forward, input: 'windows with gaps between them', error: RangeError, message: /strides \(3x2\) must equal the pool \(2x2\)/,
+        call: () => k.maxPool2dForwardRecordingWinners({ ...c, strideHeight: 3 }, input, output, new Uint8Array(8)) },
+      { entry: forward, input: 'a window of more than 128 pixels', error: RangeError, message: /winners are recorded only for windows of at most 128 pixels, got 9x15$/,
+        call: () => k.maxPool2dForwardRecordingWinners({ ...c, inHeight: 9, inWidth: 15, poolHeight: 9, poolWidth: 15 }, new Float32Array(270), new Float32Array(2), new Uint8Array(2)) },
+      { entry: forward, input: 'a bad geometry', error: RangeError, message: /poolHeight must be in \[1,/,
+        call: () => k.maxPool2dForwardRecordingWinners({ ...c, poolHeight: 0 }, input, output, new Uint8Array(8)) },
+      { entry: backward, input: 'winners not a Uint8Array', error: TypeError, message: /^maxPool2dBackwardFromWinners: winners must be a Uint8Array, got an Array$/,
+        call: () => k.maxPool2dBackwardFromWinners(c, [0, 0, 0, 0, 0, 0, 0, 0] as unknown as Uint8Array, output, gradInput) },
+      { entry: backward, input: 'winners of the wrong length', error: RangeError, message: /winners must have 8 elements \(batch\*outHeight\*outWidth\*channels\), got 7$/,
+        call: () => k.maxPool2dBackwardFromWinners(c, new Uint8Array(7), output, gradInput) },
+      { entry: backward, input: 'a winner outside its window', error: RangeError, message: /^maxPool2dBackwardFromWinners: winners\[3\] names pixel 4 of a window of 4 pixels/,
+        call: () => k.maxPool2dBackwardFromWinners(c, outOfWindow, output, gradInput) },
+      { entry: backward, input: 'a winner outside its clipped window', error: RangeError, message: /winners\[1\] names pixel 1 of a window of 1 pixels/,
+        call: () => k.maxPool2dBackwardFromWinners({ ...c, inHeight: 1, inWidth: 3, channels: 1, padding: 'same' }, Uint8Array.of(1, 1), new Float32Array(2), new Float32Array(3)) },
+      { entry: backward, input: 'overlapping windows', error: RangeError, message: /strides \(1x2\) must equal the pool \(2x2\)/,
+        call: () => k.maxPool2dBackwardFromWinners({ ...c, strideHeight: 1 }, new Uint8Array(12), new Float32Array(12), gradInput) },
+      { entry: backward, input: 'an activation whose derivative does not follow from its output', error: RangeError, message: /activation must be linear, relu or leakyRelu/,
+        call: () => k.maxPool2dBackwardFromWinners({ ...c, activation: 'sigmoid' } as Pool2dParams, new Uint8Array(8), output, gradInput) },
+      { entry: backward, input: 'gradInput sharing memory with gradOutput', error: RangeError, message: /gradInput and gradOutput must not share memory/,
+        call: () => k.maxPool2dBackwardFromWinners(c, new Uint8Array(8), gradInput.subarray(0, 8), gradInput) },
+    ]);
   });
 });
