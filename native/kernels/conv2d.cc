@@ -281,7 +281,7 @@ const float* transposedTaps(const Conv2dGeometry& g, const float* kernel, bool t
   thread_local std::vector<float> transposed;
   const int64_t taps = g.kernelHeight * g.kernelWidth;
   const int64_t block = g.inChannels * g.outChannels;
-  transposed.resize(static_cast<size_t>(taps * block));
+  if (transposed.size() < static_cast<size_t>(taps * block)) transposed.resize(static_cast<size_t>(taps * block));
   for (int64_t tap = 0; tap < taps; ++tap) {
     const float* source = kernel + (turned ? taps - 1 - tap : tap) * block;
     float* target = transposed.data() + tap * block;
@@ -454,7 +454,7 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
   };
   float* kernelSum = gradKernel;
   if (winograd) {
-    transformedSum.resize(static_cast<size_t>(kernelFloats));
+    if (transformedSum.size() < static_cast<size_t>(kernelFloats)) transformedSum.resize(static_cast<size_t>(kernelFloats));
     kernelSum = transformedSum.data();
   }
   // Threads take ranges of the kernel gradient.

@@ -28,8 +28,11 @@ struct Scratch {
 Scratch& scratch(const Conv2dGeometry& g, int64_t images) {
   thread_local Scratch s;
   const auto blocks = static_cast<size_t>(images * blockGrid(g).count());
-  s.transformed.resize(kWinogradPoints * blocks * static_cast<size_t>(g.inChannels));
-  s.products.resize(kWinogradPoints * blocks * static_cast<size_t>(g.outChannels));
+  // Grown only: resizing down and back up between layers would zero the difference every call.
+  const size_t transformedFloats = kWinogradPoints * blocks * static_cast<size_t>(g.inChannels);
+  const size_t productFloats = kWinogradPoints * blocks * static_cast<size_t>(g.outChannels);
+  if (s.transformed.size() < transformedFloats) s.transformed.resize(transformedFloats);
+  if (s.products.size() < productFloats) s.products.resize(productFloats);
   const auto widest = static_cast<size_t>(std::max(g.inChannels, g.outChannels));
   if (s.zeros.size() < widest) s.zeros.resize(widest, 0.0f);
   return s;
@@ -52,7 +55,9 @@ void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vecto
   const int64_t outC = g.outChannels;
   const int64_t matrix = inC * outC;
   thread_local std::vector<float> transformed;
-  transformed.resize(static_cast<size_t>(kWinogradPoints * matrix));
+  if (transformed.size() < static_cast<size_t>(kWinogradPoints * matrix)) {
+    transformed.resize(static_cast<size_t>(kWinogradPoints * matrix));
+  }
   for (int64_t ci = 0; ci < inC; ++ci) {
     for (int64_t co = 0; co < outC; ++co) {
       float w[3][3];
