@@ -55,47 +55,50 @@ PackBuffers& packBuffers(const GemmKernelInfo& kernel) {
   return buffers;
 }
 
+// One sliver: for each of `depth` steps, the values of its `filled` rows, zero-padded to w.
+// Row r of step p is at source[r * rowStride + p * depthStride]; kUnitRowStride fixes rowStride
+// to 1 so the copy of a step becomes whole-vector moves.
+template <int64_t kWidth, bool kUnitRowStride>
+void packSliver(const float* __restrict source, int64_t rowStride, int64_t depthStride, int64_t depth,
+                int64_t filled, int64_t w, float* __restrict target) {
+  const int64_t stride = kUnitRowStride ? 1 : rowStride;
+  if (filled == w) {
+    for (int64_t p = 0; p < depth; ++p, source += depthStride, target += w) {
+      // A loop, not std::copy: GCC turns that into a memmove call per step even for a constant w.
+      for (int64_t r = 0; r < w; ++r) target[r] = source[r * stride];
+    }
+    return;
+  }
+  for (int64_t p = 0; p < depth; ++p, source += depthStride, target += w) {
+    for (int64_t r = 0; r < filled; ++r) target[r] = source[r * stride];
+    for (int64_t r = filled; r < w; ++r) target[r] = 0.0f;
+  }
+}
+
 // Packs the block [i0, i0 + rows) x [p0, p0 + depth) of a row-major matrix X (element (i, p) at
 // x[i * ld + p], or at x[p * ld + i] when transposed) as slivers of `width` rows, depth-major:
 // sliver s holds, for each p, rows s*width .. s*width+width-1, zero-padded past `rows`.
 // A (rows = M) and B^T (rows = N) are packed the same way, so one routine serves both.
 // kWidth > 0 fixes the width at compile time, so the per-depth copy of one sliver row unrolls
 // into straight loads and stores; kWidth == 0 reads it from `width`.
+// Slivers are filled one at a time, so the writes are sequential. Dealing each depth step out to
+// every sliver instead (which reads a transposed X in order) writes to slivers kc * w floats
+// apart, which share their L1 sets and evict one another: measured 0.97x the time of a 512^3 GEMM.
 template <int64_t kWidth>
 void packSliversOf(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0,
                    int64_t rows, int64_t depth, int64_t width, float* packed) {
   const int64_t w = kWidth > 0 ? kWidth : width;
-  const int64_t fullRows = rows - rows % w;
-  const int64_t tail = rows - fullRows;
-  if (trans == Transpose::No) {
-    // Each sliver gathers one depth step from its w rows, so every row is read sequentially.
-    for (int64_t is = 0; is < rows; is += w) {
-      const int64_t filled = std::min(w, rows - is);
-      const float* source = x + (i0 + is) * ld + p0;
-      float* target = packed + is * depth;
-      for (int64_t p = 0; p < depth; ++p, target += w) {
-        if (filled == w) {
-          for (int64_t r = 0; r < w; ++r) target[r] = source[r * ld + p];
-        } else {
-          for (int64_t r = 0; r < filled; ++r) target[r] = source[r * ld + p];
-          for (int64_t r = filled; r < w; ++r) target[r] = 0.0f;
-        }
-      }
-    }
-    return;
-  }
-  // Transposed, one depth step is contiguous across all rows: read it once, in order, and deal
-  // it out w floats to each sliver.
-  for (int64_t p = 0; p < depth; ++p) {
-    const float* source = x + (p0 + p) * ld + i0;
-    float* target = packed + p * w;
-    for (int64_t is = 0; is < fullRows; is += w, target += w * depth) {
-      // A loop, not std::copy: GCC turns that into a memmove call per sliver even for a constant w.
-      for (int64_t r = 0; r < w; ++r) target[r] = source[is + r];
-    }
-    if (tail > 0) {
-      for (int64_t r = 0; r < tail; ++r) target[r] = source[fullRows + r];
-      for (int64_t r = tail; r < w; ++r) target[r] = 0.0f;
+  const bool rowsContiguous = trans == Transpose::Yes;
+  const int64_t rowStride = rowsContiguous ? 1 : ld;
+  const int64_t depthStride = rowsContiguous ? ld : 1;
+  for (int64_t is = 0; is < rows; is += w) {
+    const float* source = x + (i0 + is) * rowStride + p0 * depthStride;
+    float* target = packed + is * depth;
+    const int64_t filled = std::min(w, rows - is);
+    if (rowsContiguous) {
+      packSliver<kWidth, true>(source, rowStride, depthStride, depth, filled, w, target);
+    } else {
+      packSliver<kWidth, false>(source, rowStride, depthStride, depth, filled, w, target);
     }
   }
 }
