@@ -419,7 +419,7 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
   // Each chunk of images sums its kernel and bias gradients into its own slot, [kernel | bias],
   // while its rows of gradOutput are in cache; the slots are then added in chunk order, so the
   // result is the same for any number of threads. Under Winograd a slot's kernel part holds the
-  // gradient of the 16 transformed kernels, turned into the kernel's once summed.
+  // gradient of the 36 transformed kernels, turned into the kernel's once summed.
   const bool winograd = winogradApplies(g);
   const int64_t kernelFloats = winograd ? winogradTransformedKernelFloats(g) : k * g.outChannels;
   const int64_t slotFloats = kernelFloats + g.outChannels;

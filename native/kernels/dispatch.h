@@ -53,16 +53,16 @@ struct GemmKernelInfo {
   GemmIndirectMicroKernel indirectMicroKernel;  // same tile, mr x nr
 };
 
-// Winograd F(2x2, 3x3)'s transforms (winograd.h, winograd_transforms.h) for one image of
-// blockRows x blockColumns output blocks: input pixels to V [16][blocks][inC]; the 16 GEMMs'
-// products [16][blocks][outC] to output pixels through the epilogue; and, for the kernel gradient,
-// output-gradient pixels to dM [16][blocks][outC]. V and dM place the 16 points pointStride
-// floats apart, so that several images' blocks can follow one another within a point.
+// Winograd F(4x4, 3x3)'s transforms (winograd.h, winograd_transforms.h) for one image of
+// blockRows x blockColumns output blocks: input pixels to V [36][blocks][inC]; the 36 GEMMs'
+// products [36][blocks][outC] to output pixels through the epilogue; and, for the kernel gradient,
+// output-gradient pixels to dM [36][blocks][outC]. V, the products and dM place the 36 points
+// pointStride floats apart, so that several images' blocks can follow one another within a point.
 struct WinogradTransforms {
   void (*input)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* image,
                 const float* zeros, int64_t pointStride, float* transformed);
   void (*output)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* products,
-                 const GemmEpilogue& epilogue, float* output);
+                 int64_t pointStride, const GemmEpilogue& epilogue, float* output);
   void (*outputGradient)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* gradOutput,
                          const float* zeros, int64_t pointStride, float* transformed);
 };

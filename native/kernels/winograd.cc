@@ -9,17 +9,18 @@
 namespace convkit::kernels {
 namespace {
 
-// Output blocks (2x2 pixels each) per image: the last row or column of blocks may stick out.
+// Output blocks (4x4 pixels each) per image: the last row or column of blocks may stick out.
 struct BlockGrid {
   int64_t rows, columns;
   int64_t count() const { return rows * columns; }
 };
 
 BlockGrid blockGrid(const Conv2dGeometry& g) {
-  return {(g.outHeight + 1) / 2, (g.outWidth + 1) / 2};
+  constexpr int64_t kTile = kWinogradOutputTile;
+  return {(g.outHeight + kTile - 1) / kTile, (g.outWidth + kTile - 1) / kTile};
 }
 
-// This thread's transformed input V [16][images * blocks][inC], and [16][images * blocks][outC]
+// This thread's transformed input V [36][images * blocks][inC], and [36][images * blocks][outC]
 // for the products M (forward) or the transformed output gradient dM (kernel gradient).
 struct Scratch {
   std::vector<float> transformed, products, zeros;
@@ -43,14 +44,16 @@ Scratch& scratch(const Conv2dGeometry& g, int64_t images) {
 bool winogradApplies(const Conv2dGeometry& g) {
   constexpr int64_t kMinChannels = 8;
   if (g.kernelHeight != 3 || g.kernelWidth != 3 || g.strideHeight != 1 || g.strideWidth != 1 ||
-      g.dilationHeight != 1 || g.dilationWidth != 1 || g.inChannels < kMinChannels || g.outChannels < kMinChannels) {
+      g.dilationHeight != 1 || g.dilationWidth != 1 || g.inChannels < kMinChannels || g.outChannels < kMinChannels ||
+      g.outHeight < kWinogradOutputTile || g.outWidth < kWinogradOutputTile) {
     return false;
   }
-  const BlockGrid grid = blockGrid(g);
-  return 4 * grid.count() * 4 <= 5 * g.outHeight * g.outWidth;
+  // 36 products per block at most half of the direct 9 per pixel.
+  return 2 * kWinogradPoints * blockGrid(g).count() <= 9 * g.outHeight * g.outWidth;
 }
 
 void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vector<PackedB>& packed) {
+  constexpr int kIn = kWinogradInputTile;
   const int64_t inC = g.inChannels;
   const int64_t outC = g.outChannels;
   const int64_t matrix = inC * outC;
@@ -58,32 +61,42 @@ void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vecto
   if (transformed.size() < static_cast<size_t>(kWinogradPoints * matrix)) {
     transformed.resize(static_cast<size_t>(kWinogradPoints * matrix));
   }
-  for (int64_t ci = 0; ci < inC; ++ci) {
-    for (int64_t co = 0; co < outC; ++co) {
-      float w[3][3];
+  float* u = transformed.data();  // point xi's [inC x outC] matrix at u + xi * matrix
+  // Runs every training step, for the forward and the input gradient: vectorized over the output
+  // channels, which are contiguous in both the kernel and U, and split across the threads.
+  runtime::parallelFor(inC, 1, [&](int64_t firstChannel, int64_t lastChannel) {
+    thread_local std::vector<float> rows;  // G w: [6][3][outC]
+    if (rows.size() < static_cast<size_t>(kIn * 3 * outC)) rows.resize(static_cast<size_t>(kIn * 3 * outC));
+    for (int64_t ci = firstChannel; ci < lastChannel; ++ci) {
+      const float* w[3][3];
       for (int ky = 0; ky < 3; ++ky) {
-        for (int kx = 0; kx < 3; ++kx) w[ky][kx] = kernel[((ky * 3 + kx) * inC + ci) * outC + co];
+        for (int kx = 0; kx < 3; ++kx) w[ky][kx] = kernel + ((ky * 3 + kx) * inC + ci) * outC;
       }
-      float t[4][3];  // G w: rows combined, per column
-      for (int kx = 0; kx < 3; ++kx) {
-        t[0][kx] = w[0][kx];
-        t[1][kx] = 0.5f * (w[0][kx] + w[1][kx] + w[2][kx]);
-        t[2][kx] = 0.5f * (w[0][kx] - w[1][kx] + w[2][kx]);
-        t[3][kx] = w[2][kx];
+      for (int i = 0; i < kIn; ++i) {
+        for (int kx = 0; kx < 3; ++kx) {
+          float* t = rows.data() + (i * 3 + kx) * outC;
+          const float g0 = kWinogradG[i][0], g1 = kWinogradG[i][1], g2 = kWinogradG[i][2];
+          for (int64_t co = 0; co < outC; ++co) t[co] = g0 * w[0][kx][co] + g1 * w[1][kx][co] + g2 * w[2][kx][co];
+        }
       }
-      for (int r = 0; r < 4; ++r) {  // (G w) Gt: columns combined
-        float* u = transformed.data() + r * 4 * matrix + ci * outC + co;
-        u[0 * matrix] = t[r][0];
-        u[1 * matrix] = 0.5f * (t[r][0] + t[r][1] + t[r][2]);
-        u[2 * matrix] = 0.5f * (t[r][0] - t[r][1] + t[r][2]);
-        u[3 * matrix] = t[r][2];
+      for (int i = 0; i < kIn; ++i) {  // (G w) Gt
+        const float* t0 = rows.data() + (i * 3) * outC;
+        const float* t1 = t0 + outC;
+        const float* t2 = t1 + outC;
+        for (int j = 0; j < kIn; ++j) {
+          float* target = u + (i * kIn + j) * matrix + ci * outC;
+          const float g0 = kWinogradG[j][0], g1 = kWinogradG[j][1], g2 = kWinogradG[j][2];
+          for (int64_t co = 0; co < outC; ++co) target[co] = t0[co] * g0 + t1[co] * g1 + t2[co] * g2;
+        }
       }
     }
-  }
+  });
   packed.resize(kWinogradPoints);
-  for (int xi = 0; xi < kWinogradPoints; ++xi) {
-    packB(Transpose::No, inC, outC, transformed.data() + xi * matrix, outC, packed[static_cast<size_t>(xi)]);
-  }
+  runtime::parallelFor(kWinogradPoints, 1, [&](int64_t first, int64_t last) {
+    for (int64_t xi = first; xi < last; ++xi) {
+      packB(Transpose::No, inC, outC, u + xi * matrix, outC, packed[static_cast<size_t>(xi)]);
+    }
+  });
 }
 
 void winogradForward(const Conv2dGeometry& g, const float* input, const std::vector<PackedB>& kernel,
@@ -93,18 +106,28 @@ void winogradForward(const Conv2dGeometry& g, const float* input, const std::vec
   const int64_t blocks = grid.count();
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   const int64_t outImage = g.outHeight * g.outWidth * g.outChannels;
-  // An image at a time: its transformed blocks and products stay in L2 between the steps.
-  runtime::parallelFor(g.batch, 1, [&](int64_t firstImage, int64_t lastImage) {
-    Scratch& s = scratch(g, 1);
-    for (int64_t n = firstImage; n < lastImage; ++n) {
-      transforms.input(g, grid.rows, grid.columns, input + n * inImage, s.zeros.data(), blocks * g.inChannels,
-                       s.transformed.data());
+  // A few images at a time, enough blocks for the GEMMs' rows to fill several register tiles,
+  // while their transformed blocks and products stay in L2 between the steps.
+  constexpr int64_t kMinBlocksPerChunk = 32;
+  const int64_t imagesPerChunk = (kMinBlocksPerChunk + blocks - 1) / blocks;
+  runtime::parallelFor(g.batch, imagesPerChunk, [&](int64_t firstImage, int64_t lastImage) {
+    Scratch& s = scratch(g, imagesPerChunk);
+    for (int64_t first = firstImage; first < lastImage; first += imagesPerChunk) {
+      const int64_t count = std::min(imagesPerChunk, lastImage - first);
+      const int64_t rows = count * blocks;
+      for (int64_t n = 0; n < count; ++n) {
+        transforms.input(g, grid.rows, grid.columns, input + (first + n) * inImage, s.zeros.data(),
+                         rows * g.inChannels, s.transformed.data() + n * blocks * g.inChannels);
+      }
       for (int xi = 0; xi < kWinogradPoints; ++xi) {
-        gemmPackedB(Transpose::No, blocks, 1.0f, s.transformed.data() + xi * blocks * g.inChannels, g.inChannels,
-                    kernel[static_cast<size_t>(xi)], 0.0f, s.products.data() + xi * blocks * g.outChannels,
+        gemmPackedB(Transpose::No, rows, 1.0f, s.transformed.data() + xi * rows * g.inChannels, g.inChannels,
+                    kernel[static_cast<size_t>(xi)], 0.0f, s.products.data() + xi * rows * g.outChannels,
                     g.outChannels);
       }
-      transforms.output(g, grid.rows, grid.columns, s.products.data(), epilogue, output + n * outImage);
+      for (int64_t n = 0; n < count; ++n) {
+        transforms.output(g, grid.rows, grid.columns, s.products.data() + n * blocks * g.outChannels,
+                          rows * g.outChannels, epilogue, output + (first + n) * outImage);
+      }
     }
   });
 }
@@ -145,27 +168,37 @@ void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* inp
 }
 
 void winogradKernelGradient(const Conv2dGeometry& g, const float* gradTransformed, float* gradKernel) {
+  constexpr int kIn = kWinogradInputTile;
   const int64_t inC = g.inChannels;
   const int64_t outC = g.outChannels;
   const int64_t matrix = outC * inC;
-  for (int64_t co = 0; co < outC; ++co) {
-    for (int64_t ci = 0; ci < inC; ++ci) {
-      const float* u = gradTransformed + co * inC + ci;  // point xi at u[xi * matrix]
-      float s[3][4];  // Gt dU: rows combined, per column
-      for (int c = 0; c < 4; ++c) {
-        const float u0 = u[c * matrix], u1 = u[(4 + c) * matrix], u2 = u[(8 + c) * matrix], u3 = u[(12 + c) * matrix];
-        s[0][c] = u0 + 0.5f * (u1 + u2);
-        s[1][c] = 0.5f * (u1 - u2);
-        s[2][c] = 0.5f * (u1 + u2) + u3;
-      }
-      for (int ky = 0; ky < 3; ++ky) {  // (Gt dU) G: columns combined, written to the kernel's taps
-        float* w = gradKernel + (ky * 3 * inC + ci) * outC + co;  // tap (ky, kx) at w[kx * inC * outC]
-        w[0] = s[ky][0] + 0.5f * (s[ky][1] + s[ky][2]);
-        w[inC * outC] = 0.5f * (s[ky][1] - s[ky][2]);
-        w[2 * inC * outC] = 0.5f * (s[ky][1] + s[ky][2]) + s[ky][3];
+  // Vectorized over the input channels, contiguous in dU, and split across the threads by output
+  // channel.
+  runtime::parallelFor(outC, 1, [&](int64_t firstChannel, int64_t lastChannel) {
+    thread_local std::vector<float> rows;  // Gt dU: [3][6][inC]
+    if (rows.size() < static_cast<size_t>(3 * kIn * inC)) rows.resize(static_cast<size_t>(3 * kIn * inC));
+    for (int64_t co = firstChannel; co < lastChannel; ++co) {
+      const float* u = gradTransformed + co * inC;  // point xi's row at u + xi * matrix
+      for (int ky = 0; ky < 3; ++ky) {
+        for (int j = 0; j < kIn; ++j) {
+          float* s = rows.data() + (ky * kIn + j) * inC;
+          for (int64_t ci = 0; ci < inC; ++ci) {
+            float sum = 0.0f;
+            for (int i = 0; i < kIn; ++i) sum += kWinogradG[i][ky] * u[(i * kIn + j) * matrix + ci];
+            s[ci] = sum;
+          }
+        }
+        for (int kx = 0; kx < 3; ++kx) {  // (Gt dU) G, written to the kernel's tap (ky, kx)
+          float* w = gradKernel + (ky * 3 + kx) * inC * outC + co;
+          for (int64_t ci = 0; ci < inC; ++ci) {
+            float sum = 0.0f;
+            for (int j = 0; j < kIn; ++j) sum += rows[static_cast<size_t>((ky * kIn + j) * inC + ci)] * kWinogradG[j][kx];
+            w[ci * outC] = sum;
+          }
+        }
       }
     }
-  }
+  });
 }
 
 }  // namespace convkit::kernels

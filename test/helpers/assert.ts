@@ -8,6 +8,15 @@ export interface Tolerance {
   rtol: number;
 }
 
+/**
+ * The tolerance for float32 results that are sums of `length` products of values in [-1, 1]: the
+ * rounding error grows with the square root of the length (and Winograd's transforms scale it by a
+ * small constant, which 1e-5 covers).
+ */
+export function sumTolerance(length: number): Tolerance {
+  return { atol: 1e-5 * Math.sqrt(length), rtol: 1e-4 };
+}
+
 /** Asserts |actual - expected| <= atol + rtol * |expected| elementwise. */
 export function expectClose(
   actual: ArrayLike<number>,
