@@ -176,13 +176,13 @@ void winogradKernelGradient(const Conv2dGeometry& g, const float* gradTransforme
   // Vectorized over the input channels, contiguous in dU, and split across the threads by output
   // channel.
   runtime::parallelFor(outC, 1, [&](int64_t firstChannel, int64_t lastChannel) {
-    thread_local std::vector<float> rows;  // Gt dU: [3][6][inC]
-    if (rows.size() < static_cast<size_t>(3 * kIn * inC)) rows.resize(static_cast<size_t>(3 * kIn * inC));
+    thread_local std::vector<float> rows;  // row ky of Gt dU: [6][inC]
+    if (rows.size() < static_cast<size_t>(kIn * inC)) rows.resize(static_cast<size_t>(kIn * inC));
     for (int64_t co = firstChannel; co < lastChannel; ++co) {
       const float* u = gradTransformed + co * inC;  // point xi's row at u + xi * matrix
       for (int ky = 0; ky < 3; ++ky) {
         for (int j = 0; j < kIn; ++j) {
-          float* s = rows.data() + (ky * kIn + j) * inC;
+          float* s = rows.data() + j * inC;
           for (int64_t ci = 0; ci < inC; ++ci) {
             float sum = 0.0f;
             for (int i = 0; i < kIn; ++i) sum += kWinogradG[i][ky] * u[(i * kIn + j) * matrix + ci];
@@ -193,7 +193,7 @@ void winogradKernelGradient(const Conv2dGeometry& g, const float* gradTransforme
           float* w = gradKernel + (ky * 3 + kx) * inC * outC + co;
           for (int64_t ci = 0; ci < inC; ++ci) {
             float sum = 0.0f;
-            for (int j = 0; j < kIn; ++j) sum += rows[static_cast<size_t>((ky * kIn + j) * inC + ci)] * kWinogradG[j][kx];
+            for (int j = 0; j < kIn; ++j) sum += rows[static_cast<size_t>(j * inC + ci)] * kWinogradG[j][kx];
             w[ci * outC] = sum;
           }
         }

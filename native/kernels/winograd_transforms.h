@@ -97,6 +97,21 @@ CONVKIT_ALWAYS_INLINE void applyRows(const In& in, const Out& out, Width width) 
   });
 }
 
+// pixel[r][c] = the channels of pixel (top + r, left + c) of a height x width image whose pixels
+// are `channels` floats apart, or `zeros` where that pixel lies outside the image.
+template <int kSize>
+void blockPixels(const float* image, int64_t height, int64_t width, int64_t channels, int64_t top, int64_t left,
+                 const float* zeros, const float* (&pixel)[kSize][kSize]) {
+  for (int64_t r = 0; r < kSize; ++r) {
+    const int64_t y = top + r;
+    for (int64_t c = 0; c < kSize; ++c) {
+      const int64_t x = left + c;
+      const bool inside = y >= 0 && y < height && x >= 0 && x < width;
+      pixel[r][c] = inside ? image + (y * width + x) * channels : zeros;
+    }
+  }
+}
+
 // V[xi][block][c] = (Bt d B)[xi] for every 6x6 input block d of one image (zeros outside it), the
 // point xi's values pointStride floats after point xi - 1's.
 void winogradInputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* image,
@@ -106,14 +121,8 @@ void winogradInputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t 
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
       const float* pixel[kIn][kIn];
-      for (int64_t r = 0; r < kIn; ++r) {
-        const int64_t iy = kWinogradOutputTile * by - g.padTop + r;
-        for (int64_t c = 0; c < kIn; ++c) {
-          const int64_t ix = kWinogradOutputTile * bx - g.padLeft + c;
-          const bool inside = iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth;
-          pixel[r][c] = inside ? image + (iy * g.inWidth + ix) * channels : zeros;
-        }
-      }
+      blockPixels(image, g.inHeight, g.inWidth, channels, kWinogradOutputTile * by - g.padTop,
+                  kWinogradOutputTile * bx - g.padLeft, zeros, pixel);
       float* target = transformed + (by * blockColumns + bx) * channels;
       for (int64_t c0 = 0; c0 < channels; c0 += kWinogradChannelBlock) {
         withChannelWidth(std::min(kWinogradChannelBlock, channels - c0), [&](auto width) {
@@ -194,14 +203,7 @@ void winogradOutputGradientTransform(const Conv2dGeometry& g, int64_t blockRows,
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
       const float* pixel[kOut][kOut];
-      for (int64_t r = 0; r < kOut; ++r) {
-        for (int64_t q = 0; q < kOut; ++q) {
-          const int64_t oy = kOut * by + r;
-          const int64_t ox = kOut * bx + q;
-          const bool inside = oy < g.outHeight && ox < g.outWidth;
-          pixel[r][q] = inside ? gradOutput + (oy * g.outWidth + ox) * channels : zeros;
-        }
-      }
+      blockPixels(gradOutput, g.outHeight, g.outWidth, channels, kOut * by, kOut * bx, zeros, pixel);
       float* target = transformed + (by * blockColumns + bx) * channels;
       for (int64_t c0 = 0; c0 < channels; c0 += kWinogradChannelBlock) {
         withChannelWidth(std::min(kWinogradChannelBlock, channels - c0), [&](auto width) {
