@@ -17,20 +17,23 @@ enum class Isa { Scalar, Avx2, Avx512, Neon };
 // Every ISA the registry knows, from the portable reference to the widest.
 inline constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon};
 
-// One register tile of C:
+// A column of register tiles down one nr-wide sliver of B: rows of C in tiles of mr rows (the
+// last one possibly shorter), tile t reading A from a + t * aTileStride. For each tile:
 //   tile[r][j] = sum over p < kc of a[r * aRowStride + p * aDepthStride] * packedB[p * nr + j]
-//   C[r][j] = alpha * tile[r][j] + beta * C[r][j]   for r < rows, j < cols (rows <= mr, cols <= nr)
+//   C[r][j] = alpha * tile[r][j] + beta * C[r][j]   for r < its rows, j < cols (cols <= nr)
 // beta == 0 overwrites C without reading it, so NaN already in C never leaks into the result.
 // When epilogue is not null (the last depth panel of a GEMM with one), C[r][j] then becomes
-// applyEpilogue(*epilogue, j, C[r][j]): its columnBias already points at the tile's first column.
-// A is either a packed sliver (aRowStride 1, aDepthStride mr) or op(A) read in place; only its
-// first `rows` rows are read. packedB holds kc groups of nr floats, zero-padded past `cols`.
-using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride,
-                                 int64_t aDepthStride, const float* packedB, float alpha,
-                                 float beta, float* c, int64_t ldc, int64_t rows, int64_t cols,
+// applyEpilogue(*epilogue, j, C[r][j]): its columnBias already points at the sliver's first column.
+// A is either packed slivers (aRowStride 1, aDepthStride mr, aTileStride mr * kc) or op(A) read in
+// place; only the first `rows` rows are read. packedB holds kc groups of nr floats, zero-padded
+// past `cols`. One call covers a whole column, not one tile, because at small depths (a 3x3
+// convolution of one channel: kc = 9) a call's fixed cost is as large as the tile's arithmetic.
+using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                                 int64_t aTileStride, const float* packedB, float alpha, float beta,
+                                 float* c, int64_t ldc, int64_t rows, int64_t cols,
                                  const GemmEpilogue* epilogue);
 
-// The same tile with op(A) given indirectly, as a convolution reads its input without an im2col
+// The same column with op(A) given indirectly, as a convolution reads its input without an im2col
 // copy: row r of op(A) is the concatenation over taps s < taps of the tapDepth floats at
 // rowTap(r, s) = a[r * aRowStride + s] + aOffset, or at `zero` itself where the table holds `zero`
 // (padding). aOffset lets one table serve every chunk of images, each at its own offset.

@@ -158,13 +158,16 @@ class DirectA {
     if (packA_) packSlivers(trans_, a_, lda_, i0, p0, mc, kc, kernel_.mr, packed_);
   }
 
-  void tile(int64_t i0, int64_t is, int64_t p0, int64_t kc, const float* bSliver, float beta, float* c,
-            int64_t ldc, int64_t rows, int64_t cols, const GemmEpilogue* epilogue) const {
+  // The column of tiles down rows [i0, i0 + mc) of C for one sliver of B.
+  void column(int64_t i0, int64_t mc, int64_t p0, int64_t kc, const float* bSliver, float beta, float* c,
+              int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) const {
     if (packA_) {
-      kernel_.microKernel(kc, packed_ + is * kc, 1, kernel_.mr, bSliver, alpha_, beta, c, ldc, rows, cols, epilogue);
+      kernel_.microKernel(kc, packed_, 1, kernel_.mr, kernel_.mr * kc, bSliver, alpha_, beta, c, ldc, mc, cols,
+                          epilogue);
     } else {
-      const float* aTile = a_ + (i0 + is) * rowStride_ + p0 * depthStride_;
-      kernel_.microKernel(kc, aTile, rowStride_, depthStride_, bSliver, alpha_, beta, c, ldc, rows, cols, epilogue);
+      const float* aBlock = a_ + i0 * rowStride_ + p0 * depthStride_;
+      kernel_.microKernel(kc, aBlock, rowStride_, depthStride_, kernel_.mr * rowStride_, bSliver, alpha_, beta, c,
+                          ldc, mc, cols, epilogue);
     }
   }
 
@@ -187,11 +190,11 @@ class IndirectTiles {
 
   void startRowBlock(int64_t, int64_t, int64_t, int64_t, int64_t) {}
 
-  void tile(int64_t i0, int64_t is, int64_t p0, int64_t kc, const float* bSliver, float beta, float* c,
-            int64_t ldc, int64_t rows, int64_t cols, const GemmEpilogue* epilogue) const {
-    const float* const* rowTaps = a_.rows + (i0 + is) * a_.taps + p0 / a_.tapDepth;
+  void column(int64_t i0, int64_t mc, int64_t p0, int64_t kc, const float* bSliver, float beta, float* c,
+              int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) const {
+    const float* const* rowTaps = a_.rows + i0 * a_.taps + p0 / a_.tapDepth;
     kernel_.indirectMicroKernel(kc / a_.tapDepth, a_.tapDepth, rowTaps, a_.taps, a_.offset, a_.zero, bSliver,
-                                beta, c, ldc, rows, cols, epilogue);
+                                beta, c, ldc, mc, cols, epilogue);
   }
 
  private:
@@ -201,7 +204,7 @@ class IndirectTiles {
 
 // The blocked product over op(B) panels of depth kc that bPanel(j0, p0, nc, kc) provides, packed
 // (packSlivers layout): packed now by gemm, or earlier by packB. aTiles (DirectA or IndirectTiles)
-// multiplies each register tile.
+// multiplies each column of register tiles: a row block of A by one sliver of B.
 template <typename BPanel, typename ATiles>
 void multiplyBlocked(int64_t m, int64_t n, int64_t k, int64_t kcMax, BPanel bPanel, ATiles& aTiles,
                      float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
@@ -224,10 +227,8 @@ void multiplyBlocked(int64_t m, int64_t n, int64_t k, int64_t kcMax, BPanel bPan
           GemmEpilogue sliverEpilogue = epilogue;
           if (epilogue.columnBias != nullptr) sliverEpilogue.columnBias += j0 + js;
           const GemmEpilogue* tileEpilogue = hasEpilogue && lastPanel ? &sliverEpilogue : nullptr;
-          for (int64_t is = 0; is < mc; is += kernel.mr) {
-            aTiles.tile(i0, is, p0, kc, bSliver, panelBeta, c + (i0 + is) * ldc + j0 + js, ldc,
-                        std::min(kernel.mr, mc - is), std::min(kernel.nr, nc - js), tileEpilogue);
-          }
+          aTiles.column(i0, mc, p0, kc, bSliver, panelBeta, c + i0 * ldc + j0 + js, ldc,
+                        std::min(kernel.nr, nc - js), tileEpilogue);
         }
       }
     }

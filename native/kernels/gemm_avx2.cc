@@ -35,8 +35,8 @@ constexpr int64_t kNR = 16;
 
 extern const IsaKernels kAvx2Kernels = {
     "avx2",
-    {kMR, kNR, /*kc=*/512, /*mc=*/144, /*nc=*/4080, simdGemmTile<Avx2, kMR, kNR / Avx2::kLanes>,
-     simdIndirectTile<Avx2, kMR, kNR / Avx2::kLanes>},
+    {kMR, kNR, /*kc=*/512, /*mc=*/144, /*nc=*/4080, simdGemmColumn<Avx2, kMR, kNR / Avx2::kLanes>,
+     simdIndirectColumn<Avx2, kMR, kNR / Avx2::kLanes>},
     simdMultiplyAddLoop<Avx2, 10>,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
 };

@@ -32,8 +32,8 @@ constexpr int64_t kNR = 32;
 
 extern const IsaKernels kAvx512Kernels = {
     "avx512",
-    {kMR, kNR, /*kc=*/192, /*mc=*/126, /*nc=*/4096, simdGemmTile<Avx512, kMR, kNR / Avx512::kLanes>,
-     simdIndirectTile<Avx512, kMR, kNR / Avx512::kLanes>},
+    {kMR, kNR, /*kc=*/192, /*mc=*/126, /*nc=*/4096, simdGemmColumn<Avx512, kMR, kNR / Avx512::kLanes>,
+     simdIndirectColumn<Avx512, kMR, kNR / Avx512::kLanes>},
     simdMultiplyAddLoop<Avx512, 12>,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
 };

@@ -30,8 +30,8 @@ constexpr int64_t kNR = 8;
 
 extern const IsaKernels kNeonKernels = {
     "neon",
-    {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, simdGemmTile<Neon, kMR, kNR / Neon::kLanes>,
-     simdIndirectTile<Neon, kMR, kNR / Neon::kLanes>},
+    {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, simdGemmColumn<Neon, kMR, kNR / Neon::kLanes>,
+     simdIndirectColumn<Neon, kMR, kNR / Neon::kLanes>},
     simdMultiplyAddLoop<Neon, 16>,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
 };

@@ -1,5 +1,7 @@
 // The portable reference kernels: plain C++ that any compiler builds for the baseline ISA and
 // vectorizes as far as that ISA allows. Every other ISA is checked against these results.
+#include <algorithm>
+
 #include "kernels/dispatch.h"
 #include "kernels/winograd_transforms.h"
 
@@ -37,32 +39,46 @@ void multiplyAddRow(Tile& acc, int64_t rows, AValue aValue, const float* bRow) {
   }
 }
 
-// The GemmMicroKernel contract (dispatch.h) for a kMR x kNR tile.
-void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
-                 const float* packedB, float alpha, float beta, float* c, int64_t ldc,
-                 int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
-  Tile acc = {};
-  for (int64_t p = 0; p < kc; ++p) {
-    const float* aCol = a + p * aDepthStride;
-    multiplyAddRow(acc, rows, [&](int64_t r) { return aCol[r * aRowStride]; }, packedB + p * kNR);
-  }
-  storeTile(acc, alpha, beta, c, ldc, rows, cols, epilogue);
+// Calls tile(t, rowsInTile) for tile t = 0, 1, ... of a column of `rows` rows: tile t starts at
+// row t * kMR and holds kMR rows, the last one what is left.
+template <typename Tile>
+void forEachTile(int64_t rows, Tile tile) {
+  for (int64_t t = 0; t * kMR < rows; ++t) tile(t, std::min(kMR, rows - t * kMR));
 }
 
-// The GemmIndirectMicroKernel contract (dispatch.h) for the same tile.
-void indirectMicroKernel(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
-                         int64_t aOffset, const float* zero, const float* packedB, float beta, float* c, int64_t ldc, int64_t rows,
-                         int64_t cols, const GemmEpilogue* epilogue) {
-  Tile acc = {};
-  for (int64_t tap = 0; tap < taps; ++tap) {
-    for (int64_t p = 0; p < tapDepth; ++p, packedB += kNR) {
-      multiplyAddRow(acc, rows, [&](int64_t r) {
-        const float* values = a[r * aRowStride + tap];
-        return values == zero ? 0.0f : values[aOffset + p];
-      }, packedB);
+// The GemmMicroKernel contract (dispatch.h) for a column of kMR x kNR tiles.
+void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride, int64_t aTileStride,
+                 const float* packedB, float alpha, float beta, float* c, int64_t ldc, int64_t rows,
+                 int64_t cols, const GemmEpilogue* epilogue) {
+  forEachTile(rows, [&](int64_t t, int64_t tileRows) {
+    const float* aTile = a + t * aTileStride;
+    Tile acc = {};
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* aCol = aTile + p * aDepthStride;
+      multiplyAddRow(acc, tileRows, [&](int64_t r) { return aCol[r * aRowStride]; }, packedB + p * kNR);
     }
-  }
-  storeTile(acc, 1.0f, beta, c, ldc, rows, cols, epilogue);
+    storeTile(acc, alpha, beta, c + t * kMR * ldc, ldc, tileRows, cols, epilogue);
+  });
+}
+
+// The GemmIndirectMicroKernel contract (dispatch.h) for the same tiles.
+void indirectMicroKernel(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
+                         int64_t aOffset, const float* zero, const float* packedB, float beta, float* c, int64_t ldc,
+                         int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
+  forEachTile(rows, [&](int64_t t, int64_t tileRows) {
+    const float* const* aTile = a + t * kMR * aRowStride;
+    Tile acc = {};
+    const float* bRow = packedB;
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      for (int64_t p = 0; p < tapDepth; ++p, bRow += kNR) {
+        multiplyAddRow(acc, tileRows, [&](int64_t r) {
+          const float* values = aTile[r * aRowStride + tap];
+          return values == zero ? 0.0f : values[aOffset + p];
+        }, bRow);
+      }
+    }
+    storeTile(acc, 1.0f, beta, c + t * kMR * ldc, ldc, tileRows, cols, epilogue);
+  });
 }
 
 // Independent multiply-add chains (see IsaKernels::multiplyAddLoop): without FMA each step is a

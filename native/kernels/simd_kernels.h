@@ -126,7 +126,7 @@ CONVKIT_ALWAYS_INLINE void simdMultiplyAddStep(typename V::Vec (&acc)[kRows][kVe
 // rows that exist at the bottom edge of C. kPackedA fixes A's strides to a packed sliver's
 // (1, kMR) at compile time; otherwise they are read from the arguments.
 template <class V, int kRows, int kVectors, int kMR, bool kPackedA>
-void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+CONVKIT_ALWAYS_INLINE void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
                   const float* packedB, float alpha, float beta, float* c, int64_t ldc,
                   int64_t cols, const GemmEpilogue* epilogue) {
   using Vec = typename V::Vec;
@@ -142,20 +142,43 @@ void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepth
   simdStoreTile<V, kRows, kVectors>(acc, alpha, beta, c, ldc, cols, epilogue);
 }
 
-// A kMR x (kVectors * V::kLanes) register tile with the contract of GemmMicroKernel (dispatch.h).
+// `tiles` whole kMR-row tiles down a column, A's tiles aTileStride floats apart. A function of its
+// own, so that its loop is compiled alone: inlined into simdGemmColumn beside every ragged-tile
+// variant, its strides and pointers were spilled to the stack (measured 0.8x the throughput at
+// depth 9).
+template <class V, int kMR, int kVectors, bool kPackedA>
+CONVKIT_NOINLINE void simdGemmWholeTiles(int64_t tiles, int64_t kc, const float* a, int64_t aRowStride,
+                                         int64_t aDepthStride, int64_t aTileStride, const float* packedB,
+                                         float alpha, float beta, float* c, int64_t ldc, int64_t cols,
+                                         const GemmEpilogue* epilogue) {
+  for (int64_t t = 0; t < tiles; ++t, a += aTileStride, c += kMR * ldc) {
+    simdGemmRows<V, kMR, kVectors, kMR, kPackedA>(kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc,
+                                                  cols, epilogue);
+  }
+}
+
+// A column of kMR x (kVectors * V::kLanes) register tiles with the contract of GemmMicroKernel
+// (dispatch.h): the whole tiles, then the rows left at the bottom of C.
 template <class V, int kMR, int kVectors>
-void simdGemmTile(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
-                  const float* packedB, float alpha, float beta, float* c, int64_t ldc,
-                  int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
+void simdGemmColumn(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride, int64_t aTileStride,
+                    const float* packedB, float alpha, float beta, float* c, int64_t ldc, int64_t rows,
+                    int64_t cols, const GemmEpilogue* epilogue) {
   const bool packedA = aRowStride == 1 && aDepthStride == kMR;
-  withRowCount<kMR>(rows, [&](auto rowCount) {
+  const int64_t wholeTiles = rows / kMR;
+  const auto whole = packedA ? simdGemmWholeTiles<V, kMR, kVectors, true> : simdGemmWholeTiles<V, kMR, kVectors, false>;
+  whole(wholeTiles, kc, a, aRowStride, aDepthStride, aTileStride, packedB, alpha, beta, c, ldc, cols, epilogue);
+  const int64_t rowsLeft = rows - wholeTiles * kMR;
+  if (rowsLeft == 0) return;
+  a += wholeTiles * aTileStride;
+  c += wholeTiles * kMR * ldc;
+  withRowCount<kMR - 1>(rowsLeft, [&](auto rowCount) {
     constexpr int kRows = decltype(rowCount)::value;
     if (packedA) {
-      simdGemmRows<V, kRows, kVectors, kMR, true>(kc, a, aRowStride, aDepthStride, packedB, alpha,
-                                                  beta, c, ldc, cols, epilogue);
+      simdGemmRows<V, kRows, kVectors, kMR, true>(kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc,
+                                                  cols, epilogue);
     } else {
-      simdGemmRows<V, kRows, kVectors, kMR, false>(kc, a, aRowStride, aDepthStride, packedB, alpha,
-                                                   beta, c, ldc, cols, epilogue);
+      simdGemmRows<V, kRows, kVectors, kMR, false>(kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc,
+                                                   cols, epilogue);
     }
   });
 }
@@ -163,7 +186,7 @@ void simdGemmTile(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepth
 // The indirect tile (GemmIndirectMicroKernel, dispatch.h) for the first kRows rows: per tap, each
 // row's pointer is loaded once, then the tap's depth runs as in simdGemmRows.
 template <class V, int kRows, int kVectors>
-void simdIndirectRows(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
+CONVKIT_ALWAYS_INLINE void simdIndirectRows(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
                       int64_t aOffset, const float* zero, const float* packedB, float beta, float* c,
                       int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
   using Vec = typename V::Vec;
@@ -184,14 +207,33 @@ void simdIndirectRows(int64_t taps, int64_t tapDepth, const float* const* a, int
   simdStoreTile<V, kRows, kVectors>(acc, 1.0f, beta, c, ldc, cols, epilogue);
 }
 
-// A kMR x (kVectors * V::kLanes) register tile with the contract of GemmIndirectMicroKernel.
+// `tiles` whole kMR-row indirect tiles down a column, out of line as simdGemmWholeTiles.
 template <class V, int kMR, int kVectors>
-void simdIndirectTile(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
-                      int64_t aOffset, const float* zero, const float* packedB, float beta, float* c, int64_t ldc, int64_t rows,
-                      int64_t cols, const GemmEpilogue* epilogue) {
-  withRowCount<kMR>(rows, [&](auto rowCount) {
-    simdIndirectRows<V, decltype(rowCount)::value, kVectors>(taps, tapDepth, a, aRowStride, aOffset, zero,
-                                                             packedB, beta, c, ldc, cols, epilogue);
+CONVKIT_NOINLINE void simdIndirectWholeTiles(int64_t tiles, int64_t taps, int64_t tapDepth, const float* const* a,
+                                             int64_t aRowStride, int64_t aOffset, const float* zero,
+                                             const float* packedB, float beta, float* c, int64_t ldc, int64_t cols,
+                                             const GemmEpilogue* epilogue) {
+  for (int64_t t = 0; t < tiles; ++t, a += kMR * aRowStride, c += kMR * ldc) {
+    simdIndirectRows<V, kMR, kVectors>(taps, tapDepth, a, aRowStride, aOffset, zero, packedB, beta, c, ldc, cols,
+                                       epilogue);
+  }
+}
+
+// A column of kMR x (kVectors * V::kLanes) register tiles with the contract of
+// GemmIndirectMicroKernel: the whole tiles, then the rows left at the bottom of C.
+template <class V, int kMR, int kVectors>
+void simdIndirectColumn(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
+                        int64_t aOffset, const float* zero, const float* packedB, float beta, float* c, int64_t ldc,
+                        int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
+  const int64_t wholeTiles = rows / kMR;
+  simdIndirectWholeTiles<V, kMR, kVectors>(wholeTiles, taps, tapDepth, a, aRowStride, aOffset, zero, packedB, beta,
+                                           c, ldc, cols, epilogue);
+  const int64_t rowsLeft = rows - wholeTiles * kMR;
+  if (rowsLeft == 0) return;
+  withRowCount<kMR - 1>(rowsLeft, [&](auto rowCount) {
+    simdIndirectRows<V, decltype(rowCount)::value, kVectors>(taps, tapDepth, a + wholeTiles * kMR * aRowStride,
+                                                             aRowStride, aOffset, zero, packedB, beta,
+                                                             c + wholeTiles * kMR * ldc, ldc, cols, epilogue);
   });
 }
 
