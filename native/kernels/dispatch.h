@@ -70,6 +70,17 @@ struct WinogradTransforms {
                          const float* zeros, int64_t pointStride, float* transformed);
 };
 
+// Max pooling's runs of whole 2x2 windows along an output row (pooling_runs.h): the max, the max
+// with its winner bytes, and the output gradient routed to the recorded winners.
+struct MaxPool2x2Runs {
+  void (*max)(int64_t windows, int64_t channels, int64_t windowStride, const float* top, const float* bottom,
+              float* output);
+  void (*recordMax)(int64_t windows, int64_t channels, int64_t windowStride, const float* top, const float* bottom,
+                    float* output, uint8_t* winners);
+  void (*routeToWinners)(int64_t windows, int64_t channels, int64_t windowStride, const uint8_t* winners,
+                         const float* gradOutput, float* gradTop, float* gradBottom, float slopeAtNonPositive);
+};
+
 // The kernels one ISA provides.
 struct IsaKernels {
   const char* name;
@@ -79,6 +90,7 @@ struct IsaKernels {
   // seeds the operands and receives a result, so nothing can be optimized away.
   double (*multiplyAddLoop)(int64_t rounds, float* sink);
   WinogradTransforms winograd;
+  MaxPool2x2Runs maxPool2x2;
 };
 
 // Tables defined by the per-ISA translation units; only those compiled into this build exist.

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/dispatch.h"
+#include "kernels/pooling_runs.h"
 #include "kernels/winograd_transforms.h"
 #include "kernels/simd_kernels.h"
 
@@ -39,6 +40,7 @@ extern const IsaKernels kAvx2Kernels = {
      simdIndirectColumn<Avx2, kMR, kNR / Avx2::kLanes>},
     simdMultiplyAddLoop<Avx2, 10>,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
+    {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 
 }  // namespace convkit::kernels

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/dispatch.h"
+#include "kernels/pooling_runs.h"
 #include "kernels/winograd_transforms.h"
 #include "kernels/simd_kernels.h"
 
@@ -36,6 +37,7 @@ extern const IsaKernels kAvx512Kernels = {
      simdIndirectColumn<Avx512, kMR, kNR / Avx512::kLanes>},
     simdMultiplyAddLoop<Avx512, 12>,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
+    {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 
 }  // namespace convkit::kernels

@@ -3,6 +3,7 @@
 #include <arm_neon.h>
 
 #include "kernels/dispatch.h"
+#include "kernels/pooling_runs.h"
 #include "kernels/winograd_transforms.h"
 #include "kernels/simd_kernels.h"
 
@@ -34,6 +35,7 @@ extern const IsaKernels kNeonKernels = {
      simdIndirectColumn<Neon, kMR, kNR / Neon::kLanes>},
     simdMultiplyAddLoop<Neon, 16>,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
+    {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 
 }  // namespace convkit::kernels

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/dispatch.h"
+#include "kernels/pooling_runs.h"
 #include "kernels/winograd_transforms.h"
 
 namespace convkit::kernels {
@@ -108,6 +109,7 @@ extern const IsaKernels kScalarKernels = {
     {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, microKernel, indirectMicroKernel},
     multiplyAddLoop,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
+    {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 
 }  // namespace convkit::kernels

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/activation.h"
+#include "kernels/dispatch.h"
+#include "kernels/pooling_runs.h"
 #include "runtime/thread_pool.h"
 
 namespace convkit::kernels {
@@ -25,10 +28,13 @@ struct Window {
 // the pixel's channels start in the output. Max and average, forward and backward, all walk this
 // one traversal. Images are spread over the thread pool: a visit writes only into its own image's
 // output or input gradient, so images never race.
-// beginImage(imageOffset), if given, runs on the image's thread before its first window (the
-// backward passes zero the image's input gradient there, while it is about to be in cache).
-template <typename Visit, typename BeginImage = void (*)(int64_t)>
-void forEachWindow(const Pool2dGeometry& g, Visit visit, BeginImage beginImage = [](int64_t) {}) {
+// beginImage(imageOffset) runs on the image's thread before its first window (the backward passes
+// zero the image's input gradient there, while it is about to be in cache).
+// When given, run2x2(imageOffset, firstWindow, windows, outputOffset) takes each run of consecutive
+// whole 2x2 windows along an output row instead (max pooling's MaxPool2x2Runs kernels), so the
+// windows that padding cuts short are the only ones visited one by one.
+template <typename Visit, typename BeginImage, typename Run2x2 = std::nullptr_t>
+void forEachWindow(const Pool2dGeometry& g, Visit visit, BeginImage beginImage, Run2x2 run2x2 = nullptr) {
   const int64_t imageSize = g.inHeight * g.inWidth * g.channels;
   const int64_t outputImageSize = g.outHeight * g.outWidth * g.channels;
   runtime::parallelFor(g.batch, 1, [&](int64_t firstImage, int64_t lastImage) {
@@ -39,17 +45,33 @@ void forEachWindow(const Pool2dGeometry& g, Visit visit, BeginImage beginImage =
         const int64_t y = oy * g.strideHeight - g.padTop;
         const int64_t top = std::max<int64_t>(y, 0);
         const int64_t bottom = std::min(y + g.poolHeight, g.inHeight);
-        for (int64_t ox = 0; ox < g.outWidth; ++ox) {
+        const auto windowAt = [&](int64_t ox) {
           const int64_t x = ox * g.strideWidth - g.padLeft;
-          const int64_t left = std::max<int64_t>(x, 0);
-          const int64_t right = std::min(x + g.poolWidth, g.inWidth);
-          visit(n * imageSize, Window{top, bottom, left, right}, outputOffset);
-          outputOffset += g.channels;
+          return Window{top, bottom, std::max<int64_t>(x, 0), std::min(x + g.poolWidth, g.inWidth)};
+        };
+        for (int64_t ox = 0; ox < g.outWidth;) {
+          const Window window = windowAt(ox);
+          int64_t windows = 1;
+          if constexpr (!std::is_same_v<Run2x2, std::nullptr_t>) {
+            if (window.is2x2()) {
+              while (ox + windows < g.outWidth && windowAt(ox + windows).is2x2()) ++windows;
+              run2x2(n * imageSize, window, windows, outputOffset);
+            } else {
+              visit(n * imageSize, window, outputOffset);
+            }
+          } else {
+            visit(n * imageSize, window, outputOffset);
+          }
+          ox += windows;
+          outputOffset += windows * g.channels;
         }
       }
     }
   });
 }
+
+// The beginImage of forEachWindow for the passes that need none.
+void nothingToBegin(int64_t) {}
 
 // Offset of pixel (y, x) within an image.
 int64_t pixelOffset(const Pool2dGeometry& g, int64_t y, int64_t x) {
@@ -76,32 +98,12 @@ Pool2dGeometry globalGeometry(int64_t batch, int64_t height, int64_t width, int6
   return g;
 }
 
-// The max of a 2x2 window's values in row-major order, as the general loop of windowMax takes them.
-float maxOf4(float topLeft, float topRight, float bottomLeft, float bottomRight) {
-  return std::max(std::max(std::max(topLeft, topRight), bottomLeft), bottomRight);
-}
-
-// The max of one whole 2x2 window per channel (__restrict: the output never aliases the input, so
-// the loop vectorizes).
-void maxOf2x2(int64_t channels, int64_t pixelStride, const float* __restrict top, const float* __restrict bottom,
-              float* __restrict output) {
-  for (int64_t c = 0; c < channels; ++c) {
-    output[c] = maxOf4(top[c], top[pixelStride + c], bottom[c], bottom[pixelStride + c]);
-  }
-}
-
 // best[c - c0] = the max over the window of image[pixel + c] for channels c0 <= c < c1, all at once
 // (contiguous, so the loop vectorizes; best must not alias image, or the compiler cannot assume
 // it). std::max keeps the current best on ties and against a later NaN.
 void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t c1,
                float* best) {
   const float* first = image + pixelOffset(g, w.top, w.left) + c0;
-  if (w.is2x2()) {
-    // The common 2x2 window in one pass, the same maxes in the same order as the loop below:
-    // a quarter of its loads and stores.
-    maxOf2x2(c1 - c0, g.channels, first, first + g.inWidth * g.channels, best);
-    return;
-  }
   std::copy(first, first + (c1 - c0), best);
   forEachPixel(g, w, [&](int64_t pixel) {
     const float* values = image + pixel + c0;
@@ -139,61 +141,10 @@ auto zeroPastWindows(const Pool2dGeometry& g, float* gradInput) {
   };
 }
 
-// The output gradient of a window times the derivative of the activation that produced the input,
-// read from the window's max: 1 where it is > 0, slopeAtNonPositive elsewhere (a NaN max included).
-float scaledGradient(float gradOutput, bool positiveMax, float slopeAtNonPositive) {
-  return gradOutput * (positiveMax ? 1.0f : slopeAtNonPositive);
-}
-
-// A window's winner byte (see maxPool2dForwardRecordingWinners).
-uint8_t winnerByte(int32_t index, float best) {
-  return static_cast<uint8_t>(index | (best > 0.0f ? kPositiveMaxBit : 0));
-}
-
-// Which pixel of a 2x2 window won its max, as one flag per pixel (exactly one set): the form the
-// channel loops vectorize (an index compared afterwards turns into branches).
-struct Winner2x2 {
-  bool topLeft, topRight, bottomLeft, bottomRight;
-  // Its row-major index in the window.
-  int32_t index() const { return topRight + 2 * bottomLeft + 3 * bottomRight; }
-  static Winner2x2 at(int32_t index) { return {index == 0, index == 1, index == 2, index == 3}; }
-};
-
-// The first of a 2x2 window's values equal to its max `best`, the one forward's std::max kept; the
-// first pixel when none is (a NaN max, which forward keeps there). Bool arithmetic, no branches.
-Winner2x2 firstMaxOf2x2(float topLeft, float topRight, float bottomLeft, float bottomRight, float best) {
-  const bool topLeftWins = topLeft == best;
-  const bool topRightWins = !topLeftWins & (topRight == best);
-  const bool bottomLeftWins = !(topLeftWins | topRightWins) & (bottomLeft == best);
-  const bool bottomRightWins = !(topLeftWins | topRightWins | bottomLeftWins) & (bottomRight == best);
-  return {!(topRightWins | bottomLeftWins | bottomRightWins), topRightWins, bottomLeftWins, bottomRightWins};
-}
-
-// Channel c of a 2x2 window's input gradient: gradient at the winner, 0 at the other three pixels.
-// (No __restrict here: inlined into the loops below, it would keep them from vectorizing.)
-void routeTo2x2(int64_t c, int64_t pixelStride, Winner2x2 winner, float gradient, float* gradTop, float* gradBottom) {
-  gradTop[c] = winner.topLeft ? gradient : 0.0f;
-  gradTop[pixelStride + c] = winner.topRight ? gradient : 0.0f;
-  gradBottom[c] = winner.bottomLeft ? gradient : 0.0f;
-  gradBottom[pixelStride + c] = winner.bottomRight ? gradient : 0.0f;
-}
-
-// Three one-pass loops over one whole 2x2 window, all channels at once, in a form the compiler
-// vectorizes (selects, no control flow; __restrict, since no output aliases an input). top/bottom
-// are the window's first pixel in each of its rows, pixelStride the distance to the pixel on its
-// right. The first records the max and its winner byte (training's forward),
-void recordMaxOf2x2(int64_t channels, int64_t pixelStride, const float* __restrict top,
-                    const float* __restrict bottom, float* __restrict output, uint8_t* __restrict winners) {
-  for (int64_t c = 0; c < channels; ++c) {
-    const float topLeft = top[c], topRight = top[pixelStride + c];
-    const float bottomLeft = bottom[c], bottomRight = bottom[pixelStride + c];
-    const float best = maxOf4(topLeft, topRight, bottomLeft, bottomRight);
-    output[c] = best;
-    winners[c] = winnerByte(firstMaxOf2x2(topLeft, topRight, bottomLeft, bottomRight, best).index(), best);
-  }
-}
-
-// the second routes each gradient to the winner found again in the input (maxPool2dBackward),
+// One whole 2x2 window's gradients, all channels at once, each routed to the winner found again in
+// the input (maxPool2dBackward), in a form the compiler vectorizes (selects, no control flow;
+// __restrict, since no output aliases an input). top/bottom are the window's first pixel in each of
+// its rows, pixelStride the distance to the pixel on its right.
 void routeMaxGradients2x2(int64_t channels, int64_t pixelStride, const float* __restrict top,
                           const float* __restrict bottom, const float* __restrict gradOutput,
                           float* __restrict gradTop, float* __restrict gradBottom, float slopeAtNonPositive) {
@@ -206,19 +157,7 @@ void routeMaxGradients2x2(int64_t channels, int64_t pixelStride, const float* __
   }
 }
 
-// and the third to the recorded winner (maxPool2dBackwardFromWinners).
-void routeToWinners2x2(int64_t channels, int64_t pixelStride, const uint8_t* __restrict winners,
-                       const float* __restrict gradOutput, float* __restrict gradTop, float* __restrict gradBottom,
-                       float slopeAtNonPositive) {
-  for (int64_t c = 0; c < channels; ++c) {
-    const uint8_t winner = winners[c];
-    routeTo2x2(c, pixelStride, Winner2x2::at(winner & kWinnerIndexMask),
-               scaledGradient(gradOutput[c], (winner & kPositiveMaxBit) != 0, slopeAtNonPositive), gradTop,
-               gradBottom);
-  }
-}
-
-// recordMaxOf2x2 for any window, channels c0 <= c < c0 + width (at most kChannelBlock): best[c - c0]
+// recordMaxPool2x2Run (pooling_runs.h) for any window, channels c0 <= c < c0 + width (at most kChannelBlock): best[c - c0]
 // = the max, winners[c - c0] its winner byte.
 void recordWindowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t width,
                      float* best, uint8_t* winners) {
@@ -236,7 +175,7 @@ void recordWindowMax(const Pool2dGeometry& g, const float* image, const Window& 
   for (int64_t c = 0; c < width; ++c) winners[c] = winnerByte(std::max(first[c], 0), best[c]);
 }
 
-// routeToWinners2x2 for any window, channels c0 <= c < c0 + width: winners and gradOutput point at
+// routeToWinners2x2Run for any window, channels c0 <= c < c0 + width: winners and gradOutput point at
 // the window's entries for c0, grad at the image's input gradient plus c0.
 void routeToWinners(const Pool2dGeometry& g, const Window& w, const uint8_t* winners, const float* gradOutput,
                     int64_t width, float* grad, float slopeAtNonPositive) {
@@ -318,35 +257,34 @@ bool maxPoolRecordsWinners(const Pool2dGeometry& g) {
 }
 
 void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
+  const MaxPool2x2Runs& runs = activeKernels().maxPool2x2;
   forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    if (w.is2x2()) {
-      const float* top = input + image + pixelOffset(g, w.top, w.left);
-      maxOf2x2(g.channels, g.channels, top, top + g.inWidth * g.channels, output + out);
-      return;
-    }
     for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
       const int64_t width = std::min(kChannelBlock, g.channels - c0);
       float best[kChannelBlock];
       windowMax(g, input + image, w, c0, c0 + width, best);
       std::copy(best, best + width, output + out + c0);
     }
+  }, nothingToBegin, [&](int64_t image, const Window& first, int64_t windows, int64_t out) {
+    const float* top = input + image + pixelOffset(g, first.top, first.left);
+    runs.max(windows, g.channels, g.strideWidth * g.channels, top, top + g.inWidth * g.channels, output + out);
   });
 }
 
 void maxPool2dForwardRecordingWinners(const Pool2dGeometry& g, const float* input, float* output,
                                       uint8_t* winners) {
+  const MaxPool2x2Runs& runs = activeKernels().maxPool2x2;
   forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    if (w.is2x2()) {
-      const float* top = input + image + pixelOffset(g, w.top, w.left);
-      recordMaxOf2x2(g.channels, g.channels, top, top + g.inWidth * g.channels, output + out, winners + out);
-      return;
-    }
     for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
       const int64_t width = std::min(kChannelBlock, g.channels - c0);
       float best[kChannelBlock];
       recordWindowMax(g, input + image, w, c0, width, best, winners + out + c0);
       std::copy(best, best + width, output + out + c0);
     }
+  }, nothingToBegin, [&](int64_t image, const Window& first, int64_t windows, int64_t out) {
+    const float* top = input + image + pixelOffset(g, first.top, first.left);
+    runs.recordMax(windows, g.channels, g.strideWidth * g.channels, top, top + g.inWidth * g.channels,
+                   output + out, winners + out);
   });
 }
 
@@ -363,17 +301,14 @@ void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float*
 void maxPool2dBackwardFromWinners(const Pool2dGeometry& g, const uint8_t* winners, const float* gradOutput,
                                   float* gradInput, Activation inputActivation, float activationAlpha) {
   const float slope = derivativeAtNonPositiveOutput(inputActivation, activationAlpha);
+  const MaxPool2x2Runs& runs = activeKernels().maxPool2x2;
   forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    float* grad = gradInput + image;
-    if (w.is2x2()) {
-      const int64_t firstPixel = pixelOffset(g, w.top, w.left);
-      const int64_t below = g.inWidth * g.channels;
-      routeToWinners2x2(g.channels, g.channels, winners + out, gradOutput + out, grad + firstPixel,
-                        grad + firstPixel + below, slope);
-      return;
-    }
-    routeToWinners(g, w, winners + out, gradOutput + out, g.channels, grad, slope);
-  }, zeroPastWindows(g, gradInput));
+    routeToWinners(g, w, winners + out, gradOutput + out, g.channels, gradInput + image, slope);
+  }, zeroPastWindows(g, gradInput), [&](int64_t image, const Window& first, int64_t windows, int64_t out) {
+    float* gradTop = gradInput + image + pixelOffset(g, first.top, first.left);
+    runs.routeToWinners(windows, g.channels, g.strideWidth * g.channels, winners + out, gradOutput + out, gradTop,
+                        gradTop + g.inWidth * g.channels, slope);
+  });
 }
 
 void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
@@ -386,7 +321,7 @@ void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output
     });
     const float scale = 1.0f / static_cast<float>(w.count());
     for (int64_t c = 0; c < g.channels; ++c) sum[c] *= scale;
-  });
+  }, nothingToBegin);
 }
 
 void avgPool2dBackward(const Pool2dGeometry& g, const float* gradOutput, float* gradInput) {

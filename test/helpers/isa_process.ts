@@ -3,7 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addonCandidates } from '../../lib/native/addon';
+import { backendFunctions, type Isa } from '../../lib/native/backend';
 
 export { decodeFloats, encodeFloats } from './isa_child.cjs';
 
@@ -25,4 +27,34 @@ export function runIsaChild<Results>(script: string, requestedIsa: string, reque
     env: { ...process.env, CONVKIT_ISA: requestedIsa, CONVKIT_ADDON: addonPath },
   });
   return JSON.parse(output) as IsaChildReport<Results>;
+}
+
+/** Every ISA the registry knows, whether or not this CPU runs it. */
+export const allIsas: Isa[] = ['scalar', 'avx2', 'avx512', 'neon'];
+
+/**
+ * For each ISA (skipped where this CPU lacks it): a describe block `${title} with CONVKIT_ISA=isa`
+ * that runs the ISA's child once, checks that the child ran the requested ISA, and hands the
+ * child's report (through a getter, as it exists only once the block runs) to `body`, which adds
+ * the block's tests.
+ */
+export function describeEachIsa<Report extends IsaChildReport<unknown>>(
+  title: string, runChild: (isa: Isa) => Report, body: (isa: Isa, report: () => Report) => void,
+): void {
+  const available = backendFunctions.availableIsas();
+  for (const isa of allIsas) {
+    describe.skipIf(!available.includes(isa))(`${title} with CONVKIT_ISA=${isa}`, () => {
+      let report: Report;
+      beforeAll(() => {
+        report = runChild(isa);
+      });
+
+      it('runs the requested ISA', () => {
+        expect(report.isa).toBe(isa);
+        expect(report.availableIsas).toEqual(available);
+      });
+
+      body(isa, () => report);
+    });
+  }
 }

@@ -3,12 +3,11 @@
 // the same bits with 1, 2 and 3 threads. The ISA is chosen once per process, so each one runs in a
 // child process (conv2d_isa_child.cjs) with CONVKIT_ISA set; ISAs the CPU lacks are skipped.
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { backendFunctions, type Isa } from '../../lib/native/backend';
+import { describe, expect, it } from 'vitest';
 import type { EpilogueActivation } from '../../lib/native/linear';
 import { expectClose, expectSameBits, sumTolerance, type Tolerance } from '../helpers/assert';
 import { weightedSum as dot } from '../helpers/gradcheck';
-import { decodeFloats, encodeFloats, type IsaChildReport, runIsaChild } from '../helpers/isa_process';
+import { decodeFloats, describeEachIsa, encodeFloats, type IsaChildReport, runIsaChild } from '../helpers/isa_process';
 import { randomArray, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
 import {
@@ -16,8 +15,6 @@ import {
 } from '../reference/linear';
 
 const childScript = join(__dirname, 'conv2d_isa_child.cjs');
-const allIsas: Isa[] = ['scalar', 'avx2', 'avx512', 'neon'];
-const available = backendFunctions.availableIsas();
 const threadCounts = [1, 2, 3];
 
 const base = { strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: 'valid' as const };
@@ -157,34 +154,22 @@ function runChild(isa: string): IsaChildReport<Passes<Float32Array>[][]> {
   return { ...report, results: report.results.map((perThreads) => perThreads.map(decodePasses)) };
 }
 
-for (const isa of allIsas) {
-  describe.skipIf(!available.includes(isa))(`conv2d with CONVKIT_ISA=${isa}`, () => {
-    let report: IsaChildReport<Passes<Float32Array>[][]>;
-    beforeAll(() => {
-      report = runChild(isa);
+describeEachIsa('conv2d', runChild, (isa, report) => {
+  cases.forEach((c, index) => {
+    it(`${c.name}: every pass matches the reference (${caseData[index].epilogue.activation})`, () => {
+      const expected = referencesOf(index);
+      const tolerance = tolerances(c);
+      for (const pass of passNames) expectClose(report().results[index][0][pass], expected[pass], tolerance[pass], `${isa} ${pass}`);
     });
 
-    it('runs the requested ISA', () => {
-      expect(report.isa).toBe(isa);
-      expect(report.availableIsas).toEqual(available);
-    });
-
-    cases.forEach((c, index) => {
-      it(`${c.name}: every pass matches the reference (${caseData[index].epilogue.activation})`, () => {
-        const expected = referencesOf(index);
-        const tolerance = tolerances(c);
-        for (const pass of passNames) expectClose(report.results[index][0][pass], expected[pass], tolerance[pass], `${isa} ${pass}`);
-      });
-
-      it(`${c.name}: the same bits with ${threadCounts.join(', ')} threads`, () => {
-        const [single, ...others] = report.results[index];
-        others.forEach((passes, i) => {
-          for (const pass of passNames) expectSameBits(passes[pass], single[pass], `${isa} ${pass} with ${threadCounts[i + 1]} threads`);
-        });
+    it(`${c.name}: the same bits with ${threadCounts.join(', ')} threads`, () => {
+      const [single, ...others] = report().results[index];
+      others.forEach((passes, i) => {
+        for (const pass of passNames) expectSameBits(passes[pass], single[pass], `${isa} ${pass} with ${threadCounts[i + 1]} threads`);
       });
     });
   });
-}
+});
 
 describe('the float64 reference passes are adjoint', () => {
   // With y = conv(x, w) + b and g = d loss / d y: <y, g> = <x, gradInput> + <b, gradBias>

@@ -1,6 +1,7 @@
-// The NEON GEMM and indirect GEMM (epilogue included), and its Winograd transforms, on an x86 machine: cross-compiled with their
-// own sources and run under qemu-aarch64, where both are installed (Debian: g++-aarch64-linux-gnu,
-// qemu-user); skipped elsewhere. On arm64 hosts gemm_isa.test.ts runs NEON natively.
+// The NEON GEMM and indirect GEMM (epilogue included), its Winograd transforms and max-pooling
+// runs, on an x86 machine: cross-compiled with their own sources and run under qemu-aarch64, where
+// both are installed (Debian: g++-aarch64-linux-gnu, qemu-user); skipped elsewhere. On arm64 hosts
+// gemm_isa.test.ts and the other *_isa tests run NEON natively.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
   const dir = mkdtempSync(join(tmpdir(), 'convkit-neon-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('with every epilogue, transpose and ragged tile, through tap tables with padding and an offset, and in the Winograd transforms', () => {
+  it('with every epilogue, transpose and ragged tile, through tap tables with padding and an offset, in the Winograd transforms and the max-pooling runs', () => {
     const binary = join(dir, 'gemm_check');
     const sources = ['gemm.cc', 'gemm_neon.cc', 'gemm_scalar.cc', 'dispatch.cc'].map((file) => join(root, 'native', 'kernels', file));
     execFileSync(compiler, ['-std=c++17', '-O2', '-static', '-DCONVKIT_HAVE_NEON', `-I${join(root, 'native')}`,
@@ -25,7 +26,7 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
     const run = spawnSync(emulator, [binary], { encoding: 'utf8', env: { ...process.env, CONVKIT_ISA: 'neon' } });
     const report = JSON.parse(run.stdout) as {
       isa: string; values: number; mismatches: number; indirectValues: number; indirectMismatches: number;
-      winogradValues: number; winogradMismatches: number;
+      winogradValues: number; winogradMismatches: number; poolingValues: number; poolingMismatches: number;
     };
     expect(report.isa).toBe('neon');
     expect(report.values).toBeGreaterThan(400_000);
@@ -34,6 +35,8 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
     expect(report.indirectMismatches).toBe(0);
     expect(report.winogradValues).toBeGreaterThan(100_000);
     expect(report.winogradMismatches).toBe(0);
+    expect(report.poolingValues).toBeGreaterThan(10_000);
+    expect(report.poolingMismatches).toBe(0);
     expect(run.status).toBe(0);
   }, 120_000);
 });

@@ -2,17 +2,16 @@
 // process, so each one runs in a child process (gemm_isa_child.cjs) with CONVKIT_ISA set; ISAs the
 // CPU lacks are skipped, and asking for one must fall back to the best available ISA.
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backendInfo } from '../../lib/backend';
 import { backendFunctions, type Isa } from '../../lib/native/backend';
 import { expectClose } from '../helpers/assert';
-import { decodeFloats, encodeFloats, type IsaChildReport, runIsaChild } from '../helpers/isa_process';
+import { allIsas, decodeFloats, describeEachIsa, encodeFloats, type IsaChildReport, runIsaChild } from '../helpers/isa_process';
 import { randomArray, randomInt, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
 import { referenceGemm } from '../reference/linear';
 
 const childScript = join(__dirname, 'gemm_isa_child.cjs');
-const allIsas: Isa[] = ['scalar', 'avx2', 'avx512', 'neon'];
 const available = backendFunctions.availableIsas();
 const best = available[available.length - 1];
 
@@ -82,28 +81,16 @@ function expectMatchesReference(gemmCase: GemmCase, transpose: number, actual: F
   expectClose(actual, expected, { atol: 1e-5 * Math.sqrt(k), rtol: 1e-4 }, label);
 }
 
-for (const isa of allIsas) {
-  describe.skipIf(!available.includes(isa))(`gemm with CONVKIT_ISA=${isa} matches the reference`, () => {
-    let report: IsaChildReport<Float32Array[][]>;
-    beforeAll(() => {
-      report = runChild(isa, cases);
-    });
-
-    it('runs the requested ISA', () => {
-      expect(report.isa).toBe(isa);
-      expect(report.availableIsas).toEqual(available);
-    });
-
-    cases.forEach((gemmCase, index) => {
-      const { m, n, k, activation } = gemmCase;
-      transposes.forEach(([transA, transB], transpose) => {
-        it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB} ${activation}`, () => {
-          expectMatchesReference(gemmCase, transpose, report.results[index][transpose], `${isa} c`);
-        });
+describeEachIsa('gemm', (isa) => runChild(isa, cases), (isa, report) => {
+  cases.forEach((gemmCase, index) => {
+    const { m, n, k, activation } = gemmCase;
+    transposes.forEach(([transA, transB], transpose) => {
+      it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB} ${activation}`, () => {
+        expectMatchesReference(gemmCase, transpose, report().results[index][transpose], `${isa} c`);
       });
     });
   });
-}
+});
 
 describe('ISA selection', () => {
   it('lists scalar first and reports the in-process ISA among the available ones', () => {

@@ -1,6 +1,6 @@
 // Native check of the dispatched GEMM and indirect GEMM, epilogue included, against float64 loops,
-// and of its Winograd transforms against the scalar ones (to float rounding: FMA may fuse what the
-// scalar build rounds twice), for ISAs this machine can only emulate (NEON under qemu-aarch64).
+// of its Winograd transforms against the scalar ones (to float rounding: FMA may fuse what the
+// scalar build rounds twice), and of its max-pooling runs against the scalar ones (bit for bit), for ISAs this machine can only emulate (NEON under qemu-aarch64).
 // gemm_emulated.test.ts cross-compiles it with the kernels' own sources and runs it with
 // CONVKIT_ISA set; it prints one JSON line and exits 1 on any mismatch.
 #include <algorithm>
@@ -229,15 +229,60 @@ Tally checkWinogradTransforms() {
   return tally;
 }
 
+// The dispatched ISA's runs of 2x2 max-pooling windows against the scalar build's, bit for bit (a
+// max, and a gradient scaled by 1 or the slope, round the same everywhere): channel counts ragged
+// against every vector width, windows overlapping (stride 1) and not, on values with many ties.
+Tally checkMaxPoolRuns() {
+  const MaxPool2x2Runs& tested = activeKernels().maxPool2x2;
+  const MaxPool2x2Runs& scalar = kScalarKernels.maxPool2x2;
+  std::uniform_int_distribution<int> quarterSteps(-4, 4);
+  Tally tally;
+  const auto compare = [&tally](const auto& expected, const auto& actual) {
+    tally.values += static_cast<long>(expected.size());
+    tally.mismatches += static_cast<long>(std::memcmp(expected.data(), actual.data(), expected.size() * sizeof(expected[0])) != 0);
+  };
+  for (const int64_t channels : {1, 7, 9, 32, 33, 64, 70}) {
+    for (const int64_t stride : {1, 2}) {
+      const int64_t windows = 13, windowStride = stride * channels;
+      const int64_t rowFloats = (windows - 1) * windowStride + 2 * channels;
+      std::vector<float> top(rowFloats), bottom(rowFloats);
+      for (float& x : top) x = 0.25f * static_cast<float>(quarterSteps(rng));
+      for (float& x : bottom) x = 0.25f * static_cast<float>(quarterSteps(rng));
+      std::vector<float> expected(windows * channels, kNaN), actual = expected;
+      scalar.max(windows, channels, windowStride, top.data(), bottom.data(), expected.data());
+      tested.max(windows, channels, windowStride, top.data(), bottom.data(), actual.data());
+      compare(expected, actual);
+      std::vector<uint8_t> expectedWinners(windows * channels, 0xff), actualWinners = expectedWinners;
+      scalar.recordMax(windows, channels, windowStride, top.data(), bottom.data(), expected.data(), expectedWinners.data());
+      tested.recordMax(windows, channels, windowStride, top.data(), bottom.data(), actual.data(), actualWinners.data());
+      compare(expected, actual);
+      compare(expectedWinners, actualWinners);
+      if (stride != 2) continue;  // winners are recorded for windows that do not overlap
+      const std::vector<float> gradOutput = randomVector(windows * channels);
+      std::vector<float> expectedTop(rowFloats, kNaN), expectedBottom = expectedTop;
+      std::vector<float> actualTop = expectedTop, actualBottom = expectedTop;
+      scalar.routeToWinners(windows, channels, windowStride, expectedWinners.data(), gradOutput.data(),
+                            expectedTop.data(), expectedBottom.data(), 0.1f);
+      tested.routeToWinners(windows, channels, windowStride, expectedWinners.data(), gradOutput.data(),
+                            actualTop.data(), actualBottom.data(), 0.1f);
+      compare(expectedTop, actualTop);
+      compare(expectedBottom, actualBottom);
+      for (const float value : actualTop) tally.mismatches += std::isnan(value);  // every pixel written
+    }
+  }
+  return tally;
+}
+
 }  // namespace
 
 int main() {
   const Tally direct = checkGemm();
   const Tally indirect = checkGemmIndirect();
   const Tally winograd = checkWinogradTransforms();
+  const Tally pooling = checkMaxPoolRuns();
   std::printf("{\"isa\":\"%s\",\"values\":%ld,\"mismatches\":%ld,\"indirectValues\":%ld,\"indirectMismatches\":%ld,"
-              "\"winogradValues\":%ld,\"winogradMismatches\":%ld}\n",
+              "\"winogradValues\":%ld,\"winogradMismatches\":%ld,\"poolingValues\":%ld,\"poolingMismatches\":%ld}\n",
               isaName(activeIsa()), direct.values, direct.mismatches, indirect.values, indirect.mismatches,
-              winograd.values, winograd.mismatches);
-  return direct.mismatches == 0 && indirect.mismatches == 0 && winograd.mismatches == 0 ? 0 : 1;
+              winograd.values, winograd.mismatches, pooling.values, pooling.mismatches);
+  return direct.mismatches == 0 && indirect.mismatches == 0 && winograd.mismatches == 0 && pooling.mismatches == 0 ? 0 : 1;
 }
