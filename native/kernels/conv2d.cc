@@ -377,7 +377,14 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
          g.outChannels, kernel, g.outChannels, 0.0f, gradInput, k);
     return;
   }
+  if (winogradApplies(g)) {
+    thread_local std::vector<PackedB> transposed;
+    packWinogradKernel(g, kernel, transposed, WinogradKernelUse::BackwardInput);
+    winogradBackwardInput(g, gradOutput, transposed, gradInput);
+    return;
+  }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  // A forward too small for Winograd (a 3x3 output) may still have an input gradient that is not.
   const Conv2dGeometry adjoint = adjointGeometry(g);
   if (winogradApplies(adjoint)) {
     thread_local std::vector<PackedB> transformed;

@@ -58,9 +58,11 @@ struct GemmKernelInfo {
 
 // Winograd F(4x4, 3x3)'s transforms (winograd.h, winograd_transforms.h) for one image of
 // blockRows x blockColumns output blocks: input pixels to V [36][blocks][inC]; the 36 GEMMs'
-// products [36][blocks][outC] to output pixels through the epilogue; and, for the kernel gradient,
-// output-gradient pixels to dM [36][blocks][outC]. V, the products and dM place the 36 points
-// pointStride floats apart, so that several images' blocks can follow one another within a point.
+// products [36][blocks][outC] to output pixels through the epilogue; for both gradients,
+// output-gradient pixels to dM [36][blocks][outC]; and, for the input gradient, the 36 GEMMs'
+// dV [36][blocks][inC] added onto the input-gradient pixels. V, the products, dM and dV place the
+// 36 points pointStride floats apart, so that several images' blocks can follow one another within
+// a point.
 struct WinogradTransforms {
   void (*input)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* image,
                 const float* zeros, int64_t pointStride, float* transformed);
@@ -68,6 +70,8 @@ struct WinogradTransforms {
                  int64_t pointStride, const GemmEpilogue& epilogue, float* output);
   void (*outputGradient)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* gradOutput,
                          const float* zeros, int64_t pointStride, float* transformed);
+  void (*inputGradient)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* transformed,
+                        int64_t pointStride, float* gradImage);
 };
 
 // Max pooling's runs of whole 2x2 windows along an output row (pooling_runs.h): the max, the max

@@ -39,7 +39,8 @@ extern const IsaKernels kAvx2Kernels = {
     {kMR, kNR, /*kc=*/512, /*mc=*/144, /*nc=*/4080, simdGemmColumn<Avx2, kMR, kNR / Avx2::kLanes>,
      simdIndirectColumn<Avx2, kMR, kNR / Avx2::kLanes>},
     simdMultiplyAddLoop<Avx2, 10>,
-    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform,
+     winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 

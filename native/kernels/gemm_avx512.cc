@@ -36,7 +36,8 @@ extern const IsaKernels kAvx512Kernels = {
     {kMR, kNR, /*kc=*/192, /*mc=*/126, /*nc=*/4096, simdGemmColumn<Avx512, kMR, kNR / Avx512::kLanes>,
      simdIndirectColumn<Avx512, kMR, kNR / Avx512::kLanes>},
     simdMultiplyAddLoop<Avx512, 12>,
-    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform,
+     winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 

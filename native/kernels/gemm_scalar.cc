@@ -108,7 +108,8 @@ extern const IsaKernels kScalarKernels = {
     "scalar",
     {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, microKernel, indirectMicroKernel},
     multiplyAddLoop,
-    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform,
+     winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 

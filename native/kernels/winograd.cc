@@ -20,8 +20,9 @@ BlockGrid blockGrid(const Conv2dGeometry& g) {
   return {(g.outHeight + kTile - 1) / kTile, (g.outWidth + kTile - 1) / kTile};
 }
 
-// This thread's transformed input V [36][images * blocks][inC], and [36][images * blocks][outC]
-// for the products M (forward) or the transformed output gradient dM (kernel gradient).
+// This thread's [36][images * blocks][channels] buffers: `transformed` for what the GEMMs read
+// (V, or dM for the input gradient), `products` for what they write (M, or dV) or, for the kernel
+// gradient, dM. Each holds the wider of the two channel counts.
 struct Scratch {
   std::vector<float> transformed, products, zeros;
 };
@@ -30,13 +31,46 @@ Scratch& scratch(const Conv2dGeometry& g, int64_t images) {
   thread_local Scratch s;
   const auto blocks = static_cast<size_t>(images * blockGrid(g).count());
   // Grown only: resizing down and back up between layers would zero the difference every call.
-  const size_t transformedFloats = kWinogradPoints * blocks * static_cast<size_t>(g.inChannels);
-  const size_t productFloats = kWinogradPoints * blocks * static_cast<size_t>(g.outChannels);
+  const auto widest = static_cast<size_t>(std::max(g.inChannels, g.outChannels));
+  const size_t transformedFloats = kWinogradPoints * blocks * widest;
+  const size_t productFloats = kWinogradPoints * blocks * widest;
   if (s.transformed.size() < transformedFloats) s.transformed.resize(transformedFloats);
   if (s.products.size() < productFloats) s.products.resize(productFloats);
-  const auto widest = static_cast<size_t>(std::max(g.inChannels, g.outChannels));
   if (s.zeros.size() < widest) s.zeros.resize(widest, 0.0f);
   return s;
+}
+
+// The route of both the forward and the input gradient, a few images at a time: per image,
+// toPoints(image, pointStride, zeros, points) writes its blocks' 36 points of `depth` channels
+// from its pixels; the 36 GEMMs products[xi] [blocks x width] = points[xi] [blocks x depth] *
+// kernel[xi] [depth x width]; then per image, fromPoints(image, pointStride, products) writes its
+// pixels from its blocks' products. Each point holds the chunk's blocks one image after another.
+template <typename ToPoints, typename FromPoints>
+void winogradChunks(const Conv2dGeometry& g, int64_t depth, int64_t width, const std::vector<PackedB>& kernel,
+                    ToPoints toPoints, FromPoints fromPoints) {
+  const int64_t blocks = blockGrid(g).count();
+  // A few images at a time, enough blocks for the GEMMs' rows to fill a few register tiles, while
+  // their transformed blocks and products stay in L1 and L2 between the steps (kerasMnist's conv2:
+  // 16 blocks measured 0.95x the forward's time and 0.88x the input gradient's of 32, 64 1.02x).
+  constexpr int64_t kMinBlocksPerChunk = 16;
+  const int64_t imagesPerChunk = (kMinBlocksPerChunk + blocks - 1) / blocks;
+  runtime::parallelFor(g.batch, imagesPerChunk, [&](int64_t firstImage, int64_t lastImage) {
+    Scratch& s = scratch(g, imagesPerChunk);
+    for (int64_t first = firstImage; first < lastImage; first += imagesPerChunk) {
+      const int64_t count = std::min(imagesPerChunk, lastImage - first);
+      const int64_t rows = count * blocks;
+      for (int64_t n = 0; n < count; ++n) {
+        toPoints(first + n, rows * depth, s.zeros.data(), s.transformed.data() + n * blocks * depth);
+      }
+      for (int xi = 0; xi < kWinogradPoints; ++xi) {
+        gemmPackedB(Transpose::No, rows, 1.0f, s.transformed.data() + xi * rows * depth, depth,
+                    kernel[static_cast<size_t>(xi)], 0.0f, s.products.data() + xi * rows * width, width);
+      }
+      for (int64_t n = 0; n < count; ++n) {
+        fromPoints(first + n, rows * width, s.products.data() + n * blocks * width);
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -52,7 +86,8 @@ bool winogradApplies(const Conv2dGeometry& g) {
   return 2 * kWinogradPoints * blockGrid(g).count() <= 9 * g.outHeight * g.outWidth;
 }
 
-void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vector<PackedB>& packed) {
+void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vector<PackedB>& packed,
+                        WinogradKernelUse use) {
   constexpr int kIn = kWinogradInputTile;
   const int64_t inC = g.inChannels;
   const int64_t outC = g.outChannels;
@@ -92,9 +127,12 @@ void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vecto
     }
   });
   packed.resize(kWinogradPoints);
+  // U[xi] as B [inC x outC] for the forward, or its transpose [outC x inC] for the input gradient.
+  const bool forward = use == WinogradKernelUse::Forward;
   runtime::parallelFor(kWinogradPoints, 1, [&](int64_t first, int64_t last) {
     for (int64_t xi = first; xi < last; ++xi) {
-      packB(Transpose::No, inC, outC, u + xi * matrix, outC, packed[static_cast<size_t>(xi)]);
+      packB(forward ? Transpose::No : Transpose::Yes, forward ? inC : outC, forward ? outC : inC, u + xi * matrix,
+            outC, packed[static_cast<size_t>(xi)]);
     }
   });
 }
@@ -103,33 +141,29 @@ void winogradForward(const Conv2dGeometry& g, const float* input, const std::vec
                      const GemmEpilogue& epilogue, float* output) {
   const WinogradTransforms& transforms = activeKernels().winograd;
   const BlockGrid grid = blockGrid(g);
-  const int64_t blocks = grid.count();
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   const int64_t outImage = g.outHeight * g.outWidth * g.outChannels;
-  // A few images at a time, enough blocks for the GEMMs' rows to fill a few register tiles, while
-  // their transformed blocks and products stay in L1 and L2 between the steps (kerasMnist's conv2:
-  // 16 blocks measured 0.95x the forward's time and 0.88x the input gradient's of 32, 64 1.02x).
-  constexpr int64_t kMinBlocksPerChunk = 16;
-  const int64_t imagesPerChunk = (kMinBlocksPerChunk + blocks - 1) / blocks;
-  runtime::parallelFor(g.batch, imagesPerChunk, [&](int64_t firstImage, int64_t lastImage) {
-    Scratch& s = scratch(g, imagesPerChunk);
-    for (int64_t first = firstImage; first < lastImage; first += imagesPerChunk) {
-      const int64_t count = std::min(imagesPerChunk, lastImage - first);
-      const int64_t rows = count * blocks;
-      for (int64_t n = 0; n < count; ++n) {
-        transforms.input(g, grid.rows, grid.columns, input + (first + n) * inImage, s.zeros.data(),
-                         rows * g.inChannels, s.transformed.data() + n * blocks * g.inChannels);
-      }
-      for (int xi = 0; xi < kWinogradPoints; ++xi) {
-        gemmPackedB(Transpose::No, rows, 1.0f, s.transformed.data() + xi * rows * g.inChannels, g.inChannels,
-                    kernel[static_cast<size_t>(xi)], 0.0f, s.products.data() + xi * rows * g.outChannels,
-                    g.outChannels);
-      }
-      for (int64_t n = 0; n < count; ++n) {
-        transforms.output(g, grid.rows, grid.columns, s.products.data() + n * blocks * g.outChannels,
-                          rows * g.outChannels, epilogue, output + (first + n) * outImage);
-      }
-    }
+  winogradChunks(g, g.inChannels, g.outChannels, kernel,
+                 [&](int64_t image, int64_t pointStride, const float* zeros, float* v) {
+    transforms.input(g, grid.rows, grid.columns, input + image * inImage, zeros, pointStride, v);
+  }, [&](int64_t image, int64_t pointStride, const float* m) {
+    transforms.output(g, grid.rows, grid.columns, m, pointStride, epilogue, output + image * outImage);
+  });
+}
+
+void winogradBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const std::vector<PackedB>& kernel,
+                           float* gradInput) {
+  const WinogradTransforms& transforms = activeKernels().winograd;
+  const BlockGrid grid = blockGrid(g);
+  const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
+  const int64_t outImage = g.outHeight * g.outWidth * g.outChannels;
+  winogradChunks(g, g.outChannels, g.inChannels, kernel,
+                 [&](int64_t image, int64_t pointStride, const float* zeros, float* dm) {
+    transforms.outputGradient(g, grid.rows, grid.columns, gradOutput + image * outImage, zeros, pointStride, dm);
+  }, [&](int64_t image, int64_t pointStride, const float* dv) {
+    float* target = gradInput + image * inImage;
+    std::fill(target, target + inImage, 0.0f);
+    transforms.inputGradient(g, grid.rows, grid.columns, dv, pointStride, target);
   });
 }
 

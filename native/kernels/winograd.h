@@ -47,12 +47,27 @@ inline constexpr float kWinogradAt[kWinogradOutputTile][kWinogradInputTile] = {
 // pixel): an 11x11 output takes 3x3 blocks, 324 products for 1089; a 5x5 one would take 144 for 225.
 bool winogradApplies(const Conv2dGeometry& g);
 
-// The 36 transformed kernels U[xi] = (G g Gt)[xi] as [inC x outC] matrices, packed for gemmPackedB.
-void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vector<PackedB>& packed);
+// Which product the transformed kernels are packed for: the forward's, or the input gradient's.
+enum class WinogradKernelUse { Forward, BackwardInput };
+
+// The 36 transformed kernels U[xi] = (G g Gt)[xi], packed for gemmPackedB as [inC x outC] matrices
+// (Forward) or as their transposes [outC x inC] (BackwardInput).
+void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vector<PackedB>& packed,
+                        WinogradKernelUse use = WinogradKernelUse::Forward);
 
 // output = epilogue(conv2d(input, kernel)) for a geometry where winogradApplies.
 void winogradForward(const Conv2dGeometry& g, const float* input, const std::vector<PackedB>& kernel,
                      const GemmEpilogue& epilogue, float* output);
+
+// gradInput = the input gradient of conv2d(input, kernel) for a geometry where winogradApplies,
+// from the kernel packed for BackwardInput, through the forward's blocks run backwards: with
+// dM = A dy At for each 4x4 block dy of the output gradient (the output transform's adjoint),
+// dV[xi] = dM[xi] U[xi]^T (36 GEMMs [blocks x outC] * [outC x inC]), and each block's B dV Bt (the
+// input transform's adjoint) added onto the 6x6 input pixels the block read. It takes the forward's
+// blocks, not those of the input gradient seen as a convolution of its own (its output is the
+// larger input: 13x13 from kerasMnist's 11x11 output, 16 blocks where the forward has 9).
+void winogradBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const std::vector<PackedB>& kernel,
+                           float* gradInput);
 
 // The kernel gradient through the same transforms, for a geometry where winogradApplies. With
 // dM = A dy At for each 4x4 block dy of the output gradient (the output transform's adjoint), the

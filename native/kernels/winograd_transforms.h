@@ -45,6 +45,10 @@ struct InputMatrix {  // Bt, 6 x 6
   static constexpr int kColumns = kWinogradInputTile;
   static constexpr float at(int row, int column) { return kWinogradBt[row][column]; }
 };
+struct InputAdjointMatrix {  // B = Bt's transpose, 6 x 6
+  static constexpr int kColumns = kWinogradInputTile;
+  static constexpr float at(int row, int column) { return kWinogradBt[column][row]; }
+};
 struct OutputMatrix {  // At, 4 x 6
   static constexpr int kColumns = kWinogradInputTile;
   static constexpr float at(int row, int column) { return kWinogradAt[row][column]; }
@@ -216,6 +220,46 @@ void winogradOutputGradientTransform(const Conv2dGeometry& g, int64_t blockRows,
             applyRows<OutputAdjointMatrix, kIn>([&](int q) { return t[i * kOut + q]; },
                                                 [&](int j) { return target + (i * kIn + j) * pointStride + c0; },
                                                 width);
+          }
+        });
+      }
+    }
+  }
+}
+
+// gradImage += B dV Bt for every block's 36 transformed input gradients dV (point xi's values
+// pointStride floats after point xi - 1's), each 6x6 result added onto the input pixels its block
+// read (neighbouring blocks overlap by two pixels; those outside the image, padding, are dropped):
+// the input transform's adjoint, which carries the gradient from the 36 GEMMs back to the input.
+void winogradInputGradientTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns,
+                                    const float* transformed, int64_t pointStride, float* gradImage) {
+  constexpr int kIn = kWinogradInputTile;
+  const int64_t channels = g.inChannels;
+  for (int64_t by = 0; by < blockRows; ++by) {
+    for (int64_t bx = 0; bx < blockColumns; ++bx) {
+      const float* dv = transformed + (by * blockColumns + bx) * channels;
+      const int64_t top = kWinogradOutputTile * by - g.padTop;
+      const int64_t left = kWinogradOutputTile * bx - g.padLeft;
+      for (int64_t c0 = 0; c0 < channels; c0 += kWinogradChannelBlock) {
+        withChannelWidth(std::min(kWinogradChannelBlock, channels - c0), [&](auto width) {
+          float t[kWinogradPoints][kWinogradChannelBlock];  // B dV: t[i * 6 + c], rows spread per column c
+          for (int c = 0; c < kIn; ++c) {
+            applyRows<InputAdjointMatrix, kIn>([&](int k) { return dv + (k * kIn + c) * pointStride + c0; },
+                                               [&](int i) { return t[i * kIn + c]; }, width);
+          }
+          float dd[kWinogradPoints][kWinogradChannelBlock];  // (B dV) Bt: the 6x6 block, row-major
+          for (int i = 0; i < kIn; ++i) {
+            applyRows<InputAdjointMatrix, kIn>([&](int k) { return t[i * kIn + k]; },
+                                               [&](int j) { return dd[i * kIn + j]; }, width);
+          }
+          for (int64_t i = 0; i < kIn; ++i) {
+            const int64_t y = top + i;
+            for (int64_t j = 0; j < kIn; ++j) {
+              const int64_t x = left + j;
+              if (y < 0 || y >= g.inHeight || x < 0 || x >= g.inWidth) continue;
+              float* pixel = gradImage + (y * g.inWidth + x) * channels + c0;
+              for (int64_t ch = 0; ch < width; ++ch) pixel[ch] += dd[i * kIn + j][ch];
+            }
           }
         });
       }

@@ -181,7 +181,7 @@ void compareTransformed(const std::vector<float>& expected, const std::vector<fl
   }
 }
 
-// The dispatched ISA's three Winograd transforms against the scalar build's, on geometries with
+// The dispatched ISA's four Winograd transforms against the scalar build's, on geometries with
 // padding, ragged last blocks, more than one 32-channel block, and points spaced wider than one
 // image's blocks (as the chunks of images space them).
 Tally checkWinogradTransforms() {
@@ -213,6 +213,11 @@ Tally checkWinogradTransforms() {
       expected.assign(kWinogradPoints * outStride, 0.0f), actual.assign(kWinogradPoints * outStride, 0.0f);
       scalar.outputGradient(g, rows, columns, gradOutput.data(), zeros.data(), outStride, expected.data());
       tested.outputGradient(g, rows, columns, gradOutput.data(), zeros.data(), outStride, actual.data());
+      compareTransformed(expected, actual, tally);
+      const std::vector<float> gradTransformed = randomVector(kWinogradPoints * inStride);
+      expected.assign(c.inH * c.inW * c.inC, 0.0f), actual = expected;
+      scalar.inputGradient(g, rows, columns, gradTransformed.data(), inStride, expected.data());
+      tested.inputGradient(g, rows, columns, gradTransformed.data(), inStride, actual.data());
       compareTransformed(expected, actual, tally);
       const std::vector<float> products = randomVector(kWinogradPoints * outStride);
       const Activation activations[] = {Activation::Linear, Activation::Relu, Activation::LeakyRelu};
