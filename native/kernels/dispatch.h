@@ -19,18 +19,19 @@ inline constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neo
 
 // A column of register tiles down one nr-wide sliver of B: rows of C in tiles of mr rows (the
 // last one possibly shorter), tile t reading A from a + t * aTileStride. For each tile:
-//   tile[r][j] = sum over p < kc of a[r * aRowStride + p * aDepthStride] * packedB[p * nr + j]
+//   tile[r][j] = sum over p < kc of a[r * aRowStride + p * aDepthStride] * b[p * bDepthStride + j]
 //   C[r][j] = alpha * tile[r][j] + beta * C[r][j]   for r < its rows, j < cols (cols <= nr)
 // beta == 0 overwrites C without reading it, so NaN already in C never leaks into the result.
 // When epilogue is not null (the last depth panel of a GEMM with one), C[r][j] then becomes
 // applyEpilogue(*epilogue, j, C[r][j]): its columnBias already points at the sliver's first column.
 // A is either packed slivers (aRowStride 1, aDepthStride mr, aTileStride mr * kc) or op(A) read in
-// place; only the first `rows` rows are read. packedB holds kc groups of nr floats, zero-padded
-// past `cols`. One call covers a whole column, not one tile, because at small depths (a 3x3
+// place; only the first `rows` rows are read. B is a sliver of kc groups of nr floats, packed
+// (bDepthStride nr, zero-padded past `cols`) or a whole sliver of row-major op(B) read in place
+// (bDepthStride ldb). One call covers a whole column, not one tile, because at small depths (a 3x3
 // convolution of one channel: kc = 9) a call's fixed cost is as large as the tile's arithmetic.
 using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
-                                 int64_t aTileStride, const float* packedB, float alpha, float beta,
-                                 float* c, int64_t ldc, int64_t rows, int64_t cols,
+                                 int64_t aTileStride, const float* b, int64_t bDepthStride, float alpha,
+                                 float beta, float* c, int64_t ldc, int64_t rows, int64_t cols,
                                  const GemmEpilogue* epilogue);
 
 // The same column with op(A) given indirectly, as a convolution reads its input without an im2col

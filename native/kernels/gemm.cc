@@ -159,15 +159,15 @@ class DirectA {
   }
 
   // The column of tiles down rows [i0, i0 + mc) of C for one sliver of B.
-  void column(int64_t i0, int64_t mc, int64_t p0, int64_t kc, const float* bSliver, float beta, float* c,
-              int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) const {
+  void column(int64_t i0, int64_t mc, int64_t p0, int64_t kc, const float* bSliver, int64_t bDepthStride,
+              float beta, float* c, int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) const {
     if (packA_) {
-      kernel_.microKernel(kc, packed_, 1, kernel_.mr, kernel_.mr * kc, bSliver, alpha_, beta, c, ldc, mc, cols,
-                          epilogue);
+      kernel_.microKernel(kc, packed_, 1, kernel_.mr, kernel_.mr * kc, bSliver, bDepthStride, alpha_, beta, c, ldc,
+                          mc, cols, epilogue);
     } else {
       const float* aBlock = a_ + i0 * rowStride_ + p0 * depthStride_;
-      kernel_.microKernel(kc, aBlock, rowStride_, depthStride_, kernel_.mr * rowStride_, bSliver, alpha_, beta, c,
-                          ldc, mc, cols, epilogue);
+      kernel_.microKernel(kc, aBlock, rowStride_, depthStride_, kernel_.mr * rowStride_, bSliver, bDepthStride,
+                          alpha_, beta, c, ldc, mc, cols, epilogue);
     }
   }
 
@@ -190,7 +190,8 @@ class IndirectTiles {
 
   void startRowBlock(int64_t, int64_t, int64_t, int64_t, int64_t) {}
 
-  void column(int64_t i0, int64_t mc, int64_t p0, int64_t kc, const float* bSliver, float beta, float* c,
+  // B comes from packB: its slivers are packed (bDepthStride == nr).
+  void column(int64_t i0, int64_t mc, int64_t p0, int64_t kc, const float* bSliver, int64_t, float beta, float* c,
               int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) const {
     const float* const* rowTaps = a_.rows + i0 * a_.taps + p0 / a_.tapDepth;
     kernel_.indirectMicroKernel(kc / a_.tapDepth, a_.tapDepth, rowTaps, a_.taps, a_.offset, a_.zero, bSliver,
@@ -202,9 +203,17 @@ class IndirectTiles {
   const IndirectA& a_;
 };
 
-// The blocked product over op(B) panels of depth kc that bPanel(j0, p0, nc, kc) provides, packed
-// (packSlivers layout): packed now by gemm, or earlier by packB. aTiles (DirectA or IndirectTiles)
-// multiplies each column of register tiles: a row block of A by one sliver of B.
+// A panel of op(B) as multiplyBlocked reads it: sliver s (nr columns) starts at
+// data + s * sliverStride, its depth steps depthStride floats apart. Packed (packSlivers layout:
+// nr * kc and nr), or row-major op(B) read in place (nr and ldb).
+struct BPanelView {
+  const float* data;
+  int64_t sliverStride, depthStride;
+};
+
+// The blocked product over op(B) panels of depth kc that bPanel(j0, p0, nc, kc) provides as a
+// BPanelView: packed now by gemm, earlier by packB, or read in place. aTiles (DirectA or
+// IndirectTiles) multiplies each column of register tiles: a row block of A by one sliver of B.
 template <typename BPanel, typename ATiles>
 void multiplyBlocked(int64_t m, int64_t n, int64_t k, int64_t kcMax, BPanel bPanel, ATiles& aTiles,
                      float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
@@ -218,16 +227,16 @@ void multiplyBlocked(int64_t m, int64_t n, int64_t k, int64_t kcMax, BPanel bPan
       // each tile with the epilogue.
       const float panelBeta = p0 == 0 ? beta : 1.0f;
       const bool lastPanel = p0 + kc == k;
-      const float* bPanelData = bPanel(j0, p0, nc, kc);
+      const BPanelView panel = bPanel(j0, p0, nc, kc);
       for (int64_t i0 = 0; i0 < m; i0 += kernel.mc) {
         const int64_t mc = std::min(kernel.mc, m - i0);
         aTiles.startRowBlock(i0, mc, p0, kc, nc);
         for (int64_t js = 0; js < nc; js += kernel.nr) {
-          const float* bSliver = bPanelData + js * kc;
+          const float* bSliver = panel.data + js / kernel.nr * panel.sliverStride;
           GemmEpilogue sliverEpilogue = epilogue;
           if (epilogue.columnBias != nullptr) sliverEpilogue.columnBias += j0 + js;
           const GemmEpilogue* tileEpilogue = hasEpilogue && lastPanel ? &sliverEpilogue : nullptr;
-          aTiles.column(i0, mc, p0, kc, bSliver, panelBeta, c + i0 * ldc + j0 + js, ldc,
+          aTiles.column(i0, mc, p0, kc, bSliver, panel.depthStride, panelBeta, c + i0 * ldc + j0 + js, ldc,
                         std::min(kernel.nr, nc - js), tileEpilogue);
         }
       }
@@ -280,9 +289,14 @@ void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, f
   const GemmKernelInfo& kernel = activeKernels().gemm;
   float* panel = packBuffers(kernel).b.data;
   DirectA aTiles(kernel, transA, a, lda, alpha);
+  // A B sliver packed for one row block of A is read once per tile of it; with no more rows than
+  // that, copying B costs about what the product saves over reading whole slivers of row-major B
+  // where they lie (kerasMnist's conv1 kernel gradient: 9 rows; Winograd's: 64).
+  const bool bInPlace = transB == Transpose::No && n % kernel.nr == 0 && m <= kernel.mc;
   multiplyBlocked(m, n, k, kernel.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
+    if (bInPlace) return BPanelView{b + p0 * ldb + j0, kernel.nr, ldb};
     packSlivers(packedTranspose(transB), b, ldb, j0, p0, nc, kc, kernel.nr, panel);
-    return static_cast<const float*>(panel);
+    return BPanelView{panel, kernel.nr * kc, kernel.nr};
   }, aTiles, beta, c, ldc, epilogue);
 }
 
@@ -319,8 +333,8 @@ void gemmPackedB(Transpose transA, int64_t m, float alpha, const float* a, int64
   if (m == 0 || b.n == 0) return;
   if (b.k == 0 || alpha == 0.0f) return scaleWithEpilogue(m, b.n, beta, c, ldc, epilogue);
   DirectA aTiles(kernel, transA, a, lda, alpha);
-  multiplyBlocked(m, b.n, b.k, b.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t) {
-    return packedPanel(kernel, b, j0, nc, p0);
+  multiplyBlocked(m, b.n, b.k, b.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
+    return BPanelView{packedPanel(kernel, b, j0, nc, p0), kernel.nr * kc, kernel.nr};
   }, aTiles, beta, c, ldc, epilogue);
 }
 
@@ -332,8 +346,8 @@ void gemmIndirect(int64_t m, const IndirectA& a, const PackedB& b, float beta, f
   if (m == 0 || b.n == 0) return;
   if (b.k == 0) return scaleWithEpilogue(m, b.n, beta, c, ldc, epilogue);
   IndirectTiles aTiles(kernel, a);
-  multiplyBlocked(m, b.n, b.k, b.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t) {
-    return packedPanel(kernel, b, j0, nc, p0);
+  multiplyBlocked(m, b.n, b.k, b.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
+    return BPanelView{packedPanel(kernel, b, j0, nc, p0), kernel.nr * kc, kernel.nr};
   }, aTiles, beta, c, ldc, epilogue);
 }
 

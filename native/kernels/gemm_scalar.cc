@@ -49,14 +49,14 @@ void forEachTile(int64_t rows, Tile tile) {
 
 // The GemmMicroKernel contract (dispatch.h) for a column of kMR x kNR tiles.
 void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride, int64_t aTileStride,
-                 const float* packedB, float alpha, float beta, float* c, int64_t ldc, int64_t rows,
+                 const float* b, int64_t bDepthStride, float alpha, float beta, float* c, int64_t ldc, int64_t rows,
                  int64_t cols, const GemmEpilogue* epilogue) {
   forEachTile(rows, [&](int64_t t, int64_t tileRows) {
     const float* aTile = a + t * aTileStride;
     Tile acc = {};
     for (int64_t p = 0; p < kc; ++p) {
       const float* aCol = aTile + p * aDepthStride;
-      multiplyAddRow(acc, tileRows, [&](int64_t r) { return aCol[r * aRowStride]; }, packedB + p * kNR);
+      multiplyAddRow(acc, tileRows, [&](int64_t r) { return aCol[r * aRowStride]; }, b + p * bDepthStride);
     }
     storeTile(acc, alpha, beta, c + t * kMR * ldc, ldc, tileRows, cols, epilogue);
   });

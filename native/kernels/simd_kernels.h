@@ -124,20 +124,20 @@ CONVKIT_ALWAYS_INLINE void simdMultiplyAddStep(typename V::Vec (&acc)[kRows][kVe
 
 // kRows x (kVectors * V::kLanes) of C: the whole register tile when kRows == kMR, or only the
 // rows that exist at the bottom edge of C. kPackedA fixes A's strides to a packed sliver's
-// (1, kMR) at compile time; otherwise they are read from the arguments.
+// (1, kMR) at compile time; otherwise they are read from the arguments. B's depth steps are
+// bDepthStride floats apart: nr when packed, ldb when read in place.
 template <class V, int kRows, int kVectors, int kMR, bool kPackedA>
 CONVKIT_ALWAYS_INLINE void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
-                  const float* packedB, float alpha, float beta, float* c, int64_t ldc,
+                  const float* b, int64_t bDepthStride, float alpha, float beta, float* c, int64_t ldc,
                   int64_t cols, const GemmEpilogue* epilogue) {
   using Vec = typename V::Vec;
-  constexpr int kNR = kVectors * V::kLanes;
 
   Vec acc[kRows][kVectors];
   startTile<V>(acc, c, ldc);
   const int64_t rowStride = kPackedA ? 1 : aRowStride;
   const int64_t depthStride = kPackedA ? kMR : aDepthStride;
-  CONVKIT_UNROLL_DEPTH for (int64_t p = 0; p < kc; ++p, a += depthStride, packedB += kNR) {
-    simdMultiplyAddStep<V>(acc, packedB, [a, rowStride](int r) { return a[r * rowStride]; });
+  CONVKIT_UNROLL_DEPTH for (int64_t p = 0; p < kc; ++p, a += depthStride, b += bDepthStride) {
+    simdMultiplyAddStep<V>(acc, b, [a, rowStride](int r) { return a[r * rowStride]; });
   }
   simdStoreTile<V, kRows, kVectors>(acc, alpha, beta, c, ldc, cols, epilogue);
 }
@@ -148,12 +148,12 @@ CONVKIT_ALWAYS_INLINE void simdGemmRows(int64_t kc, const float* a, int64_t aRow
 // depth 9).
 template <class V, int kMR, int kVectors, bool kPackedA>
 CONVKIT_NOINLINE void simdGemmWholeTiles(int64_t tiles, int64_t kc, const float* a, int64_t aRowStride,
-                                         int64_t aDepthStride, int64_t aTileStride, const float* packedB,
-                                         float alpha, float beta, float* c, int64_t ldc, int64_t cols,
-                                         const GemmEpilogue* epilogue) {
+                                         int64_t aDepthStride, int64_t aTileStride, const float* b,
+                                         int64_t bDepthStride, float alpha, float beta, float* c, int64_t ldc,
+                                         int64_t cols, const GemmEpilogue* epilogue) {
   for (int64_t t = 0; t < tiles; ++t, a += aTileStride, c += kMR * ldc) {
-    simdGemmRows<V, kMR, kVectors, kMR, kPackedA>(kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc,
-                                                  cols, epilogue);
+    simdGemmRows<V, kMR, kVectors, kMR, kPackedA>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
+                                                  ldc, cols, epilogue);
   }
 }
 
@@ -161,12 +161,13 @@ CONVKIT_NOINLINE void simdGemmWholeTiles(int64_t tiles, int64_t kc, const float*
 // (dispatch.h): the whole tiles, then the rows left at the bottom of C.
 template <class V, int kMR, int kVectors>
 void simdGemmColumn(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride, int64_t aTileStride,
-                    const float* packedB, float alpha, float beta, float* c, int64_t ldc, int64_t rows,
-                    int64_t cols, const GemmEpilogue* epilogue) {
+                    const float* b, int64_t bDepthStride, float alpha, float beta, float* c, int64_t ldc,
+                    int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
   const bool packedA = aRowStride == 1 && aDepthStride == kMR;
   const int64_t wholeTiles = rows / kMR;
   const auto whole = packedA ? simdGemmWholeTiles<V, kMR, kVectors, true> : simdGemmWholeTiles<V, kMR, kVectors, false>;
-  whole(wholeTiles, kc, a, aRowStride, aDepthStride, aTileStride, packedB, alpha, beta, c, ldc, cols, epilogue);
+  whole(wholeTiles, kc, a, aRowStride, aDepthStride, aTileStride, b, bDepthStride, alpha, beta, c, ldc, cols,
+        epilogue);
   const int64_t rowsLeft = rows - wholeTiles * kMR;
   if (rowsLeft == 0) return;
   a += wholeTiles * aTileStride;
@@ -174,11 +175,11 @@ void simdGemmColumn(int64_t kc, const float* a, int64_t aRowStride, int64_t aDep
   withRowCount<kMR - 1>(rowsLeft, [&](auto rowCount) {
     constexpr int kRows = decltype(rowCount)::value;
     if (packedA) {
-      simdGemmRows<V, kRows, kVectors, kMR, true>(kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc,
-                                                  cols, epilogue);
+      simdGemmRows<V, kRows, kVectors, kMR, true>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
+                                                  ldc, cols, epilogue);
     } else {
-      simdGemmRows<V, kRows, kVectors, kMR, false>(kc, a, aRowStride, aDepthStride, packedB, alpha, beta, c, ldc,
-                                                   cols, epilogue);
+      simdGemmRows<V, kRows, kVectors, kMR, false>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
+                                                   ldc, cols, epilogue);
     }
   });
 }

@@ -18,8 +18,9 @@ const best = available[available.length - 1];
 // Register tiles (mr x nr) are scalar 4x16, avx2 6x16, avx512 14x32, neon 8x8; depth blocks are
 // 192, 256 and 512, row blocks 126, 128 and 144, column blocks 2048, 4080 and 4096. A is packed
 // only when a column block holds more than 4 slivers of B (n > 4 * nr), and read in place
-// otherwise. Each shape sits just below, on or just above one of those edges, so every ragged
-// loop end runs, in both ways of reading A.
+// otherwise. B (not transposed) is read in place when n is a multiple of nr and m fits one row
+// block, and packed otherwise. Each shape sits just below, on or just above one of those edges, so
+// every ragged loop end runs, in every way of reading A and B.
 const shapes: [number, number, number][] = [
   [1, 1, 1], [3, 15, 5], [4, 16, 3], [5, 17, 2], [5, 15, 7], [6, 16, 8], [7, 17, 9],
   [8, 8, 8], [9, 7, 4], [13, 31, 5], [14, 32, 4], [15, 33, 6], [28, 64, 3], [29, 65, 2],
@@ -29,6 +30,7 @@ const shapes: [number, number, number][] = [
   [127, 130, 20], [145, 80, 30], [129, 70, 300],
   [3, 2049, 2], [2, 4081, 3], [2, 4097, 2],
   [3, 5, 3000], [17, 19, 1500], [1, 70, 300], [70, 1, 300],
+  [9, 32, 1100], [64, 32, 144], [126, 64, 600], [144, 96, 1030], [145, 32, 40],
   // Keras MNIST convnet im2col shapes: pixels x filters x patch.
   [676, 32, 9], [121, 64, 288], [9, 64, 576],
 ];
