@@ -79,6 +79,13 @@ export interface LinearKernels {
     gradInput: Float32Array): void;
   conv2dBackwardParams(params: Conv2dParams, input: Float32Array, gradOutput: Float32Array,
     gradKernel: Float32Array, gradBias: Float32Array | null): void;
+  /**
+   * conv2dBackwardInput (unless gradInput is null) and conv2dBackwardParams in one call, with the
+   * same results bit for bit, as training runs them: under Winograd the two gradients share the
+   * transformed output gradient.
+   */
+  conv2dBackward(params: Conv2dParams, input: Float32Array, gradOutput: Float32Array, kernel: Float32Array,
+    gradInput: Float32Array | null, gradKernel: Float32Array, gradBias: Float32Array | null): void;
   denseForward(params: DenseParams & EpilogueActivation, input: Float32Array, kernel: Float32Array,
     bias: Float32Array | null, output: Float32Array): void;
   denseBackwardInput(params: DenseParams, gradOutput: Float32Array, kernel: Float32Array,

@@ -105,6 +105,21 @@ Napi::Value conv2dBackwardParams(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// conv2dBackward(params, input, gradOutput, kernel, gradInput | null, gradKernel, gradBias | null):
+// conv2dBackwardInput and conv2dBackwardParams in one call, as training runs them.
+Napi::Value conv2dBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dBackward");
+  const Conv2dGeometry g = readConv2dGeometry(args, args.object(0, "params"), true);
+  const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
+  const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
+  const float* kernel = args.readFloat32(3, "kernel", kernelSize(g), kKernelShape);
+  float* gradInput = args.writeOptionalFloat32(4, "gradInput", inputSize(g), kInputShape);
+  float* gradKernel = args.writeFloat32(5, "gradKernel", kernelSize(g), kKernelShape);
+  float* gradBias = args.writeOptionalFloat32(6, "gradBias", g.outChannels, "outChannels");
+  kernels::conv2dBackward(g, input, gradOutput, kernel, gradInput, gradKernel, gradBias);
+  return info.Env().Undefined();
+}
+
 DenseGeometry readDenseGeometry(Args& args, size_t index) {
   const Napi::Object params = args.object(index, "params");
   DenseGeometry g;
@@ -161,6 +176,7 @@ void registerLinearKernels(Napi::Env env, Napi::Object exports) {
   exportFunction(env, exports, "conv2dForward", conv2dForward);
   exportFunction(env, exports, "conv2dBackwardInput", conv2dBackwardInput);
   exportFunction(env, exports, "conv2dBackwardParams", conv2dBackwardParams);
+  exportFunction(env, exports, "conv2dBackward", conv2dBackward);
   exportFunction(env, exports, "denseForward", denseForward);
   exportFunction(env, exports, "denseBackwardInput", denseBackwardInput);
   exportFunction(env, exports, "denseBackwardParams", denseBackwardParams);

@@ -415,6 +415,13 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
 
 void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const float* gradOutput,
                           float* gradKernel, float* gradBias) {
+  conv2dBackward(g, input, gradOutput, nullptr, nullptr, gradKernel, gradBias);
+}
+
+void conv2dBackward(const Conv2dGeometry& g, const float* input, const float* gradOutput, const float* kernel,
+                    float* gradInput, float* gradKernel, float* gradBias) {
+  const bool winograd = winogradApplies(g);
+  if (gradInput != nullptr && !winograd) conv2dBackwardInput(g, gradOutput, kernel, gradInput);
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
   if (skipsIm2col(g)) {
@@ -426,8 +433,15 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
   // Each chunk of images sums its kernel and bias gradients into its own slot, [kernel | bias],
   // while its rows of gradOutput are in cache; the slots are then added in chunk order, so the
   // result is the same for any number of threads. Under Winograd a slot's kernel part holds the
-  // gradient of the 36 transformed kernels, turned into the kernel's once summed.
-  const bool winograd = winogradApplies(g);
+  // gradient of the 36 transformed kernels, turned into the kernel's once summed, and each chunk
+  // also writes its images' input gradient when asked, from the transformed output gradient the
+  // kernel gradient has just computed.
+  // This thread's storage, named once: a thread_local named inside the chunks' lambda would be
+  // the pool thread's own, empty one.
+  thread_local std::vector<PackedB> transposedKernelStorage;
+  const bool fusedInput = winograd && gradInput != nullptr;
+  if (fusedInput) packWinogradKernel(g, kernel, transposedKernelStorage, WinogradKernelUse::BackwardInput);
+  const std::vector<PackedB>* transposedKernel = fusedInput ? &transposedKernelStorage : nullptr;
   const int64_t kernelFloats = winograd ? winogradTransformedKernelFloats(g) : k * g.outChannels;
   const int64_t slotFloats = kernelFloats + g.outChannels;
   const int64_t imagesPerChunk = imagesPerGradientChunk(g, winograd ? winogradBlocksPerImage(g) : pixels);
@@ -442,7 +456,8 @@ void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const flo
     const float* chunkGradOutput = gradOutput + first * pixels * g.outChannels;
     float* slot = slots.data() + chunk * slotFloats;
     if (winograd) {
-      winogradTransformedKernelGradient(g, input + first * inImage, chunkGradOutput, count, slot);
+      winogradTransformedKernelGradient(g, input + first * inImage, chunkGradOutput, count, slot, transposedKernel,
+                                        fusedInput ? gradInput + first * inImage : nullptr);
     } else {
       // slot kernel [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
       fillColumns(g, input + first * inImage, count, columns);

@@ -61,4 +61,9 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
 void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const float* gradOutput,
                           float* gradKernel, float* gradBias);
 
+// conv2dBackwardInput (unless gradInput is null) and conv2dBackwardParams in one call, with the same
+// results bit for bit: under Winograd the two gradients share the transformed output gradient.
+void conv2dBackward(const Conv2dGeometry& g, const float* input, const float* gradOutput, const float* kernel,
+                    float* gradInput, float* gradKernel, float* gradBias);
+
 }  // namespace convkit::kernels

@@ -183,7 +183,8 @@ int64_t winogradTransformedKernelFloats(const Conv2dGeometry& g) {
 }
 
 void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* input, const float* gradOutput,
-                                       int64_t count, float* gradTransformed) {
+                                       int64_t count, float* gradTransformed,
+                                       const std::vector<PackedB>* transposedKernel, float* gradInput) {
   const WinogradTransforms& transforms = activeKernels().winograd;
   const BlockGrid grid = blockGrid(g);
   const int64_t blocks = count * grid.count();
@@ -206,6 +207,20 @@ void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* inp
     gemm(Transpose::Yes, Transpose::No, g.outChannels, g.inChannels, blocks, 1.0f,
          s.products.data() + xi * blocks * g.outChannels, g.outChannels, s.transformed.data() + xi * blocks * g.inChannels,
          g.inChannels, 0.0f, gradTransformed + xi * matrix, g.inChannels);
+  }
+  if (transposedKernel == nullptr) return;
+  // The input gradient as winogradBackwardInput computes it, from the same dM, with dV in the
+  // place of V, which the kernel gradient no longer needs.
+  for (int xi = 0; xi < kWinogradPoints; ++xi) {
+    gemmPackedB(Transpose::No, blocks, 1.0f, s.products.data() + xi * blocks * g.outChannels, g.outChannels,
+                (*transposedKernel)[static_cast<size_t>(xi)], 0.0f, s.transformed.data() + xi * blocks * g.inChannels,
+                g.inChannels);
+  }
+  for (int64_t n = 0; n < count; ++n) {
+    float* target = gradInput + n * inImage;
+    std::fill(target, target + inImage, 0.0f);
+    transforms.inputGradient(g, grid.rows, grid.columns, s.transformed.data() + n * grid.count() * g.inChannels,
+                             blocks * g.inChannels, target);
   }
 }
 

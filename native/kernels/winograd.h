@@ -82,9 +82,14 @@ int64_t winogradBlocksPerImage(const Conv2dGeometry& g);
 // Floats of dU, laid out [36][outC][inC].
 int64_t winogradTransformedKernelFloats(const Conv2dGeometry& g);
 
-// dU of `count` consecutive images (input and gradOutput point at the first), overwritten.
+// dU of `count` consecutive images (input and gradOutput point at the first), overwritten. Given
+// the kernel packed for BackwardInput, also the images' input gradient (gradInput points at the
+// first image's), as winogradBackwardInput computes it, from the same dM: the two gradients then
+// transform the output gradient once.
 void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* input, const float* gradOutput,
-                                       int64_t count, float* gradTransformed);
+                                       int64_t count, float* gradTransformed,
+                                       const std::vector<PackedB>* transposedKernel = nullptr,
+                                       float* gradInput = nullptr);
 
 // gradKernel [3, 3, inC, outC] = Gt dU G, overwritten.
 void winogradKernelGradient(const Conv2dGeometry& g, const float* gradTransformed, float* gradKernel);

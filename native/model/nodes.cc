@@ -94,10 +94,7 @@ class Conv2dNode final : public Node {
   void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
                 float* gradIn) const override {
     const kernels::Conv2dGeometry g = at(pass);
-    if (gradIn != nullptr) {
-      kernels::conv2dBackwardInput(g, gradOut, valueOf(pass, kernel_), gradIn);
-    }
-    kernels::conv2dBackwardParams(g, in, gradOut, gradOf(pass, kernel_), gradOf(pass, bias_));
+    kernels::conv2dBackward(g, in, gradOut, valueOf(pass, kernel_), gradIn, gradOf(pass, kernel_), gradOf(pass, bias_));
   }
 
  private:

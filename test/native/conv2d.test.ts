@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { linearKernels as k } from '../../lib/native';
 import type { Conv2dParams } from '../../lib/native';
 import { referenceActivation } from '../reference/activation';
-import { expectClose, sumTolerance } from '../helpers/assert';
+import { expectClose, expectSameBits, sumTolerance } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, randomInt, rng } from '../helpers/random';
 import { type ConvCase, referenceConv2d } from '../reference/linear';
@@ -124,6 +124,46 @@ describe('conv2d backward matches finite differences of the reference', () => {
     const gradInput = new Float32Array(input.length).fill(Number.NaN);
     k.conv2dBackwardInput(c, gradOutput, kernel, gradInput);
     expect(gradInput.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('conv2dBackward, as training calls it', () => {
+  // Winograd layers (3x3, stride 1, 8+ channels, output 4x4 or more) share the transformed output
+  // gradient between the two gradients; the others make the two calls.
+  const winogradCases: (ConvCase & { name: string })[] = [
+    { name: 'Winograd 8 -> 9, 3x3 same on 9x7, batch 19 (a whole and a ragged gradient chunk)', batch: 19, inHeight: 9, inWidth: 7, inChannels: 8, outChannels: 9, kernelHeight: 3, kernelWidth: 3, padding: 'same', ...base },
+    { name: 'Winograd 40 -> 33, 3x3 valid on 10x11, batch 3', batch: 3, inHeight: 10, inWidth: 11, inChannels: 40, outChannels: 33, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base },
+  ];
+  it.each([...winogradCases, ...cases])('$name: the bits of conv2dBackwardInput and conv2dBackwardParams', (c) => {
+    const { random, input, kernel } = data(c, 17);
+    const gradOutput = randomArray(random, outputLength(c));
+    const expected = { gradInput: new Float32Array(input.length), gradKernel: new Float32Array(kernel.length), gradBias: new Float32Array(c.outChannels) };
+    k.conv2dBackwardInput(c, gradOutput, kernel, expected.gradInput);
+    k.conv2dBackwardParams(c, input, gradOutput, expected.gradKernel, expected.gradBias);
+    const gradInput = new Float32Array(input.length).fill(Number.NaN);
+    const gradKernel = new Float32Array(kernel.length).fill(Number.NaN);
+    const gradBias = new Float32Array(c.outChannels).fill(Number.NaN);
+    k.conv2dBackward(c, input, gradOutput, kernel, gradInput, gradKernel, gradBias);
+    expectSameBits(gradInput, expected.gradInput, 'gradInput');
+    expectSameBits(gradKernel, expected.gradKernel, 'gradKernel');
+    expectSameBits(gradBias, expected.gradBias, 'gradBias');
+    // Without the input gradient (a first layer), and without a bias.
+    const paramsOnly = new Float32Array(kernel.length).fill(Number.NaN);
+    k.conv2dBackward(c, input, gradOutput, kernel, null, paramsOnly, null);
+    expectSameBits(paramsOnly, expected.gradKernel, 'gradKernel without gradInput');
+  });
+
+  it('rejects a gradInput of the wrong size or sharing memory with an input', () => {
+    const c = cases[0];
+    const { input, kernel } = data(c, 3);
+    const gradOutput = new Float32Array(outputLength(c));
+    const gradKernel = new Float32Array(kernel.length);
+    expect(() => k.conv2dBackward(c, input, gradOutput, kernel, new Float32Array(input.length - 1), gradKernel, null))
+      .toThrow(RangeError);
+    expect(() => k.conv2dBackward(c, input, gradOutput, kernel, input, gradKernel, null))
+      .toThrow(/gradInput and input must not share memory/);
+    expect(() => k.conv2dBackward(c, input, gradOutput, kernel, new Float32Array(input.length), kernel, null))
+      .toThrow(/gradKernel and kernel must not share memory/);
   });
 });
 

@@ -93,6 +93,12 @@ const caseData: CaseData[] = cases.map((c, index) => {
 interface Passes<Values> {
   forward: Values; forwardNoBias: Values; gradInput: Values; gradKernel: Values; gradBias: Values;
 }
+
+/** The same three gradients from one conv2dBackward call. */
+interface FusedPasses<Values> { fusedGradInput: Values; fusedGradKernel: Values; fusedGradBias: Values }
+const fusedPassOf: [keyof FusedPasses<unknown>, keyof Passes<unknown>][] = [
+  ['fusedGradInput', 'gradInput'], ['fusedGradKernel', 'gradKernel'], ['fusedGradBias', 'gradBias'],
+];
 const passNames: (keyof Passes<unknown>)[] = ['forward', 'forwardNoBias', 'gradInput', 'gradKernel', 'gradBias'];
 
 interface References extends Passes<Float64Array> {
@@ -135,7 +141,9 @@ function tolerances(c: ConvCase): Passes<Tolerance> {
   };
 }
 
-function runChild(isa: string): IsaChildReport<Passes<Float32Array>[][]> {
+type ChildPasses<Values> = Passes<Values> & FusedPasses<Values>;
+
+function runChild(isa: string): IsaChildReport<ChildPasses<Float32Array>[][]> {
   const request = {
     threadCounts,
     cases: cases.map(({ name: _name, ...params }, index) => {
@@ -143,14 +151,9 @@ function runChild(isa: string): IsaChildReport<Passes<Float32Array>[][]> {
       return { params, ...epilogue, input: encodeFloats(input), kernel: encodeFloats(kernel), bias: encodeFloats(bias), gradOutput: encodeFloats(gradOutput) };
     }),
   };
-  const report = runIsaChild<Passes<string>[][]>(childScript, isa, request);
-  const decodePasses = ({ forward, forwardNoBias, gradInput, gradKernel, gradBias }: Passes<string>): Passes<Float32Array> => ({
-    forward: decodeFloats(forward),
-    forwardNoBias: decodeFloats(forwardNoBias),
-    gradInput: decodeFloats(gradInput),
-    gradKernel: decodeFloats(gradKernel),
-    gradBias: decodeFloats(gradBias),
-  });
+  const report = runIsaChild<ChildPasses<string>[][]>(childScript, isa, request);
+  const decodePasses = (passes: ChildPasses<string>): ChildPasses<Float32Array> =>
+    Object.fromEntries(Object.entries(passes).map(([pass, values]) => [pass, decodeFloats(values)])) as unknown as ChildPasses<Float32Array>;
   return { ...report, results: report.results.map((perThreads) => perThreads.map(decodePasses)) };
 }
 
@@ -166,6 +169,14 @@ describeEachIsa('conv2d', runChild, (isa, report) => {
       const [single, ...others] = report().results[index];
       others.forEach((passes, i) => {
         for (const pass of passNames) expectSameBits(passes[pass], single[pass], `${isa} ${pass} with ${threadCounts[i + 1]} threads`);
+      });
+    });
+
+    it(`${c.name}: conv2dBackward gives the bits of the separate gradient calls`, () => {
+      report().results[index].forEach((passes, i) => {
+        for (const [fused, separate] of fusedPassOf) {
+          expectSameBits(passes[fused], passes[separate], `${isa} ${fused} with ${threadCounts[i]} threads`);
+        }
       });
     });
   });

@@ -1,7 +1,8 @@
 // Child process of conv2d_isa.test.ts (see test/helpers/isa_child.cjs). Reads
 // { threadCounts, cases: [{ params, activation, activationAlpha, input, kernel, bias, gradOutput }] }
 // (arrays as base64 float32), runs each case's four convolution calls with each thread count, and
-// returns results[case][thread count] = { forward, forwardNoBias, gradInput, gradKernel, gradBias }.
+// returns results[case][thread count] = { forward, forwardNoBias, gradInput, gradKernel, gradBias,
+// fusedGradInput, fusedGradKernel, fusedGradBias }.
 'use strict';
 const { decodeFloats, encodeFloats, serveIsaChild } = require('../helpers/isa_child.cjs');
 
@@ -25,6 +26,12 @@ serveIsaChild((addon, { threadCounts, cases }) => cases.map((convCase) => {
     addon.conv2dForward(params, input, kernel, null, passes.forwardNoBias);
     addon.conv2dBackwardInput(params, gradOutput, kernel, passes.gradInput);
     addon.conv2dBackwardParams(params, input, gradOutput, passes.gradKernel, passes.gradBias);
+    // The two gradients in one call, as training runs them (conv2dBackward).
+    passes.fusedGradInput = unwritten(input.length);
+    passes.fusedGradKernel = unwritten(kernel.length);
+    passes.fusedGradBias = unwritten(bias.length);
+    addon.conv2dBackward(params, input, gradOutput, kernel, passes.fusedGradInput, passes.fusedGradKernel,
+      passes.fusedGradBias);
     return Object.fromEntries(Object.entries(passes).map(([pass, values]) => [pass, encodeFloats(values)]));
   });
 }));
