@@ -39,24 +39,21 @@ CONVKIT_ALWAYS_INLINE void withChannelWidth(int64_t width, Body&& body) {
   }
 }
 
-// The three matrices the transforms apply, as types so that their entries are compile-time
-// constants wherever a transform reads them.
-struct InputMatrix {  // Bt, 6 x 6
-  static constexpr int kColumns = kWinogradInputTile;
-  static constexpr float at(int row, int column) { return kWinogradBt[row][column]; }
+// A constant matrix as a type, so that its entries are compile-time constants wherever a
+// transform reads them: kMatrix itself, or its transpose.
+template <int kRows, int kColumnsStored, const float (&kMatrix)[kRows][kColumnsStored], bool kTransposed>
+struct ConstantMatrix {
+  static constexpr int kColumns = kTransposed ? kRows : kColumnsStored;
+  static constexpr float at(int row, int column) { return kTransposed ? kMatrix[column][row] : kMatrix[row][column]; }
 };
-struct InputAdjointMatrix {  // B = Bt's transpose, 6 x 6
-  static constexpr int kColumns = kWinogradInputTile;
-  static constexpr float at(int row, int column) { return kWinogradBt[column][row]; }
-};
-struct OutputMatrix {  // At, 4 x 6
-  static constexpr int kColumns = kWinogradInputTile;
-  static constexpr float at(int row, int column) { return kWinogradAt[row][column]; }
-};
-struct OutputAdjointMatrix {  // A = At's transpose, 6 x 4
-  static constexpr int kColumns = kWinogradOutputTile;
-  static constexpr float at(int row, int column) { return kWinogradAt[column][row]; }
-};
+
+// The matrices the transforms apply.
+constexpr int kIn = kWinogradInputTile;
+constexpr int kOut = kWinogradOutputTile;
+using InputMatrix = ConstantMatrix<kIn, kIn, kWinogradBt, false>;           // Bt, 6 x 6
+using InputAdjointMatrix = ConstantMatrix<kIn, kIn, kWinogradBt, true>;     // B, 6 x 6
+using OutputMatrix = ConstantMatrix<kOut, kIn, kWinogradAt, false>;         // At, 4 x 6
+using OutputAdjointMatrix = ConstantMatrix<kOut, kIn, kWinogradAt, true>;   // A, 6 x 4
 
 // Calls body(std::integral_constant<int, i>{}) for i = 0 .. kCount - 1, unrolled.
 template <typename Body, int... kIndex>
@@ -120,7 +117,6 @@ void blockPixels(const float* image, int64_t height, int64_t width, int64_t chan
 // point xi's values pointStride floats after point xi - 1's.
 void winogradInputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* image,
                             const float* zeros, int64_t pointStride, float* transformed) {
-  constexpr int kIn = kWinogradInputTile;
   const int64_t channels = g.inChannels;
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
@@ -163,8 +159,6 @@ void storeWithEpilogue(const GemmEpilogue& epilogue, int64_t column0, const floa
 // floats after point xi - 1), the pixels inside the output.
 void winogradOutputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* products,
                              int64_t pointStride, const GemmEpilogue& epilogue, float* output) {
-  constexpr int kIn = kWinogradInputTile;
-  constexpr int kOut = kWinogradOutputTile;
   const int64_t channels = g.outChannels;
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
@@ -201,8 +195,6 @@ void winogradOutputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t
 void winogradOutputGradientTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns,
                                      const float* gradOutput, const float* zeros, int64_t pointStride,
                                      float* transformed) {
-  constexpr int kIn = kWinogradInputTile;
-  constexpr int kOut = kWinogradOutputTile;
   const int64_t channels = g.outChannels;
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
@@ -233,7 +225,6 @@ void winogradOutputGradientTransform(const Conv2dGeometry& g, int64_t blockRows,
 // the input transform's adjoint, which carries the gradient from the 36 GEMMs back to the input.
 void winogradInputGradientTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns,
                                     const float* transformed, int64_t pointStride, float* gradImage) {
-  constexpr int kIn = kWinogradInputTile;
   const int64_t channels = g.inChannels;
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
