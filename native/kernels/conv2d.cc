@@ -317,6 +317,15 @@ Conv2dGeometry adjointGeometry(const Conv2dGeometry& g) {
   return a;
 }
 
+// The kernel packed for the Winograd input gradient (WinogradKernelUse::BackwardInput), in this
+// thread's storage. Returned rather than named where it is used: a thread_local named inside a
+// lambda the thread pool runs would be the pool thread's own, empty one.
+const std::vector<PackedB>& winogradInputGradientKernel(const Conv2dGeometry& g, const float* kernel) {
+  thread_local std::vector<PackedB> packed;
+  packWinogradKernel(g, kernel, packed, WinogradKernelUse::BackwardInput);
+  return packed;
+}
+
 }  // namespace
 
 void packConv2dKernel(const Conv2dGeometry& g, const float* kernel, PackedConv2dKernel& packed) {
@@ -378,9 +387,7 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
     return;
   }
   if (winogradApplies(g)) {
-    thread_local std::vector<PackedB> transposed;
-    packWinogradKernel(g, kernel, transposed, WinogradKernelUse::BackwardInput);
-    winogradBackwardInput(g, gradOutput, transposed, gradInput);
+    winogradBackwardInput(g, gradOutput, winogradInputGradientKernel(g, kernel), gradInput);
     return;
   }
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
@@ -436,12 +443,8 @@ void conv2dBackward(const Conv2dGeometry& g, const float* input, const float* gr
   // gradient of the 36 transformed kernels, turned into the kernel's once summed, and each chunk
   // also writes its images' input gradient when asked, from the transformed output gradient the
   // kernel gradient has just computed.
-  // This thread's storage, named once: a thread_local named inside the chunks' lambda would be
-  // the pool thread's own, empty one.
-  thread_local std::vector<PackedB> transposedKernelStorage;
   const bool fusedInput = winograd && gradInput != nullptr;
-  if (fusedInput) packWinogradKernel(g, kernel, transposedKernelStorage, WinogradKernelUse::BackwardInput);
-  const std::vector<PackedB>* transposedKernel = fusedInput ? &transposedKernelStorage : nullptr;
+  const std::vector<PackedB>* transposedKernel = fusedInput ? &winogradInputGradientKernel(g, kernel) : nullptr;
   const int64_t kernelFloats = winograd ? winogradTransformedKernelFloats(g) : k * g.outChannels;
   const int64_t slotFloats = kernelFloats + g.outChannels;
   const int64_t imagesPerChunk = imagesPerGradientChunk(g, winograd ? winogradBlocksPerImage(g) : pixels);

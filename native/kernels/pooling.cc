@@ -51,19 +51,19 @@ void forEachWindow(const Pool2dGeometry& g, Visit visit, BeginImage beginImage, 
         };
         for (int64_t ox = 0; ox < g.outWidth;) {
           const Window window = windowAt(ox);
-          int64_t windows = 1;
           if constexpr (!std::is_same_v<Run2x2, std::nullptr_t>) {
             if (window.is2x2()) {
+              int64_t windows = 1;
               while (ox + windows < g.outWidth && windowAt(ox + windows).is2x2()) ++windows;
               run2x2(n * imageSize, window, windows, outputOffset);
-            } else {
-              visit(n * imageSize, window, outputOffset);
+              ox += windows;
+              outputOffset += windows * g.channels;
+              continue;
             }
-          } else {
-            visit(n * imageSize, window, outputOffset);
           }
-          ox += windows;
-          outputOffset += windows * g.channels;
+          visit(n * imageSize, window, outputOffset);
+          ++ox;
+          outputOffset += g.channels;
         }
       }
     }
@@ -157,8 +157,8 @@ void routeMaxGradients2x2(int64_t channels, int64_t pixelStride, const float* __
   }
 }
 
-// recordMaxPool2x2Run (pooling_runs.h) for any window, channels c0 <= c < c0 + width (at most kChannelBlock): best[c - c0]
-// = the max, winners[c - c0] its winner byte.
+// recordMaxPool2x2Run (pooling_runs.h) for any window, channels c0 <= c < c0 + width (at most
+// kChannelBlock): best[c - c0] = the max, winners[c - c0] its winner byte.
 void recordWindowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t width,
                      float* best, uint8_t* winners) {
   windowMax(g, image, w, c0, c0 + width, best);

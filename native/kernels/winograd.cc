@@ -32,12 +32,18 @@ Scratch& scratch(const Conv2dGeometry& g, int64_t images) {
   const auto blocks = static_cast<size_t>(images * blockGrid(g).count());
   // Grown only: resizing down and back up between layers would zero the difference every call.
   const auto widest = static_cast<size_t>(std::max(g.inChannels, g.outChannels));
-  const size_t transformedFloats = kWinogradPoints * blocks * widest;
-  const size_t productFloats = kWinogradPoints * blocks * widest;
-  if (s.transformed.size() < transformedFloats) s.transformed.resize(transformedFloats);
-  if (s.products.size() < productFloats) s.products.resize(productFloats);
+  const size_t floats = kWinogradPoints * blocks * widest;
+  if (s.transformed.size() < floats) s.transformed.resize(floats);
+  if (s.products.size() < floats) s.products.resize(floats);
   if (s.zeros.size() < widest) s.zeros.resize(widest, 0.0f);
   return s;
+}
+
+// One image's input gradient, overwritten, from its blocks' dV (points pointStride floats apart).
+void writeInputGradient(const Conv2dGeometry& g, const WinogradTransforms& transforms, const BlockGrid& grid,
+                        const float* dv, int64_t pointStride, float* gradImage) {
+  std::fill(gradImage, gradImage + g.inHeight * g.inWidth * g.inChannels, 0.0f);
+  transforms.inputGradient(g, grid.rows, grid.columns, dv, pointStride, gradImage);
 }
 
 // What winogradChunks tells its callbacks about one image of a chunk.
@@ -163,14 +169,11 @@ void winogradForward(const Conv2dGeometry& g, const float* input, const std::vec
 
 void winogradBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const std::vector<PackedB>& kernel,
                            float* gradInput) {
-  const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   winogradChunks(g, g.outChannels, g.inChannels, kernel, [&](const ChunkImage& image, float* dm) {
     image.transforms.outputGradient(g, image.grid.rows, image.grid.columns, gradOutput + image.outputOffset,
                                     image.zeros, image.pointStride, dm);
   }, [&](const ChunkImage& image, const float* dv) {
-    float* target = gradInput + image.inputOffset;
-    std::fill(target, target + inImage, 0.0f);
-    image.transforms.inputGradient(g, image.grid.rows, image.grid.columns, dv, image.pointStride, target);
+    writeInputGradient(g, image.transforms, image.grid, dv, image.pointStride, gradInput + image.inputOffset);
   });
 }
 
@@ -217,10 +220,8 @@ void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* inp
                 g.inChannels);
   }
   for (int64_t n = 0; n < count; ++n) {
-    float* target = gradInput + n * inImage;
-    std::fill(target, target + inImage, 0.0f);
-    transforms.inputGradient(g, grid.rows, grid.columns, s.transformed.data() + n * grid.count() * g.inChannels,
-                             blocks * g.inChannels, target);
+    writeInputGradient(g, transforms, grid, s.transformed.data() + n * grid.count() * g.inChannels,
+                       blocks * g.inChannels, gradInput + n * inImage);
   }
 }
 
