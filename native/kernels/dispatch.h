@@ -18,7 +18,7 @@ enum class Isa { Scalar, Avx2, Avx512, Neon };
 inline constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon};
 
 // A column of register tiles down one nr-wide sliver of B: rows of C in tiles of mr rows (the
-// last one possibly shorter), tile t reading A from a + t * aTileStride. For each tile:
+// last one possibly shorter), tile t reading A from a + t * aTileStride. kc >= 1. For each tile:
 //   tile[r][j] = sum over p < kc of a[r * aRowStride + p * aDepthStride] * b[p * bDepthStride + j]
 //   C[r][j] = alpha * tile[r][j] + beta * C[r][j]   for r < its rows, j < cols (cols <= nr)
 // beta == 0 overwrites C without reading it, so NaN already in C never leaks into the result.
@@ -37,7 +37,8 @@ using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride,
 // The same column with op(A) given indirectly, as a convolution reads its input without an im2col
 // copy: row r of op(A) is the concatenation over taps s < taps of the tapDepth floats at
 // rowTap(r, s) = a[r * aRowStride + s] + aOffset, or at `zero` itself where the table holds `zero`
-// (padding). aOffset lets one table serve every chunk of images, each at its own offset.
+// (padding). aOffset lets one table serve every chunk of images, each at its own offset. taps and
+// tapDepth are >= 1.
 //   tile[r][j] = sum over s, p < tapDepth of rowTap(r, s)[p] * packedB[(s * tapDepth + p) * nr + j]
 //   C[r][j] = tile[r][j] + beta * C[r][j], then the epilogue, as GemmMicroKernel.
 using GemmIndirectMicroKernel = void (*)(int64_t taps, int64_t tapDepth, const float* const* a,

@@ -85,17 +85,73 @@ CONVKIT_ALWAYS_INLINE void simdStoreTile(const typename V::Vec (&acc)[kRows][kVe
   }
 }
 
-// Zeroes a register tile's accumulators and starts bringing its tile of C into the cache: C is
-// stored (and read, unless beta is 0) once the depth loop ends, and prefetching it first hides
-// that latency behind the loop's work (measured 0.77x the time of a 1024^3 GEMM on Zen 3, whose
-// C rows have left L2 by then). A ragged tile may prefetch past its row's end: prefetches never
-// fault.
-template <class V, int kRows, int kVectors>
-CONVKIT_ALWAYS_INLINE void startTile(typename V::Vec (&acc)[kRows][kVectors], const float* c, int64_t ldc) {
+// How a column's whole tiles are written to C, decided once per column. The stores most products
+// make (alpha 1, beta 0, every column of the tile in C, then nothing, a bias, a ReLU or both) are
+// compiled without a branch between a tile's last multiply-add and its stores; handling them at
+// run time spilled accumulators to the stack around those branches (measured 0.8x the throughput
+// at depth 9 on Zen 3). General is simdStoreTile: anything else, decided per tile.
+enum class TileStore { Plain, Bias, Relu, BiasRelu, General };
+
+inline TileStore tileStoreFor(float alpha, float beta, int64_t cols, int64_t nr, const GemmEpilogue* epilogue) {
+  if (alpha != 1.0f || beta != 0.0f || cols != nr) return TileStore::General;
+  if (epilogue == nullptr) return TileStore::Plain;
+  const bool bias = epilogue->columnBias != nullptr;
+  switch (epilogue->activation) {
+    case Activation::Linear:
+      return bias ? TileStore::Bias : TileStore::Plain;
+    case Activation::Relu:
+      return bias ? TileStore::BiasRelu : TileStore::Relu;
+    default:
+      return TileStore::General;
+  }
+}
+
+// Calls run(std::integral_constant<TileStore, store>{}).
+template <typename Run>
+void withTileStore(TileStore store, Run run) {
+  using Store = TileStore;
+  switch (store) {
+    case Store::Plain: return run(std::integral_constant<Store, Store::Plain>{});
+    case Store::Bias: return run(std::integral_constant<Store, Store::Bias>{});
+    case Store::Relu: return run(std::integral_constant<Store, Store::Relu>{});
+    case Store::BiasRelu: return run(std::integral_constant<Store, Store::BiasRelu>{});
+    case Store::General: return run(std::integral_constant<Store, Store::General>{});
+  }
+}
+
+// Writes a finished register tile to C as kStore says; the same values as simdStoreTile.
+template <TileStore kStore, class V, int kRows, int kVectors>
+CONVKIT_ALWAYS_INLINE void simdFinishTile(const typename V::Vec (&acc)[kRows][kVectors], float alpha, float beta,
+                                          float* c, int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
+  if constexpr (kStore == TileStore::General) {
+    simdStoreTile<V, kRows, kVectors>(acc, alpha, beta, c, ldc, cols, epilogue);
+  } else {
+    constexpr bool kBias = kStore == TileStore::Bias || kStore == TileStore::BiasRelu;
+    constexpr bool kRelu = kStore == TileStore::Relu || kStore == TileStore::BiasRelu;
+    typename V::Vec bias[kVectors];
+    if constexpr (kBias) {
+      CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) bias[v] = V::load(epilogue->columnBias + v * V::kLanes);
+    }
+    CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
+      CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
+        typename V::Vec x = acc[r][v];
+        if constexpr (kBias) x = V::add(x, bias[v]);
+        if constexpr (kRelu) x = V::selectNegative(x, V::zero());
+        V::store(c + r * ldc + v * V::kLanes, x);
+      }
+    }
+  }
+}
+
+// Starts bringing a register tile's tile of C into the cache: C is stored (and read, unless beta
+// is 0) once the depth loop ends, and prefetching it first hides that latency behind the loop's
+// work (measured 0.77x the time of a 1024^3 GEMM on Zen 3, whose C rows have left L2 by then). A
+// ragged tile may prefetch past its row's end: prefetches never fault.
+template <int kRows, int kColumns>
+CONVKIT_ALWAYS_INLINE void prefetchTile(const float* c, int64_t ldc) {
   CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
-    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) acc[r][v] = V::zero();
     CONVKIT_PREFETCH_FOR_WRITE(c + r * ldc);
-    CONVKIT_PREFETCH_FOR_WRITE(c + r * ldc + kVectors * V::kLanes - 1);
+    CONVKIT_PREFETCH_FOR_WRITE(c + r * ldc + kColumns - 1);
   }
 }
 
@@ -110,51 +166,115 @@ void withRowCount(int64_t rows, Run run) {
   run(std::integral_constant<int, kMR>{});
 }
 
-// One step of depth on a register tile: acc[r][v] += aValue(r) * (the step's nr floats of B).
-template <class V, int kRows, int kVectors, typename AValue>
+// One step of depth on a register tile: acc[r][v] += aValue(r) * (the step's nr floats of B), or
+// for the first step (kFirst) acc[r][v] = aValue(r) * (B's floats). Starting with a multiply
+// rather than zeroed accumulators gives the register allocator three-operand instructions to work
+// with: a hand-written depth-9 tile took 0.79x the time on Zen 3 (every micro-kernel's kc >= 1).
+template <bool kFirst, class V, int kRows, int kVectors, typename AValue>
 CONVKIT_ALWAYS_INLINE void simdMultiplyAddStep(typename V::Vec (&acc)[kRows][kVectors], const float* packedB,
                                                AValue aValue) {
   typename V::Vec bRow[kVectors];
   CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) bRow[v] = V::load(packedB + v * V::kLanes);
   CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
     const typename V::Vec aBroadcast = V::broadcast(aValue(r));
-    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) acc[r][v] = V::multiplyAdd(aBroadcast, bRow[v], acc[r][v]);
+    CONVKIT_UNROLL for (int v = 0; v < kVectors; ++v) {
+      acc[r][v] = kFirst ? V::multiply(aBroadcast, bRow[v]) : V::multiplyAdd(aBroadcast, bRow[v], acc[r][v]);
+    }
   }
 }
 
+// The layouts of A and B a column of tiles is compiled for. PackedA: A packed (strides 1 and
+// kMR), any depth, B's depth stride from the arguments. SmallDepth<k, rowMajorA>: A row-major
+// (depth stride 1) or transposed (row stride 1, as a grey or RGB layer's im2col lays it out),
+// packed B, depth k, the depth loop unrolled whole so that every address is a constant offset
+// from a few registers: at the depth of a first convolution layer (3x3 over 1 or 3 channels) a
+// run-time loop's counters and strides cost as much as its multiply-adds. Strided:
+// anything else, every stride from the arguments.
+struct PackedA {};
+template <int kDepth_, bool kRowMajorA_>
+struct SmallDepth {
+  static constexpr int kDepth = kDepth_;
+  static constexpr bool kRowMajorA = kRowMajorA_;
+};
+struct Strided {};
+template <class Layout>
+struct IsSmallDepth : std::false_type {};
+template <int kDepth, bool kRowMajorA>
+struct IsSmallDepth<SmallDepth<kDepth, kRowMajorA>> : std::true_type {};
+
 // kRows x (kVectors * V::kLanes) of C: the whole register tile when kRows == kMR, or only the
-// rows that exist at the bottom edge of C. kPackedA fixes A's strides to a packed sliver's
-// (1, kMR) at compile time; otherwise they are read from the arguments. B's depth steps are
-// bDepthStride floats apart: nr when packed, ldb when read in place.
-template <class V, int kRows, int kVectors, int kMR, bool kPackedA>
+// rows that exist at the bottom edge of C, with A and B laid out as Layout says. B's depth steps
+// are bDepthStride floats apart: nr when packed, ldb when read in place.
+template <class V, int kRows, int kVectors, int kMR, class Layout, TileStore kStore = TileStore::General>
 CONVKIT_ALWAYS_INLINE void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
                   const float* b, int64_t bDepthStride, float alpha, float beta, float* c, int64_t ldc,
                   int64_t cols, const GemmEpilogue* epilogue) {
   using Vec = typename V::Vec;
 
   Vec acc[kRows][kVectors];
-  startTile<V>(acc, c, ldc);
+  if constexpr (IsSmallDepth<Layout>::value) {
+    // No prefetch of C: the stores follow within a few dozen cycles, too soon for it to help.
+    constexpr int kNR = kVectors * V::kLanes;
+    const auto aValue = [a, aRowStride, aDepthStride](int r, int p) {
+      return Layout::kRowMajorA ? a[r * aRowStride + p] : a[r + p * aDepthStride];
+    };
+    simdMultiplyAddStep<true, V>(acc, b, [&aValue](int r) { return aValue(r, 0); });
+    CONVKIT_UNROLL for (int p = 1; p < Layout::kDepth; ++p) {
+      simdMultiplyAddStep<false, V>(acc, b + p * kNR, [&aValue, p](int r) { return aValue(r, p); });
+    }
+    return simdFinishTile<kStore, V>(acc, alpha, beta, c, ldc, cols, epilogue);
+  }
+  prefetchTile<kRows, kVectors * V::kLanes>(c, ldc);
+  constexpr bool kPackedA = std::is_same_v<Layout, PackedA>;
   const int64_t rowStride = kPackedA ? 1 : aRowStride;
   const int64_t depthStride = kPackedA ? kMR : aDepthStride;
-  CONVKIT_UNROLL_DEPTH for (int64_t p = 0; p < kc; ++p, a += depthStride, b += bDepthStride) {
-    simdMultiplyAddStep<V>(acc, b, [a, rowStride](int r) { return a[r * rowStride]; });
-  }
-  simdStoreTile<V, kRows, kVectors>(acc, alpha, beta, c, ldc, cols, epilogue);
+  simdMultiplyAddStep<true, V>(acc, b, [a, rowStride](int r) { return a[r * rowStride]; });
+  const auto multiplyAddNext = [&] {
+    a += depthStride;
+    b += bDepthStride;
+    simdMultiplyAddStep<false, V>(acc, b, [a, rowStride](int r) { return a[r * rowStride]; });
+  };
+  CONVKIT_UNROLL_DEPTH for (int64_t p = 1; p < kc; ++p) multiplyAddNext();
+  simdFinishTile<kStore, V>(acc, alpha, beta, c, ldc, cols, epilogue);
 }
 
 // `tiles` whole kMR-row tiles down a column, A's tiles aTileStride floats apart. A function of its
 // own, so that its loop is compiled alone: inlined into simdGemmColumn beside every ragged-tile
 // variant, its strides and pointers were spilled to the stack (measured 0.8x the throughput at
-// depth 9).
-template <class V, int kMR, int kVectors, bool kPackedA>
+// depth 9). The strides are made opaque in each pass for the same reason (CONVKIT_OPAQUE).
+template <class V, int kMR, int kVectors, class Layout>
 CONVKIT_NOINLINE void simdGemmWholeTiles(int64_t tiles, int64_t kc, const float* a, int64_t aRowStride,
                                          int64_t aDepthStride, int64_t aTileStride, const float* b,
                                          int64_t bDepthStride, float alpha, float beta, float* c, int64_t ldc,
                                          int64_t cols, const GemmEpilogue* epilogue) {
-  for (int64_t t = 0; t < tiles; ++t, a += aTileStride, c += kMR * ldc) {
-    simdGemmRows<V, kMR, kVectors, kMR, kPackedA>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
-                                                  ldc, cols, epilogue);
+  withTileStore(tileStoreFor(alpha, beta, cols, kVectors * V::kLanes, epilogue), [&](auto store) {
+    for (int64_t t = 0; t < tiles; ++t, a += aTileStride, c += kMR * ldc) {
+      CONVKIT_OPAQUE(aRowStride);
+      CONVKIT_OPAQUE(ldc);
+      simdGemmRows<V, kMR, kVectors, kMR, Layout, decltype(store)::value>(
+          kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c, ldc, cols, epilogue);
+    }
+  });
+}
+
+// The whole-tile loop compiled for a column's layout of A and B (see PackedA).
+using WholeTilesLoop = void (*)(int64_t tiles, int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
+                                int64_t aTileStride, const float* b, int64_t bDepthStride, float alpha, float beta,
+                                float* c, int64_t ldc, int64_t cols, const GemmEpilogue* epilogue);
+
+template <class V, int kMR, int kVectors>
+WholeTilesLoop wholeTilesFor(int64_t kc, bool packedA, int64_t aRowStride, int64_t aDepthStride, int64_t bDepthStride) {
+  if (packedA) return simdGemmWholeTiles<V, kMR, kVectors, PackedA>;
+  // The depths of 3x3 first layers: convolutions with fewer than 8 floats per kernel row (grey
+  // images) lay their im2col out transposed, the rest (RGB) row-major (conv2d.cc).
+  if (bDepthStride == kVectors * V::kLanes && kc == 9 && aRowStride == 1) {
+    return simdGemmWholeTiles<V, kMR, kVectors, SmallDepth<9, false>>;
   }
+  if (bDepthStride == kVectors * V::kLanes && aDepthStride == 1) {
+    if (kc == 9) return simdGemmWholeTiles<V, kMR, kVectors, SmallDepth<9, true>>;
+    if (kc == 27) return simdGemmWholeTiles<V, kMR, kVectors, SmallDepth<27, true>>;
+  }
+  return simdGemmWholeTiles<V, kMR, kVectors, Strided>;
 }
 
 // A column of kMR x (kVectors * V::kLanes) register tiles with the contract of GemmMicroKernel
@@ -165,7 +285,7 @@ void simdGemmColumn(int64_t kc, const float* a, int64_t aRowStride, int64_t aDep
                     int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
   const bool packedA = aRowStride == 1 && aDepthStride == kMR;
   const int64_t wholeTiles = rows / kMR;
-  const auto whole = packedA ? simdGemmWholeTiles<V, kMR, kVectors, true> : simdGemmWholeTiles<V, kMR, kVectors, false>;
+  const auto whole = wholeTilesFor<V, kMR, kVectors>(kc, packedA, aRowStride, aDepthStride, bDepthStride);
   whole(wholeTiles, kc, a, aRowStride, aDepthStride, aTileStride, b, bDepthStride, alpha, beta, c, ldc, cols,
         epilogue);
   const int64_t rowsLeft = rows - wholeTiles * kMR;
@@ -175,10 +295,10 @@ void simdGemmColumn(int64_t kc, const float* a, int64_t aRowStride, int64_t aDep
   withRowCount<kMR - 1>(rowsLeft, [&](auto rowCount) {
     constexpr int kRows = decltype(rowCount)::value;
     if (packedA) {
-      simdGemmRows<V, kRows, kVectors, kMR, true>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
+      simdGemmRows<V, kRows, kVectors, kMR, PackedA>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
                                                   ldc, cols, epilogue);
     } else {
-      simdGemmRows<V, kRows, kVectors, kMR, false>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
+      simdGemmRows<V, kRows, kVectors, kMR, Strided>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
                                                    ldc, cols, epilogue);
     }
   });
@@ -186,7 +306,7 @@ void simdGemmColumn(int64_t kc, const float* a, int64_t aRowStride, int64_t aDep
 
 // The indirect tile (GemmIndirectMicroKernel, dispatch.h) for the first kRows rows: per tap, each
 // row's pointer is loaded once, then the tap's depth runs as in simdGemmRows.
-template <class V, int kRows, int kVectors>
+template <class V, int kRows, int kVectors, TileStore kStore = TileStore::General>
 CONVKIT_ALWAYS_INLINE void simdIndirectRows(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
                       int64_t aOffset, const float* zero, const float* packedB, float beta, float* c,
                       int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
@@ -194,30 +314,45 @@ CONVKIT_ALWAYS_INLINE void simdIndirectRows(int64_t taps, int64_t tapDepth, cons
   constexpr int kNR = kVectors * V::kLanes;
 
   Vec acc[kRows][kVectors];
-  startTile<V>(acc, c, ldc);
-  for (int64_t tap = 0; tap < taps; ++tap) {
-    const float* rowValues[kRows];
+  prefetchTile<kRows, kNR>(c, ldc);
+  const float* rowValues[kRows];
+  const auto startTap = [&](int64_t tap) {
     CONVKIT_UNROLL for (int r = 0; r < kRows; ++r) {
       const float* values = a[r * aRowStride + tap];
       rowValues[r] = values == zero ? zero : values + aOffset;
     }
-    for (int64_t p = 0; p < tapDepth; ++p, packedB += kNR) {
-      simdMultiplyAddStep<V>(acc, packedB, [&rowValues, p](int r) { return rowValues[r][p]; });
+  };
+  const auto multiplyAddTap = [&](int64_t firstStep) {
+    for (int64_t p = firstStep; p < tapDepth; ++p, packedB += kNR) {
+      simdMultiplyAddStep<false, V>(acc, packedB, [&rowValues, p](int r) { return rowValues[r][p]; });
     }
+  };
+  startTap(0);
+  simdMultiplyAddStep<true, V>(acc, packedB, [&rowValues](int r) { return rowValues[r][0]; });
+  packedB += kNR;
+  multiplyAddTap(1);
+  for (int64_t tap = 1; tap < taps; ++tap) {
+    startTap(tap);
+    multiplyAddTap(0);
   }
-  simdStoreTile<V, kRows, kVectors>(acc, 1.0f, beta, c, ldc, cols, epilogue);
+  simdFinishTile<kStore, V>(acc, 1.0f, beta, c, ldc, cols, epilogue);
 }
 
-// `tiles` whole kMR-row indirect tiles down a column, out of line as simdGemmWholeTiles.
+// `tiles` whole kMR-row indirect tiles down a column, out of line and with opaque strides as
+// simdGemmWholeTiles.
 template <class V, int kMR, int kVectors>
 CONVKIT_NOINLINE void simdIndirectWholeTiles(int64_t tiles, int64_t taps, int64_t tapDepth, const float* const* a,
                                              int64_t aRowStride, int64_t aOffset, const float* zero,
                                              const float* packedB, float beta, float* c, int64_t ldc, int64_t cols,
                                              const GemmEpilogue* epilogue) {
-  for (int64_t t = 0; t < tiles; ++t, a += kMR * aRowStride, c += kMR * ldc) {
-    simdIndirectRows<V, kMR, kVectors>(taps, tapDepth, a, aRowStride, aOffset, zero, packedB, beta, c, ldc, cols,
-                                       epilogue);
-  }
+  withTileStore(tileStoreFor(1.0f, beta, cols, kVectors * V::kLanes, epilogue), [&](auto store) {
+    for (int64_t t = 0; t < tiles; ++t, a += kMR * aRowStride, c += kMR * ldc) {
+      CONVKIT_OPAQUE(aRowStride);
+      CONVKIT_OPAQUE(ldc);
+      simdIndirectRows<V, kMR, kVectors, decltype(store)::value>(taps, tapDepth, a, aRowStride, aOffset, zero,
+                                                                 packedB, beta, c, ldc, cols, epilogue);
+    }
+  });
 }
 
 // A column of kMR x (kVectors * V::kLanes) register tiles with the contract of

@@ -53,6 +53,20 @@ const cases: GemmCase[] = shapes.map(([m, n, k], index) => {
   const bias = activation === 'linear' ? null : randomArray(r, n);
   return { m, n, k, alpha: 0.5 + r(), beta, a: randomArray(r, m * k), b: randomArray(r, k * n), c, activation, activationAlpha: 0.1, bias };
 });
+// alpha 1 and beta 0 under each epilogue the micro-kernels store without a branch (TileStore in
+// simd_kernels.h), at the depths compiled whole for a first layer's im2col (9, 27) and beside
+// them, with enough rows for B to be packed and whole columns of 16.
+const wholeStoreShapes: [number, number, number][] = [[676, 32, 9], [150, 48, 9], [97, 16, 27], [300, 64, 27], [40, 32, 26]];
+for (const [shapeIndex, [m, n, k]] of wholeStoreShapes.entries()) {
+  for (const [activation, withBias] of [['linear', false], ['linear', true], ['relu', false], ['relu', true]] as const) {
+    const r = rng(1000 + shapeIndex);
+    cases.push({
+      m, n, k, alpha: 1, beta: 0, a: randomArray(r, m * k), b: randomArray(r, k * n),
+      c: new Float32Array(m * n).fill(Number.NaN), activation, activationAlpha: 0.1,
+      bias: withBias ? randomArray(r, n) : null,
+    });
+  }
+}
 const transposes = [[false, false], [false, true], [true, false], [true, true]] as const;
 
 /** Runs `subset` in a fresh process with CONVKIT_ISA = requested. */
@@ -87,7 +101,7 @@ describeEachIsa('gemm', (isa) => runChild(isa, cases), (isa, report) => {
   cases.forEach((gemmCase, index) => {
     const { m, n, k, activation } = gemmCase;
     transposes.forEach(([transA, transB], transpose) => {
-      it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB} ${activation}`, () => {
+      it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB} ${activation}${gemmCase.bias ? " with bias" : ""}`, () => {
         expectMatchesReference(gemmCase, transpose, report().results[index][transpose], `${isa} c`);
       });
     });

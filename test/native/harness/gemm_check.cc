@@ -68,26 +68,33 @@ auto bReader(const std::vector<float>& b, Transpose transB, int64_t n, int64_t k
 }
 
 Tally checkGemm() {
-  // Ragged edges around the NEON tile (8 x 8) and its blocks, and the Keras MNIST convnet's shapes.
-  const int64_t shapes[][3] = {{1, 1, 1}, {7, 9, 5}, {8, 8, 8}, {9, 17, 300}, {33, 70, 513}, {129, 65, 40}, {676, 32, 9}, {121, 64, 288}};
+  // Ragged edges around the NEON tile (8 x 8) and its blocks, the Keras MNIST convnet's shapes, and
+  // the depths of 3x3 first layers (9, 27), which the micro-kernels compile whole.
+  const int64_t shapes[][3] = {{1, 1, 1},     {7, 9, 5},      {8, 8, 8},     {9, 17, 300}, {33, 70, 513},
+                               {129, 65, 40}, {676, 32, 9},   {121, 64, 288}, {150, 48, 9}, {97, 16, 27}};
   const Activation activations[] = {Activation::Linear, Activation::Relu, Activation::LeakyRelu};
+  // alpha 1 and beta 0, with or without a bias, take the stores compiled without branches.
+  const struct { float alpha, beta; bool bias; } scalings[] = {{1.25f, 0.5f, true}, {1.0f, 0.0f, true}, {1.0f, 0.0f, false}};
   Tally tally;
   for (const auto& shape : shapes) {
     for (const Activation activation : activations) {
-      for (int transposes = 0; transposes < 4; ++transposes) {
-        const int64_t m = shape[0], n = shape[1], k = shape[2];
-        const Transpose transA = (transposes & 1) ? Transpose::Yes : Transpose::No;
-        const Transpose transB = (transposes & 2) ? Transpose::Yes : Transpose::No;
-        const std::vector<float> a = randomVector(m * k), b = randomVector(k * n), bias = randomVector(n),
-                                 before = randomVector(m * n);
-        std::vector<float> c = before;
-        const GemmEpilogue epilogue{bias.data(), activation, 0.1f};
-        gemm(transA, transB, m, n, k, 1.25f, a.data(), transA == Transpose::No ? k : m, b.data(),
-             transB == Transpose::No ? n : k, 0.5f, c.data(), n, epilogue);
-        const auto aAt = [&](int64_t i, int64_t p) -> double {
-          return transA == Transpose::No ? a[i * k + p] : a[p * m + i];
-        };
-        compare(m, n, k, aAt, bReader(b, transB, n, k), 1.25, 0.5, before, epilogue, c.data(), n, tally);
+      for (const auto& scaling : scalings) {
+        for (int transposes = 0; transposes < 4; ++transposes) {
+          const int64_t m = shape[0], n = shape[1], k = shape[2];
+          const Transpose transA = (transposes & 1) ? Transpose::Yes : Transpose::No;
+          const Transpose transB = (transposes & 2) ? Transpose::Yes : Transpose::No;
+          const std::vector<float> a = randomVector(m * k), b = randomVector(k * n), bias = randomVector(n),
+                                   before = randomVector(m * n);
+          std::vector<float> c = before;
+          const GemmEpilogue epilogue{scaling.bias ? bias.data() : nullptr, activation, 0.1f};
+          gemm(transA, transB, m, n, k, scaling.alpha, a.data(), transA == Transpose::No ? k : m, b.data(),
+               transB == Transpose::No ? n : k, scaling.beta, c.data(), n, epilogue);
+          const auto aAt = [&](int64_t i, int64_t p) -> double {
+            return transA == Transpose::No ? a[i * k + p] : a[p * m + i];
+          };
+          compare(m, n, k, aAt, bReader(b, transB, n, k), scaling.alpha, scaling.beta, before, epilogue, c.data(), n,
+                  tally);
+        }
       }
     }
   }
