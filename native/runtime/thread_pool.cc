@@ -99,7 +99,7 @@ void ThreadPool::workerLoop(int index) {
 }
 
 
-void ThreadPool::parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+void ThreadPool::parallelFor(int64_t count, int64_t grain, RangeBody body) {
   if (count <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   const int64_t maxParticipants = std::min<int64_t>(threads(), (count + grain - 1) / grain);
@@ -156,7 +156,7 @@ void setThreads(int threads) {
   if (sharedPool && sharedPool->threads() != requestedThreads) sharedPool.reset();
 }
 
-void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+void parallelFor(int64_t count, int64_t grain, RangeBody body) {
   pool()->parallelFor(count, grain, body);
 }
 

@@ -9,10 +9,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace convkit::runtime {
@@ -20,6 +20,26 @@ namespace convkit::runtime {
 // How long an idle worker watches for the next job, and the caller for the workers to finish,
 // before sleeping on a condition variable.
 inline constexpr std::chrono::microseconds kSpinBeforeSleeping{100};
+
+// A reference to the caller's body(begin, end), however it is spelled. parallelFor returns only
+// once every chunk has run, so the reference never outlives the callable; and unlike a
+// std::function, taking it never allocates (a lambda with more than two captures did, a dozen
+// times in every training step).
+class RangeBody {
+ public:
+  template <typename Body, typename = std::enable_if_t<!std::is_same_v<std::decay_t<Body>, RangeBody>>>
+  RangeBody(Body&& body)  // NOLINT(google-explicit-constructor): lambdas convert where they are passed
+      : body_(const_cast<void*>(static_cast<const void*>(&body))),
+        call_([](void* body, int64_t begin, int64_t end) {
+          (*static_cast<std::remove_reference_t<Body>*>(body))(begin, end);
+        }) {}
+
+  void operator()(int64_t begin, int64_t end) const { call_(body_, begin, end); }
+
+ private:
+  void* body_;
+  void (*call_)(void* body, int64_t begin, int64_t end);
+};
 
 class ThreadPool {
  public:
@@ -37,7 +57,7 @@ class ThreadPool {
   // where chunks begin, varies: bodies must compute each element the same way whatever the split. Jobs from different calling threads
   // run one after the other; a parallelFor inside a chunk runs serially. Bodies needing scratch use
   // thread_local buffers (any thread, including the caller, may run any chunk).
-  void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
+  void parallelFor(int64_t count, int64_t grain, RangeBody body);
 
  private:
   void workerLoop(int index);
@@ -52,7 +72,7 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  const std::function<void(int64_t, int64_t)>* body_ = nullptr;
+  const RangeBody* body_ = nullptr;
   int64_t count_ = 0;
   int64_t grain_ = 1;
   std::atomic<int64_t> next_{0};  // the first element no participant has claimed yet
@@ -70,6 +90,6 @@ void setThreads(int threads);
 int defaultThreads();
 
 // parallelFor on the shared pool.
-void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
+void parallelFor(int64_t count, int64_t grain, RangeBody body);
 
 }  // namespace convkit::runtime
