@@ -23,12 +23,12 @@ inline constexpr std::chrono::microseconds kSpinBeforeSleeping{100};
 
 // A reference to the caller's body(begin, end), however it is spelled. parallelFor returns only
 // once every chunk has run, so the reference never outlives the callable; and unlike a
-// std::function, taking it never allocates (a lambda with more than two captures did, a dozen
-// times in every training step).
+// std::function, taking it never allocates (a lambda with more than two captures did, 18 times in
+// every kerasMnist training step). It converts implicitly so that a lambda can be passed as is.
 class RangeBody {
  public:
   template <typename Body, typename = std::enable_if_t<!std::is_same_v<std::decay_t<Body>, RangeBody>>>
-  RangeBody(Body&& body)  // NOLINT(google-explicit-constructor): lambdas convert where they are passed
+  RangeBody(Body&& body)
       : body_(const_cast<void*>(static_cast<const void*>(&body))),
         call_([](void* body, int64_t begin, int64_t end) {
           (*static_cast<std::remove_reference_t<Body>*>(body))(begin, end);
