@@ -184,7 +184,7 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
 
   const entries = json.weightsManifest?.[0]?.weights;
   const weightsFile = json.weightsManifest?.[0]?.paths?.[0];
-  if (json.weightsManifest?.length !== 1 || json.weightsManifest[0].paths?.length !== 1 || typeof weightsFile !== 'string' || !WEIGHTS_FILE.test(weightsFile) || !Array.isArray(entries)) {
+  if (json.weightsManifest?.length !== 1 || json.weightsManifest[0]?.paths?.length !== 1 || typeof weightsFile !== 'string' || !WEIGHTS_FILE.test(weightsFile) || !Array.isArray(entries)) {
     invalid(jsonPath, "weightsManifest must list one weights file ('weights-<hex>.bin', or 'weights.bin' as older saves named it) and its weights");
   }
   if (entries.length !== specs.length) invalid(jsonPath, `the manifest lists ${entries.length} weights but the architecture has ${specs.length}`);
