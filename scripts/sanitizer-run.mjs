@@ -1,4 +1,4 @@
-// What a sanitizer test run (scripts/test-asan.mjs) is made of, for the runs to share: the cmake-js
+// What the sanitizer test runs (scripts/test-asan.mjs, scripts/test-tsan.mjs) share: the cmake-js
 // build of the addon with CMakeLists.txt's CONVKIT_SANITIZE, the lookup of the compiler's runtime
 // libraries (Node itself is not instrumented, so they are preloaded), the probe that the
 // instrumented addon is the one loaded under an active runtime, and the vitest run with timings.
@@ -12,7 +12,7 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 /**
- * One sanitizer run, named by its npm script (e.g. 'test:asan') in its messages. `launcher` is a
+ * One sanitizer run, named by its npm script (e.g. 'test:tsan') in its messages. `launcher` is a
  * command prefix for every process that loads the addon (e.g. setarch to turn ASLR off).
  */
 export function sanitizerRun(name, { launcher = [] } = {}) {
@@ -40,7 +40,7 @@ export function sanitizerRun(name, { launcher = [] } = {}) {
     fail,
     spawnNode,
 
-    /** The compiler's runtime library, e.g. /usr/lib/gcc/x86_64-linux-gnu/12/libasan.so. */
+    /** The compiler's runtime library, e.g. /usr/lib/gcc/x86_64-linux-gnu/12/libtsan.so. */
     runtimeLibrary(library) {
       const compiler = process.env.CXX || 'c++';
       let path = '';
@@ -51,7 +51,7 @@ export function sanitizerRun(name, { launcher = [] } = {}) {
       }
       // A compiler without the library echoes the bare name back.
       if (!isAbsolute(path) || !existsSync(path)) {
-        fail(`${compiler} has no ${library} (got '${path}'); install the sanitizer runtime (gcc: libasan and libubsan) or set CXX`);
+        fail(`${compiler} has no ${library} (got '${path}'); install the sanitizer runtime (gcc: libasan, libubsan, libtsan) or set CXX`);
       }
       return path;
     },
