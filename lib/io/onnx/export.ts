@@ -193,12 +193,16 @@ function valueInfo(name: string, shape: Shape): onnx.IValueInfoProto {
  * The model as a serialized ONNX model (opset 13). Its input `input` and output `output` are
  * float32, batch first with a symbolic batch dimension, in convkit's layout (NHWC for images).
  * Dropout is left out (the graph is for inference) and batch normalization uses the moving
- * statistics.
+ * statistics. Like getWeights, it throws a RangeError while a training step computes;
+ * exportOnnx waits for the step instead.
  */
 export function toOnnx(model: Sequential): Uint8Array {
   if (!(model instanceof Sequential)) throw new TypeError(`toOnnx takes a Sequential model, got ${describe(model)}`);
+  return onnxBytes(model, model.getWeights());
+}
+
+function onnxBytes(model: Sequential, weights: Tensor[]): Uint8Array {
   const graph = new GraphBuilder();
-  const weights = model.getWeights();
   let used = 0;
   let flow: Flow = { name: ONNX_INPUT_NAME, shape: model.inputShape, channelsFirst: false };
   for (const layer of model.layers) {
@@ -228,5 +232,7 @@ export function toOnnx(model: Sequential): Uint8Array {
 /** Writes toOnnx(model) to `path` atomically (a temporary file renamed over the target). */
 export async function exportOnnx(model: Sequential, path: string): Promise<void> {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`exportOnnx: the path must be a non-empty string, got ${describe(path)}`);
-  await writeFileAtomic(path, [toOnnx(model)]);
+  if (!(model instanceof Sequential)) throw new TypeError(`exportOnnx takes a Sequential model, got ${describe(model)}`);
+  // readWeights: waits for a running training step, where getWeights would fail.
+  await writeFileAtomic(path, [onnxBytes(model, await model.readWeights())]);
 }
