@@ -1,5 +1,8 @@
 // Losses by name. Each runs natively with its gradient; a softmax (sigmoid) last layer feeding a
-// categorical (binary) cross-entropy is fused into the exact from-logits form.
+// categorical (binary) cross-entropy is fused into the exact from-logits form. As in Keras, the
+// categorical cross-entropies (and accuracy) run over the output's last axis at each position (a
+// pixel of a [h, w, classes] output) and average over positions and samples; binary cross-entropy
+// and mean squared error average over every element.
 import type { LossName } from './native/network';
 import { oneOf } from './errors';
 

@@ -3,14 +3,23 @@
 // thread, so it must never see an array the user could change or detach meanwhile).
 import type { LossName } from '../losses';
 import type { NativeTargets } from '../native/network';
-import { checkAttached, describe, Tensor, type Shape } from '../tensor';
+import { checkAttached, describe, shapeSize, Tensor, type Shape } from '../tensor';
 
 /** Targets as the user may give them: class indices, or a tensor of one-hot / dense targets. */
 export type TargetsInput = Tensor | Int32Array | Uint8Array | Uint16Array | Float32Array | number[];
 
+/** Targets in the native form; width is the number of values (or labels) per sample. */
 export type PreparedTargets =
-  | { kind: 'indices'; data: Int32Array; width: 1 }
+  | { kind: 'indices'; data: Int32Array; width: number }
   | { kind: 'dense'; data: Float32Array; width: number };
+
+/**
+ * The output's last axis is the class axis, as in Keras: cross-entropies and accuracy run over it
+ * at each position of the axes before it (one per pixel of a [h, w, classes] output).
+ */
+export function classAxis(outputShape: Shape): { classes: number; positions: Shape } {
+  return { classes: outputShape[outputShape.length - 1], positions: outputShape.slice(0, -1) };
+}
 
 /** Checks x against the model's input shape; returns the number of samples. */
 export function checkInputs(x: unknown, inputShape: Shape, what = 'x'): number {
@@ -24,38 +33,50 @@ export function checkInputs(x: unknown, inputShape: Shape, what = 'x'): number {
   return x.shape[0];
 }
 
-/** Validates targets against the loss and the sample count, converting to the native form. */
-export function prepareTargets(y: unknown, loss: LossName, samples: number, outputSize: number, what = 'y'): PreparedTargets {
+/**
+ * Validates targets against the loss, the sample count and the model's output shape, converting
+ * to the native form. Class indices come one per position: [n] for a flat output, [n, h, w] (or
+ * [n, h, w, 1]) for a [h, w, classes] one.
+ */
+export function prepareTargets(y: unknown, loss: LossName, samples: number, outputShape: Shape, what = 'y'): PreparedTargets {
   if (ArrayBuffer.isView(y)) checkAttached(y, what);
+  const outputSize = shapeSize(outputShape);
   if (loss === 'sparseCategoricalCrossentropy') {
-    const indices = classIndices(y, what);
-    if (indices.length !== samples) {
-      throw new RangeError(`${what} has ${indices.length} labels but x has ${samples} samples`);
+    const { positions } = classAxis(outputShape);
+    const indices = classIndices(y, positions, what);
+    const perSample = shapeSize(positions);
+    if (indices.length !== samples * perSample) {
+      throw new RangeError(perSample === 1
+        ? `${what} has ${indices.length} labels but x has ${samples} samples`
+        : `${what} has ${indices.length} labels but x's ${samples} samples need ${samples * perSample}, ` +
+          `one per position of the output: shape [${[samples, ...positions].join(', ')}]`);
     }
-    return { kind: 'indices', data: indices, width: 1 };
+    return { kind: 'indices', data: indices, width: perSample };
   }
   if (y instanceof Int32Array || y instanceof Uint8Array || y instanceof Uint16Array || Array.isArray(y)) {
-    throw new TypeError(`${what}: ${loss} expects a Tensor of targets [n, ${outputSize}] (one-hot for classes); ` +
+    throw new TypeError(`${what}: ${loss} expects a Tensor of targets [n, ${outputShape.join(', ')}] (one-hot for classes); ` +
       `for class indices use the loss 'sparseCategoricalCrossentropy'`);
   }
   const data = y instanceof Tensor ? y.data : y;
   if (!(data instanceof Float32Array)) throw new TypeError(`${what} must be a Tensor, got ${describe(y)}`);
   if (data.length !== samples * outputSize) {
     const shape = y instanceof Tensor ? `[${y.shape.join(', ')}]` : `${data.length} values`;
-    throw new RangeError(`${what} must have shape [${samples}, ${outputSize}] to match x and the model output, got ${shape}`);
+    throw new RangeError(`${what} must have shape [${[samples, ...outputShape].join(', ')}] to match x and the model output, got ${shape}`);
   }
   return { kind: 'dense', data, width: outputSize };
 }
 
-function classIndices(y: unknown, what: string): Int32Array {
+/** Class indices, flat; a Tensor must be shaped [n, ...positions] or [n, ...positions, 1]. */
+function classIndices(y: unknown, positions: Shape, what: string): Int32Array {
   if (y instanceof Int32Array) return y;
   if (y instanceof Uint8Array || y instanceof Uint16Array) return Int32Array.from(y);
   const values = y instanceof Tensor ? y.data : Array.isArray(y) ? y : null;
+  const shape = ['n', ...positions].join(', ');
   if (values === null) {
-    throw new TypeError(`${what} must be class indices (Int32Array, Uint8Array, number[] or a Tensor [n]), got ${describe(y)}`);
+    throw new TypeError(`${what} must be class indices (Int32Array, Uint8Array, number[] or a Tensor [${shape}]), got ${describe(y)}`);
   }
-  if (y instanceof Tensor && !(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
-    throw new RangeError(`${what}: class indices must have shape [n] or [n, 1], got [${y.shape.join(', ')}] ` +
+  if (y instanceof Tensor && !isLabelShape(y.shape.slice(1), positions)) {
+    throw new RangeError(`${what}: class indices must have shape [${shape}] or [${shape}, 1], got [${y.shape.join(', ')}] ` +
       `(one-hot targets go with the loss 'categoricalCrossentropy')`);
   }
   const out = new Int32Array(values.length);
@@ -67,6 +88,11 @@ function classIndices(y: unknown, what: string): Int32Array {
   return out;
 }
 
+function isLabelShape(sampleShape: Shape, positions: Shape): boolean {
+  const dims = sampleShape.length === positions.length + 1 && sampleShape[positions.length] === 1 ? sampleShape.slice(0, -1) : sampleShape;
+  return dims.length === positions.length && dims.every((d, i) => d === positions[i]);
+}
+
 /** Reusable staging buffers for batches of up to `capacity` samples. */
 export class BatchStager {
   readonly x: Float32Array;
@@ -76,7 +102,7 @@ export class BatchStager {
   constructor(readonly inputSize: number, readonly targets: PreparedTargets | null, readonly capacity: number) {
     this.x = new Float32Array(capacity * inputSize);
     if (targets === null) this.y = new Int32Array(0);
-    else this.y = targets.kind === 'dense' ? new Float32Array(capacity * targets.width) : new Int32Array(capacity);
+    else this.y = targets.kind === 'dense' ? new Float32Array(capacity * targets.width) : new Int32Array(capacity * targets.width);
   }
 
   /** Whether `count` samples with targets laid out like `targets` fit these buffers. */

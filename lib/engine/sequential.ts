@@ -11,7 +11,7 @@ import { getLoss, type LossName } from '../losses';
 import { createNetwork, type BatchResult, type NativeNetwork } from '../native/network';
 import { getOptimizer, type Optimizer } from '../optimizers';
 import { freshSeed, Random } from '../random';
-import { BatchStager, checkInputs, prepareTargets, type PreparedTargets, type TargetsInput } from './data';
+import { BatchStager, checkInputs, classAxis, prepareTargets, type PreparedTargets, type TargetsInput } from './data';
 import { formatSummary } from './summary';
 
 export interface SequentialArgs {
@@ -154,7 +154,7 @@ export class Sequential implements TrainingModel {
     this.built = { inputShape: layers[0].inputShape, outputShape, layers, network };
     const random = new Random(this.seed);
     network.setWeights(layers.flatMap(({ weights }) => weights.map((w) => initialize(w.initializer, w.shape, random.seed()))));
-    if (this.compiled) network.compile({ loss: this.compiled.loss, optimizer: this.compiled.optimizer.nativeSpec() });
+    if (this.compiled) this.compileNetwork(this.built);
   }
 
   /** Lets go of the native network (on rebuild or dispose), freeing it now rather than at garbage collection. */
@@ -225,7 +225,12 @@ export class Sequential implements TrainingModel {
     metrics.forEach((metric, i) => oneOf(metric, `metrics[${i}]`, ['accuracy', 'acc', 'loss']));
     this.compiled = { loss, optimizer, metrics: metrics.map((m) => (m === 'acc' ? 'accuracy' : m)) };
     this.step = 0;
-    this.built?.network.compile({ loss, optimizer: optimizer.nativeSpec() });
+    if (this.built) this.compileNetwork(this.built);
+  }
+
+  private compileNetwork({ network, outputShape }: Built): void {
+    const { loss, optimizer } = this.compiled!;
+    network.compile({ loss, classes: classAxis(outputShape).classes, optimizer: optimizer.nativeSpec() });
   }
 
   private requireCompiled(what: string) {
@@ -267,7 +272,7 @@ export class Sequential implements TrainingModel {
     let validation: { x: Tensor; y: PreparedTargets } | null = null;
     if (!dataset) {
       const n = requireSamples(checkInputs(x, built.inputShape), 'fit');
-      const targets = prepareTargets(y, compiled.loss, n, shapeSize(built.outputShape));
+      const targets = prepareTargets(y, compiled.loss, n, built.outputShape);
       const split = options.validationSplit ?? 0;
       if (typeof split !== 'number') throw new TypeError(`validationSplit must be a number, got ${describeValue(split)}`);
       if (!(split >= 0 && split < 1)) throw new RangeError(`validationSplit must be a finite number in [0, 1), got ${split}`);
@@ -287,7 +292,7 @@ export class Sequential implements TrainingModel {
       }
       const [valX, valY] = options.validationData;
       const n = requireSamples(checkInputs(valX, built.inputShape, 'validationData x'), 'fit validationData');
-      validation = { x: valX, y: prepareTargets(valY, compiled.loss, n, shapeSize(built.outputShape), 'validationData y') };
+      validation = { x: valX, y: prepareTargets(valY, compiled.loss, n, built.outputShape, 'validationData y') };
     }
 
     const steps = dataset ? null : Math.ceil(samples / batchSize);
@@ -369,7 +374,7 @@ export class Sequential implements TrainingModel {
     }
     const { x, y } = item as { x: Tensor; y: TargetsInput };
     const count = checkInputs(x, built.inputShape, `dataset batch ${batch} x`);
-    const targets = prepareTargets(y, compiled.loss, count, shapeSize(built.outputShape), `dataset batch ${batch} y`);
+    const targets = prepareTargets(y, compiled.loss, count, built.outputShape, `dataset batch ${batch} y`);
     // Copies, so the native step never reads an array the dataset's producer may reuse meanwhile.
     return { count, x: x.data.slice(), y: targets.data.slice() };
   }
@@ -386,7 +391,7 @@ export class Sequential implements TrainingModel {
     if (this.fitting) throw new RangeError('trainOnBatch: this model is already training; await the running fit first');
     const built = this.requireBuilt();
     const count = requireSamples(checkInputs(x, built.inputShape), 'trainOnBatch');
-    const targets = prepareTargets(y, compiled.loss, count, shapeSize(built.outputShape));
+    const targets = prepareTargets(y, compiled.loss, count, built.outputShape);
     // The native step runs on a worker thread, so it reads a copy the caller cannot change meanwhile;
     // the staging buffers are kept, so repeated calls do not allocate.
     let stager = this.onBatchStager;
@@ -416,7 +421,7 @@ export class Sequential implements TrainingModel {
     const built = this.requireBuilt();
     const batchSize = positiveInt(optionsObject(args, 'evaluate').batchSize ?? 32, 'batchSize');
     const n = requireSamples(checkInputs(x, built.inputShape), 'evaluate');
-    const targets = prepareTargets(y, compiled.loss, n, shapeSize(built.outputShape));
+    const targets = prepareTargets(y, compiled.loss, n, built.outputShape);
     this.running += 1;
     this.evaluating += 1;
     try {
@@ -653,7 +658,7 @@ function requireSamples(samples: number, caller: string): number {
 function sliceTargets(targets: PreparedTargets, start: number, end: number): PreparedTargets {
   const w = targets.width;
   return targets.kind === 'indices'
-    ? { kind: 'indices', data: targets.data.subarray(start, end), width: 1 }
+    ? { kind: 'indices', data: targets.data.subarray(start * w, end * w), width: w }
     : { kind: 'dense', data: targets.data.subarray(start * w, end * w), width: w };
 }
 

@@ -44,6 +44,17 @@ export interface NativeOptimizerSpec {
   globalClipNorm?: number;
 }
 
+export interface NativeCompileOptions {
+  loss: LossName;
+  /**
+   * The length of the output's last axis (default outputSize): cross-entropies and accuracy run
+   * over it at each position and average over positions, as in Keras. It must divide outputSize
+   * (RangeError otherwise).
+   */
+  classes?: number;
+  optimizer: NativeOptimizerSpec;
+}
+
 /** Mean loss of a batch, and the accuracy numerator and denominator (0 when not defined). */
 export interface BatchResult {
   loss: number;
@@ -51,7 +62,10 @@ export interface BatchResult {
   counted: number;
 }
 
-/** Targets: class indices (Int32Array, one per sample) or dense values (batch * outputSize). */
+/**
+ * Targets: class indices (Int32Array, one per position: batch * outputSize / classes, i.e. one per
+ * sample for a flat output, one per pixel for [h, w, classes]) or dense values (batch * outputSize).
+ */
 export type NativeTargets = Int32Array | Float32Array;
 
 export interface NativeNetwork {
@@ -67,7 +81,7 @@ export interface NativeNetwork {
   readWeights(): Promise<Float32Array[]>;
   /** A RangeError while a training step or a prediction runs. */
   setWeights(weights: Float32Array[]): void;
-  compile(options: { loss: LossName; optimizer: NativeOptimizerSpec }): void;
+  compile(options: NativeCompileOptions): void;
   trainStep(x: Float32Array, y: NativeTargets, options: { batch: number; learningRate: number; seed: number }): Promise<BatchResult>;
   evaluateBatch(x: Float32Array, y: NativeTargets, options: { batch: number }): Promise<BatchResult>;
   predict(x: Float32Array, output: Float32Array, options: { batch: number }): Promise<void>;
@@ -105,7 +119,7 @@ class GatedNetwork implements NativeNetwork {
   get externalMemory() { return this.network.externalMemory; }
   getWeights() { return this.network.getWeights(); }
   setWeights(weights: Float32Array[]) { this.network.setWeights(weights); }
-  compile(options: { loss: LossName; optimizer: NativeOptimizerSpec }) { this.network.compile(options); }
+  compile(options: NativeCompileOptions) { this.network.compile(options); }
   predictSync(x: Float32Array, output: Float32Array, options: { batch: number }) { this.network.predictSync(x, output, options); }
   dispose() { this.network.dispose(); }
 

@@ -307,18 +307,22 @@ void checkInputs(const float* x, int64_t batch, int64_t inputSize) {
   }
 }
 
-void checkBatch(const float* x, int64_t batch, int64_t inputSize, const model::Targets& targets, int64_t classes) {
+void checkBatch(const float* x, int64_t batch, int64_t inputSize, const model::Targets& targets, int64_t outputSize) {
   checkInputs(x, batch, inputSize);
   if (targets.labels != nullptr) {
-    const int64_t label = kernels::findLabelOutOfRange(batch, targets.labels, classes);
+    const int64_t classes = targets.classes;
+    const int64_t positions = outputSize / classes;
+    const int64_t label = kernels::findLabelOutOfRange(batch * positions, targets.labels, classes);
     if (label >= 0) {
+      const std::string position = positions > 1 ? " at position " + std::to_string(label % positions) : "";
       throw std::invalid_argument("label " + std::to_string(targets.labels[label]) + " in sample " +
-                                  std::to_string(label) + " of the batch is outside [0, " + std::to_string(classes) + ")");
+                                  std::to_string(label / positions) + position + " of the batch is outside [0, " +
+                                  std::to_string(classes) + ")");
     }
   } else if (targets.values != nullptr) {
-    const int64_t badTarget = kernels::findNonFinite(batch * classes, targets.values);
+    const int64_t badTarget = kernels::findNonFinite(batch * outputSize, targets.values);
     if (badTarget >= 0) {
-      throw std::invalid_argument("y contains a non-finite value in sample " + std::to_string(badTarget / classes) +
+      throw std::invalid_argument("y contains a non-finite value in sample " + std::to_string(badTarget / outputSize) +
                                   " of the batch");
     }
   }
@@ -482,30 +486,41 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     return info.Env().Undefined();
   }
 
-  // compile({ loss, optimizer: { kind, ... } })
+  // compile({ loss, classes?, optimizer: { kind, ... } }): classes is the length of the output's
+  // last axis (default: outputSize, a flat output).
   Napi::Value compile(const Napi::CallbackInfo& info) {
     Args args(info, "compile");
     const Napi::Object options = args.object(0, "options");
     const model::LossKind loss = readLoss(args, options);
+    const int64_t outputs = net(args).outputSize();
+    const int64_t classes = options.Get("classes").IsUndefined() ? outputs : args.integer(options, "classes", 1);
+    if (outputs % classes != 0) {
+      args.throwRangeError("classes (" + std::to_string(classes) + ") must divide the output size (" +
+                           std::to_string(outputs) + "): it is the length of the output's last axis");
+    }
     const Napi::Value optimizer = options.Get("optimizer");
     if (!optimizer.IsObject()) args.throwTypeError("optimizer must be an object");
     const model::OptimizerConfig config = readOptimizer(args, optimizer.As<Napi::Object>());
     std::unique_lock<std::mutex> lock(live(args).training, std::try_to_lock);
     if (!lock.owns_lock()) args.throwRangeError("the model is busy with a training step; await it first");
-    net(args).compile(loss, config);
+    net(args).compile(loss, classes, config);
     network_->reportMemory(info.Env());
     return info.Env().Undefined();
   }
 
   // Reads (x, y, { batch }) at args 0..2: x is batch * inputSize floats; targets are what the
-  // compiled loss takes: batch class indices (Int32Array) for a sparse loss, else batch *
-  // outputSize floats. (The work checks the kind again against the loss it runs with.)
+  // compiled loss takes: class indices (Int32Array) for a sparse loss, one per position of each
+  // sample's output, else batch * outputSize floats. (The work checks the kind and the classes
+  // again against those it runs with.)
   model::Targets readBatch(Args& args, const float** x, int64_t* batch) {
     *batch = args.integer(args.object(2, "options"), "batch", 1);
     *x = args.readFloat32(0, "x", args.product({*batch, net(args).inputSize()}, "x"), "batch*inputSize");
     model::Targets targets;
+    targets.classes = net(args).classes();
     if (net(args).loss() == model::LossKind::SparseCategoricalCrossentropy) {
-      targets.labels = args.readInt32(1, "y", *batch, "batch (class indices, for the sparse loss)");
+      const int64_t positions = net(args).outputSize() / targets.classes;
+      targets.labels = args.readInt32(1, "y", args.product({*batch, positions}, "y"),
+                                      "batch*positions: class indices for the sparse loss, one per position of the output");
     } else {
       targets.values = args.readFloat32(1, "y", args.product({*batch, net(args).outputSize()}, "y"), "batch*outputSize");
     }

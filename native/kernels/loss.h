@@ -1,5 +1,7 @@
 // Losses with their gradients. Each returns the mean loss over the batch (as Keras reports it) and,
 // when grad is not null, writes d(mean loss)/d(prediction) there (already divided by the batch).
+// A batch row is one class vector: for a spatial output the network passes one row per position
+// (batch * height * width rows), which makes the mean Keras's mean over positions and samples.
 //
 // Cross-entropies from probabilities clip them to [eps, 1 - eps] with Keras's eps = 1e-7; the
 // from-logits forms are exact and numerically stable (log-sum-exp), and are what the trainer uses

@@ -67,6 +67,7 @@ Network::Network(const std::vector<LayerSpec>& layers) {
   }
   fuseActivationBackwards(nodes_);
   outputSize_ = layers.back().outSize;
+  classes_ = outputSize_;
   training_ = std::make_unique<Workspace>();
   countParameterBytes();
 }
@@ -79,8 +80,9 @@ void Network::countParameterBytes() {
 
 Network::~Network() = default;
 
-void Network::compile(LossKind loss, const OptimizerConfig& optimizer) {
+void Network::compile(LossKind loss, int64_t classes, const OptimizerConfig& optimizer) {
   loss_ = loss;
+  classes_ = classes;
   optimizer_ = optimizer;
   optimizerStep_ = 0;
   for (Parameter& parameter : parameters_) {
@@ -114,19 +116,22 @@ const float* Network::forward(const float* x, int64_t batch, bool training, uint
 
 namespace {
 
-// Whether the last node is the activation whose gradient the loss computes from logits exactly.
-bool fusesWithLoss(const Node& last, LossKind loss) {
+// Whether the last node is the activation whose gradient the loss computes from logits exactly: a
+// softmax only when it normalizes over the loss's class axis.
+bool fusesWithLoss(const Node& last, LossKind loss, int64_t classes) {
   const kernels::Activation* kind = last.activationKind();
   if (kind == nullptr) return false;
   if (*kind == kernels::Activation::Softmax) {
-    return loss == LossKind::CategoricalCrossentropy || loss == LossKind::SparseCategoricalCrossentropy;
+    return (loss == LossKind::CategoricalCrossentropy || loss == LossKind::SparseCategoricalCrossentropy) &&
+           last.activationAxis() == classes;
   }
   return *kind == kernels::Activation::Sigmoid && loss == LossKind::BinaryCrossentropy;
 }
 
 // A sparse loss reads class indices, the others dense targets: a step given the other kind would
-// read an array that is not there.
-void requireTargetsOf(LossKind loss, const Targets& targets) {
+// read an array that is not there. Labels were counted for the targets' classes (one per
+// position), so those must be the ones compiled.
+void requireTargetsOf(LossKind loss, int64_t classes, const Targets& targets) {
   const bool sparse = loss == LossKind::SparseCategoricalCrossentropy;
   if (sparse && targets.labels == nullptr) {
     throw std::invalid_argument("the loss sparseCategoricalCrossentropy takes class indices (an Int32Array), not target values");
@@ -134,34 +139,39 @@ void requireTargetsOf(LossKind loss, const Targets& targets) {
   if (!sparse && targets.values == nullptr) {
     throw std::invalid_argument("the model's loss takes target values (a Float32Array), not class indices");
   }
+  if (targets.classes != classes) {
+    throw std::invalid_argument("the targets were read for " + std::to_string(targets.classes) +
+                                " classes but the model is compiled with " + std::to_string(classes));
+  }
 }
 
 int64_t argmax(const float* row, int64_t n) {
   return std::max_element(row, row + n) - row;
 }
 
-// Keras's 'accuracy' for the loss's label form: class match for (sparse) categorical losses,
-// thresholded match for binary cross-entropy. Mean squared error has none (counted = 0).
-void countCorrect(LossKind loss, const float* output, const Targets& targets, int64_t batch,
-                  int64_t outputs, BatchResult* result) {
+// Keras's 'accuracy' for the loss's label form: class match at each of `rows` positions for
+// (sparse) categorical losses, thresholded match of every element for binary cross-entropy. Mean
+// squared error has none (counted = 0).
+void countCorrect(LossKind loss, const float* output, const Targets& targets, int64_t rows,
+                  int64_t classes, BatchResult* result) {
   switch (loss) {
     case LossKind::SparseCategoricalCrossentropy:
-      for (int64_t b = 0; b < batch; ++b) {
-        result->correct += argmax(output + b * outputs, outputs) == targets.labels[b] ? 1 : 0;
+      for (int64_t r = 0; r < rows; ++r) {
+        result->correct += argmax(output + r * classes, classes) == targets.labels[r] ? 1 : 0;
       }
-      result->counted = static_cast<double>(batch);
+      result->counted = static_cast<double>(rows);
       return;
     case LossKind::CategoricalCrossentropy:
-      for (int64_t b = 0; b < batch; ++b) {
-        result->correct += argmax(output + b * outputs, outputs) == argmax(targets.values + b * outputs, outputs) ? 1 : 0;
+      for (int64_t r = 0; r < rows; ++r) {
+        result->correct += argmax(output + r * classes, classes) == argmax(targets.values + r * classes, classes) ? 1 : 0;
       }
-      result->counted = static_cast<double>(batch);
+      result->counted = static_cast<double>(rows);
       return;
     case LossKind::BinaryCrossentropy:
-      for (int64_t i = 0; i < batch * outputs; ++i) {
+      for (int64_t i = 0; i < rows * classes; ++i) {
         result->correct += (output[i] > 0.5f) == (targets.values[i] > 0.5f) ? 1 : 0;
       }
-      result->counted = static_cast<double>(batch * outputs);
+      result->counted = static_cast<double>(rows * classes);
       return;
     case LossKind::MeanSquaredError:
       return;
@@ -172,39 +182,42 @@ void countCorrect(LossKind loss, const float* output, const Targets& targets, in
 
 BatchResult Network::lossAndGradient(LossKind loss, const float* output, const float* preActivation,
                                      const Targets& targets, int64_t batch, float* gradient) const {
-  const int64_t n = outputSize_;
+  // Each position's class axis is one row of the kernels, so their mean over rows is Keras's mean
+  // over positions and samples. The elementwise losses see the same batch * outputSize values.
+  const int64_t n = targets.classes;
+  const int64_t rows = batch * (outputSize_ / n);
   BatchResult result;
   const bool fused = preActivation != nullptr;
   switch (loss) {
     case LossKind::CategoricalCrossentropy:
-      result.loss = fused ? kernels::softmaxCrossEntropyFromLogits(batch, n, preActivation, targets.values, gradient)
-                          : kernels::categoricalCrossentropy(batch, n, output, targets.values, gradient);
+      result.loss = fused ? kernels::softmaxCrossEntropyFromLogits(rows, n, preActivation, targets.values, gradient)
+                          : kernels::categoricalCrossentropy(rows, n, output, targets.values, gradient);
       break;
     case LossKind::SparseCategoricalCrossentropy:
-      result.loss = fused ? kernels::sparseSoftmaxCrossEntropyFromLogits(batch, n, preActivation, targets.labels, gradient)
-                          : kernels::sparseCategoricalCrossentropy(batch, n, output, targets.labels, gradient);
+      result.loss = fused ? kernels::sparseSoftmaxCrossEntropyFromLogits(rows, n, preActivation, targets.labels, gradient)
+                          : kernels::sparseCategoricalCrossentropy(rows, n, output, targets.labels, gradient);
       break;
     case LossKind::BinaryCrossentropy:
-      result.loss = fused ? kernels::binaryCrossentropyFromLogits(batch, n, preActivation, targets.values, gradient)
-                          : kernels::binaryCrossentropy(batch, n, output, targets.values, gradient);
+      result.loss = fused ? kernels::binaryCrossentropyFromLogits(rows, n, preActivation, targets.values, gradient)
+                          : kernels::binaryCrossentropy(rows, n, output, targets.values, gradient);
       break;
     case LossKind::MeanSquaredError:
-      result.loss = kernels::meanSquaredError(batch, n, output, targets.values, gradient);
+      result.loss = kernels::meanSquaredError(rows, n, output, targets.values, gradient);
       break;
   }
-  countCorrect(loss, output, targets, batch, n, &result);
+  countCorrect(loss, output, targets, rows, n, &result);
   return result;
 }
 
 BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t batch,
                                float learningRate, uint64_t seed) {
   const LossKind loss = loss_.load();
-  requireTargetsOf(loss, targets);
+  requireTargetsOf(loss, classes_.load(), targets);
   Workspace& ws = *training_;
   const float* output = forward(x, batch, true, seed, ws);
 
   const size_t last = nodes_.size() - 1;
-  const bool fused = fusesWithLoss(*nodes_[last], loss);
+  const bool fused = fusesWithLoss(*nodes_[last], loss, targets.classes);
   // With a fused loss, backward starts below the softmax/sigmoid, from the gradient wrt logits.
   const float* logits = fused ? (last == 0 ? x : ws.outputs[last - 1]) : nullptr;
   int current = 0;
@@ -355,16 +368,16 @@ void Network::activations(const float* x, int64_t batch, const std::vector<int64
 
 BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t batch) const {
   const LossKind loss = loss_.load();
-  requireTargetsOf(loss, targets);
+  requireTargetsOf(loss, classes_.load(), targets);
   const size_t last = nodes_.size() - 1;
-  const bool fused = fusesWithLoss(*nodes_[last], loss);
+  const bool fused = fusesWithLoss(*nodes_[last], loss, targets.classes);
   // Slices finish in any order on any thread: each keeps its result, added up in slice order.
   const int64_t slice = inferenceSlice();
   std::vector<BatchResult> results(static_cast<size_t>((batch + slice - 1) / slice));
   forEachInferenceSlice(x, batch, [&](int64_t index, int64_t first, int64_t count, const float* output, const Workspace& ws) {
     const float* logits = !fused ? nullptr : last == 0 ? x + first * inputSize_ : ws.outputs[last - 1];
     Targets sliceTargets = targets;
-    if (targets.labels != nullptr) sliceTargets.labels += first;
+    if (targets.labels != nullptr) sliceTargets.labels += first * (outputSize_ / targets.classes);
     if (targets.values != nullptr) sliceTargets.values += first * outputSize_;
     BatchResult result = lossAndGradient(loss, output, logits, sliceTargets, count, nullptr);
     result.loss *= static_cast<double>(count) / static_cast<double>(batch);

@@ -79,10 +79,13 @@ struct BatchResult {
   double counted = 0.0;
 };
 
-// Targets of a batch: class indices (sparse losses) or a dense array (batch * outputSize).
+// Targets of a batch: class indices (sparse losses: one per position, batch * outputSize /
+// classes) or a dense array (batch * outputSize), laid out for the class axis `classes`: the
+// compiled classes(), which the call checks, as compile may change them before it runs.
 struct Targets {
   const int32_t* labels = nullptr;
   const float* values = nullptr;
+  int64_t classes = 0;
 };
 
 class Node;
@@ -121,12 +124,17 @@ class Network {
 
   // Sets the loss and optimizer and clears the optimizer's state. Not thread-safe against
   // trainStep; safe against inference and evaluate (each reads the loss once, when it starts).
-  void compile(LossKind loss, const OptimizerConfig& optimizer);
+  // `classes` is the length of the output's last axis (it must divide outputSize): as in Keras,
+  // cross-entropies and accuracy run over it at each position (pixel) and average over positions
+  // and samples.
+  void compile(LossKind loss, int64_t classes, const OptimizerConfig& optimizer);
   bool compiled() const { return compiled_.load(); }
   LossKind loss() const { return loss_.load(); }
+  int64_t classes() const { return classes_.load(); }
 
   // One training step on `batch` samples. Not thread-safe against other calls on this network.
-  // Throws std::invalid_argument when the targets' kind (class indices or values) is not the loss's.
+  // Throws std::invalid_argument when the targets' kind (class indices or values) is not the loss's,
+  // or their classes are not the compiled ones.
   BatchResult trainStep(const float* x, const Targets& targets, int64_t batch, float learningRate,
                         uint64_t seed);
 
@@ -139,7 +147,7 @@ class Network {
   void activations(const float* x, int64_t batch, const std::vector<int64_t>& layers, float* output) const;
 
   // Inference plus the loss and accuracy against targets. Safe to call concurrently. Throws
-  // std::invalid_argument when the targets' kind is not the loss's.
+  // std::invalid_argument when the targets' kind or classes are not the compiled ones.
   BatchResult evaluate(const float* x, const Targets& targets, int64_t batch) const;
 
   // Bytes held in the network's buffers (parameters, gradients, optimizer state, workspaces), for
@@ -176,6 +184,7 @@ class Network {
   int64_t outputSize_ = 0;
   std::atomic<bool> compiled_{false};
   std::atomic<LossKind> loss_{LossKind::MeanSquaredError};
+  std::atomic<int64_t> classes_{0};
   OptimizerConfig optimizer_;
   int64_t optimizerStep_ = 0;
   std::unique_ptr<Workspace> training_;

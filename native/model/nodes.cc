@@ -371,6 +371,7 @@ class ActivationNode final : public Node {
   }
 
   const Activation* activationKind() const override { return &kind_; }
+  int64_t activationAxis() const override { return cols_; }
 
  private:
   Activation kind_;

@@ -54,8 +54,10 @@ class Node {
   // rest is memory-bound and small beside them): what inference costs, to decide where it runs.
   virtual double forwardFlopsPerSample() const { return 0.0; }
 
-  // For the loss: the activation a node applies, if it is an activation node.
+  // For the loss: the activation a node applies, if it is an activation node, and the length of
+  // the axis it runs over (what a softmax normalizes).
   virtual const kernels::Activation* activationKind() const { return nullptr; }
+  virtual int64_t activationAxis() const { return 0; }
 
   const int64_t inSize;
   const int64_t outSize;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { activationKernels as a, lossKernels as k } from '../../lib/native';
 import type { ClassLossParams, LossKernels, OutputLossParams } from '../../lib/native';
 import { expectGradientClose, numericGradient, toFloat64 } from '../helpers/gradcheck';
-import { randomArray, randomInt, rng } from '../helpers/random';
+import { randomArray, randomLabels, rng, softTargets } from '../helpers/random';
 import {
   PROBABILITY_EPSILON,
   referenceBinaryCrossentropy,
@@ -32,10 +32,6 @@ const rowProbabilities: Generator = (random, batch, width) => randomArray(random
 /** Independent probabilities far from the clip bounds. */
 const probabilities: Generator = (random, batch, width) => randomArray(random, batch * width, 0.02, 0.98);
 
-function randomLabels(random: () => number, batch: number, classes: number): Int32Array {
-  return Int32Array.from({ length: batch }, () => randomInt(random, 0, classes - 1));
-}
-
 function oneHot(labels: Int32Array, classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((c, b) => { out[b * classes + c] = 1; });
@@ -43,17 +39,6 @@ function oneHot(labels: Int32Array, classes: number): Float32Array {
 }
 
 const oneHotTargets: Generator = (random, batch, classes) => oneHot(randomLabels(random, batch, classes), classes);
-
-/** Soft labels: positive rows that sum to 1 with no class at 0 or 1. */
-const softTargets: Generator = (random, batch, classes) => {
-  const out = randomArray(random, batch * classes, 0.1, 1);
-  for (let b = 0; b < batch; b++) {
-    const row = out.subarray(b * classes, (b + 1) * classes);
-    const sum = row.reduce((s, v) => s + v, 0);
-    row.forEach((v, c) => { row[c] = v / sum; });
-  }
-  return out;
-};
 
 /** Non-negative weights whose rows do not sum to 1: Keras takes targets as they come. */
 const unnormalizedTargets: Generator = (random, batch, classes) => randomArray(random, batch * classes, 0, 1.5);
