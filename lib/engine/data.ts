@@ -88,9 +88,13 @@ export class BatchStager {
 
   /**
    * Copies samples order[start..end) of x and of the targets (by default those given to the
-   * constructor; others must have the same layout, see fits) into the staging buffers.
+   * constructor; others must have the same layout, see fits) into the staging buffers. Throws a
+   * TypeError when either array was detached since it was checked (transferred to a worker
+   * during fit, say): a detached array reads as empty, and training on would learn garbage.
    */
   gather(x: Float32Array, order: Int32Array | null, start: number, end: number, targets = this.targets): void {
+    checkAttached(x, 'x');
+    if (targets) checkAttached(targets.data, 'y');
     const n = this.inputSize;
     const width = targets?.width ?? 0;
     for (let i = start; i < end; i++) {

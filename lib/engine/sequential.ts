@@ -109,7 +109,10 @@ export class Sequential implements TrainingModel {
   private seed: number;
   private compiled: { loss: LossName; optimizer: Optimizer; metrics: string[] } | null = null;
   private step = 0;
+  /** A fit or trainOnBatch is under way (they run one at a time). */
   private fitting = false;
+  /** evaluate calls under way. */
+  private evaluating = 0;
   /** trainOnBatch's copy of the batch, reused across calls (only one training step runs at a time). */
   private onBatchStager: BatchStager | null = null;
   private disposed = false;
@@ -205,8 +208,15 @@ export class Sequential implements TrainingModel {
     return this.compiled?.loss ?? null;
   }
 
+  /**
+   * Sets the loss, optimizer and metrics (and starts the optimizer afresh). Throws a RangeError
+   * while fit, trainOnBatch or evaluate runs on this model, callbacks included: they use the loss
+   * they started with. Predictions may run meanwhile.
+   */
   compile(args: CompileArgs): void {
     this.requireLive();
+    if (this.fitting) throw new RangeError('compile: the model is training (fit or trainOnBatch); await it before compiling');
+    if (this.evaluating > 0) throw new RangeError('compile: the model is being evaluated; await evaluate() before compiling');
     if (args === null || typeof args !== 'object') throw new TypeError(`compile() takes { optimizer, loss, metrics }, got ${describeValue(args)}`);
     const loss = getLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
@@ -408,9 +418,11 @@ export class Sequential implements TrainingModel {
     const n = requireSamples(checkInputs(x, built.inputShape), 'evaluate');
     const targets = prepareTargets(y, compiled.loss, n, shapeSize(built.outputShape));
     this.running += 1;
+    this.evaluating += 1;
     try {
       return await this.evaluatePrepared(built, x, targets, batchSize);
     } finally {
+      this.evaluating -= 1;
       this.leave();
     }
   }
@@ -513,13 +525,36 @@ export class Sequential implements TrainingModel {
     return new Tensor(output, [n, ...built.outputShape]);
   }
 
-  /** Copies of the weights, in Keras's order and layouts (kernel, bias per layer; gamma, beta, moving mean, moving variance). */
+  /**
+   * Copies of the weights, in Keras's order and layouts (kernel, bias per layer; gamma, beta,
+   * moving mean, moving variance). Works while predictions run; throws a RangeError ("busy")
+   * while a training step computes: readWeights() waits for it instead.
+   */
   getWeights(): Tensor[] {
     const built = this.requireBuilt();
-    const specs = built.layers.flatMap(({ weights }) => weights);
-    return built.network.getWeights().map((data, i) => new Tensor(data, specs[i].shape));
+    return this.weightTensors(built, built.network.getWeights());
   }
 
+  /** getWeights() off the event loop: waits for a running training step instead of throwing. */
+  async readWeights(): Promise<Tensor[]> {
+    const built = this.requireBuilt();
+    this.running += 1;
+    try {
+      return this.weightTensors(built, await built.network.readWeights());
+    } finally {
+      this.leave();
+    }
+  }
+
+  private weightTensors(built: Built, arrays: Float32Array[]): Tensor[] {
+    const specs = built.layers.flatMap(({ weights }) => weights);
+    return arrays.map((data, i) => new Tensor(data, specs[i].shape));
+  }
+
+  /**
+   * Replaces the weights; calls that start afterwards use them. Throws a RangeError ("busy")
+   * while a training step or a batch of inference computes on this model.
+   */
   setWeights(weights: Tensor[]): void {
     const built = this.requireBuilt();
     const specs = built.layers.flatMap(({ layer, weights: w }) => w.map((spec) => ({ layer: layer.name, ...spec })));

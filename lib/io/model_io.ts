@@ -57,7 +57,7 @@ export async function saveModel(model: Sequential, dir: string, options: SaveOpt
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`save: the path must be a non-empty string, got ${describe(dir)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`save: options must be an object such as { format: 'tfjs' }, got ${describe(options)}`);
   if (oneOf(options.format ?? 'convkit', 'save format', ['convkit', 'tfjs'] as const) === 'tfjs') return saveTfjsModel(model, dir);
-  const weights = model.getWeights();
+  const weights = await model.readWeights();
   const specs = model.weightSpecs();
   const chunks = weights.map((w) => toLittleEndian(w.data));
   const hash = createHash('sha256');

@@ -137,7 +137,7 @@ export async function saveTfjsModel(model: Sequential, dir: string): Promise<voi
   } catch (error) {
     throw new RangeError(`save: ${dir}: the tfjs format cannot hold this model: ${(error as Error).message}`);
   }
-  const chunks = model.getWeights().map((w) => toLittleEndian(w.data));
+  const chunks = (await model.readWeights()).map((w) => toLittleEndian(w.data));
   const bytes = Buffer.concat(chunks);
   const tag = randomBytes(4).toString('hex');
   const count = Math.ceil(bytes.byteLength / SHARD_BYTES);

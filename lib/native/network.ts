@@ -1,7 +1,7 @@
 // Typed view of the native Network (native/binding/network_binding.cc): one object per model,
-// owning its parameters. trainStep / evaluateBatch / predict run on libuv worker threads; the
-// arrays passed to them must not be touched until the Promise settles, so callers pass staging
-// buffers they own, never a user's array.
+// owning its parameters. trainStep / evaluateBatch / predict / activations / readWeights run on
+// libuv worker threads; the arrays passed to them must not be touched until the Promise settles,
+// so callers pass staging buffers they own, never a user's array.
 import type { PaddingSpec } from './linear';
 import { addon } from './addon';
 
@@ -61,7 +61,11 @@ export interface NativeNetwork {
   readonly forwardFlopsPerSample: number;
   /** Bytes of native memory (parameters, optimizer state, workspaces) reported to V8's garbage collector. */
   readonly externalMemory: number;
+  /** Copies of the weights; a RangeError while a training step runs (see readWeights). */
   getWeights(): Float32Array[];
+  /** The same, off the JavaScript thread: waits for a running training step instead of failing. */
+  readWeights(): Promise<Float32Array[]>;
+  /** A RangeError while a training step or a prediction runs. */
   setWeights(weights: Float32Array[]): void;
   compile(options: { loss: LossName; optimizer: NativeOptimizerSpec }): void;
   trainStep(x: Float32Array, y: NativeTargets, options: { batch: number; learningRate: number; seed: number }): Promise<BatchResult>;
@@ -79,6 +83,70 @@ export interface NativeNetwork {
 
 const { Network } = addon as { Network: new (layers: NativeLayerSpec[]) => NativeNetwork };
 
+/**
+ * At most this many of a network's asynchronous calls are handed to libuv at once; the others
+ * wait here, in order. libuv has 4 threads (by default) for all of the process's file, DNS and
+ * native work, and a call that waits for the network's lock (a prediction behind a training
+ * step) holds one while it waits. More would not be faster either: the kernels' thread pool
+ * runs one call's work at a time.
+ */
+const MAX_CALLS_IN_FLIGHT = 2;
+
+/** A native network whose asynchronous calls pass through a first-in, first-out gate. */
+class GatedNetwork implements NativeNetwork {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly network: NativeNetwork) {}
+
+  get inputSize() { return this.network.inputSize; }
+  get outputSize() { return this.network.outputSize; }
+  get forwardFlopsPerSample() { return this.network.forwardFlopsPerSample; }
+  get externalMemory() { return this.network.externalMemory; }
+  getWeights() { return this.network.getWeights(); }
+  setWeights(weights: Float32Array[]) { this.network.setWeights(weights); }
+  compile(options: { loss: LossName; optimizer: NativeOptimizerSpec }) { this.network.compile(options); }
+  predictSync(x: Float32Array, output: Float32Array, options: { batch: number }) { this.network.predictSync(x, output, options); }
+  dispose() { this.network.dispose(); }
+
+  readWeights() { return this.gated(() => this.network.readWeights()); }
+  trainStep(x: Float32Array, y: NativeTargets, options: { batch: number; learningRate: number; seed: number }) {
+    return this.gated(() => this.network.trainStep(x, y, options));
+  }
+  evaluateBatch(x: Float32Array, y: NativeTargets, options: { batch: number }) {
+    return this.gated(() => this.network.evaluateBatch(x, y, options));
+  }
+  predict(x: Float32Array, output: Float32Array, options: { batch: number }) {
+    return this.gated(() => this.network.predict(x, output, options));
+  }
+  activations(x: Float32Array, output: Float32Array, options: { batch: number; layers: number[] }) {
+    return this.gated(() => this.network.activations(x, output, options));
+  }
+
+  /** Starts `call` now if a slot is free (so bad arguments still throw at once), else in turn. */
+  private gated<T>(call: () => Promise<T>): Promise<T> {
+    if (this.running < MAX_CALLS_IN_FLIGHT) {
+      this.running += 1;
+      let promise: Promise<T>;
+      try {
+        promise = call();
+      } catch (error) {
+        this.release();
+        throw error;
+      }
+      return promise.finally(() => this.release());
+    }
+    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => call()).finally(() => this.release());
+  }
+
+  /** Hands the finished call's slot to the next waiting call, or frees it. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
+  }
+}
+
 export function createNetwork(layers: NativeLayerSpec[]): NativeNetwork {
-  return new Network(layers);
+  return new GatedNetwork(new Network(layers));
 }

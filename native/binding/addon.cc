@@ -2,13 +2,17 @@
 // number of worker_threads at once (Node-API modules are context-aware).
 #include <napi.h>
 
+#include "binding/args.h"
 #include "binding/bindings.h"
 
 namespace convkit::binding {
 
 void exportFunction(Napi::Env env, Napi::Object exports, const char* name,
                     Napi::Function::Callback callback) {
-  exports.Set(name, Napi::Function::New(env, callback, name));
+  exports.Set(name, Napi::Function::New(env, [name, callback](const Napi::CallbackInfo& info) {
+    const Args args(info, name);
+    return rethrowInJavaScript(args, [&] { return callback(info); });
+  }, name));
 }
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {

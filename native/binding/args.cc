@@ -19,6 +19,10 @@ void Args::throwRangeError(const std::string& message) const {
   throw Napi::RangeError::New(info_.Env(), std::string(function_) + ": " + message);
 }
 
+void Args::throwError(const std::string& message) const {
+  throw Napi::Error::New(info_.Env(), std::string(function_) + ": " + message);
+}
+
 namespace {
 
 // A number as JavaScript would print it (NaN, Infinity, 2147483648, 0.1), not as iostream does

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,7 @@ class Args {
 
   [[noreturn]] void throwTypeError(const std::string& message) const;
   [[noreturn]] void throwRangeError(const std::string& message) const;
+  [[noreturn]] void throwError(const std::string& message) const;
 
  private:
   struct Registered {
@@ -81,6 +84,27 @@ class Args {
   const char* function_;
   std::vector<Registered> arrays_;
 };
+
+// Runs `call` (code below the binding), turning any C++ exception it throws into a JavaScript
+// error naming the function, so that none escapes N-API as std::terminate: bad input found
+// there (std::invalid_argument) and std::bad_alloc become RangeErrors, anything else an Error.
+// JavaScript errors pass through.
+template <typename Call>
+auto rethrowInJavaScript(const Args& args, Call&& call) -> decltype(call()) {
+  try {
+    return call();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::invalid_argument& error) {
+    args.throwRangeError(error.what());
+  } catch (const std::bad_alloc&) {
+    args.throwRangeError("not enough memory for this call; use smaller arrays");
+  } catch (const std::exception& error) {
+    args.throwError(error.what());
+  } catch (...) {
+    args.throwError("unexpected native error");
+  }
+}
 
 }  // namespace convkit::binding
 

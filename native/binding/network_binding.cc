@@ -5,15 +5,25 @@
 // The arrays handed to the asynchronous methods must stay untouched until their Promise settles;
 // the TypeScript layer guarantees it by passing only staging buffers it owns.
 //
+// Locks, per network: inference (predict, activations, evaluate, reading the weights) shares
+// `weights`; a training step and setWeights own it. A waiting step goes before predictions that
+// come after it (FairSharedMutex), so serving cannot starve training. A step also holds
+// `training`, which compile takes: compile changes the optimizer's state, which only steps read,
+// so it never waits for predictions. Calls made on the JavaScript thread never wait for a lock
+// (the event loop would stall): they take it or fail at once with a RangeError saying the model
+// is busy.
+//
 // The network's buffers live outside the JavaScript heap, so their size is reported to V8
 // (AdjustExternalMemory) whenever it may have changed: the garbage collector then weighs a model
 // by what it really holds and collects unreachable ones in time.
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <functional>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "binding/args.h"
@@ -21,6 +31,7 @@
 #include "binding/specs.h"
 #include "kernels/scan.h"
 #include "model/network.h"
+#include "runtime/fair_shared_mutex.h"
 
 namespace convkit::binding {
 namespace {
@@ -30,12 +41,13 @@ using model::LayerKind;
 using model::LayerSpec;
 using model::Network;
 
-// The network and the lock that lets inference share it while a training step owns it. Work in
-// flight holds a reference, so a disposed or collected model's network lives until that work ends.
+// The network and its locks (see the top of this file). Work in flight holds a reference, so a
+// disposed or collected model's network lives until that work ends.
 struct SharedNetwork {
   explicit SharedNetwork(const std::vector<LayerSpec>& layers) : network(layers) {}
   Network network;
-  std::shared_mutex mutex;
+  runtime::FairSharedMutex weights;
+  std::mutex training;
 
   // Tells V8 how much the network's size changed since last told. JavaScript thread only.
   void reportMemory(Napi::Env env) {
@@ -174,7 +186,12 @@ model::LossKind readLoss(Args& args, const Napi::Object& spec) {
                        "meanSquaredError; got '" + name + "'");
 }
 
-Napi::Object batchResultObject(Napi::Env env, const BatchResult& result) {
+// What an asynchronous call resolves with: a BatchResult as { loss, correct, counted }, the
+// weights as an array of Float32Arrays, or nothing.
+using Weights = std::vector<std::vector<float>>;
+struct Nothing {};
+
+Napi::Value toJavaScript(Napi::Env env, const BatchResult& result) {
   Napi::Object object = Napi::Object::New(env);
   object.Set("loss", Napi::Number::New(env, result.loss));
   object.Set("correct", Napi::Number::New(env, result.correct));
@@ -182,63 +199,101 @@ Napi::Object batchResultObject(Napi::Env env, const BatchResult& result) {
   return object;
 }
 
-// Runs `work` on a libuv worker thread and settles a Promise with its BatchResult (or undefined).
-// Holds the network and references to the JavaScript arrays the work reads or writes so they
-// outlive it. Bad data found by the work (std::invalid_argument) rejects with a RangeError.
+Napi::Value toJavaScript(Napi::Env env, const Weights& weights) {
+  Napi::Array result = Napi::Array::New(env, weights.size());
+  for (uint32_t i = 0; i < weights.size(); ++i) {
+    Napi::Float32Array array = Napi::Float32Array::New(env, weights[i].size());
+    std::copy(weights[i].begin(), weights[i].end(), array.Data());
+    result.Set(i, array);
+  }
+  return result;
+}
+
+Napi::Value toJavaScript(Napi::Env env, Nothing) { return env.Undefined(); }
+
+// Runs `work` on a libuv worker thread and settles a Promise with its result. Holds the network
+// and references to the JavaScript arrays the work reads or writes so they outlive it. Bad data
+// found by the work (std::invalid_argument) rejects with a RangeError.
+template <typename Result>
 class NetworkWorker final : public Napi::AsyncWorker {
  public:
-  using Work = std::function<BatchResult(SharedNetwork&)>;
+  using Work = std::function<Result(SharedNetwork&)>;
 
-  NetworkWorker(Napi::Env env, const char* function, std::shared_ptr<SharedNetwork> shared, Work work,
-                bool returnsResult, std::vector<Napi::Value> keepAlive)
-      : Napi::AsyncWorker(env, "convkit:network"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        function_(function),
-        shared_(std::move(shared)),
-        work_(std::move(work)),
-        returnsResult_(returnsResult) {
-    for (const Napi::Value& value : keepAlive) {
-      if (value.IsObject()) references_.push_back(Napi::Persistent(value.As<Napi::Object>()));
-    }
+  // Queues the work and returns its Promise.
+  static Napi::Promise start(Napi::Env env, const char* function, std::shared_ptr<SharedNetwork> shared, Work work,
+                             std::vector<Napi::Value> keepAlive) {
+    auto* worker = new NetworkWorker(env, function, std::move(shared), std::move(work), std::move(keepAlive));
+    const Napi::Promise promise = worker->deferred_.Promise();
+    worker->Queue();
+    return promise;
   }
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
 
   void Execute() override {
     try {
       result_ = work_(*shared_);
     } catch (const std::invalid_argument& error) {
-      rangeError_ = true;
-      SetError(error.what());
+      fail(error.what(), true);
     } catch (const std::bad_alloc&) {
-      rangeError_ = true;
-      SetError("not enough memory for this batch; use a smaller batch size");
+      fail("not enough memory for this batch; use a smaller batch size", true);
     } catch (const std::exception& error) {
-      SetError(error.what());
+      fail(error.what(), false);
+    } catch (...) {
+      fail("unexpected native error", false);
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    shared_->reportMemory(env);
-    deferred_.Resolve(returnsResult_ ? batchResultObject(env, result_).As<Napi::Value>() : env.Undefined());
-  }
-
-  void OnError(const Napi::Error& error) override {
-    Napi::Env env = Env();
-    shared_->reportMemory(env);
-    const std::string message = std::string(function_) + ": " + error.Message();
-    deferred_.Reject(rangeError_ ? Napi::RangeError::New(env, message).Value() : Napi::Error::New(env, message).Value());
+  // Settles the Promise. When the environment is being torn down (its worker_thread was
+  // terminated while the work ran) there is nobody to settle it for, and every call into it
+  // throws: that must not escape (std::terminate would end the whole process).
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    if (status != napi_cancelled) {
+      try {
+        const Napi::HandleScope scope(env);
+        settle(env);
+      } catch (const std::exception&) {
+        // Nothing can be reported into an environment that is going away.
+      }
+    }
+    Destroy();
   }
 
  private:
+  NetworkWorker(Napi::Env env, const char* function, std::shared_ptr<SharedNetwork> shared, Work work,
+                std::vector<Napi::Value> keepAlive)
+      : Napi::AsyncWorker(env, "convkit:network"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        function_(function),
+        shared_(std::move(shared)),
+        work_(std::move(work)) {
+    for (const Napi::Value& value : keepAlive) {
+      if (value.IsObject()) references_.push_back(Napi::Persistent(value.As<Napi::Object>()));
+    }
+  }
+
+  void settle(Napi::Env env) {
+    shared_->reportMemory(env);
+    if (!failed_) {
+      deferred_.Resolve(toJavaScript(env, result_));
+      return;
+    }
+    const std::string message = std::string(function_) + ": " + error_;
+    deferred_.Reject(rangeError_ ? Napi::RangeError::New(env, message).Value() : Napi::Error::New(env, message).Value());
+  }
+
+  void fail(const char* message, bool rangeError) {
+    failed_ = true;
+    error_ = message;
+    rangeError_ = rangeError;
+  }
+
   Napi::Promise::Deferred deferred_;
   const char* function_;
   std::shared_ptr<SharedNetwork> shared_;
-  bool rangeError_ = false;
   Work work_;
-  bool returnsResult_;
-  BatchResult result_;
+  Result result_{};
+  bool failed_ = false;
+  bool rangeError_ = false;
+  std::string error_;
   std::vector<Napi::ObjectReference> references_;
 };
 
@@ -275,6 +330,7 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     return DefineClass(env, "Network",
                        {
                            InstanceMethod<&NetworkWrap::getWeights>("getWeights"),
+                           InstanceMethod<&NetworkWrap::readWeights>("readWeights"),
                            InstanceMethod<&NetworkWrap::setWeights>("setWeights"),
                            InstanceMethod<&NetworkWrap::compile>("compile"),
                            InstanceMethod<&NetworkWrap::trainStep>("trainStep"),
@@ -336,13 +392,18 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     return info.Env().Undefined();
   }
 
-  // Main-thread access to the parameters must not wait for a training step (it would block the
-  // event loop), so it fails fast instead.
-  std::unique_lock<std::shared_mutex> exclusive(Args& args) {
-    std::unique_lock<std::shared_mutex> lock(live(args).mutex, std::try_to_lock);
+  // Locks for calls on the JavaScript thread, which must not wait (the event loop would stall):
+  // each takes its lock or throws a RangeError saying what the model is busy with.
+  std::unique_lock<runtime::FairSharedMutex> ownWeights(Args& args) {
+    std::unique_lock<runtime::FairSharedMutex> lock(live(args).weights, std::try_to_lock);
     if (!lock.owns_lock()) {
       args.throwRangeError("the model is busy with a training step or prediction; await it first");
     }
+    return lock;
+  }
+  std::shared_lock<runtime::FairSharedMutex> shareWeights(Args& args) {
+    std::shared_lock<runtime::FairSharedMutex> lock(live(args).weights, std::try_to_lock);
+    if (!lock.owns_lock()) args.throwRangeError("the model is busy with a training step; await it first");
     return lock;
   }
 
@@ -364,25 +425,33 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     return Napi::Number::New(info.Env(), network_ ? static_cast<double>(network_->reported()) : 0.0);
   }
 
+  static Weights copyWeights(const Network& network) {
+    Weights weights;
+    for (const model::Parameter& parameter : network.parameters()) weights.push_back(parameter.value);
+    return weights;
+  }
+
   // getWeights(): copies of every parameter, in Keras's order.
   Napi::Value getWeights(const Napi::CallbackInfo& info) {
     Args args(info, "getWeights");
-    const auto lock = exclusive(args);
-    const auto& parameters = net(args).parameters();
-    Napi::Array result = Napi::Array::New(info.Env(), parameters.size());
-    for (uint32_t i = 0; i < parameters.size(); ++i) {
-      const auto& value = parameters[i].value;
-      Napi::Float32Array array = Napi::Float32Array::New(info.Env(), value.size());
-      std::copy(value.begin(), value.end(), array.Data());
-      result.Set(i, array);
-    }
-    return result;
+    const auto lock = shareWeights(args);
+    return toJavaScript(info.Env(), copyWeights(net(args)));
+  }
+
+  // readWeights() -> Promise<Float32Array[]>: getWeights that waits for a running training step.
+  Napi::Value readWeights(const Napi::CallbackInfo& info) {
+    Args args(info, "readWeights");
+    live(args);
+    return NetworkWorker<Weights>::start(info.Env(), "readWeights", network_, [](SharedNetwork& shared) {
+      std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
+      return copyWeights(shared.network);
+    }, {});
   }
 
   // setWeights(arrays: Float32Array[]): all validated before any is copied.
   Napi::Value setWeights(const Napi::CallbackInfo& info) {
     Args args(info, "setWeights");
-    const auto lock = exclusive(args);
+    const auto lock = ownWeights(args);
     auto& parameters = net(args).mutableParameters();
     if (!info[0].IsArray()) args.throwTypeError("weights must be an array of Float32Arrays");
     const Napi::Array arrays = info[0].As<Napi::Array>();
@@ -421,21 +490,22 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const Napi::Value optimizer = options.Get("optimizer");
     if (!optimizer.IsObject()) args.throwTypeError("optimizer must be an object");
     const model::OptimizerConfig config = readOptimizer(args, optimizer.As<Napi::Object>());
-    const auto lock = exclusive(args);
+    std::unique_lock<std::mutex> lock(live(args).training, std::try_to_lock);
+    if (!lock.owns_lock()) args.throwRangeError("the model is busy with a training step; await it first");
     net(args).compile(loss, config);
     network_->reportMemory(info.Env());
     return info.Env().Undefined();
   }
 
-  // Reads (x, y, { batch }) at args 0..2: x is batch * inputSize floats; targets are batch class
-  // indices (Int32Array) or batch * outputSize floats.
+  // Reads (x, y, { batch }) at args 0..2: x is batch * inputSize floats; targets are what the
+  // compiled loss takes: batch class indices (Int32Array) for a sparse loss, else batch *
+  // outputSize floats. (The work checks the kind again against the loss it runs with.)
   model::Targets readBatch(Args& args, const float** x, int64_t* batch) {
     *batch = args.integer(args.object(2, "options"), "batch", 1);
     *x = args.readFloat32(0, "x", args.product({*batch, net(args).inputSize()}, "x"), "batch*inputSize");
     model::Targets targets;
-    const Napi::Value targetValue = args.info()[1];
-    if (targetValue.IsTypedArray() && targetValue.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
-      targets.labels = args.readInt32(1, "y", *batch, "batch");
+    if (net(args).loss() == model::LossKind::SparseCategoricalCrossentropy) {
+      targets.labels = args.readInt32(1, "y", *batch, "batch (class indices, for the sparse loss)");
     } else {
       targets.values = args.readFloat32(1, "y", args.product({*batch, net(args).outputSize()}, "y"), "batch*outputSize");
     }
@@ -456,16 +526,15 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const Napi::Object options = args.object(2, "options");
     const auto learningRate = static_cast<float>(args.number(options, "learningRate", 0.0, 1e6));
     const auto seed = static_cast<uint64_t>(args.integer(options, "seed", 0, (int64_t{1} << 53) - 1));
-    auto* worker = new NetworkWorker(
+    return NetworkWorker<BatchResult>::start(
         info.Env(), "trainStep", network_,
         [x, targets, batch, learningRate, seed](SharedNetwork& shared) {
-          std::unique_lock<std::shared_mutex> lock(shared.mutex);
+          const std::lock_guard<std::mutex> training(shared.training);
+          const std::unique_lock<runtime::FairSharedMutex> weights(shared.weights);
           checkBatch(x, batch, shared.network.inputSize(), targets, shared.network.outputSize());
           return shared.network.trainStep(x, targets, batch, learningRate, seed);
         },
-        true, {info[0], info[1]});
-    worker->Queue();
-    return worker->promise();
+        {info[0], info[1]});
   }
 
   // evaluateBatch(x, y, { batch }) -> Promise<{ loss, correct, counted }>
@@ -475,16 +544,14 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const float* x = nullptr;
     int64_t batch = 0;
     const model::Targets targets = readBatch(args, &x, &batch);
-    auto* worker = new NetworkWorker(
+    return NetworkWorker<BatchResult>::start(
         info.Env(), "evaluateBatch", network_,
         [x, targets, batch](SharedNetwork& shared) {
-          std::shared_lock<std::shared_mutex> lock(shared.mutex);
+          const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
           checkBatch(x, batch, shared.network.inputSize(), targets, shared.network.outputSize());
           return shared.network.evaluate(x, targets, batch);
         },
-        true, {info[0], info[1]});
-    worker->Queue();
-    return worker->promise();
+        {info[0], info[1]});
   }
 
   // Reads (x, output, { batch }) for the predict methods.
@@ -501,17 +568,15 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const float* x = nullptr;
     float* output = nullptr;
     const int64_t batch = readPrediction(args, &x, &output);
-    auto* worker = new NetworkWorker(
+    return NetworkWorker<Nothing>::start(
         info.Env(), "predict", network_,
         [x, output, batch](SharedNetwork& shared) {
           checkInputs(x, batch, shared.network.inputSize());
-          std::shared_lock<std::shared_mutex> lock(shared.mutex);
+          const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
           shared.network.predict(x, batch, output);
-          return BatchResult{};
+          return Nothing{};
         },
-        false, {info[0], info[1]});
-    worker->Queue();
-    return worker->promise();
+        {info[0], info[1]});
   }
 
   // predictSync(x, output, { batch }): for code already running off the main thread.
@@ -520,16 +585,11 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const float* x = nullptr;
     float* output = nullptr;
     const int64_t batch = readPrediction(args, &x, &output);
-    std::shared_lock<std::shared_mutex> lock(network_->mutex, std::try_to_lock);
-    if (!lock.owns_lock()) args.throwRangeError("the model is busy with a training step; await it first");
-    try {
+    const auto lock = shareWeights(args);
+    rethrowInJavaScript(args, [&] {
       checkInputs(x, batch, network_->network.inputSize());
       network_->network.predict(x, batch, output);
-    } catch (const std::invalid_argument& error) {
-      args.throwRangeError(error.what());
-    } catch (const std::bad_alloc&) {
-      args.throwRangeError("not enough memory for a batch of " + std::to_string(batch));
-    }
+    });
     network_->reportMemory(info.Env());
     return info.Env().Undefined();
   }
@@ -562,17 +622,15 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const float* x = args.readFloat32(0, "x", args.product({batch, net(args).inputSize()}, "x"), "batch*inputSize");
     float* output = args.writeFloat32(1, "output", args.product({batch, perSample}, "output"),
                                       "batch*sum of the layers' output sizes");
-    auto* worker = new NetworkWorker(
+    return NetworkWorker<Nothing>::start(
         info.Env(), "activations", network_,
         [x, output, batch, layers](SharedNetwork& shared) {
           checkInputs(x, batch, shared.network.inputSize());
-          std::shared_lock<std::shared_mutex> lock(shared.mutex);
+          const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
           shared.network.activations(x, batch, layers, output);
-          return BatchResult{};
+          return Nothing{};
         },
-        false, {info[0], info[1]});
-    worker->Queue();
-    return worker->promise();
+        {info[0], info[1]});
   }
 
   std::shared_ptr<SharedNetwork> network_;

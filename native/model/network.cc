@@ -124,6 +124,18 @@ bool fusesWithLoss(const Node& last, LossKind loss) {
   return *kind == kernels::Activation::Sigmoid && loss == LossKind::BinaryCrossentropy;
 }
 
+// A sparse loss reads class indices, the others dense targets: a step given the other kind would
+// read an array that is not there.
+void requireTargetsOf(LossKind loss, const Targets& targets) {
+  const bool sparse = loss == LossKind::SparseCategoricalCrossentropy;
+  if (sparse && targets.labels == nullptr) {
+    throw std::invalid_argument("the loss sparseCategoricalCrossentropy takes class indices (an Int32Array), not target values");
+  }
+  if (!sparse && targets.values == nullptr) {
+    throw std::invalid_argument("the model's loss takes target values (a Float32Array), not class indices");
+  }
+}
+
 int64_t argmax(const float* row, int64_t n) {
   return std::max_element(row, row + n) - row;
 }
@@ -158,12 +170,12 @@ void countCorrect(LossKind loss, const float* output, const Targets& targets, in
 
 }  // namespace
 
-BatchResult Network::lossAndGradient(const float* output, const float* preActivation,
+BatchResult Network::lossAndGradient(LossKind loss, const float* output, const float* preActivation,
                                      const Targets& targets, int64_t batch, float* gradient) const {
   const int64_t n = outputSize_;
   BatchResult result;
   const bool fused = preActivation != nullptr;
-  switch (loss_) {
+  switch (loss) {
     case LossKind::CategoricalCrossentropy:
       result.loss = fused ? kernels::softmaxCrossEntropyFromLogits(batch, n, preActivation, targets.values, gradient)
                           : kernels::categoricalCrossentropy(batch, n, output, targets.values, gradient);
@@ -180,21 +192,23 @@ BatchResult Network::lossAndGradient(const float* output, const float* preActiva
       result.loss = kernels::meanSquaredError(batch, n, output, targets.values, gradient);
       break;
   }
-  countCorrect(loss_, output, targets, batch, n, &result);
+  countCorrect(loss, output, targets, batch, n, &result);
   return result;
 }
 
 BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t batch,
                                float learningRate, uint64_t seed) {
+  const LossKind loss = loss_.load();
+  requireTargetsOf(loss, targets);
   Workspace& ws = *training_;
   const float* output = forward(x, batch, true, seed, ws);
 
   const size_t last = nodes_.size() - 1;
-  const bool fused = fusesWithLoss(*nodes_[last], loss_);
+  const bool fused = fusesWithLoss(*nodes_[last], loss);
   // With a fused loss, backward starts below the softmax/sigmoid, from the gradient wrt logits.
   const float* logits = fused ? (last == 0 ? x : ws.outputs[last - 1]) : nullptr;
   int current = 0;
-  const BatchResult result = lossAndGradient(output, logits, targets, batch, ws.gradients[current].data());
+  const BatchResult result = lossAndGradient(loss, output, logits, targets, batch, ws.gradients[current].data());
 
   Pass pass;
   pass.batch = batch;
@@ -340,8 +354,10 @@ void Network::activations(const float* x, int64_t batch, const std::vector<int64
 }
 
 BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t batch) const {
+  const LossKind loss = loss_.load();
+  requireTargetsOf(loss, targets);
   const size_t last = nodes_.size() - 1;
-  const bool fused = fusesWithLoss(*nodes_[last], loss_);
+  const bool fused = fusesWithLoss(*nodes_[last], loss);
   // Slices finish in any order on any thread: each keeps its result, added up in slice order.
   const int64_t slice = inferenceSlice();
   std::vector<BatchResult> results(static_cast<size_t>((batch + slice - 1) / slice));
@@ -350,7 +366,7 @@ BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t ba
     Targets sliceTargets = targets;
     if (targets.labels != nullptr) sliceTargets.labels += first;
     if (targets.values != nullptr) sliceTargets.values += first * outputSize_;
-    BatchResult result = lossAndGradient(output, logits, sliceTargets, count, nullptr);
+    BatchResult result = lossAndGradient(loss, output, logits, sliceTargets, count, nullptr);
     result.loss *= static_cast<double>(count) / static_cast<double>(batch);
     results[static_cast<size_t>(index)] = result;
   });

@@ -119,11 +119,14 @@ class Network {
   // Changes whenever the parameters may have: after each training step and each mutableParameters().
   uint64_t weightsVersion() const { return weightsVersion_.load(); }
 
-  // Sets the loss and optimizer and clears the optimizer's state.
+  // Sets the loss and optimizer and clears the optimizer's state. Not thread-safe against
+  // trainStep; safe against inference and evaluate (each reads the loss once, when it starts).
   void compile(LossKind loss, const OptimizerConfig& optimizer);
-  bool compiled() const { return compiled_; }
+  bool compiled() const { return compiled_.load(); }
+  LossKind loss() const { return loss_.load(); }
 
   // One training step on `batch` samples. Not thread-safe against other calls on this network.
+  // Throws std::invalid_argument when the targets' kind (class indices or values) is not the loss's.
   BatchResult trainStep(const float* x, const Targets& targets, int64_t batch, float learningRate,
                         uint64_t seed);
 
@@ -135,7 +138,8 @@ class Network {
   // other in `layers`' order, written to `output`. Safe to call concurrently.
   void activations(const float* x, int64_t batch, const std::vector<int64_t>& layers, float* output) const;
 
-  // Inference plus the loss and accuracy against targets. Safe to call concurrently.
+  // Inference plus the loss and accuracy against targets. Safe to call concurrently. Throws
+  // std::invalid_argument when the targets' kind is not the loss's.
   BatchResult evaluate(const float* x, const Targets& targets, int64_t batch) const;
 
   // Bytes held in the network's buffers (parameters, gradients, optimizer state, workspaces), for
@@ -145,7 +149,7 @@ class Network {
  private:
   const float* forward(const float* x, int64_t batch, bool training, uint64_t seed,
                        Workspace& workspace) const;
-  BatchResult lossAndGradient(const float* output, const float* preActivation, const Targets& targets,
+  BatchResult lossAndGradient(LossKind loss, const float* output, const float* preActivation, const Targets& targets,
                               int64_t batch, float* gradient) const;
   void applyOptimizer(float learningRate);
   // Recounts parameterBytes_; called where parameters may have grown (exclusive access).
@@ -170,8 +174,8 @@ class Network {
   std::vector<Parameter> parameters_;
   int64_t inputSize_ = 0;
   int64_t outputSize_ = 0;
-  bool compiled_ = false;
-  LossKind loss_ = LossKind::MeanSquaredError;
+  std::atomic<bool> compiled_{false};
+  std::atomic<LossKind> loss_{LossKind::MeanSquaredError};
   OptimizerConfig optimizer_;
   int64_t optimizerStep_ = 0;
   std::unique_ptr<Workspace> training_;

@@ -44,7 +44,8 @@ Activation fusedActivation(const LayerSpec& spec) {
 // A layer's kernel packed for its forward GEMM, kept until the network's weights change: inference
 // would otherwise pack every layer's weights on every call, about a fifth of the work of
 // predicting one image. Concurrent inference calls share one packing; the first to find it stale
-// repacks while the others wait, since they need the new one too. Training changes the weights
+// repacks while the others wait, since they need the new one too (packing may use the thread pool,
+// whose parallelFor never waits for another caller's job, so this lock cannot deadlock with it). Training changes the weights
 // every step, so it repacks once per step, in place: nobody else holds the packing then (calls
 // that use it hold a reference), so no step allocates.
 template <typename Packed>

@@ -103,11 +103,14 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain, RangeBody body) {
   if (count <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   const int64_t maxParticipants = std::min<int64_t>(threads(), (count + grain - 1) / grain);
-  if (maxParticipants <= 1 || insideJob) {
+  // A caller that finds the pool busy with another thread's job runs its own alone rather than
+  // wait for it: the running job's chunks may be waiting for a lock this caller holds (a layer's
+  // packed-weights cache, say), and the pool's threads are busy anyway.
+  std::unique_lock<std::mutex> job(jobMutex_, std::defer_lock);
+  if (maxParticipants <= 1 || insideJob || !job.try_lock()) {
     body(0, count);
     return;
   }
-  std::lock_guard<std::mutex> job(jobMutex_);
   const JobScope scope;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -54,9 +54,12 @@ class ThreadPool {
   // returns when all are done. Chunks are at least `grain` long; each participant claims the next
   // one when it finishes its last (long ones first, then shorter), so a thread slowed by other
   // work on the machine takes fewer and all finish together. Which thread runs which chunk, and
-  // where chunks begin, varies: bodies must compute each element the same way whatever the split. Jobs from different calling threads
-  // run one after the other; a parallelFor inside a chunk runs serially. Bodies needing scratch use
-  // thread_local buffers (any thread, including the caller, may run any chunk).
+  // where chunks begin, varies: bodies must compute each element the same way whatever the split.
+  // The pool runs one job at a time: a caller that finds it busy with another thread's job runs
+  // the whole of its own on its own thread, as does a parallelFor inside a chunk. So parallelFor
+  // never waits for another caller's job, and a body may take locks without risking a deadlock
+  // with the pool. Bodies needing scratch use thread_local buffers (any thread, including the
+  // caller, may run any chunk).
   void parallelFor(int64_t count, int64_t grain, RangeBody body);
 
  private:
@@ -68,7 +71,7 @@ class ThreadPool {
   void runChunks();
 
   std::vector<std::thread> workers_;
-  std::mutex jobMutex_;  // one job at a time
+  std::mutex jobMutex_;  // held by the caller whose job the pool runs
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
