@@ -97,10 +97,10 @@ async function runMain({ seed, seconds, workers }) {
   process.exit(0);
 }
 
-/** Terminates a random worker every 0.5 to 4 s (seeded), respawning it, until the deadline. */
+/** Terminates a random worker every 0.3 to 2.5 s (seeded), respawning it, until the deadline. */
 async function terminateAtRandom(chooser, seats, deadline, recorder) {
   for (let i = 0; i < 100_000; i++) {
-    await sleep(500 + chooser.int(3500));
+    await sleep(300 + chooser.int(2200));
     if (Date.now() >= deadline - 1000) return;
     const seat = chooser.pick(seats);
     await recorder.op('terminateWorker', seat.current.label, () => seat.terminateAndRespawn());

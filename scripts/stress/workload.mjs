@@ -275,7 +275,14 @@ export class Workload {
     return this.rec.op('renewPredictor', slot.name, async () => {
       const old = slot.predictor;
       slot.predictor = this.newPredictor(slot, chooser);
-      await old.close();
+      const closing = old.close();
+      try {
+        await old.predict(slot.architecture.x.slice(0, 1));
+        this.rec.violation('predict after close', `a closed predictor of ${slot.name} answered`);
+      } catch (error) {
+        this.rec.expectError('predict after close', error, [['PredictorError', 'CLOSED']], slot.name);
+      }
+      await closing;
     });
   }
 
