@@ -1,11 +1,14 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as ck from '../lib';
 import { ProgressLogger, type TrainingModel } from '../lib/callbacks';
 import type { LearningRate } from '../lib/optimizers';
 import { blobImages } from './helpers/data';
+import { arm, disarm, injectedError, steps } from './helpers/fs_faults';
+
+vi.mock('node:fs/promises', async (original) => (await import('./helpers/fs_faults')).faultyFs(await original()));
 
 let dir: string;
 beforeAll(async () => {
@@ -14,6 +17,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+afterEach(disarm);
 
 /** A stand-in for the model a callback acts on: records saves, holds an SGD optimizer. */
 function fakeModel(learningRate: LearningRate = 0.1) {
@@ -188,6 +192,42 @@ describe('modelCheckpoint', () => {
     });
     expect(await readdir(join(dir, 'best'))).toEqual(['e1']);
     expect((await ck.loadModel(join(dir, 'best', 'e1'))).getWeights()[0].data).toEqual(model.getWeights()[0].data);
+  });
+
+  it('a save that fails at any step leaves the last good checkpoint loadable, and fit rejects with the error', async () => {
+    const { x, y } = blobImages(16, 2, 1);
+    const path = join(dir, 'failing');
+    const model = ck.sequential({ seed: 2, layers: [ck.layers.flatten({ inputShape: [8, 8, 1] }), ck.layers.dense({ units: 2, activation: 'softmax' })] });
+    model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy' });
+    // The steps of an epoch's save over the previous epoch's, from one that succeeds.
+    await model.save(path);
+    arm();
+    await model.save(path);
+    disarm();
+    const saveSteps = [...steps];
+    const commit = saveSteps.indexOf('rename model.json.tmp');
+    for (const [index, step] of saveSteps.entries()) {
+      const error = injectedError(step);
+      let firstEpoch: ck.Tensor[] = [];
+      let secondEpoch: ck.Tensor[] = [];
+      const fit = model.fit(x, y, {
+        epochs: 2, batchSize: 8, verbose: 0,
+        callbacks: [
+          {
+            // Runs before the checkpoint's onEpochEnd: the second epoch's save fails at `step`.
+            onEpochEnd: (epoch: number) => {
+              if (epoch === 0) firstEpoch = model.getWeights();
+              else { secondEpoch = model.getWeights(); arm({ failAt: index, error }); }
+            },
+          },
+          ck.callbacks.modelCheckpoint({ filepath: path }),
+        ],
+      });
+      await expect(fit, step).rejects.toBe(error);
+      disarm();
+      const loaded = (await ck.loadModel(path)).getWeights();
+      (index <= commit ? firstEpoch : secondEpoch).forEach((w, i) => expect(loaded[i].data, `${step}: weight ${i}`).toEqual(w.data));
+    }
   });
 
   it('with saveBestOnly and a metric missing from the logs: a clear error', async () => {

@@ -4,7 +4,7 @@
 //   node examples/server/main.mjs [--model DIR] [--port 8080] [--host 127.0.0.1]
 //       [--max-batch-size 32] [--max-delay-ms 2] [--max-queue N] [--max-in-flight 2] [--log]
 //
-// --model loads a saved model directory (model.json + weights.bin, e.g. from `convkit train`);
+// --model loads a saved model directory (model.json + its weights file, e.g. from `convkit train`);
 // without it the service runs ck.models.kerasMnist() with random weights, which is enough to try
 // the API and to measure it. --port 0 picks a free port. The address is printed, and sent to the
 // parent process when there is an IPC channel (bench/serve.mjs forks this script).

@@ -610,7 +610,7 @@ export class Sequential implements TrainingModel {
   }
 
   /**
-   * Saves to a directory, atomically: convkit's format (model.json + weights.bin), or with
+   * Saves to a directory, atomically: convkit's format (model.json + weights-<hex>.bin), or with
    * `{ format: 'tfjs' }` TensorFlow.js's layers format, which `tf.loadLayersModel` reads.
    */
   async save(path: string, options?: SaveOptions): Promise<void> {

@@ -1,12 +1,17 @@
 // Saving and loading models. convkit's own format is a directory with model.json (architecture,
-// training config, format version, weights manifest with the weights' byte length and SHA-256) and
-// weights.bin (little-endian float32, in getWeights() order). loadModel also reads TensorFlow.js
-// layers models, Keras .h5 files and Keras 3 .keras archives, telling them apart by content.
+// training config, format version, weights manifest naming the weights file, with the weights' byte
+// length and SHA-256) and that weights file, weights-<hex>.bin (little-endian float32, in
+// getWeights() order; saves before this scheme named it weights.bin, which loadModel still reads).
+// loadModel also reads TensorFlow.js layers models, Keras .h5 files and Keras 3 .keras archives,
+// telling them apart by content.
 //
-// Saving is atomic per file (write to a temporary file, fsync, rename); the checksum in model.json
-// makes a torn pair (new weights.bin beside an old model.json after a crash) fail loudly on load.
-import { createHash } from 'node:crypto';
-import { access, mkdir, open, readFile, stat } from 'node:fs/promises';
+// Saving never leaves a directory that loads as neither the previous save nor the new one: every
+// save writes its weights under a new name and fsyncs them, then replaces model.json atomically
+// (temporary file, fsync, rename, fsync of the directory), which commits it, and only then removes
+// the previous save's weights (see writeModelDirectory). The checksum still catches files changed
+// by anything else.
+import { createHash, randomBytes } from 'node:crypto';
+import { access, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { planLayers, Sequential } from '../engine/sequential';
 import { oneOf } from '../errors';
@@ -15,7 +20,7 @@ import { getLoss } from '../losses';
 import { optimizerFromConfig } from '../optimizers';
 import { Tensor, describe, shapeSize } from '../tensor';
 import { version } from '../version';
-import { fromLittleEndian, invalid, listedWeightFiles, readModelFile, removeStaleWeightFiles, toLittleEndian, writeFileAtomic } from './files';
+import { fromLittleEndian, invalid, readModelFile, toLittleEndian, writeFileAtomic, writeModelDirectory } from './files';
 import { HDF5_SIGNATURE } from './hdf5';
 import { loadKerasH5 } from './keras_h5';
 import { loadKerasArchive, loadKerasDirectory } from './keras_v3';
@@ -25,6 +30,8 @@ export { writeFileAtomic };
 
 export const MODEL_FORMAT = 'convkit-layers-model';
 export const FORMAT_VERSION = 1;
+/** The weights file's name: a new one on every save; older saves used 'weights.bin'. */
+const WEIGHTS_FILE = /^weights(-[0-9a-f]+)?\.bin$/;
 
 interface WeightEntry {
   name: string;
@@ -60,6 +67,7 @@ export async function saveModel(model: Sequential, dir: string, options: SaveOpt
   const weights = await model.readWeights();
   const specs = model.weightSpecs();
   const chunks = weights.map((w) => toLittleEndian(w.data));
+  const weightsFile = `weights-${randomBytes(8).toString('hex')}.bin`;
   const hash = createHash('sha256');
   for (const chunk of chunks) hash.update(chunk);
   const manifest: ModelJson = {
@@ -68,15 +76,11 @@ export async function saveModel(model: Sequential, dir: string, options: SaveOpt
     generatedBy: `convkit ${version}`,
     modelTopology: { ...(model.toJSON() as Omit<ModelJson['modelTopology'], 'inputShape'>), inputShape: [...model.inputShape] },
     trainingConfig: model.trainingConfig(),
-    weightsManifest: [{ paths: ['weights.bin'], weights: specs.map((s) => ({ name: `${s.layer}/${s.name}`, shape: s.shape, dtype: 'float32' })) }],
+    weightsManifest: [{ paths: [weightsFile], weights: specs.map((s) => ({ name: `${s.layer}/${s.name}`, shape: s.shape, dtype: 'float32' })) }],
     weightsByteLength: chunks.reduce((sum, c) => sum + c.byteLength, 0),
     weightsSha256: hash.digest('hex'),
   };
-  await mkdir(dir, { recursive: true });
-  const previous = await listedWeightFiles(dir);
-  await writeFileAtomic(join(dir, 'weights.bin'), chunks);
-  await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  await removeStaleWeightFiles(dir, previous, ['weights.bin']);
+  await writeModelDirectory(dir, [{ name: weightsFile, chunks }], `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 function isIntArray(value: unknown): value is number[] {
@@ -179,8 +183,9 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
   }
 
   const entries = json.weightsManifest?.[0]?.weights;
-  if (json.weightsManifest?.length !== 1 || json.weightsManifest[0].paths?.length !== 1 || json.weightsManifest[0].paths[0] !== 'weights.bin' || !Array.isArray(entries)) {
-    invalid(jsonPath, "weightsManifest must list the one file 'weights.bin' and its weights");
+  const weightsFile = json.weightsManifest?.[0]?.paths?.[0];
+  if (json.weightsManifest?.length !== 1 || json.weightsManifest[0]?.paths?.length !== 1 || typeof weightsFile !== 'string' || !WEIGHTS_FILE.test(weightsFile) || !Array.isArray(entries)) {
+    invalid(jsonPath, "weightsManifest must list one weights file ('weights-<hex>.bin', or 'weights.bin' as older saves named it) and its weights");
   }
   if (entries.length !== specs.length) invalid(jsonPath, `the manifest lists ${entries.length} weights but the architecture has ${specs.length}`);
   entries.forEach((entry, i) => {
@@ -192,7 +197,7 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
   const expectedBytes = specs.reduce((sum, s) => sum + shapeSize(s.shape) * 4, 0);
   if (json.weightsByteLength !== expectedBytes) invalid(jsonPath, `weightsByteLength is ${String(json.weightsByteLength)}, the architecture needs ${expectedBytes}`);
 
-  const binPath = join(base, 'weights.bin');
+  const binPath = join(base, weightsFile);
   // The size first: a wrong file is not read into memory whole (a missing one fails in the read).
   const info = await stat(binPath).catch(() => null);
   if (info !== null && info.size !== expectedBytes) invalid(binPath, `has ${info.size} bytes, model.json expects ${expectedBytes} (truncated or from another model)`);

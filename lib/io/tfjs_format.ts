@@ -3,12 +3,11 @@
 // [shard files], weights: [{ name, shape, dtype }] }] } beside the binary shards. A group's shards,
 // concatenated, hold its weights back to back in manifest order, little-endian.
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { Sequential } from '../engine/sequential';
 import { shapeSize } from '../tensor';
 import { version } from '../version';
-import { fromLittleEndian, invalid, listedWeightFiles, readModelFile, removeStaleWeightFiles, toLittleEndian, writeFileAtomic } from './files';
+import { fromLittleEndian, invalid, readModelFile, toLittleEndian, writeModelDirectory } from './files';
 import { buildKerasModel, kerasConfigOf, kerasModelFromConfig, type KerasModelPlan } from './keras_config';
 
 export const TFJS_LAYERS_FORMAT = 'layers-model';
@@ -126,7 +125,8 @@ function checkTfjsCanRead(topology: Json): void {
 /**
  * Saves in the tfjs layers format: model.json (Keras config + manifest) and weight shards of at
  * most 4 MiB. Every save writes shards under new names and commits by renaming model.json, so a
- * crash never pairs a model.json with another save's shards; the previous shards go afterwards.
+ * crash never pairs a model.json with another save's shards; the previous shards go afterwards
+ * (see writeModelDirectory).
  */
 export async function saveTfjsModel(model: Sequential, dir: string): Promise<void> {
   const specs = model.weightSpecs();
@@ -149,9 +149,6 @@ export async function saveTfjsModel(model: Sequential, dir: string): Promise<voi
     modelTopology,
     weightsManifest: count === 0 ? [] : [{ paths, weights: specs.map((s) => ({ name: `${s.layer}/${s.name}`, shape: s.shape, dtype: 'float32' })) }],
   };
-  await mkdir(dir, { recursive: true });
-  const previous = await listedWeightFiles(dir);
-  await Promise.all(paths.map((p, i) => writeFileAtomic(join(dir, p), [bytes.subarray(i * SHARD_BYTES, (i + 1) * SHARD_BYTES)])));
-  await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(manifest)}\n`);
-  await removeStaleWeightFiles(dir, previous, paths);
+  const weightFiles = paths.map((name, i) => ({ name, chunks: [bytes.subarray(i * SHARD_BYTES, (i + 1) * SHARD_BYTES)] }));
+  await writeModelDirectory(dir, weightFiles, `${JSON.stringify(manifest)}\n`);
 }

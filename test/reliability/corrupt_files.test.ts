@@ -1,11 +1,11 @@
-// Seeded fuzzing of the two file readers, loadModel (model.json + weights.bin) and loadIdx (plain
+// Seeded fuzzing of the two file readers, loadModel (model.json + its weights file) and loadIdx (plain
 // and gzipped IDX): truncation, bit flips, inserted and deleted bytes, header lengths that point
 // past the end, and in model.json wrong shapes, dtypes, paths, checksums and values of the wrong
 // JSON type. Every case must settle within a time bound and either
 //   - fail with a clear error: a RangeError for content that is wrong, an Error for a file that
-//     is not JSON or a gzip stream that is corrupt, a TypeError for an IDX type that cannot be used,
-//     its message naming the file; or
-//   - succeed with exactly what the files say (loadModel: the weights are the bytes of weights.bin;
+//     is not JSON, a weights file a damaged manifest names but that is not there, or a gzip stream
+//     that is corrupt, a TypeError for an IDX type that cannot be used, its message naming the file; or
+//   - succeed with exactly what the files say (loadModel: the weights are the weights file's bytes;
 //     loadIdx: the values an independent IDX decoder reads).
 // CONVKIT_FUZZ_CASES (default 2000) sets the number of cases, CONVKIT_FUZZ_SEED the seed.
 import { createHash } from 'node:crypto';
@@ -105,6 +105,8 @@ let root = '';
 let modelJson: Record<string, unknown> = {};
 let modelText = '';
 let weightsBin: Uint8Array = new Uint8Array(0);
+/** The weights file the saved model.json names (each save names its own). */
+let weightsFile = '';
 
 function fuzzModel() {
   return ck.sequential({
@@ -339,7 +341,8 @@ beforeAll(async () => {
   await model.save(join(root, 'original'));
   modelText = await readFile(join(root, 'original', 'model.json'), 'utf8');
   modelJson = JSON.parse(modelText);
-  weightsBin = new Uint8Array(await readFile(join(root, 'original', 'weights.bin')));
+  weightsFile = (modelJson as { weightsManifest: { paths: string[] }[] }).weightsManifest[0].paths[0];
+  weightsBin = new Uint8Array(await readFile(join(root, 'original', weightsFile)));
   const pixels = Uint8Array.from({ length: imageCount * 4 * 3 }, (_, i) => (i * 37) % 256);
   images = idxFile(0x08, [imageCount, 4, 3], pixels);
   labels = idxFile(0x08, [imageCount], Uint8Array.from({ length: imageCount }, (_, i) => i % 3));
@@ -354,7 +357,9 @@ describe(`corrupt files (${totalCases} seeded mutations, seed ${seed})`, () => {
     const random = rng(seed);
     const dir = join(root, 'case');
     const jsonPath = join(dir, 'model.json');
-    const binPath = join(dir, 'weights.bin');
+    const binPath = join(dir, weightsFile);
+    // A damaged name in the manifest can name a weights file that is not there.
+    const missingWeights = (message: string) => /weights-[0-9a-f]+\.bin cannot be read \(ENOENT/.test(message);
     await mkdir(dir, { recursive: true });
     const tally = { loaded: 0, rejected: 0 };
     for (let index = 0; index < Math.ceil(totalCases / 2); index++) {
@@ -372,8 +377,8 @@ describe(`corrupt files (${totalCases} seeded mutations, seed ${seed})`, () => {
         model.dispose();
       } else {
         tally.rejected += 1;
-        expectClearError(error, (name, message) => name === 'RangeError' || (name === 'Error' && /is not valid JSON/.test(message)),
-          [jsonPath, binPath], what);
+        expectClearError(error, (name, message) => name === 'RangeError' || (name === 'Error' && (/is not valid JSON/.test(message) || missingWeights(message))),
+          [jsonPath, binPath, join(dir, 'weights-')], what);
       }
     }
     // The generator must reach both outcomes, or it is not testing what it claims.
