@@ -367,7 +367,9 @@ export class Workload {
       const k = chooser.int(3);
       const scriptIndex = chooser.int(SCRIPT_COUNT);
       const probeStep = chooser.int(4);
-      const probes = { compile: chooser.chance(0.5), train: chooser.chance(0.5), atStart: chooser.chance(0.5), settle: chooser.int(3) };
+      const probes = {
+        compile: chooser.chance(0.5), train: chooser.chance(0.5), setWeights: chooser.chance(0.5), atStart: chooser.chance(0.5), settle: chooser.int(3),
+      };
       await this.rec.op('trainEpisode', `${slot.name} w${k} script ${scriptIndex}`, () => this.trainEpisode(slot, k, scriptIndex, probeStep, probes));
       await jitter(chooser, 20);
     }
@@ -404,6 +406,7 @@ export class Workload {
           if (script.kind !== 'fit' || step !== probeStep || probes.atStart) return;
           for (let i = probes.settle; i > 0; i--) await nextTurn();
           probe();
+          if (probes.setWeights) this.setWeightsBetweenSteps(slot, keys[step]);
         },
       }));
       if (script.kind === 'fit') probe();
@@ -420,6 +423,21 @@ export class Workload {
       const step = architecture.matchWeights(keys, weights);
       this.rec.violation('training', `${slot.name} ${script.name} from w${k}: final weights differ from the serial replay's` +
         (step ? ` (they equal its state ${step})` : ''));
+    }
+  }
+
+  /**
+   * setWeights in a fit callback, between two steps, must succeed unless inference computes (our
+   * own calls under way besides the fit): it sets the weights the model holds, so the fit goes on
+   * as the replay did.
+   */
+  setWeightsBetweenSteps(slot, key) {
+    const busyAllowed = slot.asyncCalls > 1 || slot.evaluating > 0;
+    try {
+      slot.model.setWeights(slot.architecture.tensors(key));
+      this.rec.ops['setWeights between steps'] = (this.rec.ops['setWeights between steps'] ?? 0) + 1;
+    } catch (error) {
+      this.rec.expectError('setWeights between steps', error, busyAllowed ? [['RangeError', /busy/]] : [], slot.name);
     }
   }
 
