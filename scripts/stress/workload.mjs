@@ -17,7 +17,7 @@ const MAX_RETRIES = 2000;
 const METRICS = ['accuracy'];
 
 const READER_OPS = {
-  predict: 6, predictLarge: 2, predictSync: 4, evaluate: 3, getWeights: 2, save: 1, activations: 1, exportOnnx: 0.3,
+  predict: 6, predictLarge: 2, predictSync: 4, evaluate: 3, getWeights: 2, readWeights: 1, save: 1, activations: 1, exportOnnx: 0.3,
   predictor: 3, renewPredictor: 0.3, setWeights: 2, compile: 1, invalid: 0.5,
 };
 /** Ops that change a model or its predictor: run on the fixed models only. */
@@ -61,7 +61,7 @@ export class Workload {
 
   newPredictor(slot, chooser) {
     const maxBatchSize = chooser.pick([4, 16]);
-    return ck.createPredictor(slot.model, { maxBatchSize, maxQueue: chooser.pick([maxBatchSize, 64]), maxInFlight: chooser.pick([1, 2]) });
+    return ck.createPredictor(slot.model, { maxBatchSize, maxQueue: chooser.pick([2 * maxBatchSize, 64]), maxInFlight: chooser.pick([1, 2]) });
   }
 
   get running() {
@@ -96,6 +96,7 @@ export class Workload {
       case 'predictSync': return this.predictSync(slot, chooser);
       case 'evaluate': return this.evaluate(slot, chooser);
       case 'getWeights': return this.getWeights(slot);
+      case 'readWeights': return this.readWeights(slot);
       case 'save': return this.save(slot, chooser);
       case 'activations': return this.activations(slot, chooser);
       case 'exportOnnx': return this.exportOnnx(slot);
@@ -207,6 +208,17 @@ export class Workload {
       const weights = this.syncCall('getWeights', slot, () => slot.model.getWeights(), { busyAllowed: slot.training });
       if (weights && !slot.architecture.matchWeights(seen(), weights)) {
         this.rec.violation('getWeights', `${slot.name}: the weights equal none of ${seen().join(', ')}`);
+      }
+    });
+  }
+
+  /** readWeights waits for a running training step: it never fails (but after dispose). */
+  readWeights(slot) {
+    return this.rec.op('readWeights', slot.name, async () => {
+      const seen = slot.window();
+      const weights = await this.settle('readWeights', slot, () => slot.model.readWeights());
+      if (weights && !slot.architecture.matchWeights(seen(), weights)) {
+        this.rec.violation('readWeights', `${slot.name}: the weights equal none of ${seen().join(', ')}`);
       }
     });
   }
@@ -476,6 +488,7 @@ export class Workload {
         await jitter(chooser, 30);
         slot.model.dispose();
         slot.disposed = true;
+        slot.stepsDoneAtDispose = slot.stepsDone;
         slot.model.dispose();
         this.refusedAfterDispose(slot);
         started.push(this.predict(slot, chooser, false), this.save(slot, chooser), this.predictorBurst(slot, chooser));
@@ -491,11 +504,19 @@ export class Workload {
       slot.model.compile({ optimizer: script.optimizer, loss: script.loss, metrics: METRICS });
       slot.loss = script.loss;
       slot.training = true;
-      await this.settle('fitThenDispose', slot, () => slot.architecture.train(slot.model, script, {
+      const finished = await this.settle('fitThenDispose', slot, () => slot.architecture.train(slot.model, script, {
         beforeStep: (step) => slot.announce(keys[step]),
-        afterStep: () => slot.commit(),
-      }), { mayFailDisposed: true });
+        afterStep: (step) => {
+          slot.stepsDone = step + 1;
+          slot.commit();
+        },
+      }).then(() => true), { mayFailDisposed: true });
       slot.training = false;
+      // A step that starts after dispose() must not run, so the run can only finish if its last
+      // step had started (the one before it done) by then.
+      if (finished && slot.stepsDoneAtDispose !== null && slot.stepsDoneAtDispose < keys.length - 1) {
+        this.rec.violation('fitThenDispose', `${script.name} on ${slot.name} finished though disposed after ${slot.stepsDoneAtDispose} of ${keys.length} steps`);
+      }
     });
   }
 

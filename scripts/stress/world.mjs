@@ -274,6 +274,9 @@ export class Slot {
     this.asyncCalls = 0;
     this.disposed = false;
     this.predictor = null;
+    /** Steps of the running training script done, and how many were done when dispose() was called. */
+    this.stepsDone = 0;
+    this.stepsDoneAtDispose = null;
   }
   enter(key) {
     this.timeline.push(key);
