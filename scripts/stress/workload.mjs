@@ -17,7 +17,7 @@ const MAX_RETRIES = 2000;
 const METRICS = ['accuracy'];
 
 const READER_OPS = {
-  predict: 6, predictLarge: 2, predictSync: 4, evaluate: 3, getWeights: 2, readWeights: 1, save: 1, activations: 1, exportOnnx: 0.3,
+  predict: 6, predictLarge: 2, predictSync: 4, evaluate: 3, getWeights: 2, readWeights: 1, save: 1, activations: 1, exportOnnx: 1,
   predictor: 3, renewPredictor: 0.3, setWeights: 2, compile: 1, invalid: 0.5,
 };
 /** Ops that change a model or its predictor: run on the fixed models only. */

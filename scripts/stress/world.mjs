@@ -146,7 +146,11 @@ export class Architecture {
     return loss === LOSSES[0] ? this.labels.subarray(start, end) : this.oneHot.slice(start, end);
   }
 
-  /** The serial output of image i under a state: predictSync of that image alone on a private model. */
+  /**
+   * The serial output of image i under a state: predictSync of that image alone on a private model.
+   * An image's output row does not depend on the other images of its batch (bit for bit, for these
+   * architectures), so these rows are the reference for any batching.
+   */
   row(key, i) {
     const id = `${key}#${i}`;
     let row = this.rows.get(id);
