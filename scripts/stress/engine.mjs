@@ -38,7 +38,7 @@ class WorkerSeat {
     const label = `worker${this.index}.${this.incarnation++}`;
     const { seed, deadline, tmpDir, recorder, send } = this.options;
     const worker = new Worker(new URL(import.meta.url), { workerData: { seed, label, deadline, tmpDir } });
-    const current = { label, worker, snapshot: null, terminating: false, exited: null };
+    const current = { label, worker, snapshot: null, terminating: false, hasExited: false, exited: null };
     current.exited = new Promise((resolve) => {
       worker.on('message', (message) => {
         if (message.type === 'violation') send({ type: 'violation', line: message.line });
@@ -47,6 +47,7 @@ class WorkerSeat {
       worker.on('error', (error) => recorder.violation('worker', `${label} threw ${error?.stack ?? error}`));
       worker.on('exit', (code) => {
         if (code !== 0 && !current.terminating) recorder.violation('worker', `${label} exited abnormally with code ${code}`);
+        current.hasExited = true;
         resolve();
       });
     });
@@ -90,6 +91,9 @@ async function runMain({ seed, seconds, workers }) {
   await new Workload({ seed, label: 'main', deadline, readers: 3, tmpDir, recorder }).run();
   await terminations;
   await Promise.race([Promise.all(seats.map((seat) => seat.current.exited)), sleep(WORKER_DRAIN_MS)]);
+  for (const { current } of seats) {
+    if (!current.hasExited) recorder.violation('hang', `${current.label} did not finish within ${WORKER_DRAIN_MS / 1000} s of the deadline`);
+  }
   clearInterval(heartbeat);
   const snapshots = [recorder.snapshot(), ...seats.flatMap((seat) => seat.snapshots())];
   send({ type: 'summary', summary: summarize(snapshots, { seed, seconds: (Date.now() - started) / 1000, workers }) });
