@@ -1,10 +1,14 @@
 {
   "target_defaults": {
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
+    # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: an error thrown into an environment that is being
+    # torn down (a terminated worker_thread) is dropped instead of thrown again as a C++
+    # exception, which would end the whole process in std::terminate.
     "defines": [
       "NAPI_VERSION=8",
       "NODE_ADDON_API_DISABLE_DEPRECATED",
-      "NODE_ADDON_API_CPP_EXCEPTIONS"
+      "NODE_ADDON_API_CPP_EXCEPTIONS",
+      "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
     ],
     "cflags!": ["-fno-exceptions", "-O2", "-O0"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0", "-std=gnu++17", "-std=gnu++20"],

@@ -88,7 +88,7 @@ const { Network } = addon as { Network: new (layers: NativeLayerSpec[]) => Nativ
  * wait here, in order. libuv has 4 threads (by default) for all of the process's file, DNS and
  * native work, and a call that waits for the network's lock (a prediction behind a training
  * step) holds one while it waits. More would not be faster either: the kernels' thread pool
- * runs one call's work at a time.
+ * serves one call at a time, and a second runs on its own thread meanwhile.
  */
 const MAX_CALLS_IN_FLIGHT = 2;
 

@@ -24,8 +24,9 @@ export interface PredictorOptions {
    */
   maxQueue?: number;
   /**
-   * Batches computed at once (default 1). The native thread pool runs one batch's kernels at a
-   * time, so a second batch in flight adds no compute; with one, the next batch leaves the moment
+   * Batches computed at once (default 1; a model runs at most 2 native calls at once). The
+   * native thread pool serves one batch at a time (a second runs on its own thread meanwhile), so
+   * a second batch in flight adds little compute; with one, the next batch leaves the moment
    * the previous one's outputs are back (before they are delivered), so the pool stays busy while
    * the event loop answers the callers.
    */

@@ -65,10 +65,10 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 `;
 
   it('256-image predict with a 1-image predictSync or predict, a Predictor with maxInFlight 2, predict during fit', async () => {
-    const run = await runChild(source, 120_000, { CONVKIT_NUM_THREADS: '2' });
+    const run = await runChild(source, 60_000, { CONVKIT_NUM_THREADS: '2' });
     expect(run.timedOut || run.code !== 0 ? describeRun(run) : '').toBe('');
     expect(run.stdout).toContain('predict during fit: ok');
-  });
+  }, 90_000);
 });
 
 describe('compile while the model trains or evaluates', () => {
@@ -170,10 +170,10 @@ parentPort.postMessage('ready');
 `;
 
   it('fit, predict and save: the process carries on', async () => {
-    const run = await runChild(source, 120_000, { DIR: dir });
+    const run = await runChild(source, 60_000, { DIR: dir });
     expect(run.timedOut || run.code !== 0 ? describeRun(run) : '').toBe('');
     expect(run.stdout).toContain('save: survived');
-  });
+  }, 90_000);
 });
 
 describe('training data detached during fit', () => {
@@ -194,10 +194,11 @@ describe('training data detached during fit', () => {
   it('images transferred away: a TypeError too', async () => {
     const model = smallConvnet(5, 5);
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-    const images = ck.tensor(x.data.slice(), x.shape);
+    const pixels = new ArrayBuffer(x.data.byteLength);
+    const images = ck.tensor(new Float32Array(pixels).fill(0.5), x.shape);
     const fitting = model.fit(images, oneHot(y, 5), {
       epochs: 2, batchSize: 16, verbose: 0,
-      callbacks: { onBatchEnd: (batch) => { if (batch === 1) structuredClone(images.data.buffer, { transfer: [images.data.buffer] }); } },
+      callbacks: { onBatchEnd: (batch) => { if (batch === 1) structuredClone(pixels, { transfer: [pixels] }); } },
     });
     await expect(fitting).rejects.toThrow(/x's ArrayBuffer is detached/);
   });
@@ -271,10 +272,12 @@ describe('fairness', () => {
     stop = true;
     await Promise.all(callers);
     expect(gaps).toHaveLength(steps);
-    // A step waits for the predictions under way, then goes before those that come after it: a
-    // few predictions per step, never an unbounded wait. (Starved, the first step never ran.)
-    const longestGapMs = Math.max(...gaps);
-    expect(longestGapMs).toBeLessThan(5_000);
+    // Each step waits for the predictions already queued or computing, then goes before those
+    // that come after it: about one prediction per caller per step (8 here). Readers first, as
+    // std::shared_mutex on glibc does, it was over a hundred per step, and seconds per step.
+    expect(predictionsDuringFit / steps).toBeLessThan(2 * 8);
+    expect(Math.max(...gaps)).toBeLessThan(5_000);
+    // And the callers are served too.
     expect(predictionsDuringFit).toBeGreaterThan(steps / 2);
   });
 });
