@@ -35,7 +35,7 @@ async function jitter(chooser, maxMs = 5) {
 }
 
 export class Workload {
-  /** { seed, label, deadline, readers, tmpDir, recorder } */
+  /** { seed, label, deadline, readers, tmpDir, recorder }: every thread saves into tmpDir, under names starting with its label. */
   constructor(options) {
     Object.assign(this, options);
     this.rec = options.recorder;
@@ -226,7 +226,7 @@ export class Workload {
   /** save (convkit or tfjs format), then loadModel: the weights must be one state the model was in during the save. */
   save(slot, chooser) {
     const format = chooser.pick(['convkit', 'tfjs']);
-    const dir = join(this.tmpDir, `${slot.name}-${this.saveCount++}`);
+    const dir = join(this.tmpDir, `${this.label}-${slot.name}-${this.saveCount++}`);
     return this.rec.op('save', `${slot.name} ${format}`, async () => {
       const seen = slot.window();
       const saved = await this.settle('save', slot, () => slot.model.save(dir, { format }).then(() => true), { mayFailDisposed: true });
@@ -254,7 +254,7 @@ export class Workload {
   }
 
   exportOnnx(slot) {
-    const path = join(this.tmpDir, `${slot.name}-${this.saveCount++}.onnx`);
+    const path = join(this.tmpDir, `${this.label}-${slot.name}-${this.saveCount++}.onnx`);
     return this.rec.op('exportOnnx', slot.name, async () => {
       await this.settle('exportOnnx', slot, () => slot.model.exportOnnx(path), { mayFailDisposed: true });
       await rm(path, { force: true });
