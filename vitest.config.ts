@@ -7,5 +7,7 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
     testTimeout: 60_000,
+    // Setup hooks run child processes too (the ISA suites), which a busy machine or a sanitizer slows.
+    hookTimeout: 60_000,
   },
 });

@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const here = fileURLToPath(new URL('./allocations/', import.meta.url));
-// The sanitizer run (scripts/test-asan.mjs) preloads its own runtime, which must come first.
-const underSanitizer = (process.env.LD_PRELOAD ?? '').includes('asan');
+// The sanitizer runs (scripts/test-asan.mjs, test-tsan.mjs) preload their own runtime (libasan,
+// libtsan), which must come first and intercepts malloc itself.
+const underSanitizer = /\blib[a-z]*san\.so/.test(process.env.LD_PRELOAD ?? '');
 
 describe.skipIf(process.platform !== 'linux' || underSanitizer)('native allocations while training', () => {
   const directory = mkdtempSync(join(tmpdir(), 'convkit-allocations-'));
