@@ -55,3 +55,14 @@ describe('argument validation at the N-API boundary', () => {
     expect(Array.from(c)).toEqual([7, 10, 15, 22]);
   });
 });
+
+describe('exceptions below the binding', () => {
+  it('an allocation the machine cannot make is a RangeError, not an abort (std::bad_alloc escaped as std::terminate)', () => {
+    // 1000x1000 outputs of a 1001x1001 kernel: im2col would need 10^12 floats (4 TB).
+    const side = 1000;
+    const kernel = 1001;
+    const params = { batch: 1, inHeight: side, inWidth: side, inChannels: 1, outChannels: 1, kernelHeight: kernel, kernelWidth: kernel, padding: 'same' as const };
+    expect(() => k.conv2dForward(params, new Float32Array(side * side), new Float32Array(kernel * kernel), null, new Float32Array(side * side)))
+      .toThrow(new RangeError('conv2dForward: not enough memory for this call; use smaller arrays'));
+  });
+});
