@@ -36,13 +36,11 @@ const env = {
   // (free, memcpy, pthread_mutex_destroy, ...) from code it does not instrument (node, V8, libuv,
   // vitest's native bundler) are not checked: that code synchronizes through atomics TSan cannot
   // see, so every such report is false. Each access of the instrumented addon is still checked,
-  // and their locks still order everything. allocator_may_return_null: an impossible allocation
-  // throws std::bad_alloc (a RangeError in JavaScript), as outside the sanitizer, instead of aborting.
+  // and their locks still order everything.
   TSAN_OPTIONS: [
     `halt_on_error=1:exitcode=${reportExitCode}`,
     'second_deadlock_stack=1',
     'ignore_noninstrumented_modules=1',
-    'allocator_may_return_null=1',
   ].join(':'),
 };
 

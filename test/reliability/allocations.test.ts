@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { underSanitizer } from '../helpers/sanitizer';
 
 const here = fileURLToPath(new URL('./allocations/', import.meta.url));
-// The sanitizer runs (scripts/test-asan.mjs, test-tsan.mjs) preload their own runtime (libasan,
-// libtsan), which must come first and intercepts malloc itself.
-const underSanitizer = /\blib[a-z]*san\.so/.test(process.env.LD_PRELOAD ?? '');
+// A sanitizer's runtime must come first in LD_PRELOAD and intercepts malloc itself: no counting.
 
 describe.skipIf(process.platform !== 'linux' || underSanitizer)('native allocations while training', () => {
   const directory = mkdtempSync(join(tmpdir(), 'convkit-allocations-'));
