@@ -169,7 +169,7 @@ void recordWindowMax(const Pool2dGeometry& g, const float* image, const Window& 
   int32_t index = 0;
   forEachPixel(g, w, [&](int64_t pixel) {
     const float* values = image + pixel + c0;
-    for (int64_t c = 0; c < width; ++c) first[c] = (first[c] < 0) & (values[c] == best[c]) ? index : first[c];
+    for (int64_t c = 0; c < width; ++c) first[c] = ((first[c] < 0) & (values[c] == best[c])) ? index : first[c];
     ++index;
   });
   for (int64_t c = 0; c < width; ++c) winners[c] = winnerByte(std::max(first[c], 0), best[c]);
