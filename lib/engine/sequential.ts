@@ -460,7 +460,7 @@ export class Sequential implements TrainingModel {
     const options = optionsObject(args, 'predict');
     const batchSize = positiveInt(options.batchSize ?? 32, 'batchSize');
     const inline = options.inline === undefined
-      // Not while training: the inline call would wait on the event loop for the step's lock.
+      // Not while training: the inline call would find the step's lock taken and throw 'busy'.
       ? !this.fitting && n * built.network.forwardFlopsPerSample <= INLINE_PREDICT_FLOPS
       : booleanOr(options.inline, 'predict inline', false);
     if (inline) return this.predictSync(x);

@@ -199,14 +199,21 @@ Napi::Value toJavaScript(Napi::Env env, const BatchResult& result) {
   return object;
 }
 
-Napi::Value toJavaScript(Napi::Env env, const Weights& weights) {
-  Napi::Array result = Napi::Array::New(env, weights.size());
-  for (uint32_t i = 0; i < weights.size(); ++i) {
-    Napi::Float32Array array = Napi::Float32Array::New(env, weights[i].size());
-    std::copy(weights[i].begin(), weights[i].end(), array.Data());
+// An array of Float32Array copies of valuesAt(0), valuesAt(1), ... (each a std::vector<float>).
+template <typename ValuesAt>
+Napi::Array float32Arrays(Napi::Env env, size_t count, ValuesAt valuesAt) {
+  Napi::Array result = Napi::Array::New(env, count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::vector<float>& values = valuesAt(i);
+    Napi::Float32Array array = Napi::Float32Array::New(env, values.size());
+    std::copy(values.begin(), values.end(), array.Data());
     result.Set(i, array);
   }
   return result;
+}
+
+Napi::Value toJavaScript(Napi::Env env, const Weights& weights) {
+  return float32Arrays(env, weights.size(), [&](size_t i) -> const std::vector<float>& { return weights[i]; });
 }
 
 Napi::Value toJavaScript(Napi::Env env, Nothing) { return env.Undefined(); }
@@ -398,17 +405,18 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
 
   // Locks for calls on the JavaScript thread, which must not wait (the event loop would stall):
   // each takes its lock or throws a RangeError saying what the model is busy with.
-  std::unique_lock<runtime::FairSharedMutex> ownWeights(Args& args) {
-    std::unique_lock<runtime::FairSharedMutex> lock(live(args).weights, std::try_to_lock);
-    if (!lock.owns_lock()) {
-      args.throwRangeError("the model is busy with a training step or prediction; await it first");
-    }
+  template <typename Lock, typename Mutex>
+  static Lock lockOrBusy(Args& args, Mutex& mutex, const char* busyWith) {
+    Lock lock(mutex, std::try_to_lock);
+    if (!lock.owns_lock()) args.throwRangeError(std::string("the model is busy with ") + busyWith + "; await it first");
     return lock;
   }
+  std::unique_lock<runtime::FairSharedMutex> ownWeights(Args& args) {
+    return lockOrBusy<std::unique_lock<runtime::FairSharedMutex>>(args, live(args).weights,
+                                                                   "a training step or prediction");
+  }
   std::shared_lock<runtime::FairSharedMutex> shareWeights(Args& args) {
-    std::shared_lock<runtime::FairSharedMutex> lock(live(args).weights, std::try_to_lock);
-    if (!lock.owns_lock()) args.throwRangeError("the model is busy with a training step; await it first");
-    return lock;
+    return lockOrBusy<std::shared_lock<runtime::FairSharedMutex>>(args, live(args).weights, "a training step");
   }
 
   Napi::Value inputSize(const Napi::CallbackInfo& info) {
@@ -429,17 +437,13 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     return Napi::Number::New(info.Env(), network_ ? static_cast<double>(network_->reported()) : 0.0);
   }
 
-  static Weights copyWeights(const Network& network) {
-    Weights weights;
-    for (const model::Parameter& parameter : network.parameters()) weights.push_back(parameter.value);
-    return weights;
-  }
-
   // getWeights(): copies of every parameter, in Keras's order.
   Napi::Value getWeights(const Napi::CallbackInfo& info) {
     Args args(info, "getWeights");
     const auto lock = shareWeights(args);
-    return toJavaScript(info.Env(), copyWeights(net(args)));
+    const auto& parameters = net(args).parameters();
+    return float32Arrays(info.Env(), parameters.size(),
+                         [&](size_t i) -> const std::vector<float>& { return parameters[i].value; });
   }
 
   // readWeights() -> Promise<Float32Array[]>: getWeights that waits for a running training step.
@@ -447,8 +451,10 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     Args args(info, "readWeights");
     live(args);
     return NetworkWorker<Weights>::start(info.Env(), "readWeights", network_, [](SharedNetwork& shared) {
-      std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
-      return copyWeights(shared.network);
+      const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
+      Weights weights;
+      for (const model::Parameter& parameter : shared.network.parameters()) weights.push_back(parameter.value);
+      return weights;
     }, {});
   }
 
@@ -501,8 +507,7 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const Napi::Value optimizer = options.Get("optimizer");
     if (!optimizer.IsObject()) args.throwTypeError("optimizer must be an object");
     const model::OptimizerConfig config = readOptimizer(args, optimizer.As<Napi::Object>());
-    std::unique_lock<std::mutex> lock(live(args).training, std::try_to_lock);
-    if (!lock.owns_lock()) args.throwRangeError("the model is busy with a training step; await it first");
+    const auto lock = lockOrBusy<std::unique_lock<std::mutex>>(args, live(args).training, "a training step");
     net(args).compile(loss, classes, config);
     network_->reportMemory(info.Env());
     return info.Env().Undefined();

@@ -3,22 +3,18 @@
 // references (per-image outputs, evaluations and training replays, each computed on a private model
 // nobody else touches) that concurrent results are checked against. Also the bookkeeping of what
 // each shared model may hold at any moment (Slot) and the error classifier (Recorder).
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ck = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.mjs')).href);
+const { Random } = createRequire(import.meta.url)(join(root, 'dist', 'cjs', 'random.js'));
 
-/** mulberry32: floats in [0, 1). */
+/** Seeded floats in [0, 1), from the library's own generator (lib/random.ts). */
 export function rng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 /** A seed for a named part of the run, so each context's choices depend only on the run's seed. */

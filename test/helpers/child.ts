@@ -1,6 +1,7 @@
-// Runs a script in a fresh Node process that loads the built package (dist/, which npm test builds
-// first), for tests whose failure would take the test runner down with it: a hang, a segfault, an
-// abort. The script finds the package at process.env.CONVKIT_ENTRY.
+// Runs Node in a child process: the convkit command (helpers/cli.ts), or a script that loads the
+// built package (dist/, which npm test builds first) for tests whose failure would take the test
+// runner down with it: a hang, a segfault, an abort. Scripts find the package at
+// process.env.CONVKIT_ENTRY.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -16,18 +17,17 @@ export interface ChildRun {
   timedOut: boolean;
 }
 
-export function runChild(source: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<ChildRun> {
+/** `node ...args`, with `env` added to this process's environment; killed after timeoutMs, if given. */
+export function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', source], {
-      env: { ...process.env, CONVKIT_ENTRY: packageEntry, ...env },
-    });
+    const child = spawn(process.execPath, args, { cwd: options.cwd, env: { ...process.env, ...options.env } });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, timeoutMs);
+    }, options.timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
     child.on('error', (error) => {
@@ -39,6 +39,11 @@ export function runChild(source: string, timeoutMs: number, env: NodeJS.ProcessE
       resolve({ code, signal, stdout, stderr, timedOut });
     });
   });
+}
+
+/** Runs `source` (node -e) with the package at process.env.CONVKIT_ENTRY. */
+export function runChild(source: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<ChildRun> {
+  return runNode(['-e', source], { env: { CONVKIT_ENTRY: packageEntry, ...env }, timeoutMs });
 }
 
 /** A one-line account of a run, for assertion messages. */
