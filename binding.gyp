@@ -32,6 +32,7 @@
       "target_name": "convkit",
       "sources": ["<!@(node native/list-sources.js)"],
       "conditions": [
+        ["OS=='linux'", { "ldflags": ["-Wl,--version-script=<(module_root_dir)/native/exports.map"] }],
         ["target_arch=='x64'", {
           "dependencies": ["convkit_avx2", "convkit_avx512"],
           "defines": ["CONVKIT_HAVE_AVX2", "CONVKIT_HAVE_AVX512"]

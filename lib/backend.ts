@@ -1,6 +1,6 @@
 // What the native backend runs with: the dispatched instruction set and the thread count.
 import { positiveInt } from './errors';
-import { addon } from './native/addon';
+import { addon, addonPath } from './native/addon';
 import { backendFunctions } from './native/backend';
 
 export interface BackendInfo {
@@ -16,6 +16,8 @@ export interface BackendInfo {
   threads: number;
   /** Node-API version the addon was built against. */
   napiVersion: number;
+  /** The addon file in use: a build from source (build/Release) or the package's prebuilt one (prebuilds/). */
+  addonPath: string;
 }
 
 export function backendInfo(): BackendInfo {
@@ -24,6 +26,7 @@ export function backendInfo(): BackendInfo {
     availableIsas: backendFunctions.availableIsas(),
     threads: backendFunctions.threads(),
     napiVersion: (addon as { napiVersion: number }).napiVersion,
+    addonPath,
   };
 }
 

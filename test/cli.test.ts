@@ -75,7 +75,8 @@ describe('convkit command', () => {
 
   it('exits 1 with a clear message on stderr for an unknown command or bad flags', async () => {
     const cases: [string[], RegExp][] = [
-      [['frobnicate'], /^convkit: unknown command 'frobnicate' \(train, evaluate, predict, export, visualize; --help for usage\)\n$/],
+      [['build-native', '--jobs', '4'], /^convkit: build-native takes no arguments, got '--jobs 4'\n$/],
+      [['frobnicate'], /^convkit: unknown command 'frobnicate' \(train, evaluate, predict, export, visualize, build-native; --help for usage\)\n$/],
       [['train', '--epochs=-1', '--data', 'unused'], /^convkit: --epochs must be an integer >= 1, got '-1'\n$/],
       [['train', '--epochs', '-1'], /^convkit: Option '--epochs' argument is ambiguous/],
       [['train', '--epochs', '2.5'], /^convkit: --epochs must be an integer >= 1, got '2.5'\n$/],

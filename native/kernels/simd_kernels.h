@@ -228,11 +228,11 @@ CONVKIT_ALWAYS_INLINE void simdGemmRows(int64_t kc, const float* a, int64_t aRow
   constexpr bool kPackedA = std::is_same_v<Layout, PackedA>;
   const int64_t rowStride = kPackedA ? 1 : aRowStride;
   const int64_t depthStride = kPackedA ? kMR : aDepthStride;
-  simdMultiplyAddStep<true, V>(acc, b, [a, rowStride](int r) { return a[r * rowStride]; });
+  simdMultiplyAddStep<true, V>(acc, b, [=](int r) { return a[r * rowStride]; });
   const auto multiplyAddNext = [&] {
     a += depthStride;
     b += bDepthStride;
-    simdMultiplyAddStep<false, V>(acc, b, [a, rowStride](int r) { return a[r * rowStride]; });
+    simdMultiplyAddStep<false, V>(acc, b, [=](int r) { return a[r * rowStride]; });
   };
   CONVKIT_UNROLL_DEPTH for (int64_t p = 1; p < kc; ++p) multiplyAddNext();
   simdFinishTile<kStore, V>(acc, alpha, beta, c, ldc, cols, epilogue);
