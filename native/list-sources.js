@@ -44,8 +44,29 @@ function parseSources(text) {
   return { baseline, isas };
 }
 
+function readSources() {
+  return parseSources(readFileSync(join(__dirname, 'sources.txt'), 'utf8'));
+}
+
+/**
+ * Everything one architecture's addon compiles: each source with its own flags (an ISA file's
+ * gcc/clang flags), and the CONVKIT_HAVE_<ISA> defines. For builds that do not go through gyp or
+ * CMake (scripts/prebuild/compile-check.mjs).
+ */
+function sourcesFor(arch) {
+  const { baseline, isas } = readSources();
+  const sources = baseline.map((path) => ({ path, cflags: [] }));
+  const defines = [];
+  for (const [name, isa] of isas) {
+    if (isa.arch !== arch) continue;
+    defines.push(`CONVKIT_HAVE_${name.toUpperCase()}`);
+    sources.push(...isa.sources.map((path) => ({ path, cflags: isa.cflags })));
+  }
+  return { sources, defines };
+}
+
 function main(argv) {
-  const { baseline, isas } = parseSources(readFileSync(join(__dirname, 'sources.txt'), 'utf8'));
+  const { baseline, isas } = readSources();
   if (argv.length === 0) return baseline;
   const [option, name] = argv;
   const fields = { '--isa': 'sources', '--cflags': 'cflags', '--msvc': 'msvc', '--arch': 'arch' };
@@ -66,4 +87,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { parseSources };
+module.exports = { parseSources, sourcesFor };
