@@ -30,10 +30,15 @@ export function backendInfo(): BackendInfo {
   };
 }
 
+/** The thread pool's cap (native/runtime/thread_pool.cc, which refuses more). */
+const maxThreads = 256;
+
 /**
  * Sets how many threads the kernels use (default: CONVKIT_NUM_THREADS, else the number of CPUs).
  * Shared by every model in the process, including those in worker_threads.
  */
 export function setNumThreads(threads: number): void {
-  backendFunctions.setThreads(positiveInt(threads, 'threads'));
+  const count = positiveInt(threads, 'threads');
+  if (count > maxThreads) throw new RangeError(`threads must be in [1, ${maxThreads}], got ${count}`);
+  backendFunctions.setThreads(count);
 }

@@ -5,8 +5,8 @@
 // Three ways to form that product, by geometry:
 // - a 1x1, stride-1, unpadded convolution is already that product over the whole batch;
 // - with 8+ input channels the GEMM reads the input in place through a table of pointers per
-//   output pixel and tap (gemmIndirect), and 3x3 stride-1 layers whose output 2x2 blocks cover
-//   with little waste use Winograd's F(2x2, 3x3) instead (winograd.h);
+//   output pixel and tap (gemmIndirect), and 3x3 stride-1 layers whose output 4x4 blocks cover
+//   with little waste use Winograd's F(4x4, 3x3) instead (winograd.h);
 // - the rest copy the im2col matrix per chunk of images (transposed for short kernel rows).
 // The input gradient takes the same routes where they pay, else GEMM + col2im. Images are spread
 // over the thread pool in fixed chunks, so results do not depend on the number of threads; the
@@ -39,7 +39,7 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const float* ker
 
 // The kernel packed the way conv2dForward multiplies by it, for callers that run the forward many
 // times with the same weights (inference, over slices and calls): for the GEMM, or transformed
-// for Winograd's 16 GEMMs (winograd.h), whichever the geometry takes. It depends on the kernel's
+// for Winograd's 36 GEMMs (winograd.h), whichever the geometry takes. It depends on the kernel's
 // shape and channels only, not on the batch.
 struct PackedConv2dKernel {
   PackedB gemm;

@@ -331,6 +331,7 @@ const backendRows: BadInputRow[] = [
   { entry: 'ck.setNumThreads', input: 'fractional', call: () => ck.setNumThreads(1.5), error: RangeError, message: /threads must be a positive integer, got 1.5/ },
   { entry: 'ck.setNumThreads', input: 'NaN', call: () => ck.setNumThreads(NaN), error: RangeError, message: /threads must be a positive integer, got NaN/ },
   { entry: 'ck.setNumThreads', input: 'a string', call: () => ck.setNumThreads('2' as never), error: TypeError, message: /threads must be a positive integer, got string 2/ },
+  { entry: 'ck.setNumThreads', input: '257', call: () => ck.setNumThreads(257), error: RangeError, message: /^threads must be in \[1, 256\], got 257$/ },
   { entry: 'ck.setNumThreads', input: String(huge), call: () => ck.setNumThreads(huge), error: RangeError, message: /threads must be in \[1, 256\], got 2147483648/ },
   { entry: 'ck.models.kerasMnist', input: 'options a number', call: () => ck.models.kerasMnist(5 as never), error: TypeError, message: /kerasMnist options must be an object, got number 5/ },
   { entry: 'ck.models.lenet5', input: 'classes 0', call: () => ck.models.lenet5({ classes: 0 }), error: RangeError, message: /Dense units must be a positive integer, got 0/ },
