@@ -27,8 +27,9 @@ abstract class AlphaActivation extends Layer {
   }
 }
 
+/** Options of `ck.layers.leakyReLU`. */
 export interface LeakyReLUArgs extends LayerArgs {
-  /** Slope for x < 0 (default 0.3, as Keras). */
+  /** Slope for x < 0, any finite number (default 0.3, as Keras; Keras 3 calls it negative_slope). */
   alpha?: number;
 }
 
@@ -43,8 +44,9 @@ export class LeakyReLU extends AlphaActivation {
   }
 }
 
+/** Options of `ck.layers.elu`. */
 export interface ELUArgs extends LayerArgs {
-  /** Scale of the negative part (default 1.0). */
+  /** Scale of the negative part, any finite number (default 1.0, as Keras). */
   alpha?: number;
 }
 
@@ -59,8 +61,12 @@ export class ELU extends AlphaActivation {
   }
 }
 
+/** Options of `ck.layers.maxout` (no core Keras counterpart). */
 export interface MaxoutArgs extends LayerArgs {
-  /** Number of linear pieces each output takes the max over. */
+  /**
+   * Number of linear pieces each output takes the max over: a positive integer that divides the
+   * input's last axis (required).
+   */
   pieces: number;
 }
 

@@ -6,13 +6,26 @@ import type { NativeLayerSpec } from '../native/network';
 import { booleanOr, shapeOption } from '../errors';
 import { describe, type Shape } from '../tensor';
 
-/** Arguments every layer accepts. */
+/**
+ * Arguments every layer accepts. Option names throughout are Keras's in camelCase, as in
+ * tfjs-layers (`input_shape` -> `inputShape`); other differences are noted where they occur.
+ */
 export interface LayerArgs {
-  /** Unique within a model; generated from the class name when omitted. */
+  /**
+   * Unique within a model. Default: the snake-cased class name, numbered from the second layer of
+   * that class in the process on (`conv2d`, `conv2d_1`, ...).
+   */
   name?: string;
-  /** Shape of one sample (no batch axis); needed on the first layer of a model. */
+  /**
+   * Shape of one sample, without the batch axis ([height, width, channels] for images, NHWC);
+   * allowed only on the first layer of a model, where it lets the model build itself.
+   */
   inputShape?: number[];
-  /** Frozen layers keep their weights during training (default true). */
+  /**
+   * Default true; false freezes the layer's weights (the optimizer skips them). A frozen
+   * batchNormalization still normalizes with the batch's statistics and updates its moving ones in
+   * training.
+   */
   trainable?: boolean;
 }
 
@@ -24,6 +37,7 @@ export interface WeightSpec {
   trainable: boolean;
 }
 
+/** A layer's serializable configuration, as `getConfig()` returns it (Keras's layer `config`). */
 export type LayerConfig = Record<string, unknown>;
 
 const nameCounters = new Map<string, number>();
@@ -33,6 +47,11 @@ export function snakeCase(className: string): string {
   return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/**
+ * Base class of every layer. Layers are made with the `ck.layers.*` factories and given to
+ * `ck.sequential`; a layer validates its arguments when made (TypeError or RangeError naming the
+ * field) and its input shape when the model builds.
+ */
 export abstract class Layer {
   readonly name: string;
   readonly inputShape?: Shape;

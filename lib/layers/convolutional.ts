@@ -5,17 +5,35 @@ import type { NativeLayerSpec } from '../native/network';
 import type { Shape } from '../tensor';
 import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
 
+/**
+ * How windows meet the border, by TensorFlow's rules. 'valid': no padding, windows only where they
+ * fit (out = floor((in - extent) / stride) + 1, extent = (kernel - 1) * dilation + 1). 'same':
+ * out = ceil(in / stride), with the padding split evenly and any odd pixel at the bottom/right.
+ */
 export type Padding = 'valid' | 'same';
 
+/** Options of `ck.layers.conv2d`. */
 export interface Conv2DArgs extends LayerArgs {
+  /** Number of kernels, i.e. output channels (a positive integer; required). */
   filters: number;
+  /** Kernel height and width in pixels: one number for a square kernel, or [height, width] (required). */
   kernelSize: number | [number, number];
+  /** Step between windows in pixels, a number or [height, width] (default 1). */
   strides?: number | [number, number];
+  /** 'valid' (default) or 'same'; see Padding. */
   padding?: Padding;
+  /** Spacing between kernel taps in pixels (atrous convolution), a number or [height, width] (default 1). */
   dilationRate?: number | [number, number];
+  /**
+   * Activation fused after the bias (default, or null: 'linear', none); softmax runs over the
+   * channels at each pixel, leakyRelu has slope 0.3 and elu scale 1.0.
+   */
   activation?: ActivationName | null;
+  /** Whether to add a bias [filters] (default true). */
   useBias?: boolean;
+  /** Initializer of the kernel [kh, kw, inChannels, filters] (default 'glorotUniform'). */
   kernelInitializer?: InitializerName;
+  /** Initializer of the bias (default 'zeros'). */
   biasInitializer?: InitializerName;
 }
 

@@ -5,15 +5,27 @@ import type { NativeLayerSpec } from '../native/network';
 import { shapeSize, describe, type Shape } from '../tensor';
 import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
 
+/** Options of `ck.layers.dense`. */
 export interface DenseArgs extends LayerArgs {
+  /** Number of outputs per sample (a positive integer; required). */
   units: number;
+  /**
+   * Activation fused after the bias (default, or null: 'linear', none); leakyRelu has slope 0.3
+   * and elu scale 1.0.
+   */
   activation?: ActivationName | null;
+  /** Whether to add a bias [units] (default true). */
   useBias?: boolean;
+  /** Initializer of the kernel [inFeatures, units] (default 'glorotUniform'). */
   kernelInitializer?: InitializerName;
+  /** Initializer of the bias (default 'zeros'). */
   biasInitializer?: InitializerName;
 }
 
-/** Fully connected: output = activation(input . kernel + bias), kernel [in, units]. */
+/**
+ * Fully connected: output = activation(input . kernel + bias), kernel [in, units]. Takes a flat
+ * [features] input per sample (put a flatten layer before it); weights: kernel, then bias.
+ */
 export class Dense extends Layer {
   readonly units: number;
   readonly activation: ActivationName;
@@ -69,11 +81,13 @@ export class Flatten extends Layer {
   }
 }
 
+/** Options of `ck.layers.reshape`. */
 export interface ReshapeArgs extends LayerArgs {
-  /** Target shape of one sample; one entry may be -1 (inferred). */
+  /** Target shape of one sample, without the batch axis; one entry may be -1 (inferred). Required. */
   targetShape: number[];
 }
 
+/** Gives each sample another shape of the same size, keeping the row-major order of its values. */
 export class Reshape extends Layer {
   readonly targetShape: number[];
 
@@ -108,8 +122,12 @@ export class Reshape extends Layer {
   }
 }
 
+/** Options of `ck.layers.dropout`. */
 export interface DropoutArgs extends LayerArgs {
-  /** Fraction of inputs zeroed during training, in [0, 1). */
+  /**
+   * Fraction of inputs zeroed during training, in [0, 1) (required); the others are scaled by
+   * 1 / (1 - rate). Which ones follows fit's `seed`.
+   */
   rate: number;
 }
 
@@ -134,7 +152,9 @@ export class Dropout extends Layer {
   }
 }
 
+/** Options of `ck.layers.activation`. */
 export interface ActivationArgs extends LayerArgs {
+  /** The function to apply (required; null is not accepted here, unlike conv2d's and dense's option). */
   activation: ActivationName;
   /** Slope of leakyRelu / scale of elu (defaults 0.3 / 1.0). */
   alpha?: number;

@@ -11,19 +11,87 @@ export { Layer, Conv2D, Dense, Flatten, Reshape, Dropout, Activation, MaxPooling
 export type { LayerArgs, LayerConfig, Conv2DArgs, DenseArgs, DropoutArgs, ReshapeArgs, ActivationArgs, Pooling2DArgs, BatchNormalizationArgs, LeakyReLUArgs, ELUArgs, MaxoutArgs };
 export type { WeightSpec } from './base';
 
+/**
+ * A 2-D convolution over NHWC images: [h, w, inChannels] -> [outH, outW, filters], with an optional
+ * fused bias and activation (Keras's Conv2D).
+ * @throws {TypeError} when args is not an object or an option has the wrong type.
+ * @throws {RangeError} when an option is out of range (filters < 1, an unknown padding, ...).
+ * @example
+ * ```ts
+ * import * as ck from 'convkit';
+ * const model = ck.sequential({
+ *   layers: [
+ *     ck.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+ *     ck.layers.conv2d({ filters: 16, kernelSize: [3, 3], strides: 2, activation: 'relu' }),
+ *   ],
+ * });
+ * console.log(model.outputShape); // [13, 13, 16]
+ * ```
+ */
 export const conv2d = (args: Conv2DArgs) => new Conv2D(args);
+
+/**
+ * A fully connected layer: [features] -> [units], with an optional fused bias and activation
+ * (Keras's Dense). Its input must be flat: put `flatten()` after convolutions.
+ * @throws {TypeError} when args is not an object or an option has the wrong type.
+ * @throws {RangeError} when units is not a positive integer or a name is unknown.
+ * @example
+ * ```ts
+ * import * as ck from 'convkit';
+ * const model = ck.sequential({
+ *   layers: [
+ *     ck.layers.dense({ inputShape: [4], units: 16, activation: 'relu' }),
+ *     ck.layers.dense({ units: 3, activation: 'softmax' }),
+ *   ],
+ * });
+ * const probabilities = await model.predict(ck.tensor([[0.1, 0.2, 0.3, 0.4]])); // Tensor [1, 3]
+ * ```
+ */
 export const dense = (args: DenseArgs) => new Dense(args);
+
+/** Flattens each sample to one axis, [h, w, c] -> [h * w * c], in NHWC order; no weights, no copy. */
 export const flatten = (args?: LayerArgs) => new Flatten(args);
+
+/**
+ * Gives each sample the shape `targetShape` (one entry may be -1); no weights, no copy.
+ * @throws {RangeError} at build time when the sizes do not match.
+ */
 export const reshape = (args: ReshapeArgs) => new Reshape(args);
+
+/** Inverted dropout of `rate` of the values in training; the identity in predict and evaluate. */
 export const dropout = (args: DropoutArgs) => new Dropout(args);
+
+/** Applies an activation function elementwise (softmax: over the last axis); no weights. */
 export const activation = (args: ActivationArgs) => new Activation(args);
+
+/** Max pooling over windows of each channel (default 2x2, stride = pool size, 'valid'). */
 export const maxPooling2d = (args?: Pooling2DArgs) => new MaxPooling2D(args);
+
+/** Average pooling over windows of each channel (default 2x2, stride = pool size, 'valid'). */
 export const averagePooling2d = (args?: Pooling2DArgs) => new AveragePooling2D(args);
+
+/** The mean of each feature map: [h, w, c] -> [c]. */
 export const globalAveragePooling2d = (args?: LayerArgs) => new GlobalAveragePooling2D(args);
+
+/** The max of each feature map: [h, w, c] -> [c]. */
 export const globalMaxPooling2d = (args?: LayerArgs) => new GlobalMaxPooling2D(args);
+
+/**
+ * Batch normalization over the last axis (channels): batch statistics in training, moving
+ * statistics in predict and evaluate. Weights: gamma, beta, moving_mean, moving_variance.
+ */
 export const batchNormalization = (args?: BatchNormalizationArgs) => new BatchNormalization(args);
+
+/** Leaky ReLU as a layer: x for x >= 0, alpha * x below (default alpha 0.3). */
 export const leakyReLU = (args?: LeakyReLUArgs) => new LeakyReLU(args);
+
+/** ELU as a layer: x for x > 0, alpha * (exp(x) - 1) below (default alpha 1.0). */
 export const elu = (args?: ELUArgs) => new ELU(args);
+
+/**
+ * Max over groups of `pieces` consecutive values of the last axis: [..., c] -> [..., c / pieces].
+ * @throws {RangeError} at build time when pieces does not divide the last axis.
+ */
 export const maxout = (args: MaxoutArgs) => new Maxout(args);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,10 +3,14 @@ import type { NativeLayerSpec } from '../native/network';
 import { shapeSize, type Shape } from '../tensor';
 import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
 
+/** Options of `ck.layers.batchNormalization`. */
 export interface BatchNormalizationArgs extends LayerArgs {
-  /** Default 0.99, as Keras. */
+  /**
+   * Weight of the old value when updating the moving statistics, in [0, 1]: moving = moving *
+   * momentum + batch * (1 - momentum), with the batch's biased variance (default 0.99, as Keras).
+   */
   momentum?: number;
-  /** Default 1e-3, as Keras. */
+  /** Added to the variance before its square root, in [1e-12, 1] (default 1e-3, as Keras). */
   epsilon?: number;
 }
 

@@ -4,11 +4,13 @@ import type { Shape } from '../tensor';
 import { Layer, type LayerArgs, type LayerConfig } from './base';
 import { convOutputLength, type Padding } from './convolutional';
 
+/** Options of `ck.layers.maxPooling2d` and `ck.layers.averagePooling2d`. */
 export interface Pooling2DArgs extends LayerArgs {
-  /** Window size (default 2). */
+  /** Window height and width in pixels, a number or [height, width] (default 2). */
   poolSize?: number | [number, number];
-  /** Defaults to poolSize, as in Keras. */
+  /** Step between windows in pixels, a number or [height, width]; defaults to poolSize, as in Keras. */
   strides?: number | [number, number];
+  /** 'valid' (default) or 'same' (padded cells never win a max and are not counted in a mean). */
   padding?: Padding;
 }
 
@@ -48,7 +50,7 @@ abstract class Pooling2D extends Layer {
   }
 }
 
-/** Max over each window of each channel. */
+/** Max over each window of each channel: [h, w, c] -> [outH, outW, c]. */
 export class MaxPooling2D extends Pooling2D {
   static readonly className = 'MaxPooling2D';
   protected get kind() {
