@@ -16,16 +16,28 @@ export interface TrainingModel {
   save(path: string): Promise<void>;
 }
 
+/**
+ * Hooks fit calls, all optional; epochs and batches are 0-based, and fit awaits a hook that returns
+ * a Promise before going on. Any object with these methods will do, as in tfjs.
+ */
 export interface Callback {
+  /** Called at the start of each fit, before onTrainBegin, with the model being trained. */
   setModel?(model: TrainingModel): void;
+  /** Before the first epoch (logs are empty). */
   onTrainBegin?(logs: Logs): void | Promise<void>;
+  /** After the last epoch or once training was stopped, not when fit rejects (logs are empty). */
   onTrainEnd?(logs: Logs): void | Promise<void>;
+  /** Before each epoch (logs are empty). */
   onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
+  /** After each epoch, with the epoch's loss (accuracy, val_loss, val_accuracy) as in History. */
   onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+  /** Before each step, with { batch, size } (samples in the batch). */
   onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
+  /** After each step, with { batch, size } and the epoch's running mean loss (and accuracy). */
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
 }
 
+/** 'min': lower is better; 'max': higher is better; 'auto' (default): 'max' for names with "acc", else 'min'. */
 type Mode = 'auto' | 'min' | 'max';
 
 /** Tracks the best value of a monitored metric, in the direction its name implies. */
@@ -54,12 +66,23 @@ class Monitor {
   }
 }
 
+/** Options of `ck.callbacks.earlyStopping`. */
 export interface EarlyStoppingArgs {
+  /** The metric to watch, a key of the epoch logs (default 'val_loss'). */
   monitor?: string;
+  /** Smallest change that counts as an improvement, >= 0 (default 0). */
   minDelta?: number;
+  /**
+   * Epochs without improvement to tolerate, >= 0 (default 0): training stops at the (patience + 1)th
+   * such epoch in a row (Keras and tfjs stop at the patience-th).
+   */
   patience?: number;
+  /** Whether lower or higher is better (default 'auto'). */
   mode?: Mode;
-  /** Put back the weights of the best epoch when training stops early. */
+  /**
+   * Put back the weights of the best epoch when training stops early (default false); nothing is
+   * put back when training runs to its last epoch.
+   */
   restoreBestWeights?: boolean;
 }
 
@@ -110,11 +133,15 @@ export class EarlyStopping implements Callback {
   }
 }
 
+/** Options of `ck.callbacks.modelCheckpoint`. */
 export interface ModelCheckpointArgs {
-  /** Directory to save into; `{epoch}` is replaced by the 1-based epoch number. */
+  /** Directory to save into (required); `{epoch}` is replaced by the 1-based epoch number. */
   filepath: string;
+  /** The metric saveBestOnly watches (default 'val_loss'). */
   monitor?: string;
+  /** Save only when the monitored metric improves on the best so far (default false: every epoch). */
   saveBestOnly?: boolean;
+  /** Whether lower or higher is better (default 'auto'). */
   mode?: Mode;
 }
 
@@ -154,13 +181,21 @@ export class ModelCheckpoint implements Callback {
   }
 }
 
+/** Options of `ck.callbacks.reduceLROnPlateau`. */
 export interface ReduceLROnPlateauArgs {
+  /** The metric to watch (default 'val_loss'). */
   monitor?: string;
+  /** Multiplier of the learning rate on a plateau, in [0, 1) (default 0.1). */
   factor?: number;
+  /** Epochs without improvement before reducing, >= 0 (default 10). */
   patience?: number;
+  /** Smallest change that counts as an improvement, >= 0 (default 1e-4). */
   minDelta?: number;
+  /** Epochs to wait after a reduction before counting again, >= 0 (default 0). */
   cooldown?: number;
+  /** The learning rate is never reduced below this, >= 0 (default 0; Keras's min_lr). */
   minLr?: number;
+  /** Whether lower or higher is better (default 'auto'). */
   mode?: Mode;
 }
 
@@ -249,9 +284,23 @@ export class TerminateOnNaN implements Callback {
   }
 }
 
+/**
+ * Stops fit when the monitored metric (default val_loss) has not improved for more than `patience`
+ * epochs in a row.
+ * @throws {TypeError | RangeError} for invalid options.
+ */
 export const earlyStopping = (args?: EarlyStoppingArgs) => new EarlyStopping(args);
+/**
+ * Saves the model to `filepath` after every epoch, or only on improvement with saveBestOnly.
+ * @throws {TypeError} when filepath is not a non-empty string.
+ */
 export const modelCheckpoint = (args: ModelCheckpointArgs) => new ModelCheckpoint(args);
+/**
+ * Multiplies the learning rate by `factor` when the monitored metric stalls; the optimizer must
+ * have a constant learning rate (a RangeError when fit starts otherwise).
+ */
 export const reduceLROnPlateau = (args?: ReduceLROnPlateauArgs) => new ReduceLROnPlateau(args);
+/** Stops fit quietly at the first batch whose loss is NaN or infinite (see TerminateOnNaN). */
 export const terminateOnNaN = () => new TerminateOnNaN();
 
 const hookNames = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'setModel'] as const;

@@ -4,6 +4,12 @@ import { oneOf } from './errors';
 import { Random } from './random';
 import { shapeSize, type Shape } from './tensor';
 
+/**
+ * Weight initializers with Keras's definitions (Keras writes 'glorot_uniform', ...): glorotUniform
+ * U(+-sqrt(6 / (fanIn + fanOut))), glorotNormal and heNormal (truncated normals of stddev
+ * sqrt(2 / (fanIn + fanOut)) and sqrt(2 / fanIn)), heUniform U(+-sqrt(6 / fanIn)), zeros, ones,
+ * randomNormal N(0, 0.05), randomUniform U(+-0.05).
+ */
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform';
 export const initializerNames: readonly InitializerName[] = ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones', 'randomNormal', 'randomUniform'];
 

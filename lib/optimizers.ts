@@ -6,28 +6,64 @@ import type { NativeOptimizerSpec } from './native/network';
 /** A learning rate as a function of the 0-based training step (Keras's LearningRateSchedule). */
 export interface LearningRateSchedule {
   readonly kind: 'stepDecay' | 'exponentialDecay' | 'cosineDecay';
+  /** The learning rate at a 0-based training step (counted across fits since compile). */
   at(step: number): number;
+  /** The schedule's settings, as saved with the model. */
   getConfig(): Record<string, unknown>;
 }
 
+/** A constant learning rate, or a schedule made by stepDecay, exponentialDecay or cosineDecay. */
 export type LearningRate = number | LearningRateSchedule;
 
 interface OptimizerBaseArgs {
+  /** A number in [0, 1e6] or a LearningRateSchedule (default: the optimizer's Keras default). */
   learningRate?: LearningRate;
-  /** Clip each parameter's gradient to this L2 norm (Keras's clipnorm). */
+  /** Clip each weight array's gradient to this L2 norm (Keras's clipnorm); default 0, no clipping. */
   clipNorm?: number;
-  /** Clip all gradients together to this global L2 norm (Keras's global_clipnorm). */
+  /** Clip all gradients together to this global L2 norm (Keras's global_clipnorm); default 0, no clipping. */
   globalClipNorm?: number;
 }
 
-export interface SgdArgs extends OptimizerBaseArgs { momentum?: number; nesterov?: boolean }
-export interface RmspropArgs extends OptimizerBaseArgs { rho?: number; epsilon?: number }
-export interface AdamArgs extends OptimizerBaseArgs { beta1?: number; beta2?: number; epsilon?: number }
-export interface AdamwArgs extends AdamArgs { weightDecay?: number }
+/** Options of `ck.optimizers.sgd`. */
+export interface SgdArgs extends OptimizerBaseArgs {
+  /** Velocity decay in [0, 1]: v = momentum * v - lr * g (default 0, plain SGD). */
+  momentum?: number;
+  /** Use Nesterov momentum (default false). */
+  nesterov?: boolean;
+}
 
+/** Options of `ck.optimizers.rmsprop` (not centered, no momentum). */
+export interface RmspropArgs extends OptimizerBaseArgs {
+  /** Decay of the moving mean of squared gradients, in [0, 1] (default 0.9). */
+  rho?: number;
+  /** Added inside the square root for stability, in [0, 1] (default 1e-7). */
+  epsilon?: number;
+}
+
+/** Options of `ck.optimizers.adam`. */
+export interface AdamArgs extends OptimizerBaseArgs {
+  /** Decay of the first-moment estimate, in [0, 1) (default 0.9; Keras's beta_1). */
+  beta1?: number;
+  /** Decay of the second-moment estimate, in [0, 1) (default 0.999; Keras's beta_2). */
+  beta2?: number;
+  /** Added to the root of the second moment for stability, in [0, 1] (default 1e-7). */
+  epsilon?: number;
+}
+
+/** Options of `ck.optimizers.adamw`. */
+export interface AdamwArgs extends AdamArgs {
+  /** Decoupled weight decay per step: p -= lr * weightDecay * p, >= 0 (default 0.004). */
+  weightDecay?: number;
+}
+
+/** The optimizers compile() accepts by name, with Keras's defaults. */
 export type OptimizerName = 'sgd' | 'rmsprop' | 'adam' | 'adamw';
 export const optimizerNames: readonly OptimizerName[] = ['sgd', 'rmsprop', 'adam', 'adamw'];
 
+/**
+ * An optimizer's kind and settings, made by `ck.optimizers.sgd`, `rmsprop`, `adam` or `adamw` and
+ * given to `model.compile`. Its updates run natively inside each training step.
+ */
 export class Optimizer {
   /** The learning rate, or the schedule it follows. Callbacks may change it between steps. */
   learningRate: LearningRate;
@@ -49,6 +85,7 @@ export class Optimizer {
     return { kind: this.kind, ...this.options };
   }
 
+  /** The kind, learning rate (or schedule config) and options, as saved with the model. */
   getConfig(): Record<string, unknown> {
     const learningRate = typeof this.learningRate === 'number' ? this.learningRate : this.learningRate.getConfig();
     return { kind: this.kind, learningRate, ...this.options };
@@ -134,7 +171,10 @@ export function optimizerFromConfig(config: Record<string, unknown>): Optimizer 
 
 // ---- learning-rate schedules ----------------------------------------------------------------
 
-/** initialLearningRate * factor^floor(step / stepSize). */
+/**
+ * A learning rate that steps down: initialLearningRate * factor^floor(step / stepSize). All three
+ * options are required; initialLearningRate and factor >= 0, stepSize >= 1 (in steps).
+ */
 export function stepDecay(args: { initialLearningRate: number; factor: number; stepSize: number }): LearningRateSchedule {
   requiredArgs(args, 'stepDecay', '{ initialLearningRate: 0.01, factor: 0.5, stepSize: 1000 }');
   const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
@@ -147,7 +187,10 @@ export function stepDecay(args: { initialLearningRate: number; factor: number; s
   };
 }
 
-/** Keras ExponentialDecay: initial * decayRate^(step / decaySteps), floored exponent when staircase. */
+/**
+ * Keras ExponentialDecay: initial * decayRate^(step / decaySteps), floored exponent when staircase
+ * (default false). initialLearningRate, decaySteps (>= 1) and decayRate are required.
+ */
 export function exponentialDecay(args: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }): LearningRateSchedule {
   requiredArgs(args, 'exponentialDecay', '{ initialLearningRate: 0.01, decaySteps: 1000, decayRate: 0.9 }');
   const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
@@ -161,7 +204,10 @@ export function exponentialDecay(args: { initialLearningRate: number; decaySteps
   };
 }
 
-/** Keras CosineDecay: from initial down to initial * alpha over decaySteps, then flat. */
+/**
+ * Keras CosineDecay: from initialLearningRate down to initialLearningRate * alpha along a half
+ * cosine over decaySteps (>= 1) steps, then flat. alpha is in [0, 1] (default 0).
+ */
 export function cosineDecay(args: { initialLearningRate: number; decaySteps: number; alpha?: number }): LearningRateSchedule {
   requiredArgs(args, 'cosineDecay', '{ initialLearningRate: 0.01, decaySteps: 1000 }');
   const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);

@@ -5,7 +5,12 @@ import type { LossName } from '../losses';
 import type { NativeTargets } from '../native/network';
 import { checkAttached, describe, shapeSize, Tensor, type Shape } from '../tensor';
 
-/** Targets as the user may give them: class indices, or a tensor of one-hot / dense targets. */
+/**
+ * Targets as the user may give them. With sparseCategoricalCrossentropy: integer class indices, one
+ * per sample (per position for a [h, w, classes] output), as an Int32Array, Uint8Array, Uint16Array,
+ * number[] or Tensor [n] (or [n, 1]). With the other losses: a Tensor [n, ...outputShape] (one-hot
+ * for categoricalCrossentropy) or a Float32Array of as many values.
+ */
 export type TargetsInput = Tensor | Int32Array | Uint8Array | Uint16Array | Float32Array | number[];
 
 /** Targets in the native form; width is the number of values (or labels) per sample. */

@@ -14,46 +14,81 @@ import { freshSeed, Random } from '../random';
 import { BatchStager, checkInputs, classAxis, prepareTargets, type PreparedTargets, type TargetsInput } from './data';
 import { formatSummary } from './summary';
 
+/** Options of `ck.sequential`. */
 export interface SequentialArgs {
+  /** The layers, first to last, as if given to add() one by one (default: none yet). */
   layers?: Layer[];
+  /** The model's name, shown by summary() and saved with it (default 'sequential'). */
   name?: string;
-  /** Seeds the weight initializers, so the same seed gives the same initial weights. */
+  /**
+   * An integer that seeds the weight initializers, so the same seed gives the same initial weights
+   * (default: a random seed).
+   */
   seed?: number;
 }
 
+/** Options of `model.compile`. */
 export interface CompileArgs {
+  /**
+   * 'sgd', 'rmsprop', 'adam' or 'adamw' with Keras's defaults, or an optimizer made by
+   * `ck.optimizers.*` (required).
+   */
   optimizer: string | Optimizer;
+  /**
+   * A LossName, or its Keras snake_case spelling ('sparse_categorical_crossentropy', 'mse', ...)
+   * (required).
+   */
   loss: LossName | string;
-  /** ['accuracy'] adds accuracy to the logs (loss is always reported). */
+  /** ['accuracy'] (or Keras's 'acc') adds accuracy to the logs; loss is always reported (default []). */
   metrics?: string[];
 }
 
+/** Options of `model.fit`. */
 export interface FitArgs {
+  /** Epochs to train until, a positive integer (default 1). */
   epochs?: number;
+  /** Samples per training step, and per step of the validation pass (default 32). */
   batchSize?: number;
+  /** Reshuffle the training samples before each epoch (default true); a Dataset is read as it comes. */
   shuffle?: boolean;
-  /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
+  /**
+   * Fraction of the samples, in [0, 1), taken from the end before shuffling and held out for
+   * validation (default 0). Ignored when x is a Dataset.
+   */
   validationSplit?: number;
+  /** [x, y] evaluated after each epoch as val_loss (val_accuracy); takes precedence over validationSplit. */
   validationData?: [Tensor, TargetsInput];
+  /** Callbacks (`ck.callbacks.*` or any object with the hooks of Callback), called in order. */
   callbacks?: Callback | Callback[];
-  /** 0 silent, 1 progress bar on a TTY (epoch lines otherwise), 2 one line per epoch. */
+  /** 0 silent, 1 (default) progress bar on a TTY (epoch lines otherwise), 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
-  /** Seeds shuffling and dropout, so a run is repeatable. */
+  /** An integer that seeds shuffling and dropout, so a run is repeatable (default: a random seed). */
   seed?: number;
+  /** The 0-based epoch to start at, in [0, epochs), e.g. to resume a run (default 0). */
   initialEpoch?: number;
 }
 
 /** Batches of a dataset: each { x: Tensor [b, ...inputShape], y: targets for b samples }. */
 export type Dataset = AsyncIterable<{ x: Tensor; y: TargetsInput }> | Iterable<{ x: Tensor; y: TargetsInput }>;
 
+/** What `model.fit` resolves with, as Keras's History. */
 export interface History {
+  /** The 0-based index of each epoch run (from initialEpoch on). */
   epoch: number[];
+  /**
+   * Per metric, its value at the end of each epoch: loss (mean over the epoch's samples), and as
+   * compiled and given, accuracy, val_loss and val_accuracy.
+   */
   history: Record<string, number[]>;
+  /** The run's settings; samples and steps (per epoch) are null when training on a Dataset. */
   params: { epochs: number; batchSize: number; samples: number | null; steps: number | null };
 }
 
+/** What `model.evaluate` resolves with. */
 export interface EvaluateResult {
+  /** The loss, averaged over the samples. */
   loss: number;
+  /** The fraction of correct predictions (over positions too), when compiled with metrics ['accuracy']. */
   accuracy?: number;
 }
 
@@ -100,8 +135,13 @@ function isDataset(value: unknown): value is Dataset {
  */
 const INLINE_PREDICT_FLOPS = 20e6;
 
+/**
+ * A linear stack of layers (Keras's Sequential), made with `ck.sequential` or `ck.loadModel`.
+ * Training, evaluation and batched prediction run on worker threads, off the event loop.
+ */
 export class Sequential implements TrainingModel {
   readonly name: string;
+  /** The layers in order; change them with add(), not by editing this array. */
   readonly layers: Layer[] = [];
   /** Set by a callback to end fit after the current batch. */
   stopTraining = false;
@@ -133,6 +173,11 @@ export class Sequential implements TrainingModel {
     }
   }
 
+  /**
+   * Appends a layer. A model that was built starts over with freshly initialized weights.
+   * @throws {TypeError} when `layer` is not a layer.
+   * @throws {RangeError} when its name is taken, or it has an inputShape but is not the first layer.
+   */
   add(layer: Layer): void {
     this.requireLive();
     if (!(layer instanceof Layer)) throw new TypeError(`add() takes a layer (e.g. ck.layers.dense(...)), got ${describeValue(layer)}`);
@@ -192,18 +237,22 @@ export class Sequential implements TrainingModel {
     throw new RangeError('the model is not built: give the first layer an inputShape, or call build(inputShape)');
   }
 
+  /** Shape of one input sample (no batch axis); builds the model first if needed (RangeError if it cannot). */
   get inputShape(): Shape {
     return this.requireBuilt().inputShape;
   }
 
+  /** Shape of one output sample (no batch axis); builds the model first if needed. */
   get outputShape(): Shape {
     return this.requireBuilt().outputShape;
   }
 
+  /** The optimizer compile() set, or null before compile. */
   get optimizer(): Optimizer | null {
     return this.compiled?.optimizer ?? null;
   }
 
+  /** The loss compile() set (canonical camelCase name), or null before compile. */
   get loss(): LossName | null {
     return this.compiled?.loss ?? null;
   }
@@ -212,6 +261,7 @@ export class Sequential implements TrainingModel {
    * Sets the loss, optimizer and metrics (and starts the optimizer afresh). Throws a RangeError
    * while fit, trainOnBatch or evaluate runs on this model, callbacks included: they use the loss
    * they started with. Predictions may run meanwhile.
+   * @throws {TypeError | RangeError} for an unknown optimizer, loss or metric.
    */
   compile(args: CompileArgs): void {
     this.requireLive();
@@ -248,7 +298,35 @@ export class Sequential implements TrainingModel {
     return logs;
   }
 
-  /** Trains the model; resolves with the per-epoch history once done. */
+  /**
+   * Trains the model on worker threads; resolves with the per-epoch history once done. Everything
+   * is checked before the first step. Needs compile() first; one fit (or trainOnBatch) at a time.
+   * @param x Inputs [n, ...inputShape], or a Dataset of { x, y } batches (then the second argument
+   *   is FitArgs, and the dataset is iterated afresh each epoch).
+   * @param y Targets for x (see TargetsInput): class indices for sparseCategoricalCrossentropy,
+   *   otherwise a Tensor [n, ...outputShape].
+   * @param args Epochs, batch size, validation, callbacks, ... (see FitArgs).
+   * @throws {TypeError | RangeError} for bad inputs, targets or options (before training starts);
+   *   a RangeError when the loss becomes NaN or infinite (unless a callback stops training).
+   * @example
+   * ```ts
+   * import * as ck from 'convkit';
+   * const model = ck.sequential({
+   *   layers: [
+   *     ck.layers.dense({ inputShape: [8], units: 16, activation: 'relu' }),
+   *     ck.layers.dense({ units: 3, activation: 'softmax' }),
+   *   ],
+   * });
+   * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+   * const x = ck.tensor(Float32Array.from({ length: 64 * 8 }, () => Math.random()), [64, 8]);
+   * const y = Int32Array.from({ length: 64 }, (_, i) => i % 3); // class indices
+   * const history = await model.fit(x, y, {
+   *   epochs: 3, batchSize: 16, validationSplit: 0.25, verbose: 0,
+   *   callbacks: [ck.callbacks.earlyStopping({ monitor: 'val_loss', patience: 2 })],
+   * });
+   * console.log(history.history.loss, history.history.val_accuracy);
+   * ```
+   */
   async fit(x: Tensor | Dataset, y?: TargetsInput | FitArgs, args?: FitArgs): Promise<History> {
     const dataset = isDataset(x);
     const options = optionsObject(dataset ? (y as FitArgs | undefined) : args, 'fit');
@@ -385,7 +463,10 @@ export class Sequential implements TrainingModel {
     return logs;
   }
 
-  /** One training step on one batch; resolves with its loss. */
+  /**
+   * One training step on one batch (x [b, ...inputShape], y its targets); resolves with its loss.
+   * Uses no callbacks, validation or shuffling; refused while fit runs.
+   */
   async trainOnBatch(x: Tensor, y: TargetsInput): Promise<number> {
     const compiled = this.requireCompiled('trainOnBatch');
     if (this.fitting) throw new RangeError('trainOnBatch: this model is already training; await the running fit first');
@@ -415,7 +496,13 @@ export class Sequential implements TrainingModel {
     }
   }
 
-  /** Loss (and accuracy when compiled with it) over a data set, in inference mode. */
+  /**
+   * Loss (and accuracy when compiled with it) over a data set, in inference mode (no dropout, batch
+   * normalization with its moving statistics), on worker threads.
+   * @param x Inputs [n, ...inputShape].
+   * @param y Targets for x, as for fit.
+   * @param args batchSize: samples per native call (default 32).
+   */
   async evaluate(x: Tensor, y: TargetsInput, args?: { batchSize?: number }): Promise<EvaluateResult> {
     const compiled = this.requireCompiled('evaluate');
     const built = this.requireBuilt();
@@ -453,6 +540,9 @@ export class Sequential implements TrainingModel {
    * than the round trip to a worker and blocks for a fraction of a millisecond; `inline: false`
    * always uses a worker (as a batcher does, to gather requests while one batch computes), and
    * `inline: true` always the calling thread.
+   * @param x Inputs [n, ...inputShape].
+   * @returns The outputs, a Tensor [n, ...outputShape].
+   * @throws {TypeError | RangeError} when x is not a Tensor of that shape.
    */
   async predict(x: Tensor, args?: { batchSize?: number; inline?: boolean }): Promise<Tensor> {
     const built = this.requireBuilt();
@@ -521,7 +611,11 @@ export class Sequential implements TrainingModel {
     }
   }
 
-  /** The same on the calling thread: for code already running inside a worker thread. */
+  /**
+   * predict() on the calling thread, in one batch: for code already running inside a worker thread
+   * (on the main thread it blocks the event loop while it computes).
+   * @returns The outputs, a Tensor [n, ...outputShape].
+   */
   predictSync(x: Tensor): Tensor {
     const built = this.requireBuilt();
     const n = checkInputs(x, built.inputShape);
@@ -586,23 +680,28 @@ export class Sequential implements TrainingModel {
     this.releaseNetwork();
   }
 
-  /** Weight names and shapes in getWeights() order. */
+  /** Weight names and shapes in getWeights() order, with the layer each belongs to. */
   weightSpecs(): { layer: string; name: string; shape: number[]; trainable: boolean }[] {
     return this.requireBuilt().layers.flatMap(({ layer, weights }) =>
       weights.map((w) => ({ layer: layer.name, name: w.name, shape: w.shape, trainable: w.trainable })));
   }
 
+  /** The number of weight values (trainable or not), as summary() reports. */
   countParams(): number {
     return this.weightSpecs().reduce((sum, w) => sum + shapeSize(w.shape), 0);
   }
 
+  /** The layer of that name; a RangeError listing the names when there is none. */
   getLayer(name: string): Layer {
     const layer = this.layers.find((l) => l.name === name);
     if (!layer) throw new RangeError(`no layer named '${name}' (layers: ${this.layers.map((l) => l.name).join(', ')})`);
     return layer;
   }
 
-  /** A Keras-style table of layers, output shapes and parameter counts; printed and returned. */
+  /**
+   * A Keras-style table of layers, output shapes and parameter counts; printed and returned.
+   * @param print Where each line goes (default console.log); pass `() => {}` to only get the text.
+   */
   summary(print: (line: string) => void = console.log): string {
     const built = this.requireBuilt();
     const text = formatSummary(this.name, built.layers.map(({ layer, outputShape, weights }) => ({
@@ -617,6 +716,9 @@ export class Sequential implements TrainingModel {
   /**
    * Saves to a directory, atomically: convkit's format (model.json + weights-<hex>.bin), or with
    * `{ format: 'tfjs' }` TensorFlow.js's layers format, which `tf.loadLayersModel` reads.
+   * `ck.loadModel(path)` reads either back.
+   * @param path The directory (created if missing).
+   * @throws {TypeError} for an empty path or options that are not an object.
    */
   async save(path: string, options?: SaveOptions): Promise<void> {
     const { saveModel } = await import('../io/model_io');
@@ -643,6 +745,7 @@ export class Sequential implements TrainingModel {
     };
   }
 
+  /** Loss, metrics and optimizer config as saved in model.json, or null before compile. */
   trainingConfig(): Record<string, unknown> | null {
     if (!this.compiled) return null;
     return { loss: this.compiled.loss, metrics: this.compiled.metrics, optimizer: this.compiled.optimizer.getConfig() };
@@ -669,7 +772,28 @@ function accumulate(sum: { loss: number; samples: number; correct: number; count
   sum.counted += result.counted;
 }
 
-/** Creates a Sequential model from a list of layers. */
+/**
+ * Creates a Sequential model from a list of layers. The first layer's `inputShape` lets the model
+ * build itself; without one, call `model.build(inputShape)`.
+ * @throws {TypeError | RangeError} for arguments that are not layers, duplicate layer names, or
+ *   an inputShape on a layer other than the first.
+ * @example
+ * ```ts
+ * import * as ck from 'convkit';
+ * const model = ck.sequential({
+ *   name: 'small_convnet',
+ *   seed: 42,
+ *   layers: [
+ *     ck.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, activation: 'relu' }),
+ *     ck.layers.maxPooling2d({ poolSize: 2 }),
+ *     ck.layers.flatten(),
+ *     ck.layers.dense({ units: 10, activation: 'softmax' }),
+ *   ],
+ * });
+ * model.compile({ optimizer: ck.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+ * model.summary();
+ * ```
+ */
 export function sequential(args?: SequentialArgs): Sequential {
   return new Sequential(args);
 }

@@ -5,7 +5,17 @@
 import type { PaddingSpec } from './linear';
 import { addon } from './addon';
 
+/**
+ * Activation functions by name (tfjs's camelCase; Keras writes 'leaky_relu'): 'linear' (identity),
+ * 'relu', 'leakyRelu' (x < 0: alpha * x), 'elu' (x <= 0: alpha * (exp(x) - 1)), 'sigmoid', 'tanh',
+ * 'softmax' (over the last axis).
+ */
 export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax';
+/**
+ * Losses by name; compile also takes Keras's snake_case spellings and 'mse'. The cross-entropies
+ * take probabilities (a softmax or sigmoid last layer, fused into the exact from-logits form);
+ * sparseCategoricalCrossentropy takes class indices as targets, the others targets shaped as the output.
+ */
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 
 /**
