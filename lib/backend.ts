@@ -3,6 +3,7 @@ import { positiveInt } from './errors';
 import { addon, addonPath } from './native/addon';
 import { backendFunctions } from './native/backend';
 
+/** What `ck.backendInfo()` reports. */
 export interface BackendInfo {
   /**
    * The SIMD instruction set the kernels were dispatched to: 'scalar' (portable C++), 'avx2',
@@ -20,6 +21,7 @@ export interface BackendInfo {
   addonPath: string;
 }
 
+/** The native backend in use: instruction set, thread count, Node-API version and addon file. */
 export function backendInfo(): BackendInfo {
   return {
     isa: backendFunctions.isa(),
@@ -36,6 +38,8 @@ const maxThreads = 256;
 /**
  * Sets how many threads the kernels use (default: CONVKIT_NUM_THREADS, else the number of CPUs).
  * Shared by every model in the process, including those in worker_threads.
+ * @param threads An integer in [1, 256], the calling thread included.
+ * @throws {TypeError | RangeError} for anything else.
  */
 export function setNumThreads(threads: number): void {
   const count = positiveInt(threads, 'threads');

@@ -58,6 +58,7 @@ export interface AdamwArgs extends AdamArgs {
 
 /** The optimizers compile() accepts by name, with Keras's defaults. */
 export type OptimizerName = 'sgd' | 'rmsprop' | 'adam' | 'adamw';
+/** The names compile() accepts as `optimizer`. */
 export const optimizerNames: readonly OptimizerName[] = ['sgd', 'rmsprop', 'adam', 'adamw'];
 
 /**
@@ -81,6 +82,7 @@ export class Optimizer {
     return typeof this.learningRate === 'number' ? this.learningRate : this.learningRate.at(step);
   }
 
+  /** The settings the native training step reads. */
   nativeSpec(): NativeOptimizerSpec {
     return { kind: this.kind, ...this.options };
   }

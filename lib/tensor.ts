@@ -2,6 +2,7 @@
 // Tensors are plain garbage-collected objects (V8 sees their memory); dispose() only releases it
 // sooner.
 
+/** Dimensions, outermost first: [n, height, width, channels] for a batch of images. */
 export type Shape = readonly number[];
 
 /** Elements in a shape; throws a TypeError or RangeError for a dimension that is not a non-negative integer. */
@@ -40,7 +41,12 @@ export function checkAttached(array: ArrayBufferView, what: string): void {
   }
 }
 
+/**
+ * A float32 array with a shape: convkit's inputs, outputs and weights. Make one with `ck.tensor`;
+ * `reshape` and `slice` share its data.
+ */
 export class Tensor {
+  /** The dimensions (frozen). */
   readonly shape: Shape;
   /** The number of elements. */
   readonly size: number;
@@ -81,10 +87,12 @@ export class Tensor {
     return this.#data === null;
   }
 
+  /** The number of dimensions. */
   get rank(): number {
     return this.shape.length;
   }
 
+  /** Always 'float32'. */
   get dtype(): 'float32' {
     return 'float32';
   }
@@ -144,6 +152,10 @@ export function describe(value: unknown): string {
 /**
  * Creates a float32 tensor. `data` may be a Float32Array (used without copying), a plain array of
  * numbers, or a nested array (its shape is inferred when `shape` is omitted).
+ * @param data The values, row-major; other typed arrays are copied to float32.
+ * @param shape The dimensions (default: inferred from nesting, or [data.length] for a flat array).
+ * @throws {TypeError} for data that is not numbers, or a detached buffer.
+ * @throws {RangeError} for ragged nested arrays or a shape whose size is not data's length.
  */
 export function tensor(data: Float32Array | ArrayLike<number> | unknown[], shape?: Shape): Tensor {
   if (data instanceof Float32Array) {

@@ -53,13 +53,15 @@ interface ModelJson {
 /** Options of `model.save(path, options)`. */
 export interface SaveOptions {
   /**
-   * 'convkit' (default): model.json + weights.bin, with the training configuration and a checksum.
+   * 'convkit' (default): model.json + weights-<hex>.bin, with the training configuration and a
+   * checksum.
    * 'tfjs': TensorFlow.js's layers format (model.json with the Keras config + weight shards), which
    * `tf.loadLayersModel` reads; the training configuration is not written.
    */
   format?: 'convkit' | 'tfjs';
 }
 
+/** `model.save(dir, options)`: writes the model to a directory in the format options asks for. */
 export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`save: the path must be a non-empty string, got ${describe(dir)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`save: options must be an object such as { format: 'tfjs' }, got ${describe(options)}`);
@@ -116,7 +118,22 @@ const exists = (path: string) => access(path).then(() => true, () => false);
  * - a Keras HDF5 model file (`model.save('model.h5')`);
  * - a Keras 3 `.keras` archive, or a directory holding its config.json and model.weights.h5.
  * Every field is checked before any weight is used; an unsupported Keras layer or attribute is
- * refused with an error naming it.
+ * refused with an error naming it. A convkit save comes back compiled as it was saved.
+ * @param path A directory, a model.json, a .h5/.hdf5 file or a .keras archive.
+ * @returns The model, built and with its weights.
+ * @throws {TypeError} when path is not a non-empty string.
+ * @throws {RangeError} for a file whose content is wrong or unsupported (naming the file and field);
+ *   an Error for a file that cannot be read.
+ * @example
+ * ```ts
+ * import * as ck from 'convkit';
+ * const model = ck.models.kerasMnist({ seed: 1 });
+ * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * await model.save('/tmp/mnist-model');
+ * const loaded = await ck.loadModel('/tmp/mnist-model'); // also 'model.h5', 'model.keras', a tfjs model.json
+ * console.log(loaded.loss); // 'sparseCategoricalCrossentropy': compiled as saved
+ * const output = await loaded.predict(ck.tensor(new Float32Array(28 * 28), [1, 28, 28, 1])); // Tensor [1, 10]
+ * ```
  */
 export async function loadModel(path: string): Promise<Sequential> {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`loadModel: the path must be a non-empty string, got ${describe(path)}`);

@@ -9,7 +9,7 @@ export interface PresetArgs {
   inputShape?: number[];
   /** Number of classes of the softmax output (default 10). */
   classes?: number;
-  /** Seed of the weight initializers. */
+  /** Integer seed of the weight initializers (default: a random seed). */
   seed?: number;
 }
 
@@ -89,7 +89,13 @@ export function bnConvnet(args?: PresetArgs): Sequential {
   });
 }
 
-/** How bnConvnet is meant to be trained: Adam with a cosine-decayed learning rate. */
+/**
+ * How bnConvnet is meant to be trained: Adam with a learning rate cosine-decayed from 2e-3 to 2e-5
+ * over the whole run.
+ * @param samples Training samples per epoch (sets the schedule's length).
+ * @param options epochs (default 12) and batchSize (default 128).
+ * @returns { epochs, batchSize, optimizer }: pass the optimizer to compile, the rest to fit.
+ */
 export function bnConvnetRecipe(samples: number, options: { epochs?: number; batchSize?: number } = {}) {
   const epochs = options.epochs ?? 12;
   const batchSize = options.batchSize ?? 128;

@@ -6,7 +6,7 @@ import { Sequential } from '../engine/sequential';
 import { describe, shapeSize, Tensor, type Shape } from '../tensor';
 
 export interface PredictorOptions {
-  /** Most requests in one batched call (default 32: kerasMnist's images/s levels off from 16 on). */
+  /** Most requests in one batched call, a positive integer (default 32: kerasMnist's images/s levels off from 16). */
   maxBatchSize?: number;
   /**
    * Longest a request waits for others to join its batch once a batch slot is free, in
@@ -45,6 +45,7 @@ export type PredictorErrorCode = 'QUEUE_FULL' | 'CLOSED' | 'BATCH_FAILED';
  * or RangeError instead.
  */
 export class PredictorError extends Error {
+  /** 'QUEUE_FULL', 'CLOSED' or 'BATCH_FAILED'. */
   readonly code: PredictorErrorCode;
 
   constructor(code: PredictorErrorCode, message: string, options?: { cause?: unknown }) {
@@ -58,13 +59,15 @@ export class PredictorError extends Error {
 export interface PredictorStats {
   /** Requests waiting for a batch. */
   queueDepth: number;
-  /** Batches computing now, and the requests in them. */
+  /** Batches computing now. */
   inFlightBatches: number;
+  /** Requests in the batches computing now. */
   inFlightRequests: number;
   /** Requests accepted into the queue. */
   requests: number;
-  /** Accepted requests resolved with an output, and those whose batch failed. */
+  /** Accepted requests resolved with an output. */
   completed: number;
+  /** Accepted requests rejected because their batch failed (PredictorError 'BATCH_FAILED'). */
   failed: number;
   /** Batched native calls made. */
   batches: number;
@@ -94,6 +97,7 @@ interface QueuedRequest {
 
 /** Gathers concurrent single-image predictions into batched native calls; see createPredictor. */
 export class Predictor {
+  /** The model it predicts with. */
   readonly model: Sequential;
   /** The options in force, defaults filled in. */
   readonly options: Readonly<Required<PredictorOptions>>;
@@ -290,9 +294,21 @@ export class Predictor {
  * A dynamic batcher over `model`: `predictor.predict(image)` resolves with that image's output,
  * computed in one native call together with the other requests that arrived meanwhile.
  *
+ * The model must know its input shape (an inputShape on its first layer, or build() called): a
+ * RangeError otherwise. Each caller gets its own output tensor.
+ * @param model The model to serve; it may still be used directly meanwhile.
+ * @param options Batch size, delay, queue length and concurrency (see PredictorOptions).
+ * @throws {TypeError | RangeError} for a model that is not a Sequential model or invalid options.
+ * @example
  * ```ts
+ * import * as ck from 'convkit';
+ * const model = ck.models.kerasMnist();
  * const predictor = ck.createPredictor(model, { maxBatchSize: 32 });
- * const probabilities = await predictor.predict(image); // Tensor [10] for kerasMnist
+ * // Concurrent requests (one per HTTP request, say) share batched native calls.
+ * const images = Array.from({ length: 8 }, () => new Float32Array(28 * 28).fill(0.5));
+ * const outputs = await Promise.all(images.map((image) => predictor.predict(image)));
+ * console.log(outputs[0].shape, predictor.stats().batches); // [10], fewer batches than requests
+ * await predictor.close();
  * ```
  */
 export function createPredictor(model: Sequential, options?: PredictorOptions): Predictor {

@@ -8,6 +8,7 @@ import { describe } from '../tensor';
 /** A colour as red, green, blue in [0, 255]. */
 export type Rgb = readonly [number, number, number];
 
+/** The file format of a Picture. */
 export type PictureFormat = 'png' | 'svg';
 
 /** A finished picture, as the visualize functions return it. */

@@ -229,7 +229,10 @@ function onnxBytes(model: Sequential, weights: Tensor[]): Uint8Array {
   return ModelProto.encode(proto).finish();
 }
 
-/** Writes toOnnx(model) to `path` atomically (a temporary file renamed over the target). */
+/**
+ * Writes toOnnx(model) to `path` atomically (a temporary file renamed over the target); waits for a
+ * running training step rather than throwing. Same as `model.exportOnnx(path)`.
+ */
 export async function exportOnnx(model: Sequential, path: string): Promise<void> {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`exportOnnx: the path must be a non-empty string, got ${describe(path)}`);
   if (!(model instanceof Sequential)) throw new TypeError(`exportOnnx takes a Sequential model, got ${describe(model)}`);
