@@ -9,10 +9,15 @@ export type Logs = Record<string, number>;
 
 /** What callbacks may do to the model being trained. */
 export interface TrainingModel {
+  /** Set to true to end fit after the current batch. */
   stopTraining: boolean;
+  /** The compiled optimizer; its learningRate may be changed between steps. */
   readonly optimizer: Optimizer | null;
+  /** Copies of the weights (Sequential.getWeights). */
   getWeights(): Tensor[];
+  /** Replaces the weights (Sequential.setWeights). */
   setWeights(weights: Tensor[]): void;
+  /** Saves the model in convkit's format (Sequential.save). */
   save(path: string): Promise<void>;
 }
 

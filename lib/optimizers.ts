@@ -5,6 +5,7 @@ import type { NativeOptimizerSpec } from './native/network';
 
 /** A learning rate as a function of the 0-based training step (Keras's LearningRateSchedule). */
 export interface LearningRateSchedule {
+  /** Which schedule this is. */
   readonly kind: 'stepDecay' | 'exponentialDecay' | 'cosineDecay';
   /** The learning rate at a 0-based training step (counted across fits since compile). */
   at(step: number): number;
@@ -70,8 +71,10 @@ export class Optimizer {
   learningRate: LearningRate;
 
   constructor(
+    /** 'sgd', 'rmsprop', 'adam' or 'adamw'. */
     readonly kind: OptimizerName,
     learningRate: LearningRate,
+    /** The other settings, defaults filled in (momentum, rho, beta1, epsilon, clipNorm, ...). */
     readonly options: Omit<NativeOptimizerSpec, 'kind'>,
   ) {
     this.learningRate = learningRate;

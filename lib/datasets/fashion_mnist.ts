@@ -12,6 +12,7 @@ export const fashionMnistClassNames: readonly string[] = Object.freeze([
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ]);
 
+/** Options of `ck.datasets.fashionMnist`. */
 export interface FashionMnistOptions {
   /**
    * A folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
@@ -21,6 +22,7 @@ export interface FashionMnistOptions {
   dataDir?: string;
 }
 
+/** What `ck.datasets.fashionMnist` resolves with. */
 export interface FashionMnist {
   /** 60000 images: x [60000, 28, 28, 1] in [0, 1], y class indices 0..9. */
   train: IdxDataset;

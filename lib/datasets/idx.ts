@@ -7,11 +7,14 @@ import { promisify } from 'node:util';
 import { gunzip, gunzipSync } from 'node:zlib';
 import { Tensor, checkAttached, describe } from '../tensor';
 
+/** The value types an IDX file may hold. */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+/** The typed array readIdx returns for each IdxDtype. */
 export type IdxTypedArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 /** One parsed IDX file. `data` is in native byte order and never shares memory with the input. */
 export interface IdxArray {
+  /** The type of the values, from the magic number's type code. */
   dtype: IdxDtype;
   /** 1 to 4 dimensions, as the header gives them (a dimension may be 0). */
   shape: number[];
@@ -19,6 +22,7 @@ export interface IdxArray {
   data: IdxTypedArray;
 }
 
+/** Options of `ck.datasets.loadIdx`. */
 export interface LoadIdxOptions {
   /** Divide uint8 pixels by 255 so they lie in [0, 1]. Defaults to true; only valid for uint8 images. */
   normalize?: boolean;

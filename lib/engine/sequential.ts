@@ -140,6 +140,7 @@ const INLINE_PREDICT_FLOPS = 20e6;
  * Training, evaluation and batched prediction run on worker threads, off the event loop.
  */
 export class Sequential implements TrainingModel {
+  /** The model's name (SequentialArgs.name). */
   readonly name: string;
   /** The layers in order; change them with add(), not by editing this array. */
   readonly layers: Layer[] = [];

@@ -31,9 +31,13 @@ export interface LayerArgs {
 
 /** A weight a layer owns, in Keras's order and layout. */
 export interface WeightSpec {
+  /** Keras's weight name: 'kernel', 'bias', 'gamma', 'beta', 'moving_mean', 'moving_variance'. */
   name: string;
+  /** Its shape, in Keras's layout (a conv kernel is [kh, kw, inChannels, filters]). */
   shape: number[];
+  /** How it is initialized when the model builds. */
   initializer: InitializerName;
+  /** Whether the optimizer updates it (false for a frozen layer and for moving statistics). */
   trainable: boolean;
 }
 
@@ -53,8 +57,11 @@ export function snakeCase(className: string): string {
  * field) and its input shape when the model builds.
  */
 export abstract class Layer {
+  /** The layer's name (LayerArgs.name, or the generated one). */
   readonly name: string;
+  /** LayerArgs.inputShape, when given. */
   readonly inputShape?: Shape;
+  /** LayerArgs.trainable (default true). */
   readonly trainable: boolean;
 
   constructor(args: LayerArgs = {}) {

@@ -4,6 +4,7 @@ import { optionsObject } from '../errors';
 import * as layers from '../layers';
 import { adam, cosineDecay } from '../optimizers';
 
+/** Options of the preset architectures (`ck.models.*`). */
 export interface PresetArgs {
   /** Per-sample input shape (default [28, 28, 1]). */
   inputShape?: number[];

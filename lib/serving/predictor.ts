@@ -5,6 +5,7 @@ import { finiteNumber, positiveInt } from '../errors';
 import { Sequential } from '../engine/sequential';
 import { describe, shapeSize, Tensor, type Shape } from '../tensor';
 
+/** Options of `ck.createPredictor`. */
 export interface PredictorOptions {
   /** Most requests in one batched call, a positive integer (default 32: kerasMnist's images/s levels off from 16). */
   maxBatchSize?: number;
@@ -101,8 +102,9 @@ export class Predictor {
   readonly model: Sequential;
   /** The options in force, defaults filled in. */
   readonly options: Readonly<Required<PredictorOptions>>;
-  /** Per-image input and output shapes, without the batch axis. */
+  /** Per-image input shape, without the batch axis. */
   readonly inputShape: Shape;
+  /** Per-image output shape, without the batch axis. */
   readonly outputShape: Shape;
   private readonly inputSize: number;
   private readonly outputSize: number;

@@ -5,6 +5,7 @@ import { chooseScale, gridPicture, nearSquare, type GridPicture, type Tile } fro
 import { optionsObject, pathFormat } from './image';
 import { pickLayer, requireModel } from './model_layers';
 
+/** Options of `ck.visualize.featureMaps`. */
 export interface FeatureMapsOptions {
   /** Where to write the PNG (must end in .png); without it the picture is only returned. */
   path?: string;

@@ -6,6 +6,7 @@ import { chooseScale, gridPicture, nearSquare, type GridLayout, type GridPicture
 import { optionsObject, pathFormat } from './image';
 import { pickLayer, requireModel } from './model_layers';
 
+/** Options of `ck.visualize.filters`. */
 export interface FiltersOptions {
   /** Where to write the PNG (must end in .png); without it the picture is only returned. */
   path?: string;

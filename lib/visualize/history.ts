@@ -8,6 +8,7 @@ import { rasterize } from './rasterize';
 import { textWidth, type Mark, type Scene } from './scene';
 import { renderSvg } from './svg';
 
+/** Options of `ck.visualize.history`. */
 export interface HistoryOptions {
   /** Where to write the plot: a path ending in .svg or .png picks the format. */
   path?: string;

@@ -15,9 +15,11 @@ export type PictureFormat = 'png' | 'svg';
 export interface Picture {
   /** The encoded file: PNG bytes, or SVG text in UTF-8. */
   data: Buffer;
+  /** 'png' or 'svg'. */
   format: PictureFormat;
-  /** Size in pixels (for SVG, its user units). */
+  /** Width in pixels (for SVG, its user units). */
   width: number;
+  /** Height in pixels (for SVG, its user units). */
   height: number;
   /** Where the picture was written; absent when no path was given. */
   path?: string;
