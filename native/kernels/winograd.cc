@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/dispatch.h"
+#include "kernels/isa/dispatch.h"
 #include "runtime/thread_pool.h"
 
 namespace convkit::kernels {

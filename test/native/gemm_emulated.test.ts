@@ -20,7 +20,7 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
 
   it('with every epilogue, transpose and ragged tile, through tap tables with padding and an offset, in the Winograd transforms and the max-pooling runs', () => {
     const binary = join(dir, 'gemm_check');
-    const sources = ['gemm.cc', 'gemm_neon.cc', 'gemm_scalar.cc', 'dispatch.cc'].map((file) => join(root, 'native', 'kernels', file));
+    const sources = ['gemm.cc', 'isa/neon.cc', 'isa/scalar.cc', 'isa/dispatch.cc'].map((file) => join(root, 'native', 'kernels', file));
     execFileSync(compiler, ['-std=c++17', '-O2', '-static', '-DCONVKIT_HAVE_NEON', `-I${join(root, 'native')}`,
       join(__dirname, 'harness', 'gemm_check.cc'), ...sources, '-o', binary, '-lpthread']);
     const run = spawnSync(emulator, [binary], { encoding: 'utf8', env: { ...process.env, CONVKIT_ISA: 'neon' } });

@@ -1,5 +1,5 @@
 // Max pooling on every ISA this CPU runs: each ISA compiles its own runs of whole 2x2 windows
-// (native/kernels/pooling_runs.h), and the windows that padding cuts short go through the portable
+// (native/kernels/isa/maxpool2x2.h), and the windows that padding cuts short go through the portable
 // code beside them. A max is exact in float32, and so is a gradient routed to one winner and scaled
 // by 1 or by the slope, so every result must equal the float64 reference bit for bit, with 1, 2 and
 // 3 threads. The ISA is chosen once per process, so each one runs in a child process

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "kernels/conv2d.h"
-#include "kernels/dispatch.h"
+#include "kernels/isa/dispatch.h"
 #include "kernels/gemm.h"
 #include "kernels/winograd.h"
 

@@ -1,5 +1,5 @@
 // Kernels written once over a small vector interface, in the manner of ggml's GGML_F32_VEC macros:
-// each SIMD translation unit (gemm_avx2.cc, gemm_avx512.cc, gemm_neon.cc) instantiates them with
+// each SIMD translation unit (avx2.cc, avx512.cc, neon.cc) instantiates them with
 // its own intrinsics and is compiled with its own flags. Include this header only from those
 // files, and give the vector interface internal linkage (an anonymous namespace), so that every
 // instantiation stays private to its translation unit and baseline code can never link to one.

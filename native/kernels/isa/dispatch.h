@@ -1,6 +1,6 @@
 // The kernel registry: which SIMD instruction sets this build carries and this CPU can run, and the
-// one chosen for the whole process. Each ISA lives in its own translation unit compiled with its
-// own flags (gemm_scalar.cc, gemm_avx2.cc, gemm_avx512.cc, gemm_neon.cc) and publishes a table of
+// one chosen for the whole process. Each ISA lives in its own translation unit of this directory,
+// compiled with its own flags (scalar.cc, avx2.cc, avx512.cc, neon.cc), and publishes a table of
 // its kernels here; everything else, including the GEMM driver, is built for the baseline ISA and
 // reaches SIMD code only through that table, after the CPU check.
 #pragma once
@@ -76,7 +76,7 @@ struct WinogradTransforms {
                         int64_t pointStride, float* gradImage);
 };
 
-// Max pooling's runs of whole 2x2 windows along an output row (pooling_runs.h): the max, the max
+// Max pooling's runs of whole 2x2 windows along an output row (maxpool2x2.h): the max, the max
 // with its winner bytes, and the output gradient routed to the recorded winners.
 struct MaxPool2x2Runs {
   void (*max)(int64_t windows, int64_t channels, int64_t windowStride, const float* top, const float* bottom,

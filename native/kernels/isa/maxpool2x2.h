@@ -1,5 +1,5 @@
 // Max pooling's common case, a 2x2 window, as loops over runs of whole windows along one output
-// row, which each ISA's translation unit (gemm_scalar.cc, gemm_avx2.cc, ...) compiles with its own
+// row, which each ISA's translation unit (scalar.cc, avx2.cc, ...) compiles with its own
 // flags and publishes in its kernel table (dispatch.h, MaxPool2x2Runs): at the baseline's 4-wide
 // SSE2, and called window by window, max pooling took 15 % of a kerasMnist training step.
 // pooling.cc includes this header too, for the per-window helpers its general windows share; the

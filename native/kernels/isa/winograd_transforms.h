@@ -1,7 +1,7 @@
 // Winograd F(4x4, 3x3)'s input and output transforms (the algorithm is in winograd.h), written as
-// plain loops over channels that each ISA's translation unit (gemm_scalar.cc, gemm_avx2.cc, ...)
-// compiles with its own flags: at the baseline's 4-wide SSE2 they cost 40 % of the GEMMs'
-// time. Each transform is two passes of a constant matrix over the block, and every output of a
+// plain loops over channels that each ISA's translation unit (scalar.cc, avx2.cc, ...) compiles
+// with its own flags: at the baseline's 4-wide SSE2 they cost 40 % of the GEMMs' time. Each
+// transform is two passes of a constant matrix over the block, and every output of a
 // pass is a loop over channels alone, with the matrix row's zero coefficients left out at compile
 // time. (Computing a column's six outputs together from shared subexpressions, with explicit
 // vectors, measured 1.08-1.14x the time of these loops on the kernel and input gradients.) ISAs
