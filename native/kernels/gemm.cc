@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/activation.h"
 #include "kernels/isa/dispatch.h"
 
 namespace convkit::kernels {
