@@ -1,5 +1,5 @@
 // Every ISA this CPU runs, checked against the float64 reference. The ISA is chosen once per
-// process, so each one runs in a child process (gemm_isa_child.cjs) with CONVKIT_ISA set; ISAs the
+// process, so each one runs in a child process (isa_gemm_child.cjs) with CONVKIT_ISA set; ISAs the
 // CPU lacks are skipped, and asking for one must fall back to the best available ISA.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { randomArray, randomInt, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
 import { referenceGemm } from '../reference/linear';
 
-const childScript = join(__dirname, 'gemm_isa_child.cjs');
+const childScript = join(__dirname, 'isa_gemm_child.cjs');
 const available = backendFunctions.availableIsas();
 const best = available[available.length - 1];
 

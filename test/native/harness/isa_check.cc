@@ -1,7 +1,9 @@
-// Native check of the dispatched GEMM and indirect GEMM, epilogue included, against float64 loops,
-// of its Winograd transforms against the scalar ones (to float rounding: FMA may fuse what the
-// scalar build rounds twice), and of its max-pooling runs against the scalar ones (bit for bit), for ISAs this machine can only emulate (NEON under qemu-aarch64).
-// gemm_emulated.test.ts cross-compiles it with the kernels' own sources and runs it with
+// Native check of the dispatched ISA's kernel table (native/kernels/isa/), for ISAs this machine
+// can only emulate (NEON under qemu-aarch64): its GEMM and indirect GEMM, epilogue included,
+// against float64 loops; its Winograd transforms against the scalar ones (to float rounding: FMA
+// may fuse what the scalar build rounds twice); and its max-pooling runs against the scalar ones
+// (bit for bit).
+// isa_emulated.test.ts cross-compiles it with the kernels' own sources and runs it with
 // CONVKIT_ISA set; it prints one JSON line and exits 1 on any mismatch.
 #include <algorithm>
 #include <cmath>
