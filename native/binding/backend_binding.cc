@@ -4,7 +4,7 @@
 
 #include "binding/args.h"
 #include "binding/bindings.h"
-#include "kernels/dispatch.h"
+#include "kernels/isa/dispatch.h"
 #include "runtime/thread_pool.h"
 
 namespace convkit::binding {

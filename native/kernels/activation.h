@@ -4,9 +4,9 @@
 
 #include <cstdint>
 
-namespace convkit::kernels {
+#include "kernels/activation_kind.h"
 
-enum class Activation { Linear, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax };
+namespace convkit::kernels {
 
 // y = f(x) for count = rows * cols floats. alpha is the slope of leakyRelu / the scale of elu.
 // y may alias x (in place).

@@ -1,5 +1,5 @@
 // Cache-blocked GEMM in the BLIS manner, around the micro-kernel of the dispatched ISA
-// (dispatch.h): B is packed into kc x nc panels of nr-wide slivers (L3, one sliver in L1), A into
+// (isa/dispatch.h): B is packed into kc x nc panels of nr-wide slivers (L3, one sliver in L1), A into
 // mc x kc panels of mr-tall slivers (L2) unless few B slivers share it, and an mr x nr register
 // tile accumulates over kc. The tile and block sizes come from the kernel's descriptor; this
 // driver is plain C++ built for the baseline ISA.
@@ -10,7 +10,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/dispatch.h"
+#include "kernels/activation.h"
+#include "kernels/isa/dispatch.h"
 
 namespace convkit::kernels {
 namespace {

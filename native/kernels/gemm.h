@@ -10,37 +10,15 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/activation.h"
+#include "kernels/isa/epilogue.h"  // GemmEpilogue, which the micro-kernels apply
 
 namespace convkit::kernels {
 
 enum class Transpose : bool { No = false, Yes = true };
 
-// What GEMM does to each finished tile of C while it is still in registers, before storing it:
-//   C[i][j] = activation(C[i][j] + columnBias[j])
-// This is where convolution and dense layers add their bias and apply their activation, instead
-// of two more passes over an output that has left the cache. Only the activations that cost a
-// compare and a blend are fused (canFuseIntoGemm); the others run as their own kernel.
-struct GemmEpilogue {
-  const float* columnBias = nullptr;  // [n], or null for none
-  Activation activation = Activation::Linear;
-  float alpha = 0.0f;  // leakyRelu's slope
-};
-
 // The activations whose derivative follows from their output (derivativeFollowsFromOutput): their
 // backward needs nothing but the fused output.
 bool canFuseIntoGemm(Activation activation, float alpha);
-
-// The epilogue applied to one value of column `column`: the bias added to the product, then the
-// activation exactly as activationForward computes it (so fused and unfused results are equal).
-inline float applyEpilogue(const GemmEpilogue& epilogue, int64_t column, float value) {
-  if (epilogue.columnBias != nullptr) value += epilogue.columnBias[column];
-  if (value < 0.0f) {
-    if (epilogue.activation == Activation::Relu) return 0.0f;
-    if (epilogue.activation == Activation::LeakyRelu) return epilogue.alpha * value;
-  }
-  return value;
-}
 
 void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,

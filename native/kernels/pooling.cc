@@ -5,8 +5,8 @@
 #include <type_traits>
 
 #include "kernels/activation.h"
-#include "kernels/dispatch.h"
-#include "kernels/pooling_runs.h"
+#include "kernels/isa/dispatch.h"
+#include "kernels/isa/maxpool2x2.h"
 #include "runtime/thread_pool.h"
 
 namespace convkit::kernels {
@@ -157,7 +157,7 @@ void routeMaxGradients2x2(int64_t channels, int64_t pixelStride, const float* __
   }
 }
 
-// recordMaxPool2x2Run (pooling_runs.h) for any window, channels c0 <= c < c0 + width (at most
+// recordMaxPool2x2Run (isa/maxpool2x2.h) for any window, channels c0 <= c < c0 + width (at most
 // kChannelBlock): best[c - c0] = the max, winners[c - c0] its winner byte.
 void recordWindowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t width,
                      float* best, uint8_t* winners) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "kernels/activation.h"
+#include "kernels/isa/dispatch.h"  // kWinnerIndexMask, kPositiveMaxBit
 
 namespace convkit::kernels {
 
@@ -39,12 +40,10 @@ bool maxPoolRecordsWinners(const Pool2dGeometry& g);
 // winners holds one byte per output element, laid out like output: the row-major index, within
 // the part of the window inside the input, of the first pixel equal to the max (0 when none is: a
 // NaN max, which only the window's first pixel can hold), plus kPositiveMaxBit when the max is > 0
-// (the derivative of a fused activation, read from the max, follows from that bit).
+// (isa/dispatch.h; the derivative of a fused activation, read from the max, follows from that bit).
 // Requires maxPoolRecordsWinners(g).
 void maxPool2dForwardRecordingWinners(const Pool2dGeometry& g, const float* input, float* output,
                                       uint8_t* winners);
-constexpr uint8_t kWinnerIndexMask = 0x7f;
-constexpr uint8_t kPositiveMaxBit = 0x80;
 
 // maxPool2dBackward from the winners maxPool2dForwardRecordingWinners recorded instead of the
 // input: the same gradInput, bit for bit (overwritten). Requires maxPoolRecordsWinners(g).

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/dispatch.h"
+#include "kernels/isa/dispatch.h"
 #include "runtime/thread_pool.h"
 
 namespace convkit::kernels {
@@ -19,6 +19,12 @@ BlockGrid blockGrid(const Conv2dGeometry& g) {
   constexpr int64_t kTile = kWinogradOutputTile;
   return {(g.outHeight + kTile - 1) / kTile, (g.outWidth + kTile - 1) / kTile};
 }
+
+// The input and the output image of one convolution, as the per-ISA transforms take them.
+WinogradImage inputImage(const Conv2dGeometry& g) {
+  return {g.inHeight, g.inWidth, g.inChannels, g.padTop, g.padLeft};
+}
+WinogradImage outputImage(const Conv2dGeometry& g) { return {g.outHeight, g.outWidth, g.outChannels, 0, 0}; }
 
 // This thread's [36][images * blocks][channels] buffers: `transformed` for what the GEMMs read
 // (V, or dM for the input gradient), `products` for what they write (M, or dV) or, for the kernel
@@ -43,7 +49,7 @@ Scratch& scratch(const Conv2dGeometry& g, int64_t images) {
 void writeInputGradient(const Conv2dGeometry& g, const WinogradTransforms& transforms, const BlockGrid& grid,
                         const float* dv, int64_t pointStride, float* gradImage) {
   std::fill(gradImage, gradImage + g.inHeight * g.inWidth * g.inChannels, 0.0f);
-  transforms.inputGradient(g, grid.rows, grid.columns, dv, pointStride, gradImage);
+  transforms.inputGradient(inputImage(g), grid.rows, grid.columns, dv, pointStride, gradImage);
 }
 
 // What winogradChunks tells its callbacks about one image of a chunk.
@@ -159,10 +165,10 @@ void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vecto
 void winogradForward(const Conv2dGeometry& g, const float* input, const std::vector<PackedB>& kernel,
                      const GemmEpilogue& epilogue, float* output) {
   winogradChunks(g, g.inChannels, g.outChannels, kernel, [&](const ChunkImage& image, float* v) {
-    image.transforms.input(g, image.grid.rows, image.grid.columns, input + image.inputOffset, image.zeros,
-                           image.pointStride, v);
+    image.transforms.input(inputImage(g), image.grid.rows, image.grid.columns, input + image.inputOffset,
+                           image.zeros, image.pointStride, v);
   }, [&](const ChunkImage& image, const float* m) {
-    image.transforms.output(g, image.grid.rows, image.grid.columns, m, image.pointStride, epilogue,
+    image.transforms.output(outputImage(g), image.grid.rows, image.grid.columns, m, image.pointStride, epilogue,
                             output + image.outputOffset);
   });
 }
@@ -170,8 +176,8 @@ void winogradForward(const Conv2dGeometry& g, const float* input, const std::vec
 void winogradBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const std::vector<PackedB>& kernel,
                            float* gradInput) {
   winogradChunks(g, g.outChannels, g.inChannels, kernel, [&](const ChunkImage& image, float* dm) {
-    image.transforms.outputGradient(g, image.grid.rows, image.grid.columns, gradOutput + image.outputOffset,
-                                    image.zeros, image.pointStride, dm);
+    image.transforms.outputGradient(outputImage(g), image.grid.rows, image.grid.columns,
+                                    gradOutput + image.outputOffset, image.zeros, image.pointStride, dm);
   }, [&](const ChunkImage& image, const float* dv) {
     writeInputGradient(g, image.transforms, image.grid, dv, image.pointStride, gradInput + image.inputOffset);
   });
@@ -198,9 +204,9 @@ void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* inp
   // count * blocks.
   for (int64_t n = 0; n < count; ++n) {
     const int64_t firstBlock = n * grid.count();
-    transforms.input(g, grid.rows, grid.columns, input + n * inImage, s.zeros.data(), blocks * g.inChannels,
-                     s.transformed.data() + firstBlock * g.inChannels);
-    transforms.outputGradient(g, grid.rows, grid.columns, gradOutput + n * outImage, s.zeros.data(),
+    transforms.input(inputImage(g), grid.rows, grid.columns, input + n * inImage, s.zeros.data(),
+                     blocks * g.inChannels, s.transformed.data() + firstBlock * g.inChannels);
+    transforms.outputGradient(outputImage(g), grid.rows, grid.columns, gradOutput + n * outImage, s.zeros.data(),
                               blocks * g.outChannels, s.products.data() + firstBlock * g.outChannels);
   }
   const int64_t matrix = g.outChannels * g.inChannels;

@@ -3,11 +3,12 @@
 // a 6x6 block of input through 36 products per (input, output) channel pair instead of 144. The 36
 // products of all blocks are 36 GEMMs [blocks x inC] * [inC x outC] between linear transforms:
 //   V = Bt d B (input block d, 6x6),  U = G g Gt (kernel g, 3x3),  Y = At (U . V) A (4x4)
-// with the matrices below, from the interpolation points 0, +-1, +-2 and infinity. Compared with
-// F(2x2, 3x3) (16 products per 2x2 block) it does 0.56x the multiplications and moves 0.56x the
-// transformed data per output pixel, for transforms of a few more terms each. Its coefficients are
-// small integers and 1/4, 1/6, 1/12, 1/24, so the rounding error stays within a few times the
-// direct sum's in float32 (the tests hold it to the direct sum's tolerance).
+// with the matrices of isa/winograd_matrices.h, from the interpolation points 0, +-1, +-2 and
+// infinity. Compared with F(2x2, 3x3) (16 products per 2x2 block) it does 0.56x the
+// multiplications and moves 0.56x the transformed data per output pixel, for transforms of a few
+// more terms each. Its coefficients are small integers and 1/4, 1/6, 1/12, 1/24, so the rounding
+// error stays within a few times the direct sum's in float32 (the tests hold it to the direct
+// sum's tolerance).
 #pragma once
 
 #include <cstdint>
@@ -15,31 +16,9 @@
 
 #include "kernels/conv2d.h"
 #include "kernels/gemm.h"
+#include "kernels/isa/winograd_matrices.h"
 
 namespace convkit::kernels {
-
-// Output pixels per block side, input pixels per block side, and points of the transformed
-// 6x6 block: the GEMMs per image.
-inline constexpr int kWinogradOutputTile = 4;
-inline constexpr int kWinogradInputTile = kWinogradOutputTile + 2;
-inline constexpr int kWinogradPoints = kWinogradInputTile * kWinogradInputTile;
-
-// The input transform Bt [6 x 6], the kernel transform G [6 x 3] and the output transform At [4 x 6].
-inline constexpr float kWinogradBt[kWinogradInputTile][kWinogradInputTile] = {
-    {4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
-    {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
-};
-inline constexpr float kWinogradG[kWinogradInputTile][3] = {
-    {1.0f / 4, 0, 0},
-    {-1.0f / 6, -1.0f / 6, -1.0f / 6},
-    {-1.0f / 6, 1.0f / 6, -1.0f / 6},
-    {1.0f / 24, 1.0f / 12, 1.0f / 6},
-    {1.0f / 24, -1.0f / 12, 1.0f / 6},
-    {0, 0, 1},
-};
-inline constexpr float kWinogradAt[kWinogradOutputTile][kWinogradInputTile] = {
-    {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
-};
 
 // Whether conv2dForward takes this route: a 3x3 kernel, stride 1, no dilation, enough channels on
 // both sides for the 36 GEMMs to run at the micro-kernel's pace, and an output of at least one

@@ -1,4 +1,4 @@
-// Both ends of the ISA tests' child processes (test/native/*_isa_child.cjs). The ISA is chosen once
+// Both ends of the ISA tests' child processes (test/native/isa_*_child.cjs). The ISA is chosen once
 // per process, so each ISA under test runs in a fresh Node process with CONVKIT_ISA set; float32
 // arrays cross the pipe as base64 of their bytes, so they arrive bit for bit.
 'use strict';

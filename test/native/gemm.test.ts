@@ -7,7 +7,7 @@ import { referenceGemm } from '../reference/linear';
 
 // Sizes around the portable register tile (4 x 16) and cache blocks (128 rows, depth 256, 2048
 // columns), so ragged edges of every loop are exercised, here with the process's dispatched ISA;
-// gemm_isa.test.ts runs every available ISA over the tile and block edges of each.
+// isa_gemm.test.ts runs every available ISA over the tile and block edges of each.
 const sizes: [number, number, number][] = [
   [1, 1, 1], [4, 16, 1], [3, 15, 7], [5, 17, 9], [128, 32, 256], [129, 33, 257],
   [7, 2049, 3], [64, 64, 300], [1, 100, 100], [100, 1, 100], [33, 47, 513],

@@ -1,4 +1,4 @@
-// Child process of conv2d_isa.test.ts (see test/helpers/isa_child.cjs). Reads
+// Child process of isa_conv2d.test.ts (see test/helpers/isa_child.cjs). Reads
 // { threadCounts, cases: [{ params, activation, activationAlpha, input, kernel, bias, gradOutput }] }
 // (arrays as base64 float32), runs each case's four convolution calls with each thread count, and
 // returns results[case][thread count] = { forward, forwardNoBias, gradInput, gradKernel, gradBias,

@@ -1,7 +1,7 @@
-// Winograd F(4x4, 3x3)'s input and output transforms (the algorithm is in winograd.h), written as
-// plain loops over channels that each ISA's translation unit (gemm_scalar.cc, gemm_avx2.cc, ...)
-// compiles with its own flags: at the baseline's 4-wide SSE2 they cost 40 % of the GEMMs'
-// time. Each transform is two passes of a constant matrix over the block, and every output of a
+// Winograd F(4x4, 3x3)'s input and output transforms (the algorithm is in winograd.h, the
+// matrices in winograd_matrices.h), written as plain loops over channels that each ISA's
+// translation unit (scalar.cc, avx2.cc, ...) compiles with its own flags: at the baseline's 4-wide
+// SSE2 they cost 40 % of the GEMMs' time. Each transform is two passes of a constant matrix over the block, and every output of a
 // pass is a loop over channels alone, with the matrix row's zero coefficients left out at compile
 // time. (Computing a column's six outputs together from shared subexpressions, with explicit
 // vectors, measured 1.08-1.14x the time of these loops on the kernel and input gradients.) ISAs
@@ -16,9 +16,9 @@
 #include <utility>
 
 #include "kernels/compiler.h"
-#include "kernels/conv2d.h"
-#include "kernels/gemm.h"
-#include "kernels/winograd.h"
+#include "kernels/isa/dispatch.h"
+#include "kernels/isa/epilogue.h"
+#include "kernels/isa/winograd_matrices.h"
 
 namespace convkit::kernels {
 namespace {
@@ -115,14 +115,14 @@ void blockPixels(const float* image, int64_t height, int64_t width, int64_t chan
 
 // V[xi][block][c] = (Bt d B)[xi] for every 6x6 input block d of one image (zeros outside it), the
 // point xi's values pointStride floats after point xi - 1's.
-void winogradInputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* image,
+void winogradInputTransform(const WinogradImage& in, int64_t blockRows, int64_t blockColumns, const float* image,
                             const float* zeros, int64_t pointStride, float* transformed) {
-  const int64_t channels = g.inChannels;
+  const int64_t channels = in.channels;
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
       const float* pixel[kIn][kIn];
-      blockPixels(image, g.inHeight, g.inWidth, channels, kWinogradOutputTile * by - g.padTop,
-                  kWinogradOutputTile * bx - g.padLeft, zeros, pixel);
+      blockPixels(image, in.height, in.width, channels, kWinogradOutputTile * by - in.padTop,
+                  kWinogradOutputTile * bx - in.padLeft, zeros, pixel);
       float* target = transformed + (by * blockColumns + bx) * channels;
       for (int64_t c0 = 0; c0 < channels; c0 += kWinogradChannelBlock) {
         withChannelWidth(std::min(kWinogradChannelBlock, channels - c0), [&](auto width) {
@@ -157,9 +157,9 @@ void storeWithEpilogue(const GemmEpilogue& epilogue, int64_t column0, const floa
 
 // output block = epilogue((At m A)) for every block's 36 products m (point xi at pointStride
 // floats after point xi - 1), the pixels inside the output.
-void winogradOutputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* products,
+void winogradOutputTransform(const WinogradImage& out, int64_t blockRows, int64_t blockColumns, const float* products,
                              int64_t pointStride, const GemmEpilogue& epilogue, float* output) {
-  const int64_t channels = g.outChannels;
+  const int64_t channels = out.channels;
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
       const float* m = products + (by * blockColumns + bx) * channels;
@@ -179,8 +179,8 @@ void winogradOutputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t
             const int64_t oy = kOut * by + r;
             for (int64_t q = 0; q < kOut; ++q) {
               const int64_t ox = kOut * bx + q;
-              if (oy >= g.outHeight || ox >= g.outWidth) continue;
-              storeWithEpilogue(epilogue, c0, y[r * kOut + q], width, output + (oy * g.outWidth + ox) * channels + c0);
+              if (oy >= out.height || ox >= out.width) continue;
+              storeWithEpilogue(epilogue, c0, y[r * kOut + q], width, output + (oy * out.width + ox) * channels + c0);
             }
           }
         });
@@ -192,14 +192,14 @@ void winogradOutputTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t
 // dM[xi][block][c] = (A dy At)[xi] for every 4x4 block dy of one image's output gradient (zeros
 // past its edge), point xi's values pointStride floats after point xi - 1's: the output
 // transform's adjoint, which carries the gradient back to the 36 products for the kernel gradient.
-void winogradOutputGradientTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns,
+void winogradOutputGradientTransform(const WinogradImage& out, int64_t blockRows, int64_t blockColumns,
                                      const float* gradOutput, const float* zeros, int64_t pointStride,
                                      float* transformed) {
-  const int64_t channels = g.outChannels;
+  const int64_t channels = out.channels;
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
       const float* pixel[kOut][kOut];
-      blockPixels(gradOutput, g.outHeight, g.outWidth, channels, kOut * by, kOut * bx, zeros, pixel);
+      blockPixels(gradOutput, out.height, out.width, channels, kOut * by, kOut * bx, zeros, pixel);
       float* target = transformed + (by * blockColumns + bx) * channels;
       for (int64_t c0 = 0; c0 < channels; c0 += kWinogradChannelBlock) {
         withChannelWidth(std::min(kWinogradChannelBlock, channels - c0), [&](auto width) {
@@ -223,14 +223,14 @@ void winogradOutputGradientTransform(const Conv2dGeometry& g, int64_t blockRows,
 // pointStride floats after point xi - 1's), each 6x6 result added onto the input pixels its block
 // read (neighbouring blocks overlap by two pixels; those outside the image, padding, are dropped):
 // the input transform's adjoint, which carries the gradient from the 36 GEMMs back to the input.
-void winogradInputGradientTransform(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns,
+void winogradInputGradientTransform(const WinogradImage& in, int64_t blockRows, int64_t blockColumns,
                                     const float* transformed, int64_t pointStride, float* gradImage) {
-  const int64_t channels = g.inChannels;
+  const int64_t channels = in.channels;
   for (int64_t by = 0; by < blockRows; ++by) {
     for (int64_t bx = 0; bx < blockColumns; ++bx) {
       const float* dv = transformed + (by * blockColumns + bx) * channels;
-      const int64_t top = kWinogradOutputTile * by - g.padTop;
-      const int64_t left = kWinogradOutputTile * bx - g.padLeft;
+      const int64_t top = kWinogradOutputTile * by - in.padTop;
+      const int64_t left = kWinogradOutputTile * bx - in.padLeft;
       for (int64_t c0 = 0; c0 < channels; c0 += kWinogradChannelBlock) {
         withChannelWidth(std::min(kWinogradChannelBlock, channels - c0), [&](auto width) {
           float t[kWinogradPoints][kWinogradChannelBlock];  // B dV: t[i * 6 + c], rows spread per column c
@@ -247,8 +247,8 @@ void winogradInputGradientTransform(const Conv2dGeometry& g, int64_t blockRows, 
             const int64_t y = top + i;
             for (int64_t j = 0; j < kIn; ++j) {
               const int64_t x = left + j;
-              if (y < 0 || y >= g.inHeight || x < 0 || x >= g.inWidth) continue;
-              float* pixel = gradImage + (y * g.inWidth + x) * channels + c0;
+              if (y < 0 || y >= in.height || x < 0 || x >= in.width) continue;
+              float* pixel = gradImage + (y * in.width + x) * channels + c0;
               for (int64_t ch = 0; ch < width; ++ch) pixel[ch] += dd[i * kIn + j][ch];
             }
           }

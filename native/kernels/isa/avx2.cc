@@ -4,10 +4,10 @@
 // Runs only after dispatch.cc has checked the CPU and the OS for AVX2 and FMA.
 #include <immintrin.h>
 
-#include "kernels/dispatch.h"
-#include "kernels/pooling_runs.h"
-#include "kernels/winograd_transforms.h"
-#include "kernels/simd_kernels.h"
+#include "kernels/isa/dispatch.h"
+#include "kernels/isa/gemm_ukernels.h"
+#include "kernels/isa/maxpool2x2.h"
+#include "kernels/isa/winograd_transforms.h"
 
 namespace convkit::kernels {
 namespace {

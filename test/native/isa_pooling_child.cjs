@@ -1,4 +1,4 @@
-// Child process of pooling_isa.test.ts (see test/helpers/isa_child.cjs). Reads
+// Child process of isa_pooling.test.ts (see test/helpers/isa_child.cjs). Reads
 // { threadCounts, cases: [{ params, recordsWinners, input, gradOutput }] } (arrays as base64 float32),
 // runs each case's max-pooling calls with each thread count, and returns
 // results[case][thread count] = { forward, recordedForward?, winners?, gradFromWinners?, gradRefound }

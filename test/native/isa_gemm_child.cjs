@@ -1,4 +1,4 @@
-// Child process of gemm_isa.test.ts (see test/helpers/isa_child.cjs). Reads
+// Child process of isa_gemm.test.ts (see test/helpers/isa_child.cjs). Reads
 // { cases: [{ m, n, k, alpha, beta, activation, activationAlpha, a, b, c, bias }] } (arrays as
 // base64 float32, bias possibly null), runs every case in all four transpose combinations (checking
 // that B packed up front gives the same bits), and returns

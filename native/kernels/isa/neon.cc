@@ -2,10 +2,10 @@
 // register tile, 16 accumulators of 4 floats out of the 32 q registers.
 #include <arm_neon.h>
 
-#include "kernels/dispatch.h"
-#include "kernels/pooling_runs.h"
-#include "kernels/winograd_transforms.h"
-#include "kernels/simd_kernels.h"
+#include "kernels/isa/dispatch.h"
+#include "kernels/isa/gemm_ukernels.h"
+#include "kernels/isa/maxpool2x2.h"
+#include "kernels/isa/winograd_transforms.h"
 
 namespace convkit::kernels {
 namespace {

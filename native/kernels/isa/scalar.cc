@@ -2,9 +2,9 @@
 // vectorizes as far as that ISA allows. Every other ISA is checked against these results.
 #include <algorithm>
 
-#include "kernels/dispatch.h"
-#include "kernels/pooling_runs.h"
-#include "kernels/winograd_transforms.h"
+#include "kernels/isa/dispatch.h"
+#include "kernels/isa/maxpool2x2.h"
+#include "kernels/isa/winograd_transforms.h"
 
 namespace convkit::kernels {
 namespace {

@@ -1,9 +1,10 @@
 // Max pooling's common case, a 2x2 window, as loops over runs of whole windows along one output
-// row, which each ISA's translation unit (gemm_scalar.cc, gemm_avx2.cc, ...) compiles with its own
-// flags and publishes in its kernel table (dispatch.h, MaxPool2x2Runs): at the baseline's 4-wide
-// SSE2, and called window by window, max pooling took 15 % of a kerasMnist training step.
-// pooling.cc includes this header too, for the per-window helpers its general windows share; the
-// anonymous namespace keeps every copy private to its translation unit.
+// row, which each ISA's translation unit (scalar.cc, avx2.cc, ...) compiles with its own flags and
+// publishes in its kernel table (dispatch.h, MaxPool2x2Runs): at the baseline's 4-wide SSE2, and
+// called window by window, max pooling took 15 % of a kerasMnist training step. pooling.cc
+// includes this header too, for the per-window helpers (a window's max, its winner byte, the
+// scaled gradient) that its general windows share with the runs, so both produce the same bits;
+// the anonymous namespace keeps every copy private to its translation unit.
 //
 // Every loop is over channels, selects rather than branches, on __restrict pointers (no output
 // aliases an input), so that the compiler vectorizes it.
@@ -12,7 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/pooling.h"
+#include "kernels/isa/dispatch.h"
 
 namespace convkit::kernels {
 namespace {

@@ -1,5 +1,5 @@
 // Every ISA this CPU runs, checked against the float64 reference. The ISA is chosen once per
-// process, so each one runs in a child process (gemm_isa_child.cjs) with CONVKIT_ISA set; ISAs the
+// process, so each one runs in a child process (isa_gemm_child.cjs) with CONVKIT_ISA set; ISAs the
 // CPU lacks are skipped, and asking for one must fall back to the best available ISA.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { randomArray, randomInt, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
 import { referenceGemm } from '../reference/linear';
 
-const childScript = join(__dirname, 'gemm_isa_child.cjs');
+const childScript = join(__dirname, 'isa_gemm_child.cjs');
 const available = backendFunctions.availableIsas();
 const best = available[available.length - 1];
 
@@ -54,7 +54,7 @@ const cases: GemmCase[] = shapes.map(([m, n, k], index) => {
   return { m, n, k, alpha: 0.5 + r(), beta, a: randomArray(r, m * k), b: randomArray(r, k * n), c, activation, activationAlpha: 0.1, bias };
 });
 // alpha 1 and beta 0 under each epilogue the micro-kernels store without a branch (TileStore in
-// simd_kernels.h), at the depths compiled whole for a first layer's im2col (9, 27) and beside
+// native/kernels/isa/gemm_ukernels.h), at the depths compiled whole for a first layer's im2col (9, 27) and beside
 // them, with enough rows for B to be packed and whole columns of 16.
 const wholeStoreShapes: [number, number, number][] = [[676, 32, 9], [150, 48, 9], [97, 16, 27], [300, 64, 27], [40, 32, 26]];
 for (const [shapeIndex, [m, n, k]] of wholeStoreShapes.entries()) {

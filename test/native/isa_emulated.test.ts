@@ -1,7 +1,7 @@
 // The NEON GEMM and indirect GEMM (epilogue included), its Winograd transforms and max-pooling
 // runs, on an x86 machine: cross-compiled with their own sources and run under qemu-aarch64, where
 // both are installed (Debian: g++-aarch64-linux-gnu, qemu-user); skipped elsewhere. On arm64 hosts
-// gemm_isa.test.ts and the other *_isa tests run NEON natively.
+// isa_gemm.test.ts and the other isa_* tests run NEON natively.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,10 +19,10 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('with every epilogue, transpose and ragged tile, through tap tables with padding and an offset, in the Winograd transforms and the max-pooling runs', () => {
-    const binary = join(dir, 'gemm_check');
-    const sources = ['gemm.cc', 'gemm_neon.cc', 'gemm_scalar.cc', 'dispatch.cc'].map((file) => join(root, 'native', 'kernels', file));
+    const binary = join(dir, 'isa_check');
+    const sources = ['gemm.cc', 'isa/neon.cc', 'isa/scalar.cc', 'isa/dispatch.cc'].map((file) => join(root, 'native', 'kernels', file));
     execFileSync(compiler, ['-std=c++17', '-O2', '-static', '-DCONVKIT_HAVE_NEON', `-I${join(root, 'native')}`,
-      join(__dirname, 'harness', 'gemm_check.cc'), ...sources, '-o', binary, '-lpthread']);
+      join(__dirname, 'harness', 'isa_check.cc'), ...sources, '-o', binary, '-lpthread']);
     const run = spawnSync(emulator, [binary], { encoding: 'utf8', env: { ...process.env, CONVKIT_ISA: 'neon' } });
     const report = JSON.parse(run.stdout) as {
       isa: string; values: number; mismatches: number; indirectValues: number; indirectMismatches: number;

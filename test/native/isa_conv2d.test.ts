@@ -1,7 +1,7 @@
 // Every convolution pass (forward with bias and a fused activation, forward without bias, backward
 // input, backward kernel and bias) on every ISA this CPU runs, against the float64 references, and
 // the same bits with 1, 2 and 3 threads. The ISA is chosen once per process, so each one runs in a
-// child process (conv2d_isa_child.cjs) with CONVKIT_ISA set; ISAs the CPU lacks are skipped.
+// child process (isa_conv2d_child.cjs) with CONVKIT_ISA set; ISAs the CPU lacks are skipped.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EpilogueActivation } from '../../lib/native/linear';
@@ -14,7 +14,7 @@ import {
   type ConvCase, convOutputPixels, referenceConv2d, referenceConv2dBackwardInput, referenceConv2dBackwardParams,
 } from '../reference/linear';
 
-const childScript = join(__dirname, 'conv2d_isa_child.cjs');
+const childScript = join(__dirname, 'isa_conv2d_child.cjs');
 const threadCounts = [1, 2, 3];
 
 const base = { strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: 'valid' as const };

@@ -4,7 +4,7 @@
 #define _CRT_SECURE_NO_WARNINGS  // std::getenv is fine: read once, never stored
 #endif
 
-#include "kernels/dispatch.h"
+#include "kernels/isa/dispatch.h"
 
 #include <chrono>
 #include <cstdlib>

@@ -1,9 +1,9 @@
 // Max pooling on every ISA this CPU runs: each ISA compiles its own runs of whole 2x2 windows
-// (native/kernels/pooling_runs.h), and the windows that padding cuts short go through the portable
+// (native/kernels/isa/maxpool2x2.h), and the windows that padding cuts short go through the portable
 // code beside them. A max is exact in float32, and so is a gradient routed to one winner and scaled
 // by 1 or by the slope, so every result must equal the float64 reference bit for bit, with 1, 2 and
 // 3 threads. The ISA is chosen once per process, so each one runs in a child process
-// (pooling_isa_child.cjs) with CONVKIT_ISA set; ISAs the CPU lacks are skipped.
+// (isa_pooling_child.cjs) with CONVKIT_ISA set; ISAs the CPU lacks are skipped.
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { expectClose, expectSameBits } from '../helpers/assert';
@@ -11,7 +11,7 @@ import { decodeFloats, describeEachIsa, encodeFloats, type IsaChildReport, runIs
 import { randomArray, rng } from '../helpers/random';
 import { type PoolCase, referenceMaxPool2dBackward, referencePool2d } from '../reference/pooling';
 
-const childScript = join(__dirname, 'pooling_isa_child.cjs');
+const childScript = join(__dirname, 'isa_pooling_child.cjs');
 const threadCounts = [1, 2, 3];
 const slope = 0.25;
 

@@ -1,7 +1,9 @@
-// Native check of the dispatched GEMM and indirect GEMM, epilogue included, against float64 loops,
-// of its Winograd transforms against the scalar ones (to float rounding: FMA may fuse what the
-// scalar build rounds twice), and of its max-pooling runs against the scalar ones (bit for bit), for ISAs this machine can only emulate (NEON under qemu-aarch64).
-// gemm_emulated.test.ts cross-compiles it with the kernels' own sources and runs it with
+// Native check of the dispatched ISA's kernel table (native/kernels/isa/), for ISAs this machine
+// can only emulate (NEON under qemu-aarch64): its GEMM and indirect GEMM, epilogue included,
+// against float64 loops; its Winograd transforms against the scalar ones (to float rounding: FMA
+// may fuse what the scalar build rounds twice); and its max-pooling runs against the scalar ones
+// (bit for bit).
+// isa_emulated.test.ts cross-compiles it with the kernels' own sources and runs it with
 // CONVKIT_ISA set; it prints one JSON line and exits 1 on any mismatch.
 #include <algorithm>
 #include <cmath>
@@ -13,10 +15,9 @@
 #include <random>
 #include <vector>
 
-#include "kernels/conv2d.h"
-#include "kernels/dispatch.h"
 #include "kernels/gemm.h"
-#include "kernels/winograd.h"
+#include "kernels/isa/dispatch.h"
+#include "kernels/isa/winograd_matrices.h"
 
 using namespace convkit::kernels;
 
@@ -199,40 +200,36 @@ Tally checkWinogradTransforms() {
   constexpr int64_t kTile = kWinogradOutputTile;
   Tally tally;
   for (const Case& c : cases) {
-    Conv2dGeometry g;
-    g.batch = 1;
-    g.inHeight = c.inH, g.inWidth = c.inW, g.inChannels = c.inC, g.outChannels = c.outC;
-    g.kernelHeight = g.kernelWidth = 3;
-    g.padTop = g.padLeft = c.pad;
-    g.outHeight = c.inH + 2 * c.pad - 2, g.outWidth = c.inW + 2 * c.pad - 2;
-    const int64_t rows = (g.outHeight + kTile - 1) / kTile, columns = (g.outWidth + kTile - 1) / kTile;
+    const WinogradImage in{c.inH, c.inW, c.inC, c.pad, c.pad};  // a 3x3 kernel's input
+    const WinogradImage out{c.inH + 2 * c.pad - 2, c.inW + 2 * c.pad - 2, c.outC, 0, 0};
+    const int64_t rows = (out.height + kTile - 1) / kTile, columns = (out.width + kTile - 1) / kTile;
     const int64_t blocks = rows * columns;
     const std::vector<float> zeros(static_cast<size_t>(std::max(c.inC, c.outC)), 0.0f);
     const std::vector<float> image = randomVector(c.inH * c.inW * c.inC);
-    const std::vector<float> gradOutput = randomVector(g.outHeight * g.outWidth * c.outC);
+    const std::vector<float> gradOutput = randomVector(out.height * out.width * c.outC);
     const std::vector<float> bias = randomVector(c.outC);
     for (const int64_t spacing : {int64_t{1}, int64_t{3}}) {
       const int64_t inStride = spacing * blocks * c.inC, outStride = spacing * blocks * c.outC;
       std::vector<float> expected(kWinogradPoints * inStride, 0.0f), actual(kWinogradPoints * inStride, 0.0f);
-      scalar.input(g, rows, columns, image.data(), zeros.data(), inStride, expected.data());
-      tested.input(g, rows, columns, image.data(), zeros.data(), inStride, actual.data());
+      scalar.input(in, rows, columns, image.data(), zeros.data(), inStride, expected.data());
+      tested.input(in, rows, columns, image.data(), zeros.data(), inStride, actual.data());
       compareTransformed(expected, actual, tally);
       expected.assign(kWinogradPoints * outStride, 0.0f), actual.assign(kWinogradPoints * outStride, 0.0f);
-      scalar.outputGradient(g, rows, columns, gradOutput.data(), zeros.data(), outStride, expected.data());
-      tested.outputGradient(g, rows, columns, gradOutput.data(), zeros.data(), outStride, actual.data());
+      scalar.outputGradient(out, rows, columns, gradOutput.data(), zeros.data(), outStride, expected.data());
+      tested.outputGradient(out, rows, columns, gradOutput.data(), zeros.data(), outStride, actual.data());
       compareTransformed(expected, actual, tally);
       const std::vector<float> gradTransformed = randomVector(kWinogradPoints * inStride);
       expected.assign(c.inH * c.inW * c.inC, 0.0f), actual = expected;
-      scalar.inputGradient(g, rows, columns, gradTransformed.data(), inStride, expected.data());
-      tested.inputGradient(g, rows, columns, gradTransformed.data(), inStride, actual.data());
+      scalar.inputGradient(in, rows, columns, gradTransformed.data(), inStride, expected.data());
+      tested.inputGradient(in, rows, columns, gradTransformed.data(), inStride, actual.data());
       compareTransformed(expected, actual, tally);
       const std::vector<float> products = randomVector(kWinogradPoints * outStride);
       const Activation activations[] = {Activation::Linear, Activation::Relu, Activation::LeakyRelu};
       for (size_t e = 0; e < std::size(activations); ++e) {
         const GemmEpilogue epilogue{e == 0 ? nullptr : bias.data(), activations[e], 0.1f};
-        expected.assign(g.outHeight * g.outWidth * c.outC, kNaN), actual = expected;
-        scalar.output(g, rows, columns, products.data(), outStride, epilogue, expected.data());
-        tested.output(g, rows, columns, products.data(), outStride, epilogue, actual.data());
+        expected.assign(out.height * out.width * c.outC, kNaN), actual = expected;
+        scalar.output(out, rows, columns, products.data(), outStride, epilogue, expected.data());
+        tested.output(out, rows, columns, products.data(), outStride, epilogue, actual.data());
         compareTransformed(expected, actual, tally);
         for (const float value : actual) tally.mismatches += std::isnan(value);  // every pixel written
       }

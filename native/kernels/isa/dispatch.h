@@ -1,14 +1,17 @@
 // The kernel registry: which SIMD instruction sets this build carries and this CPU can run, and the
-// one chosen for the whole process. Each ISA lives in its own translation unit compiled with its
-// own flags (gemm_scalar.cc, gemm_avx2.cc, gemm_avx512.cc, gemm_neon.cc) and publishes a table of
+// one chosen for the whole process. Each ISA lives in its own translation unit of this directory,
+// compiled with its own flags (scalar.cc, avx2.cc, avx512.cc, neon.cc), and publishes a table of
 // its kernels here; everything else, including the GEMM driver, is built for the baseline ISA and
 // reaches SIMD code only through that table, after the CPU check.
+//
+// The tables take plain sizes and pointers (and the small structs below), never an operator's
+// geometry: the operators (gemm.cc, winograd.cc, pooling.cc) unpack theirs when they call through
+// a table, and nothing in this directory includes an operator header.
 #pragma once
 
 #include <cstdint>
 
-#include "kernels/conv2d.h"
-#include "kernels/gemm.h"
+#include "kernels/isa/epilogue.h"
 
 namespace convkit::kernels {
 
@@ -58,25 +61,39 @@ struct GemmKernelInfo {
   GemmIndirectMicroKernel indirectMicroKernel;  // same tile, mr x nr
 };
 
+// One image of a Winograd convolution as its transforms see it: height x width pixels of
+// `channels` floats each, row-major, and the padding above and left of it, where the first block
+// starts (the input's; the output's blocks start at its first pixel, and its padding is 0).
+struct WinogradImage {
+  int64_t height, width, channels;
+  int64_t padTop, padLeft;
+};
+
 // Winograd F(4x4, 3x3)'s transforms (winograd.h, winograd_transforms.h) for one image of
 // blockRows x blockColumns output blocks: input pixels to V [36][blocks][inC]; the 36 GEMMs'
 // products [36][blocks][outC] to output pixels through the epilogue; for both gradients,
 // output-gradient pixels to dM [36][blocks][outC]; and, for the input gradient, the 36 GEMMs'
 // dV [36][blocks][inC] added onto the input-gradient pixels. V, the products, dM and dV place the
 // 36 points pointStride floats apart, so that several images' blocks can follow one another within
-// a point.
+// a point. `in` is the convolution's input image, `out` its output image.
 struct WinogradTransforms {
-  void (*input)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* image,
+  void (*input)(const WinogradImage& in, int64_t blockRows, int64_t blockColumns, const float* image,
                 const float* zeros, int64_t pointStride, float* transformed);
-  void (*output)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* products,
+  void (*output)(const WinogradImage& out, int64_t blockRows, int64_t blockColumns, const float* products,
                  int64_t pointStride, const GemmEpilogue& epilogue, float* output);
-  void (*outputGradient)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* gradOutput,
-                         const float* zeros, int64_t pointStride, float* transformed);
-  void (*inputGradient)(const Conv2dGeometry& g, int64_t blockRows, int64_t blockColumns, const float* transformed,
+  void (*outputGradient)(const WinogradImage& out, int64_t blockRows, int64_t blockColumns,
+                         const float* gradOutput, const float* zeros, int64_t pointStride, float* transformed);
+  void (*inputGradient)(const WinogradImage& in, int64_t blockRows, int64_t blockColumns, const float* transformed,
                         int64_t pointStride, float* gradImage);
 };
 
-// Max pooling's runs of whole 2x2 windows along an output row (pooling_runs.h): the max, the max
+// The byte max pooling records per output element for its backward, as
+// maxPool2dForwardRecordingWinners (pooling.h) defines it: the winning pixel's index within its
+// window under kWinnerIndexMask, plus kPositiveMaxBit when the max is > 0.
+constexpr uint8_t kWinnerIndexMask = 0x7f;
+constexpr uint8_t kPositiveMaxBit = 0x80;
+
+// Max pooling's runs of whole 2x2 windows along an output row (maxpool2x2.h): the max, the max
 // with its winner bytes, and the output gradient routed to the recorded winners.
 struct MaxPool2x2Runs {
   void (*max)(int64_t windows, int64_t channels, int64_t windowStride, const float* top, const float* bottom,

@@ -4,10 +4,10 @@
 // zmm state in XCR0) for AVX-512F.
 #include <immintrin.h>
 
-#include "kernels/dispatch.h"
-#include "kernels/pooling_runs.h"
-#include "kernels/winograd_transforms.h"
-#include "kernels/simd_kernels.h"
+#include "kernels/isa/dispatch.h"
+#include "kernels/isa/gemm_ukernels.h"
+#include "kernels/isa/maxpool2x2.h"
+#include "kernels/isa/winograd_transforms.h"
 
 namespace convkit::kernels {
 namespace {

@@ -1,8 +1,10 @@
-// Kernels written once over a small vector interface, in the manner of ggml's GGML_F32_VEC macros:
-// each SIMD translation unit (gemm_avx2.cc, gemm_avx512.cc, gemm_neon.cc) instantiates them with
-// its own intrinsics and is compiled with its own flags. Include this header only from those
-// files, and give the vector interface internal linkage (an anonymous namespace), so that every
-// instantiation stays private to its translation unit and baseline code can never link to one.
+// The GEMM micro-kernels (GemmMicroKernel, GemmIndirectMicroKernel in dispatch.h) and the peak
+// multiply-add loop, written once over a small vector interface, in the manner of ggml's
+// GGML_F32_VEC macros: each SIMD translation unit (avx2.cc, avx512.cc, neon.cc) instantiates them
+// with its own intrinsics and is compiled with its own flags; scalar.cc has its own plain loops.
+// Include this header only from those files, and give the vector interface internal linkage (an
+// anonymous namespace), so that every instantiation stays private to its translation unit and
+// baseline code can never link to one.
 //
 // The vector interface V provides:
 //   using Vec;  static constexpr int kLanes;
@@ -15,11 +17,11 @@
 #include <type_traits>
 
 #include "kernels/compiler.h"
-#include "kernels/gemm.h"
+#include "kernels/isa/epilogue.h"
 
 namespace convkit::kernels {
 
-// applyEpilogue (gemm.h) on one vector of C whose first column is `column` of the tile.
+// applyEpilogue (epilogue.h) on one vector of C whose first column is `column` of the tile.
 template <class V>
 typename V::Vec epilogueVector(const GemmEpilogue& epilogue, int column, typename V::Vec x) {
   if (epilogue.columnBias != nullptr) x = V::add(x, V::load(epilogue.columnBias + column));
