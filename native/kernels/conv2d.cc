@@ -157,7 +157,7 @@ void forEachChunk(const Conv2dGeometry& g, bool needsColumns, PerChunk perChunk,
 // depend on the thread count.
 constexpr int64_t kMinGradientDepth = 96;
 
-int64_t imagesPerGradientChunk(const Conv2dGeometry& g, int64_t depthPerImage) {
+int64_t imagesPerGradientChunk(int64_t depthPerImage) {
   int64_t images = kImagesPerChunk;
   while (images * depthPerImage < kMinGradientDepth) images *= 2;
   return images;
@@ -447,7 +447,7 @@ void conv2dBackward(const Conv2dGeometry& g, const float* input, const float* gr
   const std::vector<PackedB>* transposedKernel = fusedInput ? &winogradInputGradientKernel(g, kernel) : nullptr;
   const int64_t kernelFloats = winograd ? winogradTransformedKernelFloats(g) : k * g.outChannels;
   const int64_t slotFloats = kernelFloats + g.outChannels;
-  const int64_t imagesPerChunk = imagesPerGradientChunk(g, winograd ? winogradBlocksPerImage(g) : pixels);
+  const int64_t imagesPerChunk = imagesPerGradientChunk(winograd ? winogradBlocksPerImage(g) : pixels);
   const int64_t chunks = (g.batch + imagesPerChunk - 1) / imagesPerChunk;
   thread_local std::vector<float> partials, transformedSum;
   std::vector<float>& slots = partials;

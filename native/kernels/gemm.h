@@ -3,8 +3,8 @@
 //   C[m x n] = alpha * op(A)[m x k] * op(B)[k x n] + beta * C
 //
 // Row-major, with leading dimensions, as cblas_sgemm(CblasRowMajor, ...). Callers only ever see
-// this entry point: packing, cache blocking, the register micro-kernel and (later) per-ISA
-// dispatch and threading live behind it.
+// this entry point: packing, cache blocking and threading live behind it, and the register
+// micro-kernel comes from the ISA picked at run time (isa/dispatch.h).
 #pragma once
 
 #include <cstdint>
