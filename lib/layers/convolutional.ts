@@ -4,13 +4,9 @@ import { initializerOption, type InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
 import type { Shape } from '../tensor';
 import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
+import { outputLength, type Padding } from './geometry';
 
-/**
- * How windows meet the border, by TensorFlow's rules. 'valid': no padding, windows only where they
- * fit (out = floor((in - extent) / stride) + 1, extent = (kernel - 1) * dilation + 1). 'same':
- * out = ceil(in / stride), with the padding split evenly and any odd pixel at the bottom/right.
- */
-export type Padding = 'valid' | 'same';
+export type { Padding } from './geometry';
 
 /** Options of `ck.layers.conv2d`. */
 export interface Conv2DArgs extends LayerArgs {
@@ -35,12 +31,6 @@ export interface Conv2DArgs extends LayerArgs {
   kernelInitializer?: InitializerName;
   /** Initializer of the bias (default 'zeros'). */
   biasInitializer?: InitializerName;
-}
-
-/** Output length of one axis, by TensorFlow's rule for 'valid' and 'same'. */
-export function convOutputLength(size: number, kernel: number, stride: number, dilation: number, padding: Padding): number {
-  const extent = (kernel - 1) * dilation + 1;
-  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - extent) / stride) + 1;
 }
 
 /**
@@ -76,8 +66,8 @@ export class Conv2D extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     this.requireRank(inputShape, 3, '[height, width, channels]');
     const [h, w] = inputShape;
-    const outH = convOutputLength(h, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding);
-    const outW = convOutputLength(w, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding);
+    const outH = outputLength(h, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding);
+    const outW = outputLength(w, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding);
     if (outH < 1 || outW < 1) {
       this.fail(`kernel ${this.kernelSize.join('x')} (dilation ${this.dilationRate.join('x')}) does not fit input ${h}x${w} with 'valid' padding`);
     }

@@ -2,7 +2,7 @@ import { intPair, oneOf } from '../errors';
 import type { NativeLayerSpec } from '../native/network';
 import type { Shape } from '../tensor';
 import { Layer, type LayerArgs, type LayerConfig } from './base';
-import { convOutputLength, type Padding } from './convolutional';
+import { outputLength, type Padding } from './geometry';
 
 /** Options of `ck.layers.maxPooling2d` and `ck.layers.averagePooling2d`. */
 export interface Pooling2DArgs extends LayerArgs {
@@ -31,8 +31,8 @@ abstract class Pooling2D extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     this.requireRank(inputShape, 3, '[height, width, channels]');
     const [h, w, c] = inputShape;
-    const outH = convOutputLength(h, this.poolSize[0], this.strides[0], 1, this.padding);
-    const outW = convOutputLength(w, this.poolSize[1], this.strides[1], 1, this.padding);
+    const outH = outputLength(h, this.poolSize[0], this.strides[0], 1, this.padding);
+    const outW = outputLength(w, this.poolSize[1], this.strides[1], 1, this.padding);
     if (outH < 1 || outW < 1) this.fail(`pool ${this.poolSize.join('x')} does not fit input ${h}x${w} with 'valid' padding`);
     return [outH, outW, c];
   }

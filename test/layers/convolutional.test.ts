@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import * as ck from '../../lib';
-import { convOutputLength } from '../../lib/layers/convolutional';
 import { expectClose } from '../helpers/assert';
 import { randomArray, rng } from '../helpers/random';
 
@@ -136,12 +135,6 @@ describe('Conv2D output shape', () => {
       filters: 5, kernelSize: kernelSize as number, strides: strides as number, dilationRate: dilationRate as number, padding,
     });
     expect(layer.computeOutputShape(input)).toEqual([...expected, 5]);
-  });
-
-  it('convOutputLength follows TensorFlow', () => {
-    expect(convOutputLength(11, 4, 3, 1, 'valid')).toBe(3);
-    expect(convOutputLength(11, 4, 3, 1, 'same')).toBe(4);
-    expect(convOutputLength(11, 3, 1, 5, 'valid')).toBe(1);
   });
 
   it('rejects an input of the wrong rank and a window that does not fit, naming the layer', () => {

@@ -12,11 +12,12 @@ import { defaultAlpha, type ActivationName } from '../../activations';
 import { Sequential } from '../../engine/sequential';
 import { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D,
   GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Maxout, Reshape, type Layer } from '../../layers';
+import { samePadding } from '../../layers/geometry';
 import { describe, type Shape, type Tensor } from '../../tensor';
 import { version } from '../../version';
 import { toLittleEndian, writeFileAtomic } from '../files';
 import {
-  channelsFirstPerm, channelsLastPerm, EXPORT_IR_VERSION, EXPORT_OPSET, KERAS_TO_ONNX_KERNEL, samePadding, transpose,
+  channelsFirstPerm, channelsLastPerm, EXPORT_IR_VERSION, EXPORT_OPSET, KERAS_TO_ONNX_KERNEL, transpose,
 } from './layout';
 import { onnxProto } from './proto';
 

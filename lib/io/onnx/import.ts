@@ -16,9 +16,9 @@ import type { onnx } from 'onnx-proto';
 import type { ActivationName } from '../../activations';
 import { Sequential } from '../../engine/sequential';
 import { deserializeLayer, type LayerConfig } from '../../layers';
-import { convOutputLength, type Padding } from '../../layers/convolutional';
+import { outputLength, samePadding, type Padding } from '../../layers/geometry';
 import { describe, shapeSize, Tensor } from '../../tensor';
-import { channelsFirstIndex, channelsFirstPerm, channelsLastPerm, ONNX_TO_KERAS_KERNEL, samePadding, transpose } from './layout';
+import { channelsFirstIndex, channelsFirstPerm, channelsLastPerm, ONNX_TO_KERAS_KERNEL, transpose } from './layout';
 import { onnxProto } from './proto';
 import { attributes, type Attributes, floatValues, int64, int64Values, tensorDims, type Fail } from './read';
 
@@ -379,8 +379,8 @@ class OnnxImporter {
       fail('count_include_pad 1 with padding is not supported: convkit averages over the cells inside the image only');
     }
     this.plan(this.label(node), className, { poolSize, strides, padding });
-    const outH = convOutputLength(h, poolSize[0], strides[0], 1, padding);
-    const outW = convOutputLength(w, poolSize[1], strides[1], 1, padding);
+    const outH = outputLength(h, poolSize[0], strides[0], 1, padding);
+    const outW = outputLength(w, poolSize[1], strides[1], 1, padding);
     if (outH < 1 || outW < 1) fail(`a ${poolSize.join('x')} window does not fit the ${h}x${w} input`);
     this.flow = { onnxShape: [c, outH, outW], shape: [outH, outW, c], order: 'channelsFirst' };
   }
@@ -440,8 +440,8 @@ class OnnxImporter {
       const padding = this.padding(attrs, [h, w], [kh, kw], strides, dilations, fail);
       const weights = [new Tensor(transpose(kernel.data, kernel.shape, ONNX_TO_KERAS_KERNEL), [kh, kw, c, filters])];
       if (this.optionalInput(node, 2)) weights.push(new Tensor(this.vector(node, 2, 'B', filters, fail), [filters]));
-      const outH = convOutputLength(h, kh, strides[0], dilations[0], padding);
-      const outW = convOutputLength(w, kw, strides[1], dilations[1], padding);
+      const outH = outputLength(h, kh, strides[0], dilations[0], padding);
+      const outW = outputLength(w, kw, strides[1], dilations[1], padding);
       if (outH < 1 || outW < 1) fail(`a ${kh}x${kw} kernel (dilation ${dilations.join('x')}) does not fit the ${h}x${w} input`);
       this.plan(this.label(node), 'Conv2D', {
         filters, kernelSize: [kh, kw], strides, dilationRate: dilations, padding, useBias: weights.length === 2, activation: 'linear',

@@ -59,11 +59,3 @@ export function channelsFirstIndex(shape: Shape): Int32Array {
   return transpose(iota, shape, [rank - 1, ...Array.from({ length: rank - 1 }, (_, i) => i)]);
 }
 
-/** TensorFlow's 'same' padding of one axis, [before, after]: the odd cell goes after. */
-export function samePadding(size: number, kernel: number, stride: number, dilation: number): [number, number] {
-  const extent = (kernel - 1) * dilation + 1;
-  const output = Math.ceil(size / stride);
-  const total = Math.max((output - 1) * stride + extent - size, 0);
-  const before = Math.floor(total / 2);
-  return [before, total - before];
-}
