@@ -6,12 +6,12 @@ import { booleanOr, integer, oneOf, optionsObject, positiveInt, shapeOption } fr
 import { describe as describeValue, shapeSize, Tensor, type Shape } from '../tensor';
 import { initialize } from '../initializers';
 import { Layer, type WeightSpec } from '../layers/base';
-import type { SaveOptions } from '../io/model_io';
 import { getLoss, type LossName } from '../losses';
 import { createNetwork, type BatchResult, type NativeNetwork } from '../native/network';
 import { getOptimizer, type Optimizer } from '../optimizers';
 import { freshSeed, Random } from '../random';
 import { BatchStager, checkInputs, classAxis, prepareTargets, type PreparedTargets, type TargetsInput } from './data';
+import { FormatRegistry, type SaveOptions } from './formats';
 import { formatSummary } from './summary';
 
 /** Options of `ck.sequential`. */
@@ -134,6 +134,9 @@ function isDataset(value: unknown): value is Dataset {
  * e.g. 3 images of the Keras MNIST convnet), where a worker thread's round trip would cost more.
  */
 const INLINE_PREDICT_FLOPS = 20e6;
+
+/** How save() and exportOnnx() reach lib/io's writers (see formats.ts); io registers them as it loads. */
+export const formats = new FormatRegistry<Sequential>();
 
 /**
  * A linear stack of layers (Keras's Sequential), made with `ck.sequential` or `ck.loadModel`.
@@ -722,8 +725,7 @@ export class Sequential implements TrainingModel {
    * @throws {TypeError} for an empty path or options that are not an object.
    */
   async save(path: string, options?: SaveOptions): Promise<void> {
-    const { saveModel } = await import('../io/model_io');
-    await saveModel(this, path, options);
+    await formats.get('save')(this, path, options);
   }
 
   /**
@@ -731,8 +733,7 @@ export class Sequential implements TrainingModel {
    * Its input and output are NHWC, batch first, as convkit's; see `ck.toOnnx`.
    */
   async exportOnnx(path: string): Promise<void> {
-    const { exportOnnx } = await import('../io/onnx');
-    await exportOnnx(this, path);
+    await formats.get('onnx')(this, path);
   }
 
   /** Architecture and training configuration, as saved in model.json. */
