@@ -21,7 +21,7 @@ export type { CompileArgs, Dataset, EvaluateResult, FitArgs, History, Sequential
 export type { TargetsInput } from './engine/data';
 export { loadModel } from './io/model_io';
 export { exportOnnx, loadOnnx, toOnnx } from './io/onnx';
-export type { SaveOptions } from './io/model_io';
+export type { SaveOptions } from './engine/formats';
 export { createPredictor, Predictor, PredictorError } from './serving/predictor';
 export type { PredictorErrorCode, PredictorInput, PredictorOptions, PredictorStats } from './serving/predictor';
 export * as layers from './layers';

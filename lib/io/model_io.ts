@@ -13,7 +13,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { access, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { planLayers, Sequential } from '../engine/sequential';
+import type { SaveOptions } from '../engine/formats';
+import { planLayers } from '../engine/core';
+import { formats, Sequential } from '../engine/sequential';
 import { oneOf } from '../errors';
 import { deserializeLayer } from '../layers';
 import { getLoss } from '../losses';
@@ -50,17 +52,6 @@ interface ModelJson {
   weightsSha256: string;
 }
 
-/** Options of `model.save(path, options)`. */
-export interface SaveOptions {
-  /**
-   * 'convkit' (default): model.json + weights-<hex>.bin, with the training configuration and a
-   * checksum.
-   * 'tfjs': TensorFlow.js's layers format (model.json with the Keras config + weight shards), which
-   * `tf.loadLayersModel` reads; the training configuration is not written.
-   */
-  format?: 'convkit' | 'tfjs';
-}
-
 /** `model.save(dir, options)`: writes the model to a directory in the format options asks for. */
 export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`save: the path must be a non-empty string, got ${describe(dir)}`);
@@ -84,6 +75,9 @@ export async function saveModel(model: Sequential, dir: string, options: SaveOpt
   };
   await writeModelDirectory(dir, [{ name: weightsFile, chunks }], `${JSON.stringify(manifest, null, 2)}\n`);
 }
+
+// model.save() reaches this through the engine's format registry (engine/formats.ts).
+formats.register('save', saveModel);
 
 function isIntArray(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((d) => Number.isSafeInteger(d) && d > 0);

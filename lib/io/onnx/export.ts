@@ -9,7 +9,7 @@
 // dense kernels keep Keras's (h, w, c) row order. Weights are transposed here, once.
 import type { onnx } from 'onnx-proto';
 import { defaultAlpha, type ActivationName } from '../../activations';
-import { Sequential } from '../../engine/sequential';
+import { formats, Sequential } from '../../engine/sequential';
 import { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D,
   GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Maxout, Reshape, type Layer } from '../../layers';
 import { samePadding } from '../../layers/geometry';
@@ -240,3 +240,6 @@ export async function exportOnnx(model: Sequential, path: string): Promise<void>
   // readWeights: waits for a running training step, where getWeights would fail.
   await writeFileAtomic(path, [onnxBytes(model, await model.readWeights())]);
 }
+
+// model.exportOnnx() reaches this through the engine's format registry (engine/formats.ts).
+formats.register('onnx', exportOnnx);
