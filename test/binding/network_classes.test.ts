@@ -6,7 +6,7 @@ import { createNetwork, type NativeLayerSpec, type NativeNetwork, type NativeTar
 import { expectGradientClose, numericGradient } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
-import { referenceDense } from '../reference/linear';
+import { referenceDense } from '../reference/dense';
 import { referenceCategoricalCrossentropy, referencePixelAccuracy, referencePixelSparseCategoricalCrossentropy } from '../reference/loss';
 
 const batch = 4;

@@ -5,7 +5,7 @@ import { createNetwork } from '../../lib/native/network';
 import { expectClose } from '../helpers/assert';
 import { blobImages } from '../helpers/data';
 import { randomArray, rng } from '../helpers/random';
-import { referenceConv2d } from '../reference/linear';
+import { referenceConv2d } from '../reference/conv2d';
 
 function model(seed = 2) {
   return ck.sequential({

@@ -6,7 +6,8 @@ import { expectGradientClose, numericGradient } from '../helpers/gradcheck';
 import { oneHot } from '../helpers/data';
 import { randomArray, randomLabels, rng, softTargets } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
-import { referenceConv2d, referenceDense } from '../reference/linear';
+import { referenceConv2d } from '../reference/conv2d';
+import { referenceDense } from '../reference/dense';
 import {
   referenceBinaryCrossentropy,
   referenceMeanSquaredError,

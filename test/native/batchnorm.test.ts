@@ -5,7 +5,7 @@ import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weighte
 import { randomArray, randomInt, rng } from '../helpers/random';
 import {
   referenceBatchNormTraining, referenceMoments, referenceMovingAverage, referenceNormalize,
-} from '../reference/training';
+} from '../reference/batchnorm';
 
 interface Case { name: string; rows: number; channels: number; offset?: number }
 

@@ -5,7 +5,7 @@ import { referenceActivation } from '../reference/activation';
 import { expectClose, expectSameBits, sumTolerance } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, randomInt, rng } from '../helpers/random';
-import { type ConvCase, referenceConv2d } from '../reference/linear';
+import { type ConvCase, referenceConv2d } from '../reference/conv2d';
 
 const base = { strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1 };
 

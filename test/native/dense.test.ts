@@ -4,7 +4,7 @@ import { referenceActivation } from '../reference/activation';
 import { expectClose } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';
-import { referenceDense } from '../reference/linear';
+import { referenceDense } from '../reference/dense';
 
 const shapes = [
   { batch: 1, inFeatures: 1, units: 1 },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { trainingKernels as k } from '../../lib/native';
 import { expectClose } from '../helpers/assert';
 import { randomArray, rng } from '../helpers/random';
-import { referenceDropout } from '../reference/training';
+import { referenceDropout } from '../reference/dropout';
 
 function forward(count: number, rate: number, seed: number, x = randomArray(rng(count), count)) {
   const y = new Float32Array(count).fill(Number.NaN);

@@ -3,7 +3,7 @@ import { linearKernels as k } from '../../lib/native';
 import { expectClose } from '../helpers/assert';
 import { randomArray, randomInt, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
-import { referenceGemm } from '../reference/linear';
+import { referenceGemm } from '../reference/gemm';
 
 // Sizes around the portable register tile (4 x 16) and cache blocks (128 rows, depth 256, 2048
 // columns), so ragged edges of every loop are exercised, here with the process's dispatched ISA;

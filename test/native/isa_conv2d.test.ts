@@ -12,7 +12,7 @@ import { randomArray, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
 import {
   type ConvCase, convOutputPixels, referenceConv2d, referenceConv2dBackwardInput, referenceConv2dBackwardParams,
-} from '../reference/linear';
+} from '../reference/conv2d';
 
 const childScript = join(__dirname, 'isa_conv2d_child.cjs');
 const threadCounts = [1, 2, 3];

@@ -9,7 +9,7 @@ import { expectClose } from '../helpers/assert';
 import { allIsas, decodeFloats, describeEachIsa, encodeFloats, type IsaChildReport, runIsaChild } from '../helpers/isa_process';
 import { randomArray, randomInt, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
-import { referenceGemm } from '../reference/linear';
+import { referenceGemm } from '../reference/gemm';
 
 const childScript = join(__dirname, 'isa_gemm_child.cjs');
 const available = backendFunctions.availableIsas();

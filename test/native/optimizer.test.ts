@@ -6,7 +6,7 @@ import { randomArray, rng } from '../helpers/random';
 import {
   type AdamState, type RmspropState, type SgdState,
   referenceAdamStep, referenceRmspropStep, referenceSgdStep,
-} from '../reference/training';
+} from '../reference/optimizer';
 
 const count = 257; // not a multiple of any vector width
 const f = Math.fround; // the kernels receive hyperparameters as float32

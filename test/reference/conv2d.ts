@@ -1,24 +1,5 @@
-// Plain, obviously-correct float64 references for gemm, conv2d (forward and both adjoints) and
-// dense, written independently of the native code (direct loops, no im2col).
-
-export function referenceGemm(
-  m: number, n: number, k: number, a: ArrayLike<number>, b: ArrayLike<number>,
-  transA: boolean, transB: boolean, alpha: number, beta: number, c: ArrayLike<number>,
-): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a[p * m + i] : a[i * k + p];
-        const bv = transB ? b[j * k + p] : b[p * n + j];
-        sum += av * bv;
-      }
-      out[i * n + j] = alpha * sum + (beta === 0 ? 0 : beta * c[i * n + j]);
-    }
-  }
-  return out;
-}
+// Plain, obviously-correct float64 references for conv2d (forward and both adjoints), written
+// independently of the native code (direct loops, no im2col).
 
 export interface ConvCase {
   batch: number; inHeight: number; inWidth: number; inChannels: number; outChannels: number;
@@ -128,17 +109,4 @@ export function referenceConv2dBackwardParams(c: ConvCase, input: ArrayLike<numb
   const gradBias = new Float64Array(outChannels);
   for (let i = 0; i < convOutputPixels(c) * outChannels; i++) gradBias[i % outChannels] += gradOutput[i];
   return { gradKernel, gradBias };
-}
-
-export function referenceDense(batch: number, inFeatures: number, units: number,
-  input: ArrayLike<number>, kernel: ArrayLike<number>, bias: ArrayLike<number> | null): Float64Array {
-  const out = new Float64Array(batch * units);
-  for (let b = 0; b < batch; b++) {
-    for (let u = 0; u < units; u++) {
-      let sum = bias ? bias[u] : 0;
-      for (let i = 0; i < inFeatures; i++) sum += input[b * inFeatures + i] * kernel[i * units + u];
-      out[b * units + u] = sum;
-    }
-  }
-  return out;
 }
