@@ -57,7 +57,7 @@ function measure(addon, runSeconds, m, n, k, calls) {
   const c = new Float32Array(m * n);
   const params = { m, n, k };
   const unit = () => {
-    for (let i = 0; i < calls; i++) addon.gemm(params, a, b, c);
+    for (let i = 0; i < calls; i++) addon.kernels.gemm(params, a, b, c);
   };
   unit();
   let repeats = 1;

@@ -2,8 +2,10 @@
 // owning its parameters. trainStep / evaluateBatch / predict / activations / readWeights run on
 // libuv worker threads; the arrays passed to them must not be touched until the Promise settles,
 // so callers pass staging buffers they own, never a user's array.
-import type { PaddingSpec } from './linear';
 import { addon } from './addon';
+
+/** Sliding-window padding: Keras's modes, or explicit [top, bottom, left, right]. */
+export type PaddingSpec = 'valid' | 'same' | [number, number, number, number];
 
 /**
  * Activation functions by name (tfjs's camelCase; Keras writes 'leaky_relu'): 'linear' (identity),

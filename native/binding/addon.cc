@@ -17,11 +17,7 @@ void exportFunction(Napi::Env env, Napi::Object exports, const char* name,
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
-  registerLinearKernels(env, exports);
-  registerPoolingKernels(env, exports);
-  registerActivationKernels(env, exports);
-  registerLossKernels(env, exports);
-  registerTrainingKernels(env, exports);
+  registerKernels(env, exports);
   registerNetwork(env, exports);
   registerBackendFunctions(env, exports);
   return exports;

@@ -1,15 +1,13 @@
-// Each kernel family's binding file registers its functions on the addon's exports.
+// The binding files register their functions on the addon's exports: the Network and the backend
+// functions the library uses, and addon.kernels, the per-kernel functions for tests and benches
+// (kernels/kernels.h).
 #pragma once
 
 #include <napi.h>
 
 namespace convkit::binding {
 
-void registerLinearKernels(Napi::Env env, Napi::Object exports);      // gemm, conv2d, dense
-void registerPoolingKernels(Napi::Env env, Napi::Object exports);     // pooling
-void registerActivationKernels(Napi::Env env, Napi::Object exports);  // activations, maxout
-void registerLossKernels(Napi::Env env, Napi::Object exports);        // losses
-void registerTrainingKernels(Napi::Env env, Napi::Object exports);    // dropout, batch norm, optimizers
+void registerKernels(Napi::Env env, Napi::Object exports);            // addon.kernels (tests, bench)
 void registerNetwork(Napi::Env env, Napi::Object exports);            // model::Network
 void registerBackendFunctions(Napi::Env env, Napi::Object exports);   // isa, threads, peakFlops
 

@@ -19,7 +19,7 @@ for (let i = 0; i < n; i++) identity[i * n + i] = 1;
 let ok = true;
 for (let round = 0; round < 50; round++) {
   const c = new Float32Array(n * n);
-  addon.gemm({ m: n, n, k: n }, a, identity, c);
+  addon.kernels.gemm({ m: n, n, k: n }, a, identity, c);
   ok = ok && c.every((v, i) => v === a[i]);
 }
 parentPort.postMessage(ok);

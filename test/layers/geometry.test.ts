@@ -2,7 +2,7 @@
 // and against the native one the kernels run with (native/kernels/geometry.cc), over a sweep.
 import { describe, expect, it } from 'vitest';
 import { outputLength, samePadding, type Padding } from '../../lib/layers/geometry';
-import { linearKernels as k } from '../../lib/native';
+import { conv2dKernels as k } from '../helpers/kernels/conv2d';
 
 describe('window geometry', () => {
   it('follows TensorFlow', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activationKernels as k } from '../../lib/native';
-import type { ActivationName, ActivationParams, MaxoutParams } from '../../lib/native';
+import type { ActivationName } from '../../lib/native/network';
+import { activationKernels as k, type ActivationParams, type MaxoutParams } from '../helpers/kernels/activation';
 import { expectClose } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';

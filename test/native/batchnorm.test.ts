@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainingKernels as k } from '../../lib/native';
+import { batchNormKernels as k } from '../helpers/kernels/batchnorm';
 import { expectClose } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, randomInt, rng } from '../helpers/random';

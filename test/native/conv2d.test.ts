@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearKernels as k } from '../../lib/native';
-import type { Conv2dParams } from '../../lib/native';
+import { conv2dKernels as k, type Conv2dParams } from '../helpers/kernels/conv2d';
 import { referenceActivation } from '../reference/activation';
 import { expectClose, expectSameBits, sumTolerance } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearKernels as k } from '../../lib/native';
+import { denseKernels as k } from '../helpers/kernels/dense';
 import { referenceActivation } from '../reference/activation';
 import { expectClose } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainingKernels as k } from '../../lib/native';
+import { dropoutKernels as k } from '../helpers/kernels/dropout';
 import { expectClose } from '../helpers/assert';
 import { randomArray, rng } from '../helpers/random';
 import { referenceDropout } from '../reference/dropout';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearKernels as k } from '../../lib/native';
+import { gemmKernels as k } from '../helpers/kernels/gemm';
 import { expectClose } from '../helpers/assert';
 import { randomArray, randomInt, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';

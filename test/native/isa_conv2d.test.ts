@@ -4,7 +4,7 @@
 // child process (isa_conv2d_child.cjs) with CONVKIT_ISA set; ISAs the CPU lacks are skipped.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { EpilogueActivation } from '../../lib/native/linear';
+import type { EpilogueActivation } from '../helpers/kernels/kernels';
 import { expectClose, expectSameBits, sumTolerance, type Tolerance } from '../helpers/assert';
 import { weightedSum as dot } from '../helpers/gradcheck';
 import { decodeFloats, describeEachIsa, encodeFloats, type IsaChildReport, runIsaChild } from '../helpers/isa_process';

@@ -22,15 +22,15 @@ serveIsaChild((addon, { threadCounts, cases }) => cases.map((convCase) => {
       gradKernel: unwritten(kernel.length),
       gradBias: unwritten(bias.length),
     };
-    addon.conv2dForward({ ...params, activation, activationAlpha }, input, kernel, bias, passes.forward);
-    addon.conv2dForward(params, input, kernel, null, passes.forwardNoBias);
-    addon.conv2dBackwardInput(params, gradOutput, kernel, passes.gradInput);
-    addon.conv2dBackwardParams(params, input, gradOutput, passes.gradKernel, passes.gradBias);
+    addon.kernels.conv2dForward({ ...params, activation, activationAlpha }, input, kernel, bias, passes.forward);
+    addon.kernels.conv2dForward(params, input, kernel, null, passes.forwardNoBias);
+    addon.kernels.conv2dBackwardInput(params, gradOutput, kernel, passes.gradInput);
+    addon.kernels.conv2dBackwardParams(params, input, gradOutput, passes.gradKernel, passes.gradBias);
     // The two gradients in one call, as training runs them (conv2dBackward).
     passes.fusedGradInput = unwritten(input.length);
     passes.fusedGradKernel = unwritten(kernel.length);
     passes.fusedGradBias = unwritten(bias.length);
-    addon.conv2dBackward(params, input, gradOutput, kernel, passes.fusedGradInput, passes.fusedGradKernel,
+    addon.kernels.conv2dBackward(params, input, gradOutput, kernel, passes.fusedGradInput, passes.fusedGradKernel,
       passes.fusedGradBias);
     return Object.fromEntries(Object.entries(passes).map(([pass, values]) => [pass, encodeFloats(values)]));
   });

@@ -13,10 +13,10 @@ serveIsaChild((addon, { cases }) => cases.map(({ m, n, k, alpha, beta, activatio
     for (const transB of [false, true]) {
       const params = { m, n, k, transA, transB, alpha, beta, activation, activationAlpha };
       const out = decode(c);
-      addon.gemm(params, aValues, bValues, out, biasValues);
+      addon.kernels.gemm(params, aValues, bValues, out, biasValues);
       // B packed once up front (as layers pack their weights) must give the very same bits.
       const outPacked = decode(c);
-      addon.gemm({ ...params, packB: true }, aValues, bValues, outPacked, biasValues);
+      addon.kernels.gemm({ ...params, packB: true }, aValues, bValues, outPacked, biasValues);
       if (encode(outPacked) !== encode(out)) throw new Error(`packB changes the result: m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`);
       outputs.push(encode(out));
     }

@@ -18,17 +18,17 @@ serveIsaChild((addon, { threadCounts, slope, cases }) => cases.map((poolCase) =>
     if (addon.threads() !== threads) throw new Error(`setThreads(${threads}) left ${addon.threads()} threads`);
     const result = {};
     const forward = unwritten(gradOutput.length);
-    addon.maxPool2dForward(params, input, forward);
+    addon.kernels.maxPool2dForward(params, input, forward);
     result.forward = encodeFloats(forward);
     const gradRefound = unwritten(input.length);
-    addon.maxPool2dBackward(withActivation, input, gradOutput, gradRefound);
+    addon.kernels.maxPool2dBackward(withActivation, input, gradOutput, gradRefound);
     result.gradRefound = encodeFloats(gradRefound);
     if (recordsWinners) {
       const recorded = unwritten(gradOutput.length);
       const winners = new Uint8Array(gradOutput.length).fill(0xff);
-      addon.maxPool2dForwardRecordingWinners(params, input, recorded, winners);
+      addon.kernels.maxPool2dForwardRecordingWinners(params, input, recorded, winners);
       const gradFromWinners = unwritten(input.length);
-      addon.maxPool2dBackwardFromWinners(withActivation, winners, gradOutput, gradFromWinners);
+      addon.kernels.maxPool2dBackwardFromWinners(withActivation, winners, gradOutput, gradFromWinners);
       result.recordedForward = encodeFloats(recorded);
       result.winners = Buffer.from(winners).toString('base64');
       result.gradFromWinners = encodeFloats(gradFromWinners);

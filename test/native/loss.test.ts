@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activationKernels as a, lossKernels as k } from '../../lib/native';
-import type { ClassLossParams, LossKernels, OutputLossParams } from '../../lib/native';
+import { activationKernels as a } from '../helpers/kernels/activation';
+import { type ClassLossParams, type LossKernels, lossKernels as k, type OutputLossParams } from '../helpers/kernels/loss';
 import { expectGradientClose, numericGradient, toFloat64 } from '../helpers/gradcheck';
 import { randomArray, randomLabels, rng, softTargets } from '../helpers/random';
 import {

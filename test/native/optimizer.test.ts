@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainingKernels as k } from '../../lib/native';
+import { optimizerKernels as k } from '../helpers/kernels/optimizer';
 import { expectClose } from '../helpers/assert';
 import { toFloat64 } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';

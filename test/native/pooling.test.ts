@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { poolingKernels as k } from '../../lib/native';
-import type { GlobalPool2dParams, Pool2dParams } from '../../lib/native';
+import { type GlobalPool2dParams, type Pool2dParams, poolingKernels as k } from '../helpers/kernels/pooling';
 import { expectClose, expectSameBits } from '../helpers/assert';
 import { badInputTable } from '../helpers/bad_input';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';

@@ -1,6 +1,6 @@
 // Plain float64 references for the activations and maxout, written from their textbook (Keras)
 // definitions, independently of the native code.
-import type { ActivationName } from '../../lib/native';
+import type { ActivationName } from '../../lib/native/network';
 
 /** f for one value of an elementwise activation. */
 function elementwise(kind: Exclude<ActivationName, 'softmax'>, alpha: number): (v: number) => number {

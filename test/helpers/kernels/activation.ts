@@ -1,6 +1,6 @@
-// Typed view of the activation kernels and maxout.
-import { addon } from './addon';
-import type { ActivationName } from './network';
+// Typed view of addon.kernels' activation functions and maxout.
+import type { ActivationName } from '../../../lib/native/network';
+import { kernels } from './kernels';
 
 export interface ActivationParams {
   kind: ActivationName;
@@ -28,4 +28,4 @@ export interface ActivationKernels {
   maxoutBackward(params: MaxoutParams, x: Float32Array, gradY: Float32Array, gradX: Float32Array): void;
 }
 
-export const activationKernels = addon as ActivationKernels;
+export const activationKernels = kernels as ActivationKernels;

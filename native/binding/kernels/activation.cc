@@ -1,6 +1,7 @@
-// Bindings of the activation kernels and maxout.
+// addon.kernels: the activation kernels and maxout.
 #include "binding/args.h"
 #include "binding/bindings.h"
+#include "binding/kernels/kernels.h"
 #include "binding/specs.h"
 #include "kernels/activation.h"
 
@@ -87,11 +88,11 @@ Napi::Value maxoutBackward(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerActivationKernels(Napi::Env env, Napi::Object exports) {
-  exportFunction(env, exports, "activationForward", activationForward);
-  exportFunction(env, exports, "activationBackward", activationBackward);
-  exportFunction(env, exports, "maxoutForward", maxoutForward);
-  exportFunction(env, exports, "maxoutBackward", maxoutBackward);
+void registerActivationKernels(Napi::Env env, Napi::Object target) {
+  exportFunction(env, target, "activationForward", activationForward);
+  exportFunction(env, target, "activationBackward", activationBackward);
+  exportFunction(env, target, "maxoutForward", maxoutForward);
+  exportFunction(env, target, "maxoutBackward", maxoutBackward);
 }
 
 }  // namespace convkit::binding

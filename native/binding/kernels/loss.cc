@@ -1,8 +1,9 @@
-// Bindings of the losses: each returns the mean loss and fills `grad` when one is given.
+// addon.kernels: the losses; each returns the mean loss and fills `grad` when one is given.
 #include <string>
 
 #include "binding/args.h"
 #include "binding/bindings.h"
+#include "binding/kernels/kernels.h"
 #include "kernels/loss.h"
 #include "kernels/scan.h"
 
@@ -70,14 +71,14 @@ Napi::Value sparseCategoricalCrossentropy(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerLossKernels(Napi::Env env, Napi::Object exports) {
-  exportFunction(env, exports, "softmaxCrossEntropyFromLogits", softmaxCrossEntropyFromLogits);
-  exportFunction(env, exports, "sparseSoftmaxCrossEntropyFromLogits", sparseSoftmaxCrossEntropyFromLogits);
-  exportFunction(env, exports, "categoricalCrossentropy", categoricalCrossentropy);
-  exportFunction(env, exports, "sparseCategoricalCrossentropy", sparseCategoricalCrossentropy);
-  exportFunction(env, exports, "binaryCrossentropy", binaryCrossentropy);
-  exportFunction(env, exports, "binaryCrossentropyFromLogits", binaryCrossentropyFromLogits);
-  exportFunction(env, exports, "meanSquaredError", meanSquaredError);
+void registerLossKernels(Napi::Env env, Napi::Object target) {
+  exportFunction(env, target, "softmaxCrossEntropyFromLogits", softmaxCrossEntropyFromLogits);
+  exportFunction(env, target, "sparseSoftmaxCrossEntropyFromLogits", sparseSoftmaxCrossEntropyFromLogits);
+  exportFunction(env, target, "categoricalCrossentropy", categoricalCrossentropy);
+  exportFunction(env, target, "sparseCategoricalCrossentropy", sparseCategoricalCrossentropy);
+  exportFunction(env, target, "binaryCrossentropy", binaryCrossentropy);
+  exportFunction(env, target, "binaryCrossentropyFromLogits", binaryCrossentropyFromLogits);
+  exportFunction(env, target, "meanSquaredError", meanSquaredError);
 }
 
 }  // namespace convkit::binding

@@ -1,6 +1,6 @@
-// Typed view of the loss kernels. Each returns the mean loss over the batch and, when `grad` is
+// Typed view of addon.kernels' losses. Each returns the mean loss over the batch and, when `grad` is
 // given, writes d(mean loss)/d(predictions) into it.
-import { addon } from './addon';
+import { kernels } from './kernels';
 
 export interface ClassLossParams {
   batch: number;
@@ -23,4 +23,4 @@ export interface LossKernels {
   meanSquaredError(params: OutputLossParams, predictions: Float32Array, targets: Float32Array, grad?: Float32Array | null): number;
 }
 
-export const lossKernels = addon as LossKernels;
+export const lossKernels = kernels as LossKernels;

@@ -1,9 +1,10 @@
-// Bindings of the pooling kernels: windowed and global, max and average.
+// addon.kernels: the pooling kernels, windowed and global, max and average.
 #include <algorithm>
 #include <string>
 
 #include "binding/args.h"
 #include "binding/bindings.h"
+#include "binding/kernels/kernels.h"
 #include "binding/specs.h"
 #include "kernels/geometry.h"
 #include "kernels/pooling.h"
@@ -209,18 +210,18 @@ Napi::Value globalMaxPool2dBackward(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerPoolingKernels(Napi::Env env, Napi::Object exports) {
-  exportFunction(env, exports, "pool2dGeometry", pool2dGeometry);
-  exportFunction(env, exports, "maxPool2dForward", maxPool2dForward);
-  exportFunction(env, exports, "maxPool2dBackward", maxPool2dBackward);
-  exportFunction(env, exports, "maxPool2dForwardRecordingWinners", maxPool2dForwardRecordingWinners);
-  exportFunction(env, exports, "maxPool2dBackwardFromWinners", maxPool2dBackwardFromWinners);
-  exportFunction(env, exports, "avgPool2dForward", avgPool2dForward);
-  exportFunction(env, exports, "avgPool2dBackward", avgPool2dBackward);
-  exportFunction(env, exports, "globalAvgPool2dForward", globalAvgPool2dForward);
-  exportFunction(env, exports, "globalAvgPool2dBackward", globalAvgPool2dBackward);
-  exportFunction(env, exports, "globalMaxPool2dForward", globalMaxPool2dForward);
-  exportFunction(env, exports, "globalMaxPool2dBackward", globalMaxPool2dBackward);
+void registerPoolingKernels(Napi::Env env, Napi::Object target) {
+  exportFunction(env, target, "pool2dGeometry", pool2dGeometry);
+  exportFunction(env, target, "maxPool2dForward", maxPool2dForward);
+  exportFunction(env, target, "maxPool2dBackward", maxPool2dBackward);
+  exportFunction(env, target, "maxPool2dForwardRecordingWinners", maxPool2dForwardRecordingWinners);
+  exportFunction(env, target, "maxPool2dBackwardFromWinners", maxPool2dBackwardFromWinners);
+  exportFunction(env, target, "avgPool2dForward", avgPool2dForward);
+  exportFunction(env, target, "avgPool2dBackward", avgPool2dBackward);
+  exportFunction(env, target, "globalAvgPool2dForward", globalAvgPool2dForward);
+  exportFunction(env, target, "globalAvgPool2dBackward", globalAvgPool2dBackward);
+  exportFunction(env, target, "globalMaxPool2dForward", globalMaxPool2dForward);
+  exportFunction(env, target, "globalMaxPool2dBackward", globalMaxPool2dBackward);
 }
 
 }  // namespace convkit::binding

@@ -1,8 +1,7 @@
-// Typed view of the pooling kernels: max and average, windowed and global, over NHWC tensors. All
-// arrays are caller-owned and used in place (zero-copy); shapes are validated natively and
-// mistakes throw TypeError / RangeError.
-import { addon } from './addon';
-import type { EpilogueActivation, PaddingSpec, WindowGeometry } from './linear';
+// Typed view of addon.kernels' pooling functions: max and average, windowed and global, over NHWC
+// tensors.
+import type { PaddingSpec } from '../../../lib/native/network';
+import { type EpilogueActivation, kernels, type WindowGeometry } from './kernels';
 
 /** Shape of a windowed pooling call over NHWC input. */
 export interface Pool2dParams {
@@ -22,7 +21,6 @@ export interface Pool2dParams {
    */
   padding?: PaddingSpec;
 }
-
 
 /** Shape of a global pooling call: [batch, height, width, channels] -> [batch, channels]. */
 export interface GlobalPool2dParams {
@@ -75,4 +73,4 @@ export interface PoolingKernels {
     gradInput: Float32Array): void;
 }
 
-export const poolingKernels = addon as PoolingKernels;
+export const poolingKernels = kernels as PoolingKernels;
