@@ -147,6 +147,15 @@ export class Predictor {
    * PredictorError when the queue is full, the predictor is closed, or the batch failed.
    */
   predict(input: PredictorInput): Promise<Tensor> {
+    // Bad input is the caller's error whatever the load: checked before the queue's state, so a
+    // malformed request gets its TypeError/RangeError (HTTP 400), not QUEUE_FULL (503) or CLOSED.
+    let copy: Float32Array;
+    try {
+      copy = this.validatedCopy(input);
+    } catch (error) {
+      this.rejected.invalid += 1;
+      return Promise.reject(error);
+    }
     if (this.closing) {
       this.rejected.closed += 1;
       return Promise.reject(new PredictorError('CLOSED', 'predictor.predict: the predictor is closed'));
@@ -155,13 +164,6 @@ export class Predictor {
       this.rejected.queueFull += 1;
       return Promise.reject(new PredictorError('QUEUE_FULL',
         `predictor.predict: ${this.queue.length} requests are already waiting (maxQueue ${this.options.maxQueue}); try again later`));
-    }
-    let copy: Float32Array;
-    try {
-      copy = this.validatedCopy(input);
-    } catch (error) {
-      this.rejected.invalid += 1;
-      return Promise.reject(error);
     }
     this.counts.requests += 1;
     return new Promise<Tensor>((resolve, reject) => {

@@ -142,9 +142,11 @@ describe('createPredictor', () => {
     const refused = predictor.predict(image(6));
     await expect(refused).rejects.toThrow(ck.PredictorError);
     await expect(refused).rejects.toMatchObject({ code: 'QUEUE_FULL', message: expect.stringContaining('maxQueue 4') });
+    // A malformed request is the caller's error even when the queue is full: RangeError, not QUEUE_FULL.
+    await expect(predictor.predict(new Float32Array(IMAGE_SIZE).fill(NaN))).rejects.toThrow(RangeError);
     const outputs = await Promise.all(accepted);
     outputs.forEach((output, i) => expectClose(output.data, row(i), { atol: 1e-6, rtol: 1e-5 }, `request ${i}`));
-    expect(predictor.stats()).toMatchObject({ requests: 6, completed: 6, batches: 3, rejected: { queueFull: 1, invalid: 0, closed: 0 } });
+    expect(predictor.stats()).toMatchObject({ requests: 6, completed: 6, batches: 3, rejected: { queueFull: 1, invalid: 1, closed: 0 } });
     await predictor.close();
   });
 
@@ -221,7 +223,8 @@ describe('createPredictor', () => {
     const outputs = await Promise.all(pending);
     outputs.forEach((output, i) => expectClose(output.data, row(i), { atol: 1e-6, rtol: 1e-5 }, `request ${i}`));
     await expect(predictor.predict(image(0))).rejects.toMatchObject({ name: 'PredictorError', code: 'CLOSED' });
-    expect(predictor.stats()).toMatchObject({ completed: 3, rejected: { closed: 1 } });
+    await expect(predictor.predict(new Float32Array(3))).rejects.toThrow(RangeError);
+    expect(predictor.stats()).toMatchObject({ completed: 3, rejected: { closed: 1, invalid: 1 } });
   });
 
   it('close() on an idle predictor resolves at once', async () => {
