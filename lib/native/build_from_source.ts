@@ -21,6 +21,19 @@ export function findNodeGyp(env: NodeJS.ProcessEnv = process.env, execPath = pro
   return candidates.find((path): path is string => Boolean(path) && existsSync(path as string));
 }
 
+/**
+ * The install prefix of this Node when its headers are installed beside it (Linux distributions'
+ * packages and the official Linux and macOS tarballs carry include/node), so node-gyp builds
+ * against them instead of downloading them; undefined where npm already names a nodedir, on
+ * Windows (node-gyp also needs node.lib there) or without the headers.
+ */
+export function localNodeDir(env: NodeJS.ProcessEnv = process.env, execPath = process.execPath,
+  platform: NodeJS.Platform = process.platform): string | undefined {
+  if (env.npm_config_nodedir || platform === 'win32') return undefined;
+  const prefix = join(dirname(execPath), '..');
+  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined;
+}
+
 export interface NodeGypRun {
   /** The directory holding binding.gyp; its build/ receives the result. */
   cwd: string;
@@ -36,7 +49,9 @@ export function nodeGypRebuild(run: NodeGypRun): string {
   if (!nodeGyp) {
     throw new Error('convkit: node-gyp was not found beside npm; install it (`npm install -g node-gyp`) and retry');
   }
-  const args = [nodeGyp, 'rebuild', `--jobs=max`, ...(run.arch ? [`--arch=${run.arch}`] : [])];
+  const nodeDir = localNodeDir();
+  const args = [nodeGyp, 'rebuild', `--jobs=max`, ...(run.arch ? [`--arch=${run.arch}`] : []),
+    ...(nodeDir ? [`--nodedir=${nodeDir}`] : [])];
   const result = spawnSync(process.execPath, args, { cwd: run.cwd, stdio: 'inherit', env: { ...process.env, ...run.env } });
   if (result.error) throw result.error;
   if (result.status !== 0) throw new Error(`convkit: node-gyp rebuild failed (exit status ${result.status}) in ${run.cwd}`);

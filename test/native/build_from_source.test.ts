@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildFromSource, findNodeGyp } from '../../lib/native/build_from_source';
+import { buildFromSource, findNodeGyp, localNodeDir } from '../../lib/native/build_from_source';
 
 describe('findNodeGyp', () => {
   const dir = mkdtempSync(join(tmpdir(), 'convkit-node-gyp-'));
@@ -34,6 +34,21 @@ describe('findNodeGyp', () => {
 
   it('finds npm\'s own node-gyp on this machine', () => {
     expect(findNodeGyp()).toMatch(/node-gyp\.js$/);
+  });
+});
+
+describe('localNodeDir', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'convkit-nodedir-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names the prefix of a Node whose headers are installed beside it, unless npm names one or on Windows', () => {
+    mkdirSync(join(dir, 'include', 'node'), { recursive: true });
+    writeFileSync(join(dir, 'include', 'node', 'node_api.h'), '');
+    const execPath = join(dir, 'bin', 'node');
+    expect(localNodeDir({}, execPath, 'linux')).toBe(join(dir, 'bin', '..'));
+    expect(localNodeDir({ npm_config_nodedir: '/usr' }, execPath, 'linux')).toBeUndefined();
+    expect(localNodeDir({}, execPath, 'win32')).toBeUndefined();
+    expect(localNodeDir({}, join(dir, 'elsewhere', 'bin', 'node'), 'linux')).toBeUndefined();
   });
 });
 
