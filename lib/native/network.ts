@@ -43,6 +43,18 @@ export type NativeLayerSpec = { trainable?: boolean } & (
   | { kind: 'activation'; size: number; channels: number; activation: ActivationName; alpha: number }
   | { kind: 'maxout'; size: number; units: number; pieces: number });
 
+/**
+ * Every kind of NativeLayerSpec: what the addon's registry of layer kinds (native/model/layer_spec.h)
+ * must accept, checked both ways by test/binding/layer_kinds.test.ts.
+ */
+export const nativeLayerKinds = [
+  'conv2d', 'dense', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d', 'globalMaxPooling2d', 'reshape',
+  'dropout', 'batchNormalization', 'activation', 'maxout',
+] as const satisfies readonly NativeLayerSpec['kind'][];
+
+/** The layer kinds the addon's registry accepts, by name. */
+export const registeredLayerKinds: readonly string[] = (addon as { layerKinds: string[] }).layerKinds;
+
 export interface NativeOptimizerSpec {
   kind: 'sgd' | 'rmsprop' | 'adam' | 'adamw';
   momentum?: number;

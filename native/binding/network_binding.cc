@@ -28,7 +28,7 @@
 
 #include "binding/args.h"
 #include "binding/bindings.h"
-#include "binding/specs.h"
+#include "binding/layers.h"
 #include "kernels/scan.h"
 #include "model/network.h"
 #include "runtime/fair_shared_mutex.h"
@@ -37,7 +37,6 @@ namespace convkit::binding {
 namespace {
 
 using model::BatchResult;
-using model::LayerKind;
 using model::LayerSpec;
 using model::Network;
 
@@ -68,82 +67,6 @@ struct SharedNetwork {
   int64_t reportedBytes = 0;
   bool released = false;
 };
-
-int64_t checkedInteger(Args& args, const Napi::Object& spec, const char* field) {
-  return args.integer(spec, field, 1);
-}
-
-LayerSpec readLayer(Args& args, const Napi::Object& spec, uint32_t index) {
-  LayerSpec layer;
-  const Napi::Value kindValue = spec.Get("kind");
-  const std::string kind = kindValue.IsString() ? kindValue.As<Napi::String>().Utf8Value() : "";
-  auto readFusedActivation = [&] {
-    layer.activation = spec.Get("activation").IsUndefined() ? kernels::Activation::Linear
-                                                            : readActivation(args, spec, "activation");
-    layer.alpha = spec.Get("alpha").IsUndefined() ? 0.0f : static_cast<float>(args.number(spec, "alpha", -1e6, 1e6));
-  };
-  if (kind == "conv2d") {
-    layer.kind = LayerKind::Conv2d;
-    layer.conv = readConv2dGeometry(args, spec, false);
-    layer.useBias = args.boolean(spec, "useBias", true);
-    readFusedActivation();
-    layer.inSize = args.product({layer.conv.inHeight, layer.conv.inWidth, layer.conv.inChannels}, "conv2d input");
-    layer.outSize = args.product({layer.conv.outHeight, layer.conv.outWidth, layer.conv.outChannels}, "conv2d output");
-  } else if (kind == "dense") {
-    layer.kind = LayerKind::Dense;
-    layer.dense.inFeatures = checkedInteger(args, spec, "inFeatures");
-    layer.dense.units = checkedInteger(args, spec, "units");
-    args.product({layer.dense.inFeatures, layer.dense.units}, "dense kernel");
-    layer.useBias = args.boolean(spec, "useBias", true);
-    readFusedActivation();
-    layer.inSize = layer.dense.inFeatures;
-    layer.outSize = layer.dense.units;
-  } else if (kind == "maxPooling2d" || kind == "averagePooling2d") {
-    layer.kind = kind == "maxPooling2d" ? LayerKind::MaxPool2d : LayerKind::AvgPool2d;
-    layer.pool = readPool2dGeometry(args, spec, false);
-    layer.inSize = layer.pool.inHeight * layer.pool.inWidth * layer.pool.channels;
-    layer.outSize = layer.pool.outHeight * layer.pool.outWidth * layer.pool.channels;
-  } else if (kind == "globalAveragePooling2d" || kind == "globalMaxPooling2d") {
-    layer.kind = kind == "globalMaxPooling2d" ? LayerKind::GlobalMaxPool2d : LayerKind::GlobalAvgPool2d;
-    layer.height = checkedInteger(args, spec, "height");
-    layer.width = checkedInteger(args, spec, "width");
-    layer.channels = checkedInteger(args, spec, "channels");
-    layer.inSize = args.product({layer.height, layer.width, layer.channels}, "global pooling input");
-    layer.outSize = layer.channels;
-  } else if (kind == "reshape") {
-    layer.kind = LayerKind::Reshape;
-    layer.inSize = layer.outSize = checkedInteger(args, spec, "size");
-  } else if (kind == "dropout") {
-    layer.kind = LayerKind::Dropout;
-    layer.inSize = layer.outSize = checkedInteger(args, spec, "size");
-    layer.dropoutRate = static_cast<float>(args.number(spec, "rate", 0.0, 0.999999));
-  } else if (kind == "batchNormalization") {
-    layer.kind = LayerKind::BatchNorm;
-    layer.inSize = layer.outSize = checkedInteger(args, spec, "size");
-    layer.channels = checkedInteger(args, spec, "channels");
-    layer.epsilon = static_cast<float>(args.number(spec, "epsilon", 1e-12, 1.0));
-    layer.momentum = static_cast<float>(args.number(spec, "momentum", 0.0, 1.0));
-    if (layer.inSize % layer.channels != 0) args.throwRangeError("batchNormalization: size must be a multiple of channels");
-  } else if (kind == "activation") {
-    layer.kind = LayerKind::Activation;
-    layer.inSize = layer.outSize = checkedInteger(args, spec, "size");
-    layer.activationCols = checkedInteger(args, spec, "channels");
-    readFusedActivation();
-    if (layer.inSize % layer.activationCols != 0) args.throwRangeError("activation: size must be a multiple of channels");
-  } else if (kind == "maxout") {
-    layer.kind = LayerKind::Maxout;
-    layer.inSize = checkedInteger(args, spec, "size");
-    layer.units = checkedInteger(args, spec, "units");
-    layer.pieces = checkedInteger(args, spec, "pieces");
-    const int64_t group = args.product({layer.units, layer.pieces}, "maxout units*pieces");
-    if (layer.inSize % group != 0) args.throwRangeError("maxout: size must be a multiple of units*pieces");
-    layer.outSize = layer.inSize / layer.pieces;
-  } else {
-    args.throwRangeError("layers[" + std::to_string(index) + "].kind '" + kind + "' is not a layer kind");
-  }
-  layer.trainable = args.boolean(spec, "trainable", true);
-  return layer;
-}
 
 model::OptimizerConfig readOptimizer(Args& args, const Napi::Object& spec) {
   model::OptimizerConfig config;
@@ -660,6 +583,7 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
 
 void registerNetwork(Napi::Env env, Napi::Object exports) {
   exports.Set("Network", NetworkWrap::define(env));
+  exports.Set("layerKinds", layerKindNames(env));
 }
 
 }  // namespace convkit::binding

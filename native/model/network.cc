@@ -7,7 +7,6 @@
 
 #include "kernels/loss.h"
 #include "kernels/optimizer.h"
-#include "model/nodes.h"
 #include "runtime/thread_pool.h"
 
 namespace convkit::model {
@@ -55,18 +54,18 @@ struct Workspace {
 
 Network::Network(const std::vector<LayerSpec>& layers) {
   if (layers.empty()) throw std::invalid_argument("a network needs at least one layer");
-  inputSize_ = layers.front().inSize;
+  inputSize_ = layers.front().inSize();
   for (size_t i = 0; i < layers.size(); ++i) {
-    if (i > 0 && layers[i].inSize != layers[i - 1].outSize) {
-      throw std::invalid_argument("layer " + std::to_string(i) + " takes " + std::to_string(layers[i].inSize) +
+    if (i > 0 && layers[i].inSize() != layers[i - 1].outSize()) {
+      throw std::invalid_argument("layer " + std::to_string(i) + " takes " + std::to_string(layers[i].inSize()) +
                                   " values per sample but layer " + std::to_string(i - 1) + " produces " +
-                                  std::to_string(layers[i - 1].outSize));
+                                  std::to_string(layers[i - 1].outSize()));
     }
     appendLayerNodes(layers[i], parameters_, nodes_);
     layerLastNodes_.push_back(nodes_.size() - 1);
   }
   fuseActivationBackwards(nodes_);
-  outputSize_ = layers.back().outSize;
+  outputSize_ = layers.back().outSize();
   classes_ = outputSize_;
   training_ = std::make_unique<Workspace>();
   countParameterBytes();

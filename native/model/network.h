@@ -15,47 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "kernels/activation.h"
-#include "kernels/batchnorm.h"
-#include "kernels/conv2d.h"
-#include "kernels/dense.h"
-#include "kernels/pooling.h"
+#include "model/layer_spec.h"
+#include "model/node.h"
 
 namespace convkit::model {
-
-enum class LayerKind {
-  Conv2d,
-  Dense,
-  MaxPool2d,
-  AvgPool2d,
-  GlobalAvgPool2d,
-  GlobalMaxPool2d,
-  Reshape,
-  Dropout,
-  BatchNorm,
-  Activation,
-  Maxout,
-};
-
-// One Keras layer, with per-sample geometry (the batch fields of the kernel geometries are unused:
-// the batch is a property of each call).
-struct LayerSpec {
-  LayerKind kind = LayerKind::Reshape;
-  int64_t inSize = 0;   // floats per sample in
-  int64_t outSize = 0;  // floats per sample out
-  kernels::Conv2dGeometry conv;
-  kernels::DenseGeometry dense;
-  kernels::Pool2dGeometry pool;
-  int64_t height = 0, width = 0, channels = 0;  // global pooling; batch norm: height*width rows
-  bool useBias = true;
-  bool trainable = true;  // false freezes the layer's weights (the optimizer skips them)
-  kernels::Activation activation = kernels::Activation::Linear;  // fused after conv/dense, or alone
-  float alpha = 0.0f;          // leakyRelu slope / elu scale
-  int64_t activationCols = 0;  // softmax axis length (the channels)
-  float dropoutRate = 0.0f;
-  float epsilon = 1e-3f, momentum = 0.99f;  // batch norm
-  int64_t units = 0, pieces = 0;            // maxout
-};
 
 enum class LossKind { CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError };
 enum class OptimizerKind { Sgd, RmsProp, Adam, AdamW };
@@ -88,16 +51,8 @@ struct Targets {
   int64_t classes = 0;
 };
 
-class Node;
 struct Workspace;
 
-struct Parameter {
-  std::string name;
-  std::vector<float> value;
-  std::vector<float> grad;
-  std::vector<float> slot0, slot1;  // optimizer state (velocity, mean square, Adam's m and v)
-  bool trainable = true;
-};
 
 class Network {
  public:

@@ -1,18 +1,26 @@
 // The executable steps of a Network: one node per kernel call. A conv2d or dense layer with an
 // activation becomes two nodes (the linear op, then the activation), so every node is one kernel
-// family's forward and backward. When the GEMM can apply the activation in its epilogue
-// (relu, leakyRelu), the linear node's forward does so and the activation node only does the
-// backward, reading the sign it needs from the fused output; and when max pooling follows, the
-// pooling node applies that backward too, while it routes gradients (fuseActivationBackwards).
+// family's forward and backward. Each layer kind's nodes live in layers/<kind>.cc; this header is
+// what they share.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
-#include "model/network.h"
+#include "kernels/activation_kind.h"
 
 namespace convkit::model {
+
+struct Parameter {
+  std::string name;
+  std::vector<float> value;
+  std::vector<float> grad;
+  std::vector<float> slot0, slot1;  // optimizer state (velocity, mean square, Adam's m and v)
+  bool trainable = true;
+};
 
 // Training-time buffers a node keeps between its forward and backward (dropout masks, max pooling
 // winners, batch-norm statistics), sized for the workspace's batch capacity.
@@ -29,7 +37,17 @@ struct Pass {
   NodeState* state = nullptr;
   Parameter* parameters = nullptr;  // the network's parameters, indexed by the node
   uint64_t weightsVersion = 0;      // Network::weightsVersion(): changes whenever they may have
+
+  float* value(int parameter) const { return parameter < 0 ? nullptr : parameters[parameter].value.data(); }
+  float* grad(int parameter) const { return parameter < 0 ? nullptr : parameters[parameter].grad.data(); }
 };
+
+// A kernel geometry stored per sample, patched with the batch of one call.
+template <typename Geometry>
+Geometry withBatch(Geometry geometry, int64_t batch) {
+  geometry.batch = batch;
+  return geometry;
+}
 
 class Node {
  public:
@@ -59,16 +77,40 @@ class Node {
   virtual const kernels::Activation* activationKind() const { return nullptr; }
   virtual int64_t activationAxis() const { return 0; }
 
+  // An activation fused into the GEMM before this node (its output is this node's input) offers
+  // its backward: a node that can apply it while routing gradients (max pooling) takes it and
+  // returns true, so the activation node's own backward is skipped (see fuseActivationBackwards).
+  virtual bool takeOverActivationGradient(kernels::Activation /*kind*/, float /*alpha*/) { return false; }
+  // The other side of that hand-off: an activation node offers its backward to the next node.
+  virtual void offerActivationGradientTo(Node& /*next*/) {}
+
   const int64_t inSize;
   const int64_t outSize;
 };
 
-// Appends the nodes of one layer, creating its parameters in Keras's order.
-void appendLayerNodes(const LayerSpec& spec, std::vector<Parameter>& parameters,
-                      std::vector<std::unique_ptr<Node>>& nodes);
+// What a layer's appendNodes writes to: the network's parameters and nodes.
+struct NodeSink {
+  std::vector<Parameter>& parameters;
+  std::vector<std::unique_ptr<Node>>& nodes;
+  bool trainable = true;  // the layer's: false freezes its weights (the optimizer skips them)
 
-// Once all nodes exist: lets a node apply the backward of the fused activation just before it
-// (max pooling does, as it routes gradients), so that activation's own backward pass is skipped.
-void fuseActivationBackwards(std::vector<std::unique_ptr<Node>>& nodes);
+  // A parameter with a gradient is computed by backward even when frozen (the optimizer skips
+  // it); one without (batch norm's moving statistics) is updated by forward only. Returns its
+  // index, which the node keeps.
+  int addParameter(const char* name, size_t size, bool hasGradient, float initialValue = 0.0f) {
+    Parameter parameter;
+    parameter.name = name;
+    parameter.value.assign(size, initialValue);
+    if (hasGradient) parameter.grad.assign(size, 0.0f);
+    parameter.trainable = hasGradient && trainable;
+    parameters.push_back(std::move(parameter));
+    return static_cast<int>(parameters.size() - 1);
+  }
+
+  template <typename NodeType, typename... Args>
+  void append(Args&&... args) {
+    nodes.push_back(std::make_unique<NodeType>(std::forward<Args>(args)...));
+  }
+};
 
 }  // namespace convkit::model

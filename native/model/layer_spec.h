@@ -1,0 +1,53 @@
+// The one registry of layer kinds: AnyLayer below. Each kind is a struct in layers/<kind>.h with
+// its own fields (per-sample sizes: the batch is a property of each call), its name in the
+// JavaScript spec (kKind), inSize()/outSize(), and an appendNodes overload in layers/<kind>.cc
+// that turns it into nodes. The compiler holds the lists together: a kind added here without its
+// appendNodes, or without the binding's reader (binding/layers.cc), does not build.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include "model/layers/activation.h"
+#include "model/layers/batch_norm.h"
+#include "model/layers/conv2d.h"
+#include "model/layers/dense.h"
+#include "model/layers/dropout.h"
+#include "model/layers/global_pool2d.h"
+#include "model/layers/maxout.h"
+#include "model/layers/pool2d.h"
+#include "model/layers/reshape.h"
+#include "model/node.h"
+
+namespace convkit::model {
+
+using AnyLayer = std::variant<Conv2dLayer, DenseLayer, MaxPool2dLayer, AvgPool2dLayer, GlobalAvgPool2dLayer,
+                              GlobalMaxPool2dLayer, ReshapeLayer, DropoutLayer, BatchNormLayer, ActivationLayer,
+                              MaxoutLayer>;
+
+constexpr size_t kLayerKindCount = std::variant_size_v<AnyLayer>;
+
+// The JavaScript names of the kinds, in AnyLayer's order.
+const char* layerKindName(size_t index);
+
+// One layer of a network.
+struct LayerSpec {
+  AnyLayer layer;
+  bool trainable = true;  // false freezes the layer's weights (the optimizer skips them)
+
+  int64_t inSize() const;   // floats per sample in
+  int64_t outSize() const;  // floats per sample out
+};
+
+// Appends the nodes of one layer, creating its parameters in Keras's order.
+void appendLayerNodes(const LayerSpec& spec, std::vector<Parameter>& parameters,
+                      std::vector<std::unique_ptr<Node>>& nodes);
+
+// Once all nodes exist: lets a node apply the backward of the fused activation just before it
+// (max pooling does, as it routes gradients), so that activation's own backward pass is skipped.
+void fuseActivationBackwards(std::vector<std::unique_ptr<Node>>& nodes);
+
+}  // namespace convkit::model
