@@ -4,15 +4,19 @@
 // header declares each family's registration and the hyperparameter checks several families share.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <tuple>
+#include <utility>
 
 #include <napi.h>
 
 #include "binding/args.h"
+#include "binding/bindings.h"
 
 namespace convkit::binding {
 
-// Each sets its family's functions on `target` (addon.kernels).
+// Each sets its family's functions on `target` (addon.kernels) with exportFunctions.
 void registerGemmKernels(Napi::Env env, Napi::Object target);
 void registerConv2dKernels(Napi::Env env, Napi::Object target);
 void registerDenseKernels(Napi::Env env, Napi::Object target);
@@ -47,5 +51,45 @@ float floatIn(const Args& args, const Napi::Object& params, const char* field, I
 // As floatIn; `fallback` when the property is undefined.
 float optionalFloatIn(const Args& args, const Napi::Object& params, const char* field,
                       float fallback, Interval interval);
+
+// The element count an array argument must have, and how it is derived ("batch*units"), for the
+// error message.
+struct Extent {
+  int64_t count;
+  const char* what;
+};
+
+// How an array argument may be passed: required, optional (null or undefined give nullptr), or,
+// for a written array, possibly the very array it replaces (Aliasing::MayBeInPlace).
+enum class Pass { Required, Optional, InPlace };
+
+// The array arguments of a kernel: In ones it reads, Out ones it writes; Float32Array unless the
+// name says Uint8 (InUint8, OutUint8) or Int32 (InInt32).
+struct In { const char* name; Extent extent; Pass pass = Pass::Required; };
+struct Out { const char* name; Extent extent; Pass pass = Pass::Required; };
+struct InUint8 { const char* name; Extent extent; };
+struct OutUint8 { const char* name; Extent extent; };
+struct InInt32 { const char* name; Extent extent; };
+
+const float* readArray(Args& args, size_t index, const In& array);
+float* readArray(Args& args, size_t index, const Out& array);
+const uint8_t* readArray(Args& args, size_t index, const InUint8& array);
+uint8_t* readArray(Args& args, size_t index, const OutUint8& array);
+const int32_t* readArray(Args& args, size_t index, const InInt32& array);
+
+template <typename... Arrays, size_t... I>
+auto readArraysAt(Args& args, size_t first, std::index_sequence<I...>, const Arrays&... arrays) {
+  // A braced list is evaluated left to right: arrays are checked, and errors reported, in order.
+  return std::tuple<decltype(readArray(args, 0, arrays))...>{readArray(args, first + I, arrays)...};
+}
+
+// Reads the array arguments at `first`, `first + 1`, ... in order, checking each one's type and
+// length and that written arrays share no memory with the others; returns their data pointers
+// in the same order, for a structured binding:
+//   const auto [x, y] = readArrays(args, 1, In{"x", n}, Out{"y", n, Pass::InPlace});
+template <typename... Arrays>
+auto readArrays(Args& args, size_t first, const Arrays&... arrays) {
+  return readArraysAt(args, first, std::index_sequence_for<Arrays...>{}, arrays...);
+}
 
 }  // namespace convkit::binding
