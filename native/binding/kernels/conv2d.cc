@@ -1,4 +1,5 @@
-// addon.kernels.conv2d*: convolution over NHWC input with a Keras-layout kernel.
+// addon.kernels.conv2d*: convolution over NHWC input with a Keras-layout kernel; forward and the
+// separate backward passes as dense's (WeightedLayer).
 #include "binding/args.h"
 #include "binding/bindings.h"
 #include "binding/kernels/kernels.h"
@@ -30,35 +31,7 @@ Napi::Value conv2dGeometry(Args& args) {
   return conv2dGeometryObject(args.env(), readConv2dCall(args).g);
 }
 
-// conv2dForward(params (with activation?, activationAlpha?), input, kernel, bias | null, output)
-Napi::Value conv2dForward(Args& args) {
-  const Conv2dCall c = readConv2dCall(args);
-  const OutputActivation activation =
-      readOutputActivation(args, args.object(0, "params"), "to be applied in the GEMM epilogue");
-  const auto [input, kernel, bias, output] = readArrays(args, 1, In{"input", c.input}, In{"kernel", c.kernel},
-                                                        In{"bias", c.bias, Pass::Optional}, Out{"output", c.output});
-  kernels::conv2dForward(c.g, input, kernel, bias, output, activation.kind, activation.alpha);
-  return args.env().Undefined();
-}
-
-// conv2dBackwardInput(params, gradOutput, kernel, gradInput)
-Napi::Value conv2dBackwardInput(Args& args) {
-  const Conv2dCall c = readConv2dCall(args);
-  const auto [gradOutput, kernel, gradInput] =
-      readArrays(args, 1, In{"gradOutput", c.output}, In{"kernel", c.kernel}, Out{"gradInput", c.input});
-  kernels::conv2dBackwardInput(c.g, gradOutput, kernel, gradInput);
-  return args.env().Undefined();
-}
-
-// conv2dBackwardParams(params, input, gradOutput, gradKernel, gradBias | null)
-Napi::Value conv2dBackwardParams(Args& args) {
-  const Conv2dCall c = readConv2dCall(args);
-  const auto [input, gradOutput, gradKernel, gradBias] =
-      readArrays(args, 1, In{"input", c.input}, In{"gradOutput", c.output}, Out{"gradKernel", c.kernel},
-                 Out{"gradBias", c.bias, Pass::Optional});
-  kernels::conv2dBackwardParams(c.g, input, gradOutput, gradKernel, gradBias);
-  return args.env().Undefined();
-}
+using Conv2d = WeightedLayer<Conv2dCall, readConv2dCall>;
 
 // conv2dBackward(params, input, gradOutput, kernel, gradInput | null, gradKernel, gradBias | null):
 // conv2dBackwardInput and conv2dBackwardParams in one call, as training runs them.
@@ -77,9 +50,9 @@ Napi::Value conv2dBackward(Args& args) {
 void registerConv2dKernels(Napi::Env env, Napi::Object target) {
   exportFunctions(env, target, {
       {"conv2dGeometry", conv2dGeometry},
-      {"conv2dForward", conv2dForward},
-      {"conv2dBackwardInput", conv2dBackwardInput},
-      {"conv2dBackwardParams", conv2dBackwardParams},
+      {"conv2dForward", Conv2d::forward<kernels::conv2dForward>},
+      {"conv2dBackwardInput", Conv2d::backwardInput<kernels::conv2dBackwardInput>},
+      {"conv2dBackwardParams", Conv2d::backwardParams<kernels::conv2dBackwardParams>},
       {"conv2dBackward", conv2dBackward},
   });
 }

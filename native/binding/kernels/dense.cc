@@ -1,4 +1,4 @@
-// addon.kernels.dense*: a fully connected layer's forward and backward passes.
+// addon.kernels.dense*: a fully connected layer's forward and backward passes (WeightedLayer).
 #include "binding/args.h"
 #include "binding/bindings.h"
 #include "binding/kernels/kernels.h"
@@ -29,43 +29,15 @@ DenseCall readDenseCall(Args& args) {
           {g.units, "units"}};
 }
 
-// denseForward(params (with activation?, activationAlpha?), input, kernel, bias | null, output)
-Napi::Value denseForward(Args& args) {
-  const DenseCall c = readDenseCall(args);
-  const OutputActivation activation =
-      readOutputActivation(args, args.object(0, "params"), "to be applied in the GEMM epilogue");
-  const auto [input, kernel, bias, output] = readArrays(args, 1, In{"input", c.input}, In{"kernel", c.kernel},
-                                                        In{"bias", c.bias, Pass::Optional}, Out{"output", c.output});
-  kernels::denseForward(c.g, input, kernel, bias, output, activation.kind, activation.alpha);
-  return args.env().Undefined();
-}
-
-// denseBackwardInput(params, gradOutput, kernel, gradInput)
-Napi::Value denseBackwardInput(Args& args) {
-  const DenseCall c = readDenseCall(args);
-  const auto [gradOutput, kernel, gradInput] =
-      readArrays(args, 1, In{"gradOutput", c.output}, In{"kernel", c.kernel}, Out{"gradInput", c.input});
-  kernels::denseBackwardInput(c.g, gradOutput, kernel, gradInput);
-  return args.env().Undefined();
-}
-
-// denseBackwardParams(params, input, gradOutput, gradKernel, gradBias | null)
-Napi::Value denseBackwardParams(Args& args) {
-  const DenseCall c = readDenseCall(args);
-  const auto [input, gradOutput, gradKernel, gradBias] =
-      readArrays(args, 1, In{"input", c.input}, In{"gradOutput", c.output}, Out{"gradKernel", c.kernel},
-                 Out{"gradBias", c.bias, Pass::Optional});
-  kernels::denseBackwardParams(c.g, input, gradOutput, gradKernel, gradBias);
-  return args.env().Undefined();
-}
+using Dense = WeightedLayer<DenseCall, readDenseCall>;
 
 }  // namespace
 
 void registerDenseKernels(Napi::Env env, Napi::Object target) {
   exportFunctions(env, target, {
-      {"denseForward", denseForward},
-      {"denseBackwardInput", denseBackwardInput},
-      {"denseBackwardParams", denseBackwardParams},
+      {"denseForward", Dense::forward<kernels::denseForward>},
+      {"denseBackwardInput", Dense::backwardInput<kernels::denseBackwardInput>},
+      {"denseBackwardParams", Dense::backwardParams<kernels::denseBackwardParams>},
   });
 }
 

@@ -13,6 +13,7 @@
 
 #include "binding/args.h"
 #include "binding/bindings.h"
+#include "binding/specs.h"
 
 namespace convkit::binding {
 
@@ -91,5 +92,48 @@ template <typename... Arrays>
 auto readArrays(Args& args, size_t first, const Arrays&... arrays) {
   return readArraysAt(args, first, std::index_sequence_for<Arrays...>{}, arrays...);
 }
+
+// The forward and backward functions of a layer that multiplies its input by a kernel and adds a
+// bias (dense, conv2d), over the family's Call: what `read` returns from params, its geometry g
+// and the extents input, output, kernel and bias (each also that of its gradient).
+template <typename Call, Call (*read)(Args&)>
+struct WeightedLayer {
+  using Geometry = decltype(Call::g);
+
+  // forward(params (with activation?, activationAlpha?), input, kernel, bias | null, output)
+  template <void (*kernel)(const Geometry&, const float*, const float*, const float*, float*,
+                           kernels::Activation, float)>
+  static Napi::Value forward(Args& args) {
+    const Call c = read(args);
+    const OutputActivation activation =
+        readOutputActivation(args, args.object(0, "params"), "to be applied in the GEMM epilogue");
+    const auto [input, weights, bias, output] =
+        readArrays(args, 1, In{"input", c.input}, In{"kernel", c.kernel}, In{"bias", c.bias, Pass::Optional},
+                   Out{"output", c.output});
+    kernel(c.g, input, weights, bias, output, activation.kind, activation.alpha);
+    return args.env().Undefined();
+  }
+
+  // backwardInput(params, gradOutput, kernel, gradInput)
+  template <void (*kernel)(const Geometry&, const float*, const float*, float*)>
+  static Napi::Value backwardInput(Args& args) {
+    const Call c = read(args);
+    const auto [gradOutput, weights, gradInput] =
+        readArrays(args, 1, In{"gradOutput", c.output}, In{"kernel", c.kernel}, Out{"gradInput", c.input});
+    kernel(c.g, gradOutput, weights, gradInput);
+    return args.env().Undefined();
+  }
+
+  // backwardParams(params, input, gradOutput, gradKernel, gradBias | null)
+  template <void (*kernel)(const Geometry&, const float*, const float*, float*, float*)>
+  static Napi::Value backwardParams(Args& args) {
+    const Call c = read(args);
+    const auto [input, gradOutput, gradKernel, gradBias] =
+        readArrays(args, 1, In{"input", c.input}, In{"gradOutput", c.output}, Out{"gradKernel", c.kernel},
+                   Out{"gradBias", c.bias, Pass::Optional});
+    kernel(c.g, input, gradOutput, gradKernel, gradBias);
+    return args.env().Undefined();
+  }
+};
 
 }  // namespace convkit::binding

@@ -37,11 +37,12 @@ Napi::Value pool2dGeometry(Args& args) {
   return pool2dGeometryObject(args.env(), readPoolCall(args).g);
 }
 
-// maxPool2dForward(params, input, output)
-Napi::Value maxPool2dForward(Args& args) {
+// maxPool2dForward and avgPool2dForward(params, input, output)
+template <void (*kernel)(const Pool2dGeometry&, const float*, float*)>
+Napi::Value poolForward(Args& args) {
   const PoolCall c = readPoolCall(args);
   const auto [input, output] = readArrays(args, 1, In{"input", c.input}, Out{"output", c.output});
-  kernels::maxPool2dForward(c.g, input, output);
+  kernel(c.g, input, output);
   return args.env().Undefined();
 }
 
@@ -122,14 +123,6 @@ Napi::Value maxPool2dBackwardFromWinners(Args& args) {
   return args.env().Undefined();
 }
 
-// avgPool2dForward(params, input, output)
-Napi::Value avgPool2dForward(Args& args) {
-  const PoolCall c = readPoolCall(args);
-  const auto [input, output] = readArrays(args, 1, In{"input", c.input}, Out{"output", c.output});
-  kernels::avgPool2dForward(c.g, input, output);
-  return args.env().Undefined();
-}
-
 // avgPool2dBackward(params, gradOutput, gradInput)
 Napi::Value avgPool2dBackward(Args& args) {
   const PoolCall c = readPoolCall(args);
@@ -156,11 +149,12 @@ GlobalPoolCall readGlobalPoolCall(Args& args) {
   return c;
 }
 
-// globalAvgPool2dForward(params, input, output)
-Napi::Value globalAvgPool2dForward(Args& args) {
+// globalAvgPool2dForward and globalMaxPool2dForward(params, input, output)
+template <void (*kernel)(int64_t, int64_t, int64_t, int64_t, const float*, float*)>
+Napi::Value globalPoolForward(Args& args) {
   const GlobalPoolCall c = readGlobalPoolCall(args);
   const auto [input, output] = readArrays(args, 1, In{"input", c.input}, Out{"output", c.output});
-  kernels::globalAvgPool2dForward(c.batch, c.height, c.width, c.channels, input, output);
+  kernel(c.batch, c.height, c.width, c.channels, input, output);
   return args.env().Undefined();
 }
 
@@ -169,14 +163,6 @@ Napi::Value globalAvgPool2dBackward(Args& args) {
   const GlobalPoolCall c = readGlobalPoolCall(args);
   const auto [gradOutput, gradInput] = readArrays(args, 1, In{"gradOutput", c.output}, Out{"gradInput", c.input});
   kernels::globalAvgPool2dBackward(c.batch, c.height, c.width, c.channels, gradOutput, gradInput);
-  return args.env().Undefined();
-}
-
-// globalMaxPool2dForward(params, input, output)
-Napi::Value globalMaxPool2dForward(Args& args) {
-  const GlobalPoolCall c = readGlobalPoolCall(args);
-  const auto [input, output] = readArrays(args, 1, In{"input", c.input}, Out{"output", c.output});
-  kernels::globalMaxPool2dForward(c.batch, c.height, c.width, c.channels, input, output);
   return args.env().Undefined();
 }
 
@@ -194,15 +180,15 @@ Napi::Value globalMaxPool2dBackward(Args& args) {
 void registerPoolingKernels(Napi::Env env, Napi::Object target) {
   exportFunctions(env, target, {
       {"pool2dGeometry", pool2dGeometry},
-      {"maxPool2dForward", maxPool2dForward},
+      {"maxPool2dForward", poolForward<kernels::maxPool2dForward>},
       {"maxPool2dBackward", maxPool2dBackward},
       {"maxPool2dForwardRecordingWinners", maxPool2dForwardRecordingWinners},
       {"maxPool2dBackwardFromWinners", maxPool2dBackwardFromWinners},
-      {"avgPool2dForward", avgPool2dForward},
+      {"avgPool2dForward", poolForward<kernels::avgPool2dForward>},
       {"avgPool2dBackward", avgPool2dBackward},
-      {"globalAvgPool2dForward", globalAvgPool2dForward},
+      {"globalAvgPool2dForward", globalPoolForward<kernels::globalAvgPool2dForward>},
       {"globalAvgPool2dBackward", globalAvgPool2dBackward},
-      {"globalMaxPool2dForward", globalMaxPool2dForward},
+      {"globalMaxPool2dForward", globalPoolForward<kernels::globalMaxPool2dForward>},
       {"globalMaxPool2dBackward", globalMaxPool2dBackward},
   });
 }
