@@ -11,10 +11,7 @@ namespace {
 
 using kernels::Conv2dGeometry;
 
-struct Conv2dCall {
-  Conv2dGeometry g;
-  Extent input, output, kernel, bias;  // each also the extent of its gradient
-};
+using Conv2dCall = WeightedCall<Conv2dGeometry>;
 
 Conv2dCall readConv2dCall(Args& args) {
   const Conv2dGeometry g = readConv2dGeometry(args, args.object(0, "params"), true);
@@ -31,7 +28,7 @@ Napi::Value conv2dGeometry(Args& args) {
   return conv2dGeometryObject(args.env(), readConv2dCall(args).g);
 }
 
-using Conv2d = WeightedLayer<Conv2dCall, readConv2dCall>;
+using Conv2d = WeightedLayer<Conv2dGeometry, readConv2dCall>;
 
 // conv2dBackward(params, input, gradOutput, kernel, gradInput | null, gradKernel, gradBias | null):
 // conv2dBackwardInput and conv2dBackwardParams in one call, as training runs them.

@@ -10,10 +10,7 @@ namespace {
 
 using kernels::DenseGeometry;
 
-struct DenseCall {
-  DenseGeometry g;
-  Extent input, output, kernel, bias;  // each also the extent of its gradient
-};
+using DenseCall = WeightedCall<DenseGeometry>;
 
 // { batch, inFeatures, units }
 DenseCall readDenseCall(Args& args) {
@@ -29,7 +26,7 @@ DenseCall readDenseCall(Args& args) {
           {g.units, "units"}};
 }
 
-using Dense = WeightedLayer<DenseCall, readDenseCall>;
+using Dense = WeightedLayer<DenseGeometry, readDenseCall>;
 
 }  // namespace
 

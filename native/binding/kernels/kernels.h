@@ -93,12 +93,18 @@ auto readArrays(Args& args, size_t first, const Arrays&... arrays) {
   return readArraysAt(args, first, std::index_sequence_for<Arrays...>{}, arrays...);
 }
 
-// The forward and backward functions of a layer that multiplies its input by a kernel and adds a
-// bias (dense, conv2d), over the family's Call: what `read` returns from params, its geometry g
-// and the extents input, output, kernel and bias (each also that of its gradient).
-template <typename Call, Call (*read)(Args&)>
+// A call of a layer that multiplies its input by a kernel and adds a bias (dense, conv2d): its
+// geometry, and the extents of its arrays (each also that of its gradient).
+template <typename Geometry>
+struct WeightedCall {
+  Geometry g;
+  Extent input, output, kernel, bias;
+};
+
+// The forward and backward functions of such a layer, over the call `read` reads from params.
+template <typename Geometry, WeightedCall<Geometry> (*read)(Args&)>
 struct WeightedLayer {
-  using Geometry = decltype(Call::g);
+  using Call = WeightedCall<Geometry>;
 
   // forward(params (with activation?, activationAlpha?), input, kernel, bias | null, output)
   template <void (*kernel)(const Geometry&, const float*, const float*, const float*, float*,
