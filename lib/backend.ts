@@ -1,7 +1,7 @@
 // What the native backend runs with: the dispatched instruction set and the thread count.
 import { positiveInt } from './errors';
 import { addon, addonPath } from './native/addon';
-import { backendFunctions } from './native/backend';
+import { backendFunctions } from './native/kernel_registry';
 
 /** What `ck.backendInfo()` reports. */
 export interface BackendInfo {

@@ -1,8 +1,8 @@
 // Training callbacks, after Keras: hooks called by fit, plus early stopping, checkpoints and
 // learning-rate reduction on plateaus. Hooks may be async; fit awaits them.
-import { booleanOr, finiteNumber, oneOf, optionsObject, positiveInt } from './errors';
+import { booleanOr, describe, finiteNumber, oneOf, optionsObject, positiveInt } from './errors';
 import type { Optimizer } from './optimizers';
-import { describe, type Tensor } from './tensor';
+import type { Tensor } from './tensor';
 
 /** Metrics reported to callbacks: loss, accuracy, val_loss, val_accuracy, lr, ... */
 export type Logs = Record<string, number>;

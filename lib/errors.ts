@@ -1,6 +1,13 @@
 // Argument checks for the public API: each throws a TypeError or RangeError that names the
 // field and shows what it received.
-import { describe } from './tensor';
+
+/** A value as error messages show it: `null`, `an Array`, a typed array's class, `an object (Map)`, or a primitive's type and value (`number -1`). */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an Array';
+  if (ArrayBuffer.isView(value)) return value.constructor.name;
+  return typeof value === 'object' ? `an object (${value.constructor?.name ?? 'Object'})` : `${typeof value} ${String(value)}`;
+}
 
 export function positiveInt(value: unknown, field: string): number {
   if (typeof value !== 'number') throw new TypeError(`${field} must be a positive integer, got ${describe(value)}`);

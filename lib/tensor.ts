@@ -1,6 +1,7 @@
 // The library's array type: float32 data in row-major order (NHWC for images) with a shape.
 // Tensors are plain garbage-collected objects (V8 sees their memory); dispose() only releases it
 // sooner.
+import { describe } from './errors';
 
 /** Dimensions, outermost first: [n, height, width, channels] for a batch of images. */
 export type Shape = readonly number[];
@@ -140,13 +141,6 @@ export class Tensor {
       structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
     }
   }
-}
-
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an Array';
-  if (ArrayBuffer.isView(value)) return value.constructor.name;
-  return typeof value === 'object' ? `an object (${value.constructor?.name ?? 'Object'})` : `${typeof value} ${String(value)}`;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../package_root';
-import { describe } from '../tensor';
+import { describe } from '../errors';
 import { type IdxDataset, loadIdx } from './idx';
 
 /** Class names by label index, as published with the data set. */

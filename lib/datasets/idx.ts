@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip, gunzipSync } from 'node:zlib';
-import { Tensor, checkAttached, describe } from '../tensor';
+import { describe } from '../errors';
+import { Tensor, checkAttached } from '../tensor';
 
 /** The value types an IDX file may hold. */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';

@@ -3,7 +3,8 @@
 // thread, so it must never see an array the user could change or detach meanwhile).
 import type { LossName } from '../losses';
 import type { NativeTargets } from '../native/network';
-import { checkAttached, describe, shapeSize, Tensor, type Shape } from '../tensor';
+import { describe } from '../errors';
+import { checkAttached, shapeSize, Tensor, type Shape } from '../tensor';
 
 /**
  * Targets as the user may give them. With sparseCategoricalCrossentropy: integer class indices, one

@@ -1,8 +1,8 @@
 // A model's inference: predict (inline for small requests, otherwise batched on worker threads),
 // predictSync on the calling thread, and activations (every chosen layer's output). Sequential's
 // methods call these with its ModelCore (core.ts), which builds the network and gates the calls.
-import { booleanOr, optionsObject, positiveInt } from '../errors';
-import { describe as describeValue, shapeSize, Tensor } from '../tensor';
+import { booleanOr, describe as describeValue, optionsObject, positiveInt } from '../errors';
+import { shapeSize, Tensor } from '../tensor';
 import type { Built, ModelCore } from './core';
 import { BatchStager, checkInputs } from './data';
 

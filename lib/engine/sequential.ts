@@ -5,8 +5,8 @@
 // inference.ts, the network and the gates on concurrent calls they share in core.ts, and saving
 // reaches lib/io through formats.ts.
 import type { TrainingModel } from '../callbacks';
-import { integer, oneOf } from '../errors';
-import { describe as describeValue, shapeSize, Tensor, type Shape } from '../tensor';
+import { describe as describeValue, integer, oneOf } from '../errors';
+import { shapeSize, Tensor, type Shape } from '../tensor';
 import { Layer } from '../layers/base';
 import { getLoss, type LossName } from '../losses';
 import { getOptimizer, type Optimizer } from '../optimizers';

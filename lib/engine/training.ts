@@ -2,10 +2,10 @@
 // validation, callbacks), trainOnBatch and evaluate, with the checks that come before the first
 // step. Sequential's methods call these with its ModelCore (core.ts), the state they share.
 import { callbackList, callHook, ProgressLogger, type Callback, type Logs, type TrainingModel } from '../callbacks';
-import { booleanOr, integer, optionsObject, positiveInt } from '../errors';
+import { booleanOr, describe as describeValue, integer, optionsObject, positiveInt } from '../errors';
 import type { BatchResult } from '../native/network';
 import { freshSeed, Random } from '../random';
-import { describe as describeValue, shapeSize, Tensor } from '../tensor';
+import { shapeSize, Tensor } from '../tensor';
 import type { Built, Compiled, ModelCore } from './core';
 import { BatchStager, checkInputs, prepareTargets, type PreparedTargets, type TargetsInput } from './data';
 

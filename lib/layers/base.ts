@@ -3,8 +3,8 @@
 // network, and serializes to a Keras-style { className, config }.
 import type { InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
-import { booleanOr, shapeOption } from '../errors';
-import { describe, type Shape } from '../tensor';
+import { booleanOr, describe, shapeOption } from '../errors';
+import { type Shape } from '../tensor';
 
 /**
  * Arguments every layer accepts. Option names throughout are Keras's in camelCase, as in

@@ -1,8 +1,8 @@
 import { activationNames, activationOption, defaultAlpha, type ActivationName } from '../activations';
-import { booleanOr, finiteNumber, oneOf, positiveInt, requiredArgs } from '../errors';
+import { booleanOr, describe, finiteNumber, oneOf, positiveInt, requiredArgs } from '../errors';
 import { initializerOption, type InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
-import { shapeSize, describe, type Shape } from '../tensor';
+import { shapeSize, type Shape } from '../tensor';
 import { Layer, type LayerArgs, type LayerConfig, type WeightSpec } from './base';
 
 /** Options of `ck.layers.dense`. */

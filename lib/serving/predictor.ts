@@ -1,9 +1,9 @@
 // Dynamic batching for services, as Triton and TF Serving do it: single-image predict calls made
 // concurrently (one per HTTP request, say) are gathered into one batched native call, which costs
 // far less per image than one call each. A request waits at most maxDelayMs for others to join.
-import { finiteNumber, positiveInt } from '../errors';
+import { describe, finiteNumber, positiveInt } from '../errors';
 import { Sequential } from '../engine/sequential';
-import { describe, shapeSize, Tensor, type Shape } from '../tensor';
+import { shapeSize, Tensor, type Shape } from '../tensor';
 
 /** Options of `ck.createPredictor`. */
 export interface PredictorOptions {

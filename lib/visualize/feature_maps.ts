@@ -1,6 +1,7 @@
 // Pictures of what one layer makes of one image: a tile per channel of its output.
 import type { Sequential } from '../engine/sequential';
-import { describe, Tensor } from '../tensor';
+import { describe } from '../errors';
+import { Tensor } from '../tensor';
 import { chooseScale, gridPicture, nearSquare, type GridPicture, type Tile } from './grid';
 import { optionsObject, pathFormat } from './image';
 import { pickLayer, requireModel } from './model_layers';

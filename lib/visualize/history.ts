@@ -1,8 +1,7 @@
 // Training curves: a panel per metric (loss, accuracy, ...) with its training and validation
 // series per epoch, axes, ticks, labels and a legend; written as SVG or PNG.
 import type { History } from '../engine/sequential';
-import { oneOf } from '../errors';
-import { describe } from '../tensor';
+import { describe, oneOf } from '../errors';
 import { deliver, optionsObject, pathFormat, type Picture, type PictureFormat, type Rgb } from './image';
 import { rasterize } from './rasterize';
 import { textWidth, type Mark, type Scene } from './scene';

@@ -3,7 +3,7 @@
 import { extname } from 'node:path';
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from '../io/model_io';
-import { describe } from '../tensor';
+import { describe } from '../errors';
 
 /** A colour as red, green, blue in [0, 255]. */
 export type Rgb = readonly [number, number, number];

@@ -1,7 +1,8 @@
 // Finding the layer a picture is of, with errors that list the layers that would do.
 import { Sequential } from '../engine/sequential';
 import type { Layer } from '../layers/base';
-import { describe, type Shape } from '../tensor';
+import { describe } from '../errors';
+import { type Shape } from '../tensor';
 
 /** A layer of a model with its per-sample input and output shapes. */
 export interface PlacedLayer {

@@ -7,12 +7,16 @@
 
 namespace convkit::binding {
 
-void exportFunction(Napi::Env env, Napi::Object exports, const char* name,
-                    Napi::Function::Callback callback) {
-  exports.Set(name, Napi::Function::New(env, [name, callback](const Napi::CallbackInfo& info) {
-    const Args args(info, name);
-    return rethrowInJavaScript(args, [&] { return callback(info); });
-  }, name));
+void exportFunctions(Napi::Env env, Napi::Object exports,
+                     std::initializer_list<NamedFunction> functions) {
+  for (const NamedFunction& entry : functions) {
+    const char* name = entry.name;
+    const BoundFunction function = entry.function;
+    exports.Set(name, Napi::Function::New(env, [name, function](const Napi::CallbackInfo& info) {
+      Args args(info, name);
+      return rethrowInJavaScript(args, [&] { return function(args); });
+    }, name));
+  }
 }
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {

@@ -13,13 +13,13 @@ namespace {
 using kernels::Isa;
 
 // isa() -> the ISA every kernel of this process uses ("scalar", "avx2", "avx512" or "neon").
-Napi::Value isa(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), kernels::isaName(kernels::activeIsa()));
+Napi::Value isa(Args& args) {
+  return Napi::String::New(args.env(), kernels::isaName(kernels::activeIsa()));
 }
 
 // availableIsas() -> the ISAs this build carries and this CPU runs, narrowest first.
-Napi::Value availableIsas(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
+Napi::Value availableIsas(Args& args) {
+  const Napi::Env env = args.env();
   Napi::Array names = Napi::Array::New(env);
   uint32_t count = 0;
   for (Isa candidate : kernels::kAllIsas) {
@@ -30,8 +30,8 @@ Napi::Value availableIsas(const Napi::CallbackInfo& info) {
 
 // peakFlops(isa, seconds) -> floating-point operations per second of the ISA's multiply-add loop
 // on the calling thread, measured for about `seconds` (at most 10).
-Napi::Value peakFlops(const Napi::CallbackInfo& info) {
-  Args args(info, "peakFlops");
+Napi::Value peakFlops(Args& args) {
+  const Napi::CallbackInfo& info = args.info();
   if (info.Length() < 1 || !info[0].IsString()) args.throwTypeError("isa must be a string");
   const std::string name = info[0].As<Napi::String>().Utf8Value();
   const Isa* chosen = nullptr;
@@ -48,26 +48,27 @@ Napi::Value peakFlops(const Napi::CallbackInfo& info) {
 }
 
 // setThreads(n): the number of threads kernels use (the calling thread included).
-Napi::Value setThreads(const Napi::CallbackInfo& info) {
-  Args args(info, "setThreads");
-  Napi::Object options = Napi::Object::New(info.Env());
-  options.Set("threads", info[0]);
+Napi::Value setThreads(Args& args) {
+  Napi::Object options = Napi::Object::New(args.env());
+  options.Set("threads", args.info()[0]);
   runtime::setThreads(static_cast<int>(args.integer(options, "threads", 1, 256)));
-  return info.Env().Undefined();
+  return args.env().Undefined();
 }
 
-Napi::Value threads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), runtime::pool()->threads());
+Napi::Value threads(Args& args) {
+  return Napi::Number::New(args.env(), runtime::pool()->threads());
 }
 
 }  // namespace
 
 void registerBackendFunctions(Napi::Env env, Napi::Object exports) {
-  exportFunction(env, exports, "setThreads", setThreads);
-  exportFunction(env, exports, "threads", threads);
-  exportFunction(env, exports, "isa", isa);
-  exportFunction(env, exports, "availableIsas", availableIsas);
-  exportFunction(env, exports, "peakFlops", peakFlops);
+  exportFunctions(env, exports, {
+      {"setThreads", setThreads},
+      {"threads", threads},
+      {"isa", isa},
+      {"availableIsas", availableIsas},
+      {"peakFlops", peakFlops},
+  });
 }
 
 }  // namespace convkit::binding

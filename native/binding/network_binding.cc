@@ -436,23 +436,32 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     return info.Env().Undefined();
   }
 
-  // Reads (x, y, { batch }) at args 0..2: x is batch * inputSize floats; targets are what the
-  // compiled loss takes: class indices (Int32Array) for a sparse loss, one per position of each
-  // sample's output, else batch * outputSize floats. (The work checks the kind and the classes
-  // again against those it runs with.)
-  model::Targets readBatch(Args& args, const float** x, int64_t* batch) {
-    *batch = args.integer(args.object(2, "options"), "batch", 1);
-    *x = args.readFloat32(0, "x", args.product({*batch, net(args).inputSize()}, "x"), "batch*inputSize");
+  // A labelled batch, as trainStep and evaluateBatch take it.
+  struct LabelledBatch {
+    const float* x = nullptr;
     model::Targets targets;
+    int64_t batch = 0;
+  };
+
+  // Reads (x, y, { batch }) at args 0..2, for a compiled model: x is batch * inputSize floats;
+  // targets are what the compiled loss takes: class indices (Int32Array) for a sparse loss, one
+  // per position of each sample's output, else batch * outputSize floats. (The work checks the
+  // kind and the classes again against those it runs with.)
+  LabelledBatch readBatch(Args& args) {
+    requireCompiled(args);
+    LabelledBatch b;
+    b.batch = args.integer(args.object(2, "options"), "batch", 1);
+    b.x = args.readFloat32(0, "x", args.product({b.batch, net(args).inputSize()}, "x"), "batch*inputSize");
+    model::Targets& targets = b.targets;
     targets.classes = net(args).classes();
     if (net(args).loss() == model::LossKind::SparseCategoricalCrossentropy) {
       const int64_t positions = net(args).outputSize() / targets.classes;
-      targets.labels = args.readInt32(1, "y", args.product({*batch, positions}, "y"),
+      targets.labels = args.readInt32(1, "y", args.product({b.batch, positions}, "y"),
                                       "batch*positions: class indices for the sparse loss, one per position of the output");
     } else {
-      targets.values = args.readFloat32(1, "y", args.product({*batch, net(args).outputSize()}, "y"), "batch*outputSize");
+      targets.values = args.readFloat32(1, "y", args.product({b.batch, net(args).outputSize()}, "y"), "batch*outputSize");
     }
-    return targets;
+    return b;
   }
 
   void requireCompiled(Args& args) {
@@ -462,20 +471,17 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   // trainStep(x, y, { batch, learningRate, seed }) -> Promise<{ loss, correct, counted }>
   Napi::Value trainStep(const Napi::CallbackInfo& info) {
     Args args(info, "trainStep");
-    requireCompiled(args);
-    const float* x = nullptr;
-    int64_t batch = 0;
-    const model::Targets targets = readBatch(args, &x, &batch);
+    const LabelledBatch b = readBatch(args);
     const Napi::Object options = args.object(2, "options");
     const auto learningRate = static_cast<float>(args.number(options, "learningRate", 0.0, 1e6));
     const auto seed = static_cast<uint64_t>(args.integer(options, "seed", 0, (int64_t{1} << 53) - 1));
     return NetworkWorker<BatchResult>::start(
         info.Env(), "trainStep", network_,
-        [x, targets, batch, learningRate, seed](SharedNetwork& shared) {
+        [b, learningRate, seed](SharedNetwork& shared) {
           const std::lock_guard<std::mutex> training(shared.training);
           const std::unique_lock<runtime::FairSharedMutex> weights(shared.weights);
-          checkBatch(x, batch, shared.network.inputSize(), targets, shared.network.outputSize());
-          return shared.network.trainStep(x, targets, batch, learningRate, seed);
+          checkBatch(b.x, b.batch, shared.network.inputSize(), b.targets, shared.network.outputSize());
+          return shared.network.trainStep(b.x, b.targets, b.batch, learningRate, seed);
         },
         {info[0], info[1]});
   }
@@ -483,16 +489,13 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   // evaluateBatch(x, y, { batch }) -> Promise<{ loss, correct, counted }>
   Napi::Value evaluateBatch(const Napi::CallbackInfo& info) {
     Args args(info, "evaluateBatch");
-    requireCompiled(args);
-    const float* x = nullptr;
-    int64_t batch = 0;
-    const model::Targets targets = readBatch(args, &x, &batch);
+    const LabelledBatch b = readBatch(args);
     return NetworkWorker<BatchResult>::start(
         info.Env(), "evaluateBatch", network_,
-        [x, targets, batch](SharedNetwork& shared) {
+        [b](SharedNetwork& shared) {
           const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
-          checkBatch(x, batch, shared.network.inputSize(), targets, shared.network.outputSize());
-          return shared.network.evaluate(x, targets, batch);
+          checkBatch(b.x, b.batch, shared.network.inputSize(), b.targets, shared.network.outputSize());
+          return shared.network.evaluate(b.x, b.targets, b.batch);
         },
         {info[0], info[1]});
   }

@@ -40,13 +40,28 @@ void fitWindow(Args& args, const char* what, int64_t inHeight, int64_t inWidth, 
   }
 }
 
+// Reads a window geometry's { batch (when withBatch, else 1), inHeight, inWidth }.
+template <typename Geometry>
+void readInputSize(Args& args, const Napi::Object& params, bool withBatch, Geometry& g) {
+  g.batch = withBatch ? args.integer(params, "batch", 1) : 1;
+  g.inHeight = args.integer(params, "inHeight", 1);
+  g.inWidth = args.integer(params, "inWidth", 1);
+}
+
+// Sets a window geometry's output size and leading pads from its fitted axes.
+template <typename Geometry>
+void setOutput(Geometry& g, const kernels::WindowAxis& rows, const kernels::WindowAxis& cols) {
+  g.outHeight = rows.outSize;
+  g.outWidth = cols.outSize;
+  g.padTop = rows.padBefore;
+  g.padLeft = cols.padBefore;
+}
+
 }  // namespace
 
 kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& params, bool withBatch) {
   kernels::Conv2dGeometry g;
-  g.batch = withBatch ? args.integer(params, "batch", 1) : 1;
-  g.inHeight = args.integer(params, "inHeight", 1);
-  g.inWidth = args.integer(params, "inWidth", 1);
+  readInputSize(args, params, withBatch, g);
   g.inChannels = args.integer(params, "inChannels", 1);
   g.outChannels = args.integer(params, "outChannels", 1);
   g.kernelHeight = args.integer(params, "kernelHeight", 1, 1 << 20);
@@ -60,10 +75,7 @@ kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& param
   kernels::WindowAxis rows, cols;
   fitWindow(args, "kernel", g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideHeight,
             g.strideWidth, g.dilationHeight, g.dilationWidth, padding, pads, &rows, &cols);
-  g.outHeight = rows.outSize;
-  g.outWidth = cols.outSize;
-  g.padTop = rows.padBefore;
-  g.padLeft = cols.padBefore;
+  setOutput(g, rows, cols);
   // Every buffer size derived below must fit, including the im2col workspace.
   args.product({g.batch, g.inHeight, g.inWidth, g.inChannels}, "input");
   args.product({g.batch, g.outHeight, g.outWidth, g.outChannels}, "output");
@@ -75,9 +87,7 @@ kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& param
 
 kernels::Pool2dGeometry readPool2dGeometry(Args& args, const Napi::Object& params, bool withBatch) {
   kernels::Pool2dGeometry g;
-  g.batch = withBatch ? args.integer(params, "batch", 1) : 1;
-  g.inHeight = args.integer(params, "inHeight", 1);
-  g.inWidth = args.integer(params, "inWidth", 1);
+  readInputSize(args, params, withBatch, g);
   g.channels = args.integer(params, "channels", 1);
   g.poolHeight = args.integer(params, "poolHeight", 1, kMaxWindow);
   g.poolWidth = args.integer(params, "poolWidth", 1, kMaxWindow);
@@ -99,10 +109,7 @@ kernels::Pool2dGeometry readPool2dGeometry(Args& args, const Napi::Object& param
   kernels::WindowAxis rows, cols;
   fitWindow(args, "pool", g.inHeight, g.inWidth, g.poolHeight, g.poolWidth, g.strideHeight, g.strideWidth, 1, 1,
             padding, pads, &rows, &cols);
-  g.outHeight = rows.outSize;
-  g.outWidth = cols.outSize;
-  g.padTop = rows.padBefore;
-  g.padLeft = cols.padBefore;
+  setOutput(g, rows, cols);
   args.product({g.batch, g.inHeight, g.inWidth, g.channels}, "input");
   args.product({g.batch, g.outHeight, g.outWidth, g.channels}, "output");
   return g;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addonCandidates } from '../../lib/native/addon';
-import { backendFunctions, type Isa } from '../../lib/native/backend';
+import { backendFunctions, type Isa } from '../../lib/native/kernel_registry';
 
 export { decodeFloats, encodeFloats } from './isa_child.cjs';
 

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backendInfo } from '../../lib/backend';
-import { backendFunctions, type Isa } from '../../lib/native/backend';
+import { backendFunctions, type Isa } from '../../lib/native/kernel_registry';
 import { expectClose } from '../helpers/assert';
 import { allIsas, decodeFloats, describeEachIsa, encodeFloats, type IsaChildReport, runIsaChild } from '../helpers/isa_process';
 import { randomArray, randomInt, rng } from '../helpers/random';

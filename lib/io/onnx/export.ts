@@ -13,7 +13,8 @@ import { formats, Sequential } from '../../engine/sequential';
 import { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D,
   GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Maxout, Reshape, type Layer } from '../../layers';
 import { samePadding } from '../../layers/geometry';
-import { describe, type Shape, type Tensor } from '../../tensor';
+import { describe } from '../../errors';
+import { type Shape, type Tensor } from '../../tensor';
 import { version } from '../../version';
 import { toLittleEndian, writeFileAtomic } from '../files';
 import {

@@ -11,7 +11,8 @@ namespace {
 struct ActivationCall {
   kernels::Activation kind;
   float alpha;
-  int64_t rows, cols, count;
+  int64_t rows, cols;
+  Extent data;  // x, y and their gradients
 };
 
 // { kind, alpha?, rows, cols }
@@ -22,35 +23,31 @@ ActivationCall readActivationCall(Args& args) {
   call.alpha = params.Get("alpha").IsUndefined() ? 0.0f : static_cast<float>(args.number(params, "alpha", -1e6, 1e6));
   call.rows = args.integer(params, "rows", 1);
   call.cols = args.integer(params, "cols", 1);
-  call.count = args.product({call.rows, call.cols}, "rows*cols");
+  call.data = {args.product({call.rows, call.cols}, "rows*cols"), "rows*cols"};
   return call;
 }
 
 // activationForward(params, x, y): y may be x itself.
-Napi::Value activationForward(const Napi::CallbackInfo& info) {
-  Args args(info, "activationForward");
+Napi::Value activationForward(Args& args) {
   const ActivationCall c = readActivationCall(args);
-  const float* x = args.readFloat32(1, "x", c.count, "rows*cols");
-  float* y = args.writeFloat32(2, "y", c.count, "rows*cols", Aliasing::MayBeInPlace);
+  const auto [x, y] = readArrays(args, 1, In{"x", c.data}, Out{"y", c.data, Pass::InPlace});
   kernels::activationForward(c.kind, c.alpha, c.rows, c.cols, x, y);
-  return info.Env().Undefined();
+  return args.env().Undefined();
 }
 
 // activationBackward(params, x, y, gradY, gradX): gradX may be gradY itself.
-Napi::Value activationBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "activationBackward");
+Napi::Value activationBackward(Args& args) {
   const ActivationCall c = readActivationCall(args);
-  const float* x = args.readFloat32(1, "x", c.count, "rows*cols");
-  const float* y = args.readFloat32(2, "y", c.count, "rows*cols");
-  const float* gradY = args.readFloat32(3, "gradY", c.count, "rows*cols");
-  float* gradX = args.writeFloat32(4, "gradX", c.count, "rows*cols", Aliasing::MayBeInPlace);
+  const auto [x, y, gradY, gradX] = readArrays(args, 1, In{"x", c.data}, In{"y", c.data}, In{"gradY", c.data},
+                                               Out{"gradX", c.data, Pass::InPlace});
   if (gradX != gradY && (gradX == x || gradX == y)) args.throwRangeError("gradX may only share memory with gradY");
   kernels::activationBackward(c.kind, c.alpha, c.rows, c.cols, x, y, gradY, gradX);
-  return info.Env().Undefined();
+  return args.env().Undefined();
 }
 
 struct MaxoutCall {
-  int64_t rows, units, pieces, inCount, outCount;
+  int64_t rows, units, pieces;
+  Extent in, out;  // x and gradX; y and gradY
 };
 
 // { rows, units, pieces }
@@ -60,39 +57,36 @@ MaxoutCall readMaxoutCall(Args& args) {
   call.rows = args.integer(params, "rows", 1);
   call.units = args.integer(params, "units", 1);
   call.pieces = args.integer(params, "pieces", 1);
-  call.inCount = args.product({call.rows, call.units, call.pieces}, "rows*units*pieces");
-  call.outCount = call.rows * call.units;
+  call.in = {args.product({call.rows, call.units, call.pieces}, "rows*units*pieces"), "rows*units*pieces"};
+  call.out = {call.rows * call.units, "rows*units"};
   return call;
 }
 
 // maxoutForward(params, x, y)
-Napi::Value maxoutForward(const Napi::CallbackInfo& info) {
-  Args args(info, "maxoutForward");
+Napi::Value maxoutForward(Args& args) {
   const MaxoutCall c = readMaxoutCall(args);
-  const float* x = args.readFloat32(1, "x", c.inCount, "rows*units*pieces");
-  float* y = args.writeFloat32(2, "y", c.outCount, "rows*units");
+  const auto [x, y] = readArrays(args, 1, In{"x", c.in}, Out{"y", c.out});
   kernels::maxoutForward(c.rows, c.units, c.pieces, x, y);
-  return info.Env().Undefined();
+  return args.env().Undefined();
 }
 
 // maxoutBackward(params, x, gradY, gradX)
-Napi::Value maxoutBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "maxoutBackward");
+Napi::Value maxoutBackward(Args& args) {
   const MaxoutCall c = readMaxoutCall(args);
-  const float* x = args.readFloat32(1, "x", c.inCount, "rows*units*pieces");
-  const float* gradY = args.readFloat32(2, "gradY", c.outCount, "rows*units");
-  float* gradX = args.writeFloat32(3, "gradX", c.inCount, "rows*units*pieces");
+  const auto [x, gradY, gradX] = readArrays(args, 1, In{"x", c.in}, In{"gradY", c.out}, Out{"gradX", c.in});
   kernels::maxoutBackward(c.rows, c.units, c.pieces, x, gradY, gradX);
-  return info.Env().Undefined();
+  return args.env().Undefined();
 }
 
 }  // namespace
 
 void registerActivationKernels(Napi::Env env, Napi::Object target) {
-  exportFunction(env, target, "activationForward", activationForward);
-  exportFunction(env, target, "activationBackward", activationBackward);
-  exportFunction(env, target, "maxoutForward", maxoutForward);
-  exportFunction(env, target, "maxoutBackward", maxoutBackward);
+  exportFunctions(env, target, {
+      {"activationForward", activationForward},
+      {"activationBackward", activationBackward},
+      {"maxoutForward", maxoutForward},
+      {"maxoutBackward", maxoutBackward},
+  });
 }
 
 }  // namespace convkit::binding

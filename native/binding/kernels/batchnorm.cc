@@ -9,78 +9,65 @@ namespace {
 
 using kernels::BatchNormGeometry;
 
+struct BatchNormCall {
+  BatchNormGeometry g;
+  Extent data;      // x, y and their gradients
+  Extent channels;  // gamma, beta, the moving and saved statistics
+};
+
 // Reads { rows, channels, epsilon?, momentum? }; momentum only where the caller asks for it.
-BatchNormGeometry readBatchNormGeometry(Args& args, bool withMomentum) {
+BatchNormCall readBatchNormCall(Args& args, bool withMomentum) {
   const Napi::Object params = args.object(0, "params");
   BatchNormGeometry g;
   g.rows = args.integer(params, "rows", 1);
   g.channels = args.integer(params, "channels", 1);
-  args.product({g.rows, g.channels}, "rows*channels");
+  const int64_t size = args.product({g.rows, g.channels}, "rows*channels");
   g.epsilon = optionalFloatIn(args, params, "epsilon", g.epsilon, kPositive);
   if (withMomentum) g.momentum = optionalFloatIn(args, params, "momentum", g.momentum, kUnit);
-  return g;
+  return {g, {size, "rows*channels"}, {g.channels, "channels"}};
 }
-
-constexpr const char* kDataShape = "rows*channels";
 
 // batchNormTrainingForward(params, x, gamma, beta, movingMean, movingVariance, y, savedMean,
 // savedInvStd): movingMean and movingVariance are updated in place.
-Napi::Value batchNormTrainingForward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormTrainingForward");
-  const BatchNormGeometry g = readBatchNormGeometry(args, true);
-  const int64_t size = g.rows * g.channels;
-  const float* x = args.readFloat32(1, "x", size, kDataShape);
-  const float* gamma = args.readFloat32(2, "gamma", g.channels, "channels");
-  const float* beta = args.readFloat32(3, "beta", g.channels, "channels");
-  float* movingMean = args.writeFloat32(4, "movingMean", g.channels, "channels");
-  float* movingVariance = args.writeFloat32(5, "movingVariance", g.channels, "channels");
-  float* y = args.writeFloat32(6, "y", size, kDataShape);
-  float* savedMean = args.writeFloat32(7, "savedMean", g.channels, "channels");
-  float* savedInvStd = args.writeFloat32(8, "savedInvStd", g.channels, "channels");
-  kernels::batchNormTrainingForward(g, x, gamma, beta, movingMean, movingVariance, y, savedMean,
+Napi::Value batchNormTrainingForward(Args& args) {
+  const BatchNormCall c = readBatchNormCall(args, true);
+  const auto [x, gamma, beta, movingMean, movingVariance, y, savedMean, savedInvStd] = readArrays(
+      args, 1, In{"x", c.data}, In{"gamma", c.channels}, In{"beta", c.channels}, Out{"movingMean", c.channels},
+      Out{"movingVariance", c.channels}, Out{"y", c.data}, Out{"savedMean", c.channels},
+      Out{"savedInvStd", c.channels});
+  kernels::batchNormTrainingForward(c.g, x, gamma, beta, movingMean, movingVariance, y, savedMean,
                                     savedInvStd);
-  return info.Env().Undefined();
+  return args.env().Undefined();
 }
 
 // batchNormInferenceForward(params, x, gamma, beta, movingMean, movingVariance, y)
-Napi::Value batchNormInferenceForward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormInferenceForward");
-  const BatchNormGeometry g = readBatchNormGeometry(args, false);
-  const int64_t size = g.rows * g.channels;
-  const float* x = args.readFloat32(1, "x", size, kDataShape);
-  const float* gamma = args.readFloat32(2, "gamma", g.channels, "channels");
-  const float* beta = args.readFloat32(3, "beta", g.channels, "channels");
-  const float* movingMean = args.readFloat32(4, "movingMean", g.channels, "channels");
-  const float* movingVariance = args.readFloat32(5, "movingVariance", g.channels, "channels");
-  float* y = args.writeFloat32(6, "y", size, kDataShape);
-  kernels::batchNormInferenceForward(g, x, gamma, beta, movingMean, movingVariance, y);
-  return info.Env().Undefined();
+Napi::Value batchNormInferenceForward(Args& args) {
+  const BatchNormCall c = readBatchNormCall(args, false);
+  const auto [x, gamma, beta, movingMean, movingVariance, y] = readArrays(
+      args, 1, In{"x", c.data}, In{"gamma", c.channels}, In{"beta", c.channels}, In{"movingMean", c.channels},
+      In{"movingVariance", c.channels}, Out{"y", c.data});
+  kernels::batchNormInferenceForward(c.g, x, gamma, beta, movingMean, movingVariance, y);
+  return args.env().Undefined();
 }
 
 // batchNormBackward(params, x, gamma, savedMean, savedInvStd, gradY, gradX, gradGamma, gradBeta)
-Napi::Value batchNormBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormBackward");
-  const BatchNormGeometry g = readBatchNormGeometry(args, false);
-  const int64_t size = g.rows * g.channels;
-  const float* x = args.readFloat32(1, "x", size, kDataShape);
-  const float* gamma = args.readFloat32(2, "gamma", g.channels, "channels");
-  const float* savedMean = args.readFloat32(3, "savedMean", g.channels, "channels");
-  const float* savedInvStd = args.readFloat32(4, "savedInvStd", g.channels, "channels");
-  const float* gradY = args.readFloat32(5, "gradY", size, kDataShape);
-  float* gradX = args.writeFloat32(6, "gradX", size, kDataShape);
-  float* gradGamma = args.writeFloat32(7, "gradGamma", g.channels, "channels");
-  float* gradBeta = args.writeFloat32(8, "gradBeta", g.channels, "channels");
-  kernels::batchNormBackward(g, x, gamma, savedMean, savedInvStd, gradY, gradX, gradGamma,
-                             gradBeta);
-  return info.Env().Undefined();
+Napi::Value batchNormBackward(Args& args) {
+  const BatchNormCall c = readBatchNormCall(args, false);
+  const auto [x, gamma, savedMean, savedInvStd, gradY, gradX, gradGamma, gradBeta] = readArrays(
+      args, 1, In{"x", c.data}, In{"gamma", c.channels}, In{"savedMean", c.channels}, In{"savedInvStd", c.channels},
+      In{"gradY", c.data}, Out{"gradX", c.data}, Out{"gradGamma", c.channels}, Out{"gradBeta", c.channels});
+  kernels::batchNormBackward(c.g, x, gamma, savedMean, savedInvStd, gradY, gradX, gradGamma, gradBeta);
+  return args.env().Undefined();
 }
 
 }  // namespace
 
 void registerBatchNormKernels(Napi::Env env, Napi::Object target) {
-  exportFunction(env, target, "batchNormTrainingForward", batchNormTrainingForward);
-  exportFunction(env, target, "batchNormInferenceForward", batchNormInferenceForward);
-  exportFunction(env, target, "batchNormBackward", batchNormBackward);
+  exportFunctions(env, target, {
+      {"batchNormTrainingForward", batchNormTrainingForward},
+      {"batchNormInferenceForward", batchNormInferenceForward},
+      {"batchNormBackward", batchNormBackward},
+  });
 }
 
 }  // namespace convkit::binding

@@ -12,8 +12,7 @@ namespace {
 // gemm({ m, n, k, transA?, transB?, alpha?, beta?, activation?, activationAlpha?, packB? }, a, b,
 // c, columnBias?): dense row-major operands; C = activation(alpha * op(A) op(B) + beta * C + bias).
 // packB packs op(B) first and multiplies from the packed copy, the path layers take for weights.
-Napi::Value gemm(const Napi::CallbackInfo& info) {
-  Args args(info, "gemm");
+Napi::Value gemm(Args& args) {
   const Napi::Object params = args.object(0, "params");
   const int64_t m = args.integer(params, "m", 1);
   const int64_t n = args.integer(params, "n", 1);
@@ -39,13 +38,13 @@ Napi::Value gemm(const Napi::CallbackInfo& info) {
   } else {
     kernels::gemm(opA, opB, m, n, k, alpha, a, transA ? m : k, b, transB ? k : n, beta, c, n, epilogue);
   }
-  return info.Env().Undefined();
+  return args.env().Undefined();
 }
 
 }  // namespace
 
 void registerGemmKernels(Napi::Env env, Napi::Object target) {
-  exportFunction(env, target, "gemm", gemm);
+  exportFunctions(env, target, {{"gemm", gemm}});
 }
 
 }  // namespace convkit::binding

@@ -33,75 +33,76 @@ const char* describeJsType(const Napi::Value& value) {
   }
 }
 
-// sgdUpdate({ count, learningRate, momentum?, nesterov? }, param, grad, velocity?)
-Napi::Value sgdUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "sgdUpdate");
+// What every update's params hold: { count, learningRate, ... }; `n` is the extent of param and
+// of the arrays of its state.
+struct UpdateCall {
+  Napi::Object params;
+  int64_t count;
+  float learningRate;
+  Extent n;
+};
+
+UpdateCall readUpdateCall(Args& args) {
   const Napi::Object params = args.object(0, "params");
   const int64_t count = args.integer(params, "count", 1);
   const float learningRate = floatIn(args, params, "learningRate", kNonNegative);
-  const float momentum = optionalFloatIn(args, params, "momentum", 0.0f, kUnit);
-  const bool nesterov = args.boolean(params, "nesterov", false);
-  float* param = args.writeFloat32(1, "param", count, "count");
-  const float* grad = args.readFloat32(2, "grad", count, "count");
-  float* velocity = args.writeOptionalFloat32(3, "velocity", count, "count");
+  return {params, count, learningRate, {count, "count"}};
+}
+
+// sgdUpdate({ count, learningRate, momentum?, nesterov? }, param, grad, velocity?)
+Napi::Value sgdUpdate(Args& args) {
+  const UpdateCall c = readUpdateCall(args);
+  const float momentum = optionalFloatIn(args, c.params, "momentum", 0.0f, kUnit);
+  const bool nesterov = args.boolean(c.params, "nesterov", false);
+  const auto [param, grad, velocity] =
+      readArrays(args, 1, Out{"param", c.n}, In{"grad", c.n}, Out{"velocity", c.n, Pass::Optional});
   if (momentum > 0.0f && velocity == nullptr) {
     std::ostringstream message;
     message << "velocity is required when momentum > 0 (momentum is " << momentum << ")";
     args.throwRangeError(message.str());
   }
-  kernels::sgdUpdate(count, learningRate, momentum, nesterov, param, grad, velocity);
-  return info.Env().Undefined();
+  kernels::sgdUpdate(c.count, c.learningRate, momentum, nesterov, param, grad, velocity);
+  return args.env().Undefined();
 }
 
 // rmspropUpdate({ count, learningRate, rho?, epsilon? }, param, grad, meanSquare)
-Napi::Value rmspropUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "rmspropUpdate");
-  const Napi::Object params = args.object(0, "params");
-  const int64_t count = args.integer(params, "count", 1);
-  const float learningRate = floatIn(args, params, "learningRate", kNonNegative);
-  const float rho = optionalFloatIn(args, params, "rho", 0.9f, kUnit);
-  const float epsilon = optionalFloatIn(args, params, "epsilon", 1e-7f, kPositive);
-  float* param = args.writeFloat32(1, "param", count, "count");
-  const float* grad = args.readFloat32(2, "grad", count, "count");
-  float* meanSquare = args.writeFloat32(3, "meanSquare", count, "count");
-  kernels::rmspropUpdate(count, learningRate, rho, epsilon, param, grad, meanSquare);
-  return info.Env().Undefined();
+Napi::Value rmspropUpdate(Args& args) {
+  const UpdateCall c = readUpdateCall(args);
+  const float rho = optionalFloatIn(args, c.params, "rho", 0.9f, kUnit);
+  const float epsilon = optionalFloatIn(args, c.params, "epsilon", 1e-7f, kPositive);
+  const auto [param, grad, meanSquare] =
+      readArrays(args, 1, Out{"param", c.n}, In{"grad", c.n}, Out{"meanSquare", c.n});
+  kernels::rmspropUpdate(c.count, c.learningRate, rho, epsilon, param, grad, meanSquare);
+  return args.env().Undefined();
 }
 
 // adamUpdate({ count, learningRate, beta1?, beta2?, epsilon?, step, weightDecay? }, param, grad,
 // m, v)
-Napi::Value adamUpdate(const Napi::CallbackInfo& info) {
-  Args args(info, "adamUpdate");
-  const Napi::Object params = args.object(0, "params");
-  const int64_t count = args.integer(params, "count", 1);
-  const float learningRate = floatIn(args, params, "learningRate", kNonNegative);
+Napi::Value adamUpdate(Args& args) {
+  const UpdateCall c = readUpdateCall(args);
   // beta1 = 1 would divide by 1 - beta1^t = 0; beta2 = 1 would never update v.
-  const float beta1 = optionalFloatIn(args, params, "beta1", 0.9f, kUnitBelowOne);
-  const float beta2 = optionalFloatIn(args, params, "beta2", 0.999f, kUnitBelowOne);
-  const float epsilon = optionalFloatIn(args, params, "epsilon", 1e-7f, kPositive);
-  const int64_t step = args.integer(params, "step", 1, kMaxSafeInteger);
-  const float weightDecay = optionalFloatIn(args, params, "weightDecay", 0.0f, kNonNegative);
-  float* param = args.writeFloat32(1, "param", count, "count");
-  const float* grad = args.readFloat32(2, "grad", count, "count");
-  float* m = args.writeFloat32(3, "m", count, "count");
-  float* v = args.writeFloat32(4, "v", count, "count");
-  kernels::adamUpdate(count, learningRate, beta1, beta2, epsilon, step, weightDecay, param, grad,
+  const float beta1 = optionalFloatIn(args, c.params, "beta1", 0.9f, kUnitBelowOne);
+  const float beta2 = optionalFloatIn(args, c.params, "beta2", 0.999f, kUnitBelowOne);
+  const float epsilon = optionalFloatIn(args, c.params, "epsilon", 1e-7f, kPositive);
+  const int64_t step = args.integer(c.params, "step", 1, kMaxSafeInteger);
+  const float weightDecay = optionalFloatIn(args, c.params, "weightDecay", 0.0f, kNonNegative);
+  const auto [param, grad, m, v] =
+      readArrays(args, 1, Out{"param", c.n}, In{"grad", c.n}, Out{"m", c.n}, Out{"v", c.n});
+  kernels::adamUpdate(c.count, c.learningRate, beta1, beta2, epsilon, step, weightDecay, param, grad,
                       m, v);
-  return info.Env().Undefined();
+  return args.env().Undefined();
 }
 
 // sumOfSquares(x) -> number, for an x of any length.
-Napi::Value sumOfSquares(const Napi::CallbackInfo& info) {
-  Args args(info, "sumOfSquares");
-  const int64_t count = typedArrayLength(info, 0);
+Napi::Value sumOfSquares(Args& args) {
+  const int64_t count = typedArrayLength(args.info(), 0);
   const float* x = args.readFloat32(0, "x", count, "x.length");
-  return Napi::Number::New(info.Env(), kernels::sumOfSquares(count, x));
+  return Napi::Number::New(args.env(), kernels::sumOfSquares(count, x));
 }
 
 // scaleInPlace(factor, x), for an x of any length.
-Napi::Value scaleInPlace(const Napi::CallbackInfo& info) {
-  Args args(info, "scaleInPlace");
-  const Napi::Value factorValue = info[0];
+Napi::Value scaleInPlace(Args& args) {
+  const Napi::Value factorValue = args.info()[0];
   if (!factorValue.IsNumber()) {
     args.throwTypeError(std::string("factor must be a number, got ") +
                         describeJsType(factorValue));
@@ -112,20 +113,22 @@ Napi::Value scaleInPlace(const Napi::CallbackInfo& info) {
     message << "factor must be a finite float32 number, got " << factor;
     args.throwRangeError(message.str());
   }
-  const int64_t count = typedArrayLength(info, 1);
+  const int64_t count = typedArrayLength(args.info(), 1);
   float* x = args.writeFloat32(1, "x", count, "x.length");
   kernels::scaleInPlace(count, static_cast<float>(factor), x);
-  return info.Env().Undefined();
+  return args.env().Undefined();
 }
 
 }  // namespace
 
 void registerOptimizerKernels(Napi::Env env, Napi::Object target) {
-  exportFunction(env, target, "sgdUpdate", sgdUpdate);
-  exportFunction(env, target, "rmspropUpdate", rmspropUpdate);
-  exportFunction(env, target, "adamUpdate", adamUpdate);
-  exportFunction(env, target, "sumOfSquares", sumOfSquares);
-  exportFunction(env, target, "scaleInPlace", scaleInPlace);
+  exportFunctions(env, target, {
+      {"sgdUpdate", sgdUpdate},
+      {"rmspropUpdate", rmspropUpdate},
+      {"adamUpdate", adamUpdate},
+      {"sumOfSquares", sumOfSquares},
+      {"scaleInPlace", scaleInPlace},
+  });
 }
 
 }  // namespace convkit::binding

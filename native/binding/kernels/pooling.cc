@@ -14,49 +14,54 @@ namespace {
 
 using kernels::Pool2dGeometry;
 
-int64_t inputSize(const Pool2dGeometry& g) {
-  return g.batch * g.inHeight * g.inWidth * g.channels;
-}
-int64_t outputSize(const Pool2dGeometry& g) {
-  return g.batch * g.outHeight * g.outWidth * g.channels;
+struct PoolCall {
+  Pool2dGeometry g;
+  Extent input, output;  // each also the extent of its gradient
+};
+
+PoolCall readPoolCall(Args& args) {
+  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
+  return {g,
+          {g.batch * g.inHeight * g.inWidth * g.channels, "batch*inHeight*inWidth*channels"},
+          {g.batch * g.outHeight * g.outWidth * g.channels, "batch*outHeight*outWidth*channels"}};
 }
 
-constexpr const char* kInputShape = "batch*inHeight*inWidth*channels";
-constexpr const char* kOutputShape = "batch*outHeight*outWidth*channels";
+// The activation (activation?, activationAlpha?) that produced max pooling's input, whose
+// derivative its backward pass applies.
+OutputActivation readInputActivation(Args& args) {
+  return readOutputActivation(args, args.object(0, "params"), "to have its derivative applied by max pooling");
+}
 
 // pool2dGeometry(params) -> { outHeight, outWidth, padTop, padBottom, padLeft, padRight }
-Napi::Value pool2dGeometry(const Napi::CallbackInfo& info) {
-  Args args(info, "pool2dGeometry");
-  return pool2dGeometryObject(info.Env(), readPool2dGeometry(args, args.object(0, "params"), true));
+Napi::Value pool2dGeometry(Args& args) {
+  return pool2dGeometryObject(args.env(), readPoolCall(args).g);
 }
 
-// maxPool2dForward(params, input, output)
-Napi::Value maxPool2dForward(const Napi::CallbackInfo& info) {
-  Args args(info, "maxPool2dForward");
-  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
-  const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
-  float* output = args.writeFloat32(2, "output", outputSize(g), kOutputShape);
-  kernels::maxPool2dForward(g, input, output);
-  return info.Env().Undefined();
+// maxPool2dForward and avgPool2dForward(params, input, output)
+template <void (*kernel)(const Pool2dGeometry&, const float*, float*)>
+Napi::Value poolForward(Args& args) {
+  const PoolCall c = readPoolCall(args);
+  const auto [input, output] = readArrays(args, 1, In{"input", c.input}, Out{"output", c.output});
+  kernel(c.g, input, output);
+  return args.env().Undefined();
 }
 
 // maxPool2dBackward(params (with activation?, activationAlpha?: what produced input, whose
 // derivative to apply), input, gradOutput, gradInput)
-Napi::Value maxPool2dBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "maxPool2dBackward");
-  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
-  const OutputActivation activation = readOutputActivation(args, args.object(0, "params"), "to have its derivative applied by max pooling");
-  const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
-  const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
-  float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kInputShape);
-  kernels::maxPool2dBackward(g, input, gradOutput, gradInput, activation.kind, activation.alpha);
-  return info.Env().Undefined();
+Napi::Value maxPool2dBackward(Args& args) {
+  const PoolCall c = readPoolCall(args);
+  const OutputActivation activation = readInputActivation(args);
+  const auto [input, gradOutput, gradInput] =
+      readArrays(args, 1, In{"input", c.input}, In{"gradOutput", c.output}, Out{"gradInput", c.input});
+  kernels::maxPool2dBackward(c.g, input, gradOutput, gradInput, activation.kind, activation.alpha);
+  return args.env().Undefined();
 }
 
-// The geometry of a call that records or reads max pooling's winners: one whose windows
+// The call of a function that records or reads max pooling's winners: one whose windows
 // maxPoolRecordsWinners accepts.
-Pool2dGeometry readWinnersGeometry(Args& args) {
-  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
+PoolCall readWinnersCall(Args& args) {
+  const PoolCall c = readPoolCall(args);
+  const Pool2dGeometry& g = c.g;
   if (!kernels::maxPoolRecordsWinners(g)) {
     const std::string pool = std::to_string(g.poolHeight) + "x" + std::to_string(g.poolWidth);
     if (g.strideHeight != g.poolHeight || g.strideWidth != g.poolWidth) {
@@ -67,18 +72,16 @@ Pool2dGeometry readWinnersGeometry(Args& args) {
     args.throwRangeError("winners are recorded only for windows of at most " +
                          std::to_string(kernels::kWinnerIndexMask + 1) + " pixels, got " + pool);
   }
-  return g;
+  return c;
 }
 
 // maxPool2dForwardRecordingWinners(params, input, output, winners)
-Napi::Value maxPool2dForwardRecordingWinners(const Napi::CallbackInfo& info) {
-  Args args(info, "maxPool2dForwardRecordingWinners");
-  const Pool2dGeometry g = readWinnersGeometry(args);
-  const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
-  float* output = args.writeFloat32(2, "output", outputSize(g), kOutputShape);
-  uint8_t* winners = args.writeUint8(3, "winners", outputSize(g), kOutputShape);
-  kernels::maxPool2dForwardRecordingWinners(g, input, output, winners);
-  return info.Env().Undefined();
+Napi::Value maxPool2dForwardRecordingWinners(Args& args) {
+  const PoolCall c = readWinnersCall(args);
+  const auto [input, output, winners] =
+      readArrays(args, 1, In{"input", c.input}, Out{"output", c.output}, OutUint8{"winners", c.output});
+  kernels::maxPool2dForwardRecordingWinners(c.g, input, output, winners);
+  return args.env().Undefined();
 }
 
 // Rejects winner bytes that name no pixel of their window (the window's part inside the input), which
@@ -110,118 +113,84 @@ void checkWinners(Args& args, const Pool2dGeometry& g, const uint8_t* winners) {
 
 // maxPool2dBackwardFromWinners(params (with activation?, activationAlpha? as maxPool2dBackward),
 // winners, gradOutput, gradInput)
-Napi::Value maxPool2dBackwardFromWinners(const Napi::CallbackInfo& info) {
-  Args args(info, "maxPool2dBackwardFromWinners");
-  const Pool2dGeometry g = readWinnersGeometry(args);
-  const OutputActivation activation = readOutputActivation(args, args.object(0, "params"), "to have its derivative applied by max pooling");
-  const uint8_t* winners = args.readUint8(1, "winners", outputSize(g), kOutputShape);
-  checkWinners(args, g, winners);
-  const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kOutputShape);
-  float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kInputShape);
-  kernels::maxPool2dBackwardFromWinners(g, winners, gradOutput, gradInput, activation.kind, activation.alpha);
-  return info.Env().Undefined();
-}
-
-// avgPool2dForward(params, input, output)
-Napi::Value avgPool2dForward(const Napi::CallbackInfo& info) {
-  Args args(info, "avgPool2dForward");
-  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
-  const float* input = args.readFloat32(1, "input", inputSize(g), kInputShape);
-  float* output = args.writeFloat32(2, "output", outputSize(g), kOutputShape);
-  kernels::avgPool2dForward(g, input, output);
-  return info.Env().Undefined();
+Napi::Value maxPool2dBackwardFromWinners(Args& args) {
+  const PoolCall c = readWinnersCall(args);
+  const OutputActivation activation = readInputActivation(args);
+  const uint8_t* winners = readArray(args, 1, InUint8{"winners", c.output});
+  checkWinners(args, c.g, winners);
+  const auto [gradOutput, gradInput] = readArrays(args, 2, In{"gradOutput", c.output}, Out{"gradInput", c.input});
+  kernels::maxPool2dBackwardFromWinners(c.g, winners, gradOutput, gradInput, activation.kind, activation.alpha);
+  return args.env().Undefined();
 }
 
 // avgPool2dBackward(params, gradOutput, gradInput)
-Napi::Value avgPool2dBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "avgPool2dBackward");
-  const Pool2dGeometry g = readPool2dGeometry(args, args.object(0, "params"), true);
-  const float* gradOutput = args.readFloat32(1, "gradOutput", outputSize(g), kOutputShape);
-  float* gradInput = args.writeFloat32(2, "gradInput", inputSize(g), kInputShape);
-  kernels::avgPool2dBackward(g, gradOutput, gradInput);
-  return info.Env().Undefined();
+Napi::Value avgPool2dBackward(Args& args) {
+  const PoolCall c = readPoolCall(args);
+  const auto [gradOutput, gradInput] = readArrays(args, 1, In{"gradOutput", c.output}, Out{"gradInput", c.input});
+  kernels::avgPool2dBackward(c.g, gradOutput, gradInput);
+  return args.env().Undefined();
 }
 
-struct GlobalPoolGeometry {
+struct GlobalPoolCall {
   int64_t batch, height, width, channels;
+  Extent input, output;  // each also the extent of its gradient
 };
 
 // Reads { batch, height, width, channels }.
-GlobalPoolGeometry readGlobalPoolGeometry(Args& args, size_t index) {
-  const Napi::Object params = args.object(index, "params");
-  GlobalPoolGeometry g;
-  g.batch = args.integer(params, "batch", 1);
-  g.height = args.integer(params, "height", 1);
-  g.width = args.integer(params, "width", 1);
-  g.channels = args.integer(params, "channels", 1);
-  args.product({g.batch, g.height, g.width, g.channels}, "input");
-  return g;
+GlobalPoolCall readGlobalPoolCall(Args& args) {
+  const Napi::Object params = args.object(0, "params");
+  GlobalPoolCall c;
+  c.batch = args.integer(params, "batch", 1);
+  c.height = args.integer(params, "height", 1);
+  c.width = args.integer(params, "width", 1);
+  c.channels = args.integer(params, "channels", 1);
+  c.input = {args.product({c.batch, c.height, c.width, c.channels}, "input"), "batch*height*width*channels"};
+  c.output = {c.batch * c.channels, "batch*channels"};
+  return c;
 }
 
-int64_t inputSize(const GlobalPoolGeometry& g) {
-  return g.batch * g.height * g.width * g.channels;
-}
-int64_t outputSize(const GlobalPoolGeometry& g) { return g.batch * g.channels; }
-
-constexpr const char* kGlobalInputShape = "batch*height*width*channels";
-constexpr const char* kGlobalOutputShape = "batch*channels";
-
-// globalAvgPool2dForward(params, input, output)
-Napi::Value globalAvgPool2dForward(const Napi::CallbackInfo& info) {
-  Args args(info, "globalAvgPool2dForward");
-  const GlobalPoolGeometry g = readGlobalPoolGeometry(args, 0);
-  const float* input = args.readFloat32(1, "input", inputSize(g), kGlobalInputShape);
-  float* output = args.writeFloat32(2, "output", outputSize(g), kGlobalOutputShape);
-  kernels::globalAvgPool2dForward(g.batch, g.height, g.width, g.channels, input, output);
-  return info.Env().Undefined();
+// globalAvgPool2dForward and globalMaxPool2dForward(params, input, output)
+template <void (*kernel)(int64_t, int64_t, int64_t, int64_t, const float*, float*)>
+Napi::Value globalPoolForward(Args& args) {
+  const GlobalPoolCall c = readGlobalPoolCall(args);
+  const auto [input, output] = readArrays(args, 1, In{"input", c.input}, Out{"output", c.output});
+  kernel(c.batch, c.height, c.width, c.channels, input, output);
+  return args.env().Undefined();
 }
 
 // globalAvgPool2dBackward(params, gradOutput, gradInput)
-Napi::Value globalAvgPool2dBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "globalAvgPool2dBackward");
-  const GlobalPoolGeometry g = readGlobalPoolGeometry(args, 0);
-  const float* gradOutput = args.readFloat32(1, "gradOutput", outputSize(g), kGlobalOutputShape);
-  float* gradInput = args.writeFloat32(2, "gradInput", inputSize(g), kGlobalInputShape);
-  kernels::globalAvgPool2dBackward(g.batch, g.height, g.width, g.channels, gradOutput, gradInput);
-  return info.Env().Undefined();
-}
-
-// globalMaxPool2dForward(params, input, output)
-Napi::Value globalMaxPool2dForward(const Napi::CallbackInfo& info) {
-  Args args(info, "globalMaxPool2dForward");
-  const GlobalPoolGeometry g = readGlobalPoolGeometry(args, 0);
-  const float* input = args.readFloat32(1, "input", inputSize(g), kGlobalInputShape);
-  float* output = args.writeFloat32(2, "output", outputSize(g), kGlobalOutputShape);
-  kernels::globalMaxPool2dForward(g.batch, g.height, g.width, g.channels, input, output);
-  return info.Env().Undefined();
+Napi::Value globalAvgPool2dBackward(Args& args) {
+  const GlobalPoolCall c = readGlobalPoolCall(args);
+  const auto [gradOutput, gradInput] = readArrays(args, 1, In{"gradOutput", c.output}, Out{"gradInput", c.input});
+  kernels::globalAvgPool2dBackward(c.batch, c.height, c.width, c.channels, gradOutput, gradInput);
+  return args.env().Undefined();
 }
 
 // globalMaxPool2dBackward(params, input, gradOutput, gradInput)
-Napi::Value globalMaxPool2dBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "globalMaxPool2dBackward");
-  const GlobalPoolGeometry g = readGlobalPoolGeometry(args, 0);
-  const float* input = args.readFloat32(1, "input", inputSize(g), kGlobalInputShape);
-  const float* gradOutput = args.readFloat32(2, "gradOutput", outputSize(g), kGlobalOutputShape);
-  float* gradInput = args.writeFloat32(3, "gradInput", inputSize(g), kGlobalInputShape);
-  kernels::globalMaxPool2dBackward(g.batch, g.height, g.width, g.channels, input, gradOutput,
-                                   gradInput);
-  return info.Env().Undefined();
+Napi::Value globalMaxPool2dBackward(Args& args) {
+  const GlobalPoolCall c = readGlobalPoolCall(args);
+  const auto [input, gradOutput, gradInput] =
+      readArrays(args, 1, In{"input", c.input}, In{"gradOutput", c.output}, Out{"gradInput", c.input});
+  kernels::globalMaxPool2dBackward(c.batch, c.height, c.width, c.channels, input, gradOutput, gradInput);
+  return args.env().Undefined();
 }
 
 }  // namespace
 
 void registerPoolingKernels(Napi::Env env, Napi::Object target) {
-  exportFunction(env, target, "pool2dGeometry", pool2dGeometry);
-  exportFunction(env, target, "maxPool2dForward", maxPool2dForward);
-  exportFunction(env, target, "maxPool2dBackward", maxPool2dBackward);
-  exportFunction(env, target, "maxPool2dForwardRecordingWinners", maxPool2dForwardRecordingWinners);
-  exportFunction(env, target, "maxPool2dBackwardFromWinners", maxPool2dBackwardFromWinners);
-  exportFunction(env, target, "avgPool2dForward", avgPool2dForward);
-  exportFunction(env, target, "avgPool2dBackward", avgPool2dBackward);
-  exportFunction(env, target, "globalAvgPool2dForward", globalAvgPool2dForward);
-  exportFunction(env, target, "globalAvgPool2dBackward", globalAvgPool2dBackward);
-  exportFunction(env, target, "globalMaxPool2dForward", globalMaxPool2dForward);
-  exportFunction(env, target, "globalMaxPool2dBackward", globalMaxPool2dBackward);
+  exportFunctions(env, target, {
+      {"pool2dGeometry", pool2dGeometry},
+      {"maxPool2dForward", poolForward<kernels::maxPool2dForward>},
+      {"maxPool2dBackward", maxPool2dBackward},
+      {"maxPool2dForwardRecordingWinners", maxPool2dForwardRecordingWinners},
+      {"maxPool2dBackwardFromWinners", maxPool2dBackwardFromWinners},
+      {"avgPool2dForward", poolForward<kernels::avgPool2dForward>},
+      {"avgPool2dBackward", avgPool2dBackward},
+      {"globalAvgPool2dForward", globalPoolForward<kernels::globalAvgPool2dForward>},
+      {"globalAvgPool2dBackward", globalAvgPool2dBackward},
+      {"globalMaxPool2dForward", globalPoolForward<kernels::globalMaxPool2dForward>},
+      {"globalMaxPool2dBackward", globalMaxPool2dBackward},
+  });
 }
 
 }  // namespace convkit::binding
