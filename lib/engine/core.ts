@@ -13,11 +13,18 @@ import { Random } from '../random';
 import { shapeSize, type Shape } from '../tensor';
 import { classAxis, type BatchStager } from './data';
 
-/** Per layer: its input and output shapes and weight specs. */
-export type LayerPlan = { layer: Layer; inputShape: Shape; outputShape: Shape; weights: WeightSpec[] }[];
+/**
+ * Per layer: the layers it reads (by index, -1 for the model's input), their output shapes
+ * (inputShape: the first's), its output shape and weight specs.
+ */
+export type LayerPlan = {
+  layer: Layer; inputs: number[]; inputShapes: Shape[]; inputShape: Shape; outputShape: Shape; weights: WeightSpec[];
+}[];
 
 export interface Built {
   inputShape: Shape;
+  /** Each layer's trainable flag when the network was made (compile remakes it when one changed). */
+  trainable: boolean[];
   outputShape: Shape;
   layers: LayerPlan;
   network: NativeNetwork;
@@ -33,23 +40,25 @@ export interface Compiled {
 /**
  * Every layer's shapes and weights for a per-sample input shape, checked but not allocated (so
  * loadModel can compare a file's claims with the architecture before building anything).
+ * `inbound[i]` lists the layers layers[i] reads (-1: the input); null chains them in order.
  */
-export function planLayers(layers: Layer[], inputShape: unknown): { layers: LayerPlan; outputShape: Shape } {
-  let shape: Shape = shapeOption(inputShape, 'build inputShape');
+export function planLayers(layers: Layer[], inputShape: unknown, inbound: number[][] | null = null): { layers: LayerPlan; outputShape: Shape } {
+  const modelInput: Shape = shapeOption(inputShape, 'build inputShape');
   if (layers.length === 0) throw new RangeError('the model has no layers');
-  shapeSize(shape, 'build inputShape');
+  shapeSize(modelInput, 'build inputShape');
   const plan: LayerPlan = [];
-  for (const layer of layers) {
-    const outputShape = layer.computeOutputShape(shape);
-    const weights = layer.weightSpecs(shape);
+  layers.forEach((layer, index) => {
+    const inputs = inbound ? inbound[index] : [index - 1];
+    const inputShapes = inputs.map((i) => (i < 0 ? modelInput : plan[i].outputShape));
+    const outputShape = layer.outputShapeFor(inputShapes);
+    const weights = layer.weightSpecs(inputShapes[0]);
     // Sizes past 2^53 would lose precision before the native side could check them.
     const owner = `${layer.className} '${layer.name}'`;
     shapeSize(outputShape, `${owner} output shape`);
     for (const weight of weights) shapeSize(weight.shape, `${owner} ${weight.name} shape`);
-    plan.push({ layer, inputShape: shape, outputShape, weights });
-    shape = outputShape;
-  }
-  return { layers: plan, outputShape: shape };
+    plan.push({ layer, inputs, inputShapes, inputShape: inputShapes[0], outputShape, weights });
+  });
+  return { layers: plan, outputShape: plan[plan.length - 1].outputShape };
 }
 
 export class ModelCore {
@@ -63,13 +72,18 @@ export class ModelCore {
   evaluating = 0;
   /** trainOnBatch's copy of the batch, reused across calls (only one training step runs at a time). */
   onBatchStager: BatchStager | null = null;
+  /** The input's shape when the model declares it (ck.input), else the first layer's inputShape. */
+  declaredInputShape: Shape | null = null;
   private isDisposed = false;
   /** fit, evaluate, predict and trainOnBatch calls under way: networks they use are freed after them. */
   private running = 0;
   private retired: NativeNetwork[] = [];
 
-  /** `layers` is the model's own array (add() appends to it); `seed` seeds the weight initializers. */
-  constructor(readonly layers: Layer[], private readonly seed: number) {}
+  /**
+   * `layers` is the model's own array (Sequential.add() appends to it); `seed` seeds the weight
+   * initializers; `inbound` connects the layers (see planLayers; null: a chain).
+   */
+  constructor(readonly layers: Layer[], private readonly seed: number, readonly inbound: number[][] | null = null) {}
 
   get disposed(): boolean {
     return this.isDisposed;
@@ -78,10 +92,14 @@ export class ModelCore {
   /** Creates the native network and initializes the weights for a per-sample input shape. */
   build(inputShape: Shape): void {
     this.requireLive();
-    const { layers, outputShape } = planLayers(this.layers, inputShape);
+    const { layers, outputShape } = planLayers(this.layers, inputShape, this.inbound);
     this.releaseNetwork();
-    const network = createNetwork(layers.map(({ layer, inputShape: s }) => ({ ...layer.nativeSpec(s), trainable: layer.trainable })));
-    this.built = { inputShape: layers[0].inputShape, outputShape, layers, network };
+    const network = createNetwork(layers.map(({ layer, inputs, inputShapes }) => ({
+      ...layer.nativeSpecFor(inputShapes), trainable: layer.trainable, ...(this.inbound ? { inputs } : {}),
+    })));
+    this.built = {
+      inputShape: shapeOption(inputShape, 'build inputShape'), trainable: this.layers.map((l) => l.trainable), outputShape, layers, network,
+    };
     const random = new Random(this.seed);
     network.setWeights(layers.flatMap(({ weights }) => weights.map((w) => initialize(w.initializer, w.shape, random.seed()))));
     if (this.compiled) this.compileNetwork(this.built);
@@ -125,9 +143,9 @@ export class ModelCore {
   requireBuilt(): Built {
     this.requireLive();
     if (this.built) return this.built;
-    const first = this.layers[0];
-    if (first?.inputShape) {
-      this.build(first.inputShape);
+    const shape = this.declaredInputShape ?? this.layers[0]?.inputShape;
+    if (shape) {
+      this.build(shape);
       return this.built!;
     }
     throw new RangeError('the model is not built: give the first layer an inputShape, or call build(inputShape)');
@@ -137,6 +155,14 @@ export class ModelCore {
   compile(compiled: Compiled): void {
     this.compiled = compiled;
     this.step = 0;
+    const built = this.built;
+    if (built && this.layers.some((layer, i) => layer.trainable !== built.trainable[i])) {
+      // A layer was frozen or unfrozen since the network was made: remake it, keeping the weights.
+      const weights = built.network.getWeights();
+      this.build(built.inputShape);
+      this.built!.network.setWeights(weights);
+      return;
+    }
     if (this.built) this.compileNetwork(this.built);
   }
 

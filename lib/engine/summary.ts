@@ -7,11 +7,17 @@ export interface SummaryRow {
   outputShape: Shape;
   params: number;
   trainableParams: number;
+  /** The layers (or input) it reads: a graph model's "Connected to" column. */
+  connectedTo?: string[];
 }
 
 export function formatSummary(modelName: string, rows: SummaryRow[]): string {
-  const headers = ['Layer (type)', 'Output Shape', 'Param #'];
-  const cells = rows.map((r) => [`${r.name} (${r.className})`, `(None, ${r.outputShape.join(', ')})`, r.params.toLocaleString('en-US')]);
+  const graph = rows.some((r) => r.connectedTo !== undefined);
+  const headers = ['Layer (type)', 'Output Shape', 'Param #', ...(graph ? ['Connected to'] : [])];
+  const cells = rows.map((r) => [
+    `${r.name} (${r.className})`, `(None, ${r.outputShape.join(', ')})`, r.params.toLocaleString('en-US'),
+    ...(graph ? [(r.connectedTo ?? []).join(', ')] : []),
+  ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)) + 2);
   const line = (values: string[]) =>
     values.map((v, i) => (i === 2 ? v.padStart(widths[i] - 2).padEnd(widths[i]) : v.padEnd(widths[i]))).join(' ').trimEnd();

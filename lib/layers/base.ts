@@ -4,7 +4,8 @@
 import type { InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
 import { booleanOr, describe, shapeOption } from '../errors';
-import { type Shape } from '../tensor';
+import type { Shape } from '../tensor';
+import { SymbolicTensor } from './symbolic';
 
 /**
  * Arguments every layer accepts. Option names throughout are Keras's in camelCase, as in
@@ -61,8 +62,7 @@ export abstract class Layer {
   readonly name: string;
   /** LayerArgs.inputShape, when given. */
   readonly inputShape?: Shape;
-  /** LayerArgs.trainable (default true). */
-  readonly trainable: boolean;
+  private isTrainable: boolean;
 
   constructor(args: LayerArgs = {}) {
     if (args === null || typeof args !== 'object') {
@@ -75,7 +75,21 @@ export abstract class Layer {
     if (args.inputShape !== undefined) {
       this.inputShape = Object.freeze(shapeOption(args.inputShape, `${this.className} inputShape`));
     }
-    this.trainable = booleanOr(args.trainable, `${this.className} trainable`, true);
+    this.isTrainable = booleanOr(args.trainable, `${this.className} trainable`, true);
+  }
+
+  /**
+   * Whether the optimizer updates the layer's weights (LayerArgs.trainable, default true). Set it
+   * to false to freeze a loaded model's layers for transfer learning; as in Keras, a change takes
+   * effect at the model's next compile().
+   */
+  get trainable(): boolean {
+    return this.isTrainable;
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new TypeError(`${this.className} trainable must be a boolean, got ${describe(value)}`);
+    this.isTrainable = value;
   }
 
   private static uniqueName(className: string): string {
@@ -92,6 +106,63 @@ export abstract class Layer {
 
   /** Output shape of one sample; throws a RangeError naming the layer when input does not fit. */
   abstract computeOutputShape(inputShape: Shape): Shape;
+
+  /** Whether the layer merges two or more inputs (add, concatenate, ...) rather than taking one. */
+  get mergesInputs(): boolean {
+    return false;
+  }
+
+  /** Output shape for its inputs' shapes, in order (one, except for the merges). */
+  outputShapeFor(inputShapes: Shape[]): Shape {
+    this.requireInputCount(inputShapes.length);
+    return this.computeOutputShape(inputShapes[0]);
+  }
+
+  /** The native network's description of this layer for its inputs' shapes. */
+  nativeSpecFor(inputShapes: Shape[]): NativeLayerSpec {
+    return this.nativeSpec(inputShapes[0]);
+  }
+
+  private appliedOutput: SymbolicTensor | null = null;
+
+  /**
+   * Applies the layer to symbolic tensors (from `ck.input` or another layer's apply), for a graph
+   * model built with `ck.model`: one tensor, or an array of two or more for a merge. Checks the
+   * shapes now (RangeError naming the layer). A layer is applied once: sharing one layer's
+   * weights between two places of a graph is not supported.
+   * @example
+   * ```ts
+   * const x = ck.input({ shape: [28, 28, 1] });
+   * const h = ck.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu' }).apply(x);
+   * ```
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    list.forEach((input, i) => {
+      if (!(input instanceof SymbolicTensor)) {
+        throw new TypeError(`${this.className} '${this.name}'.apply takes symbolic tensors (ck.input(...) or another layer's apply), ` +
+          `got ${describe(input)}${Array.isArray(inputs) ? ` at [${i}]` : ''}`);
+      }
+    });
+    if (this.appliedOutput) {
+      this.fail('was applied already; a layer is applied once (sharing a layer between two places is not supported)');
+    }
+    const shape = this.outputShapeFor(list.map((input) => input.shape));
+    this.appliedOutput = new SymbolicTensor(Object.freeze([...shape]), this, list, this.name);
+    return this.appliedOutput;
+  }
+
+  /** The symbolic tensor apply() returned; a RangeError when the layer was not applied. */
+  get output(): SymbolicTensor {
+    if (!this.appliedOutput) this.fail('has no output: it was not applied to a symbolic tensor (layer.apply)');
+    return this.appliedOutput;
+  }
+
+  /** Throws a RangeError unless the layer takes `count` inputs. */
+  protected requireInputCount(count: number): void {
+    if (this.mergesInputs && count < 2) this.fail(`merges two or more inputs, got ${count}`);
+    if (!this.mergesInputs && count !== 1) this.fail(`takes one input, got ${count}`);
+  }
 
   /** The layer's weights for an input shape, in Keras's order. */
   weightSpecs(_inputShape: Shape): WeightSpec[] {

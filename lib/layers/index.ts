@@ -6,9 +6,10 @@ import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPoolin
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization';
 import { ELU, LeakyReLU, Maxout, type ELUArgs, type LeakyReLUArgs, type MaxoutArgs } from './advanced_activations';
 import { Layer, type LayerArgs, type LayerConfig } from './base';
+import { Add, Average, Concatenate, Maximum, Merge, Multiply, type ConcatenateArgs } from './merge';
 
-export { Layer, Conv2D, Dense, Flatten, Reshape, Dropout, Activation, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, LeakyReLU, ELU, Maxout };
-export type { LayerArgs, LayerConfig, Conv2DArgs, DenseArgs, DropoutArgs, ReshapeArgs, ActivationArgs, Pooling2DArgs, BatchNormalizationArgs, LeakyReLUArgs, ELUArgs, MaxoutArgs };
+export { Layer, Merge, Add, Average, Maximum, Multiply, Concatenate, Conv2D, Dense, Flatten, Reshape, Dropout, Activation, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, LeakyReLU, ELU, Maxout };
+export type { ConcatenateArgs, LayerArgs, LayerConfig, Conv2DArgs, DenseArgs, DropoutArgs, ReshapeArgs, ActivationArgs, Pooling2DArgs, BatchNormalizationArgs, LeakyReLUArgs, ELUArgs, MaxoutArgs };
 export type { WeightSpec } from './base';
 
 /**
@@ -94,10 +95,41 @@ export const elu = (args?: ELUArgs) => new ELU(args);
  */
 export const maxout = (args: MaxoutArgs) => new Maxout(args);
 
+/**
+ * The sum of two or more inputs of one shape: a residual connection. Apply it to an array,
+ * `ck.layers.add().apply([a, b])`, in a model made with `ck.model`.
+ */
+export const add = (args?: LayerArgs) => new Add(args);
+
+/** The elementwise mean of two or more inputs of one shape. */
+export const average = (args?: LayerArgs) => new Average(args);
+
+/** The elementwise maximum of two or more inputs of one shape. */
+export const maximum = (args?: LayerArgs) => new Maximum(args);
+
+/**
+ * The elementwise product of two or more inputs of one shape, or of [h, w, c] maps and a [1, 1, c]
+ * (or [c]) gate broadcast over their positions: squeeze-excite.
+ * @example
+ * ```ts
+ * import * as ck from 'convkit';
+ * const x = ck.input({ shape: [8, 8, 16] });
+ * const squeeze = ck.layers.globalAveragePooling2d().apply(x);
+ * const gate = ck.layers.dense({ units: 16, activation: 'sigmoid' }).apply(
+ *   ck.layers.dense({ units: 4, activation: 'relu' }).apply(squeeze));
+ * const excited = ck.layers.multiply().apply([x, gate]);
+ * ```
+ */
+export const multiply = (args?: LayerArgs) => new Multiply(args);
+
+/** Joins two or more inputs along the channel (last) axis: [h, w, c1] + [h, w, c2] -> [h, w, c1 + c2]. */
+export const concatenate = (args?: ConcatenateArgs) => new Concatenate(args);
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const registry: Record<string, new (config: any) => Layer> = {
   Conv2D, Dense, Flatten, Reshape, Dropout, Activation, MaxPooling2D, AveragePooling2D,
   GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, LeakyReLU, ELU, Maxout,
+  Add, Average, Maximum, Multiply, Concatenate,
 };
 
 /** Rebuilds a layer from { className, config }; an unknown class is a RangeError naming it. */

@@ -22,9 +22,11 @@ export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentrop
 
 /**
  * One layer of a native network, with per-sample sizes (the batch is a property of each call).
- * `trainable: false` freezes its weights.
+ * `trainable: false` freezes its weights. `inputs` names the layers it reads by index (-1: the
+ * network's input), in order; without it a layer reads the one before it (the input, for the
+ * first). Layers come in topological order, and every layer's output but the last's must be read.
  */
-export type NativeLayerSpec = { trainable?: boolean } & (
+export type NativeLayerSpec = { trainable?: boolean; inputs?: number[] } & (
   | {
       kind: 'conv2d'; inHeight: number; inWidth: number; inChannels: number; outChannels: number;
       kernelHeight: number; kernelWidth: number; strideHeight: number; strideWidth: number;
@@ -41,7 +43,16 @@ export type NativeLayerSpec = { trainable?: boolean } & (
   | { kind: 'dropout'; size: number; rate: number }
   | { kind: 'batchNormalization'; size: number; channels: number; epsilon: number; momentum: number }
   | { kind: 'activation'; size: number; channels: number; activation: ActivationName; alpha: number }
-  | { kind: 'maxout'; size: number; units: number; pieces: number });
+  | { kind: 'maxout'; size: number; units: number; pieces: number }
+  /** Elementwise merges of inputs of `size` floats each (`inputs` names two or more). */
+  | { kind: 'add' | 'average' | 'maximum'; size: number }
+  /**
+   * Elementwise product over [positions, channels]; an input flagged in `broadcast` holds one
+   * value per channel, the same at every position (a squeeze-excite gate).
+   */
+  | { kind: 'multiply'; positions: number; channels: number; broadcast: (0 | 1)[] }
+  /** Concatenation along the last axis: input k has channels[k] values at each of `positions`. */
+  | { kind: 'concatenate'; positions: number; channels: number[] });
 
 /**
  * Every kind of NativeLayerSpec: what the addon's registry of layer kinds (native/model/layer_spec.h)
@@ -49,7 +60,7 @@ export type NativeLayerSpec = { trainable?: boolean } & (
  */
 export const nativeLayerKinds = [
   'conv2d', 'dense', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d', 'globalMaxPooling2d', 'reshape',
-  'dropout', 'batchNormalization', 'activation', 'maxout',
+  'dropout', 'batchNormalization', 'activation', 'maxout', 'add', 'average', 'maximum', 'multiply', 'concatenate',
 ] as const satisfies readonly NativeLayerSpec['kind'][];
 
 /** The layer kinds the addon's registry accepts, by name. */

@@ -2,7 +2,7 @@
 // concurrently (one per HTTP request, say) are gathered into one batched native call, which costs
 // far less per image than one call each. A request waits at most maxDelayMs for others to join.
 import { describe, finiteNumber, positiveInt } from '../errors';
-import { Sequential } from '../engine/sequential';
+import { Model } from '../engine/model';
 import { shapeSize, Tensor, type Shape } from '../tensor';
 
 /** Options of `ck.createPredictor`. */
@@ -99,7 +99,7 @@ interface QueuedRequest {
 /** Gathers concurrent single-image predictions into batched native calls; see createPredictor. */
 export class Predictor {
   /** The model it predicts with. */
-  readonly model: Sequential;
+  readonly model: Model;
   /** The options in force, defaults filled in. */
   readonly options: Readonly<Required<PredictorOptions>>;
   /** Per-image input shape, without the batch axis. */
@@ -120,8 +120,8 @@ export class Predictor {
   /** Batches computing or still answering their callers. */
   private unfinishedBatches = 0;
 
-  constructor(model: Sequential, options: PredictorOptions = {}) {
-    if (!(model instanceof Sequential)) throw new TypeError(`createPredictor: model must be a Sequential model, got ${describe(model)}`);
+  constructor(model: Model, options: PredictorOptions = {}) {
+    if (!(model instanceof Model)) throw new TypeError(`createPredictor: model must be a convkit model (ck.sequential, ck.model or ck.loadModel), got ${describe(model)}`);
     if (options === null || typeof options !== 'object') throw new TypeError(`createPredictor: options must be an object, got ${describe(options)}`);
     const maxBatchSize = positiveInt(options.maxBatchSize ?? 32, 'maxBatchSize');
     const maxQueue = positiveInt(options.maxQueue ?? Math.max(512, 16 * maxBatchSize), 'maxQueue');
@@ -302,7 +302,7 @@ export class Predictor {
  * RangeError otherwise. Each caller gets its own output tensor.
  * @param model The model to serve; it may still be used directly meanwhile.
  * @param options Batch size, delay, queue length and concurrency (see PredictorOptions).
- * @throws {TypeError | RangeError} for a model that is not a Sequential model or invalid options.
+ * @throws {TypeError | RangeError} for a value that is not a convkit model or invalid options.
  * @example
  * ```ts
  * import * as ck from 'convkit';
@@ -315,6 +315,6 @@ export class Predictor {
  * await predictor.close();
  * ```
  */
-export function createPredictor(model: Sequential, options?: PredictorOptions): Predictor {
+export function createPredictor(model: Model, options?: PredictorOptions): Predictor {
   return new Predictor(model, options);
 }

@@ -1,5 +1,5 @@
 // Pictures of what one layer makes of one image: a tile per channel of its output.
-import type { Sequential } from '../engine/sequential';
+import type { Model } from '../engine/model';
 import { describe } from '../errors';
 import { Tensor } from '../tensor';
 import { chooseScale, gridPicture, nearSquare, type GridPicture, type Tile } from './grid';
@@ -24,7 +24,7 @@ export interface FeatureMapsOptions {
  * Throws a RangeError for an unknown layer name or a layer without spatial output (listing the
  * layers that have feature maps), and for an input of the wrong shape.
  */
-export async function featureMaps(model: Sequential, input: Tensor, layerName: string, options?: FeatureMapsOptions): Promise<GridPicture> {
+export async function featureMaps(model: Model, input: Tensor, layerName: string, options?: FeatureMapsOptions): Promise<GridPicture> {
   requireModel(model, 'featureMaps');
   const { path, scale } = optionsObject(options, 'featureMaps');
   pathFormat(path, 'featureMaps: path', ['png']);

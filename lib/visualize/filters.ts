@@ -1,5 +1,5 @@
 // Pictures of a conv2d layer's kernels: what each filter looks for.
-import type { Sequential } from '../engine/sequential';
+import type { Model } from '../engine/model';
 import { finiteNumber } from '../errors';
 import { Conv2D } from '../layers/convolutional';
 import { chooseScale, gridPicture, nearSquare, type GridLayout, type GridPicture, type Tile } from './grid';
@@ -27,7 +27,7 @@ export interface FiltersOptions {
  * Returns the PNG bytes and the layout; writes the file too when `path` is given.
  * Throws a RangeError for an unknown or non-conv2d layer name (listing the conv2d layers).
  */
-export async function filters(model: Sequential, layerName: string, options?: FiltersOptions): Promise<GridPicture> {
+export async function filters(model: Model, layerName: string, options?: FiltersOptions): Promise<GridPicture> {
   requireModel(model, 'filters');
   const { path, channel, scale } = optionsObject(options, 'filters');
   pathFormat(path, 'filters: path', ['png']);

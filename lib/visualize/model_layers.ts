@@ -1,5 +1,5 @@
 // Finding the layer a picture is of, with errors that list the layers that would do.
-import { Sequential } from '../engine/sequential';
+import { Model } from '../engine/model';
 import type { Layer } from '../layers/base';
 import { describe } from '../errors';
 import { type Shape } from '../tensor';
@@ -12,8 +12,8 @@ export interface PlacedLayer {
   outputShape: Shape;
 }
 
-export function requireModel(model: unknown, what: string): Sequential {
-  if (!(model instanceof Sequential)) throw new TypeError(`${what}: model must be a Sequential model, got ${describe(model)}`);
+export function requireModel(model: unknown, what: string): Model {
+  if (!(model instanceof Model)) throw new TypeError(`${what}: model must be a convkit model, got ${describe(model)}`);
   return model;
 }
 
@@ -21,7 +21,7 @@ export function requireModel(model: unknown, what: string): Sequential {
  * The layer named `name` among those that `suit` (which returns why not, or null), or a
  * RangeError naming the suitable layers (`kind` describes them).
  */
-export function pickLayer(model: Sequential, name: unknown, what: string, kind: string,
+export function pickLayer(model: Model, name: unknown, what: string, kind: string,
   suit: (placed: PlacedLayer) => string | null): PlacedLayer {
   if (typeof name !== 'string') throw new TypeError(`${what}: layerName must be a string, got ${describe(name)}`);
   const placed = placeLayers(model);
@@ -34,7 +34,7 @@ export function pickLayer(model: Sequential, name: unknown, what: string, kind: 
   return found;
 }
 
-function placeLayers(model: Sequential): PlacedLayer[] {
+function placeLayers(model: Model): PlacedLayer[] {
   let shape = model.inputShape;
   return model.layers.map((layer, index) => {
     const inputShape = shape;

@@ -1,7 +1,9 @@
 #include "binding/layers.h"
 
+#include <cmath>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "binding/specs.h"
 
@@ -15,6 +17,34 @@ int64_t size(Args& args, const Napi::Object& spec, const char* field) { return a
 // Throws a RangeError unless `size` is a multiple of `group`.
 void requireMultiple(Args& args, const char* kind, int64_t size, int64_t group, const char* groupName) {
   if (size % group != 0) args.throwRangeError(std::string(kind) + ": size must be a multiple of " + groupName);
+}
+
+// An array of integers in [min, max], of at least minCount and at most 4096 elements.
+std::vector<int64_t> integerList(Args& args, const Napi::Object& spec, const char* field, int64_t min, int64_t max,
+                                 uint32_t minCount) {
+  const Napi::Value value = spec.Get(field);
+  if (!value.IsArray()) args.throwTypeError(std::string(field) + " must be an array of integers");
+  const auto array = value.As<Napi::Array>();
+  if (array.Length() < minCount || array.Length() > 4096) {
+    args.throwRangeError(std::string(field) + " must have " + std::to_string(minCount) + " to 4096 elements, got " +
+                         std::to_string(array.Length()));
+  }
+  std::vector<int64_t> values;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const Napi::Value element = array.Get(i);
+    const double number = element.IsNumber() ? element.As<Napi::Number>().DoubleValue() : NAN;
+    if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) || std::floor(number) != number) {
+      args.throwRangeError(std::string(field) + "[" + std::to_string(i) + "] must be an integer in [" +
+                           std::to_string(min) + ", " + std::to_string(max) + "]");
+    }
+    values.push_back(static_cast<int64_t>(number));
+  }
+  return values;
+}
+
+// How many layers a merge reads: the length of the spec's `inputs` (at least 2).
+int64_t mergedInputs(Args& args, const Napi::Object& spec) {
+  return static_cast<int64_t>(integerList(args, spec, "inputs", -1, kMaxElements, 2).size());
 }
 
 // { activation?, alpha? }: a conv2d/dense layer's activation, or an activation layer's function.
@@ -81,6 +111,32 @@ void read(Args& args, const Napi::Object& spec, MaxoutLayer& layer) {
                   "units*pieces");
 }
 
+void read(Args& args, const Napi::Object& spec, ElementwiseMergeLayer& layer) {
+  layer.size = size(args, spec, "size");
+  layer.inputs = mergedInputs(args, spec);
+}
+
+void read(Args& args, const Napi::Object& spec, MultiplyLayer& layer) {
+  layer.positions = size(args, spec, "positions");
+  layer.channels = size(args, spec, "channels");
+  args.product({layer.positions, layer.channels}, "multiply output");
+  for (const int64_t flag : integerList(args, spec, "broadcast", 0, 1, 2)) layer.broadcast.push_back(flag != 0);
+  if (static_cast<int64_t>(layer.broadcast.size()) != mergedInputs(args, spec)) {
+    args.throwRangeError("multiply: broadcast must have one flag per input");
+  }
+}
+
+void read(Args& args, const Napi::Object& spec, ConcatenateLayer& layer) {
+  layer.positions = size(args, spec, "positions");
+  layer.channels = integerList(args, spec, "channels", 1, kMaxElements, 2);
+  int64_t total = 0;
+  for (const int64_t channels : layer.channels) total = args.product({total + channels, 1}, "concatenate channels");
+  args.product({layer.positions, total}, "concatenate output");
+  if (static_cast<int64_t>(layer.channels.size()) != mergedInputs(args, spec)) {
+    args.throwRangeError("concatenate: channels must have one entry per input");
+  }
+}
+
 // Finds the kind named `kind` among AnyLayer's alternatives and reads it.
 template <size_t I = 0>
 AnyLayer readKind(Args& args, const Napi::Object& spec, const std::string& kind, uint32_t index) {
@@ -103,6 +159,11 @@ LayerSpec readLayer(Args& args, const Napi::Object& spec, uint32_t index) {
   LayerSpec layer;
   layer.layer = readKind(args, spec, kind, index);
   layer.trainable = args.boolean(spec, "trainable", true);
+  if (!spec.Get("inputs").IsUndefined()) {
+    for (const int64_t input : integerList(args, spec, "inputs", model::kNetworkInput, static_cast<int64_t>(index) - 1, 1)) {
+      layer.inputs.push_back(static_cast<int>(input));
+    }
+  }
   return layer;
 }
 

@@ -17,10 +17,6 @@ constexpr auto kKindNames = kindNames(std::make_index_sequence<kLayerKindCount>(
 
 const char* layerKindName(size_t index) { return kKindNames.at(index); }
 
-int64_t LayerSpec::inSize() const {
-  return std::visit([](const auto& kind) { return kind.inSize(); }, layer);
-}
-
 int64_t LayerSpec::outSize() const {
   return std::visit([](const auto& kind) { return kind.outSize(); }, layer);
 }
@@ -29,10 +25,6 @@ void appendLayerNodes(const LayerSpec& spec, std::vector<Parameter>& parameters,
                       std::vector<std::unique_ptr<Node>>& nodes) {
   NodeSink sink{parameters, nodes, spec.trainable};
   std::visit([&](const auto& kind) { appendNodes(kind, sink); }, spec.layer);
-}
-
-void fuseActivationBackwards(std::vector<std::unique_ptr<Node>>& nodes) {
-  for (size_t i = 0; i + 1 < nodes.size(); ++i) nodes[i]->offerActivationGradientTo(*nodes[i + 1]);
 }
 
 }  // namespace convkit::model

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/graph.h"
 #include "model/layers/activation.h"
 #include "model/layers/batch_norm.h"
 #include "model/layers/conv2d.h"
@@ -18,6 +19,7 @@
 #include "model/layers/dropout.h"
 #include "model/layers/global_pool2d.h"
 #include "model/layers/maxout.h"
+#include "model/layers/merge.h"
 #include "model/layers/pool2d.h"
 #include "model/layers/reshape.h"
 #include "model/node.h"
@@ -26,7 +28,7 @@ namespace convkit::model {
 
 using AnyLayer = std::variant<Conv2dLayer, DenseLayer, MaxPool2dLayer, AvgPool2dLayer, GlobalAvgPool2dLayer,
                               GlobalMaxPool2dLayer, ReshapeLayer, DropoutLayer, BatchNormLayer, ActivationLayer,
-                              MaxoutLayer>;
+                              MaxoutLayer, AddLayer, AverageLayer, MaximumLayer, MultiplyLayer, ConcatenateLayer>;
 
 constexpr size_t kLayerKindCount = std::variant_size_v<AnyLayer>;
 
@@ -37,17 +39,15 @@ const char* layerKindName(size_t index);
 struct LayerSpec {
   AnyLayer layer;
   bool trainable = true;  // false freezes the layer's weights (the optimizer skips them)
+  // The layers it reads, by index (kNetworkInput: the network's input), in the kind's input order.
+  // Empty: the layer before it (the network's input for the first).
+  std::vector<int> inputs;
 
-  int64_t inSize() const;   // floats per sample in
   int64_t outSize() const;  // floats per sample out
 };
 
 // Appends the nodes of one layer, creating its parameters in Keras's order.
 void appendLayerNodes(const LayerSpec& spec, std::vector<Parameter>& parameters,
                       std::vector<std::unique_ptr<Node>>& nodes);
-
-// Once all nodes exist: lets a node apply the backward of the fused activation just before it
-// (max pooling does, as it routes gradients), so that activation's own backward pass is skipped.
-void fuseActivationBackwards(std::vector<std::unique_ptr<Node>>& nodes);
 
 }  // namespace convkit::model

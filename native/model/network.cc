@@ -24,48 +24,117 @@ struct Workspace {
   std::vector<std::vector<float>> activations;  // per node; empty for nodes aliasing their input
   std::vector<const float*> outputs;            // per node, for the current call
   std::vector<NodeState> states;
-  std::vector<float> gradients[2];  // ping-pong buffers for backward
+  std::vector<std::vector<float>> gradients;  // backward's slots (model/graph.h)
+  std::vector<const float*> inputs;           // one node's inputs, gathered for its call
+  std::vector<float*> inputGradients;         // one node's input gradients, likewise
 
   // Returns how many bytes the buffers grew by.
-  int64_t reserve(const std::vector<std::unique_ptr<Node>>& nodes, int64_t batch, bool training) {
+  int64_t reserve(const std::vector<std::unique_ptr<Node>>& nodes, int64_t batch, bool training, int gradientSlots) {
     if (batch <= capacity && !activations.empty()) return 0;
     capacity = std::max(batch, capacity);
     const auto n = nodes.size();
     activations.resize(n);
     outputs.resize(n);
     states.resize(n);
-    size_t largest = 0;
+    size_t largest = 0, mostInputs = 0;
     for (size_t i = 0; i < n; ++i) {
       const Node& node = *nodes[i];
       if (!node.aliasesInput()) activations[i].resize(static_cast<size_t>(capacity * node.outSize));
       largest = std::max(largest, static_cast<size_t>(capacity * std::max(node.inSize, node.outSize)));
+      mostInputs = std::max(mostInputs, node.inputCount());
       if (training) node.reserveState(states[i], capacity);
     }
+    inputs.resize(mostInputs);
+    inputGradients.resize(mostInputs);
     if (training) {
-      gradients[0].resize(largest);
-      gradients[1].resize(largest);
+      gradients.resize(static_cast<size_t>(gradientSlots));
+      for (auto& slot : gradients) slot.resize(largest);
     }
     const int64_t before = bytes;
-    bytes = bytesOf(gradients[0]) + bytesOf(gradients[1]);
+    bytes = 0;
+    for (const auto& slot : gradients) bytes += bytesOf(slot);
     for (size_t i = 0; i < n; ++i) bytes += bytesOf(activations[i]) + bytesOf(states[i].floats) + bytesOf(states[i].bytes);
     return bytes - before;
   }
 };
 
+namespace {
+
+// y += x, count floats: a gradient reaching a node's output along a second path.
+void accumulate(int64_t count, const float* x, float* y) {
+  for (int64_t i = 0; i < count; ++i) y[i] += x[i];
+}
+
+std::string layerName(size_t index) { return "layer " + std::to_string(index); }
+
+}  // namespace
+
 Network::Network(const std::vector<LayerSpec>& layers) {
   if (layers.empty()) throw std::invalid_argument("a network needs at least one layer");
-  inputSize_ = layers.front().inSize();
+  std::vector<std::vector<int>> nodeInputs;
+  inputSize_ = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
-    if (i > 0 && layers[i].inSize() != layers[i - 1].outSize()) {
-      throw std::invalid_argument("layer " + std::to_string(i) + " takes " + std::to_string(layers[i].inSize()) +
-                                  " values per sample but layer " + std::to_string(i - 1) + " produces " +
-                                  std::to_string(layers[i - 1].outSize()));
-    }
+    std::vector<int> inputs = layers[i].inputs;
+    if (inputs.empty()) inputs.push_back(static_cast<int>(i) - 1);
+    const size_t firstNode = nodes_.size();
     appendLayerNodes(layers[i], parameters_, nodes_);
+    const Node& entry = *nodes_[firstNode];
+    if (inputs.size() != entry.inputCount()) {
+      throw std::invalid_argument(layerName(i) + " takes " + std::to_string(entry.inputCount()) + " inputs, given " +
+                                  std::to_string(inputs.size()));
+    }
+    // The layer's first node reads the layers it names; each further node reads the one before.
+    std::vector<int> firstInputs;
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      const int source = inputs[k];
+      if (source < kNetworkInput || source >= static_cast<int>(i)) {
+        throw std::invalid_argument(layerName(i) + " reads layer " + std::to_string(source) + ", which does not come before it");
+      }
+      const int64_t expected = entry.inputSize(k);
+      if (source == kNetworkInput) {
+        if (inputSize_ != 0 && inputSize_ != expected) {
+          throw std::invalid_argument(layerName(i) + " takes " + std::to_string(expected) +
+                                      " values per sample from the network's input, which another layer reads as " +
+                                      std::to_string(inputSize_));
+        }
+        inputSize_ = expected;
+        firstInputs.push_back(kNetworkInput);
+        continue;
+      }
+      const size_t sourceNode = layerLastNodes_[static_cast<size_t>(source)];
+      if (nodes_[sourceNode]->outSize != expected) {
+        throw std::invalid_argument(layerName(i) + " takes " + std::to_string(expected) + " values per sample" +
+                                    (inputs.size() > 1 ? " at input " + std::to_string(k) : std::string()) + " but " +
+                                    layerName(static_cast<size_t>(source)) + " produces " +
+                                    std::to_string(nodes_[sourceNode]->outSize));
+      }
+      firstInputs.push_back(static_cast<int>(sourceNode));
+    }
+    nodeInputs.push_back(std::move(firstInputs));
+    for (size_t node = firstNode + 1; node < nodes_.size(); ++node) nodeInputs.push_back({static_cast<int>(node) - 1});
     layerLastNodes_.push_back(nodes_.size() - 1);
   }
-  fuseActivationBackwards(nodes_);
-  outputSize_ = layers.back().outSize();
+  graph_ = std::make_unique<NodeGraph>(std::move(nodeInputs));
+  for (size_t i = 0; i + 1 < layers.size(); ++i) {
+    if (graph_->consumersOf(layerLastNodes_[i]) == 0) {
+      throw std::invalid_argument(layerName(i) + "'s output is read by no later layer (only the last layer's is the network's output)");
+    }
+  }
+  if (inputSize_ == 0) throw std::invalid_argument("no layer reads the network's input");
+  // An activation fused into the GEMM before it offers its backward to its one consumer, when
+  // that consumer reads nothing else (max pooling takes it, routing gradients).
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (graph_->consumersOf(i) != 1) continue;
+    for (size_t consumer = i + 1; consumer < nodes_.size(); ++consumer) {
+      const std::vector<int>& inputs = graph_->inputsOf(consumer);
+      if (inputs.size() == 1 && inputs[0] == static_cast<int>(i)) nodes_[i]->offerActivationGradientTo(*nodes_[consumer]);
+    }
+  }
+  for (const bool fused : {false, true}) {
+    backwardPlans_[fused ? 1 : 0] =
+        graph_->backwardPlan(fused, [&](size_t node) { return nodes_[node]->passesGradientThrough(); });
+  }
+  outputSize_ = nodes_.back()->outSize;
   classes_ = outputSize_;
   training_ = std::make_unique<Workspace>();
   countParameterBytes();
@@ -93,24 +162,32 @@ void Network::compile(LossKind loss, int64_t classes, const OptimizerConfig& opt
 
 const float* Network::forward(const float* x, int64_t batch, bool training, uint64_t seed,
                               Workspace& workspace) const {
-  workspaceBytes_ += workspace.reserve(nodes_, batch, training);
+  const int slots = std::max(backwardPlans_[0].slots, backwardPlans_[1].slots);
+  workspaceBytes_ += workspace.reserve(nodes_, batch, training, slots);
   Pass pass;
   pass.batch = batch;
   pass.training = training;
   pass.parameters = const_cast<Parameter*>(parameters_.data());
   pass.weightsVersion = weightsVersion_.load();
-  const float* current = x;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& node = *nodes_[i];
+    const std::vector<int>& sources = graph_->inputsOf(i);
+    for (size_t k = 0; k < sources.size(); ++k) {
+      workspace.inputs[k] = sources[k] == kNetworkInput ? x : workspace.outputs[static_cast<size_t>(sources[k])];
+    }
     pass.state = &workspace.states[i];
     // Each node draws its own dropout stream from the step's seed.
     pass.seed = seed ^ (0x9E3779B97F4A7C15ull * (i + 1));
-    float* out = node.aliasesInput() ? const_cast<float*>(current) : workspace.activations[i].data();
-    node.forward(pass, current, out);
+    float* out = node.aliasesInput() ? const_cast<float*>(workspace.inputs[0]) : workspace.activations[i].data();
+    node.forwardInputs(pass, Inputs{workspace.inputs.data(), sources.size()}, out);
     workspace.outputs[i] = out;
-    current = out;
   }
-  return current;
+  return workspace.outputs.back();
+}
+
+const float* Network::lastNodeInput(const float* x, const Workspace& workspace) const {
+  const int source = graph_->inputsOf(nodes_.size() - 1).at(0);
+  return source == kNetworkInput ? x : workspace.outputs[static_cast<size_t>(source)];
 }
 
 namespace {
@@ -215,25 +292,35 @@ BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t b
   Workspace& ws = *training_;
   const float* output = forward(x, batch, true, seed, ws);
 
-  const size_t last = nodes_.size() - 1;
-  const bool fused = fusesWithLoss(*nodes_[last], loss, targets.classes);
+  const bool fused = fusesWithLoss(*nodes_.back(), loss, targets.classes);
   // With a fused loss, backward starts below the softmax/sigmoid, from the gradient wrt logits.
-  const float* logits = fused ? (last == 0 ? x : ws.outputs[last - 1]) : nullptr;
-  int current = 0;
-  const BatchResult result = lossAndGradient(loss, output, logits, targets, batch, ws.gradients[current].data());
+  const float* logits = fused ? lastNodeInput(x, ws) : nullptr;
+  const BackwardPlan& plan = backwardPlan(fused);
+  float* lossGradient = plan.lossSlot >= 0 ? ws.gradients[static_cast<size_t>(plan.lossSlot)].data() : nullptr;
+  const BatchResult result = lossAndGradient(loss, output, logits, targets, batch, lossGradient);
 
   Pass pass;
   pass.batch = batch;
   pass.training = true;
   pass.parameters = parameters_.data();
-  for (size_t i = fused ? last : last + 1; i-- > 0;) {
-    const Node& node = *nodes_[i];
-    if (node.passesGradientThrough()) continue;
+  auto slot = [&](int index) { return index < 0 ? nullptr : ws.gradients[static_cast<size_t>(index)].data(); };
+  for (const GradientStep& step : plan.steps) {
+    const size_t i = step.node;
+    const std::vector<int>& sources = graph_->inputsOf(i);
+    if (!step.callsNode) {
+      accumulate(batch * nodes_[i]->outSize, slot(step.gradOut), slot(step.addInto[0]));
+      continue;
+    }
+    for (size_t k = 0; k < sources.size(); ++k) {
+      ws.inputs[k] = sources[k] == kNetworkInput ? x : ws.outputs[static_cast<size_t>(sources[k])];
+      ws.inputGradients[k] = slot(step.gradIn[k]);
+    }
     pass.state = &ws.states[i];
-    const float* in = i == 0 ? x : ws.outputs[i - 1];
-    float* gradIn = i == 0 ? nullptr : ws.gradients[1 - current].data();
-    node.backward(pass, in, ws.outputs[i], ws.gradients[current].data(), gradIn);
-    current = 1 - current;
+    nodes_[i]->backwardInputs(pass, Inputs{ws.inputs.data(), sources.size()}, ws.outputs[i], slot(step.gradOut),
+                              InputGradients{ws.inputGradients.data(), sources.size()});
+    for (size_t k = 0; k < sources.size(); ++k) {
+      if (step.addInto[k] >= 0) accumulate(batch * nodes_[i]->inputSize(k), slot(step.gradIn[k]), slot(step.addInto[k]));
+    }
   }
   applyOptimizer(learningRate);
   if (optimizerStep_ == 1) countParameterBytes();  // the optimizer state was allocated just now
@@ -368,13 +455,12 @@ void Network::activations(const float* x, int64_t batch, const std::vector<int64
 BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t batch) const {
   const LossKind loss = loss_.load();
   requireTargetsOf(loss, classes_.load(), targets);
-  const size_t last = nodes_.size() - 1;
-  const bool fused = fusesWithLoss(*nodes_[last], loss, targets.classes);
+  const bool fused = fusesWithLoss(*nodes_.back(), loss, targets.classes);
   // Slices finish in any order on any thread: each keeps its result, added up in slice order.
   const int64_t slice = inferenceSlice();
   std::vector<BatchResult> results(static_cast<size_t>((batch + slice - 1) / slice));
   forEachInferenceSlice(x, batch, [&](int64_t index, int64_t first, int64_t count, const float* output, const Workspace& ws) {
-    const float* logits = !fused ? nullptr : last == 0 ? x + first * inputSize_ : ws.outputs[last - 1];
+    const float* logits = fused ? lastNodeInput(x + first * inputSize_, ws) : nullptr;
     Targets sliceTargets = targets;
     if (targets.labels != nullptr) sliceTargets.labels += first * (outputSize_ / targets.classes);
     if (targets.values != nullptr) sliceTargets.values += first * outputSize_;

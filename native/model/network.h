@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "model/graph.h"
 #include "model/layer_spec.h"
 #include "model/node.h"
 
@@ -56,7 +57,9 @@ struct Workspace;
 
 class Network {
  public:
-  // Throws std::invalid_argument when consecutive layers' sizes do not chain.
+  // Layers in topological order, each reading earlier layers or the network's input
+  // (LayerSpec::inputs). Throws std::invalid_argument when sizes do not match, a layer reads a
+  // later one, or a layer's output is not read (only the last layer's is the network's output).
   explicit Network(const std::vector<LayerSpec>& layers);
   ~Network();
 
@@ -132,7 +135,14 @@ class Network {
   std::unique_ptr<Workspace> acquireWorkspace() const;
   void releaseWorkspace(std::unique_ptr<Workspace> workspace) const;
 
+  // The plan of trainStep's backward: with the loss fused with the last node or not.
+  const BackwardPlan& backwardPlan(bool lossFused) const { return backwardPlans_[lossFused ? 1 : 0]; }
+  // The output of the last node's first input for one call: a fused loss's logits.
+  const float* lastNodeInput(const float* x, const Workspace& workspace) const;
+
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::unique_ptr<NodeGraph> graph_;
+  BackwardPlan backwardPlans_[2];
   std::vector<size_t> layerLastNodes_;  // per layer, its last node (a layer is one or two nodes)
   std::vector<Parameter> parameters_;
   int64_t inputSize_ = 0;

@@ -49,18 +49,32 @@ Geometry withBatch(Geometry geometry, int64_t batch) {
   return geometry;
 }
 
+// A node's inputs (or their gradients), in its layer's input order.
+template <typename T>
+struct Span {
+  T* data = nullptr;
+  size_t size = 0;
+  T& operator[](size_t i) const { return data[i]; }
+};
+using Inputs = Span<const float* const>;
+using InputGradients = Span<float* const>;
+
 class Node {
  public:
   Node(int64_t inSize, int64_t outSize) : inSize(inSize), outSize(outSize) {}
   virtual ~Node() = default;
 
-  // out = f(in) for pass.batch samples. In training mode a node may record state for backward.
-  virtual void forward(const Pass& pass, const float* in, float* out) const = 0;
+  // How many inputs the node takes, and the floats per sample of input k.
+  virtual size_t inputCount() const { return 1; }
+  virtual int64_t inputSize(size_t /*input*/) const { return inSize; }
 
-  // Given d loss / d out, writes d loss / d in (gradIn is null for the first node, whose input
-  // gradient nobody needs) and the gradients of the node's parameters.
-  virtual void backward(const Pass& pass, const float* in, const float* out, const float* gradOut,
-                        float* gradIn) const = 0;
+  // out = f(in) for pass.batch samples. In training mode a node may record state for backward.
+  virtual void forwardInputs(const Pass& pass, Inputs in, float* out) const = 0;
+
+  // Given d loss / d out, writes d loss / d in[k] for each input (overwriting; gradIn[k] is null
+  // for the network's input, whose gradient nobody needs) and the gradients of the node's parameters.
+  virtual void backwardInputs(const Pass& pass, Inputs in, const float* out, const float* gradOut,
+                              InputGradients gradIn) const = 0;
 
   // True for nodes whose output is their input (reshape/flatten, fused activations): no buffer.
   virtual bool aliasesInput() const { return false; }
@@ -77,15 +91,32 @@ class Node {
   virtual const kernels::Activation* activationKind() const { return nullptr; }
   virtual int64_t activationAxis() const { return 0; }
 
-  // An activation fused into the GEMM before this node (its output is this node's input) offers
-  // its backward: a node that can apply it while routing gradients (max pooling) takes it and
-  // returns true, so the activation node's own backward is skipped (see fuseActivationBackwards).
+  // An activation fused into the GEMM before this node (its output is this node's only input,
+  // and this node its only consumer) offers its backward: a node that can apply it while routing
+  // gradients (max pooling) takes it and returns true, so the activation node's own backward is
+  // skipped (the network makes the offer once all nodes exist).
   virtual bool takeOverActivationGradient(kernels::Activation /*kind*/, float /*alpha*/) { return false; }
-  // The other side of that hand-off: an activation node offers its backward to the next node.
-  virtual void offerActivationGradientTo(Node& /*next*/) {}
+  // The other side of that hand-off: an activation node offers its backward to its consumer.
+  virtual void offerActivationGradientTo(Node& /*consumer*/) {}
 
-  const int64_t inSize;
-  const int64_t outSize;
+  const int64_t inSize;   // floats per sample in (of each input, for merges of equal shapes)
+  const int64_t outSize;  // floats per sample out
+};
+
+// A node of one input: all but the merges.
+class UnaryNode : public Node {
+ public:
+  using Node::Node;
+
+  virtual void forward(const Pass& pass, const float* in, float* out) const = 0;
+  virtual void backward(const Pass& pass, const float* in, const float* out, const float* gradOut,
+                        float* gradIn) const = 0;
+
+  void forwardInputs(const Pass& pass, Inputs in, float* out) const final { forward(pass, in[0], out); }
+  void backwardInputs(const Pass& pass, Inputs in, const float* out, const float* gradOut,
+                      InputGradients gradIn) const final {
+    backward(pass, in[0], out, gradOut, gradIn[0]);
+  }
 };
 
 // What a layer's appendNodes writes to: the network's parameters and nodes.

@@ -8,7 +8,7 @@ import { createNetwork, type NativeLayerSpec, nativeLayerKinds, registeredLayerK
 type Unlisted = Exclude<NativeLayerSpec['kind'], (typeof nativeLayerKinds)[number]>;
 const everyKindListed: [Unlisted] extends [never] ? true : false = true;
 
-// One valid spec per kind, taking a 4x4x2 input.
+// One valid spec per kind, taking a 4x4x2 input (the merges read it twice).
 const specs: { [K in NativeLayerSpec['kind']]: NativeLayerSpec & { kind: K } } = {
   conv2d: {
     kind: 'conv2d', inHeight: 4, inWidth: 4, inChannels: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
@@ -31,6 +31,11 @@ const specs: { [K in NativeLayerSpec['kind']]: NativeLayerSpec & { kind: K } } =
   batchNormalization: { kind: 'batchNormalization', size: 32, channels: 2, epsilon: 1e-3, momentum: 0.99 },
   activation: { kind: 'activation', size: 32, channels: 2, activation: 'tanh', alpha: 0 },
   maxout: { kind: 'maxout', size: 32, units: 1, pieces: 2 },
+  add: { kind: 'add', size: 32, inputs: [-1, -1] },
+  average: { kind: 'average', size: 32, inputs: [-1, -1] },
+  maximum: { kind: 'maximum', size: 32, inputs: [-1, -1] },
+  multiply: { kind: 'multiply', positions: 16, channels: 2, broadcast: [0, 0], inputs: [-1, -1] },
+  concatenate: { kind: 'concatenate', positions: 16, channels: [2, 2], inputs: [-1, -1] },
 };
 
 describe('layer kinds', () => {
@@ -44,7 +49,7 @@ describe('layer kinds', () => {
     expect(network.inputSize).toBe(32);
     const expectedOut: Record<string, number> = {
       conv2d: 48, dense: 5, maxPooling2d: 8, averagePooling2d: 8, globalAveragePooling2d: 2, globalMaxPooling2d: 2,
-      maxout: 16,
+      maxout: 16, concatenate: 64,
     };
     expect(network.outputSize).toBe(expectedOut[kind] ?? 32);
     network.dispose();

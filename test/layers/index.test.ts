@@ -3,7 +3,8 @@ import * as ck from '../../lib';
 import { deserializeLayer } from '../../lib/layers';
 
 /** One configured layer of every class, with options away from the defaults, and an input that fits. */
-const examples: { layer: ck.layers.Layer; input: number[] }[] = [
+// input: one input's shape, or (merges) each input's.
+const examples: { layer: ck.layers.Layer; input: number[] | number[][] }[] = [
   {
     layer: ck.layers.conv2d({
       name: 'conv_rt', inputShape: [9, 8, 3], filters: 5, kernelSize: [3, 2], strides: [2, 1], padding: 'same', dilationRate: [1, 2],
@@ -24,7 +25,14 @@ const examples: { layer: ck.layers.Layer; input: number[] }[] = [
   { layer: ck.layers.leakyReLU({ alpha: 0.01 }), input: [8] },
   { layer: ck.layers.elu({ alpha: 0.7 }), input: [8] },
   { layer: ck.layers.maxout({ pieces: 3 }), input: [2, 2, 9] },
+  { layer: ck.layers.add({ name: 'sum' }), input: [[3, 3, 2], [3, 3, 2]] },
+  { layer: ck.layers.average(), input: [[4], [4], [4]] },
+  { layer: ck.layers.maximum({ trainable: false }), input: [[2, 5], [2, 5]] },
+  { layer: ck.layers.multiply(), input: [[3, 3, 4], [1, 1, 4]] },
+  { layer: ck.layers.concatenate({ axis: -1 }), input: [[3, 3, 4], [3, 3, 1]] },
 ];
+
+const inputShapes = (input: number[] | number[][]): number[][] => (Array.isArray(input[0]) ? (input as number[][]) : [input as number[]]);
 
 describe('factories', () => {
   it('build the class of the same name', () => {
@@ -43,6 +51,11 @@ describe('factories', () => {
       [ck.layers.leakyReLU(), ck.layers.LeakyReLU],
       [ck.layers.elu(), ck.layers.ELU],
       [ck.layers.maxout({ pieces: 2 }), ck.layers.Maxout],
+      [ck.layers.add(), ck.layers.Add],
+      [ck.layers.average(), ck.layers.Average],
+      [ck.layers.maximum(), ck.layers.Maximum],
+      [ck.layers.multiply(), ck.layers.Multiply],
+      [ck.layers.concatenate(), ck.layers.Concatenate],
     ];
     for (const [layer, cls] of pairs) {
       expect(layer).toBeInstanceOf(cls);
@@ -89,8 +102,9 @@ describe('getConfig -> deserializeLayer', () => {
     expect(rebuilt.name).toBe(layer.name);
     expect(rebuilt.trainable).toBe(layer.trainable);
     expect(rebuilt.inputShape).toEqual(layer.inputShape);
-    expect(rebuilt.computeOutputShape(input)).toEqual(layer.computeOutputShape(input));
-    expect(rebuilt.weightSpecs(input)).toEqual(layer.weightSpecs(input));
+    expect(rebuilt.outputShapeFor(inputShapes(input))).toEqual(layer.outputShapeFor(inputShapes(input)));
+    expect(rebuilt.nativeSpecFor(inputShapes(input))).toEqual(layer.nativeSpecFor(inputShapes(input)));
+    expect(rebuilt.weightSpecs(inputShapes(input)[0])).toEqual(layer.weightSpecs(inputShapes(input)[0]));
   });
 
   it('a rebuilt model computes what the original does', () => {

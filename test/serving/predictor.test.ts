@@ -235,7 +235,7 @@ describe('createPredictor', () => {
     const model = smallConvnet();
     expect(ck.createPredictor(model).options).toEqual({ maxBatchSize: 32, maxDelayMs: 0, maxQueue: 512, maxInFlight: 1 });
     expect(ck.createPredictor(model, { maxBatchSize: 4 }).stats().batchSizes).toEqual([0, 0, 0, 0, 0]);
-    expect(() => ck.createPredictor({} as ck.Sequential)).toThrow(/model must be a Sequential model, got an object/);
+    expect(() => ck.createPredictor({} as ck.Sequential)).toThrow(/model must be a convkit model \(ck.sequential, ck.model or ck.loadModel\), got an object/);
     expect(() => ck.createPredictor(model, null as unknown as ck.PredictorOptions)).toThrow(TypeError);
     expect(() => ck.createPredictor(model, { maxBatchSize: 0 })).toThrow(/maxBatchSize must be a positive integer, got 0/);
     expect(() => ck.createPredictor(model, { maxBatchSize: '8' as unknown as number })).toThrow(TypeError);

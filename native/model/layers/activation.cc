@@ -8,14 +8,14 @@ namespace {
 
 using kernels::Activation;
 
-class ActivationNode final : public Node {
+class ActivationNode final : public UnaryNode {
  public:
   // fusedIntoGemm: the previous node's GEMM already applied it, so forward has nothing to do and
   // backward gets the activation's output as its input. That is enough for relu and leakyRelu
   // (slope >= 0), the only ones fused, whose gradient depends on the sign of x alone, which the
   // output keeps.
   ActivationNode(int64_t size, const ActivationFunction& function, int64_t cols, bool fusedIntoGemm)
-      : Node(size, size), function_(function), cols_(cols), fusedIntoGemm_(fusedIntoGemm) {}
+      : UnaryNode(size, size), function_(function), cols_(cols), fusedIntoGemm_(fusedIntoGemm) {}
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     if (fusedIntoGemm_) return;

@@ -5,10 +5,10 @@
 namespace convkit::model {
 namespace {
 
-class BatchNormNode final : public Node {
+class BatchNormNode final : public UnaryNode {
  public:
   BatchNormNode(const BatchNormLayer& layer, NodeSink& sink)
-      : Node(layer.size, layer.size), channels_(layer.channels), epsilon_(layer.epsilon), momentum_(layer.momentum) {
+      : UnaryNode(layer.size, layer.size), channels_(layer.channels), epsilon_(layer.epsilon), momentum_(layer.momentum) {
     const auto channels = static_cast<size_t>(layer.channels);
     gamma_ = sink.addParameter("gamma", channels, true, 1.0f);
     beta_ = sink.addParameter("beta", channels, true);

@@ -5,10 +5,10 @@
 namespace convkit::model {
 namespace {
 
-class Conv2dNode final : public Node {
+class Conv2dNode final : public UnaryNode {
  public:
   Conv2dNode(const Conv2dLayer& layer, NodeSink& sink)
-      : Node(layer.inSize(), layer.outSize()), geometry_(layer.geometry), activation_(fusedIntoGemm(layer.activation)) {
+      : UnaryNode(layer.inSize(), layer.outSize()), geometry_(layer.geometry), activation_(fusedIntoGemm(layer.activation)) {
     const auto& g = layer.geometry;
     kernel_ = sink.addParameter("kernel", static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true);
     bias_ = layer.useBias ? sink.addParameter("bias", static_cast<size_t>(g.outChannels), true) : -1;

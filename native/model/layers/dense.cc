@@ -6,10 +6,10 @@
 namespace convkit::model {
 namespace {
 
-class DenseNode final : public Node {
+class DenseNode final : public UnaryNode {
  public:
   DenseNode(const DenseLayer& layer, NodeSink& sink)
-      : Node(layer.inSize(), layer.outSize()), geometry_(layer.geometry), activation_(fusedIntoGemm(layer.activation)) {
+      : UnaryNode(layer.inSize(), layer.outSize()), geometry_(layer.geometry), activation_(fusedIntoGemm(layer.activation)) {
     kernel_ = sink.addParameter("kernel", static_cast<size_t>(geometry_.inFeatures * geometry_.units), true);
     bias_ = layer.useBias ? sink.addParameter("bias", static_cast<size_t>(geometry_.units), true) : -1;
   }

@@ -7,9 +7,9 @@
 namespace convkit::model {
 namespace {
 
-class DropoutNode final : public Node {
+class DropoutNode final : public UnaryNode {
  public:
-  explicit DropoutNode(const DropoutLayer& layer) : Node(layer.size, layer.size), rate_(layer.rate) {}
+  explicit DropoutNode(const DropoutLayer& layer) : UnaryNode(layer.size, layer.size), rate_(layer.rate) {}
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     const int64_t count = pass.batch * inSize;

@@ -5,10 +5,10 @@
 namespace convkit::model {
 namespace {
 
-class GlobalPool2dNode final : public Node {
+class GlobalPool2dNode final : public UnaryNode {
  public:
   GlobalPool2dNode(const GlobalPool2dLayer& layer, bool max)
-      : Node(layer.inSize(), layer.outSize()), layer_(layer), max_(max) {}
+      : UnaryNode(layer.inSize(), layer.outSize()), layer_(layer), max_(max) {}
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     const auto& l = layer_;

@@ -5,10 +5,10 @@
 namespace convkit::model {
 namespace {
 
-class MaxoutNode final : public Node {
+class MaxoutNode final : public UnaryNode {
  public:
   explicit MaxoutNode(const MaxoutLayer& layer)
-      : Node(layer.inSize(), layer.outSize()), units_(layer.units), pieces_(layer.pieces) {}
+      : UnaryNode(layer.inSize(), layer.outSize()), units_(layer.units), pieces_(layer.pieces) {}
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     kernels::maxoutForward(rows(pass), units_, pieces_, in, out);

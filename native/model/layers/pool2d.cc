@@ -7,10 +7,10 @@ namespace {
 
 using kernels::Activation;
 
-class MaxPool2dNode final : public Node {
+class MaxPool2dNode final : public UnaryNode {
  public:
   explicit MaxPool2dNode(const MaxPool2dLayer& layer)
-      : Node(layer.inSize(), layer.outSize()),
+      : UnaryNode(layer.inSize(), layer.outSize()),
         geometry_(layer.geometry),
         recordsWinners_(kernels::maxPoolRecordsWinners(layer.geometry)) {}
 
@@ -57,9 +57,9 @@ class MaxPool2dNode final : public Node {
   float inputActivationAlpha_ = 0.0f;
 };
 
-class AvgPool2dNode final : public Node {
+class AvgPool2dNode final : public UnaryNode {
  public:
-  explicit AvgPool2dNode(const AvgPool2dLayer& layer) : Node(layer.inSize(), layer.outSize()), geometry_(layer.geometry) {}
+  explicit AvgPool2dNode(const AvgPool2dLayer& layer) : UnaryNode(layer.inSize(), layer.outSize()), geometry_(layer.geometry) {}
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     kernels::avgPool2dForward(withBatch(geometry_, pass.batch), in, out);

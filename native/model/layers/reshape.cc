@@ -3,9 +3,9 @@
 namespace convkit::model {
 namespace {
 
-class ReshapeNode final : public Node {
+class ReshapeNode final : public UnaryNode {
  public:
-  explicit ReshapeNode(int64_t size) : Node(size, size) {}
+  explicit ReshapeNode(int64_t size) : UnaryNode(size, size) {}
   void forward(const Pass&, const float*, float*) const override {}
   void backward(const Pass&, const float*, const float*, const float*, float*) const override {}
   bool aliasesInput() const override { return true; }

@@ -1,0 +1,223 @@
+// Networks that are graphs (native/model/graph.cc and the merge layers): forward against a float64
+// reference of the same graph, every weight's gradient against central finite differences of that
+// reference's loss (read back from one SGD step with learning rate 1: the weights move by minus
+// the gradient), and the refusals of graphs that are not well formed.
+import { describe, expect, it } from 'vitest';
+import { createNetwork, type NativeLayerSpec } from '../../lib/native/network';
+import { numericGradient } from '../helpers/gradcheck';
+import { randomArray, rng } from '../helpers/random';
+import { concatenate, elementwiseMerge, type MergeKind, multiply } from '../reference/merge';
+
+type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid';
+
+function act(kind: Activation, x: number): number {
+  if (kind === 'relu') return Math.max(x, 0);
+  if (kind === 'tanh') return Math.tanh(x);
+  if (kind === 'sigmoid') return 1 / (1 + Math.exp(-x));
+  return x;
+}
+
+function dense(x: Float64Array, kernel: Float64Array, bias: Float64Array, activation: Activation): Float64Array {
+  const units = bias.length;
+  const out = new Float64Array(units);
+  for (let u = 0; u < units; u++) {
+    let sum = bias[u];
+    for (let i = 0; i < x.length; i++) sum += x[i] * kernel[i * units + u];
+    out[u] = act(activation, sum);
+  }
+  return out;
+}
+
+function denseSpec(inFeatures: number, units: number, activation: Activation, inputs?: number[]): NativeLayerSpec {
+  return { kind: 'dense', inFeatures, units, useBias: true, activation, alpha: 0, ...(inputs ? { inputs } : {}) };
+}
+
+/** A graph, its reference forward per sample given float64 weights, and its input/output sizes. */
+interface Case {
+  name: string;
+  layers: NativeLayerSpec[];
+  inputSize: number;
+  outputSize: number;
+  forward(x: Float64Array, w: Float64Array[]): Float64Array;
+}
+
+// Two branches of one input merged, the merge read twice (by a dense layer and by a concatenation,
+// so its gradient arrives along two paths and is added), then a dense head.
+function branchCase(merge: MergeKind): Case {
+  return {
+    name: `two dense branches merged by ${merge}, the merge read twice`,
+    inputSize: 12,
+    outputSize: 3,
+    layers: [
+      denseSpec(12, 8, 'relu'),
+      denseSpec(12, 8, 'tanh', [-1]),
+      { kind: merge, size: 8, inputs: [0, 1] },
+      denseSpec(8, 4, 'linear', [2]),
+      { kind: 'concatenate', positions: 1, channels: [4, 8], inputs: [3, 2] },
+      denseSpec(12, 3, 'linear'),
+    ],
+    forward(x, w) {
+      const a = dense(x, w[0], w[1], 'relu');
+      const b = dense(x, w[2], w[3], 'tanh');
+      const m = elementwiseMerge(merge, [a, b]);
+      const d = dense(m, w[4], w[5], 'linear');
+      return dense(concatenate(1, [4, 8], [d, m]), w[6], w[7], 'linear');
+    },
+  };
+}
+
+// Squeeze-excite: a per-channel gate from the global average, multiplied back into the input.
+const squeezeExcite: Case = {
+  name: 'a squeeze-excite gate broadcast over positions',
+  inputSize: 12,
+  outputSize: 2,
+  layers: [
+    { kind: 'globalAveragePooling2d', height: 2, width: 2, channels: 3 },
+    denseSpec(3, 3, 'sigmoid'),
+    { kind: 'multiply', positions: 4, channels: 3, broadcast: [0, 1], inputs: [-1, 1] },
+    { kind: 'reshape', size: 12 },
+    denseSpec(12, 2, 'linear'),
+  ],
+  forward(x, w) {
+    const mean = new Float64Array(3);
+    for (let p = 0; p < 4; p++) for (let c = 0; c < 3; c++) mean[c] += x[p * 3 + c] / 4;
+    const gate = dense(mean, w[0], w[1], 'sigmoid');
+    return dense(multiply(4, 3, [false, true], [x, gate]), w[2], w[3], 'linear');
+  },
+};
+
+// A residual block: y = relu(x + dense(relu(dense(x)))), the input itself on the skip path.
+const residual: Case = {
+  name: 'a residual block whose skip path is the network input',
+  inputSize: 6,
+  outputSize: 2,
+  layers: [
+    denseSpec(6, 6, 'relu'),
+    denseSpec(6, 6, 'linear'),
+    { kind: 'add', size: 6, inputs: [1, -1] },
+    { kind: 'activation', size: 6, channels: 6, activation: 'relu', alpha: 0 },
+    denseSpec(6, 2, 'linear'),
+  ],
+  forward(x, w) {
+    const h = dense(dense(x, w[0], w[1], 'relu'), w[2], w[3], 'linear');
+    const sum = elementwiseMerge('add', [h, x]).map((v) => Math.max(v, 0));
+    return dense(sum, w[4], w[5], 'linear');
+  },
+};
+
+// One layer read twice by the same merge: both gradients land on it within one backward step.
+const doubled: Case = {
+  name: 'a merge reading the same layer twice',
+  inputSize: 4,
+  outputSize: 2,
+  layers: [denseSpec(4, 4, 'tanh'), { kind: 'add', size: 4, inputs: [0, 0] }, denseSpec(4, 2, 'linear')],
+  forward(x, w) {
+    const h = dense(x, w[0], w[1], 'tanh');
+    return dense(elementwiseMerge('add', [h, h]), w[2], w[3], 'linear');
+  },
+};
+
+const cases: Case[] = [branchCase('add'), branchCase('average'), branchCase('maximum'), squeezeExcite, residual, doubled];
+
+function meanSquaredError(c: Case, x: Float32Array, y: Float32Array, batch: number, w: Float64Array[]): number {
+  let sum = 0;
+  for (let b = 0; b < batch; b++) {
+    const out = c.forward(Float64Array.from(x.subarray(b * c.inputSize, (b + 1) * c.inputSize)), w);
+    for (let i = 0; i < c.outputSize; i++) sum += (out[i] - y[b * c.outputSize + i]) ** 2;
+  }
+  return sum / (batch * c.outputSize);
+}
+
+describe('graph networks', () => {
+  it.each(cases)('$name: forward matches the reference', async (c) => {
+    const random = rng(7);
+    const network = createNetwork(c.layers);
+    expect(network.inputSize).toBe(c.inputSize);
+    expect(network.outputSize).toBe(c.outputSize);
+    const batch = 5;
+    const x = randomArray(random, batch * c.inputSize);
+    const output = new Float32Array(batch * c.outputSize);
+    await network.predict(x, output, { batch });
+    const weights = network.getWeights().map((w) => Float64Array.from(w));
+    for (let b = 0; b < batch; b++) {
+      const expected = c.forward(Float64Array.from(x.subarray(b * c.inputSize, (b + 1) * c.inputSize)), weights);
+      for (let i = 0; i < c.outputSize; i++) expect(output[b * c.outputSize + i]).toBeCloseTo(expected[i], 5);
+    }
+    network.dispose();
+  });
+
+  it.each(cases)('$name: every weight gradient matches finite differences', async (c) => {
+    const random = rng(11);
+    const network = createNetwork(c.layers);
+    network.compile({ loss: 'meanSquaredError', optimizer: { kind: 'sgd' } });
+    const batch = 4;
+    const x = randomArray(random, batch * c.inputSize);
+    const y = randomArray(random, batch * c.outputSize);
+    const before = network.getWeights().map((w) => Float64Array.from(w));
+    await network.trainStep(x, y, { batch, learningRate: 1, seed: 1 });
+    const after = network.getWeights();
+    before.forEach((weights, t) => {
+      const numeric = numericGradient(
+        (w) => meanSquaredError(c, x, y, batch, before.map((other, u) => (u === t ? w : other))),
+        weights,
+        Array.from({ length: weights.length }, (_, i) => i),
+      );
+      for (const [i, expected] of numeric) {
+        const measured = weights[i] - after[t][i];
+        expect(Math.abs(measured - expected)).toBeLessThan(2e-4 + 2e-3 * Math.abs(expected));
+      }
+    });
+    network.dispose();
+  });
+
+  it('a fused softmax loss at the end of a graph trains to the same gradient as the reference', async () => {
+    const layers: NativeLayerSpec[] = [
+      denseSpec(4, 4, 'relu'),
+      { kind: 'add', size: 4, inputs: [0, -1] },
+      denseSpec(4, 3, 'linear'),
+      { kind: 'activation', size: 3, channels: 3, activation: 'softmax', alpha: 0 },
+    ];
+    const network = createNetwork(layers);
+    network.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: { kind: 'sgd' } });
+    const random = rng(3);
+    const batch = 3;
+    const x = randomArray(random, batch * 4);
+    const labels = Int32Array.from([0, 2, 1]);
+    const before = network.getWeights().map((w) => Float64Array.from(w));
+    await network.trainStep(x, labels, { batch, learningRate: 1, seed: 1 });
+    const after = network.getWeights();
+    const loss = (w: Float64Array[]) => {
+      let sum = 0;
+      for (let b = 0; b < batch; b++) {
+        const xb = Float64Array.from(x.subarray(b * 4, b * 4 + 4));
+        const logits = dense(elementwiseMerge('add', [dense(xb, w[0], w[1], 'relu'), xb]), w[2], w[3], 'linear');
+        const max = Math.max(...logits);
+        const total = logits.reduce((s, v) => s + Math.exp(v - max), 0);
+        sum -= logits[labels[b]] - max - Math.log(total);
+      }
+      return sum / batch;
+    };
+    before.forEach((weights, t) => {
+      const numeric = numericGradient((w) => loss(before.map((o, u) => (u === t ? w : o))), weights, [...weights.keys()]);
+      for (const [i, expected] of numeric) {
+        expect(Math.abs(weights[i] - after[t][i] - expected)).toBeLessThan(2e-4 + 2e-3 * Math.abs(expected));
+      }
+    });
+    network.dispose();
+  });
+
+  describe('refuses graphs that are not well formed, naming the layer', () => {
+    const ok = denseSpec(4, 4, 'relu');
+    it.each<[string, NativeLayerSpec[], RegExp]>([
+      ['a layer reading a later one', [ok, { ...denseSpec(4, 4, 'relu'), inputs: [1] }], /inputs\[0\] must be an integer in \[-1, 0\]/],
+      ['a merge of one input', [ok, { kind: 'add', size: 4, inputs: [0] }], /inputs must have 2 to 4096 elements, got 1/],
+      ['an unread output', [ok, denseSpec(4, 2, 'relu', [-1])], /layer 0's output is read by no later layer/],
+      ['inputs of different sizes', [denseSpec(4, 3, 'relu'), { kind: 'add', size: 4, inputs: [0, -1] }], /layer 1 takes 4 values per sample at input 0 but layer 0 produces 3/],
+      ['two inputs for a one-input layer', [ok, denseSpec(4, 4, 'relu', [0, -1])], /layer 1 takes 1 inputs, given 2/],
+      ['a broadcast list of the wrong length', [ok, { kind: 'multiply', positions: 1, channels: 4, broadcast: [0, 0, 1], inputs: [0, -1] }], /multiply: broadcast must have one flag per input/],
+      ['a network input read at two sizes', [denseSpec(4, 2, 'relu'), { ...denseSpec(6, 2, 'relu'), inputs: [-1] }, { kind: 'add', size: 2, inputs: [0, 1] }], /from the network's input, which another layer reads as 4/],
+    ])('%s', (_, layers, message) => {
+      expect(() => createNetwork(layers)).toThrow(message);
+    });
+  });
+});
