@@ -307,6 +307,7 @@ describe('ProgressLogger', () => {
     logger.onEpochEnd(0, { loss: 0.75 });
     expect(chunks[0]).toBe('Epoch 1/2\n');
     expect(chunks[1]).toBe(`\r4/4 [${'='.repeat(29)}>] loss: 0.7500\x1b[K`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress bar's ANSI erase-line code
     expect(chunks[2]).toMatch(/^\r4\/4 \d+\.\ds loss: 0\.7500\x1b\[K\n$/);
     // verbose 2 prints epoch lines even on a terminal.
     const two = fakeStream(true);

@@ -99,7 +99,7 @@ export function buildServer({ model, predictor: predictorOptions = {}, bodyLimit
 
   // JSON (Fastify's parser) and raw float32; nothing else, so text/plain gets a 415.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (request, body, done) => done(null, body));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   const requests = new Counter('convkit_http_requests_total', 'HTTP requests answered, by route and status code.');
   const latency = new Histogram('convkit_http_request_duration_seconds', 'Time to answer an HTTP request, by route.', LATENCY_BUCKETS);
@@ -148,12 +148,12 @@ export function buildServer({ model, predictor: predictorOptions = {}, bodyLimit
     }
   });
 
-  app.get('/health', async (request, reply) => {
+  app.get('/health', async (_request, reply) => {
     if (predictor.closed) return reply.code(503).send({ status: 'closing' });
     return { status: 'ok', model: model.name, inputShape, outputShape, queueDepth: predictor.stats().queueDepth };
   });
 
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', async (_request, reply) => {
     const stats = predictor.stats();
     const batchSizes = new Histogram('convkit_predictor_batch_size', 'Requests per batched native call.', batchBuckets);
     stats.batchSizes.forEach((count, size) => { if (count > 0) batchSizes.observe(size, {}, count); });

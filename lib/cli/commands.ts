@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setNumThreads } from '../backend';
 import { fashionMnist } from '../datasets';
-import { Sequential, type History } from '../engine/sequential';
+import type { Sequential, History } from '../engine/sequential';
 import { loadModel, writeFileAtomic } from '../io/model_io';
 import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from '../io/onnx';
 import * as models from '../models';
@@ -122,7 +122,8 @@ export async function main(argv: string[]): Promise<number> {
     const epochs = recipe?.epochs ?? epochsFlag ?? 5;
     const optimizer = recipe?.optimizer ?? (learningRate === undefined
       ? getOptimizer(optimizerName)
-      : optimizers[optimizerName]({ learningRate }));
+      : // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a CLI lookup by name, once per run
+        optimizers[optimizerName]({ learningRate }));
     const model = presets[name]({ seed });
     model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     if (verbose > 0) model.summary();

@@ -170,6 +170,7 @@ export async function fit(core: ModelCore, model: TrainingModel, x: Tensor | Dat
       const logs = batchLogs(core, sum);
       if (validation) Object.assign(logs, prefixed(await evaluatePrepared(core, built, validation.x, validation.y, batchSize), 'val_'));
       history.epoch.push(epoch);
+      // biome-ignore lint/suspicious/noAssignInExpressions: the usual get-or-create idiom
       for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
       await callHook(callbacks, 'onEpochEnd', epoch, logs);
     }

@@ -9,7 +9,7 @@ import { Sequential } from '../engine/sequential';
 import type { InitializerName } from '../initializers';
 import {
   Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D,
-  GlobalMaxPooling2D, LeakyReLU, Layer, MaxPooling2D, Maxout, Reshape,
+  GlobalMaxPooling2D, LeakyReLU, type Layer, MaxPooling2D, Maxout, Reshape,
 } from '../layers';
 import type { LayerArgs } from '../layers/base';
 import { Tensor, type Shape } from '../tensor';

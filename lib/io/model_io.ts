@@ -171,7 +171,7 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
     invalid(jsonPath, `formatVersion ${String(json.formatVersion)} is not supported (this convkit reads version ${FORMAT_VERSION})`);
   }
   const topology = json.modelTopology;
-  if (!topology || topology.className !== 'Sequential' || !Array.isArray(topology.config?.layers) || topology.config.layers.length === 0) {
+  if (topology?.className !== 'Sequential' || !Array.isArray(topology.config?.layers) || topology.config.layers.length === 0) {
     invalid(jsonPath, 'modelTopology must describe a Sequential model with at least one layer');
   }
   if (!isIntArray(topology.inputShape)) invalid(jsonPath, 'modelTopology.inputShape must be an array of positive integers');

@@ -125,7 +125,7 @@ export const multiply = (args?: LayerArgs) => new Multiply(args);
 /** Joins two or more inputs along the channel (last) axis: [h, w, c1] + [h, w, c2] -> [h, w, c1 + c2]. */
 export const concatenate = (args?: ConcatenateArgs) => new Concatenate(args);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each class takes its own args type; deserializeLayer checks the class name first
 const registry: Record<string, new (config: any) => Layer> = {
   Conv2D, Dense, Flatten, Reshape, Dropout, Activation, MaxPooling2D, AveragePooling2D,
   GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, LeakyReLU, ELU, Maxout,

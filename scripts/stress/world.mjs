@@ -42,7 +42,10 @@ export class Chooser {
   weighted(table) {
     const entries = Object.entries(table);
     let r = this.random() * entries.reduce((sum, [, w]) => sum + w, 0);
-    for (const [key, w] of entries) if ((r -= w) < 0) return key;
+    for (const [key, w] of entries) {
+      r -= w;
+      if (r < 0) return key;
+    }
     return entries[entries.length - 1][0];
   }
 }

@@ -53,7 +53,7 @@ async function expectRejection(p: Promise<unknown>, type: ErrorConstructor, mess
   return thrown as Error;
 }
 
-const typedArrays: Record<IdxDtype, Function> = {
+const typedArrays: Record<IdxDtype, new (length: number) => ArrayBufferView> = {
   uint8: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
 };
 

@@ -40,8 +40,8 @@ export function badInputTable(rows: BadInputRow[]): void {
   it.each(rows.map((row) => [`${row.entry}: ${row.input}`, row] as const))('%s', async (_name, row) => {
     const error = await errorOf(row.call);
     expect(error, 'an Error object').toBeInstanceOf(Error);
-    const { constructor, message } = error as Error;
-    expect(constructor.name, `class of "${message}"`).toBe(row.error.name);
+    const { constructor: errorClass, message } = error as Error;
+    expect(errorClass.name, `class of "${message}"`).toBe(row.error.name);
     expect(message).toMatch(row.message);
   });
 }

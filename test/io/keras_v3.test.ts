@@ -12,7 +12,7 @@ import {
   convkitInputShapes, convkitWeights, convLayers, headLayers, kerasFiles, keras2Sequential, keras3Functional, keras3Sequential,
   sampleInputs, tfjsReference, writeKerasArchive, type LayerSpec,
 } from '../helpers/keras_files';
-import { tf, tfjsPredict } from '../helpers/tfjs_files';
+import { type tf, tfjsPredict } from '../helpers/tfjs_files';
 
 const tolerance = { atol: 1e-5, rtol: 1e-5 };
 let dir: string;

@@ -443,7 +443,7 @@ describe('max pooling that records its winners for training', () => {
               }
             }
             const best = values.reduce((max, v) => (max < v ? v : max));
-            winners[i] = Math.max(values.findIndex((v) => v === best), 0) | (best > 0 ? 0x80 : 0);
+            winners[i] = Math.max(values.indexOf(best), 0) | (best > 0 ? 0x80 : 0);
           }
         }
       }

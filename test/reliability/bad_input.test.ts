@@ -280,7 +280,7 @@ const weightRows: BadInputRow[] = [
   { entry: 'model.setWeights', input: 'a weight of the wrong shape', call: () => model.setWeights(model.getWeights().map((w, i) => (i === 1 ? ck.tensor(new Float32Array(3)) : w))), error: RangeError, message: /setWeights: weights\[1\] \(conv2d.*\/bias\) must have shape \[2\], got \[3\]/ },
   { entry: 'model.setWeights', input: 'a NaN weight', call: () => model.setWeights(weightsWith(NaN)), error: RangeError, message: /weights\[0\] \(kernel\) contains NaN or Infinity/ },
   { entry: 'model.setWeights', input: 'an Infinity weight', call: () => model.setWeights(weightsWith(-Infinity)), error: RangeError, message: /weights\[0\] \(kernel\) contains NaN or Infinity/ },
-  { entry: 'model.setWeights', input: 'a disposed weight', call: () => model.setWeights(model.getWeights().map((w, i) => (i === 2 ? (w.dispose(), w) : w))), error: TypeError, message: /the tensor was disposed/ },
+  { entry: 'model.setWeights', input: 'a disposed weight', call: () => model.setWeights(model.getWeights().map((w, i) => { if (i === 2) w.dispose(); return w; })), error: TypeError, message: /the tensor was disposed/ },
   { entry: 'model.setWeights', input: 'a disposed model', call: () => disposedModel().setWeights(model.getWeights()), error: RangeError, message: /the model was disposed/ },
   { entry: 'model.getWeights', input: 'a disposed model', call: () => disposedModel().getWeights(), error: RangeError, message: /the model was disposed/ },
 ];

@@ -23,7 +23,10 @@ function sequentialReference(model: ck.Sequential, x: ck.Tensor, task: Task): Fl
   const parts: Float32Array[] = [];
   for (let start = task.start; start < task.end; start += step) parts.push(model.predictSync(x.slice(start, Math.min(start + step, task.end))).data);
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
+  parts.reduce((offset, part) => {
+    out.set(part, offset);
+    return offset + part.length;
+  }, 0);
   return out;
 }
 

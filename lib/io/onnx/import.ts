@@ -424,6 +424,7 @@ class OnnxImporter {
 
   // ---- one handler per op: checks its inputs and attributes, plans layers, updates the flow ----
 
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler returns a value name, or is a void call such as this.dense(...)
   private readonly handlers: Record<OpType, (node: onnx.INodeProto, fail: Fail) => string | void> = {
     Conv: (node, fail) => {
       const attrs = attributes(node, ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'], fail);
