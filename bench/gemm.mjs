@@ -32,9 +32,11 @@ const shapes = [
 
 /** The addon to measure; throws when none is built. */
 function findAddon() {
-  const addonPath = process.env.CONVKIT_ADDON ??
-    [join(root, 'build', 'Release', 'convkit.node'), join(root, 'build-cmake', 'Release', 'convkit.node')]
-      .find((path) => existsSync(path));
+  const addonPath =
+    process.env.CONVKIT_ADDON ??
+    [join(root, 'build', 'Release', 'convkit.node'), join(root, 'build-cmake', 'Release', 'convkit.node')].find(
+      (path) => existsSync(path),
+    );
   if (!addonPath) throw new Error('bench/gemm.mjs: build the addon first (npm run build:native)');
   return { addonPath, addon: createRequire(import.meta.url)(addonPath) };
 }
@@ -87,7 +89,14 @@ function measureThisIsa(quick) {
   const runSeconds = quick ? 0.05 : 0.2;
   const isa = addon.isa();
   const peak = median(Array.from({ length: RUNS }, () => addon.peakFlops(isa, runSeconds) / 1e9));
-  const results = shapes.map(([label, m, n, k, calls]) => ({ label, m, n, k, calls, gflops: measure(addon, runSeconds, m, n, k, calls) }));
+  const results = shapes.map(([label, m, n, k, calls]) => ({
+    label,
+    m,
+    n,
+    k,
+    calls,
+    gflops: measure(addon, runSeconds, m, n, k, calls),
+  }));
   const { user, system } = process.cpuUsage();
   return { isa, peak, results, cpuSeconds: (user + system) / 1e6 };
 }
@@ -100,9 +109,12 @@ function measureThisIsa(quick) {
 export function runGemmBench({ quick = false } = {}) {
   const { addonPath, addon } = findAddon();
   const isas = addon.availableIsas().map((isa) => {
-    const report = JSON.parse(execFileSync(process.execPath, [scriptPath, '--child', ...(quick ? ['--quick'] : [])], {
-      encoding: 'utf8', env: { ...process.env, CONVKIT_ISA: isa, CONVKIT_ADDON: addonPath },
-    }));
+    const report = JSON.parse(
+      execFileSync(process.execPath, [scriptPath, '--child', ...(quick ? ['--quick'] : [])], {
+        encoding: 'utf8',
+        env: { ...process.env, CONVKIT_ISA: isa, CONVKIT_ADDON: addonPath },
+      }),
+    );
     if (report.isa !== isa) throw new Error(`asked for ${isa}, the child ran ${report.isa}`);
     for (const result of report.results) result.percentOfPeak = (100 * result.gflops) / report.peak;
     return report;
@@ -116,7 +128,9 @@ export function formatGemmReport(report) {
   for (const { isa, peak, results } of report.isas) {
     lines.push('', `${isa}: measured peak ${peak.toFixed(1)} GFLOP/s (multiply-add loop)`);
     for (const { label, gflops, percentOfPeak } of results) {
-      lines.push(`  ${label.padEnd(28)} ${gflops.toFixed(1).padStart(7)} GFLOP/s  ${percentOfPeak.toFixed(0).padStart(3)}% of peak`);
+      lines.push(
+        `  ${label.padEnd(28)} ${gflops.toFixed(1).padStart(7)} GFLOP/s  ${percentOfPeak.toFixed(0).padStart(3)}% of peak`,
+      );
     }
   }
   return lines;

@@ -17,7 +17,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGREEMENT_TOLERANCE, cpuBusyShare, cpuClock, gitState, otherWorkShare, runPeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES } from './lib/peer.mjs';
+import {
+  AGREEMENT_TOLERANCE,
+  cpuBusyShare,
+  cpuClock,
+  gitState,
+  otherWorkShare,
+  runPeerTask,
+  THROUGHPUT_BATCH,
+  TRAIN_BATCHES,
+} from './lib/peer.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, '..');
@@ -32,21 +41,59 @@ const PEERS = [
 // The table's rows: which task and measure fill them, and which way is better.
 const ROWS = [
   ...TRAIN_BATCHES.map((batch) => ({
-    label: `training, batch ${batch} (img/s)`, task: 'train', measure: `train.b${batch}`, stat: 'median', better: 'higher',
+    label: `training, batch ${batch} (img/s)`,
+    task: 'train',
+    measure: `train.b${batch}`,
+    stat: 'median',
+    better: 'higher',
   })),
-  { label: 'inference batch 1, sync API, median (ms)', task: 'infer', measure: 'infer.b1.sync', stat: 'median', better: 'lower' },
-  { label: 'inference batch 1, sync API, p99 (ms)', task: 'infer', measure: 'infer.b1.sync', stat: 'p99', better: 'lower' },
-  { label: 'inference batch 1, Promise API, median (ms)', task: 'infer', measure: 'infer.b1.async', stat: 'median', better: 'lower' },
-  { label: 'inference batch 1, Promise API, p99 (ms)', task: 'infer', measure: 'infer.b1.async', stat: 'p99', better: 'lower' },
-  { label: `inference batch ${THROUGHPUT_BATCH} (img/s)`, task: 'infer', measure: 'infer.throughput', stat: 'median', better: 'higher' },
+  {
+    label: 'inference batch 1, sync API, median (ms)',
+    task: 'infer',
+    measure: 'infer.b1.sync',
+    stat: 'median',
+    better: 'lower',
+  },
+  {
+    label: 'inference batch 1, sync API, p99 (ms)',
+    task: 'infer',
+    measure: 'infer.b1.sync',
+    stat: 'p99',
+    better: 'lower',
+  },
+  {
+    label: 'inference batch 1, Promise API, median (ms)',
+    task: 'infer',
+    measure: 'infer.b1.async',
+    stat: 'median',
+    better: 'lower',
+  },
+  {
+    label: 'inference batch 1, Promise API, p99 (ms)',
+    task: 'infer',
+    measure: 'infer.b1.async',
+    stat: 'p99',
+    better: 'lower',
+  },
+  {
+    label: `inference batch ${THROUGHPUT_BATCH} (img/s)`,
+    task: 'infer',
+    measure: 'infer.throughput',
+    stat: 'median',
+    better: 'higher',
+  },
 ];
 
 function parseOptions(argv) {
   const options = { threads: 2, quick: false, only: [...SECTIONS], peers: PEERS.map((p) => p.name) };
   const list = (value, allowed, flag) => {
-    const items = String(value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const items = String(value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = items.filter((item) => !allowed.includes(item));
-    if (items.length === 0 || unknown.length) throw new Error(`${flag} takes a comma-separated subset of ${allowed.join(',')}, got '${value ?? ''}'`);
+    if (items.length === 0 || unknown.length)
+      throw new Error(`${flag} takes a comma-separated subset of ${allowed.join(',')}, got '${value ?? ''}'`);
     return allowed.filter((item) => items.includes(item));
   };
   for (let i = 0; i < argv.length; i++) {
@@ -55,12 +102,20 @@ function parseOptions(argv) {
     if (flag === '--threads') {
       const text = value();
       options.threads = Number(text);
-      if (!Number.isInteger(options.threads) || options.threads < 1) throw new Error(`--threads takes a positive integer, got '${text}'`);
+      if (!Number.isInteger(options.threads) || options.threads < 1)
+        throw new Error(`--threads takes a positive integer, got '${text}'`);
     } else if (flag === '--quick') options.quick = true;
     else if (flag === '--only') options.only = list(value(), SECTIONS, '--only');
-    else if (flag === '--peers') options.peers = list(value(), PEERS.map((p) => p.name), '--peers');
+    else if (flag === '--peers')
+      options.peers = list(
+        value(),
+        PEERS.map((p) => p.name),
+        '--peers',
+      );
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: npm run bench -- [--threads N] [--quick] [--only gemm,train,infer] [--peers convkit,onnxruntime-node,pytorch,tfjs-wasm,tfjs-cpu]');
+      console.log(
+        'usage: npm run bench -- [--threads N] [--quick] [--only gemm,train,infer] [--peers convkit,onnxruntime-node,pytorch,tfjs-wasm,tfjs-cpu]',
+      );
       process.exit(0);
     } else throw new Error(`unknown option '${argv[i]}' (try --help)`);
   }
@@ -89,10 +144,15 @@ function buildTable(results, peers) {
     return notes.indexOf(key) + 1;
   };
   const rows = ROWS.filter((row) => results.some((r) => r[row.task])).map((row) => {
-    const cells = Object.fromEntries(peers.map((peer) => [peer, cell(results.find((r) => r.peer === peer)?.[row.task], row)]));
+    const cells = Object.fromEntries(
+      peers.map((peer) => [peer, cell(results.find((r) => r.peer === peer)?.[row.task], row)]),
+    );
     for (const [peer, c] of Object.entries(cells)) if (c.note) c.noteNumber = noteIndex(peer, c.note);
     const others = peers.filter((peer) => peer !== 'convkit' && cells[peer].value !== undefined);
-    const pick = row.better === 'higher' ? (a, b) => (cells[b].value > cells[a].value ? b : a) : (a, b) => (cells[b].value < cells[a].value ? b : a);
+    const pick =
+      row.better === 'higher'
+        ? (a, b) => (cells[b].value > cells[a].value ? b : a)
+        : (a, b) => (cells[b].value < cells[a].value ? b : a);
     const bestPeer = others.length ? others.reduce(pick) : null;
     const own = cells.convkit?.value;
     const ratio = bestPeer && own !== undefined ? own / cells[bestPeer].value : null;
@@ -113,37 +173,55 @@ function buildTable(results, peers) {
 
 function summarize(outcome) {
   if (!outcome.ok) return `unavailable: ${outcome.reason}`;
-  return Object.entries(outcome.result.measures ?? {}).map(([key, m]) => {
-    if (m.na !== undefined) return `${key} n/a`;
-    if (m.p99 !== undefined) return `${key} ${formatNumber(m.median)} ms (p99 ${formatNumber(m.p99)})`;
-    return `${key} ${formatNumber(m.median)} img/s`;
-  }).join(', ') || 'done';
+  return (
+    Object.entries(outcome.result.measures ?? {})
+      .map(([key, m]) => {
+        if (m.na !== undefined) return `${key} n/a`;
+        if (m.p99 !== undefined) return `${key} ${formatNumber(m.median)} ms (p99 ${formatNumber(m.p99)})`;
+        return `${key} ${formatNumber(m.median)} img/s`;
+      })
+      .join(', ') || 'done'
+  );
 }
 
 /** Flags a task during which other processes took a noticeable share of the CPUs. */
 const OTHER_WORK_WARNING = 0.05;
 const otherWorkNote = (share) =>
-  (share > OTHER_WORK_WARNING ? ` [other processes took ${(100 * share).toFixed(0)}% of the CPUs meanwhile: figures may be low]` : '');
+  share > OTHER_WORK_WARNING
+    ? ` [other processes took ${(100 * share).toFixed(0)}% of the CPUs meanwhile: figures may be low]`
+    : '';
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   const started = new Date();
   const machine = {
-    cpu: cpus()[0]?.model?.trim() ?? 'unknown', logicalCpus: cpus().length,
-    node: process.version, platform: `${process.platform}-${process.arch}`,
+    cpu: cpus()[0]?.model?.trim() ?? 'unknown',
+    logicalCpus: cpus().length,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
     busyBeforeStart: await cpuBusyShare(),
   };
   const git = gitState(root);
-  console.log(`convkit benchmark: ${options.threads} thread(s)${options.quick ? ', --quick' : ''}; ${options.only.join(', ')}; ` +
-    `${machine.cpu}, ${machine.logicalCpus} logical CPUs, Node ${machine.node}`);
+  console.log(
+    `convkit benchmark: ${options.threads} thread(s)${options.quick ? ', --quick' : ''}; ${options.only.join(', ')}; ` +
+      `${machine.cpu}, ${machine.logicalCpus} logical CPUs, Node ${machine.node}`,
+  );
   if (machine.busyBeforeStart > 0.2) {
-    console.warn(`bench: warning: other work kept the CPUs ${(100 * machine.busyBeforeStart).toFixed(0)}% busy just before the start: figures may be noisy`);
+    console.warn(
+      `bench: warning: other work kept the CPUs ${(100 * machine.busyBeforeStart).toFixed(0)}% busy just before the start: figures may be noisy`,
+    );
   }
 
   const report = {
-    format: 1, date: started.toISOString(), git, machine,
+    format: 1,
+    date: started.toISOString(),
+    git,
+    machine,
     options: { threads: options.threads, quick: options.quick, only: options.only, peers: options.peers },
-    gemm: null, convkit: null, peers: {}, table: null,
+    gemm: null,
+    convkit: null,
+    peers: {},
+    table: null,
   };
 
   if (options.only.includes('gemm')) {
@@ -154,8 +232,14 @@ async function main() {
       const start = cpuClock();
       report.gemm = runGemmBench({ quick: options.quick });
       const end = cpuClock();
-      report.gemm.otherWork = otherWorkShare(start, end, report.gemm.isas.reduce((sum, r) => sum + r.cpuSeconds, 0));
-      console.log(`${(end.wall - start.wall).toFixed(0)} s: ${report.gemm.isas.map((r) => r.isa).join(', ')}${otherWorkNote(report.gemm.otherWork)}`);
+      report.gemm.otherWork = otherWorkShare(
+        start,
+        end,
+        report.gemm.isas.reduce((sum, r) => sum + r.cpuSeconds, 0),
+      );
+      console.log(
+        `${(end.wall - start.wall).toFixed(0)} s: ${report.gemm.isas.map((r) => r.isa).join(', ')}${otherWorkNote(report.gemm.otherWork)}`,
+      );
     } catch (error) {
       report.gemm = { unavailable: error.message.split('\n')[0] };
       console.log(`GEMM unavailable: ${report.gemm.unavailable}`);
@@ -181,7 +265,9 @@ async function main() {
   }
 
   if (options.only.includes('infer')) {
-    console.log(`\n## Inference (batch 1 latency, batch ${THROUGHPUT_BATCH} throughput; outputs checked against convkit's to ${AGREEMENT_TOLERANCE})\n`);
+    console.log(
+      `\n## Inference (batch 1 latency, batch ${THROUGHPUT_BATCH} throughput; outputs checked against convkit's to ${AGREEMENT_TOLERANCE})\n`,
+    );
     const scratch = mkdtempSync(join(tmpdir(), 'convkit-bench-'));
     try {
       const fixturePath = join(scratch, 'fixture.json');
@@ -199,25 +285,43 @@ async function main() {
   for (const r of results) report.peers[r.peer] = { train: r.train ?? null, infer: r.infer ?? null };
   const peerInfo = (r) => [r?.infer, r?.train].find((o) => o?.ok && o.result.version !== undefined)?.result;
   const convkitInfo = peerInfo(results.find((r) => r.peer === 'convkit'));
-  if (convkitInfo) report.convkit = { version: convkitInfo.version, isa: convkitInfo.isa, availableIsas: convkitInfo.availableIsas, threads: convkitInfo.threads };
+  if (convkitInfo)
+    report.convkit = {
+      version: convkitInfo.version,
+      isa: convkitInfo.isa,
+      availableIsas: convkitInfo.availableIsas,
+      threads: convkitInfo.threads,
+    };
 
   const lines = [];
   if (report.gemm?.isas) {
     const isas = report.gemm.isas;
-    lines.push('### GEMM, convkit, single thread (GFLOP/s, % of the measured peak)', '',
-      `| shape (m x n x k) | ${isas.map((r) => r.isa).join(' | ')} |`, `|---|${isas.map(() => '---:').join('|')}|`,
-      `| peak (multiply-add loop) | ${isas.map((r) => r.peak.toFixed(1)).join(' | ')} |`);
+    lines.push(
+      '### GEMM, convkit, single thread (GFLOP/s, % of the measured peak)',
+      '',
+      `| shape (m x n x k) | ${isas.map((r) => r.isa).join(' | ')} |`,
+      `|---|${isas.map(() => '---:').join('|')}|`,
+      `| peak (multiply-add loop) | ${isas.map((r) => r.peak.toFixed(1)).join(' | ')} |`,
+    );
     for (const [j, { label }] of isas[0].results.entries()) {
-      lines.push(`| ${label} | ${isas.map((r) => `${r.results[j].gflops.toFixed(1)} (${r.results[j].percentOfPeak.toFixed(0)}%)`).join(' | ')} |`);
+      lines.push(
+        `| ${label} | ${isas.map((r) => `${r.results[j].gflops.toFixed(1)} (${r.results[j].percentOfPeak.toFixed(0)}%)`).join(' | ')} |`,
+      );
     }
     lines.push('');
   }
   if (options.only.includes('train') || options.only.includes('infer')) {
-    const table = buildTable(results, peers.map((p) => p.name));
+    const table = buildTable(
+      results,
+      peers.map((p) => p.name),
+    );
     report.table = {
       columns: peers.map((p) => p.name),
       rows: table.rows.map((row) => ({
-        measure: row.label, key: `${row.measure}.${row.stat}`, better: row.better, bestPeer: row.bestPeer,
+        measure: row.label,
+        key: `${row.measure}.${row.stat}`,
+        better: row.better,
+        bestPeer: row.bestPeer,
         ratio: row.ratio === null ? null : round(row.ratio, 4),
         values: Object.fromEntries(Object.entries(row.cells).map(([peer, c]) => [peer, c.value ?? c.text])),
       })),
@@ -225,7 +329,7 @@ async function main() {
       markdown: table.markdown,
     };
     lines.push('### Keras MNIST convnet (93,322 parameters), medians', '', table.markdown, '');
-    lines.push('Ratio: convkit\'s figure / the best peer\'s: above 1 is better for img/s, below 1 is better for ms.');
+    lines.push("Ratio: convkit's figure / the best peer's: above 1 is better for img/s, below 1 is better for ms.");
     for (const [i, note] of table.notes.entries()) lines.push(`[${i + 1}] ${note}`);
   }
   const threadsUsed = results.map((r) => (peerInfo(r) ? `${r.peer} ${peerInfo(r).threads}` : null)).filter(Boolean);
@@ -234,25 +338,38 @@ async function main() {
     options.peers.includes('tfjs-cpu') && 'tfjs-cpu is JavaScript on one thread',
     options.peers.includes('tfjs-wasm') && 'tfjs-wasm runs one thread under Node',
   ].filter(Boolean);
-  lines.push('', `Threads asked: ${options.threads}; used: ${threadsUsed.join(', ') || '—'}` +
-    `${threadNotes.length ? ` (${threadNotes.join('; ')})` : ''}${report.gemm ? '; GEMM: single thread' : ''}`);
+  lines.push(
+    '',
+    `Threads asked: ${options.threads}; used: ${threadsUsed.join(', ') || '—'}` +
+      `${threadNotes.length ? ` (${threadNotes.join('; ')})` : ''}${report.gemm ? '; GEMM: single thread' : ''}`,
+  );
   if (report.convkit) lines.push(`ISA: ${report.convkit.isa} (available: ${report.convkit.availableIsas.join(', ')})`);
   lines.push(`CPU: ${machine.cpu}, ${machine.logicalCpus} logical CPUs; Node ${machine.node} (${machine.platform})`);
   const otherWork = [
     report.gemm?.otherWork !== undefined && ['gemm', report.gemm.otherWork],
-    ...results.flatMap((r) => ['train', 'infer'].filter((task) => r[task]?.otherWork !== undefined).map((task) => [`${r.peer} ${task}`, r[task].otherWork])),
+    ...results.flatMap((r) =>
+      ['train', 'infer']
+        .filter((task) => r[task]?.otherWork !== undefined)
+        .map((task) => [`${r.peer} ${task}`, r[task].otherWork]),
+    ),
   ].filter(Boolean);
   if (otherWork.length) {
-    lines.push(`Other processes' share of the CPUs during each task: ${otherWork.map(([task, share]) => `${task} ${(100 * share).toFixed(0)}%`).join(', ')}` +
-      `${otherWork.some(([, share]) => share > OTHER_WORK_WARNING) ? ' (above 5%: that task\'s figures may be low)' : ''}`);
+    lines.push(
+      `Other processes' share of the CPUs during each task: ${otherWork.map(([task, share]) => `${task} ${(100 * share).toFixed(0)}%`).join(', ')}` +
+        `${otherWork.some(([, share]) => share > OTHER_WORK_WARNING) ? " (above 5%: that task's figures may be low)" : ''}`,
+    );
   }
   const memory = results.find((r) => r.peer === 'convkit')?.train?.result?.memory;
   if (memory) {
-    lines.push(`convkit training memory (20 steps after timing): ${Object.entries(memory).map(([batch, m]) =>
-      `${batch}: ${m.minorPageFaultsPerStep} page faults/step, peak RSS ${m.peakRssMiB} MiB`).join('; ')}`);
+    lines.push(
+      `convkit training memory (20 steps after timing): ${Object.entries(memory)
+        .map(([batch, m]) => `${batch}: ${m.minorPageFaultsPerStep} page faults/step, peak RSS ${m.peakRssMiB} MiB`)
+        .join('; ')}`,
+    );
   }
   if (versions.length) lines.push(`Versions: ${versions.join(', ')}`);
-  if (git) lines.push(`Commit: ${git.commit.slice(0, 12)} on ${git.branch}${git.dirty ? ' (uncommitted changes)' : ''}`);
+  if (git)
+    lines.push(`Commit: ${git.commit.slice(0, 12)} on ${git.branch}${git.dirty ? ' (uncommitted changes)' : ''}`);
 
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });

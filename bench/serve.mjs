@@ -43,7 +43,9 @@ const MODES = [
  */
 async function saveCeilingModel() {
   const ck = await import(join(root, 'dist', 'esm', 'index.mjs'));
-  const model = ck.sequential({ layers: [ck.layers.flatten({ inputShape: [28, 28, 1] }), ck.layers.dense({ units: 10, activation: 'softmax' })] });
+  const model = ck.sequential({
+    layers: [ck.layers.flatten({ inputShape: [28, 28, 1] }), ck.layers.dense({ units: 10, activation: 'softmax' })],
+  });
   const dir = mkdtempSync(join(tmpdir(), 'convkit-ceiling-'));
   await model.save(dir);
   return dir;
@@ -75,10 +77,13 @@ function parseOptions() {
 function startServer(flags, threads) {
   return new Promise((resolvePromise, reject) => {
     const child = fork(serverMain, ['--port', '0', ...flags], {
-      env: { ...process.env, CONVKIT_NUM_THREADS: String(threads) }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, CONVKIT_NUM_THREADS: String(threads) },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let stderr = '';
-    child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-2000); });
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-2000);
+    });
     child.once('message', ({ address }) => resolvePromise({ child, address }));
     child.once('exit', (code) => reject(new Error(`the server exited with code ${code}: ${stderr.trim()}`)));
   });
@@ -109,10 +114,16 @@ async function scrape(address) {
   };
 }
 
-const load = (address, body, connections, seconds) => autocannon({
-  url: `${address}/predict`, method: 'POST', connections, duration: seconds, pipelining: 1,
-  headers: { 'content-type': body.contentType }, body: body.payload,
-});
+const load = (address, body, connections, seconds) =>
+  autocannon({
+    url: `${address}/predict`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    headers: { 'content-type': body.contentType },
+    body: body.payload,
+  });
 
 /** One point: warm-up, then a timed load between two scrapes of the server's metrics. */
 async function measurePoint(address, body, connections, options) {
@@ -130,7 +141,10 @@ async function measurePoint(address, body, connections, options) {
     requestsPerSecond: result['2xx'] / result.duration,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
-    ok: result['2xx'], non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
     meanBatchSize: batches > 0 ? (after.batchedRequests - before.batchedRequests) / batches : 0,
     eventLoopP99Ms: after.eventLoopP99Ms,
     eventLoopMaxMs: after.eventLoopMaxMs,
@@ -150,58 +164,100 @@ function bodies() {
   };
 }
 
-const format = (value, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const noisy = (point) => (point.otherWork > 0.05 ? ` (other processes: ${format(100 * point.otherWork)}% of the CPUs)` : '');
+const format = (value, digits = 0) =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const noisy = (point) =>
+  point.otherWork > 0.05 ? ` (other processes: ${format(100 * point.otherWork)}% of the CPUs)` : '';
 
 async function main() {
   const options = parseOptions();
   const started = new Date();
-  if (!existsSync(join(root, 'dist', 'esm', 'index.mjs'))) throw new Error('convkit is not built: run npm run build first');
+  if (!existsSync(join(root, 'dist', 'esm', 'index.mjs')))
+    throw new Error('convkit is not built: run npm run build first');
   const machine = {
-    cpu: cpus()[0]?.model?.trim() ?? 'unknown', logicalCpus: cpus().length, node: process.version,
-    platform: `${process.platform}-${process.arch}`, loadAverage: loadavg(), busyBeforeStart: await cpuBusyShare(),
+    cpu: cpus()[0]?.model?.trim() ?? 'unknown',
+    logicalCpus: cpus().length,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverage: loadavg(),
+    busyBeforeStart: await cpuBusyShare(),
   };
   const { json, binary } = bodies();
-  console.log(`bench:serve: kerasMnist behind examples/server on loopback, ${options.threads} kernel thread(s); ` +
-    `${options.warmup} s warm-up + ${options.duration} s per point; ${machine.cpu}, ${machine.logicalCpus} CPUs, Node ${machine.node}`);
+  console.log(
+    `bench:serve: kerasMnist behind examples/server on loopback, ${options.threads} kernel thread(s); ` +
+      `${options.warmup} s warm-up + ${options.duration} s per point; ${machine.cpu}, ${machine.logicalCpus} CPUs, Node ${machine.node}`,
+  );
   console.log(`JSON body ${format(json.payload.length)} bytes, binary body ${binary.payload.length} bytes`);
-  if (machine.busyBeforeStart > 0.2) console.warn(`warning: other work kept the CPUs ${format(100 * machine.busyBeforeStart)}% busy before the start: figures may be noisy`);
+  if (machine.busyBeforeStart > 0.2)
+    console.warn(
+      `warning: other work kept the CPUs ${format(100 * machine.busyBeforeStart)}% busy before the start: figures may be noisy`,
+    );
 
   const most = Math.max(...options.connections);
   console.log('\n## The predictor alone (no HTTP): closed-loop callers in one process\n');
-  const inProcess = await runPeerTask(join(benchDir, 'peers', 'convkit.mjs'), 'predictor',
-    ['--threads', String(options.threads), '--seconds', String(options.duration), '--connections', options.connections.join(',')],
-    { env: { CONVKIT_NUM_THREADS: String(options.threads) } });
+  const inProcess = await runPeerTask(
+    join(benchDir, 'peers', 'convkit.mjs'),
+    'predictor',
+    [
+      '--threads',
+      String(options.threads),
+      '--seconds',
+      String(options.duration),
+      '--connections',
+      options.connections.join(','),
+    ],
+    { env: { CONVKIT_NUM_THREADS: String(options.threads) } },
+  );
   if (!inProcess.ok) throw new Error(`the in-process measure failed: ${inProcess.reason}`);
   const inProcessLines = [
     '| callers | batched images/s | mean batch | one-at-a-time images/s | batched / one-at-a-time |',
     '|---:|---:|---:|---:|---:|',
     ...options.connections.map((connections) => {
-      const [b, s] = ['batched', 'single'].map((mode) => inProcess.result.points.find((p) => p.mode === mode && p.connections === connections));
+      const [b, s] = ['batched', 'single'].map((mode) =>
+        inProcess.result.points.find((p) => p.mode === mode && p.connections === connections),
+      );
       return `| ${connections} | ${format(b.imagesPerSecond)} | ${format(b.meanBatchSize, 1)} | ${format(s.imagesPerSecond)} | ${format(b.imagesPerSecond / s.imagesPerSecond, 2)} |`;
     }),
   ];
   console.log(inProcessLines.join('\n'));
-  if (inProcess.otherWork > 0.05) console.log(`Other processes took ${format(100 * inProcess.otherWork)}% of the CPUs meanwhile.`);
+  if (inProcess.otherWork > 0.05)
+    console.log(`Other processes took ${format(100 * inProcess.otherWork)}% of the CPUs meanwhile.`);
 
   console.log(`\n## HTTP: examples/server in a child process, autocannon on loopback\n`);
   const points = [];
   const ceilingModel = await saveCeilingModel();
-  const ceilingMode = { name: 'ceiling', label: 'the same server with a dense 784->10 model', flags: ['--model', ceilingModel] };
+  const ceilingMode = {
+    name: 'ceiling',
+    label: 'the same server with a dense 784->10 model',
+    flags: ['--model', ceilingModel],
+  };
   for (const mode of [...MODES, ceilingMode]) {
     const { child, address } = await startServer(mode.flags, options.threads);
     try {
-      const check = await fetch(`${address}/predict`, { method: 'POST', headers: { 'content-type': json.contentType }, body: json.payload });
+      const check = await fetch(`${address}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': json.contentType },
+        body: json.payload,
+      });
       const answer = await check.json();
-      if (check.status !== 200 || answer.output?.length !== 10) throw new Error(`the server answered ${check.status}: ${JSON.stringify(answer)}`);
-      const runs = mode === ceilingMode ? [['json', most]]
-        : [...options.connections.map((c) => ['json', c]), ...(mode.name === 'batched' ? [['binary', most]] : [])];
+      if (check.status !== 200 || answer.output?.length !== 10)
+        throw new Error(`the server answered ${check.status}: ${JSON.stringify(answer)}`);
+      const runs =
+        mode === ceilingMode
+          ? [['json', most]]
+          : [...options.connections.map((c) => ['json', c]), ...(mode.name === 'batched' ? [['binary', most]] : [])];
       for (const [bodyName, connections] of runs) {
         process.stdout.write(`  ${mode.name}, ${bodyName}, ${connections} client(s) ... `);
-        const point = { mode: mode.name, body: bodyName, ...await measurePoint(address, bodyName === 'json' ? json : binary, connections, options) };
+        const point = {
+          mode: mode.name,
+          body: bodyName,
+          ...(await measurePoint(address, bodyName === 'json' ? json : binary, connections, options)),
+        };
         points.push(point);
-        console.log(`${format(point.requestsPerSecond)} req/s, p50 ${point.latencyP50Ms} ms, p99 ${point.latencyP99Ms} ms, ` +
-          `event loop p99 ${format(point.eventLoopP99Ms, 1)} ms${point.non2xx + point.errors + point.timeouts ? `, ${point.non2xx} non-2xx, ${point.errors} errors, ${point.timeouts} timeouts` : ''}${noisy(point)}`);
+        console.log(
+          `${format(point.requestsPerSecond)} req/s, p50 ${point.latencyP50Ms} ms, p99 ${point.latencyP99Ms} ms, ` +
+            `event loop p99 ${format(point.eventLoopP99Ms, 1)} ms${point.non2xx + point.errors + point.timeouts ? `, ${point.non2xx} non-2xx, ${point.errors} errors, ${point.timeouts} timeouts` : ''}${noisy(point)}`,
+        );
       }
     } finally {
       await stopServer(child);
@@ -209,7 +265,8 @@ async function main() {
   }
   rmSync(ceilingModel, { recursive: true, force: true });
 
-  const find = (mode, connections, body = 'json') => points.find((p) => p.mode === mode && p.connections === connections && p.body === body);
+  const find = (mode, connections, body = 'json') =>
+    points.find((p) => p.mode === mode && p.connections === connections && p.body === body);
   const lines = [
     '| clients | batched req/s | p50 ms | p99 ms | mean batch | event loop p99 ms | one-at-a-time req/s | p50 ms | p99 ms | event loop p99 ms | batched / one-at-a-time |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -217,14 +274,17 @@ async function main() {
   for (const connections of options.connections) {
     const b = find('batched', connections);
     const s = find('single', connections);
-    lines.push(`| ${connections} | ${format(b.requestsPerSecond)} | ${b.latencyP50Ms} | ${b.latencyP99Ms} | ${format(b.meanBatchSize, 1)} | ${format(b.eventLoopP99Ms, 1)} | ` +
-      `${format(s.requestsPerSecond)} | ${s.latencyP50Ms} | ${s.latencyP99Ms} | ${format(s.eventLoopP99Ms, 1)} | ${format(b.requestsPerSecond / s.requestsPerSecond, 2)} |`);
+    lines.push(
+      `| ${connections} | ${format(b.requestsPerSecond)} | ${b.latencyP50Ms} | ${b.latencyP99Ms} | ${format(b.meanBatchSize, 1)} | ${format(b.eventLoopP99Ms, 1)} | ` +
+        `${format(s.requestsPerSecond)} | ${s.latencyP50Ms} | ${s.latencyP99Ms} | ${format(s.eventLoopP99Ms, 1)} | ${format(b.requestsPerSecond / s.requestsPerSecond, 2)} |`,
+    );
   }
   const bin = find('batched', most, 'binary');
   const top = find('batched', most);
   const speedup = top.requestsPerSecond / find('single', most).requestsPerSecond;
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
-  const alone = (mode) => inProcess.result.points.find((p) => p.mode === mode && p.connections === most).imagesPerSecond;
+  const alone = (mode) =>
+    inProcess.result.points.find((p) => p.mode === mode && p.connections === most).imagesPerSecond;
   const ceiling = find('ceiling', most);
   const needed = TARGETS.speedup * find('single', most).requestsPerSecond;
   const summary = [
@@ -240,12 +300,24 @@ async function main() {
   ];
   console.log(`\n${lines.join('\n')}\n\n${summary.join('\n')}`);
   const noisyPoints = points.filter((p) => p.otherWork > 0.05);
-  if (noisyPoints.length) console.log(`${noisyPoints.length} point(s) ran while other processes took over 5% of the CPUs: figures may be low.`);
+  if (noisyPoints.length)
+    console.log(
+      `${noisyPoints.length} point(s) ran while other processes took over 5% of the CPUs: figures may be low.`,
+    );
 
   const report = {
-    format: 1, kind: 'serve', date: started.toISOString(), git: gitState(root), machine, options, targets: TARGETS,
+    format: 1,
+    kind: 'serve',
+    date: started.toISOString(),
+    git: gitState(root),
+    machine,
+    options,
+    targets: TARGETS,
     inProcess: { ...inProcess.result, otherWork: inProcess.otherWork, table: inProcessLines.join('\n') },
-    points, speedupAtMostClients: speedup, table: lines.join('\n'), summary,
+    points,
+    speedupAtMostClients: speedup,
+    table: lines.join('\n'),
+    summary,
   };
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });

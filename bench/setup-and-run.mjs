@@ -21,7 +21,8 @@ function installedVersion(name) {
 function newestMtime(dir, keep) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && keep(entry.name)) newest = Math.max(newest, statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+    if (entry.isFile() && keep(entry.name))
+      newest = Math.max(newest, statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
   }
   return newest;
 }
@@ -30,8 +31,10 @@ function newestMtime(dir, keep) {
 // npm_config_* variables and passes their values on as loose arguments: stop with the right form.
 const swallowed = ['threads', 'quick', 'peers'].filter((option) => process.env[`npm_config_${option}`] !== undefined);
 if (swallowed.length > 0) {
-  console.error(`bench: npm took ${swallowed.map((o) => `--${o}`).join(', ')} as its own option; put \`--\` before the ` +
-    `benchmark's options: npm run bench -- ${swallowed.map((o) => (o === 'quick' ? '--quick' : `--${o} ...`)).join(' ')}`);
+  console.error(
+    `bench: npm took ${swallowed.map((o) => `--${o}`).join(', ')} as its own option; put \`--\` before the ` +
+      `benchmark's options: npm run bench -- ${swallowed.map((o) => (o === 'quick' ? '--quick' : `--${o} ...`)).join(' ')}`,
+  );
   process.exit(2);
 }
 
@@ -45,14 +48,21 @@ if (!existsSync(library) || !existsSync(addon)) {
 if (newestMtime(join(root, 'lib'), (name) => name.endsWith('.ts')) > statSync(library).mtimeMs) {
   console.warn('bench: warning: lib/ is newer than dist/; run `npm run build:ts` to measure the current sources');
 }
-if (!process.env.CONVKIT_ADDON && newestMtime(join(root, 'native'), (name) => /\.(cc|h|txt)$/.test(name)) > statSync(addon).mtimeMs) {
-  console.warn('bench: warning: native/ is newer than the addon; run `npm run build:native` to measure the current sources');
+if (
+  !process.env.CONVKIT_ADDON &&
+  newestMtime(join(root, 'native'), (name) => /\.(cc|h|txt)$/.test(name)) > statSync(addon).mtimeMs
+) {
+  console.warn(
+    'bench: warning: native/ is newer than the addon; run `npm run build:native` to measure the current sources',
+  );
 }
 
 const { dependencies } = JSON.parse(readFileSync(join(benchDir, 'package.json'), 'utf8'));
 const missing = Object.entries(dependencies).filter(([name, version]) => installedVersion(name) !== version);
 if (missing.length > 0) {
-  console.log(`bench: installing the peers into bench/node_modules (${missing.map(([name, version]) => `${name}@${version}`).join(', ')})`);
+  console.log(
+    `bench: installing the peers into bench/node_modules (${missing.map(([name, version]) => `${name}@${version}`).join(', ')})`,
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const install = spawnSync(npm, ['--prefix', benchDir, 'install', '--no-audit', '--no-fund'], {
     stdio: 'inherit',
@@ -61,8 +71,10 @@ if (missing.length > 0) {
     env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
   });
   if (install.status !== 0) {
-    console.warn(`bench: npm install in bench/ failed (${install.error?.message ?? `exit ${install.status}`}); ` +
-      'the peers that did not install are reported as unavailable');
+    console.warn(
+      `bench: npm install in bench/ failed (${install.error?.message ?? `exit ${install.status}`}); ` +
+        'the peers that did not install are reported as unavailable',
+    );
   }
 }
 

@@ -4,7 +4,15 @@ import { oneOf } from './errors';
 
 export type { ActivationName };
 
-export const activationNames: readonly ActivationName[] = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softmax'];
+export const activationNames: readonly ActivationName[] = [
+  'linear',
+  'relu',
+  'leakyRelu',
+  'elu',
+  'sigmoid',
+  'tanh',
+  'softmax',
+];
 
 /** Default alpha per activation: Keras's leaky ReLU slope (0.3) and ELU scale (1.0). */
 export function defaultAlpha(name: ActivationName): number {

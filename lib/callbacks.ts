@@ -50,8 +50,13 @@ class Monitor {
   readonly maximize: boolean;
   best: number;
 
-  constructor(readonly name: string, mode: Mode, readonly minDelta: number) {
-    if (typeof name !== 'string') throw new TypeError(`monitor must be a metric name such as 'val_loss', got ${describe(name)}`);
+  constructor(
+    readonly name: string,
+    mode: Mode,
+    readonly minDelta: number,
+  ) {
+    if (typeof name !== 'string')
+      throw new TypeError(`monitor must be a metric name such as 'val_loss', got ${describe(name)}`);
     this.maximize = mode === 'max' || (mode === 'auto' && /acc/.test(name));
     this.best = this.maximize ? -Infinity : Infinity;
   }
@@ -60,8 +65,10 @@ class Monitor {
   read(logs: Logs): number {
     const value = logs[this.name];
     if (value === undefined) {
-      throw new RangeError(`monitored metric '${this.name}' is not in the logs (available: ${Object.keys(logs).join(', ')}); ` +
-        `val_* metrics need validationData or validationSplit`);
+      throw new RangeError(
+        `monitored metric '${this.name}' is not in the logs (available: ${Object.keys(logs).join(', ')}); ` +
+          `val_* metrics need validationData or validationSplit`,
+      );
     }
     return value;
   }
@@ -104,8 +111,11 @@ export class EarlyStopping implements Callback {
 
   constructor(options?: EarlyStoppingArgs) {
     const args = optionsObject(options, 'earlyStopping');
-    this.monitor = new Monitor(args.monitor ?? 'val_loss', oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const),
-      finiteNumber(args.minDelta ?? 0, 'minDelta', 0));
+    this.monitor = new Monitor(
+      args.monitor ?? 'val_loss',
+      oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const),
+      finiteNumber(args.minDelta ?? 0, 'minDelta', 0),
+    );
     this.patience = args.patience === undefined ? 0 : finiteNumber(args.patience, 'patience', 0);
     this.restoreBestWeights = booleanOr(args.restoreBestWeights, 'restoreBestWeights', false);
   }
@@ -166,7 +176,11 @@ export class ModelCheckpoint implements Callback {
     }
     this.filepath = args.filepath;
     this.saveBestOnly = booleanOr(args.saveBestOnly, 'saveBestOnly', false);
-    this.monitor = new Monitor(args.monitor ?? 'val_loss', oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const), 0);
+    this.monitor = new Monitor(
+      args.monitor ?? 'val_loss',
+      oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const),
+      0,
+    );
   }
 
   setModel(model: TrainingModel): void {
@@ -217,8 +231,11 @@ export class ReduceLROnPlateau implements Callback {
 
   constructor(options?: ReduceLROnPlateauArgs) {
     const args = optionsObject(options, 'reduceLROnPlateau');
-    this.monitor = new Monitor(args.monitor ?? 'val_loss', oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const),
-      finiteNumber(args.minDelta ?? 1e-4, 'minDelta', 0));
+    this.monitor = new Monitor(
+      args.monitor ?? 'val_loss',
+      oneOf(args.mode ?? 'auto', 'mode', ['auto', 'min', 'max'] as const),
+      finiteNumber(args.minDelta ?? 1e-4, 'minDelta', 0),
+    );
     this.factor = finiteNumber(args.factor ?? 0.1, 'factor', 0, 0.999999);
     this.patience = args.patience === undefined ? 10 : finiteNumber(args.patience, 'patience', 0);
     this.cooldown = args.cooldown === undefined ? 0 : finiteNumber(args.cooldown, 'cooldown', 0);
@@ -308,7 +325,15 @@ export const reduceLROnPlateau = (args?: ReduceLROnPlateauArgs) => new ReduceLRO
 /** Stops fit quietly at the first batch whose loss is NaN or infinite (see TerminateOnNaN). */
 export const terminateOnNaN = () => new TerminateOnNaN();
 
-const hookNames = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'setModel'] as const;
+const hookNames = [
+  'onTrainBegin',
+  'onTrainEnd',
+  'onEpochBegin',
+  'onEpochEnd',
+  'onBatchBegin',
+  'onBatchEnd',
+  'setModel',
+] as const;
 
 /** fit's `callbacks` option as a new list, each checked to be an object whose hooks are functions. */
 export function callbackList(value: unknown): Callback[] {
@@ -320,7 +345,8 @@ export function callbackList(value: unknown): Callback[] {
     }
     for (const hook of hookNames) {
       const fn = (callback as Record<string, unknown>)[hook];
-      if (fn !== undefined && typeof fn !== 'function') throw new TypeError(`callbacks[${i}].${hook} must be a function, got ${describe(fn)}`);
+      if (fn !== undefined && typeof fn !== 'function')
+        throw new TypeError(`callbacks[${i}].${hook} must be a function, got ${describe(fn)}`);
     }
   });
   return list as Callback[];
@@ -328,7 +354,9 @@ export function callbackList(value: unknown): Callback[] {
 
 /** Calls one hook on every callback in order, awaiting each. */
 export async function callHook<K extends Exclude<keyof Callback, 'setModel'>>(
-  callbacks: Callback[], hook: K, ...args: Parameters<NonNullable<Callback[K]>>
+  callbacks: Callback[],
+  hook: K,
+  ...args: Parameters<NonNullable<Callback[K]>>
 ): Promise<void> {
   for (const callback of callbacks) {
     const fn = callback[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;
@@ -343,7 +371,10 @@ export class ProgressLogger implements Callback {
   private started = 0;
   private lastDraw = 0;
 
-  constructor(private readonly verbose: number, private readonly out: NodeJS.WriteStream = process.stdout) {
+  constructor(
+    private readonly verbose: number,
+    private readonly out: NodeJS.WriteStream = process.stdout,
+  ) {
     positiveInt(verbose, 'verbose');
   }
 
@@ -382,6 +413,8 @@ export class ProgressLogger implements Callback {
 function formatLogs(logs: Logs): string {
   return Object.entries(logs)
     .filter(([key]) => key !== 'batch' && key !== 'size')
-    .map(([key, value]) => `${key}: ${Math.abs(value) >= 1e-3 || value === 0 ? value.toFixed(4) : value.toExponential(3)}`)
+    .map(
+      ([key, value]) => `${key}: ${Math.abs(value) >= 1e-3 || value === 0 ? value.toFixed(4) : value.toExponential(3)}`,
+    )
     .join(' - ');
 }

@@ -6,12 +6,15 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an Array';
   if (ArrayBuffer.isView(value)) return value.constructor.name;
-  return typeof value === 'object' ? `an object (${value.constructor?.name ?? 'Object'})` : `${typeof value} ${String(value)}`;
+  return typeof value === 'object'
+    ? `an object (${value.constructor?.name ?? 'Object'})`
+    : `${typeof value} ${String(value)}`;
 }
 
 export function positiveInt(value: unknown, field: string): number {
   if (typeof value !== 'number') throw new TypeError(`${field} must be a positive integer, got ${describe(value)}`);
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${field} must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RangeError(`${field} must be a positive integer, got ${value}`);
   return value;
 }
 
@@ -26,7 +29,8 @@ export function finiteNumber(value: unknown, field: string, min = -Infinity, max
 /** A positive integer or a pair of them, as Keras accepts for kernel sizes, strides and pools. */
 export function intPair(value: unknown, field: string): [number, number] {
   if (Array.isArray(value)) {
-    if (value.length !== 2) throw new RangeError(`${field} must be a number or a pair [height, width], got ${value.length} values`);
+    if (value.length !== 2)
+      throw new RangeError(`${field} must be a number or a pair [height, width], got ${value.length} values`);
     return [positiveInt(value[0], `${field}[0]`), positiveInt(value[1], `${field}[1]`)];
   }
   const n = positiveInt(value, field);
@@ -34,8 +38,10 @@ export function intPair(value: unknown, field: string): [number, number] {
 }
 
 export function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
-  if (typeof value !== 'string') throw new TypeError(`${field} must be one of ${allowed.join(', ')}; got ${describe(value)}`);
-  if (!allowed.includes(value as T)) throw new RangeError(`${field} must be one of ${allowed.join(', ')}; got '${value}'`);
+  if (typeof value !== 'string')
+    throw new TypeError(`${field} must be one of ${allowed.join(', ')}; got ${describe(value)}`);
+  if (!allowed.includes(value as T))
+    throw new RangeError(`${field} must be one of ${allowed.join(', ')}; got '${value}'`);
   return value as T;
 }
 
@@ -46,7 +52,12 @@ export function booleanOr(value: unknown, field: string, fallback: boolean): boo
 }
 
 /** An integer (a seed, an epoch number), optionally in [min, max]. */
-export function integer(value: unknown, field: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+export function integer(
+  value: unknown,
+  field: string,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number') throw new TypeError(`${field} must be an integer, got ${describe(value)}`);
   if (!Number.isInteger(value) || value < min || value > max) {
     const bounds = min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER ? '' : ` in [${min}, ${max}]`;
@@ -57,7 +68,8 @@ export function integer(value: unknown, field: string, min = Number.MIN_SAFE_INT
 
 /** A per-sample shape: a non-empty array of positive integers. */
 export function shapeOption(value: unknown, field: string): number[] {
-  if (!Array.isArray(value)) throw new TypeError(`${field} must be an array of positive integers, got ${describe(value)}`);
+  if (!Array.isArray(value))
+    throw new TypeError(`${field} must be an array of positive integers, got ${describe(value)}`);
   if (value.length === 0) throw new RangeError(`${field} must have at least one dimension, got []`);
   return value.map((d, i) => positiveInt(d, `${field}[${i}]`));
 }
@@ -65,7 +77,8 @@ export function shapeOption(value: unknown, field: string): number[] {
 /** An optional options object: `{}` when undefined, a TypeError naming `owner` when not an object. */
 export function optionsObject<T extends object>(value: T | undefined, owner: string): T {
   if (value === undefined) return {} as T;
-  if (value === null || typeof value !== 'object') throw new TypeError(`${owner} options must be an object, got ${describe(value)}`);
+  if (value === null || typeof value !== 'object')
+    throw new TypeError(`${owner} options must be an object, got ${describe(value)}`);
   return value;
 }
 

@@ -10,8 +10,25 @@ import { shapeSize, type Shape } from './tensor';
  * sqrt(2 / (fanIn + fanOut)) and sqrt(2 / fanIn)), heUniform U(+-sqrt(6 / fanIn)), zeros, ones,
  * randomNormal N(0, 0.05), randomUniform U(+-0.05).
  */
-export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform';
-export const initializerNames: readonly InitializerName[] = ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones', 'randomNormal', 'randomUniform'];
+export type InitializerName =
+  | 'glorotUniform'
+  | 'glorotNormal'
+  | 'heNormal'
+  | 'heUniform'
+  | 'zeros'
+  | 'ones'
+  | 'randomNormal'
+  | 'randomUniform';
+export const initializerNames: readonly InitializerName[] = [
+  'glorotUniform',
+  'glorotNormal',
+  'heNormal',
+  'heUniform',
+  'zeros',
+  'ones',
+  'randomNormal',
+  'randomUniform',
+];
 
 export function initializerOption(value: unknown, field: string, fallback: InitializerName): InitializerName {
   return value === undefined ? fallback : oneOf(value, field, initializerNames);

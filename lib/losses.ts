@@ -8,7 +8,12 @@ import { oneOf } from './errors';
 
 export type { LossName };
 
-export const lossNames: readonly LossName[] = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'];
+export const lossNames: readonly LossName[] = [
+  'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy',
+  'binaryCrossentropy',
+  'meanSquaredError',
+];
 
 /** Keras's snake_case spellings are accepted too. */
 const aliases: Record<string, LossName> = {

@@ -168,9 +168,10 @@ export function getOptimizer(value: unknown): Optimizer {
 export function optimizerFromConfig(config: Record<string, unknown>): Optimizer {
   const kind = oneOf(config.kind, 'optimizer.kind', optimizerNames);
   const { kind: _kind, learningRate, ...rest } = config;
-  const rate = typeof learningRate === 'object' && learningRate !== null
-    ? scheduleFromConfig(learningRate as Record<string, unknown>)
-    : learningRate;
+  const rate =
+    typeof learningRate === 'object' && learningRate !== null
+      ? scheduleFromConfig(learningRate as Record<string, unknown>)
+      : learningRate;
   return factories[kind]({ ...rest, learningRate: rate } as never);
 }
 
@@ -180,7 +181,11 @@ export function optimizerFromConfig(config: Record<string, unknown>): Optimizer 
  * A learning rate that steps down: initialLearningRate * factor^floor(step / stepSize). All three
  * options are required; initialLearningRate and factor >= 0, stepSize >= 1 (in steps).
  */
-export function stepDecay(args: { initialLearningRate: number; factor: number; stepSize: number }): LearningRateSchedule {
+export function stepDecay(args: {
+  initialLearningRate: number;
+  factor: number;
+  stepSize: number;
+}): LearningRateSchedule {
   requiredArgs(args, 'stepDecay', '{ initialLearningRate: 0.01, factor: 0.5, stepSize: 1000 }');
   const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
   const factor = finiteNumber(args.factor, 'factor', 0);
@@ -196,7 +201,12 @@ export function stepDecay(args: { initialLearningRate: number; factor: number; s
  * Keras ExponentialDecay: initial * decayRate^(step / decaySteps), floored exponent when staircase
  * (default false). initialLearningRate, decaySteps (>= 1) and decayRate are required.
  */
-export function exponentialDecay(args: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }): LearningRateSchedule {
+export function exponentialDecay(args: {
+  initialLearningRate: number;
+  decaySteps: number;
+  decayRate: number;
+  staircase?: boolean;
+}): LearningRateSchedule {
   requiredArgs(args, 'exponentialDecay', '{ initialLearningRate: 0.01, decaySteps: 1000, decayRate: 0.9 }');
   const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
   const decaySteps = finiteNumber(args.decaySteps, 'decaySteps', 1);
@@ -213,7 +223,11 @@ export function exponentialDecay(args: { initialLearningRate: number; decaySteps
  * Keras CosineDecay: from initialLearningRate down to initialLearningRate * alpha along a half
  * cosine over decaySteps (>= 1) steps, then flat. alpha is in [0, 1] (default 0).
  */
-export function cosineDecay(args: { initialLearningRate: number; decaySteps: number; alpha?: number }): LearningRateSchedule {
+export function cosineDecay(args: {
+  initialLearningRate: number;
+  decaySteps: number;
+  alpha?: number;
+}): LearningRateSchedule {
   requiredArgs(args, 'cosineDecay', '{ initialLearningRate: 0.01, decaySteps: 1000 }');
   const initial = finiteNumber(args.initialLearningRate, 'initialLearningRate', 0);
   const decaySteps = finiteNumber(args.decaySteps, 'decaySteps', 1);

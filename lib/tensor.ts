@@ -10,11 +10,13 @@ export type Shape = readonly number[];
 export function shapeSize(shape: Shape, what = 'shape'): number {
   let size = 1;
   for (const [axis, dim] of shape.entries()) {
-    if (typeof dim !== 'number') throw new TypeError(`${what}[${axis}] must be a non-negative integer, got ${describe(dim)}`);
+    if (typeof dim !== 'number')
+      throw new TypeError(`${what}[${axis}] must be a non-negative integer, got ${describe(dim)}`);
     if (!Number.isInteger(dim) || dim < 0) {
       throw new RangeError(`${what}[${axis}] must be a non-negative integer, got ${dim} (shape [${shape.join(', ')}])`);
     }
-    if (!Number.isSafeInteger(dim)) throw new RangeError(`${what}[${axis}] is too large: ${dim} (shape [${shape.join(', ')}])`);
+    if (!Number.isSafeInteger(dim))
+      throw new RangeError(`${what}[${axis}] is too large: ${dim} (shape [${shape.join(', ')}])`);
     size *= dim;
   }
   if (!Number.isSafeInteger(size)) {
@@ -38,7 +40,9 @@ export function isDetached(array: ArrayBufferView): boolean {
 /** A TypeError if `array` is detached: it would read as empty, silently. */
 export function checkAttached(array: ArrayBufferView, what: string): void {
   if (isDetached(array)) {
-    throw new TypeError(`${what}'s ArrayBuffer is detached (transferred, e.g. to a worker, or disposed): its data is gone`);
+    throw new TypeError(
+      `${what}'s ArrayBuffer is detached (transferred, e.g. to a worker, or disposed): its data is gone`,
+    );
   }
 }
 
@@ -77,7 +81,8 @@ export class Tensor {
    */
   get data(): Float32Array {
     const data = this.#data;
-    if (data === null) throw new TypeError(`the tensor was disposed (shape [${this.shape.join(', ')}]); its data is gone`);
+    if (data === null)
+      throw new TypeError(`the tensor was disposed (shape [${this.shape.join(', ')}]); its data is gone`);
     // A typed array on a fixed-length buffer only changes length by being detached.
     if (data.length !== this.size) checkAttached(data, 'tensor data');
     return data;
@@ -137,7 +142,12 @@ export class Tensor {
     const data = this.#data;
     if (data === null) return;
     this.#data = null;
-    if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.byteLength > 0 && !(data.buffer instanceof SharedArrayBuffer)) {
+    if (
+      data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength &&
+      data.byteLength > 0 &&
+      !(data.buffer instanceof SharedArrayBuffer)
+    ) {
       structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
     }
   }
@@ -174,7 +184,8 @@ function nestedShape(data: unknown[]): number[] {
   for (let level: unknown = data; Array.isArray(level); level = level[0]) shape.push(level.length);
   const check = (value: unknown, axis: number, path: string): void => {
     if (axis === shape.length) {
-      if (Array.isArray(value)) throw new RangeError(`tensor data is ragged: data${path} is an array, expected a number`);
+      if (Array.isArray(value))
+        throw new RangeError(`tensor data is ragged: data${path} is an array, expected a number`);
       return;
     }
     if (!Array.isArray(value) || value.length !== shape[axis]) {

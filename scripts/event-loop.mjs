@@ -31,7 +31,8 @@ const { values } = parseArgs({
 });
 const positive = (name) => {
   const value = Number(values[name]);
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`--${name} takes a positive integer, got '${values[name]}'`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`--${name} takes a positive integer, got '${values[name]}'`);
   return value;
 };
 const epochs = positive('epochs');
@@ -48,10 +49,21 @@ model.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', met
 const delay = monitorEventLoopDelay({ resolution: 1 });
 let timerTicks = 0;
 let batches = 0;
-const timer = setInterval(() => { timerTicks += 1; }, 5);
+const timer = setInterval(() => {
+  timerTicks += 1;
+}, 5);
 delay.enable();
 const started = performance.now();
-await model.fit(x, y, { epochs, batchSize, verbose: 0, callbacks: { onBatchEnd: () => { batches += 1; } } });
+await model.fit(x, y, {
+  epochs,
+  batchSize,
+  verbose: 0,
+  callbacks: {
+    onBatchEnd: () => {
+      batches += 1;
+    },
+  },
+});
 const seconds = (performance.now() - started) / 1000;
 delay.disable();
 clearInterval(timer);
@@ -59,10 +71,14 @@ clearInterval(timer);
 const ms = (ns) => (ns / 1e6).toFixed(2);
 const p99 = delay.percentile(99) / 1e6;
 const { isa, threads } = ck.backendInfo();
-console.log(`event loop during fit: kerasMnist, ${count} images x ${epochs} epochs, batch ${batchSize}, ${isa}, ${threads} threads: ` +
-  `${seconds.toFixed(1)} s, ${batches} batches, ${timerTicks} ticks of a 5 ms timer`);
-console.log(`delay (1 ms sampling included): p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, ` +
-  `max ${ms(delay.max)} ms over ${delay.count} samples`);
+console.log(
+  `event loop during fit: kerasMnist, ${count} images x ${epochs} epochs, batch ${batchSize}, ${isa}, ${threads} threads: ` +
+    `${seconds.toFixed(1)} s, ${batches} batches, ${timerTicks} ticks of a 5 ms timer`,
+);
+console.log(
+  `delay (1 ms sampling included): p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, ` +
+    `max ${ms(delay.max)} ms over ${delay.count} samples`,
+);
 const passed = p99 < P99_LIMIT_MS;
 console.log(`${passed ? 'passed' : 'FAILED'}: p99 ${p99.toFixed(2)} ms (limit ${P99_LIMIT_MS} ms)`);
 process.exit(passed ? 0 : 1);

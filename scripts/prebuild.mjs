@@ -18,7 +18,8 @@ import { ensureZig } from './prebuild/zig.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const compiled = join(root, 'dist', 'cjs', 'native');
-if (!existsSync(join(compiled, 'prebuilds.js'))) throw new Error('prebuild: run `npm run build:ts` first (it reads dist/cjs/native)');
+if (!existsSync(join(compiled, 'prebuilds.js')))
+  throw new Error('prebuild: run `npm run build:ts` first (it reads dist/cjs/native)');
 const { currentTarget, prebuildPath, targetName } = require(join(compiled, 'prebuilds.js'));
 const { nodeGypRebuild } = require(join(compiled, 'build_from_source.js'));
 
@@ -33,9 +34,13 @@ const crossTargets = [
 function zigEnvironment(zig, target, cacheDir) {
   const tool = (command) => `${zig} ${command} -target ${target.zig}`;
   return {
-    CC: tool('cc'), CXX: tool('c++'), LINK: tool('c++'), AR: `${zig} ar`,
+    CC: tool('cc'),
+    CXX: tool('c++'),
+    LINK: tool('c++'),
+    AR: `${zig} ar`,
     LDFLAGS: '-s', // strip: the symbols are 16 MB of the 17.5 MB binary
-    ZIG_GLOBAL_CACHE_DIR: cacheDir, ZIG_LOCAL_CACHE_DIR: cacheDir,
+    ZIG_GLOBAL_CACHE_DIR: cacheDir,
+    ZIG_LOCAL_CACHE_DIR: cacheDir,
   };
 }
 
@@ -63,12 +68,16 @@ const args = process.argv.slice(2);
 const results = [];
 copyFileSync(join(root, 'binding.gyp'), join(root, 'native', 'binding.gyp'));
 if (args.includes('--host')) {
-  if (process.platform === 'linux') throw new Error('prebuild: the Linux prebuilds are cross-built with Zig for their glibc floor; run without --host');
+  if (process.platform === 'linux')
+    throw new Error('prebuild: the Linux prebuilds are cross-built with Zig for their glibc floor; run without --host');
   results.push(build(currentTarget(), {}));
 } else {
   const wanted = args.length > 0 ? args : crossTargets.map(targetName);
   const unknown = wanted.filter((name) => !crossTargets.some((target) => targetName(target) === name));
-  if (unknown.length > 0) throw new Error(`prebuild: unknown target ${unknown.join(', ')} (known: ${crossTargets.map(targetName).join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(
+      `prebuild: unknown target ${unknown.join(', ')} (known: ${crossTargets.map(targetName).join(', ')})`,
+    );
   const cacheDir = join(root, 'node_modules', '.cache', 'convkit-prebuild');
   const zig = ensureZig(cacheDir);
   for (const target of crossTargets.filter((t) => wanted.includes(targetName(t)))) {

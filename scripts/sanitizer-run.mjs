@@ -30,7 +30,10 @@ export function sanitizerRun(name, { launcher = [] } = {}) {
   function spawnNode(args, env, { capture = false } = {}) {
     const [command, ...prefix] = [...launcher, process.execPath];
     const result = spawnSync(command, [...prefix, ...args], {
-      cwd: root, env, encoding: 'utf8', stdio: capture ? 'pipe' : 'inherit',
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      stdio: capture ? 'pipe' : 'inherit',
     });
     if (result.error) fail(`${command} ${args.join(' ')}: ${result.error.message}`);
     return result;
@@ -51,7 +54,9 @@ export function sanitizerRun(name, { launcher = [] } = {}) {
       }
       // A compiler without the library echoes the bare name back.
       if (!isAbsolute(path) || !existsSync(path)) {
-        fail(`${compiler} has no ${library} (got '${path}'); install the sanitizer runtime (gcc: libasan, libubsan, libtsan) or set CXX`);
+        fail(
+          `${compiler} has no ${library} (got '${path}'); install the sanitizer runtime (gcc: libasan, libubsan, libtsan) or set CXX`,
+        );
       }
       return path;
     },
@@ -86,9 +91,14 @@ export function sanitizerRun(name, { launcher = [] } = {}) {
       const tests = process.argv.slice(2);
       const vitest = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
       // --reporter=default: leave test-results/vitest.json (the main run's summary) alone.
-      const { status } = spawnNode([vitest, 'run', '--reporter=default', ...(tests.length > 0 ? tests : defaultTests)], env);
+      const { status } = spawnNode(
+        [vitest, 'run', '--reporter=default', ...(tests.length > 0 ? tests : defaultTests)],
+        env,
+      );
       const seconds = (ms) => `${(ms / 1000).toFixed(0)} s`;
-      console.log(`== ${name} ${status === 0 ? 'passed' : 'FAILED'}: build ${seconds(built - started)}, tests ${seconds(Date.now() - built)}`);
+      console.log(
+        `== ${name} ${status === 0 ? 'passed' : 'FAILED'}: build ${seconds(built - started)}, tests ${seconds(Date.now() - built)}`,
+      );
       process.exit(status ?? 1);
     },
   };

@@ -20,7 +20,11 @@ import { runInNewContext } from 'node:vm';
 
 const youngGeneration = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 if (!youngGeneration.every((flag) => process.execArgv.includes(flag))) {
-  const { status } = spawnSync(process.execPath, [...process.execArgv, ...youngGeneration, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const { status } = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...youngGeneration, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
   process.exit(status ?? 1);
 }
 
@@ -41,9 +45,12 @@ const { values: options } = parseArgs({
 });
 const predictions = Number(options.predictions);
 const epochs = Number(options.epochs);
-if (!Number.isSafeInteger(predictions) || predictions < 1) throw new RangeError(`--predictions must be a positive integer, got ${options.predictions}`);
-if (!Number.isSafeInteger(epochs) || epochs < 1) throw new RangeError(`--epochs must be a positive integer, got ${options.epochs}`);
-if (!Object.hasOwn(ck.models, options.model) || options.model.endsWith('Recipe')) throw new RangeError(`--model must name one of ck.models, got ${options.model}`);
+if (!Number.isSafeInteger(predictions) || predictions < 1)
+  throw new RangeError(`--predictions must be a positive integer, got ${options.predictions}`);
+if (!Number.isSafeInteger(epochs) || epochs < 1)
+  throw new RangeError(`--epochs must be a positive integer, got ${options.epochs}`);
+if (!Object.hasOwn(ck.models, options.model) || options.model.endsWith('Recipe'))
+  throw new RangeError(`--model must name one of ck.models, got ${options.model}`);
 
 const maxGrowth = 0.05;
 const block = 1000; // predictions per block, all through one API
@@ -65,7 +72,8 @@ async function settledMemory() {
 }
 
 const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-const describeMemory = (m) => `rss ${mb(m.rss)}, heap ${mb(m.heapUsed)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)})`;
+const describeMemory = (m) =>
+  `rss ${mb(m.rss)}, heap ${mb(m.heapUsed)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)})`;
 
 // Seeded synthetic images, so the run needs no data files.
 let state = 12345;
@@ -96,7 +104,9 @@ async function predictMany(count, report = true) {
       }
     } else {
       for (let i = 0; i < size; i += inFlight) {
-        const outputs = await Promise.all(Array.from({ length: Math.min(inFlight, size - i) }, (_, j) => model.predict(image(made + i + j))));
+        const outputs = await Promise.all(
+          Array.from({ length: Math.min(inFlight, size - i) }, (_, j) => model.predict(image(made + i + j))),
+        );
         for (const [j, output] of outputs.entries()) {
           checksum += output.data[0];
           if (j % 2 === 0) output.dispose();
@@ -124,15 +134,22 @@ const trainX = ck.tensor(Float32Array.from({ length: 2048 * imageSize }, random)
 const trainY = Int32Array.from({ length: 2048 }, (_, i) => i % classes);
 model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 const epochMemory = [];
-const train = (count) => model.fit(trainX, trainY, {
-  epochs: count, batchSize: 64, validationSplit: 0.125, verbose: 0, seed: 3,
-  callbacks: { onEpochEnd: async () => epochMemory.push(await settledMemory()) },
-});
+const train = (count) =>
+  model.fit(trainX, trainY, {
+    epochs: count,
+    batchSize: 64,
+    validationSplit: 0.125,
+    verbose: 0,
+    seed: 3,
+    callbacks: { onEpochEnd: async () => epochMemory.push(await settledMemory()) },
+  });
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 
-console.log(`soak: ${options.model}, ${predictions.toLocaleString('en-US')} predictions then ${epochs} epochs; ${ck.backendInfo().isa}, ${ck.backendInfo().threads} threads`);
+console.log(
+  `soak: ${options.model}, ${predictions.toLocaleString('en-US')} predictions then ${epochs} epochs; ${ck.backendInfo().isa}, ${ck.backendInfo().threads} threads`,
+);
 // Warm-up: every path at full size, so the buffers meant to stay are there: each libuv worker
 // thread's kernel scratch (grown by a training step on that thread: copies of the model train
 // side by side), the network's idle inference workspaces (up to 4, grown by batches of 64 at
@@ -140,10 +157,12 @@ console.log(`soak: ${options.model}, ${predictions.toLocaleString('en-US')} pred
 // collection rhythm to settle (both keep freed memory for reuse: RSS steps up and plateaus).
 const threadpool = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
 const copies = Array.from({ length: threadpool }, () => ck.models[options.model]({ seed: 4 }));
-await Promise.all(copies.map((copy) => {
-  copy.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
-  return copy.fit(trainX, trainY, { epochs: 1, batchSize: 64, verbose: 0 });
-}));
+await Promise.all(
+  copies.map((copy) => {
+    copy.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    return copy.fit(trainX, trainY, { epochs: 1, batchSize: 64, verbose: 0 });
+  }),
+);
 copies.forEach((copy) => copy.dispose());
 await train(1);
 await Promise.all(Array.from({ length: 4 }, () => model.predict(trainX.slice(0, 64), { batchSize: 64 })));
@@ -157,16 +176,27 @@ const predictStart = performance.now();
 await predictMany(predictions);
 const predictSeconds = (performance.now() - predictStart) / 1000;
 const afterPredictions = await settledMemory();
-console.log(`${predictions.toLocaleString('en-US')} predictions in ${predictSeconds.toFixed(0)} s (${(predictions / predictSeconds).toFixed(0)}/s): ${describeMemory(afterPredictions)}`);
+console.log(
+  `${predictions.toLocaleString('en-US')} predictions in ${predictSeconds.toFixed(0)} s (${(predictions / predictSeconds).toFixed(0)}/s): ${describeMemory(afterPredictions)}`,
+);
 
 const history = await train(epochs);
 const end = await settledMemory();
 const losses = history.history.loss;
-console.log(`${epochs} epochs (loss ${losses[0].toFixed(4)} -> ${losses[losses.length - 1].toFixed(4)}): ${describeMemory(end)}`);
-console.log(`  RSS after each epoch: ${epochMemory.slice(-epochs).map((m) => (m.rss / 2 ** 20).toFixed(1)).join(', ')} MB`);
+console.log(
+  `${epochs} epochs (loss ${losses[0].toFixed(4)} -> ${losses[losses.length - 1].toFixed(4)}): ${describeMemory(end)}`,
+);
+console.log(
+  `  RSS after each epoch: ${epochMemory
+    .slice(-epochs)
+    .map((m) => (m.rss / 2 ** 20).toFixed(1))
+    .join(', ')} MB`,
+);
 
 const growth = (end.rss - baseline.rss) / baseline.rss;
 const verdict = growth < maxGrowth ? 'passed' : 'FAILED';
-console.log(`soak ${verdict} in ${elapsed()}: RSS ${mb(baseline.rss)} after warm-up -> ${mb(end.rss)} at the end ` +
-  `(${(growth * 100).toFixed(2)}%, limit ${maxGrowth * 100}%); checksum ${checksum.toFixed(3)}`);
+console.log(
+  `soak ${verdict} in ${elapsed()}: RSS ${mb(baseline.rss)} after warm-up -> ${mb(end.rss)} at the end ` +
+    `(${(growth * 100).toFixed(2)}%, limit ${maxGrowth * 100}%); checksum ${checksum.toFixed(3)}`,
+);
 process.exit(growth < maxGrowth && Number.isFinite(checksum) ? 0 : 1);

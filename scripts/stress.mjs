@@ -29,7 +29,8 @@ const { values } = parseArgs({
 });
 const integerOption = (name, min) => {
   const value = Number(values[name]);
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`--${name} must be an integer >= ${min}, got ${values[name]}`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new RangeError(`--${name} must be an integer >= ${min}, got ${values[name]}`);
   return value;
 };
 const seconds = integerOption('seconds', 1);
@@ -40,7 +41,9 @@ const stallSeconds = integerOption('stall', 1);
 const overrunSeconds = Math.max(30, seconds / 2);
 
 console.log(`stress: seed ${seed}, ${seconds} s, ${workers} workers (replay with --seed ${seed})`);
-const child = fork(join(root, 'scripts', 'stress', 'engine.mjs'), [JSON.stringify({ seed, seconds, workers })], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+const child = fork(join(root, 'scripts', 'stress', 'engine.mjs'), [JSON.stringify({ seed, seconds, workers })], {
+  stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+});
 let stderr = '';
 child.stderr.on('data', (chunk) => {
   process.stderr.write(chunk);
@@ -80,10 +83,12 @@ const watchdog = setInterval(() => {
     const stuck = snapshot.inFlight.find((label) => Number(/\(([\d.]+) s\)$/.exec(label)?.[1]) > stallSeconds);
     if (stuck) hang = `${source}: an operation has run for over ${stallSeconds} s: ${stuck}`;
   }
-  if (!hang && now - started > (seconds + overrunSeconds) * 1000) hang = `the run exceeded its ${seconds} s bound by over ${overrunSeconds} s`;
+  if (!hang && now - started > (seconds + overrunSeconds) * 1000)
+    hang = `the run exceeded its ${seconds} s bound by over ${overrunSeconds} s`;
   if (!hang) return;
   console.log(`HANG: ${hang}`);
-  for (const [source, snapshot] of Object.entries(lastHeartbeat.sources)) console.log(`  in flight on ${source}: ${snapshot.inFlight.join('; ') || 'nothing'}`);
+  for (const [source, snapshot] of Object.entries(lastHeartbeat.sources))
+    console.log(`  in flight on ${source}: ${snapshot.inFlight.join('; ') || 'nothing'}`);
   child.kill('SIGKILL');
 }, 1000);
 
@@ -91,12 +96,18 @@ child.on('exit', (code, signal) => {
   clearInterval(watchdog);
   const failures = [];
   if (hang) failures.push(`hang: ${hang}`);
-  else if (code !== 0 || !summary) failures.push(`crash: the engine exited with ${signal ? `signal ${signal}` : `code ${code}`}${stderr ? `; stderr ends:\n${stderr}` : ''}`);
+  else if (code !== 0 || !summary)
+    failures.push(
+      `crash: the engine exited with ${signal ? `signal ${signal}` : `code ${code}`}${stderr ? `; stderr ends:\n${stderr}` : ''}`,
+    );
   if (summary) report(summary);
   if (violations.length > 0) failures.push(`${violations.length} contract violations`);
   const passed = failures.length === 0;
   console.log(passed ? `stress passed (seed ${seed})` : `stress FAILED (seed ${seed}): ${failures.join('; ')}`);
-  if (values.json) console.log(`STRESS_RESULT ${JSON.stringify({ passed, seed, failures, violations: violations.slice(0, 40), summary })}`);
+  if (values.json)
+    console.log(
+      `STRESS_RESULT ${JSON.stringify({ passed, seed, failures, violations: violations.slice(0, 40), summary })}`,
+    );
   process.exit(passed ? 0 : 1);
 });
 
@@ -106,8 +117,10 @@ function report(result) {
     console.log(`${title}:${entries.length === 0 ? ' none' : ''}`);
     for (const [key, count] of entries) console.log(`  ${String(count).padStart(8)}  ${key}`);
   };
-  console.log(`\n${result.operations} operations in ${result.seconds.toFixed(1)} s (${(result.operations / result.seconds).toFixed(0)}/s), ` +
-    `seed ${result.seed}, ${result.workers} workers`);
+  console.log(
+    `\n${result.operations} operations in ${result.seconds.toFixed(1)} s (${(result.operations / result.seconds).toFixed(0)}/s), ` +
+      `seed ${result.seed}, ${result.workers} workers`,
+  );
   table('operations by kind', result.ops);
   table('documented errors by kind', result.errors);
   table('contract violations by kind', result.violations);

@@ -18,7 +18,9 @@ asan.build(buildDir, ['CONVKIT_SANITIZE=address,undefined']);
 const env = {
   ...process.env,
   CONVKIT_ADDON: addon,
-  LD_PRELOAD: [asan.runtimeLibrary('libasan.so'), asan.runtimeLibrary('libubsan.so'), process.env.LD_PRELOAD].filter(Boolean).join(':'),
+  LD_PRELOAD: [asan.runtimeLibrary('libasan.so'), asan.runtimeLibrary('libubsan.so'), process.env.LD_PRELOAD]
+    .filter(Boolean)
+    .join(':'),
   // allocator_may_return_null: an impossible allocation throws std::bad_alloc (a RangeError in
   // JavaScript) as it does outside the sanitizer, instead of aborting.
   ASAN_OPTIONS: 'detect_leaks=0:allocator_may_return_null=1:abort_on_error=1:detect_stack_use_after_return=1',

@@ -16,7 +16,13 @@ const addon = join(buildDir, 'Release', 'convkit.node');
 const raceProbe = join(buildDir, 'Release', 'race_probe.node');
 const reportExitCode = 66;
 /** The tests that run the addon from several threads at once. */
-const defaultTests = ['test/binding', 'test/reliability', 'test/serving', 'test/engine', 'test/native/thread_pool.test.ts'];
+const defaultTests = [
+  'test/binding',
+  'test/reliability',
+  'test/serving',
+  'test/engine',
+  'test/native/thread_pool.test.ts',
+];
 
 // TSan maps its shadow memory at fixed addresses, which a randomized layout (many mmap_rnd_bits)
 // may already occupy ("unexpected memory mapping"). setarch -R turns randomization off for one
@@ -55,9 +61,16 @@ function runRaceProbe(locked) {
 const raced = runRaceProbe(false);
 // The report must name the probe's write on the libuv worker (through node-addon-api's
 // AsyncWorker) and on the JavaScript thread, and must have ended the process with the run's code.
-const caught = ['WARNING: ThreadSanitizer: data race', 'in incrementCounter', 'AsyncWorker::OnExecute', 'writeFromBothThreads'];
+const caught = [
+  'WARNING: ThreadSanitizer: data race',
+  'in incrementCounter',
+  'AsyncWorker::OnExecute',
+  'writeFromBothThreads',
+];
 if (raced.status !== reportExitCode || !caught.every((text) => raced.stderr.includes(text))) {
-  tsan.fail(`the planted race was not reported as a failure (exit code ${raced.status}, expected ${reportExitCode}):\n${raced.stderr}`);
+  tsan.fail(
+    `the planted race was not reported as a failure (exit code ${raced.status}, expected ${reportExitCode}):\n${raced.stderr}`,
+  );
 }
 const locked = runRaceProbe(true);
 if (locked.status !== 0 || !locked.stdout.includes('probe finished')) {

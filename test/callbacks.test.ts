@@ -102,32 +102,45 @@ describe('reduceLROnPlateau', () => {
   });
 
   it('validates its arguments', () => {
-    expect(() => ck.callbacks.reduceLROnPlateau({ factor: 1 })).toThrow(/factor must be a finite number in \[0, 0.999999\], got 1/);
+    expect(() => ck.callbacks.reduceLROnPlateau({ factor: 1 })).toThrow(
+      /factor must be a finite number in \[0, 0.999999\], got 1/,
+    );
     expect(() => ck.callbacks.reduceLROnPlateau({ patience: -1 })).toThrow(/patience must be a finite number/);
-    expect(() => ck.callbacks.reduceLROnPlateau({ mode: 'up' as 'max' })).toThrow(/mode must be one of auto, min, max; got 'up'/);
+    expect(() => ck.callbacks.reduceLROnPlateau({ mode: 'up' as 'max' })).toThrow(
+      /mode must be one of auto, min, max; got 'up'/,
+    );
     expect(() => ck.callbacks.reduceLROnPlateau({ minLr: -1 })).toThrow(/minLr must be a finite number/);
   });
 
   it('refuses an optimizer that follows a schedule', async () => {
     const schedule = ck.optimizers.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 });
-    expect(() => ck.callbacks.reduceLROnPlateau().setModel(fakeModel(schedule)))
-      .toThrow(/reduceLROnPlateau needs a constant learning rate, but the optimizer follows a schedule/);
+    expect(() => ck.callbacks.reduceLROnPlateau().setModel(fakeModel(schedule))).toThrow(
+      /reduceLROnPlateau needs a constant learning rate, but the optimizer follows a schedule/,
+    );
     const { model, x, y } = flatLossModel();
     model.compile({ optimizer: ck.optimizers.sgd({ learningRate: schedule }), loss: 'meanSquaredError' });
-    await expect(model.fit(x, y, { verbose: 0, callbacks: [ck.callbacks.reduceLROnPlateau({ monitor: 'loss' })] }))
-      .rejects.toThrow(/needs a constant learning rate/);
+    await expect(
+      model.fit(x, y, { verbose: 0, callbacks: [ck.callbacks.reduceLROnPlateau({ monitor: 'loss' })] }),
+    ).rejects.toThrow(/needs a constant learning rate/);
   });
 
-  it('lowers the optimizer\'s learning rate during fit, and fit steps with the lowered rate', async () => {
+  it("lowers the optimizer's learning rate during fit, and fit steps with the lowered rate", async () => {
     const { model, x, y } = flatLossModel();
     const optimizer = ck.optimizers.sgd({ learningRate: 0.1 });
     model.compile({ optimizer, loss: 'meanSquaredError' });
     const stepRates: number[] = [];
     const history = await model.fit(x, y, {
-      epochs: 4, batchSize: 8, verbose: 0, shuffle: false,
+      epochs: 4,
+      batchSize: 8,
+      verbose: 0,
+      shuffle: false,
       callbacks: [
         ck.callbacks.reduceLROnPlateau({ monitor: 'loss', patience: 1, factor: 0.5 }),
-        { onBatchBegin: () => { stepRates.push(optimizer.learningRate as number); } },
+        {
+          onBatchBegin: () => {
+            stepRates.push(optimizer.learningRate as number);
+          },
+        },
       ],
     });
     expect(history.history.loss).toEqual([1, 1, 1, 1]);
@@ -138,8 +151,12 @@ describe('reduceLROnPlateau', () => {
 
 describe('modelCheckpoint', () => {
   it('needs a filepath', () => {
-    expect(() => ck.callbacks.modelCheckpoint({ filepath: '' })).toThrow(/modelCheckpoint filepath must be a non-empty string/);
-    expect(() => ck.callbacks.modelCheckpoint(undefined as unknown as ck.callbacks.ModelCheckpointArgs)).toThrow(TypeError);
+    expect(() => ck.callbacks.modelCheckpoint({ filepath: '' })).toThrow(
+      /modelCheckpoint filepath must be a non-empty string/,
+    );
+    expect(() => ck.callbacks.modelCheckpoint(undefined as unknown as ck.callbacks.ModelCheckpointArgs)).toThrow(
+      TypeError,
+    );
   });
 
   it('saves a loadable model after every epoch, {epoch} counting from 1', async () => {
@@ -151,17 +168,25 @@ describe('modelCheckpoint', () => {
     model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy' });
     const weightsAtEpochEnd: ck.Tensor[][] = [];
     await model.fit(x, y, {
-      epochs: 2, batchSize: 8, verbose: 0,
+      epochs: 2,
+      batchSize: 8,
+      verbose: 0,
       callbacks: [
         ck.callbacks.modelCheckpoint({ filepath: join(dir, 'every', 'epoch-{epoch}') }),
-        { onEpochEnd: () => { weightsAtEpochEnd.push(model.getWeights()); } },
+        {
+          onEpochEnd: () => {
+            weightsAtEpochEnd.push(model.getWeights());
+          },
+        },
       ],
     });
     expect((await readdir(join(dir, 'every'))).sort()).toEqual(['epoch-1', 'epoch-2']);
     for (const epoch of [1, 2]) {
       const loaded = await ck.loadModel(join(dir, 'every', `epoch-${epoch}`));
       const weights = loaded.getWeights();
-      weights.forEach((w, i) => expect(w.data, `epoch ${epoch} weight ${i}`).toEqual(weightsAtEpochEnd[epoch - 1][i].data));
+      weights.forEach((w, i) =>
+        expect(w.data, `epoch ${epoch} weight ${i}`).toEqual(weightsAtEpochEnd[epoch - 1][i].data),
+      );
       expect(loaded.loss).toBe('sparseCategoricalCrossentropy');
     }
     expect(weightsAtEpochEnd[0][0].data).not.toEqual(weightsAtEpochEnd[1][0].data);
@@ -176,10 +201,15 @@ describe('modelCheckpoint', () => {
     for (const [epoch, value] of losses.entries()) await checkpoint.onEpochEnd(epoch, { loss: 9, val_loss: value });
     expect(model.saved).toEqual(['p1', 'p3', 'p5']);
 
-    const accuracy = ck.callbacks.modelCheckpoint({ filepath: 'a{epoch}', monitor: 'val_accuracy', saveBestOnly: true });
+    const accuracy = ck.callbacks.modelCheckpoint({
+      filepath: 'a{epoch}',
+      monitor: 'val_accuracy',
+      saveBestOnly: true,
+    });
     const other = fakeModel();
     accuracy.setModel(other);
-    for (const [epoch, value] of [0.5, 0.4, 0.7, 0.7].entries()) await accuracy.onEpochEnd(epoch, { val_accuracy: value });
+    for (const [epoch, value] of [0.5, 0.4, 0.7, 0.7].entries())
+      await accuracy.onEpochEnd(epoch, { val_accuracy: value });
     expect(other.saved).toEqual(['a1', 'a3']);
   });
 
@@ -187,8 +217,12 @@ describe('modelCheckpoint', () => {
     const { model, x, y } = flatLossModel();
     model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
     await model.fit(x, y, {
-      epochs: 3, batchSize: 8, verbose: 0,
-      callbacks: [ck.callbacks.modelCheckpoint({ filepath: join(dir, 'best', 'e{epoch}'), monitor: 'loss', saveBestOnly: true })],
+      epochs: 3,
+      batchSize: 8,
+      verbose: 0,
+      callbacks: [
+        ck.callbacks.modelCheckpoint({ filepath: join(dir, 'best', 'e{epoch}'), monitor: 'loss', saveBestOnly: true }),
+      ],
     });
     expect(await readdir(join(dir, 'best'))).toEqual(['e1']);
     expect((await ck.loadModel(join(dir, 'best', 'e1'))).getWeights()[0].data).toEqual(model.getWeights()[0].data);
@@ -197,7 +231,10 @@ describe('modelCheckpoint', () => {
   it('a save that fails at any step leaves the last good checkpoint loadable, and fit rejects with the error', async () => {
     const { x, y } = blobImages(16, 2, 1);
     const path = join(dir, 'failing');
-    const model = ck.sequential({ seed: 2, layers: [ck.layers.flatten({ inputShape: [8, 8, 1] }), ck.layers.dense({ units: 2, activation: 'softmax' })] });
+    const model = ck.sequential({
+      seed: 2,
+      layers: [ck.layers.flatten({ inputShape: [8, 8, 1] }), ck.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy' });
     // The steps of an epoch's save over the previous epoch's, from one that succeeds.
     await model.save(path);
@@ -211,13 +248,18 @@ describe('modelCheckpoint', () => {
       let firstEpoch: ck.Tensor[] = [];
       let secondEpoch: ck.Tensor[] = [];
       const fit = model.fit(x, y, {
-        epochs: 2, batchSize: 8, verbose: 0,
+        epochs: 2,
+        batchSize: 8,
+        verbose: 0,
         callbacks: [
           {
             // Runs before the checkpoint's onEpochEnd: the second epoch's save fails at `step`.
             onEpochEnd: (epoch: number) => {
               if (epoch === 0) firstEpoch = model.getWeights();
-              else { secondEpoch = model.getWeights(); arm({ failAt: index, error }); }
+              else {
+                secondEpoch = model.getWeights();
+                arm({ failAt: index, error });
+              }
             },
           },
           ck.callbacks.modelCheckpoint({ filepath: path }),
@@ -226,27 +268,40 @@ describe('modelCheckpoint', () => {
       await expect(fit, step).rejects.toBe(error);
       disarm();
       const loaded = (await ck.loadModel(path)).getWeights();
-      (index <= commit ? firstEpoch : secondEpoch).forEach((w, i) => expect(loaded[i].data, `${step}: weight ${i}`).toEqual(w.data));
+      (index <= commit ? firstEpoch : secondEpoch).forEach((w, i) =>
+        expect(loaded[i].data, `${step}: weight ${i}`).toEqual(w.data),
+      );
     }
   });
 
   it('with saveBestOnly and a metric missing from the logs: a clear error', async () => {
     const { model, x, y } = flatLossModel();
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    await expect(model.fit(x, y, { verbose: 0, callbacks: [ck.callbacks.modelCheckpoint({ filepath: join(dir, 'never'), saveBestOnly: true })] }))
-      .rejects.toThrow(/monitored metric 'val_loss' is not in the logs \(available: loss\)/);
+    await expect(
+      model.fit(x, y, {
+        verbose: 0,
+        callbacks: [ck.callbacks.modelCheckpoint({ filepath: join(dir, 'never'), saveBestOnly: true })],
+      }),
+    ).rejects.toThrow(/monitored metric 'val_loss' is not in the logs \(available: loss\)/);
   });
 });
 
 describe('earlyStopping', () => {
   it('a monitored metric missing from the logs is a clear error naming what is there', async () => {
     const { x, y } = blobImages(8, 2, 3);
-    const model = ck.sequential({ seed: 1, layers: [ck.layers.flatten({ inputShape: [8, 8, 1] }), ck.layers.dense({ units: 2, activation: 'softmax' })] });
+    const model = ck.sequential({
+      seed: 1,
+      layers: [ck.layers.flatten({ inputShape: [8, 8, 1] }), ck.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    const error = (await model.fit(x, y, { epochs: 2, verbose: 0, callbacks: [ck.callbacks.earlyStopping()] }).catch((e: unknown) => e)) as Error;
+    const error = (await model
+      .fit(x, y, { epochs: 2, verbose: 0, callbacks: [ck.callbacks.earlyStopping()] })
+      .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(RangeError);
-    expect(error.message).toBe("monitored metric 'val_loss' is not in the logs (available: loss, accuracy); " +
-      'val_* metrics need validationData or validationSplit');
+    expect(error.message).toBe(
+      "monitored metric 'val_loss' is not in the logs (available: loss, accuracy); " +
+        'val_* metrics need validationData or validationSplit',
+    );
     // The model is not left in the training state.
     await expect(model.trainOnBatch(x, y)).resolves.toBeTypeOf('number');
   });
@@ -277,7 +332,13 @@ describe('ProgressLogger', () => {
   /** A write stream stand-in that records what is written. */
   function fakeStream(isTTY: boolean) {
     const chunks: string[] = [];
-    const stream = { isTTY, write: (chunk: string) => { chunks.push(chunk); return true; } };
+    const stream = {
+      isTTY,
+      write: (chunk: string) => {
+        chunks.push(chunk);
+        return true;
+      },
+    };
     return { stream: stream as unknown as NodeJS.WriteStream, chunks };
   }
 
@@ -339,6 +400,8 @@ describe('ProgressLogger', () => {
     }
     const lines = written.filter((w) => w.startsWith('Epoch '));
     expect(lines).toHaveLength(3);
-    lines.forEach((line, i) => expect(line).toMatch(new RegExp(`^Epoch ${i + 1}/3 - \\d+\\.\\ds - loss: 1\\.0000\\n$`)));
+    lines.forEach((line, i) =>
+      expect(line).toMatch(new RegExp(`^Epoch ${i + 1}/3 - \\d+\\.\\ds - loss: 1\\.0000\\n$`)),
+    );
   });
 });

@@ -10,7 +10,6 @@ import * as ck from '../lib';
 import { cliPath as cli, runCli } from './helpers/cli';
 import { rng } from './helpers/random';
 
-
 const run = (args: string[]) => runCli(args);
 
 /** Each command exits 1 with nothing on stdout and a stderr matching its message. */
@@ -47,7 +46,10 @@ beforeAll(async () => {
   const images = (count: number) => Uint8Array.from({ length: count * 28 * 28 }, () => Math.floor(random() * 256));
   const files: Record<string, Buffer> = {
     'train-images-idx3-ubyte.gz': idx([trainCount, 28, 28], images(trainCount)),
-    'train-labels-idx1-ubyte.gz': idx([trainCount], Uint8Array.from({ length: trainCount }, (_, i) => i % 10)),
+    'train-labels-idx1-ubyte.gz': idx(
+      [trainCount],
+      Uint8Array.from({ length: trainCount }, (_, i) => i % 10),
+    ),
     't10k-images-idx3-ubyte.gz': idx([testCount, 28, 28], images(testCount)),
     't10k-labels-idx1-ubyte.gz': idx([testCount], testLabels),
   };
@@ -76,25 +78,51 @@ describe('convkit command', () => {
   it('exits 1 with a clear message on stderr for an unknown command or bad flags', async () => {
     const cases: [string[], RegExp][] = [
       [['build-native', '--jobs', '4'], /^convkit: build-native takes no arguments, got '--jobs 4'\n$/],
-      [['frobnicate'], /^convkit: unknown command 'frobnicate' \(train, evaluate, predict, export, visualize, build-native; --help for usage\)\n$/],
+      [
+        ['frobnicate'],
+        /^convkit: unknown command 'frobnicate' \(train, evaluate, predict, export, visualize, build-native; --help for usage\)\n$/,
+      ],
       [['train', '--epochs=-1', '--data', 'unused'], /^convkit: --epochs must be an integer >= 1, got '-1'\n$/],
       [['train', '--epochs', '-1'], /^convkit: Option '--epochs' argument is ambiguous/],
       [['train', '--epochs', '2.5'], /^convkit: --epochs must be an integer >= 1, got '2.5'\n$/],
       [['train', '--batch-size', 'many'], /^convkit: --batch-size must be an integer >= 1, got 'many'\n$/],
       [['train', '--model', 'nope'], /^convkit: --model must be one of kerasMnist, lenet5, bnConvnet, got 'nope'\n$/],
-      [['train', '--optimizer', 'nope'], /^convkit: --optimizer must be one of sgd, rmsprop, adam, adamw; got 'nope'\n$/],
+      [
+        ['train', '--optimizer', 'nope'],
+        /^convkit: --optimizer must be one of sgd, rmsprop, adam, adamw; got 'nope'\n$/,
+      ],
       [['train', '--lr', 'fast'], /^convkit: --lr must be a finite number in \[0, Infinity\], got NaN\n$/],
       [['train', '--threads', '0'], /^convkit: --threads must be an integer >= 1, got '0'\n$/],
       [['train', '--bogus'], /^convkit: Unknown option '--bogus'/],
-      [['train', '--data', join(tmpdir(), 'convkit-no-such-dir')], /^convkit: fashionMnist: no data folder at .*convkit-no-such-dir/],
-      [['evaluate', '--model-dir', join(tmpdir(), 'convkit-no-such-model')], /^convkit: loadModel: .*convkit-no-such-model.model\.json cannot be read/],
+      [
+        ['train', '--data', join(tmpdir(), 'convkit-no-such-dir')],
+        /^convkit: fashionMnist: no data folder at .*convkit-no-such-dir/,
+      ],
+      [
+        ['evaluate', '--model-dir', join(tmpdir(), 'convkit-no-such-model')],
+        /^convkit: loadModel: .*convkit-no-such-model.model\.json cannot be read/,
+      ],
     ];
     await expectFailures(cases);
   }, 10_000);
 
   it('train on an IDX folder, then evaluate and predict with the saved model', async () => {
     const out = join(dir, 'model');
-    const train = await run(['train', '--data', data, '--epochs', '1', '--batch-size', '16', '--verbose', '2', '--seed', '3', '--out', out]);
+    const train = await run([
+      'train',
+      '--data',
+      data,
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '--verbose',
+      '2',
+      '--seed',
+      '3',
+      '--out',
+      out,
+    ]);
     expect(train.stderr).toBe('');
     expect(train.code).toBe(0);
     // The summary, one epoch line, then the results.
@@ -108,7 +136,11 @@ describe('convkit command', () => {
     // 32 test images: the accuracy is a multiple of 1/32.
     expect((Number(testAccuracy) / 100) * 32).toBeCloseTo(Math.round((Number(testAccuracy) / 100) * 32), 1);
     expect(train.stdout).toContain(`model saved to ${out}`);
-    expect((await readdir(out)).sort()).toEqual(['history.json', 'model.json', expect.stringMatching(/^weights-[0-9a-f]{16}\.bin$/)]);
+    expect((await readdir(out)).sort()).toEqual([
+      'history.json',
+      'model.json',
+      expect.stringMatching(/^weights-[0-9a-f]{16}\.bin$/),
+    ]);
     // The History fit returned, for `convkit visualize history`: one epoch, its loss and accuracy.
     const history = JSON.parse(await readFile(join(out, 'history.json'), 'utf8')) as ck.History;
     expect(history.epoch).toEqual([0]);
@@ -154,7 +186,13 @@ describe('convkit visualize', () => {
     model = ck.models.kerasMnist({ seed: 5 });
     model.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const { train } = await ck.datasets.fashionMnist({ dataDir: data });
-    const history = await model.fit(train.x, train.y, { epochs: 2, batchSize: 16, verbose: 0, seed: 1, validationSplit: 0.25 });
+    const history = await model.fit(train.x, train.y, {
+      epochs: 2,
+      batchSize: 16,
+      verbose: 0,
+      seed: 1,
+      validationSplit: 0.25,
+    });
     await model.save(modelDir);
     await writeFile(join(modelDir, 'history.json'), JSON.stringify(history));
   });
@@ -162,8 +200,34 @@ describe('convkit visualize', () => {
   it('filters, maps and history write the pictures the API draws', async () => {
     const out = (name: string) => join(dir, name);
     const [filters, maps, history] = await Promise.all([
-      run(['visualize', 'filters', '--model-dir', modelDir, '--layer', 'conv2d_1', '--channel', '2', '--out', out('filters.png')]),
-      run(['visualize', 'maps', '--model-dir', modelDir, '--layer', 'conv2d', '--image', '5', '--data', data, '--scale', '3', '--out', out('maps.png')]),
+      run([
+        'visualize',
+        'filters',
+        '--model-dir',
+        modelDir,
+        '--layer',
+        'conv2d_1',
+        '--channel',
+        '2',
+        '--out',
+        out('filters.png'),
+      ]),
+      run([
+        'visualize',
+        'maps',
+        '--model-dir',
+        modelDir,
+        '--layer',
+        'conv2d',
+        '--image',
+        '5',
+        '--data',
+        data,
+        '--scale',
+        '3',
+        '--out',
+        out('maps.png'),
+      ]),
       run(['visualize', 'history', '--history', join(modelDir, 'history.json'), '--out', out('history.svg')]),
     ]);
     for (const result of [filters, maps, history]) {
@@ -188,11 +252,26 @@ describe('convkit visualize', () => {
     const cases: [string[], RegExp][] = [
       [['visualize'], /^convkit: visualize needs what to draw: filters, maps, history; got nothing\n$/],
       [['visualize', 'filters', '--model', modelDir], /^convkit: visualize takes the saved model as --model-dir DIR/],
-      [['visualize', 'filters', '--model-dir', modelDir], /^convkit: --layer NAME is required \(layers: conv2d, max_pooling2d, conv2d_1, /],
-      [['visualize', 'filters', '--model-dir', modelDir, '--layer', 'dense'], /^convkit: filters: layer 'dense' \(Dense\) is not a conv2d layer \(conv2d layers: 'conv2d', 'conv2d_1', 'conv2d_2'\)\n$/],
-      [['visualize', 'maps', '--model-dir', modelDir, '--layer', 'conv2d', '--data', data, '--image', '32'], /^convkit: --image must be below the 32 test images, got 32\n$/],
-      [['visualize', 'history', '--history', join(dir, 'no-such.json')], /^convkit: --history .*no-such\.json cannot be read/],
-      [['visualize', 'history', '--history', join(modelDir, 'history.json'), '--out', join(dir, 'h.gif')], /^convkit: history: path must end in \.svg or \.png/],
+      [
+        ['visualize', 'filters', '--model-dir', modelDir],
+        /^convkit: --layer NAME is required \(layers: conv2d, max_pooling2d, conv2d_1, /,
+      ],
+      [
+        ['visualize', 'filters', '--model-dir', modelDir, '--layer', 'dense'],
+        /^convkit: filters: layer 'dense' \(Dense\) is not a conv2d layer \(conv2d layers: 'conv2d', 'conv2d_1', 'conv2d_2'\)\n$/,
+      ],
+      [
+        ['visualize', 'maps', '--model-dir', modelDir, '--layer', 'conv2d', '--data', data, '--image', '32'],
+        /^convkit: --image must be below the 32 test images, got 32\n$/,
+      ],
+      [
+        ['visualize', 'history', '--history', join(dir, 'no-such.json')],
+        /^convkit: --history .*no-such\.json cannot be read/,
+      ],
+      [
+        ['visualize', 'history', '--history', join(modelDir, 'history.json'), '--out', join(dir, 'h.gif')],
+        /^convkit: history: path must end in \.svg or \.png/,
+      ],
     ];
     await expectFailures(cases);
   }, 20_000);

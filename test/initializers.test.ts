@@ -40,7 +40,10 @@ describe('Keras definitions', () => {
   });
 
   it('glorotUniform: U(-limit, limit), limit = sqrt(6 / (fanIn + fanOut)), conv fans kh*kw*in and kh*kw*out', () => {
-    for (const [shape, fanIn, fanOut] of [[conv, 576, 1152], [dense, 300, 200]] as const) {
+    for (const [shape, fanIn, fanOut] of [
+      [conv, 576, 1152],
+      [dense, 300, 200],
+    ] as const) {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       const values = initialize('glorotUniform', shape, 7);
       const s = stats(values);
@@ -60,7 +63,7 @@ describe('Keras definitions', () => {
     expectMoments(values, limit / Math.sqrt(3));
   });
 
-  it('heNormal: normal truncated at 2 stddev, with Keras\'s 0.8796 correction so the std is sqrt(2 / fanIn)', () => {
+  it("heNormal: normal truncated at 2 stddev, with Keras's 0.8796 correction so the std is sqrt(2 / fanIn)", () => {
     const target = Math.sqrt(2 / 576);
     const stddev = target / 0.87962566103423978; // the parameter of the truncated normal
     const values = initialize('heNormal', conv, 11);
@@ -76,7 +79,7 @@ describe('Keras definitions', () => {
     const target = Math.sqrt(2 / (300 + 200));
     const values = initialize('glorotNormal', dense, 5);
     const s = stats(values);
-    expect(s.maxAbs).toBeLessThanOrEqual((2 * target / 0.87962566103423978) * (1 + 1e-6));
+    expect(s.maxAbs).toBeLessThanOrEqual(((2 * target) / 0.87962566103423978) * (1 + 1e-6));
     expectMoments(values, target);
   });
 
@@ -109,15 +112,17 @@ describe('seeds', () => {
   });
 
   it('a model seed fixes every initial weight; layers draw from distinct streams', () => {
-    const make = (seed: number) => ck.sequential({
-      seed,
-      layers: [
-        ck.layers.dense({ inputShape: [8], units: 8 }),
-        ck.layers.dense({ units: 8 }),
-      ],
-    });
+    const make = (seed: number) =>
+      ck.sequential({
+        seed,
+        layers: [ck.layers.dense({ inputShape: [8], units: 8 }), ck.layers.dense({ units: 8 })],
+      });
     const a = make(5).getWeights();
-    expect(make(5).getWeights().map((w) => w.data)).toEqual(a.map((w) => w.data));
+    expect(
+      make(5)
+        .getWeights()
+        .map((w) => w.data),
+    ).toEqual(a.map((w) => w.data));
     expect(make(6).getWeights()[0].data).not.toEqual(a[0].data);
     // Same shapes, same initializer, but not the same draws.
     expect(a[2].data).not.toEqual(a[0].data);
@@ -138,10 +143,12 @@ describe('initializer options on layers', () => {
   });
 
   it('an unknown initializer is an error naming the field', () => {
-    expect(() => ck.layers.dense({ units: 2, kernelInitializer: 'orthogonal' as InitializerName }))
-      .toThrow(/Dense kernelInitializer must be one of glorotUniform, .*; got 'orthogonal'/);
-    expect(() => ck.layers.conv2d({ filters: 2, kernelSize: 3, biasInitializer: 3 as unknown as InitializerName }))
-      .toThrow(TypeError);
+    expect(() => ck.layers.dense({ units: 2, kernelInitializer: 'orthogonal' as InitializerName })).toThrow(
+      /Dense kernelInitializer must be one of glorotUniform, .*; got 'orthogonal'/,
+    );
+    expect(() =>
+      ck.layers.conv2d({ filters: 2, kernelSize: 3, biasInitializer: 3 as unknown as InitializerName }),
+    ).toThrow(TypeError);
     expect(initializerOption(undefined, 'x', 'heNormal')).toBe('heNormal');
   });
 });

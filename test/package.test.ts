@@ -14,8 +14,13 @@ function runNode(args: string[]): string {
 describe('package entry points', () => {
   it('require("convkit") and import "convkit" export the same names', () => {
     const cjs = JSON.parse(runNode(['-e', 'console.log(JSON.stringify(Object.keys(require("convkit")).sort()))']));
-    const esm = JSON.parse(runNode(['--input-type=module', '-e',
-      'import * as ck from "convkit"; console.log(JSON.stringify(Object.keys(ck).filter((k) => k !== "default" && k !== "__esModule").sort()))']));
+    const esm = JSON.parse(
+      runNode([
+        '--input-type=module',
+        '-e',
+        'import * as ck from "convkit"; console.log(JSON.stringify(Object.keys(ck).filter((k) => k !== "default" && k !== "__esModule").sort()))',
+      ]),
+    );
     expect(cjs.length).toBeGreaterThan(0);
     expect(esm).toEqual(cjs);
     expect(cjs).toEqual(Object.keys(convkit).sort());

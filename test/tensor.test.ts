@@ -19,25 +19,37 @@ describe('Tensor constructor', () => {
 
   it('rejects data that is not a Float32Array', () => {
     expect(() => new ck.Tensor([1, 2] as unknown as Float32Array, [2])).toThrow(TypeError);
-    expect(() => new ck.Tensor([1, 2] as unknown as Float32Array, [2])).toThrow(/tensor data must be a Float32Array, got an Array/);
+    expect(() => new ck.Tensor([1, 2] as unknown as Float32Array, [2])).toThrow(
+      /tensor data must be a Float32Array, got an Array/,
+    );
     expect(() => new ck.Tensor(new Float64Array(2) as unknown as Float32Array, [2])).toThrow(/got Float64Array/);
   });
 
   it('rejects a shape that is not an array', () => {
     expect(() => new ck.Tensor(new Float32Array(2), 2 as unknown as number[])).toThrow(TypeError);
-    expect(() => new ck.Tensor(new Float32Array(2), 2 as unknown as number[])).toThrow(/tensor shape must be an array of integers, got number 2/);
+    expect(() => new ck.Tensor(new Float32Array(2), 2 as unknown as number[])).toThrow(
+      /tensor shape must be an array of integers, got number 2/,
+    );
   });
 
   it('rejects negative, fractional and non-numeric dimensions, naming the axis', () => {
     expect(() => new ck.Tensor(new Float32Array(2), [2, -1])).toThrow(RangeError);
-    expect(() => new ck.Tensor(new Float32Array(2), [2, -1])).toThrow(/shape\[1\] must be a non-negative integer, got -1 \(shape \[2, -1\]\)/);
-    expect(() => new ck.Tensor(new Float32Array(3), [1.5, 2])).toThrow(/shape\[0\] must be a non-negative integer, got 1.5/);
-    expect(() => new ck.Tensor(new Float32Array(3), [Number.NaN])).toThrow(/shape\[0\] must be a non-negative integer, got NaN/);
+    expect(() => new ck.Tensor(new Float32Array(2), [2, -1])).toThrow(
+      /shape\[1\] must be a non-negative integer, got -1 \(shape \[2, -1\]\)/,
+    );
+    expect(() => new ck.Tensor(new Float32Array(3), [1.5, 2])).toThrow(
+      /shape\[0\] must be a non-negative integer, got 1.5/,
+    );
+    expect(() => new ck.Tensor(new Float32Array(3), [Number.NaN])).toThrow(
+      /shape\[0\] must be a non-negative integer, got NaN/,
+    );
   });
 
   it('rejects a shape whose size differs from the data length', () => {
     expect(() => new ck.Tensor(new Float32Array(5), [2, 3])).toThrow(RangeError);
-    expect(() => new ck.Tensor(new Float32Array(5), [2, 3])).toThrow(/tensor shape \[2, 3\] needs 6 elements, but data has 5/);
+    expect(() => new ck.Tensor(new Float32Array(5), [2, 3])).toThrow(
+      /tensor shape \[2, 3\] needs 6 elements, but data has 5/,
+    );
   });
 
   it('accepts zero-sized dimensions and the scalar shape []', () => {
@@ -65,7 +77,18 @@ describe('tensor()', () => {
   });
 
   it('infers the shape of nested arrays, row-major', () => {
-    const t = ck.tensor([[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10], [11, 12]]]);
+    const t = ck.tensor([
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [
+        [7, 8],
+        [9, 10],
+        [11, 12],
+      ],
+    ]);
     expect(t.shape).toEqual([2, 3, 2]);
     expect(Array.from(t.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(ck.tensor([1.5, -2]).shape).toEqual([2]);
@@ -89,48 +112,98 @@ describe('tensor()', () => {
     expect(t.data).toBeInstanceOf(Float32Array);
     source[0] = 100;
     expect(t.data[0]).toBe(1);
-    expect(ck.tensor([1, 2, 3, 4, 5, 6], [2, 3]).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(ck.tensor([1, 2, 3, 4, 5, 6], [2, 3]).toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(() => ck.tensor([1, 2, 3], [2, 2])).toThrow(/tensor shape \[2, 2\] needs 4 elements, but data has 3/);
   });
 
   it('takes a nested array with an explicit shape of the same size', () => {
-    expect(ck.tensor([[1, 2], [3, 4]], [4]).toArray()).toEqual([1, 2, 3, 4]);
-    expect(() => ck.tensor([[1, 2], [3, 4]], [3])).toThrow(/needs 3 elements, but data has 4/);
+    expect(
+      ck
+        .tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [4],
+        )
+        .toArray(),
+    ).toEqual([1, 2, 3, 4]);
+    expect(() =>
+      ck.tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [3],
+      ),
+    ).toThrow(/needs 3 elements, but data has 4/);
   });
 
   it('rejects ragged nested arrays, even when the element count happens to fit', () => {
     // 6 values, and the first-element path suggests [3, 2]: the count alone does not catch it.
     expect(() => ck.tensor([[1, 2], [3], [4, 5, 6]])).toThrow(RangeError);
-    expect(() => ck.tensor([[1, 2], [3], [4, 5, 6]])).toThrow(/ragged: data\[1\] has 1 elements, expected an array of 2/);
-    expect(() => ck.tensor([[1, 2], [3, [4]]])).toThrow(/ragged: data\[1\]\[1\] is an array, expected a number/);
+    expect(() => ck.tensor([[1, 2], [3], [4, 5, 6]])).toThrow(
+      /ragged: data\[1\] has 1 elements, expected an array of 2/,
+    );
+    expect(() =>
+      ck.tensor([
+        [1, 2],
+        [3, [4]],
+      ]),
+    ).toThrow(/ragged: data\[1\]\[1\] is an array, expected a number/);
     expect(() => ck.tensor([[1, 2], 3])).toThrow(/ragged: data\[1\] is number 3, expected an array of 2/);
   });
 
   it('rejects non-numeric elements, naming the flat index', () => {
     expect(() => ck.tensor([1, '2', 3] as unknown as number[])).toThrow(TypeError);
-    expect(() => ck.tensor([1, '2', 3] as unknown as number[])).toThrow(/tensor data\[1\] must be a number, got string 2/);
-    expect(() => ck.tensor([[1, 2], [3, null]] as unknown as number[][])).toThrow(/tensor data\[3\] must be a number, got null/);
+    expect(() => ck.tensor([1, '2', 3] as unknown as number[])).toThrow(
+      /tensor data\[1\] must be a number, got string 2/,
+    );
+    expect(() =>
+      ck.tensor([
+        [1, 2],
+        [3, null],
+      ] as unknown as number[][]),
+    ).toThrow(/tensor data\[3\] must be a number, got null/);
   });
 
   it('rejects data that is neither an array nor a typed array', () => {
     expect(() => ck.tensor('abc' as unknown as number[])).toThrow(TypeError);
-    expect(() => ck.tensor({ length: 1, 0: 1 } as unknown as number[])).toThrow(/tensor data must be a Float32Array or an array of numbers, got an object \(Object\)/);
+    expect(() => ck.tensor({ length: 1, 0: 1 } as unknown as number[])).toThrow(
+      /tensor data must be a Float32Array or an array of numbers, got an object \(Object\)/,
+    );
   });
 });
 
 describe('reshape, slice and toArray', () => {
   it('reshape shares the data and checks the size', () => {
-    const t = ck.tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = ck.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const r = t.reshape([3, 2]);
     expect(r.data).toBe(t.data);
-    expect(r.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(r.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     r.data[5] = 60;
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 60]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 60],
+    ]);
     expect(() => t.reshape([4, 2])).toThrow(/tensor shape \[4, 2\] needs 8 elements, but data has 6/);
   });
 
   it('slice takes rows along the first axis and shares the data', () => {
-    const t = ck.tensor(Float32Array.from({ length: 24 }, (_, i) => i), [4, 3, 2]);
+    const t = ck.tensor(
+      Float32Array.from({ length: 24 }, (_, i) => i),
+      [4, 3, 2],
+    );
     const s = t.slice(1, 3);
     expect(s.shape).toEqual([2, 3, 2]);
     expect(Array.from(s.data)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
@@ -142,12 +215,18 @@ describe('reshape, slice and toArray', () => {
   });
 
   it('slice rejects out-of-range, reversed and fractional bounds', () => {
-    const t = ck.tensor([[1, 2], [3, 4], [5, 6]]);
+    const t = ck.tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(() => t.slice(0, 4)).toThrow(/slice \[0, 4\) is out of range for 3 rows/);
     expect(() => t.slice(-1, 2)).toThrow(RangeError);
     expect(() => t.slice(2, 1)).toThrow(/slice \[2, 1\) is out of range/);
     expect(() => t.slice(0.5, 2)).toThrow(RangeError);
-    expect(() => new ck.Tensor(new Float32Array([1]), []).slice(0, 0)).toThrow(/slice needs a tensor of rank 1 or more/);
+    expect(() => new ck.Tensor(new Float32Array([1]), []).slice(0, 0)).toThrow(
+      /slice needs a tensor of rank 1 or more/,
+    );
   });
 
   it('slice of a tensor with zero rows', () => {
@@ -157,7 +236,16 @@ describe('reshape, slice and toArray', () => {
 
   it('toArray nests by shape, including size-0 axes', () => {
     const t = ck.tensor(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), [2, 2, 2]);
-    expect(t.toArray()).toEqual([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
+    expect(t.toArray()).toEqual([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [5, 6],
+        [7, 8],
+      ],
+    ]);
     expect(ck.tensor(new Float32Array(0), [2, 0]).toArray()).toEqual([[], []]);
     expect(ck.tensor([3]).toArray()).toEqual([3]);
   });

@@ -44,8 +44,13 @@ export async function measureThroughput(step, unitsPerStep, options) {
     rates.push((unitsPerStep * stepsPerRun) / (now() - start));
   }
   return {
-    median: median(rates), min: Math.min(...rates), max: Math.max(...rates),
-    runs: rates.length, stepsPerRun, warmupSteps: warmupTimes.length, rates,
+    median: median(rates),
+    min: Math.min(...rates),
+    max: Math.max(...rates),
+    runs: rates.length,
+    stepsPerRun,
+    warmupSteps: warmupTimes.length,
+    rates,
   };
 }
 
@@ -70,22 +75,28 @@ export async function measureLatency(call, options) {
     times[i] = performance.now() - start;
   }
   const values = Array.from(times);
-  return { median: median(values), p99: quantile(values, 0.99), min: Math.min(...values), max: Math.max(...values), calls };
+  return {
+    median: median(values),
+    p99: quantile(values, 0.99),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    calls,
+  };
 }
 
 /** The settings every peer uses, so their figures compare; --quick shortens them for a smoke test. */
 export function settings(quick) {
   return quick
     ? {
-      train: { runs: 3, runSeconds: 0.3, warmupSeconds: 0.3 },
-      latency: { warmupCalls: 20, budgetSeconds: 1, minCalls: 50, maxCalls: 200 },
-      throughput: { runs: 3, runSeconds: 0.3, warmupSeconds: 0.3 },
-    }
+        train: { runs: 3, runSeconds: 0.3, warmupSeconds: 0.3 },
+        latency: { warmupCalls: 20, budgetSeconds: 1, minCalls: 50, maxCalls: 200 },
+        throughput: { runs: 3, runSeconds: 0.3, warmupSeconds: 0.3 },
+      }
     : {
-      train: { runs: 7, runSeconds: 1, warmupSeconds: 1 },
-      latency: { warmupCalls: 100, budgetSeconds: 5, minCalls: 200, maxCalls: 1000 },
-      throughput: { runs: 7, runSeconds: 1, warmupSeconds: 1 },
-    };
+        train: { runs: 7, runSeconds: 1, warmupSeconds: 1 },
+        latency: { warmupCalls: 100, budgetSeconds: 5, minCalls: 200, maxCalls: 1000 },
+        throughput: { runs: 7, runSeconds: 1, warmupSeconds: 1 },
+      };
 }
 
 /** Deterministic uniform [0, 1) floats (mulberry32), so every peer sees the same inputs. */

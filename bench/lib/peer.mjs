@@ -77,7 +77,8 @@ export function otherWorkShare(start, end, ownCpuSeconds) {
 export function runPeerTask(script, task, args, { env = {}, timeoutSeconds = 3600 } = {}) {
   return new Promise((resolvePromise) => {
     const child = fork(script, [task, ...args], {
-      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     let stderr = '';
     let message = null;
@@ -88,15 +89,21 @@ export function runPeerTask(script, task, args, { env = {}, timeoutSeconds = 360
       settled = true;
       clearTimeout(timer);
       const { cpuSeconds, ...rest } = outcome;
-      resolvePromise(cpuSeconds === undefined ? rest : { ...rest, otherWork: otherWorkShare(start, cpuClock(), cpuSeconds) });
+      resolvePromise(
+        cpuSeconds === undefined ? rest : { ...rest, otherWork: otherWorkShare(start, cpuClock(), cpuSeconds) },
+      );
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       finish({ ok: false, reason: `timed out after ${timeoutSeconds} s` });
     }, timeoutSeconds * 1000);
     child.stdout.resume();
-    child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
-    child.on('message', (m) => { message = m; });
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    child.on('message', (m) => {
+      message = m;
+    });
     child.on('error', (error) => finish({ ok: false, reason: firstLine(error) }));
     child.on('exit', (code, signal) => {
       if (message) return finish(message);
@@ -122,8 +129,13 @@ export async function cpuBusyShare(ms = 1000) {
 /** The commit measured: { commit, branch, dirty } of the repository at `root`, or null outside git. */
 export function gitState(root) {
   try {
-    const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return { commit: git('rev-parse', 'HEAD'), branch: git('rev-parse', '--abbrev-ref', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
+    const git = (...args) =>
+      execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return {
+      commit: git('rev-parse', 'HEAD'),
+      branch: git('rev-parse', '--abbrev-ref', 'HEAD'),
+      dirty: git('status', '--porcelain', '--untracked-files=no') !== '',
+    };
   } catch {
     return null;
   }
@@ -146,12 +158,15 @@ const decode = (text) => {
 /** fixture: { seed, weights: [{ shape, data }], check: { shape, data }, expected: { shape, data } } */
 export function writeFixture(path, fixture) {
   const pack = ({ shape, data }) => ({ shape, data: encode(data) });
-  writeFileSync(path, JSON.stringify({
-    seed: fixture.seed,
-    weights: fixture.weights.map(pack),
-    check: pack(fixture.check),
-    expected: pack(fixture.expected),
-  }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      seed: fixture.seed,
+      weights: fixture.weights.map(pack),
+      check: pack(fixture.check),
+      expected: pack(fixture.expected),
+    }),
+  );
 }
 
 export function readFixture(path) {
@@ -167,7 +182,9 @@ export const AGREEMENT_TOLERANCE = 1e-4;
 export function checkAgreement(outputs, fixture, who) {
   const diff = maxAbsDiff(outputs, fixture.expected.data);
   if (!(diff <= AGREEMENT_TOLERANCE)) {
-    throw new Error(`${who}'s outputs differ from convkit's by up to ${diff.toExponential(2)} (tolerance ${AGREEMENT_TOLERANCE}), so it was not timed`);
+    throw new Error(
+      `${who}'s outputs differ from convkit's by up to ${diff.toExponential(2)} (tolerance ${AGREEMENT_TOLERANCE}), so it was not timed`,
+    );
   }
   return diff;
 }

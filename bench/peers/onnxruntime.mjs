@@ -4,8 +4,16 @@
 import { createRequire } from 'node:module';
 import { measureLatency, measureThroughput, settings } from '../lib/measure.mjs';
 import {
-  checkAgreement, IMAGE_SHAPE, inferenceInputs, loadConvkit, notApplicable, peerVersion, readFixture, servePeerTask,
-  THROUGHPUT_BATCH, TRAIN_BATCHES,
+  checkAgreement,
+  IMAGE_SHAPE,
+  inferenceInputs,
+  loadConvkit,
+  notApplicable,
+  peerVersion,
+  readFixture,
+  servePeerTask,
+  THROUGHPUT_BATCH,
+  TRAIN_BATCHES,
 } from '../lib/peer.mjs';
 
 const require = createRequire(import.meta.url);
@@ -22,7 +30,12 @@ await servePeerTask({
     const fixture = readFixture(fixturePath);
     const model = ck.models.kerasMnist();
     model.setWeights(fixture.weights.map((w) => ck.tensor(w.data, w.shape)));
-    const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+    const sessionOptions = {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    };
     const session = await ort.InferenceSession.create(ck.toOnnx(model), sessionOptions);
     const [inputName] = session.inputNames;
     const [outputName] = session.outputNames;

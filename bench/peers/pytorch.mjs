@@ -13,7 +13,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { settings, SLOW_STEP_DEFAULTS } from '../lib/measure.mjs';
 import {
-  checkAgreement, exitReason, IMAGE_SHAPE, inferenceInputs, notApplicable, readFixture, servePeerTask, THROUGHPUT_BATCH, TRAIN_BATCHES,
+  checkAgreement,
+  exitReason,
+  IMAGE_SHAPE,
+  inferenceInputs,
+  notApplicable,
+  readFixture,
+  servePeerTask,
+  THROUGHPUT_BATCH,
+  TRAIN_BATCHES,
   trainingBatch,
 } from '../lib/peer.mjs';
 
@@ -21,7 +29,10 @@ const PYTHON = process.env.CONVKIT_BENCH_PYTHON || '/usr/bin/python3';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'pytorch.py');
 const NO_TORCH_EXIT = 3; // pytorch.py's exit code when `import torch` fails
 const NOT_INSTALLED = 'PyTorch not installed (apt-get install python3-torch)';
-const DTYPES = new Map([[Float32Array, 'float32'], [Int32Array, 'int32']]);
+const DTYPES = new Map([
+  [Float32Array, 'float32'],
+  [Int32Array, 'int32'],
+]);
 
 /**
  * Runs `work(python)` with a scratch folder for pytorch.py's jobs: python.array(data, shape) writes
@@ -42,11 +53,16 @@ function withPython(work) {
       const jobPath = join(dir, `${job.task}-job.json`);
       const resultPath = join(dir, `${job.task}-result.json`);
       writeFileSync(jobPath, JSON.stringify(job));
-      const child = spawnSync(PYTHON, [SCRIPT, jobPath, resultPath], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-      if (child.error?.code === 'ENOENT') throw new Error(`${NOT_INSTALLED}: no Python at ${PYTHON} (set CONVKIT_BENCH_PYTHON)`);
+      const child = spawnSync(PYTHON, [SCRIPT, jobPath, resultPath], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+      });
+      if (child.error?.code === 'ENOENT')
+        throw new Error(`${NOT_INSTALLED}: no Python at ${PYTHON} (set CONVKIT_BENCH_PYTHON)`);
       if (child.error) throw child.error;
       if (child.status === NO_TORCH_EXIT) throw new Error(NOT_INSTALLED);
-      if (child.status !== 0) throw new Error(`pytorch.py ${job.task} ${exitReason(child.status, child.signal, child.stderr)}`);
+      if (child.status !== 0)
+        throw new Error(`pytorch.py ${job.task} ${exitReason(child.status, child.signal, child.stderr)}`);
       const { cpuSeconds, ...result } = JSON.parse(readFileSync(resultPath, 'utf8'));
       childCpuSeconds += cpuSeconds;
       return result;
@@ -66,11 +82,20 @@ await servePeerTask({
         const { images, labels } = trainingBatch(batch);
         return { batch, images: python.array(images, [batch, ...IMAGE_SHAPE]), labels: python.array(labels, [batch]) };
       });
-      const { version, threads: used, measures } = python.run({
-        task: 'train', threads, throughput: { ...SLOW_STEP_DEFAULTS, ...settings(quick).train }, batches,
+      const {
+        version,
+        threads: used,
+        measures,
+      } = python.run({
+        task: 'train',
+        threads,
+        throughput: { ...SLOW_STEP_DEFAULTS, ...settings(quick).train },
+        batches,
       });
       return {
-        version, threads: used, measures,
+        version,
+        threads: used,
+        measures,
         method: 'zero_grad, CrossEntropyLoss on the logits, backward, step; RMSprop lr 1e-3, alpha 0.9, eps 1e-7',
       };
     });
@@ -79,12 +104,24 @@ await servePeerTask({
   async infer({ threads, quick, fixture: fixturePath }) {
     const fixture = readFixture(fixturePath);
     return withPython((python) => {
-      const model = { threads, imageShape: IMAGE_SHAPE, weights: fixture.weights.map((w) => python.array(w.data, w.shape)) };
-      const { outputs } = python.run({ ...model, task: 'check', check: python.array(fixture.check.data, fixture.check.shape) });
+      const model = {
+        threads,
+        imageShape: IMAGE_SHAPE,
+        weights: fixture.weights.map((w) => python.array(w.data, w.shape)),
+      };
+      const { outputs } = python.run({
+        ...model,
+        task: 'check',
+        check: python.array(fixture.check.data, fixture.check.shape),
+      });
       const maxAbsDiff = checkAgreement(Float32Array.from(outputs), fixture, 'pytorch');
       const { one, many } = inferenceInputs();
       const { latency, throughput } = settings(quick);
-      const { version, threads: used, measures } = python.run({
+      const {
+        version,
+        threads: used,
+        measures,
+      } = python.run({
         ...model,
         task: 'infer',
         one: python.array(one, [1, ...IMAGE_SHAPE]),
@@ -93,7 +130,9 @@ await servePeerTask({
         throughput: { ...SLOW_STEP_DEFAULTS, ...throughput },
       });
       return {
-        version, threads: used, maxAbsDiff,
+        version,
+        threads: used,
+        maxAbsDiff,
         api: { sync: 'with torch.no_grad(): model(x)' },
         measures: {
           'infer.b1.sync': measures['infer.b1.sync'],

@@ -5,8 +5,16 @@
 import { createRequire } from 'node:module';
 import { measureLatency, measureThroughput, settings } from '../lib/measure.mjs';
 import {
-  checkAgreement, IMAGE_SHAPE, inferenceInputs, notApplicable, peerVersion, readFixture, servePeerTask, THROUGHPUT_BATCH,
-  TRAIN_BATCHES, trainingBatch,
+  checkAgreement,
+  IMAGE_SHAPE,
+  inferenceInputs,
+  notApplicable,
+  peerVersion,
+  readFixture,
+  servePeerTask,
+  THROUGHPUT_BATCH,
+  TRAIN_BATCHES,
+  trainingBatch,
 } from '../lib/peer.mjs';
 
 const require = createRequire(import.meta.url);
@@ -44,7 +52,9 @@ function kerasMnist(tf) {
 
 await servePeerTask({
   async train({ threads, quick, backend }) {
-    const skip = (reason) => ({ measures: Object.fromEntries(TRAIN_BATCHES.map((batch) => [`train.b${batch}`, notApplicable(reason)])) });
+    const skip = (reason) => ({
+      measures: Object.fromEntries(TRAIN_BATCHES.map((batch) => [`train.b${batch}`, notApplicable(reason)])),
+    });
     if (quick && backend === 'cpu') return skip('skipped with --quick (a tfjs-cpu step takes tens of seconds)');
     const { tf, info } = await loadTf(backend, threads);
     const model = kerasMnist(tf);
@@ -55,10 +65,15 @@ await servePeerTask({
       const x = tf.tensor4d(images, [batch, ...IMAGE_SHAPE]);
       const y = tf.tensor1d(Float32Array.from(labels));
       try {
-        measures[`train.b${batch}`] = await measureThroughput(() => model.trainOnBatch(x, y), batch, settings(quick).train);
+        measures[`train.b${batch}`] = await measureThroughput(
+          () => model.trainOnBatch(x, y),
+          batch,
+          settings(quick).train,
+        );
       } catch (error) {
         // tfjs-backend-wasm has no Conv2DBackpropFilter kernel: it cannot train a convnet.
-        if (/not registered for backend/.test(error.message)) return { ...info, ...skip(`cannot train: ${error.message}`) };
+        if (/not registered for backend/.test(error.message))
+          return { ...info, ...skip(`cannot train: ${error.message}`) };
         throw error;
       }
       tf.dispose([x, y]);

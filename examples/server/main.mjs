@@ -42,7 +42,9 @@ async function main() {
     logger: args.log ? { level: 'info' } : false,
   });
   const address = await app.listen({ host: args.host, port: Number(args.port) });
-  console.log(`convkit example server listening on ${address} (batches of up to ${app.predictor.options.maxBatchSize})`);
+  console.log(
+    `convkit example server listening on ${address} (batches of up to ${app.predictor.options.maxBatchSize})`,
+  );
   process.send?.({ address });
   // Answer the requests already accepted, then exit.
   for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => app.close().then(() => process.exit(0)));

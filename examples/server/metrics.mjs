@@ -11,9 +11,11 @@ function labelText(labels) {
 }
 
 /** Prometheus prints +Inf, -Inf and NaN by name; other numbers as JavaScript does. */
-const formatValue = (value) => (Number.isNaN(value) ? 'NaN' : value === Infinity ? '+Inf' : value === -Infinity ? '-Inf' : String(value));
+const formatValue = (value) =>
+  Number.isNaN(value) ? 'NaN' : value === Infinity ? '+Inf' : value === -Infinity ? '-Inf' : String(value);
 
-const header = (name, help, type) => `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`;
+const header = (name, help, type) =>
+  `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`;
 
 /** A monotonically increasing count per label set. */
 export class Counter {

@@ -26,7 +26,9 @@ export const defaultBodyLimit = (inputSize) => 1024 + 64 * inputSize;
 
 /** The request body's schema: { input } as a flat array of inputSize numbers or nested arrays of the input shape. */
 function predictBodySchema(inputShape, inputSize) {
-  const nested = inputShape.reduceRight((items, dim) => ({ type: 'array', minItems: dim, maxItems: dim, items }), { type: 'number' });
+  const nested = inputShape.reduceRight((items, dim) => ({ type: 'array', minItems: dim, maxItems: dim, items }), {
+    type: 'number',
+  });
   const flat = { type: 'array', minItems: inputSize, maxItems: inputSize, items: { type: 'number' } };
   return {
     type: 'object',
@@ -50,7 +52,8 @@ function schemaErrorMessage(errors, body, inputShape, inputSize) {
   return `body${anyOf.instancePath} must be an array of ${inputSize} numbers or nested arrays of shape [${inputShape.join(', ')}]${detail}`;
 }
 
-const ACCEPTED = 'JSON { "input": [...] } (application/json) or raw float32 little-endian values (application/octet-stream)';
+const ACCEPTED =
+  'JSON { "input": [...] } (application/json) or raw float32 little-endian values (application/octet-stream)';
 
 /** An error Fastify answers with `statusCode`. */
 const httpError = (statusCode, message) => Object.assign(new Error(message), { statusCode });
@@ -58,7 +61,8 @@ const httpError = (statusCode, message) => Object.assign(new Error(message), { s
 /** The body's float32 values: from JSON (checked by the schema) or raw little-endian bytes. */
 function inputValues(body, inputShape) {
   if (Buffer.isBuffer(body)) {
-    if (body.length % 4 !== 0) throw httpError(400, `body must be float32 values (4 bytes each), got ${body.length} bytes`);
+    if (body.length % 4 !== 0)
+      throw httpError(400, `body must be float32 values (4 bytes each), got ${body.length} bytes`);
     const view = new DataView(body.buffer, body.byteOffset, body.length);
     const values = new Float32Array(body.length / 4);
     for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(4 * i, true);
@@ -99,10 +103,16 @@ export function buildServer({ model, predictor: predictorOptions = {}, bodyLimit
 
   // JSON (Fastify's parser) and raw float32; nothing else, so text/plain gets a 415.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
 
   const requests = new Counter('convkit_http_requests_total', 'HTTP requests answered, by route and status code.');
-  const latency = new Histogram('convkit_http_request_duration_seconds', 'Time to answer an HTTP request, by route.', LATENCY_BUCKETS);
+  const latency = new Histogram(
+    'convkit_http_request_duration_seconds',
+    'Time to answer an HTTP request, by route.',
+    LATENCY_BUCKETS,
+  );
   const batchBuckets = [];
   for (let size = 1; size < predictor.options.maxBatchSize; size *= 2) batchBuckets.push(size);
   batchBuckets.push(predictor.options.maxBatchSize);
@@ -122,31 +132,41 @@ export function buildServer({ model, predictor: predictorOptions = {}, bodyLimit
 
   app.setErrorHandler((error, request, reply) => {
     const status = statusOf(error);
-    const message = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-      ? `content-type ${request.headers['content-type'] ?? '(none)'} is not supported: send ${ACCEPTED}` : error.message;
+    const message =
+      error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? `content-type ${request.headers['content-type'] ?? '(none)'} is not supported: send ${ACCEPTED}`
+        : error.message;
     if (status >= 500) request.log.error(error);
     if (status === 503) reply.header('retry-after', '1');
     reply.code(status).send({ statusCode: status, error: STATUS_CODES[status], message });
   });
 
-  app.post('/predict', {
-    schema: {
-      body: { content: { 'application/json': { schema: predictBodySchema(inputShape, inputSize) } } },
-      response: { 200: { type: 'object', properties: { output: { type: 'array', items: { type: 'number' } } } } },
+  app.post(
+    '/predict',
+    {
+      schema: {
+        body: { content: { 'application/json': { schema: predictBodySchema(inputShape, inputSize) } } },
+        response: { 200: { type: 'object', properties: { output: { type: 'array', items: { type: 'number' } } } } },
+      },
+      attachValidation: true, // so the handler words the reason, seeing the body
     },
-    attachValidation: true, // so the handler words the reason, seeing the body
-  }, async (request) => {
-    if (request.validationError) throw httpError(400, schemaErrorMessage(request.validationError.validation, request.body, inputShape, inputSize));
-    const values = inputValues(request.body, inputShape);
-    try {
-      const output = await predictor.predict(values);
-      return { output: Array.from(output.data) };
-    } catch (error) {
-      // The predictor's TypeError / RangeError name what is wrong with this input: the client's fault.
-      if (error instanceof TypeError || error instanceof RangeError) throw httpError(400, error.message);
-      throw error;
-    }
-  });
+    async (request) => {
+      if (request.validationError)
+        throw httpError(
+          400,
+          schemaErrorMessage(request.validationError.validation, request.body, inputShape, inputSize),
+        );
+      const values = inputValues(request.body, inputShape);
+      try {
+        const output = await predictor.predict(values);
+        return { output: Array.from(output.data) };
+      } catch (error) {
+        // The predictor's TypeError / RangeError name what is wrong with this input: the client's fault.
+        if (error instanceof TypeError || error instanceof RangeError) throw httpError(400, error.message);
+        throw error;
+      }
+    },
+  );
 
   app.get('/health', async (_request, reply) => {
     if (predictor.closed) return reply.code(503).send({ status: 'closing' });
@@ -156,26 +176,51 @@ export function buildServer({ model, predictor: predictorOptions = {}, bodyLimit
   app.get('/metrics', async (_request, reply) => {
     const stats = predictor.stats();
     const batchSizes = new Histogram('convkit_predictor_batch_size', 'Requests per batched native call.', batchBuckets);
-    stats.batchSizes.forEach((count, size) => { if (count > 0) batchSizes.observe(size, {}, count); });
+    stats.batchSizes.forEach((count, size) => {
+      if (count > 0) batchSizes.observe(size, {}, count);
+    });
     const cpu = process.cpuUsage();
     const seconds = (ns) => (eventLoopDelay.count > 0 ? ns / 1e9 : 0);
     const text = [
       requests.render(),
       latency.render(),
       batchSizes.render(),
-      renderSamples('convkit_predictor_queue_depth', 'Requests waiting for a batch.', 'gauge', [{ value: stats.queueDepth }]),
-      renderSamples('convkit_predictor_in_flight_batches', 'Batches computing now.', 'gauge', [{ value: stats.inFlightBatches }]),
-      renderSamples('convkit_predictor_requests_total', 'Requests the predictor accepted.', 'counter', [{ value: stats.requests }]),
-      renderSamples('convkit_predictor_rejected_total', 'Requests the predictor turned away, by reason.', 'counter',
-        Object.entries(stats.rejected).map(([reason, value]) => ({ labels: { reason: snakeCase(reason) }, value }))),
-      renderSamples('process_cpu_seconds_total', 'User and system CPU time of this process, all threads.', 'counter',
-        [{ value: (cpu.user + cpu.system) / 1e6 }]),
-      renderSamples('nodejs_eventloop_lag_p50_seconds', 'Median event-loop delay since the previous scrape (1 ms sampling, included).', 'gauge',
-        [{ value: seconds(eventLoopDelay.percentile(50)) }]),
-      renderSamples('nodejs_eventloop_lag_p99_seconds', '99th percentile of the event-loop delay since the previous scrape.', 'gauge',
-        [{ value: seconds(eventLoopDelay.percentile(99)) }]),
-      renderSamples('nodejs_eventloop_lag_max_seconds', 'Longest event-loop delay since the previous scrape.', 'gauge',
-        [{ value: seconds(eventLoopDelay.max) }]),
+      renderSamples('convkit_predictor_queue_depth', 'Requests waiting for a batch.', 'gauge', [
+        { value: stats.queueDepth },
+      ]),
+      renderSamples('convkit_predictor_in_flight_batches', 'Batches computing now.', 'gauge', [
+        { value: stats.inFlightBatches },
+      ]),
+      renderSamples('convkit_predictor_requests_total', 'Requests the predictor accepted.', 'counter', [
+        { value: stats.requests },
+      ]),
+      renderSamples(
+        'convkit_predictor_rejected_total',
+        'Requests the predictor turned away, by reason.',
+        'counter',
+        Object.entries(stats.rejected).map(([reason, value]) => ({ labels: { reason: snakeCase(reason) }, value })),
+      ),
+      renderSamples('process_cpu_seconds_total', 'User and system CPU time of this process, all threads.', 'counter', [
+        { value: (cpu.user + cpu.system) / 1e6 },
+      ]),
+      renderSamples(
+        'nodejs_eventloop_lag_p50_seconds',
+        'Median event-loop delay since the previous scrape (1 ms sampling, included).',
+        'gauge',
+        [{ value: seconds(eventLoopDelay.percentile(50)) }],
+      ),
+      renderSamples(
+        'nodejs_eventloop_lag_p99_seconds',
+        '99th percentile of the event-loop delay since the previous scrape.',
+        'gauge',
+        [{ value: seconds(eventLoopDelay.percentile(99)) }],
+      ),
+      renderSamples(
+        'nodejs_eventloop_lag_max_seconds',
+        'Longest event-loop delay since the previous scrape.',
+        'gauge',
+        [{ value: seconds(eventLoopDelay.max) }],
+      ),
     ].join('');
     eventLoopDelay.reset();
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);

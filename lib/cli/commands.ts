@@ -85,11 +85,24 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      model: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
-      optimizer: { type: 'string' }, lr: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
-      'model-dir': { type: 'string' }, seed: { type: 'string' }, count: { type: 'string' }, verbose: { type: 'string' },
-      threads: { type: 'string' }, onnx: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      layer: { type: 'string' }, image: { type: 'string' }, channel: { type: 'string' }, scale: { type: 'string' },
+      model: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      optimizer: { type: 'string' },
+      lr: { type: 'string' },
+      data: { type: 'string' },
+      out: { type: 'string' },
+      'model-dir': { type: 'string' },
+      seed: { type: 'string' },
+      count: { type: 'string' },
+      verbose: { type: 'string' },
+      threads: { type: 'string' },
+      onnx: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      layer: { type: 'string' },
+      image: { type: 'string' },
+      channel: { type: 'string' },
+      scale: { type: 'string' },
       history: { type: 'string' },
     },
   });
@@ -104,10 +117,13 @@ export async function main(argv: string[]): Promise<number> {
 
   if (command === 'train') {
     const presets: Record<string, (args: models.PresetArgs) => Sequential> = {
-      kerasMnist: models.kerasMnist, lenet5: models.lenet5, bnConvnet: models.bnConvnet,
+      kerasMnist: models.kerasMnist,
+      lenet5: models.lenet5,
+      bnConvnet: models.bnConvnet,
     };
     const name = values.model ?? 'kerasMnist';
-    if (!Object.hasOwn(presets, name)) throw new RangeError(`--model must be one of ${Object.keys(presets).join(', ')}, got '${name}'`);
+    if (!Object.hasOwn(presets, name))
+      throw new RangeError(`--model must be one of ${Object.keys(presets).join(', ')}, got '${name}'`);
     // Every flag is checked before the data loads, so a typo fails at once.
     const seed = values.seed === undefined ? undefined : integer(values.seed, 'seed', 0);
     const epochsFlag = values.epochs === undefined ? undefined : integer(values.epochs, 'epochs', 1, 1);
@@ -116,26 +132,36 @@ export async function main(argv: string[]): Promise<number> {
     const learningRate = values.lr === undefined ? undefined : finiteNumber(Number(values.lr), '--lr', 0);
     const data = await loadData(values.data);
     // bnConvnet comes with its own recipe (Adam, cosine decay) unless the optimizer is chosen.
-    const recipe = name === 'bnConvnet' && values.optimizer === undefined && learningRate === undefined
-      ? models.bnConvnetRecipe(data.train.x.shape[0], { epochs: epochsFlag, batchSize: batchSizeFlag })
-      : null;
+    const recipe =
+      name === 'bnConvnet' && values.optimizer === undefined && learningRate === undefined
+        ? models.bnConvnetRecipe(data.train.x.shape[0], { epochs: epochsFlag, batchSize: batchSizeFlag })
+        : null;
     const epochs = recipe?.epochs ?? epochsFlag ?? 5;
-    const optimizer = recipe?.optimizer ?? (learningRate === undefined
-      ? getOptimizer(optimizerName)
-      : // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a CLI lookup by name, once per run
-        optimizers[optimizerName]({ learningRate }));
+    const optimizer =
+      recipe?.optimizer ??
+      (learningRate === undefined
+        ? getOptimizer(optimizerName)
+        : // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a CLI lookup by name, once per run
+          optimizers[optimizerName]({ learningRate }));
     const model = presets[name]({ seed });
     model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     if (verbose > 0) model.summary();
     const started = Date.now();
-    const history = await model.fit(data.train.x, data.train.y, { epochs, batchSize: recipe?.batchSize ?? batchSize, verbose, seed });
+    const history = await model.fit(data.train.x, data.train.y, {
+      epochs,
+      batchSize: recipe?.batchSize ?? batchSize,
+      verbose,
+      seed,
+    });
     const seconds = (Date.now() - started) / 1000;
     const result = await model.evaluate(data.test.x, data.test.y, { batchSize: 256 });
     const out = values.out ?? 'convkit-model';
     await model.save(out);
     // For `convkit visualize history`.
     await writeFileAtomic(join(out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
-    console.log(`trained ${name} for ${epochs} epochs in ${seconds.toFixed(1)} s (${((data.train.x.shape[0] * epochs) / seconds).toFixed(0)} images/s)`);
+    console.log(
+      `trained ${name} for ${epochs} epochs in ${seconds.toFixed(1)} s (${((data.train.x.shape[0] * epochs) / seconds).toFixed(0)} images/s)`,
+    );
     console.log(`test loss: ${result.loss.toFixed(4)}`);
     console.log(`test accuracy: ${((result.accuracy ?? 0) * 100).toFixed(2)}%`);
     console.log(`model saved to ${out}`);
@@ -146,7 +172,8 @@ export async function main(argv: string[]): Promise<number> {
     const model = await loadModel(values['model-dir'] ?? 'convkit-model');
     const data = await loadData(values.data);
     if (command === 'evaluate') {
-      if (!model.loss) model.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      if (!model.loss)
+        model.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
       const result = await model.evaluate(data.test.x, data.test.y, { batchSize: Math.max(batchSize, 256) });
       console.log(`test loss: ${result.loss.toFixed(4)}`);
       if (result.accuracy !== undefined) console.log(`test accuracy: ${(result.accuracy * 100).toFixed(2)}%`);
@@ -165,25 +192,35 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'export') {
     if (values.onnx === undefined) throw new RangeError('export needs --onnx FILE, the ONNX file to write');
-    if (values.model !== undefined) throw new RangeError('export takes the saved model as --model-dir DIR (--model names a preset for train)');
+    if (values.model !== undefined)
+      throw new RangeError('export takes the saved model as --model-dir DIR (--model names a preset for train)');
     const model = await loadModel(values['model-dir'] ?? 'convkit-model');
     await exportOnnx(model, values.onnx);
     const shape = (dims: readonly number[]) => `[batch, ${dims.join(', ')}]`;
-    console.log(`wrote ${values.onnx}: ONNX opset 13, input '${ONNX_INPUT_NAME}' ${shape(model.inputShape)} (convkit's layout, NHWC for images), output '${ONNX_OUTPUT_NAME}' ${shape(model.outputShape)}`);
+    console.log(
+      `wrote ${values.onnx}: ONNX opset 13, input '${ONNX_INPUT_NAME}' ${shape(model.inputShape)} (convkit's layout, NHWC for images), output '${ONNX_OUTPUT_NAME}' ${shape(model.outputShape)}`,
+    );
     return 0;
   }
   if (command === 'visualize') return visualizeCommand(positionals[1], values);
-  throw new RangeError(`unknown command '${command}' (train, evaluate, predict, export, visualize, build-native; --help for usage)`);
+  throw new RangeError(
+    `unknown command '${command}' (train, evaluate, predict, export, visualize, build-native; --help for usage)`,
+  );
 }
 
-type Flags = Partial<Record<'model' | 'model-dir' | 'layer' | 'image' | 'channel' | 'scale' | 'history' | 'out' | 'data', string>>;
+type Flags = Partial<
+  Record<'model' | 'model-dir' | 'layer' | 'image' | 'channel' | 'scale' | 'history' | 'out' | 'data', string>
+>;
 
 async function visualizeCommand(kind: string | undefined, values: Flags): Promise<number> {
   const kinds = ['filters', 'maps', 'history'];
   if (kind === undefined || !kinds.includes(kind)) {
-    throw new RangeError(`visualize needs what to draw: ${kinds.join(', ')}; got ${kind === undefined ? 'nothing' : `'${kind}'`}`);
+    throw new RangeError(
+      `visualize needs what to draw: ${kinds.join(', ')}; got ${kind === undefined ? 'nothing' : `'${kind}'`}`,
+    );
   }
-  if (values.model !== undefined) throw new RangeError('visualize takes the saved model as --model-dir DIR (--model names a preset for train)');
+  if (values.model !== undefined)
+    throw new RangeError('visualize takes the saved model as --model-dir DIR (--model names a preset for train)');
   if (kind === 'history') {
     const file = values.history ?? join('convkit-model', 'history.json');
     let history: unknown;
@@ -203,7 +240,8 @@ async function visualizeCommand(kind: string | undefined, values: Flags): Promis
   const imageIndex = integer(values.image, 'image', 0);
   const model = await loadModel(values['model-dir'] ?? 'convkit-model');
   const layer = values.layer;
-  if (layer === undefined) throw new RangeError(`--layer NAME is required (layers: ${model.layers.map((l) => l.name).join(', ')})`);
+  if (layer === undefined)
+    throw new RangeError(`--layer NAME is required (layers: ${model.layers.map((l) => l.name).join(', ')})`);
   let picture: visualize.GridPicture;
   if (kind === 'filters') {
     picture = await visualize.filters(model, layer, { path: values.out ?? 'filters.png', channel, scale });
@@ -211,8 +249,13 @@ async function visualizeCommand(kind: string | undefined, values: Flags): Promis
     const { test } = await loadData(values.data);
     const count = test.x.shape[0];
     if (imageIndex >= count) throw new RangeError(`--image must be below the ${count} test images, got ${imageIndex}`);
-    picture = await visualize.featureMaps(model, test.x.slice(imageIndex, imageIndex + 1), layer, { path: values.out ?? 'feature-maps.png', scale });
+    picture = await visualize.featureMaps(model, test.x.slice(imageIndex, imageIndex + 1), layer, {
+      path: values.out ?? 'feature-maps.png',
+      scale,
+    });
   }
-  console.log(`wrote ${picture.path} (${picture.rows}x${picture.cols} tiles, ${picture.width}x${picture.height} pixels)`);
+  console.log(
+    `wrote ${picture.path} (${picture.rows}x${picture.cols} tiles, ${picture.width}x${picture.height} pixels)`,
+  );
   return 0;
 }

@@ -9,7 +9,16 @@ import { type IdxDataset, loadIdx } from './idx';
 
 /** Class names by label index, as published with the data set. */
 export const fashionMnistClassNames: readonly string[] = Object.freeze([
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ]);
 
 /** Options of `ck.datasets.fashionMnist`. */
@@ -68,18 +77,24 @@ function defaultDataDir(): string {
     return join(packageRoot(), 'data', 'fashion-mnist');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`fashionMnist: cannot locate the default data folder (${reason}); pass { dataDir } naming a folder with the 4 IDX files`,
-      { cause: error });
+    throw new Error(
+      `fashionMnist: cannot locate the default data folder (${reason}); pass { dataDir } naming a folder with the 4 IDX files`,
+      { cause: error },
+    );
   }
 }
 
 function missingData(dir: string, isDefault: boolean): Error {
-  const files = Object.values(fileNames).map((name) => `${name}(.gz)`).join(', ');
-  return new Error([
-    `fashionMnist: no data folder at ${dir}${isDefault ? ' (the default: data/fashion-mnist in the convkit package)' : ''}.`,
-    'The npm package does not ship the data set: clone the convkit repository, which has it in',
-    `data/fashion-mnist/, or pass { dataDir } naming a folder with the 4 IDX files (${files}).`,
-  ].join('\n'));
+  const files = Object.values(fileNames)
+    .map((name) => `${name}(.gz)`)
+    .join(', ');
+  return new Error(
+    [
+      `fashionMnist: no data folder at ${dir}${isDefault ? ' (the default: data/fashion-mnist in the convkit package)' : ''}.`,
+      'The npm package does not ship the data set: clone the convkit repository, which has it in',
+      `data/fashion-mnist/, or pass { dataDir } naming a folder with the 4 IDX files (${files}).`,
+    ].join('\n'),
+  );
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -105,6 +120,8 @@ async function findFile(dir: string, name: string): Promise<string | undefined> 
 function checkLabels(set: IdxDataset, path: string): void {
   const index = set.y.findIndex((label) => label >= fashionMnistClassNames.length);
   if (index >= 0) {
-    throw new RangeError(`${path}: label ${index} is ${set.y[index]}, but Fashion-MNIST has ${fashionMnistClassNames.length} classes (0 to ${fashionMnistClassNames.length - 1})`);
+    throw new RangeError(
+      `${path}: label ${index} is ${set.y[index]}, but Fashion-MNIST has ${fashionMnistClassNames.length} classes (0 to ${fashionMnistClassNames.length - 1})`,
+    );
   }
 }

@@ -79,7 +79,11 @@ export function readIdx(buffer: Uint8Array, what: string): IdxArray {
  * `x` [count, rows, columns, 1] float32 and `y` class indices. Files are read and unzipped off the
  * event loop, and pixels are converted in slices so other work keeps running meanwhile.
  */
-export async function loadIdx(imagesPath: string, labelsPath: string, options: LoadIdxOptions = {}): Promise<IdxDataset> {
+export async function loadIdx(
+  imagesPath: string,
+  labelsPath: string,
+  options: LoadIdxOptions = {},
+): Promise<IdxDataset> {
   if (typeof imagesPath !== 'string' || imagesPath === '') {
     throw new TypeError(`loadIdx: imagesPath must be a non-empty string, got ${describe(imagesPath)}`);
   }
@@ -96,10 +100,14 @@ export async function loadIdx(imagesPath: string, labelsPath: string, options: L
 
   const [images, labels] = await Promise.all([readIdxFile(imagesPath, 'images'), readIdxFile(labelsPath, 'labels')]);
   if (images.shape.length !== 3) {
-    throw new RangeError(`${imagesPath}: an images file must have 3 dimensions [count, rows, columns], got shape [${images.shape.join(', ')}]`);
+    throw new RangeError(
+      `${imagesPath}: an images file must have 3 dimensions [count, rows, columns], got shape [${images.shape.join(', ')}]`,
+    );
   }
   if (labels.shape.length !== 1) {
-    throw new RangeError(`${labelsPath}: a labels file must have 1 dimension [count], got shape [${labels.shape.join(', ')}]`);
+    throw new RangeError(
+      `${labelsPath}: a labels file must have 1 dimension [count], got shape [${labels.shape.join(', ')}]`,
+    );
   }
   // uint8 labels are class indices in [0, 255] by construction: no sign or range check is needed.
   if (labels.dtype !== 'uint8') {
@@ -110,7 +118,9 @@ export async function loadIdx(imagesPath: string, labelsPath: string, options: L
     throw new RangeError(`${imagesPath} has ${count} images but ${labelsPath} has ${labels.shape[0]} labels`);
   }
   if (normalize && images.dtype !== 'uint8') {
-    throw new TypeError(`${imagesPath}: normalize divides uint8 pixels by 255, but the images are ${images.dtype}; pass { normalize: false }`);
+    throw new TypeError(
+      `${imagesPath}: normalize divides uint8 pixels by 255, but the images are ${images.dtype}; pass { normalize: false }`,
+    );
   }
   const pixels = await toFloat32(images.data, normalize);
   return { x: new Tensor(pixels, [count, rows, columns, 1]), y: new Int32Array(labels.data) };
@@ -189,12 +199,16 @@ function parseIdx(bytes: Uint8Array, what: string, origin: Origin): IdxArray {
     throw new RangeError(`${what}: too short for an IDX file: expected at least a 4-byte magic number, ${got} bytes`);
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new RangeError(`${what}: not an IDX file: the magic number must start with 0x00 0x00, got ${hex(bytes[0])} ${hex(bytes[1])}`);
+    throw new RangeError(
+      `${what}: not an IDX file: the magic number must start with 0x00 0x00, got ${hex(bytes[0])} ${hex(bytes[1])}`,
+    );
   }
   const type = idxTypes.get(bytes[2]);
   if (type === undefined) {
     const known = [...idxTypes].map(([code, t]) => `${hex(code)} (${t.dtype})`).join(', ');
-    throw new TypeError(`${what}: unknown IDX type code ${hex(bytes[2])} in the magic number, expected one of ${known}`);
+    throw new TypeError(
+      `${what}: unknown IDX type code ${hex(bytes[2])} in the magic number, expected one of ${known}`,
+    );
   }
   const rank = bytes[3];
   if (rank < 1 || rank > maxDimensions) {

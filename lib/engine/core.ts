@@ -18,7 +18,12 @@ import { classAxis, type BatchStager } from './data';
  * (inputShape: the first's), its output shape and weight specs.
  */
 export type LayerPlan = {
-  layer: Layer; inputs: number[]; inputShapes: Shape[]; inputShape: Shape; outputShape: Shape; weights: WeightSpec[];
+  layer: Layer;
+  inputs: number[];
+  inputShapes: Shape[];
+  inputShape: Shape;
+  outputShape: Shape;
+  weights: WeightSpec[];
 }[];
 
 export interface Built {
@@ -42,7 +47,11 @@ export interface Compiled {
  * loadModel can compare a file's claims with the architecture before building anything).
  * `inbound[i]` lists the layers layers[i] reads (-1: the input); null chains them in order.
  */
-export function planLayers(layers: Layer[], inputShape: unknown, inbound: number[][] | null = null): { layers: LayerPlan; outputShape: Shape } {
+export function planLayers(
+  layers: Layer[],
+  inputShape: unknown,
+  inbound: number[][] | null = null,
+): { layers: LayerPlan; outputShape: Shape } {
   const modelInput: Shape = shapeOption(inputShape, 'build inputShape');
   if (layers.length === 0) throw new RangeError('the model has no layers');
   shapeSize(modelInput, 'build inputShape');
@@ -83,7 +92,11 @@ export class ModelCore {
    * `layers` is the model's own array (Sequential.add() appends to it); `seed` seeds the weight
    * initializers; `inbound` connects the layers (see planLayers; null: a chain).
    */
-  constructor(readonly layers: Layer[], private readonly seed: number, readonly inbound: number[][] | null = null) {}
+  constructor(
+    readonly layers: Layer[],
+    private readonly seed: number,
+    readonly inbound: number[][] | null = null,
+  ) {}
 
   get disposed(): boolean {
     return this.isDisposed;
@@ -94,14 +107,24 @@ export class ModelCore {
     this.requireLive();
     const { layers, outputShape } = planLayers(this.layers, inputShape, this.inbound);
     this.releaseNetwork();
-    const network = createNetwork(layers.map(({ layer, inputs, inputShapes }) => ({
-      ...layer.nativeSpecFor(inputShapes), trainable: layer.trainable, ...(this.inbound ? { inputs } : {}),
-    })));
+    const network = createNetwork(
+      layers.map(({ layer, inputs, inputShapes }) => ({
+        ...layer.nativeSpecFor(inputShapes),
+        trainable: layer.trainable,
+        ...(this.inbound ? { inputs } : {}),
+      })),
+    );
     this.built = {
-      inputShape: shapeOption(inputShape, 'build inputShape'), trainable: this.layers.map((l) => l.trainable), outputShape, layers, network,
+      inputShape: shapeOption(inputShape, 'build inputShape'),
+      trainable: this.layers.map((l) => l.trainable),
+      outputShape,
+      layers,
+      network,
     };
     const random = new Random(this.seed);
-    network.setWeights(layers.flatMap(({ weights }) => weights.map((w) => initialize(w.initializer, w.shape, random.seed()))));
+    network.setWeights(
+      layers.flatMap(({ weights }) => weights.map((w) => initialize(w.initializer, w.shape, random.seed()))),
+    );
     if (this.compiled) this.compileNetwork(this.built);
   }
 
@@ -172,7 +195,8 @@ export class ModelCore {
   }
 
   requireCompiled(what: string): Compiled {
-    if (!this.compiled) throw new RangeError(`${what}: the model must be compiled first (model.compile({ optimizer, loss }))`);
+    if (!this.compiled)
+      throw new RangeError(`${what}: the model must be compiled first (model.compile({ optimizer, loss }))`);
     return this.compiled;
   }
 

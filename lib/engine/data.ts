@@ -30,7 +30,9 @@ export function classAxis(outputShape: Shape): { classes: number; positions: Sha
 /** Checks x against the model's input shape; returns the number of samples. */
 export function checkInputs(x: unknown, inputShape: Shape, what = 'x'): number {
   if (!(x instanceof Tensor)) {
-    throw new TypeError(`${what} must be a Tensor (ck.tensor(data, [n, ...${JSON.stringify(inputShape)}])), got ${describe(x)}`);
+    throw new TypeError(
+      `${what} must be a Tensor (ck.tensor(data, [n, ...${JSON.stringify(inputShape)}])), got ${describe(x)}`,
+    );
   }
   const sampleShape = x.shape.slice(1);
   if (x.rank !== inputShape.length + 1 || sampleShape.some((d, i) => d !== inputShape[i])) {
@@ -44,7 +46,13 @@ export function checkInputs(x: unknown, inputShape: Shape, what = 'x'): number {
  * to the native form. Class indices come one per position: [n] for a flat output, [n, h, w] (or
  * [n, h, w, 1]) for a [h, w, classes] one.
  */
-export function prepareTargets(y: unknown, loss: LossName, samples: number, outputShape: Shape, what = 'y'): PreparedTargets {
+export function prepareTargets(
+  y: unknown,
+  loss: LossName,
+  samples: number,
+  outputShape: Shape,
+  what = 'y',
+): PreparedTargets {
   if (ArrayBuffer.isView(y)) checkAttached(y, what);
   const outputSize = shapeSize(outputShape);
   if (loss === 'sparseCategoricalCrossentropy') {
@@ -52,22 +60,28 @@ export function prepareTargets(y: unknown, loss: LossName, samples: number, outp
     const indices = classIndices(y, positions, what);
     const perSample = shapeSize(positions);
     if (indices.length !== samples * perSample) {
-      throw new RangeError(perSample === 1
-        ? `${what} has ${indices.length} labels but x has ${samples} samples`
-        : `${what} has ${indices.length} labels but x's ${samples} samples need ${samples * perSample}, ` +
-          `one per position of the output: shape [${[samples, ...positions].join(', ')}]`);
+      throw new RangeError(
+        perSample === 1
+          ? `${what} has ${indices.length} labels but x has ${samples} samples`
+          : `${what} has ${indices.length} labels but x's ${samples} samples need ${samples * perSample}, ` +
+              `one per position of the output: shape [${[samples, ...positions].join(', ')}]`,
+      );
     }
     return { kind: 'indices', data: indices, width: perSample };
   }
   if (y instanceof Int32Array || y instanceof Uint8Array || y instanceof Uint16Array || Array.isArray(y)) {
-    throw new TypeError(`${what}: ${loss} expects a Tensor of targets [n, ${outputShape.join(', ')}] (one-hot for classes); ` +
-      `for class indices use the loss 'sparseCategoricalCrossentropy'`);
+    throw new TypeError(
+      `${what}: ${loss} expects a Tensor of targets [n, ${outputShape.join(', ')}] (one-hot for classes); ` +
+        `for class indices use the loss 'sparseCategoricalCrossentropy'`,
+    );
   }
   const data = y instanceof Tensor ? y.data : y;
   if (!(data instanceof Float32Array)) throw new TypeError(`${what} must be a Tensor, got ${describe(y)}`);
   if (data.length !== samples * outputSize) {
     const shape = y instanceof Tensor ? `[${y.shape.join(', ')}]` : `${data.length} values`;
-    throw new RangeError(`${what} must have shape [${[samples, ...outputShape].join(', ')}] to match x and the model output, got ${shape}`);
+    throw new RangeError(
+      `${what} must have shape [${[samples, ...outputShape].join(', ')}] to match x and the model output, got ${shape}`,
+    );
   }
   return { kind: 'dense', data, width: outputSize };
 }
@@ -79,11 +93,15 @@ function classIndices(y: unknown, positions: Shape, what: string): Int32Array {
   const values = y instanceof Tensor ? y.data : Array.isArray(y) ? y : null;
   const shape = ['n', ...positions].join(', ');
   if (values === null) {
-    throw new TypeError(`${what} must be class indices (Int32Array, Uint8Array, number[] or a Tensor [${shape}]), got ${describe(y)}`);
+    throw new TypeError(
+      `${what} must be class indices (Int32Array, Uint8Array, number[] or a Tensor [${shape}]), got ${describe(y)}`,
+    );
   }
   if (y instanceof Tensor && !isLabelShape(y.shape.slice(1), positions)) {
-    throw new RangeError(`${what}: class indices must have shape [${shape}] or [${shape}, 1], got [${y.shape.join(', ')}] ` +
-      `(one-hot targets go with the loss 'categoricalCrossentropy')`);
+    throw new RangeError(
+      `${what}: class indices must have shape [${shape}] or [${shape}, 1], got [${y.shape.join(', ')}] ` +
+        `(one-hot targets go with the loss 'categoricalCrossentropy')`,
+    );
   }
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -95,7 +113,10 @@ function classIndices(y: unknown, positions: Shape, what: string): Int32Array {
 }
 
 function isLabelShape(sampleShape: Shape, positions: Shape): boolean {
-  const dims = sampleShape.length === positions.length + 1 && sampleShape[positions.length] === 1 ? sampleShape.slice(0, -1) : sampleShape;
+  const dims =
+    sampleShape.length === positions.length + 1 && sampleShape[positions.length] === 1
+      ? sampleShape.slice(0, -1)
+      : sampleShape;
   return dims.length === positions.length && dims.every((d, i) => d === positions[i]);
 }
 
@@ -105,10 +126,18 @@ export class BatchStager {
   /** Empty when staging inputs only (prediction). */
   readonly y: Int32Array | Float32Array;
 
-  constructor(readonly inputSize: number, readonly targets: PreparedTargets | null, readonly capacity: number) {
+  constructor(
+    readonly inputSize: number,
+    readonly targets: PreparedTargets | null,
+    readonly capacity: number,
+  ) {
     this.x = new Float32Array(capacity * inputSize);
     if (targets === null) this.y = new Int32Array(0);
-    else this.y = targets.kind === 'dense' ? new Float32Array(capacity * targets.width) : new Int32Array(capacity * targets.width);
+    else
+      this.y =
+        targets.kind === 'dense'
+          ? new Float32Array(capacity * targets.width)
+          : new Int32Array(capacity * targets.width);
   }
 
   /** Whether `count` samples with targets laid out like `targets` fit these buffers. */

@@ -32,8 +32,10 @@ export class FormatRegistry<M> {
   get<K extends keyof FormatWriters<M>>(name: K): FormatWriters<M>[K] {
     const writer = this.writers[name];
     if (!writer) {
-      throw new Error(`no '${name}' writer is registered: it comes with lib/io, which the 'convkit' entry point loads ` +
-        '(code importing lib/engine directly must also import lib/io)');
+      throw new Error(
+        `no '${name}' writer is registered: it comes with lib/io, which the 'convkit' entry point loads ` +
+          '(code importing lib/engine directly must also import lib/io)',
+      );
     }
     return writer;
   }

@@ -24,10 +24,14 @@ export interface ModelArgs {
 function single(value: unknown, field: string): SymbolicTensor {
   const list = Array.isArray(value) ? value : [value];
   if (list.length !== 1) {
-    throw new RangeError(`model ${field}: one ${field === 'inputs' ? 'input' : 'output'} is supported, got ${list.length}`);
+    throw new RangeError(
+      `model ${field}: one ${field === 'inputs' ? 'input' : 'output'} is supported, got ${list.length}`,
+    );
   }
   if (!(list[0] instanceof SymbolicTensor)) {
-    throw new TypeError(`model ${field} must be a symbolic tensor (ck.input(...) or a layer's apply(...)), got ${describe(list[0])}`);
+    throw new TypeError(
+      `model ${field} must be a symbolic tensor (ck.input(...) or a layer's apply(...)), got ${describe(list[0])}`,
+    );
   }
   return list[0];
 }
@@ -37,13 +41,16 @@ function single(value: unknown, field: string): SymbolicTensor {
  * among independent branches, in the order apply() reached them), with what each reads by index.
  */
 function collectLayers(input: SymbolicTensor, output: SymbolicTensor): { layers: Layer[]; inbound: number[][] } {
-  if (output === input) throw new RangeError('model outputs: the output is the input itself; apply a layer to it first');
+  if (output === input)
+    throw new RangeError('model outputs: the output is the input itself; apply a layer to it first');
   const order: SymbolicTensor[] = [];
   const visited = new Set<SymbolicTensor>();
   const visit = (tensor: SymbolicTensor, path: string) => {
     if (tensor === input || visited.has(tensor)) return;
     if (tensor.layer === null) {
-      throw new RangeError(`model outputs: '${path}' is computed from the input '${tensor.name}', which is not the model's inputs`);
+      throw new RangeError(
+        `model outputs: '${path}' is computed from the input '${tensor.name}', which is not the model's inputs`,
+      );
     }
     visited.add(tensor);
     for (const source of tensor.inputs) visit(source, `${tensor.name} <- ${source.name}`);
@@ -54,7 +61,8 @@ function collectLayers(input: SymbolicTensor, output: SymbolicTensor): { layers:
   const layers = order.map((tensor) => tensor.layer as Layer);
   const names = new Set<string>();
   for (const layer of layers) {
-    if (names.has(layer.name)) throw new RangeError(`model: two layers are named '${layer.name}'; layer names must be unique`);
+    if (names.has(layer.name))
+      throw new RangeError(`model: two layers are named '${layer.name}'; layer names must be unique`);
     names.add(layer.name);
   }
   const inbound = order.map((tensor) => tensor.inputs.map((source) => (source === input ? -1 : index.get(source)!)));
@@ -91,9 +99,11 @@ class Functional extends Model {
  * ```
  */
 export function model(args: ModelArgs): Model {
-  if (args === null || typeof args !== 'object') throw new TypeError(`model() takes { inputs, outputs }, got ${describe(args)}`);
+  if (args === null || typeof args !== 'object')
+    throw new TypeError(`model() takes { inputs, outputs }, got ${describe(args)}`);
   const input = single(args.inputs, 'inputs');
-  if (input.layer !== null) throw new RangeError(`model inputs must come from ck.input, got the output of layer '${input.name}'`);
+  if (input.layer !== null)
+    throw new RangeError(`model inputs must come from ck.input, got the output of layer '${input.name}'`);
   const output = single(args.outputs, 'outputs');
   if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
     throw new TypeError(`model name must be a non-empty string, got ${describe(args.name)}`);

@@ -13,32 +13,44 @@ import { BatchStager, checkInputs } from './data';
 const INLINE_PREDICT_FLOPS = 20e6;
 
 /** Sequential.predict: see its documentation. */
-export async function predict(core: ModelCore, x: Tensor, args?: { batchSize?: number; inline?: boolean }): Promise<Tensor> {
+export async function predict(
+  core: ModelCore,
+  x: Tensor,
+  args?: { batchSize?: number; inline?: boolean },
+): Promise<Tensor> {
   const built = core.requireBuilt();
   const n = checkInputs(x, built.inputShape);
   const options = optionsObject(args, 'predict');
   const batchSize = positiveInt(options.batchSize ?? 32, 'batchSize');
-  const inline = options.inline === undefined
-    // Not while training: the inline call would find the step's lock taken and throw 'busy'.
-    ? !core.fitting && n * built.network.forwardFlopsPerSample <= INLINE_PREDICT_FLOPS
-    : booleanOr(options.inline, 'predict inline', false);
+  const inline =
+    options.inline === undefined
+      ? // Not while training: the inline call would find the step's lock taken and throw 'busy'.
+        !core.fitting && n * built.network.forwardFlopsPerSample <= INLINE_PREDICT_FLOPS
+      : booleanOr(options.inline, 'predict inline', false);
   if (inline) return predictSync(core, x);
   const outputSize = shapeSize(built.outputShape);
   const output = new Float32Array(n * outputSize);
   await inBatches(core, built, x, batchSize, async (staged, start, count) => {
-    await built.network.predict(staged, output.subarray(start * outputSize, (start + count) * outputSize), { batch: count });
+    await built.network.predict(staged, output.subarray(start * outputSize, (start + count) * outputSize), {
+      batch: count,
+    });
   });
   return new Tensor(output, [n, ...built.outputShape]);
 }
 
 /** Sequential.activations. */
-export async function activations(core: ModelCore, x: Tensor, args?: { layers?: string[]; batchSize?: number }): Promise<Map<string, Tensor>> {
+export async function activations(
+  core: ModelCore,
+  x: Tensor,
+  args?: { layers?: string[]; batchSize?: number },
+): Promise<Map<string, Tensor>> {
   const built = core.requireBuilt();
   const n = checkInputs(x, built.inputShape);
   const options = optionsObject(args, 'activations');
   const batchSize = positiveInt(options.batchSize ?? 32, 'batchSize');
   const names = options.layers ?? core.layers.map((layer) => layer.name);
-  if (!Array.isArray(names)) throw new TypeError(`activations: layers must be an array of layer names, got ${describeValue(names)}`);
+  if (!Array.isArray(names))
+    throw new TypeError(`activations: layers must be an array of layer names, got ${describeValue(names)}`);
   if (names.length === 0) throw new RangeError('activations: layers must name at least one layer');
   const indices = [...new Set(names.map((name) => core.layers.indexOf(core.getLayer(name))))].sort((a, b) => a - b);
   const chosen = indices.map((i) => built.layers[i]);
@@ -59,8 +71,13 @@ export async function activations(core: ModelCore, x: Tensor, args?: { layers?: 
 }
 
 /** Stages x (already checked) batch by batch and hands each to `run`, one at a time. */
-async function inBatches(core: ModelCore, built: Built, x: Tensor, batchSize: number,
-  run: (staged: Float32Array, start: number, count: number) => Promise<void>): Promise<void> {
+async function inBatches(
+  core: ModelCore,
+  built: Built,
+  x: Tensor,
+  batchSize: number,
+  run: (staged: Float32Array, start: number, count: number) => Promise<void>,
+): Promise<void> {
   const n = x.shape[0];
   const stager = new BatchStager(shapeSize(built.inputShape), null, Math.max(1, Math.min(batchSize, n)));
   core.enter();

@@ -58,8 +58,13 @@ export class Model implements TrainingModel {
    * `inbound[i]`: the layers layers[i] reads, by index (-1: the model's input), or null for a
    * chain (each layer reads the one before), which Sequential grows with add().
    */
-  protected constructor(name: string, layers: Layer[], seed: number, inbound: number[][] | null,
-    protected readonly inputName = 'input') {
+  protected constructor(
+    name: string,
+    layers: Layer[],
+    seed: number,
+    inbound: number[][] | null,
+    protected readonly inputName = 'input',
+  ) {
     this.name = name;
     this.layers = layers;
     this.core = new ModelCore(this.layers, seed, inbound);
@@ -98,13 +103,17 @@ export class Model implements TrainingModel {
    */
   compile(args: CompileArgs): void {
     this.core.requireLive();
-    if (this.core.fitting) throw new RangeError('compile: the model is training (fit or trainOnBatch); await it before compiling');
-    if (this.core.evaluating > 0) throw new RangeError('compile: the model is being evaluated; await evaluate() before compiling');
-    if (args === null || typeof args !== 'object') throw new TypeError(`compile() takes { optimizer, loss, metrics }, got ${describeValue(args)}`);
+    if (this.core.fitting)
+      throw new RangeError('compile: the model is training (fit or trainOnBatch); await it before compiling');
+    if (this.core.evaluating > 0)
+      throw new RangeError('compile: the model is being evaluated; await evaluate() before compiling');
+    if (args === null || typeof args !== 'object')
+      throw new TypeError(`compile() takes { optimizer, loss, metrics }, got ${describeValue(args)}`);
     const loss = getLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
     const metrics = args.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new TypeError(`metrics must be an array of names, got ${describeValue(metrics)}`);
+    if (!Array.isArray(metrics))
+      throw new TypeError(`metrics must be an array of names, got ${describeValue(metrics)}`);
     metrics.forEach((metric, i) => oneOf(metric, `metrics[${i}]`, ['accuracy', 'acc', 'loss']));
     this.core.compile({ loss, optimizer, metrics: metrics.map((m) => (m === 'acc' ? 'accuracy' : m)) });
   }
@@ -227,13 +236,18 @@ export class Model implements TrainingModel {
   setWeights(weights: Tensor[]): void {
     const built = this.core.requireBuilt();
     const specs = built.layers.flatMap(({ layer, weights: w }) => w.map((spec) => ({ layer: layer.name, ...spec })));
-    if (!Array.isArray(weights)) throw new TypeError(`setWeights takes an array of Tensors, got ${describeValue(weights)}`);
-    if (weights.length !== specs.length) throw new RangeError(`setWeights: the model has ${specs.length} weights, got ${weights.length}`);
+    if (!Array.isArray(weights))
+      throw new TypeError(`setWeights takes an array of Tensors, got ${describeValue(weights)}`);
+    if (weights.length !== specs.length)
+      throw new RangeError(`setWeights: the model has ${specs.length} weights, got ${weights.length}`);
     weights.forEach((w, i) => {
       const { layer, name, shape } = specs[i];
-      if (!(w instanceof Tensor)) throw new TypeError(`setWeights: weights[${i}] (${layer}/${name}) must be a Tensor, got ${describeValue(w)}`);
+      if (!(w instanceof Tensor))
+        throw new TypeError(`setWeights: weights[${i}] (${layer}/${name}) must be a Tensor, got ${describeValue(w)}`);
       if (w.shape.length !== shape.length || w.shape.some((d, j) => d !== shape[j])) {
-        throw new RangeError(`setWeights: weights[${i}] (${layer}/${name}) must have shape [${shape.join(', ')}], got [${w.shape.join(', ')}]`);
+        throw new RangeError(
+          `setWeights: weights[${i}] (${layer}/${name}) must have shape [${shape.join(', ')}], got [${w.shape.join(', ')}]`,
+        );
       }
     });
     built.network.setWeights(weights.map((w) => w.data));
@@ -251,8 +265,11 @@ export class Model implements TrainingModel {
 
   /** Weight names and shapes in getWeights() order, with the layer each belongs to. */
   weightSpecs(): { layer: string; name: string; shape: number[]; trainable: boolean }[] {
-    return this.core.requireBuilt().layers.flatMap(({ layer, weights }) =>
-      weights.map((w) => ({ layer: layer.name, name: w.name, shape: w.shape, trainable: w.trainable })));
+    return this.core
+      .requireBuilt()
+      .layers.flatMap(({ layer, weights }) =>
+        weights.map((w) => ({ layer: layer.name, name: w.name, shape: w.shape, trainable: w.trainable })),
+      );
   }
 
   /** The number of weight values (trainable or not), as summary() reports. */
@@ -272,12 +289,17 @@ export class Model implements TrainingModel {
   summary(print: (line: string) => void = console.log): string {
     const built = this.core.requireBuilt();
     const graph = this.core.inbound !== null;
-    const text = formatSummary(this.name, built.layers.map(({ layer, outputShape, weights, inputs }) => ({
-      name: layer.name, className: layer.className, outputShape,
-      connectedTo: graph ? inputs.map((i) => (i < 0 ? this.inputName : built.layers[i].layer.name)) : undefined,
-      params: weights.reduce((sum, w) => sum + shapeSize(w.shape), 0),
-      trainableParams: weights.filter((w) => w.trainable).reduce((sum, w) => sum + shapeSize(w.shape), 0),
-    })));
+    const text = formatSummary(
+      this.name,
+      built.layers.map(({ layer, outputShape, weights, inputs }) => ({
+        name: layer.name,
+        className: layer.className,
+        outputShape,
+        connectedTo: graph ? inputs.map((i) => (i < 0 ? this.inputName : built.layers[i].layer.name)) : undefined,
+        params: weights.reduce((sum, w) => sum + shapeSize(w.shape), 0),
+        trainableParams: weights.filter((w) => w.trainable).reduce((sum, w) => sum + shapeSize(w.shape), 0),
+      })),
+    );
     print(text);
     return text;
   }
@@ -302,8 +324,10 @@ export class Model implements TrainingModel {
 
   /** What save() and exportOnnx() write: a Sequential; a graph model cannot be written yet. */
   protected writable(what: string): Sequential {
-    throw new RangeError(`${what}: graph models (ck.model) cannot be saved or exported yet; ` +
-      'a model made with ck.sequential or loaded from a file can');
+    throw new RangeError(
+      `${what}: graph models (ck.model) cannot be saved or exported yet; ` +
+        'a model made with ck.sequential or loaded from a file can',
+    );
   }
 
   /** Loss, metrics and optimizer config as saved in model.json, or null before compile. */

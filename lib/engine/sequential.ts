@@ -27,13 +27,20 @@ export interface SequentialArgs {
  */
 export class Sequential extends Model {
   constructor(args: SequentialArgs = {}) {
-    if (args === null || typeof args !== 'object') throw new TypeError(`sequential() takes an object, got ${describeValue(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new TypeError(`sequential() takes an object, got ${describeValue(args)}`);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw new TypeError(`sequential name must be a non-empty string, got ${describeValue(args.name)}`);
     }
-    super(args.name ?? 'sequential', [], args.seed === undefined ? freshSeed() : integer(args.seed, 'sequential seed'), null);
+    super(
+      args.name ?? 'sequential',
+      [],
+      args.seed === undefined ? freshSeed() : integer(args.seed, 'sequential seed'),
+      null,
+    );
     if (args.layers !== undefined) {
-      if (!Array.isArray(args.layers)) throw new TypeError(`layers must be an array of layers, got ${describeValue(args.layers)}`);
+      if (!Array.isArray(args.layers))
+        throw new TypeError(`layers must be an array of layers, got ${describeValue(args.layers)}`);
       for (const layer of args.layers) this.add(layer);
     }
   }
@@ -45,8 +52,10 @@ export class Sequential extends Model {
    */
   add(layer: Layer): void {
     this.core.requireLive();
-    if (!(layer instanceof Layer)) throw new TypeError(`add() takes a layer (e.g. ck.layers.dense(...)), got ${describeValue(layer)}`);
-    if (this.layers.some((l) => l.name === layer.name)) throw new RangeError(`a layer named '${layer.name}' is already in the model`);
+    if (!(layer instanceof Layer))
+      throw new TypeError(`add() takes a layer (e.g. ck.layers.dense(...)), got ${describeValue(layer)}`);
+    if (this.layers.some((l) => l.name === layer.name))
+      throw new RangeError(`a layer named '${layer.name}' is already in the model`);
     if (this.layers.length > 0 && layer.inputShape) {
       throw new RangeError(`inputShape is only allowed on the first layer ('${layer.name}' has one)`);
     }

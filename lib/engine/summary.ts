@@ -15,12 +15,17 @@ export function formatSummary(modelName: string, rows: SummaryRow[]): string {
   const graph = rows.some((r) => r.connectedTo !== undefined);
   const headers = ['Layer (type)', 'Output Shape', 'Param #', ...(graph ? ['Connected to'] : [])];
   const cells = rows.map((r) => [
-    `${r.name} (${r.className})`, `(None, ${r.outputShape.join(', ')})`, r.params.toLocaleString('en-US'),
+    `${r.name} (${r.className})`,
+    `(None, ${r.outputShape.join(', ')})`,
+    r.params.toLocaleString('en-US'),
     ...(graph ? [(r.connectedTo ?? []).join(', ')] : []),
   ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)) + 2);
   const line = (values: string[]) =>
-    values.map((v, i) => (i === 2 ? v.padStart(widths[i] - 2).padEnd(widths[i]) : v.padEnd(widths[i]))).join(' ').trimEnd();
+    values
+      .map((v, i) => (i === 2 ? v.padStart(widths[i] - 2).padEnd(widths[i]) : v.padEnd(widths[i])))
+      .join(' ')
+      .trimEnd();
   const total = rows.reduce((sum, r) => sum + r.params, 0);
   const trainable = rows.reduce((sum, r) => sum + r.trainableParams, 0);
   const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0) + widths.length - 1);

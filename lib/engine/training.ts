@@ -59,12 +59,23 @@ export interface EvaluateResult {
 }
 
 function isDataset(value: unknown): value is Dataset {
-  return value !== null && typeof value === 'object' && !(value instanceof Tensor) && !ArrayBuffer.isView(value) &&
-    (Symbol.asyncIterator in value || Symbol.iterator in value);
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !(value instanceof Tensor) &&
+    !ArrayBuffer.isView(value) &&
+    (Symbol.asyncIterator in value || Symbol.iterator in value)
+  );
 }
 
 /** Sequential.fit: see its documentation. */
-export async function fit(core: ModelCore, model: TrainingModel, x: Tensor | Dataset, y?: TargetsInput | FitArgs, args?: FitArgs): Promise<History> {
+export async function fit(
+  core: ModelCore,
+  model: TrainingModel,
+  x: Tensor | Dataset,
+  y?: TargetsInput | FitArgs,
+  args?: FitArgs,
+): Promise<History> {
   const dataset = isDataset(x);
   const options = optionsObject(dataset ? (y as FitArgs | undefined) : args, 'fit');
   const compiled = core.requireCompiled('fit');
@@ -75,7 +86,8 @@ export async function fit(core: ModelCore, model: TrainingModel, x: Tensor | Dat
   const initialEpoch = integer(options.initialEpoch ?? 0, 'initialEpoch', 0, epochs - 1);
   const verbose = options.verbose ?? 1;
   if (typeof verbose !== 'number') throw new TypeError(`verbose must be 0, 1 or 2, got ${describeValue(verbose)}`);
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`verbose must be 0, 1 or 2, got ${verbose}`);
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+    throw new RangeError(`verbose must be 0, 1 or 2, got ${verbose}`);
   const shuffle = booleanOr(options.shuffle, 'shuffle', true);
   const random = new Random(options.seed === undefined ? freshSeed() : integer(options.seed, 'fit seed'));
   const callbacks = callbackList(options.callbacks);
@@ -90,7 +102,8 @@ export async function fit(core: ModelCore, model: TrainingModel, x: Tensor | Dat
     const targets = prepareTargets(y, compiled.loss, n, built.outputShape);
     const split = options.validationSplit ?? 0;
     if (typeof split !== 'number') throw new TypeError(`validationSplit must be a number, got ${describeValue(split)}`);
-    if (!(split >= 0 && split < 1)) throw new RangeError(`validationSplit must be a finite number in [0, 1), got ${split}`);
+    if (!(split >= 0 && split < 1))
+      throw new RangeError(`validationSplit must be a finite number in [0, 1), got ${split}`);
     samples = split > 0 ? Math.floor(n * (1 - split)) : n;
     if (samples < 1) throw new RangeError(`validationSplit ${split} leaves no training samples out of ${n}`);
     const inputSize = shapeSize(built.inputShape);
@@ -118,7 +131,11 @@ export async function fit(core: ModelCore, model: TrainingModel, x: Tensor | Dat
   }
   for (const callback of callbacks) callback.setModel?.(model);
 
-  const history: History = { epoch: [], history: {}, params: { epochs, batchSize, samples: dataset ? null : samples, steps } };
+  const history: History = {
+    epoch: [],
+    history: {},
+    params: { epochs, batchSize, samples: dataset ? null : samples, steps },
+  };
   core.fitting = true;
   model.stopTraining = false;
   core.enter();
@@ -133,7 +150,9 @@ export async function fit(core: ModelCore, model: TrainingModel, x: Tensor | Dat
         if (core.disposed) throw new RangeError('fit: the model was disposed during training');
         await callHook(callbacks, 'onBatchBegin', batch, { batch, size: count });
         const result = await built.network.trainStep(xs, ys, {
-          batch: count, learningRate: compiled.optimizer.learningRateAt(core.step), seed: random.seed(),
+          batch: count,
+          learningRate: compiled.optimizer.learningRateAt(core.step),
+          seed: random.seed(),
         });
         core.step += 1;
         accumulate(sum, result, count);
@@ -141,9 +160,11 @@ export async function fit(core: ModelCore, model: TrainingModel, x: Tensor | Dat
         // Training on from a NaN or infinite loss only spreads NaN through the weights; a
         // callback (terminateOnNaN) may have chosen to stop quietly instead.
         if (!Number.isFinite(result.loss) && !model.stopTraining) {
-          throw new RangeError(`fit: the loss is ${result.loss} at epoch ${epoch + 1}, batch ${batch + 1}: training diverged ` +
-            '(lower the learning rate, clip gradients with clipNorm, or check the data); the weights are no longer finite. ' +
-            'ck.callbacks.terminateOnNaN() stops training at such a batch without an error.');
+          throw new RangeError(
+            `fit: the loss is ${result.loss} at epoch ${epoch + 1}, batch ${batch + 1}: training diverged ` +
+              '(lower the learning rate, clip gradients with clipNorm, or check the data); the weights are no longer finite. ' +
+              'ck.callbacks.terminateOnNaN() stops training at such a batch without an error.',
+          );
         }
       };
       if (stager && trainX) {
@@ -163,12 +184,18 @@ export async function fit(core: ModelCore, model: TrainingModel, x: Tensor | Dat
           if (model.stopTraining) break;
         }
         if (batch === 0) {
-          throw new RangeError(`fit: the dataset yielded no batches in epoch ${epoch + 1} (a generator can be consumed only once; ` +
-            'pass an object whose [Symbol.asyncIterator]() starts over each epoch)');
+          throw new RangeError(
+            `fit: the dataset yielded no batches in epoch ${epoch + 1} (a generator can be consumed only once; ` +
+              'pass an object whose [Symbol.asyncIterator]() starts over each epoch)',
+          );
         }
       }
       const logs = batchLogs(core, sum);
-      if (validation) Object.assign(logs, prefixed(await evaluatePrepared(core, built, validation.x, validation.y, batchSize), 'val_'));
+      if (validation)
+        Object.assign(
+          logs,
+          prefixed(await evaluatePrepared(core, built, validation.x, validation.y, batchSize), 'val_'),
+        );
       history.epoch.push(epoch);
       // biome-ignore lint/suspicious/noAssignInExpressions: the usual get-or-create idiom
       for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
@@ -219,7 +246,9 @@ export async function trainOnBatch(core: ModelCore, x: Tensor, y: TargetsInput):
   core.enter();
   try {
     const result = await built.network.trainStep(staged.x, staged.y, {
-      batch: count, learningRate: compiled.optimizer.learningRateAt(core.step), seed: freshSeed(),
+      batch: count,
+      learningRate: compiled.optimizer.learningRateAt(core.step),
+      seed: freshSeed(),
     });
     core.step += 1;
     return result.loss;
@@ -230,7 +259,12 @@ export async function trainOnBatch(core: ModelCore, x: Tensor, y: TargetsInput):
 }
 
 /** Sequential.evaluate. */
-export async function evaluate(core: ModelCore, x: Tensor, y: TargetsInput, args?: { batchSize?: number }): Promise<EvaluateResult> {
+export async function evaluate(
+  core: ModelCore,
+  x: Tensor,
+  y: TargetsInput,
+  args?: { batchSize?: number },
+): Promise<EvaluateResult> {
   const compiled = core.requireCompiled('evaluate');
   const built = core.requireBuilt();
   const batchSize = positiveInt(optionsObject(args, 'evaluate').batchSize ?? 32, 'batchSize');
@@ -246,7 +280,13 @@ export async function evaluate(core: ModelCore, x: Tensor, y: TargetsInput, args
   }
 }
 
-async function evaluatePrepared(core: ModelCore, built: Built, x: Tensor, targets: PreparedTargets, batchSize: number): Promise<EvaluateResult> {
+async function evaluatePrepared(
+  core: ModelCore,
+  built: Built,
+  x: Tensor,
+  targets: PreparedTargets,
+  batchSize: number,
+): Promise<EvaluateResult> {
   const n = x.shape[0];
   const stager = new BatchStager(shapeSize(built.inputShape), targets, Math.max(1, Math.min(batchSize, n)));
   const sum: Totals = { loss: 0, samples: 0, correct: 0, counted: 0 };

@@ -98,7 +98,11 @@ export async function writeFileAtomic(path: string, chunks: Uint8Array[] | strin
  * only then are the previous save's weight files removed. A failure before the commit removes what
  * this save wrote; after it, the directory holds the new save and the error is still reported.
  */
-export async function writeModelDirectory(dir: string, weightFiles: { name: string; chunks: Uint8Array[] }[], modelJson: string): Promise<void> {
+export async function writeModelDirectory(
+  dir: string,
+  weightFiles: { name: string; chunks: Uint8Array[] }[],
+  modelJson: string,
+): Promise<void> {
   await makeDirectory(dir);
   const previous = await listedWeightFiles(dir);
   const manifestPath = join(dir, 'model.json');
@@ -119,7 +123,11 @@ export async function writeModelDirectory(dir: string, weightFiles: { name: stri
     throw error;
   }
   await syncDirectory(dir);
-  await removeStaleWeightFiles(dir, previous, weightFiles.map((f) => f.name));
+  await removeStaleWeightFiles(
+    dir,
+    previous,
+    weightFiles.map((f) => f.name),
+  );
 }
 
 /** A RangeError for a file whose content is wrong, naming the file. */
@@ -142,9 +150,13 @@ export async function readModelFile(path: string, why = ''): Promise<Buffer> {
  */
 async function listedWeightFiles(dir: string): Promise<string[]> {
   try {
-    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { weightsManifest?: { paths?: unknown[] }[] };
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as {
+      weightsManifest?: { paths?: unknown[] }[];
+    };
     const paths = (json.weightsManifest ?? []).flatMap((group) => group.paths ?? []);
-    return paths.filter((p): p is string => typeof p === 'string' && p.length > 0 && basename(p) === p && p !== 'model.json');
+    return paths.filter(
+      (p): p is string => typeof p === 'string' && p.length > 0 && basename(p) === p && p !== 'model.json',
+    );
   } catch {
     return [];
   }

@@ -44,7 +44,10 @@ function h5wasm(): Promise<H5Module> {
 
 /** An open HDF5 file and typed reads from it; errors name the path inside the file. */
 export class Hdf5Reader {
-  constructor(private readonly h5: H5Module, readonly file: H5.File) {}
+  constructor(
+    private readonly h5: H5Module,
+    readonly file: H5.File,
+  ) {}
 
   /** The group at `path`, or undefined when there is none (or it is not a group). */
   group(path: string): H5.Group | undefined {
@@ -66,8 +69,13 @@ export class Hdf5Reader {
    */
   strings(entity: H5.Group, name: string): string[] | undefined {
     const attrs = entity.attrs;
-    const parts = name in attrs ? [attrs[name]] : Object.keys(attrs).filter((key) => new RegExp(`^${name}\\d+$`).test(key))
-      .sort((a, b) => Number(a.slice(name.length)) - Number(b.slice(name.length))).map((key) => attrs[key]);
+    const parts =
+      name in attrs
+        ? [attrs[name]]
+        : Object.keys(attrs)
+            .filter((key) => new RegExp(`^${name}\\d+$`).test(key))
+            .sort((a, b) => Number(a.slice(name.length)) - Number(b.slice(name.length)))
+            .map((key) => attrs[key]);
     if (parts.length === 0) return undefined;
     return parts.flatMap((attribute) => {
       const value = attribute.value;

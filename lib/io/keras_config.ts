@@ -8,8 +8,21 @@ import { defaultAlpha, type ActivationName } from '../activations';
 import { Sequential } from '../engine/sequential';
 import type { InitializerName } from '../initializers';
 import {
-  Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D,
-  GlobalMaxPooling2D, LeakyReLU, type Layer, MaxPooling2D, Maxout, Reshape,
+  Activation,
+  AveragePooling2D,
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Dropout,
+  ELU,
+  Flatten,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  LeakyReLU,
+  type Layer,
+  MaxPooling2D,
+  Maxout,
+  Reshape,
 } from '../layers';
 import type { LayerArgs } from '../layers/base';
 import { Tensor, type Shape } from '../tensor';
@@ -57,7 +70,11 @@ const trainingOnly = /_(regularizer|constraint)$/;
 class KerasLayerConfig {
   private readonly read = new Set(['name', 'trainable', 'dtype', 'batch_input_shape']);
 
-  constructor(readonly className: string, readonly name: string, private readonly config: Json) {}
+  constructor(
+    readonly className: string,
+    readonly name: string,
+    private readonly config: Json,
+  ) {}
 
   get(attribute: string): unknown {
     this.read.add(attribute);
@@ -76,7 +93,8 @@ class KerasLayerConfig {
   /** The attribute, which must be absent or one of `accepted` (convkit's only behaviour). */
   only(attribute: string, accepted: unknown[], explanation: string): void {
     const value = this.get(attribute);
-    if (value !== undefined && !accepted.includes(value)) this.refuse(attribute, `${json(value)} is not supported (${explanation})`);
+    if (value !== undefined && !accepted.includes(value))
+      this.refuse(attribute, `${json(value)} is not supported (${explanation})`);
   }
 
   checkRest(): void {
@@ -93,7 +111,8 @@ class KerasLayerConfig {
   common(): LayerArgs {
     checkDtype(this.config.dtype, (detail) => this.refuse('dtype', detail));
     const trainable = this.config.trainable;
-    if (trainable !== undefined && typeof trainable !== 'boolean') this.refuse('trainable', `must be a boolean, got ${json(trainable)}`);
+    if (trainable !== undefined && typeof trainable !== 'boolean')
+      this.refuse('trainable', `must be a boolean, got ${json(trainable)}`);
     return { name: this.name, trainable: trainable ?? true };
   }
 }
@@ -106,7 +125,12 @@ function checkDtype(dtype: unknown, refuse: (detail: string) => never): void {
 }
 
 const kerasActivations: Record<string, ActivationName> = {
-  linear: 'linear', relu: 'relu', elu: 'elu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax',
+  linear: 'linear',
+  relu: 'relu',
+  elu: 'elu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  softmax: 'softmax',
 };
 
 /** A layer's built-in activation (Conv2D, Dense): the Keras names convkit computes identically. */
@@ -114,7 +138,10 @@ function activationOf(config: KerasLayerConfig): ActivationName {
   const value = config.get('activation');
   if (value === undefined || value === null) return 'linear';
   if (typeof value === 'string' && Object.hasOwn(kerasActivations, value)) return kerasActivations[value];
-  return config.refuse('activation', `${json(value)} is not supported (convkit has ${Object.keys(kerasActivations).join(', ')})`);
+  return config.refuse(
+    'activation',
+    `${json(value)} is not supported (convkit has ${Object.keys(kerasActivations).join(', ')})`,
+  );
 }
 
 /** Axis of a BatchNormalization or Softmax: only the last one (-1, or its index counting the batch axis). */
@@ -122,7 +149,10 @@ function lastAxisOnly(config: KerasLayerConfig, inputShape: Shape): void {
   const value = config.get('axis');
   const axis = Array.isArray(value) && value.length === 1 ? value[0] : value;
   if (axis === undefined || axis === -1 || axis === inputShape.length) return;
-  config.refuse('axis', `${json(value)} is not supported: convkit works on the last axis only (-1 or ${inputShape.length} for input [batch, ${inputShape.join(', ')}])`);
+  config.refuse(
+    'axis',
+    `${json(value)} is not supported: convkit works on the last axis only (-1 or ${inputShape.length} for input [batch, ${inputShape.join(', ')}])`,
+  );
 }
 
 function channelsLast(config: KerasLayerConfig): void {
@@ -137,10 +167,30 @@ function paddingOf(config: KerasLayerConfig): 'valid' | 'same' {
 // Keras's initializers that convkit has, with their default arguments. Initializers only draw
 // fresh weights, so one convkit lacks cannot change a loaded model; it falls back to the layer's
 // default (convkit's own save keeps the name).
-const kerasInitializers: { convkit: InitializerName; className: string; config: Json; varianceScaling?: [number, string, string[]] }[] = [
-  { convkit: 'glorotUniform', className: 'GlorotUniform', config: { seed: null }, varianceScaling: [1, 'fan_avg', ['uniform']] },
-  { convkit: 'glorotNormal', className: 'GlorotNormal', config: { seed: null }, varianceScaling: [1, 'fan_avg', ['normal', 'truncated_normal']] },
-  { convkit: 'heNormal', className: 'HeNormal', config: { seed: null }, varianceScaling: [2, 'fan_in', ['normal', 'truncated_normal']] },
+const kerasInitializers: {
+  convkit: InitializerName;
+  className: string;
+  config: Json;
+  varianceScaling?: [number, string, string[]];
+}[] = [
+  {
+    convkit: 'glorotUniform',
+    className: 'GlorotUniform',
+    config: { seed: null },
+    varianceScaling: [1, 'fan_avg', ['uniform']],
+  },
+  {
+    convkit: 'glorotNormal',
+    className: 'GlorotNormal',
+    config: { seed: null },
+    varianceScaling: [1, 'fan_avg', ['normal', 'truncated_normal']],
+  },
+  {
+    convkit: 'heNormal',
+    className: 'HeNormal',
+    config: { seed: null },
+    varianceScaling: [2, 'fan_in', ['normal', 'truncated_normal']],
+  },
   { convkit: 'heUniform', className: 'HeUniform', config: { seed: null }, varianceScaling: [2, 'fan_in', ['uniform']] },
   { convkit: 'zeros', className: 'Zeros', config: {} },
   { convkit: 'ones', className: 'Ones', config: {} },
@@ -152,11 +202,23 @@ function initializerOf(config: KerasLayerConfig, attribute: string): Initializer
   const value = config.get(attribute);
   const className = isObject(value) ? value.class_name : value;
   const args = isObject(value) && isObject(value.config) ? value.config : {};
-  const same = (expected: Json) => Object.entries(expected).every(([key, v]) => key === 'seed' || (args[key] ?? v) === v);
+  const same = (expected: Json) =>
+    Object.entries(expected).every(([key, v]) => key === 'seed' || (args[key] ?? v) === v);
   for (const known of kerasInitializers) {
-    if (typeof className === 'string' && className.replace(/_/g, '').toLowerCase() === known.className.toLowerCase() && same(known.config)) return known.convkit;
+    if (
+      typeof className === 'string' &&
+      className.replace(/_/g, '').toLowerCase() === known.className.toLowerCase() &&
+      same(known.config)
+    )
+      return known.convkit;
     const scaling = known.varianceScaling;
-    if (className === 'VarianceScaling' && scaling && args.scale === scaling[0] && args.mode === scaling[1] && scaling[2].includes(String(args.distribution))) {
+    if (
+      className === 'VarianceScaling' &&
+      scaling &&
+      args.scale === scaling[0] &&
+      args.mode === scaling[1] &&
+      scaling[2].includes(String(args.distribution))
+    ) {
       return known.convkit;
     }
   }
@@ -169,7 +231,10 @@ function pooling(Pooling: typeof MaxPooling2D | typeof AveragePooling2D): Transl
   return (c) => {
     channelsLast(c);
     return new Pooling({
-      ...c.common(), poolSize: (c.get('pool_size') ?? 2) as number, strides: (c.get('strides') ?? undefined) as number | undefined, padding: paddingOf(c),
+      ...c.common(),
+      poolSize: (c.get('pool_size') ?? 2) as number,
+      strides: (c.get('strides') ?? undefined) as number | undefined,
+      padding: paddingOf(c),
     });
   };
 }
@@ -188,16 +253,27 @@ const translators: Record<string, Translator> = {
     channelsLast(c);
     c.only('groups', [1], 'convkit has no grouped convolutions');
     return new Conv2D({
-      ...c.common(), filters: c.get('filters') as number, kernelSize: c.get('kernel_size') as number,
-      strides: (c.get('strides') ?? 1) as number, padding: paddingOf(c), dilationRate: (c.get('dilation_rate') ?? 1) as number,
-      activation: activationOf(c), useBias: (c.get('use_bias') ?? true) as boolean,
-      kernelInitializer: initializerOf(c, 'kernel_initializer'), biasInitializer: initializerOf(c, 'bias_initializer'),
+      ...c.common(),
+      filters: c.get('filters') as number,
+      kernelSize: c.get('kernel_size') as number,
+      strides: (c.get('strides') ?? 1) as number,
+      padding: paddingOf(c),
+      dilationRate: (c.get('dilation_rate') ?? 1) as number,
+      activation: activationOf(c),
+      useBias: (c.get('use_bias') ?? true) as boolean,
+      kernelInitializer: initializerOf(c, 'kernel_initializer'),
+      biasInitializer: initializerOf(c, 'bias_initializer'),
     });
   },
-  Dense: (c) => new Dense({
-    ...c.common(), units: c.get('units') as number, activation: activationOf(c), useBias: (c.get('use_bias') ?? true) as boolean,
-    kernelInitializer: initializerOf(c, 'kernel_initializer'), biasInitializer: initializerOf(c, 'bias_initializer'),
-  }),
+  Dense: (c) =>
+    new Dense({
+      ...c.common(),
+      units: c.get('units') as number,
+      activation: activationOf(c),
+      useBias: (c.get('use_bias') ?? true) as boolean,
+      kernelInitializer: initializerOf(c, 'kernel_initializer'),
+      biasInitializer: initializerOf(c, 'bias_initializer'),
+    }),
   MaxPooling2D: pooling(MaxPooling2D),
   AveragePooling2D: pooling(AveragePooling2D),
   GlobalAveragePooling2D: globalPooling(GlobalAveragePooling2D),
@@ -219,13 +295,26 @@ const translators: Record<string, Translator> = {
     c.only('renorm', [false], 'convkit has no batch renormalization');
     // Initializers of loaded weights; renorm settings while renorm is off; fused / synchronized
     // choose an implementation, not a result.
-    c.ignore('beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer',
-      'renorm_clipping', 'renorm_momentum', 'fused', 'synchronized');
-    return new BatchNormalization({ ...c.common(), momentum: (c.get('momentum') ?? 0.99) as number, epsilon: (c.get('epsilon') ?? 1e-3) as number });
+    c.ignore(
+      'beta_initializer',
+      'gamma_initializer',
+      'moving_mean_initializer',
+      'moving_variance_initializer',
+      'renorm_clipping',
+      'renorm_momentum',
+      'fused',
+      'synchronized',
+    );
+    return new BatchNormalization({
+      ...c.common(),
+      momentum: (c.get('momentum') ?? 0.99) as number,
+      epsilon: (c.get('epsilon') ?? 1e-3) as number,
+    });
   },
   Activation: (c) => {
     // keras.activations.leaky_relu (Keras 3) has slope 0.2, unlike the LeakyReLU layer's 0.3.
-    if (c.get('activation') === 'leaky_relu') return new Activation({ ...c.common(), activation: 'leakyRelu', alpha: 0.2 });
+    if (c.get('activation') === 'leaky_relu')
+      return new Activation({ ...c.common(), activation: 'leakyRelu', alpha: 0.2 });
     return new Activation({ ...c.common(), activation: activationOf(c) });
   },
   ReLU: (c) => {
@@ -267,10 +356,13 @@ function layerEntry(entry: unknown, where: string): LayerEntry {
 
 /** The per-sample shape from a Keras batch shape [null, ...dims]. */
 function sampleShape(batchShape: unknown, where: string): number[] {
-  if (!Array.isArray(batchShape) || batchShape.length < 2) throw new RangeError(`${where} must be a batch shape [null, ...dims], got ${json(batchShape)}`);
+  if (!Array.isArray(batchShape) || batchShape.length < 2)
+    throw new RangeError(`${where} must be a batch shape [null, ...dims], got ${json(batchShape)}`);
   const dims = batchShape.slice(1);
   if (!dims.every((d) => Number.isSafeInteger(d) && d > 0)) {
-    throw new RangeError(`${where} is ${json(batchShape)}: convkit needs every dimension but the batch known (a fixed input size)`);
+    throw new RangeError(
+      `${where} is ${json(batchShape)}: convkit needs every dimension but the batch known (a fixed input size)`,
+    );
   }
   return dims as number[];
 }
@@ -289,7 +381,8 @@ function inputLayerShape(input: LayerEntry): number[] {
 /** Layers of a Sequential config: Keras ≥ 2.3, tfjs and Keras 3 { name, layers }; older Keras a bare list. */
 function sequentialLayers(config: unknown): { name: string; entries: LayerEntry[]; buildInputShape?: unknown } {
   const body = Array.isArray(config) ? { layers: config } : config;
-  if (!isObject(body) || !Array.isArray(body.layers)) throw new RangeError(`a Sequential config must have a layers array, got ${json(config)}`);
+  if (!isObject(body) || !Array.isArray(body.layers))
+    throw new RangeError(`a Sequential config must have a layers array, got ${json(config)}`);
   return {
     name: typeof body.name === 'string' ? body.name : 'sequential',
     entries: body.layers.map((entry, i) => layerEntry(entry, `layers[${i}]`)),
@@ -300,13 +393,18 @@ function sequentialLayers(config: unknown): { name: string; entries: LayerEntry[
 /** The layer a Functional node reads from: Keras 2 / tfjs [[name, node, tensor, kwargs]], Keras 3 { args: [keras tensor], kwargs }. */
 function nodeInputs(node: unknown, layer: string): { source: string; kwargs: unknown }[] {
   const history = (tensor: unknown): string | undefined => {
-    const h = isObject(tensor) && tensor.class_name === '__keras_tensor__' && isObject(tensor.config) ? tensor.config.keras_history : undefined;
+    const h =
+      isObject(tensor) && tensor.class_name === '__keras_tensor__' && isObject(tensor.config)
+        ? tensor.config.keras_history
+        : undefined;
     return Array.isArray(h) && typeof h[0] === 'string' && h[1] === 0 && h[2] === 0 ? h[0] : undefined;
   };
   if (Array.isArray(node)) {
     return node.map((input) => {
       if (!Array.isArray(input) || typeof input[0] !== 'string' || input[1] !== 0 || input[2] !== 0) {
-        throw new RangeError(`layer '${layer}': inbound node ${json(input)} is not supported (convkit reads plain chains of layers)`);
+        throw new RangeError(
+          `layer '${layer}': inbound node ${json(input)} is not supported (convkit reads plain chains of layers)`,
+        );
       }
       return { source: input[0], kwargs: input[3] };
     });
@@ -314,7 +412,10 @@ function nodeInputs(node: unknown, layer: string): { source: string; kwargs: unk
   if (isObject(node) && Array.isArray(node.args)) {
     return node.args.map((arg) => {
       const source = history(arg);
-      if (source === undefined) throw new RangeError(`layer '${layer}': call argument ${json(arg)} is not supported (convkit reads plain chains of layers)`);
+      if (source === undefined)
+        throw new RangeError(
+          `layer '${layer}': call argument ${json(arg)} is not supported (convkit reads plain chains of layers)`,
+        );
       return { source, kwargs: node.kwargs };
     });
   }
@@ -332,7 +433,8 @@ function singleEndpoint(value: unknown, what: string): string {
 
 /** Layers of a Functional config, ordered from the input, when they form a plain chain. */
 function functionalLayers(config: unknown): { name: string; entries: LayerEntry[] } {
-  if (!isObject(config) || !Array.isArray(config.layers)) throw new RangeError(`a Functional config must have a layers array, got ${json(config)}`);
+  if (!isObject(config) || !Array.isArray(config.layers))
+    throw new RangeError(`a Functional config must have a layers array, got ${json(config)}`);
   const entries = config.layers.map((entry, i) => layerEntry(entry, `layers[${i}]`));
   const input = singleEndpoint(config.input_layers, 'input_layers');
   const output = singleEndpoint(config.output_layers, 'output_layers');
@@ -344,14 +446,23 @@ function functionalLayers(config: unknown): { name: string; entries: LayerEntry[
       if (nodes.length > 0) throw new RangeError(`input layer '${input}' has inbound nodes: not a plain chain`);
       continue;
     }
-    if (nodes.length !== 1) throw new RangeError(`layer '${entry.name}' is called ${nodes.length} times: convkit reads plain chains, where each layer is used once`);
+    if (nodes.length !== 1)
+      throw new RangeError(
+        `layer '${entry.name}' is called ${nodes.length} times: convkit reads plain chains, where each layer is used once`,
+      );
     const inputs = nodeInputs(nodes[0], entry.name);
-    if (inputs.length !== 1) throw new RangeError(`layer '${entry.name}' takes ${inputs.length} inputs: convkit reads plain chains of single-input layers`);
+    if (inputs.length !== 1)
+      throw new RangeError(
+        `layer '${entry.name}' takes ${inputs.length} inputs: convkit reads plain chains of single-input layers`,
+      );
     const { source, kwargs } = inputs[0];
     if (isObject(kwargs) && Object.values(kwargs).some((v) => v !== null)) {
       throw new RangeError(`layer '${entry.name}' is called with arguments ${json(kwargs)}: not supported`);
     }
-    if (next.has(source)) throw new RangeError(`layer '${source}' feeds both '${next.get(source)!.name}' and '${entry.name}': convkit reads plain chains, not branches`);
+    if (next.has(source))
+      throw new RangeError(
+        `layer '${source}' feeds both '${next.get(source)!.name}' and '${entry.name}': convkit reads plain chains, not branches`,
+      );
     next.set(source, entry);
   }
   const first = entries.find((e) => e.name === input);
@@ -359,7 +470,9 @@ function functionalLayers(config: unknown): { name: string; entries: LayerEntry[
   const chain = [first];
   for (let entry = next.get(input); entry; entry = next.get(entry.name)) chain.push(entry);
   if (chain[chain.length - 1].name !== output || chain.length !== entries.length) {
-    throw new RangeError(`the layers do not form one chain from '${input}' to '${output}': convkit reads plain chains of layers`);
+    throw new RangeError(
+      `the layers do not form one chain from '${input}' to '${output}': convkit reads plain chains of layers`,
+    );
   }
   return { name: typeof config.name === 'string' ? config.name : 'model', entries: chain };
 }
@@ -377,7 +490,10 @@ export function kerasModelFromConfig(topology: unknown): KerasModelPlan {
   let model: { name: string; entries: LayerEntry[]; buildInputShape?: unknown };
   if (root.class_name === 'Sequential') model = sequentialLayers(root.config);
   else if (root.class_name === 'Functional' || root.class_name === 'Model') model = functionalLayers(root.config);
-  else throw new RangeError(`model class '${root.class_name}' is not supported (convkit reads Sequential models and Functional ones that are a plain chain)`);
+  else
+    throw new RangeError(
+      `model class '${root.class_name}' is not supported (convkit reads Sequential models and Functional ones that are a plain chain)`,
+    );
 
   const entries = [...model.entries];
   let inputShape: number[] | undefined;
@@ -387,7 +503,10 @@ export function kerasModelFromConfig(topology: unknown): KerasModelPlan {
   const buildShape = isObject(first.entry.build_config) ? first.entry.build_config.input_shape : undefined;
   const batchShape = first.config.batch_input_shape ?? model.buildInputShape ?? buildShape;
   if (!inputShape) {
-    if (batchShape === undefined) throw new RangeError(`the model has no input shape (no InputLayer, and layer '${first.name}' has no batch_input_shape)`);
+    if (batchShape === undefined)
+      throw new RangeError(
+        `the model has no input shape (no InputLayer, and layer '${first.name}' has no batch_input_shape)`,
+      );
     inputShape = sampleShape(batchShape, `the input shape of layer '${first.name}'`);
   }
 
@@ -395,10 +514,13 @@ export function kerasModelFromConfig(topology: unknown): KerasModelPlan {
   let shape: Shape = inputShape;
   for (const entry of entries) {
     const where = `layer '${entry.name}' (${entry.className})`;
-    if (modelClasses.includes(entry.className)) throw new RangeError(`${where}: nested models are not supported (flatten the model into one Sequential)`);
+    if (modelClasses.includes(entry.className))
+      throw new RangeError(`${where}: nested models are not supported (flatten the model into one Sequential)`);
     if (entry.className === 'InputLayer') throw new RangeError(`${where}: an InputLayer may only come first`);
     if (!Object.hasOwn(translators, entry.className)) {
-      throw new RangeError(`${where}: this layer class is not supported (convkit reads ${Object.keys(translators).join(', ')}, InputLayer)`);
+      throw new RangeError(
+        `${where}: this layer class is not supported (convkit reads ${Object.keys(translators).join(', ')}, InputLayer)`,
+      );
     }
     const config = new KerasLayerConfig(entry.className, entry.name, entry.config);
     let layer: Layer;
@@ -419,7 +541,10 @@ export function kerasModelFromConfig(topology: unknown): KerasModelPlan {
  * Builds the planned model and sets its weights from `read`, which returns a layer's weights as
  * the file has them; names, count and shapes are checked here, for every format alike.
  */
-export function buildKerasModel(plan: KerasModelPlan, read: (request: LayerWeightsRequest) => LoadedWeight[]): Sequential {
+export function buildKerasModel(
+  plan: KerasModelPlan,
+  read: (request: LayerWeightsRequest) => LoadedWeight[],
+): Sequential {
   const model = new Sequential({ name: plan.name, layers: plan.layers.map((l) => l.layer) });
   model.build(plan.inputShape);
   const specs = model.weightSpecs();
@@ -429,11 +554,15 @@ export function buildKerasModel(plan: KerasModelPlan, read: (request: LayerWeigh
     const found = read({ index, layer, kerasClass, weights: expected.map(({ name, shape }) => ({ name, shape })) });
     const names = (list: { name: string }[]) => list.map((w) => w.name).join(', ');
     if (found.length !== expected.length || found.some((w, i) => w.name !== expected[i].name)) {
-      throw new RangeError(`layer '${layer.name}' (${kerasClass}): the file has weights [${names(found)}], convkit needs [${names(expected)}]`);
+      throw new RangeError(
+        `layer '${layer.name}' (${kerasClass}): the file has weights [${names(found)}], convkit needs [${names(expected)}]`,
+      );
     }
     return found.map((w, i) => {
       if (w.shape.join() !== expected[i].shape.join()) {
-        throw new RangeError(`weight '${layer.name}/${w.name}' has shape [${w.shape.join(', ')}] in the file, the architecture needs [${expected[i].shape.join(', ')}]`);
+        throw new RangeError(
+          `weight '${layer.name}/${w.name}' has shape [${w.shape.join(', ')}] in the file, the architecture needs [${expected[i].shape.join(', ')}]`,
+        );
       }
       return w.data;
     });
@@ -454,27 +583,55 @@ function kerasActivationName(activation: ActivationName): string {
 /** The Keras layers (one, or two for a leaky-ReLU activation, which Keras has only as a layer) of a convkit layer. */
 function kerasLayersOf(layer: Layer, inputShape: Shape): Json[] {
   const entry = (className: string, config: Json, name = layer.name): Json => ({
-    class_name: className, config: { name, trainable: layer.trainable, dtype: 'float32', ...config },
+    class_name: className,
+    config: { name, trainable: layer.trainable, dtype: 'float32', ...config },
   });
   const withActivation = (className: string, config: Json, activation: ActivationName): Json[] => {
-    if (activation !== 'leakyRelu') return [entry(className, { ...config, activation: kerasActivationName(activation) })];
-    return [entry(className, { ...config, activation: 'linear' }), entry('LeakyReLU', { alpha: defaultAlpha('leakyRelu') }, `${layer.name}_leaky_re_lu`)];
+    if (activation !== 'leakyRelu')
+      return [entry(className, { ...config, activation: kerasActivationName(activation) })];
+    return [
+      entry(className, { ...config, activation: 'linear' }),
+      entry('LeakyReLU', { alpha: defaultAlpha('leakyRelu') }, `${layer.name}_leaky_re_lu`),
+    ];
   };
   if (layer instanceof Conv2D) {
-    return withActivation('Conv2D', {
-      filters: layer.filters, kernel_size: layer.kernelSize, strides: layer.strides, padding: layer.padding, data_format: 'channels_last',
-      dilation_rate: layer.dilationRate, use_bias: layer.useBias,
-      kernel_initializer: kerasInitializer(layer.kernelInitializer), bias_initializer: kerasInitializer(layer.biasInitializer),
-    }, layer.activation);
+    return withActivation(
+      'Conv2D',
+      {
+        filters: layer.filters,
+        kernel_size: layer.kernelSize,
+        strides: layer.strides,
+        padding: layer.padding,
+        data_format: 'channels_last',
+        dilation_rate: layer.dilationRate,
+        use_bias: layer.useBias,
+        kernel_initializer: kerasInitializer(layer.kernelInitializer),
+        bias_initializer: kerasInitializer(layer.biasInitializer),
+      },
+      layer.activation,
+    );
   }
   if (layer instanceof Dense) {
-    return withActivation('Dense', {
-      units: layer.units, use_bias: layer.useBias,
-      kernel_initializer: kerasInitializer(layer.kernelInitializer), bias_initializer: kerasInitializer(layer.biasInitializer),
-    }, layer.activation);
+    return withActivation(
+      'Dense',
+      {
+        units: layer.units,
+        use_bias: layer.useBias,
+        kernel_initializer: kerasInitializer(layer.kernelInitializer),
+        bias_initializer: kerasInitializer(layer.biasInitializer),
+      },
+      layer.activation,
+    );
   }
   if (layer instanceof MaxPooling2D || layer instanceof AveragePooling2D) {
-    return [entry(layer.className, { pool_size: layer.poolSize, strides: layer.strides, padding: layer.padding, data_format: 'channels_last' })];
+    return [
+      entry(layer.className, {
+        pool_size: layer.poolSize,
+        strides: layer.strides,
+        padding: layer.padding,
+        data_format: 'channels_last',
+      }),
+    ];
   }
   if (layer instanceof GlobalAveragePooling2D || layer instanceof GlobalMaxPooling2D) {
     return [entry(layer.className, { data_format: 'channels_last', keepdims: false })];
@@ -484,11 +641,19 @@ function kerasLayersOf(layer: Layer, inputShape: Shape): Json[] {
   if (layer instanceof Reshape) return [entry('Reshape', { target_shape: layer.computeOutputShape(inputShape) })];
   if (layer instanceof Dropout) return [entry('Dropout', { rate: layer.rate, noise_shape: null, seed: null })];
   if (layer instanceof BatchNormalization) {
-    return [entry('BatchNormalization', {
-      axis: -1, momentum: layer.momentum, epsilon: layer.epsilon, center: true, scale: true,
-      beta_initializer: kerasInitializer('zeros'), gamma_initializer: kerasInitializer('ones'),
-      moving_mean_initializer: kerasInitializer('zeros'), moving_variance_initializer: kerasInitializer('ones'),
-    })];
+    return [
+      entry('BatchNormalization', {
+        axis: -1,
+        momentum: layer.momentum,
+        epsilon: layer.epsilon,
+        center: true,
+        scale: true,
+        beta_initializer: kerasInitializer('zeros'),
+        gamma_initializer: kerasInitializer('ones'),
+        moving_mean_initializer: kerasInitializer('zeros'),
+        moving_variance_initializer: kerasInitializer('ones'),
+      }),
+    ];
   }
   if (layer instanceof LeakyReLU) return [entry('LeakyReLU', { alpha: layer.alpha })];
   if (layer instanceof ELU) return [entry('ELU', { alpha: layer.alpha })];
@@ -515,11 +680,26 @@ export function kerasConfigOf(model: Sequential, generatedBy: string): Json {
   const names = new Set<unknown>();
   for (const { config } of layers) {
     const name = (config as Json).name;
-    if (names.has(name)) throw new RangeError(`two Keras layers would be named '${String(name)}' (rename the convkit layer)`);
+    if (names.has(name))
+      throw new RangeError(`two Keras layers would be named '${String(name)}' (rename the convkit layer)`);
     names.add(name);
   }
   let inputName = `${model.layers[0].name}_input`;
   while (names.has(inputName)) inputName = `_${inputName}`;
-  const input = { class_name: 'InputLayer', config: { batch_input_shape: [null, ...model.inputShape], dtype: 'float32', sparse: false, ragged: false, name: inputName } };
-  return { class_name: 'Sequential', config: { name: model.name, layers: [input, ...layers] }, keras_version: generatedBy, backend: 'convkit' };
+  const input = {
+    class_name: 'InputLayer',
+    config: {
+      batch_input_shape: [null, ...model.inputShape],
+      dtype: 'float32',
+      sparse: false,
+      ragged: false,
+      name: inputName,
+    },
+  };
+  return {
+    class_name: 'Sequential',
+    config: { name: model.name, layers: [input, ...layers] },
+    keras_version: generatedBy,
+    backend: 'convkit',
+  };
 }

@@ -35,9 +35,12 @@ export async function loadKerasH5(path: string): Promise<Sequential> {
     const modelConfig = h5.string(root, 'model_config');
     if (modelConfig === undefined) {
       const weightsOnly = h5.group('layers') !== undefined || h5.strings(root, 'layer_names') !== undefined;
-      invalid(path, weightsOnly
-        ? 'holds weights only (model.save_weights): convkit needs the whole model, saved with model.save()'
-        : 'is an HDF5 file but not a Keras model (it has no model_config attribute)');
+      invalid(
+        path,
+        weightsOnly
+          ? 'holds weights only (model.save_weights): convkit needs the whole model, saved with model.save()'
+          : 'is an HDF5 file but not a Keras model (it has no model_config attribute)',
+      );
     }
     const plan = planFromJson(path, modelConfig, 'model_config');
     const weightsRoot = h5.group('model_weights');
@@ -48,11 +51,16 @@ export async function loadKerasH5(path: string): Promise<Sequential> {
         const names = group ? h5.strings(group, 'weight_names') : undefined;
         if (!group || !names) throw new RangeError(`model_weights has no weights for layer '${layer.name}'`);
         if (names.length !== weights.length) {
-          throw new RangeError(`model_weights/${layer.name} has ${names.length} weights [${names.join(', ')}], convkit needs ${weights.length} [${weights.map((w) => w.name).join(', ')}]`);
+          throw new RangeError(
+            `model_weights/${layer.name} has ${names.length} weights [${names.join(', ')}], convkit needs ${weights.length} [${weights.map((w) => w.name).join(', ')}]`,
+          );
         }
         return weights.map(({ name }) => {
           const matches = names.filter((n) => variableName(n) === name);
-          if (matches.length !== 1) throw new RangeError(`model_weights/${layer.name} has no single weight named '${name}' (it has ${names.join(', ')})`);
+          if (matches.length !== 1)
+            throw new RangeError(
+              `model_weights/${layer.name} has no single weight named '${name}' (it has ${names.join(', ')})`,
+            );
           return { name, ...h5.float32(group, matches[0]) };
         });
       });

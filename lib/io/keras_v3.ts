@@ -32,18 +32,25 @@ async function loadWeights(path: string, weightsPath: string, plan: KerasModelPl
   return withHdf5File(weightsPath, (h5) => {
     try {
       return buildKerasModel(plan, ({ index, layer, weights }) => {
-        const candidates = ['layers', '_layer_checkpoint_dependencies'].map((root) => `${root}/${layerPaths[index]}/vars`);
+        const candidates = ['layers', '_layer_checkpoint_dependencies'].map(
+          (root) => `${root}/${layerPaths[index]}/vars`,
+        );
         const groupPath = candidates.find((p) => h5.group(p)) ?? candidates[0];
         const vars = h5.group(groupPath);
-        if (!vars) throw new RangeError(`${WEIGHTS} has no weights for layer '${layer.name}' (expected at ${groupPath})`);
+        if (!vars)
+          throw new RangeError(`${WEIGHTS} has no weights for layer '${layer.name}' (expected at ${groupPath})`);
         // Recent Keras versions record the layer's name on its vars group: a cross-check of the order.
         const recorded = h5.string(vars, 'name');
         if (recorded !== undefined && recorded !== layer.name) {
-          throw new RangeError(`${WEIGHTS}: ${groupPath} holds the weights of layer '${recorded}', expected '${layer.name}'`);
+          throw new RangeError(
+            `${WEIGHTS}: ${groupPath} holds the weights of layer '${recorded}', expected '${layer.name}'`,
+          );
         }
         const count = vars.keys().length;
         if (count !== weights.length) {
-          throw new RangeError(`${WEIGHTS}: ${groupPath} has ${count} weights, layer '${layer.name}' needs ${weights.length} [${weights.map((w) => w.name).join(', ')}]`);
+          throw new RangeError(
+            `${WEIGHTS}: ${groupPath} has ${count} weights, layer '${layer.name}' needs ${weights.length} [${weights.map((w) => w.name).join(', ')}]`,
+          );
         }
         return weights.map(({ name }, i) => ({ name, ...h5.float32(vars, String(i)) }));
       });
@@ -68,10 +75,13 @@ export async function loadKerasArchive(path: string): Promise<Sequential> {
   } catch (error) {
     invalid(path, `is not a readable zip archive (${(error as Error).message})`);
   }
-  if (!files[CONFIG]) invalid(path, `has no ${CONFIG}: not a Keras .keras archive (it holds ${names.join(', ') || 'nothing'})`);
+  if (!files[CONFIG])
+    invalid(path, `has no ${CONFIG}: not a Keras .keras archive (it holds ${names.join(', ') || 'nothing'})`);
   const plan = planFromJson(path, new TextDecoder().decode(files[CONFIG]), CONFIG);
   if (!files[WEIGHTS]) {
-    const npz = names.includes(NPZ_WEIGHTS) ? ` (${NPZ_WEIGHTS} is not supported: save with Keras's default h5 weights)` : '';
+    const npz = names.includes(NPZ_WEIGHTS)
+      ? ` (${NPZ_WEIGHTS} is not supported: save with Keras's default h5 weights)`
+      : '';
     invalid(path, `has no ${WEIGHTS}${npz}`);
   }
   // h5wasm's Node build reads files from disk, so the weights file goes to a private temporary directory.

@@ -22,7 +22,14 @@ import { getLoss } from '../losses';
 import { optimizerFromConfig } from '../optimizers';
 import { Tensor, shapeSize } from '../tensor';
 import { version } from '../version';
-import { fromLittleEndian, invalid, readModelFile, toLittleEndian, writeFileAtomic, writeModelDirectory } from './files';
+import {
+  fromLittleEndian,
+  invalid,
+  readModelFile,
+  toLittleEndian,
+  writeFileAtomic,
+  writeModelDirectory,
+} from './files';
 import { HDF5_SIGNATURE } from './hdf5';
 import { loadKerasH5 } from './keras_h5';
 import { loadKerasArchive, loadKerasDirectory } from './keras_v3';
@@ -45,7 +52,11 @@ interface ModelJson {
   format: string;
   formatVersion: number;
   generatedBy: string;
-  modelTopology: { className: 'Sequential'; config: { name: string; layers: { className: string; config: Record<string, unknown> }[] }; inputShape: number[] };
+  modelTopology: {
+    className: 'Sequential';
+    config: { name: string; layers: { className: string; config: Record<string, unknown> }[] };
+    inputShape: number[];
+  };
   trainingConfig: Record<string, unknown> | null;
   weightsManifest: { paths: string[]; weights: WeightEntry[] }[];
   weightsByteLength: number;
@@ -54,9 +65,12 @@ interface ModelJson {
 
 /** `model.save(dir, options)`: writes the model to a directory in the format options asks for. */
 export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`save: the path must be a non-empty string, got ${describe(dir)}`);
-  if (options === null || typeof options !== 'object') throw new TypeError(`save: options must be an object such as { format: 'tfjs' }, got ${describe(options)}`);
-  if (oneOf(options.format ?? 'convkit', 'save format', ['convkit', 'tfjs'] as const) === 'tfjs') return saveTfjsModel(model, dir);
+  if (typeof dir !== 'string' || dir.length === 0)
+    throw new TypeError(`save: the path must be a non-empty string, got ${describe(dir)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`save: options must be an object such as { format: 'tfjs' }, got ${describe(options)}`);
+  if (oneOf(options.format ?? 'convkit', 'save format', ['convkit', 'tfjs'] as const) === 'tfjs')
+    return saveTfjsModel(model, dir);
   const weights = await model.readWeights();
   const specs = model.weightSpecs();
   const chunks = weights.map((w) => toLittleEndian(w.data));
@@ -67,9 +81,17 @@ export async function saveModel(model: Sequential, dir: string, options: SaveOpt
     format: MODEL_FORMAT,
     formatVersion: FORMAT_VERSION,
     generatedBy: `convkit ${version}`,
-    modelTopology: { ...(model.toJSON() as Omit<ModelJson['modelTopology'], 'inputShape'>), inputShape: [...model.inputShape] },
+    modelTopology: {
+      ...(model.toJSON() as Omit<ModelJson['modelTopology'], 'inputShape'>),
+      inputShape: [...model.inputShape],
+    },
     trainingConfig: model.trainingConfig(),
-    weightsManifest: [{ paths: [weightsFile], weights: specs.map((s) => ({ name: `${s.layer}/${s.name}`, shape: s.shape, dtype: 'float32' })) }],
+    weightsManifest: [
+      {
+        paths: [weightsFile],
+        weights: specs.map((s) => ({ name: `${s.layer}/${s.name}`, shape: s.shape, dtype: 'float32' })),
+      },
+    ],
     weightsByteLength: chunks.reduce((sum, c) => sum + c.byteLength, 0),
     weightsSha256: hash.digest('hex'),
   };
@@ -101,9 +123,14 @@ async function readHead(path: string, length: number): Promise<Uint8Array> {
   }
 }
 
-const startsWith = (head: Uint8Array, signature: Uint8Array) => head.length >= signature.length && signature.every((b, i) => head[i] === b);
+const startsWith = (head: Uint8Array, signature: Uint8Array) =>
+  head.length >= signature.length && signature.every((b, i) => head[i] === b);
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Loads a model, whatever wrote it:
@@ -130,7 +157,8 @@ const exists = (path: string) => access(path).then(() => true, () => false);
  * ```
  */
 export async function loadModel(path: string): Promise<Sequential> {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`loadModel: the path must be a non-empty string, got ${describe(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new TypeError(`loadModel: the path must be a non-empty string, got ${describe(path)}`);
   const info = await stat(path).catch(() => undefined);
   if (info?.isFile() || (!info && /\.(h5|hdf5|keras)$/i.test(path))) {
     const head = await readHead(path, HDF5_SIGNATURE.length);
@@ -150,13 +178,19 @@ async function loadJsonModel(jsonPath: string): Promise<Sequential> {
   try {
     parsed = JSON.parse(await readFile(jsonPath, 'utf8'));
   } catch (error) {
-    const reason = error instanceof SyntaxError ? `is not valid JSON (${error.message})` : `cannot be read (${(error as Error).message})`;
+    const reason =
+      error instanceof SyntaxError
+        ? `is not valid JSON (${error.message})`
+        : `cannot be read (${(error as Error).message})`;
     throw new Error(`loadModel: ${jsonPath} ${reason}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) invalid(jsonPath, 'is not a JSON object');
   const json = parsed as Record<string, unknown>;
   // tfjs wrote no format field before version 1.0; a graph model gets its own refusal there.
-  const tfjs = json.format === TFJS_LAYERS_FORMAT || json.format === 'graph-model' || (json.format === undefined && 'modelTopology' in json);
+  const tfjs =
+    json.format === TFJS_LAYERS_FORMAT ||
+    json.format === 'graph-model' ||
+    (json.format === undefined && 'modelTopology' in json);
   if (tfjs) return loadTfjsModel(jsonPath, json);
   return loadConvkitModel(jsonPath, json);
 }
@@ -165,16 +199,27 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
   const base = dirname(jsonPath);
   const json = parsed as Partial<ModelJson>;
   if (json.format !== MODEL_FORMAT) {
-    invalid(jsonPath, `format is '${String(json.format)}', expected '${MODEL_FORMAT}' (convkit) or a TensorFlow.js layers model (modelTopology + weightsManifest)`);
+    invalid(
+      jsonPath,
+      `format is '${String(json.format)}', expected '${MODEL_FORMAT}' (convkit) or a TensorFlow.js layers model (modelTopology + weightsManifest)`,
+    );
   }
   if (json.formatVersion !== FORMAT_VERSION) {
-    invalid(jsonPath, `formatVersion ${String(json.formatVersion)} is not supported (this convkit reads version ${FORMAT_VERSION})`);
+    invalid(
+      jsonPath,
+      `formatVersion ${String(json.formatVersion)} is not supported (this convkit reads version ${FORMAT_VERSION})`,
+    );
   }
   const topology = json.modelTopology;
-  if (topology?.className !== 'Sequential' || !Array.isArray(topology.config?.layers) || topology.config.layers.length === 0) {
+  if (
+    topology?.className !== 'Sequential' ||
+    !Array.isArray(topology.config?.layers) ||
+    topology.config.layers.length === 0
+  ) {
     invalid(jsonPath, 'modelTopology must describe a Sequential model with at least one layer');
   }
-  if (!isIntArray(topology.inputShape)) invalid(jsonPath, 'modelTopology.inputShape must be an array of positive integers');
+  if (!isIntArray(topology.inputShape))
+    invalid(jsonPath, 'modelTopology.inputShape must be an array of positive integers');
 
   const layers = topology.config.layers.map((entry, i) => {
     try {
@@ -186,36 +231,64 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
   let model: Sequential;
   let specs: { layer: string; name: string; shape: number[] }[];
   try {
-    model = new Sequential({ name: typeof topology.config.name === 'string' ? topology.config.name : undefined, layers });
+    model = new Sequential({
+      name: typeof topology.config.name === 'string' ? topology.config.name : undefined,
+      layers,
+    });
     // Shapes only: nothing is allocated until the file is known to hold what the architecture needs.
-    specs = planLayers(model.layers, topology.inputShape).layers.flatMap(({ layer, weights }) => weights.map((w) => ({ layer: layer.name, ...w })));
+    specs = planLayers(model.layers, topology.inputShape).layers.flatMap(({ layer, weights }) =>
+      weights.map((w) => ({ layer: layer.name, ...w })),
+    );
   } catch (error) {
     invalid(jsonPath, `the architecture does not build: ${(error as Error).message}`);
   }
 
   const entries = json.weightsManifest?.[0]?.weights;
   const weightsFile = json.weightsManifest?.[0]?.paths?.[0];
-  if (json.weightsManifest?.length !== 1 || json.weightsManifest[0]?.paths?.length !== 1 || typeof weightsFile !== 'string' || !WEIGHTS_FILE.test(weightsFile) || !Array.isArray(entries)) {
-    invalid(jsonPath, "weightsManifest must list one weights file ('weights-<hex>.bin', or 'weights.bin' as older saves named it) and its weights");
+  if (
+    json.weightsManifest?.length !== 1 ||
+    json.weightsManifest[0]?.paths?.length !== 1 ||
+    typeof weightsFile !== 'string' ||
+    !WEIGHTS_FILE.test(weightsFile) ||
+    !Array.isArray(entries)
+  ) {
+    invalid(
+      jsonPath,
+      "weightsManifest must list one weights file ('weights-<hex>.bin', or 'weights.bin' as older saves named it) and its weights",
+    );
   }
-  if (entries.length !== specs.length) invalid(jsonPath, `the manifest lists ${entries.length} weights but the architecture has ${specs.length}`);
+  if (entries.length !== specs.length)
+    invalid(jsonPath, `the manifest lists ${entries.length} weights but the architecture has ${specs.length}`);
   entries.forEach((entry, i) => {
     const spec = specs[i];
     if (entry?.dtype !== 'float32' || !isIntArray(entry.shape) || entry.shape.join() !== spec.shape.join()) {
-      invalid(jsonPath, `weight ${i} (${spec.layer}/${spec.name}) must be float32 of shape [${spec.shape.join(', ')}], the manifest says ${JSON.stringify(entry)}`);
+      invalid(
+        jsonPath,
+        `weight ${i} (${spec.layer}/${spec.name}) must be float32 of shape [${spec.shape.join(', ')}], the manifest says ${JSON.stringify(entry)}`,
+      );
     }
   });
   const expectedBytes = specs.reduce((sum, s) => sum + shapeSize(s.shape) * 4, 0);
-  if (json.weightsByteLength !== expectedBytes) invalid(jsonPath, `weightsByteLength is ${String(json.weightsByteLength)}, the architecture needs ${expectedBytes}`);
+  if (json.weightsByteLength !== expectedBytes)
+    invalid(
+      jsonPath,
+      `weightsByteLength is ${String(json.weightsByteLength)}, the architecture needs ${expectedBytes}`,
+    );
 
   const binPath = join(base, weightsFile);
   // The size first: a wrong file is not read into memory whole (a missing one fails in the read).
   const info = await stat(binPath).catch(() => null);
-  if (info !== null && info.size !== expectedBytes) invalid(binPath, `has ${info.size} bytes, model.json expects ${expectedBytes} (truncated or from another model)`);
+  if (info !== null && info.size !== expectedBytes)
+    invalid(binPath, `has ${info.size} bytes, model.json expects ${expectedBytes} (truncated or from another model)`);
   const bytes = await readModelFile(binPath);
-  if (bytes.byteLength !== expectedBytes) invalid(binPath, `has ${bytes.byteLength} bytes, model.json expects ${expectedBytes} (changed while being read)`);
+  if (bytes.byteLength !== expectedBytes)
+    invalid(binPath, `has ${bytes.byteLength} bytes, model.json expects ${expectedBytes} (changed while being read)`);
   const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== json.weightsSha256) invalid(binPath, 'does not match the checksum in model.json (corrupted, or saved by a different save than model.json)');
+  if (sha !== json.weightsSha256)
+    invalid(
+      binPath,
+      'does not match the checksum in model.json (corrupted, or saved by a different save than model.json)',
+    );
 
   let offset = 0;
   const weights = specs.map((spec) => {
@@ -238,7 +311,11 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
   if (json.trainingConfig) {
     const config = json.trainingConfig as { loss?: unknown; metrics?: unknown; optimizer?: Record<string, unknown> };
     try {
-      model.compile({ loss: getLoss(config.loss), optimizer: optimizerFromConfig(config.optimizer ?? {}), metrics: config.metrics as string[] });
+      model.compile({
+        loss: getLoss(config.loss),
+        optimizer: optimizerFromConfig(config.optimizer ?? {}),
+        metrics: config.metrics as string[],
+      });
     } catch (error) {
       invalid(jsonPath, `trainingConfig: ${(error as Error).message}`);
     }

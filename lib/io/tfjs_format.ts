@@ -28,7 +28,8 @@ function isShape(value: unknown): value is number[] {
 
 /** A shard path from the manifest, resolved inside the model's directory (never outside it). */
 function shardPath(jsonPath: string, path: unknown, where: string): string {
-  if (typeof path !== 'string' || path.length === 0) invalid(jsonPath, `${where} must be a file name, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    invalid(jsonPath, `${where} must be a file name, got ${JSON.stringify(path)}`);
   const relative = normalize(path);
   if (isAbsolute(relative) || relative === '..' || relative.startsWith(`..${sep}`)) {
     invalid(jsonPath, `${where} '${path}' points outside the model's directory`);
@@ -38,7 +39,8 @@ function shardPath(jsonPath: string, path: unknown, where: string): string {
 
 /** Reads every group's shards and returns the weights by name, after checking dtypes and byte counts. */
 async function readWeights(jsonPath: string, manifest: unknown): Promise<Map<string, NamedWeight>> {
-  if (!Array.isArray(manifest)) invalid(jsonPath, 'weightsManifest must be an array of weight groups { paths, weights }');
+  if (!Array.isArray(manifest))
+    invalid(jsonPath, 'weightsManifest must be an array of weight groups { paths, weights }');
   const weights = new Map<string, NamedWeight>();
   for (const [g, group] of manifest.entries()) {
     const where = `weightsManifest[${g}]`;
@@ -47,11 +49,16 @@ async function readWeights(jsonPath: string, manifest: unknown): Promise<Map<str
     }
     const entries = (group.weights as unknown[]).map((entry, i) => {
       const { name, shape, dtype, quantization } = (entry ?? {}) as Json;
-      if (typeof name !== 'string' || !isShape(shape)) invalid(jsonPath, `${where}.weights[${i}] must be { name, shape, dtype }, got ${JSON.stringify(entry)}`);
+      if (typeof name !== 'string' || !isShape(shape))
+        invalid(jsonPath, `${where}.weights[${i}] must be { name, shape, dtype }, got ${JSON.stringify(entry)}`);
       if (quantization !== undefined && quantization !== null) {
-        invalid(jsonPath, `weight '${name}' is quantized (${JSON.stringify(quantization)}): convkit reads float32 weights only (convert without --quantize_*)`);
+        invalid(
+          jsonPath,
+          `weight '${name}' is quantized (${JSON.stringify(quantization)}): convkit reads float32 weights only (convert without --quantize_*)`,
+        );
       }
-      if (dtype !== 'float32') invalid(jsonPath, `weight '${name}' has dtype ${JSON.stringify(dtype)}: convkit reads float32 weights only`);
+      if (dtype !== 'float32')
+        invalid(jsonPath, `weight '${name}' has dtype ${JSON.stringify(dtype)}: convkit reads float32 weights only`);
       if (weights.has(name)) invalid(jsonPath, `weight '${name}' is listed twice in weightsManifest`);
       return { name, shape };
     });
@@ -61,7 +68,10 @@ async function readWeights(jsonPath: string, manifest: unknown): Promise<Map<str
     const bytes = shards.length === 1 ? shards[0] : Buffer.concat(shards);
     const expected = entries.reduce((sum, e) => sum + shapeSize(e.shape) * 4, 0);
     if (bytes.byteLength !== expected) {
-      invalid(jsonPath, `${where}'s shards (${paths.join(', ')}) hold ${bytes.byteLength} bytes, its ${entries.length} float32 weights need ${expected} (a shard is truncated, missing data or from another model)`);
+      invalid(
+        jsonPath,
+        `${where}'s shards (${paths.join(', ')}) hold ${bytes.byteLength} bytes, its ${entries.length} float32 weights need ${expected} (a shard is truncated, missing data or from another model)`,
+      );
     }
     let offset = 0;
     for (const { name, shape } of entries) {
@@ -88,8 +98,14 @@ function manifestName(weights: Map<string, NamedWeight>, layer: string, variable
 /** Loads a parsed tfjs layers-format model.json and its shards. */
 export async function loadTfjsModel(jsonPath: string, json: Json): Promise<Sequential> {
   if (json.format !== undefined && json.format !== TFJS_LAYERS_FORMAT) {
-    const graph = json.format === 'graph-model' ? ' (a graph model is a TensorFlow graph without layers; convert the Keras model with --output_format=tfjs_layers_model)' : '';
-    invalid(jsonPath, `format is ${JSON.stringify(json.format)}: convkit reads the tfjs layers format ('${TFJS_LAYERS_FORMAT}')${graph}`);
+    const graph =
+      json.format === 'graph-model'
+        ? ' (a graph model is a TensorFlow graph without layers; convert the Keras model with --output_format=tfjs_layers_model)'
+        : '';
+    invalid(
+      jsonPath,
+      `format is ${JSON.stringify(json.format)}: convkit reads the tfjs layers format ('${TFJS_LAYERS_FORMAT}')${graph}`,
+    );
   }
   let plan: KerasModelPlan;
   try {
@@ -100,13 +116,16 @@ export async function loadTfjsModel(jsonPath: string, json: Json): Promise<Seque
   const weights = await readWeights(jsonPath, json.weightsManifest);
   const unused = new Set(weights.keys());
   try {
-    const model = buildKerasModel(plan, ({ layer, weights: wanted }) => wanted.map(({ name }) => {
-      const key = manifestName(weights, layer.name, name);
-      if (key === undefined) throw new RangeError(`weight '${layer.name}/${name}' is not in weightsManifest`);
-      unused.delete(key);
-      return { name, ...weights.get(key)! };
-    }));
-    if (unused.size > 0) throw new RangeError(`weightsManifest has weights that no layer uses: ${[...unused].join(', ')}`);
+    const model = buildKerasModel(plan, ({ layer, weights: wanted }) =>
+      wanted.map(({ name }) => {
+        const key = manifestName(weights, layer.name, name);
+        if (key === undefined) throw new RangeError(`weight '${layer.name}/${name}' is not in weightsManifest`);
+        unused.delete(key);
+        return { name, ...weights.get(key)! };
+      }),
+    );
+    if (unused.size > 0)
+      throw new RangeError(`weightsManifest has weights that no layer uses: ${[...unused].join(', ')}`);
     return model;
   } catch (error) {
     invalid(jsonPath, (error as Error).message);
@@ -115,9 +134,13 @@ export async function loadTfjsModel(jsonPath: string, json: Json): Promise<Seque
 
 /** Refuses what is valid Keras but that tfjs-layers (4.x) cannot load, so a save never fails only at tf.loadLayersModel. */
 function checkTfjsCanRead(topology: Json): void {
-  for (const { class_name: className, config } of (topology.config as { layers: { class_name: string; config: Json }[] }).layers) {
+  for (const { class_name: className, config } of (
+    topology.config as { layers: { class_name: string; config: Json }[] }
+  ).layers) {
     if (className === 'ELU' && config.alpha !== 1) {
-      throw new RangeError(`layer '${String(config.name)}' (ELU): tfjs-layers supports ELU with alpha 1 only, this one has ${String(config.alpha)}`);
+      throw new RangeError(
+        `layer '${String(config.name)}' (ELU): tfjs-layers supports ELU with alpha 1 only, this one has ${String(config.alpha)}`,
+      );
     }
   }
 }
@@ -147,8 +170,14 @@ export async function saveTfjsModel(model: Sequential, dir: string): Promise<voi
     generatedBy: `convkit ${version}`,
     convertedBy: null,
     modelTopology,
-    weightsManifest: count === 0 ? [] : [{ paths, weights: specs.map((s) => ({ name: `${s.layer}/${s.name}`, shape: s.shape, dtype: 'float32' })) }],
+    weightsManifest:
+      count === 0
+        ? []
+        : [{ paths, weights: specs.map((s) => ({ name: `${s.layer}/${s.name}`, shape: s.shape, dtype: 'float32' })) }],
   };
-  const weightFiles = paths.map((name, i) => ({ name, chunks: [bytes.subarray(i * SHARD_BYTES, (i + 1) * SHARD_BYTES)] }));
+  const weightFiles = paths.map((name, i) => ({
+    name,
+    chunks: [bytes.subarray(i * SHARD_BYTES, (i + 1) * SHARD_BYTES)],
+  }));
   await writeModelDirectory(dir, weightFiles, `${JSON.stringify(manifest)}\n`);
 }

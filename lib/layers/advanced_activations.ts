@@ -19,7 +19,13 @@ abstract class AlphaActivation extends Layer {
   }
 
   nativeSpec(inputShape: Shape): NativeLayerSpec {
-    return { kind: 'activation', size: shapeSize(inputShape), channels: inputShape[inputShape.length - 1], activation: this.activation, alpha: this.alpha };
+    return {
+      kind: 'activation',
+      size: shapeSize(inputShape),
+      channels: inputShape[inputShape.length - 1],
+      activation: this.activation,
+      alpha: this.alpha,
+    };
   }
 
   override getConfig(): LayerConfig {
@@ -83,7 +89,8 @@ export class Maxout extends Layer {
   static readonly className = 'Maxout';
   computeOutputShape(inputShape: Shape): Shape {
     const channels = inputShape[inputShape.length - 1];
-    if (channels % this.pieces !== 0) this.fail(`the last axis (${channels}) must be a multiple of pieces (${this.pieces})`);
+    if (channels % this.pieces !== 0)
+      this.fail(`the last axis (${channels}) must be a multiple of pieces (${this.pieces})`);
     return [...inputShape.slice(0, -1), channels / this.pieces];
   }
   nativeSpec(inputShape: Shape): NativeLayerSpec {

@@ -49,7 +49,10 @@ const nameCounters = new Map<string, number>();
 
 /** Keras's snake case: default layer names and Keras 3 weight paths (MaxPooling2D -> max_pooling2d, LeakyReLU -> leaky_re_lu). */
 export function snakeCase(className: string): string {
-  return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return className
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /**
@@ -88,7 +91,8 @@ export abstract class Layer {
   }
 
   set trainable(value: boolean) {
-    if (typeof value !== 'boolean') throw new TypeError(`${this.className} trainable must be a boolean, got ${describe(value)}`);
+    if (typeof value !== 'boolean')
+      throw new TypeError(`${this.className} trainable must be a boolean, got ${describe(value)}`);
     this.isTrainable = value;
   }
 
@@ -140,8 +144,10 @@ export abstract class Layer {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     list.forEach((input, i) => {
       if (!(input instanceof SymbolicTensor)) {
-        throw new TypeError(`${this.className} '${this.name}'.apply takes symbolic tensors (ck.input(...) or another layer's apply), ` +
-          `got ${describe(input)}${Array.isArray(inputs) ? ` at [${i}]` : ''}`);
+        throw new TypeError(
+          `${this.className} '${this.name}'.apply takes symbolic tensors (ck.input(...) or another layer's apply), ` +
+            `got ${describe(input)}${Array.isArray(inputs) ? ` at [${i}]` : ''}`,
+        );
       }
     });
     if (this.appliedOutput) {

@@ -69,33 +69,59 @@ export class Conv2D extends Layer {
     const outH = outputLength(h, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding);
     const outW = outputLength(w, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding);
     if (outH < 1 || outW < 1) {
-      this.fail(`kernel ${this.kernelSize.join('x')} (dilation ${this.dilationRate.join('x')}) does not fit input ${h}x${w} with 'valid' padding`);
+      this.fail(
+        `kernel ${this.kernelSize.join('x')} (dilation ${this.dilationRate.join('x')}) does not fit input ${h}x${w} with 'valid' padding`,
+      );
     }
     return [outH, outW, this.filters];
   }
 
   override weightSpecs(inputShape: Shape): WeightSpec[] {
     const specs: WeightSpec[] = [
-      { name: 'kernel', shape: [...this.kernelSize, inputShape[2], this.filters], initializer: this.kernelInitializer, trainable: this.trainable },
+      {
+        name: 'kernel',
+        shape: [...this.kernelSize, inputShape[2], this.filters],
+        initializer: this.kernelInitializer,
+        trainable: this.trainable,
+      },
     ];
-    if (this.useBias) specs.push({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, trainable: this.trainable });
+    if (this.useBias)
+      specs.push({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, trainable: this.trainable });
     return specs;
   }
 
   nativeSpec(inputShape: Shape): NativeLayerSpec {
     return {
-      kind: 'conv2d', inHeight: inputShape[0], inWidth: inputShape[1], inChannels: inputShape[2], outChannels: this.filters,
-      kernelHeight: this.kernelSize[0], kernelWidth: this.kernelSize[1], strideHeight: this.strides[0], strideWidth: this.strides[1],
-      dilationHeight: this.dilationRate[0], dilationWidth: this.dilationRate[1], padding: this.padding, useBias: this.useBias,
-      activation: this.activation, alpha: defaultAlpha(this.activation),
+      kind: 'conv2d',
+      inHeight: inputShape[0],
+      inWidth: inputShape[1],
+      inChannels: inputShape[2],
+      outChannels: this.filters,
+      kernelHeight: this.kernelSize[0],
+      kernelWidth: this.kernelSize[1],
+      strideHeight: this.strides[0],
+      strideWidth: this.strides[1],
+      dilationHeight: this.dilationRate[0],
+      dilationWidth: this.dilationRate[1],
+      padding: this.padding,
+      useBias: this.useBias,
+      activation: this.activation,
+      alpha: defaultAlpha(this.activation),
     };
   }
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
-      dilationRate: this.dilationRate, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      dilationRate: this.dilationRate,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
     };
   }
 }

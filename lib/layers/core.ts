@@ -52,20 +52,37 @@ export class Dense extends Layer {
 
   override weightSpecs(inputShape: Shape): WeightSpec[] {
     const specs: WeightSpec[] = [
-      { name: 'kernel', shape: [inputShape[0], this.units], initializer: this.kernelInitializer, trainable: this.trainable },
+      {
+        name: 'kernel',
+        shape: [inputShape[0], this.units],
+        initializer: this.kernelInitializer,
+        trainable: this.trainable,
+      },
     ];
-    if (this.useBias) specs.push({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, trainable: this.trainable });
+    if (this.useBias)
+      specs.push({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, trainable: this.trainable });
     return specs;
   }
 
   nativeSpec(inputShape: Shape): NativeLayerSpec {
-    return { kind: 'dense', inFeatures: inputShape[0], units: this.units, useBias: this.useBias, activation: this.activation, alpha: defaultAlpha(this.activation) };
+    return {
+      kind: 'dense',
+      inFeatures: inputShape[0],
+      units: this.units,
+      useBias: this.useBias,
+      activation: this.activation,
+      alpha: defaultAlpha(this.activation),
+    };
   }
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
     };
   }
 }
@@ -96,8 +113,10 @@ export class Reshape extends Layer {
     if (!Array.isArray(args.targetShape)) {
       throw new TypeError(`Reshape targetShape must be a non-empty array, got ${describe(args.targetShape)}`);
     }
-    if (args.targetShape.length === 0) throw new RangeError('Reshape targetShape must have at least one dimension, got []');
-    if (args.targetShape.filter((d) => d === -1).length > 1) throw new RangeError('Reshape targetShape may contain at most one -1');
+    if (args.targetShape.length === 0)
+      throw new RangeError('Reshape targetShape must have at least one dimension, got []');
+    if (args.targetShape.filter((d) => d === -1).length > 1)
+      throw new RangeError('Reshape targetShape may contain at most one -1');
     this.targetShape = args.targetShape.map((d, i) => (d === -1 ? -1 : positiveInt(d, `Reshape targetShape[${i}]`)));
   }
 
@@ -169,7 +188,8 @@ export class Activation extends Layer {
     super(requiredArgs(args, 'Activation', "{ activation: 'relu' }"));
     // Required here (unlike conv2d's and dense's optional fused activation).
     this.activation = oneOf(args.activation, 'Activation activation', activationNames);
-    this.alpha = args.alpha === undefined ? defaultAlpha(this.activation) : finiteNumber(args.alpha, 'Activation alpha');
+    this.alpha =
+      args.alpha === undefined ? defaultAlpha(this.activation) : finiteNumber(args.alpha, 'Activation alpha');
   }
 
   static readonly className = 'Activation';
@@ -177,7 +197,13 @@ export class Activation extends Layer {
     return inputShape;
   }
   nativeSpec(inputShape: Shape): NativeLayerSpec {
-    return { kind: 'activation', size: shapeSize(inputShape), channels: inputShape[inputShape.length - 1], activation: this.activation, alpha: this.alpha };
+    return {
+      kind: 'activation',
+      size: shapeSize(inputShape),
+      channels: inputShape[inputShape.length - 1],
+      activation: this.activation,
+      alpha: this.alpha,
+    };
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), activation: this.activation, alpha: this.alpha };

@@ -23,7 +23,10 @@ export function outputLength(size: number, kernel: number, stride: number, dilat
 
 /** 'same' padding of one axis, [before, after]: the odd cell goes after. */
 export function samePadding(size: number, kernel: number, stride: number, dilation: number): [number, number] {
-  const total = Math.max((outputLength(size, kernel, stride, dilation, 'same') - 1) * stride + windowExtent(kernel, dilation) - size, 0);
+  const total = Math.max(
+    (outputLength(size, kernel, stride, dilation, 'same') - 1) * stride + windowExtent(kernel, dilation) - size,
+    0,
+  );
   const before = Math.floor(total / 2);
   return [before, total - before];
 }

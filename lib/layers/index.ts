@@ -1,15 +1,67 @@
 // The layer factories (ck.layers.conv2d(...), as tf.layers) and the registry that rebuilds a
 // layer from its serialized { className, config }.
-import { Activation, Dense, Dropout, Flatten, Reshape, type ActivationArgs, type DenseArgs, type DropoutArgs, type ReshapeArgs } from './core';
+import {
+  Activation,
+  Dense,
+  Dropout,
+  Flatten,
+  Reshape,
+  type ActivationArgs,
+  type DenseArgs,
+  type DropoutArgs,
+  type ReshapeArgs,
+} from './core';
 import { Conv2D, type Conv2DArgs } from './convolutional';
-import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type Pooling2DArgs } from './pooling';
+import {
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  MaxPooling2D,
+  type Pooling2DArgs,
+} from './pooling';
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization';
 import { ELU, LeakyReLU, Maxout, type ELUArgs, type LeakyReLUArgs, type MaxoutArgs } from './advanced_activations';
 import { Layer, type LayerArgs, type LayerConfig } from './base';
 import { Add, Average, Concatenate, Maximum, Merge, Multiply, type ConcatenateArgs } from './merge';
 
-export { Layer, Merge, Add, Average, Maximum, Multiply, Concatenate, Conv2D, Dense, Flatten, Reshape, Dropout, Activation, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, LeakyReLU, ELU, Maxout };
-export type { ConcatenateArgs, LayerArgs, LayerConfig, Conv2DArgs, DenseArgs, DropoutArgs, ReshapeArgs, ActivationArgs, Pooling2DArgs, BatchNormalizationArgs, LeakyReLUArgs, ELUArgs, MaxoutArgs };
+export {
+  Layer,
+  Merge,
+  Add,
+  Average,
+  Maximum,
+  Multiply,
+  Concatenate,
+  Conv2D,
+  Dense,
+  Flatten,
+  Reshape,
+  Dropout,
+  Activation,
+  MaxPooling2D,
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  BatchNormalization,
+  LeakyReLU,
+  ELU,
+  Maxout,
+};
+export type {
+  ConcatenateArgs,
+  LayerArgs,
+  LayerConfig,
+  Conv2DArgs,
+  DenseArgs,
+  DropoutArgs,
+  ReshapeArgs,
+  ActivationArgs,
+  Pooling2DArgs,
+  BatchNormalizationArgs,
+  LeakyReLUArgs,
+  ELUArgs,
+  MaxoutArgs,
+};
 export type { WeightSpec } from './base';
 
 /**
@@ -127,9 +179,25 @@ export const concatenate = (args?: ConcatenateArgs) => new Concatenate(args);
 
 // biome-ignore lint/suspicious/noExplicitAny: each class takes its own args type; deserializeLayer checks the class name first
 const registry: Record<string, new (config: any) => Layer> = {
-  Conv2D, Dense, Flatten, Reshape, Dropout, Activation, MaxPooling2D, AveragePooling2D,
-  GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, LeakyReLU, ELU, Maxout,
-  Add, Average, Maximum, Multiply, Concatenate,
+  Conv2D,
+  Dense,
+  Flatten,
+  Reshape,
+  Dropout,
+  Activation,
+  MaxPooling2D,
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  BatchNormalization,
+  LeakyReLU,
+  ELU,
+  Maxout,
+  Add,
+  Average,
+  Maximum,
+  Multiply,
+  Concatenate,
 };
 
 /** Rebuilds a layer from { className, config }; an unknown class is a RangeError naming it. */
@@ -138,6 +206,7 @@ export function deserializeLayer(serialized: { className: unknown; config: unkno
   if (typeof className !== 'string' || !Object.hasOwn(registry, className)) {
     throw new RangeError(`unknown layer class '${String(className)}' (known: ${Object.keys(registry).join(', ')})`);
   }
-  if (config === null || typeof config !== 'object') throw new TypeError(`layer config of ${className} must be an object`);
+  if (config === null || typeof config !== 'object')
+    throw new TypeError(`layer config of ${className} must be an object`);
   return new registry[className](config as LayerConfig);
 }

@@ -78,8 +78,10 @@ export class Multiply extends Merge {
       if (sameShape(input, shape)) return 0;
       const gate = input[input.length - 1] === channels && input.slice(0, -1).every((d) => d === 1);
       if (!gate) {
-        this.fail(`takes inputs of one shape, or per-channel gates [1, 1, ${channels}] beside them; ` +
-          `got ${shapeText(input)} (input ${i}) beside ${shapeText(shape)}`);
+        this.fail(
+          `takes inputs of one shape, or per-channel gates [1, 1, ${channels}] beside them; ` +
+            `got ${shapeText(input)} (input ${i}) beside ${shapeText(shape)}`,
+        );
       }
       return 1;
     });
@@ -111,7 +113,8 @@ export class Concatenate extends Merge {
   constructor(args: ConcatenateArgs = {}) {
     super(args);
     this.axis = args.axis === undefined ? -1 : integer(args.axis, 'Concatenate axis');
-    if (this.axis !== -1) throw new RangeError(`Concatenate axis: only -1 (the channel axis) is supported, got ${this.axis}`);
+    if (this.axis !== -1)
+      throw new RangeError(`Concatenate axis: only -1 (the channel axis) is supported, got ${this.axis}`);
   }
 
   override outputShapeFor(inputShapes: Shape[]): Shape {
@@ -119,7 +122,9 @@ export class Concatenate extends Merge {
     const first = inputShapes[0];
     inputShapes.forEach((shape, i) => {
       if (!sameShape(shape.slice(0, -1), first.slice(0, -1))) {
-        this.fail(`joins inputs along the last axis, so the others must agree; got ${shapeText(first)} and ${shapeText(shape)} (input ${i})`);
+        this.fail(
+          `joins inputs along the last axis, so the others must agree; got ${shapeText(first)} and ${shapeText(shape)} (input ${i})`,
+        );
       }
     });
     return [...first.slice(0, -1), inputShapes.reduce((sum, shape) => sum + shape[shape.length - 1], 0)];

@@ -45,7 +45,13 @@ export class BatchNormalization extends Layer {
   }
 
   nativeSpec(inputShape: Shape): NativeLayerSpec {
-    return { kind: 'batchNormalization', size: shapeSize(inputShape), channels: inputShape[inputShape.length - 1], epsilon: this.epsilon, momentum: this.momentum };
+    return {
+      kind: 'batchNormalization',
+      size: shapeSize(inputShape),
+      channels: inputShape[inputShape.length - 1],
+      epsilon: this.epsilon,
+      momentum: this.momentum,
+    };
   }
 
   override getConfig(): LayerConfig {

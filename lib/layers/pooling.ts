@@ -33,14 +33,21 @@ abstract class Pooling2D extends Layer {
     const [h, w, c] = inputShape;
     const outH = outputLength(h, this.poolSize[0], this.strides[0], 1, this.padding);
     const outW = outputLength(w, this.poolSize[1], this.strides[1], 1, this.padding);
-    if (outH < 1 || outW < 1) this.fail(`pool ${this.poolSize.join('x')} does not fit input ${h}x${w} with 'valid' padding`);
+    if (outH < 1 || outW < 1)
+      this.fail(`pool ${this.poolSize.join('x')} does not fit input ${h}x${w} with 'valid' padding`);
     return [outH, outW, c];
   }
 
   nativeSpec(inputShape: Shape): NativeLayerSpec {
     return {
-      kind: this.kind, inHeight: inputShape[0], inWidth: inputShape[1], channels: inputShape[2],
-      poolHeight: this.poolSize[0], poolWidth: this.poolSize[1], strideHeight: this.strides[0], strideWidth: this.strides[1],
+      kind: this.kind,
+      inHeight: inputShape[0],
+      inWidth: inputShape[1],
+      channels: inputShape[2],
+      poolHeight: this.poolSize[0],
+      poolWidth: this.poolSize[1],
+      strideHeight: this.strides[0],
+      strideWidth: this.strides[1],
       padding: this.padding,
     };
   }

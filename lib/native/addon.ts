@@ -10,8 +10,11 @@ import { currentTarget, prebuildPath, targetName, type PrebuildTarget } from './
  * rebuilt with `convkit build-native` runs what it compiled; then the prebuilt addon the package
  * ships for this platform, architecture and C library.
  */
-export function addonCandidates(root: string, env: NodeJS.ProcessEnv = process.env,
-  target: PrebuildTarget = currentTarget()): string[] {
+export function addonCandidates(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+  target: PrebuildTarget = currentTarget(),
+): string[] {
   if (env.CONVKIT_ADDON) return [env.CONVKIT_ADDON];
   return [
     join(root, 'build', 'Release', 'convkit.node'),
@@ -23,8 +26,11 @@ export function addonCandidates(root: string, env: NodeJS.ProcessEnv = process.e
 }
 
 /** The error thrown when no candidate loads: what was tried, on what, and how to fix it. */
-export function loadFailure(tried: { path: string; error: string }[], shipped: string[],
-  target: PrebuildTarget = currentTarget()): Error {
+export function loadFailure(
+  tried: { path: string; error: string }[],
+  shipped: string[],
+  target: PrebuildTarget = currentTarget(),
+): Error {
   const lines = [
     'convkit: could not load the native addon.',
     `Target: ${targetName(target)}, Node ${process.version} (Node-API ${process.versions.napi ?? '?'})`,

@@ -18,7 +18,11 @@ export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid'
  * take probabilities (a softmax or sigmoid last layer, fused into the exact from-logits form);
  * sparseCategoricalCrossentropy takes class indices as targets, the others targets shaped as the output.
  */
-export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
+export type LossName =
+  | 'categoricalCrossentropy'
+  | 'sparseCategoricalCrossentropy'
+  | 'binaryCrossentropy'
+  | 'meanSquaredError';
 
 /**
  * One layer of a native network, with per-sample sizes (the batch is a property of each call).
@@ -28,15 +32,33 @@ export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentrop
  */
 export type NativeLayerSpec = { trainable?: boolean; inputs?: number[] } & (
   | {
-      kind: 'conv2d'; inHeight: number; inWidth: number; inChannels: number; outChannels: number;
-      kernelHeight: number; kernelWidth: number; strideHeight: number; strideWidth: number;
-      dilationHeight: number; dilationWidth: number; padding: PaddingSpec; useBias: boolean;
-      activation: ActivationName; alpha: number;
+      kind: 'conv2d';
+      inHeight: number;
+      inWidth: number;
+      inChannels: number;
+      outChannels: number;
+      kernelHeight: number;
+      kernelWidth: number;
+      strideHeight: number;
+      strideWidth: number;
+      dilationHeight: number;
+      dilationWidth: number;
+      padding: PaddingSpec;
+      useBias: boolean;
+      activation: ActivationName;
+      alpha: number;
     }
   | { kind: 'dense'; inFeatures: number; units: number; useBias: boolean; activation: ActivationName; alpha: number }
   | {
-      kind: 'maxPooling2d' | 'averagePooling2d'; inHeight: number; inWidth: number; channels: number;
-      poolHeight: number; poolWidth: number; strideHeight: number; strideWidth: number; padding: PaddingSpec;
+      kind: 'maxPooling2d' | 'averagePooling2d';
+      inHeight: number;
+      inWidth: number;
+      channels: number;
+      poolHeight: number;
+      poolWidth: number;
+      strideHeight: number;
+      strideWidth: number;
+      padding: PaddingSpec;
     }
   | { kind: 'globalAveragePooling2d' | 'globalMaxPooling2d'; height: number; width: number; channels: number }
   | { kind: 'reshape'; size: number }
@@ -52,15 +74,30 @@ export type NativeLayerSpec = { trainable?: boolean; inputs?: number[] } & (
    */
   | { kind: 'multiply'; positions: number; channels: number; broadcast: (0 | 1)[] }
   /** Concatenation along the last axis: input k has channels[k] values at each of `positions`. */
-  | { kind: 'concatenate'; positions: number; channels: number[] });
+  | { kind: 'concatenate'; positions: number; channels: number[] }
+);
 
 /**
  * Every kind of NativeLayerSpec: what the addon's registry of layer kinds (native/model/layer_spec.h)
  * must accept, checked both ways by test/binding/layer_kinds.test.ts.
  */
 export const nativeLayerKinds = [
-  'conv2d', 'dense', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d', 'globalMaxPooling2d', 'reshape',
-  'dropout', 'batchNormalization', 'activation', 'maxout', 'add', 'average', 'maximum', 'multiply', 'concatenate',
+  'conv2d',
+  'dense',
+  'maxPooling2d',
+  'averagePooling2d',
+  'globalAveragePooling2d',
+  'globalMaxPooling2d',
+  'reshape',
+  'dropout',
+  'batchNormalization',
+  'activation',
+  'maxout',
+  'add',
+  'average',
+  'maximum',
+  'multiply',
+  'concatenate',
 ] as const satisfies readonly NativeLayerSpec['kind'][];
 
 /** The layer kinds the addon's registry accepts, by name. */
@@ -117,7 +154,11 @@ export interface NativeNetwork {
   /** A RangeError while a training step or a prediction runs. */
   setWeights(weights: Float32Array[]): void;
   compile(options: NativeCompileOptions): void;
-  trainStep(x: Float32Array, y: NativeTargets, options: { batch: number; learningRate: number; seed: number }): Promise<BatchResult>;
+  trainStep(
+    x: Float32Array,
+    y: NativeTargets,
+    options: { batch: number; learningRate: number; seed: number },
+  ): Promise<BatchResult>;
   evaluateBatch(x: Float32Array, y: NativeTargets, options: { batch: number }): Promise<BatchResult>;
   predict(x: Float32Array, output: Float32Array, options: { batch: number }): Promise<void>;
   predictSync(x: Float32Array, output: Float32Array, options: { batch: number }): void;
@@ -148,17 +189,37 @@ class GatedNetwork implements NativeNetwork {
 
   constructor(private readonly network: NativeNetwork) {}
 
-  get inputSize() { return this.network.inputSize; }
-  get outputSize() { return this.network.outputSize; }
-  get forwardFlopsPerSample() { return this.network.forwardFlopsPerSample; }
-  get externalMemory() { return this.network.externalMemory; }
-  getWeights() { return this.network.getWeights(); }
-  setWeights(weights: Float32Array[]) { this.network.setWeights(weights); }
-  compile(options: NativeCompileOptions) { this.network.compile(options); }
-  predictSync(x: Float32Array, output: Float32Array, options: { batch: number }) { this.network.predictSync(x, output, options); }
-  dispose() { this.network.dispose(); }
+  get inputSize() {
+    return this.network.inputSize;
+  }
+  get outputSize() {
+    return this.network.outputSize;
+  }
+  get forwardFlopsPerSample() {
+    return this.network.forwardFlopsPerSample;
+  }
+  get externalMemory() {
+    return this.network.externalMemory;
+  }
+  getWeights() {
+    return this.network.getWeights();
+  }
+  setWeights(weights: Float32Array[]) {
+    this.network.setWeights(weights);
+  }
+  compile(options: NativeCompileOptions) {
+    this.network.compile(options);
+  }
+  predictSync(x: Float32Array, output: Float32Array, options: { batch: number }) {
+    this.network.predictSync(x, output, options);
+  }
+  dispose() {
+    this.network.dispose();
+  }
 
-  readWeights() { return this.gated(() => this.network.readWeights()); }
+  readWeights() {
+    return this.gated(() => this.network.readWeights());
+  }
   trainStep(x: Float32Array, y: NativeTargets, options: { batch: number; learningRate: number; seed: number }) {
     return this.gated(() => this.network.trainStep(x, y, options));
   }

@@ -113,7 +113,12 @@ export class Predictor {
   private closing: Promise<void> | null = null;
   private resolveClosed: (() => void) | null = null;
   private readonly counts: Omit<PredictorStats, 'queueDepth' | 'batchSizes' | 'rejected'> = {
-    inFlightBatches: 0, inFlightRequests: 0, requests: 0, completed: 0, failed: 0, batches: 0,
+    inFlightBatches: 0,
+    inFlightRequests: 0,
+    requests: 0,
+    completed: 0,
+    failed: 0,
+    batches: 0,
   };
   private readonly batchSizes: number[];
   private readonly rejected = { invalid: 0, queueFull: 0, closed: 0 };
@@ -121,11 +126,18 @@ export class Predictor {
   private unfinishedBatches = 0;
 
   constructor(model: Model, options: PredictorOptions = {}) {
-    if (!(model instanceof Model)) throw new TypeError(`createPredictor: model must be a convkit model (ck.sequential, ck.model or ck.loadModel), got ${describe(model)}`);
-    if (options === null || typeof options !== 'object') throw new TypeError(`createPredictor: options must be an object, got ${describe(options)}`);
+    if (!(model instanceof Model))
+      throw new TypeError(
+        `createPredictor: model must be a convkit model (ck.sequential, ck.model or ck.loadModel), got ${describe(model)}`,
+      );
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`createPredictor: options must be an object, got ${describe(options)}`);
     const maxBatchSize = positiveInt(options.maxBatchSize ?? 32, 'maxBatchSize');
     const maxQueue = positiveInt(options.maxQueue ?? Math.max(512, 16 * maxBatchSize), 'maxQueue');
-    if (maxQueue < maxBatchSize) throw new RangeError(`maxQueue (${maxQueue}) must be at least maxBatchSize (${maxBatchSize}), or no batch could fill`);
+    if (maxQueue < maxBatchSize)
+      throw new RangeError(
+        `maxQueue (${maxQueue}) must be at least maxBatchSize (${maxBatchSize}), or no batch could fill`,
+      );
     this.options = Object.freeze({
       maxBatchSize,
       maxDelayMs: finiteNumber(options.maxDelayMs ?? 0, 'maxDelayMs', 0, 60_000),
@@ -162,8 +174,12 @@ export class Predictor {
     }
     if (this.queue.length >= this.options.maxQueue) {
       this.rejected.queueFull += 1;
-      return Promise.reject(new PredictorError('QUEUE_FULL',
-        `predictor.predict: ${this.queue.length} requests are already waiting (maxQueue ${this.options.maxQueue}); try again later`));
+      return Promise.reject(
+        new PredictorError(
+          'QUEUE_FULL',
+          `predictor.predict: ${this.queue.length} requests are already waiting (maxQueue ${this.options.maxQueue}); try again later`,
+        ),
+      );
     }
     this.counts.requests += 1;
     return new Promise<Tensor>((resolve, reject) => {
@@ -174,7 +190,12 @@ export class Predictor {
 
   /** Current queue depth, batches in flight, request and batch counts, batch-size histogram, rejections. */
   stats(): PredictorStats {
-    return { queueDepth: this.queue.length, ...this.counts, batchSizes: [...this.batchSizes], rejected: { ...this.rejected } };
+    return {
+      queueDepth: this.queue.length,
+      ...this.counts,
+      batchSizes: [...this.batchSizes],
+      rejected: { ...this.rejected },
+    };
   }
 
   /** True once close() has been called. */
@@ -188,7 +209,9 @@ export class Predictor {
    */
   close(): Promise<void> {
     if (!this.closing) {
-      this.closing = new Promise((resolve) => { this.resolveClosed = resolve; });
+      this.closing = new Promise((resolve) => {
+        this.resolveClosed = resolve;
+      });
       this.dispatch();
       this.settleIfClosed();
     }
@@ -201,21 +224,28 @@ export class Predictor {
     if (input instanceof Tensor) {
       const dims = input.rank === shape.length + 1 && input.shape[0] === 1 ? input.shape.slice(1) : input.shape;
       if (dims.length !== shape.length || dims.some((d, i) => d !== shape[i])) {
-        throw new RangeError(`predictor.predict: input must have shape [${shape.join(', ')}] or [1, ${shape.join(', ')}], got [${input.shape.join(', ')}]`);
+        throw new RangeError(
+          `predictor.predict: input must have shape [${shape.join(', ')}] or [1, ${shape.join(', ')}], got [${input.shape.join(', ')}]`,
+        );
       }
       data = input.data;
     } else if (input instanceof Float32Array) {
       if (input.length !== this.inputSize) {
-        throw new RangeError(`predictor.predict: input must have ${this.inputSize} values (shape [${shape.join(', ')}]), got ${input.length}`);
+        throw new RangeError(
+          `predictor.predict: input must have ${this.inputSize} values (shape [${shape.join(', ')}]), got ${input.length}`,
+        );
       }
       data = input;
     } else {
-      throw new TypeError(`predictor.predict: input must be a Tensor of shape [${shape.join(', ')}] or a Float32Array of ${this.inputSize} values, ` +
-        `got ${describe(input)}`);
+      throw new TypeError(
+        `predictor.predict: input must be a Tensor of shape [${shape.join(', ')}] or a Float32Array of ${this.inputSize} values, ` +
+          `got ${describe(input)}`,
+      );
     }
     const copy = data.slice();
     for (let i = 0; i < copy.length; i++) {
-      if (!Number.isFinite(copy[i])) throw new RangeError(`predictor.predict: input[${i}] is ${copy[i]}; inputs must be finite numbers`);
+      if (!Number.isFinite(copy[i]))
+        throw new RangeError(`predictor.predict: input[${i}] is ${copy[i]}; inputs must be finite numbers`);
     }
     return copy;
   }
@@ -285,7 +315,9 @@ export class Predictor {
       this.counts.completed += n;
     } else {
       const reason = failure instanceof Error ? failure.message : String(failure);
-      const error = new PredictorError('BATCH_FAILED', `predictor: the batch of ${n} requests failed: ${reason}`, { cause: failure });
+      const error = new PredictorError('BATCH_FAILED', `predictor: the batch of ${n} requests failed: ${reason}`, {
+        cause: failure,
+      });
       for (const request of batch) request.reject(error);
       this.counts.failed += n;
     }

@@ -24,12 +24,20 @@ export interface FeatureMapsOptions {
  * Throws a RangeError for an unknown layer name or a layer without spatial output (listing the
  * layers that have feature maps), and for an input of the wrong shape.
  */
-export async function featureMaps(model: Model, input: Tensor, layerName: string, options?: FeatureMapsOptions): Promise<GridPicture> {
+export async function featureMaps(
+  model: Model,
+  input: Tensor,
+  layerName: string,
+  options?: FeatureMapsOptions,
+): Promise<GridPicture> {
   requireModel(model, 'featureMaps');
   const { path, scale } = optionsObject(options, 'featureMaps');
   pathFormat(path, 'featureMaps: path', ['png']);
   const { layer } = pickLayer(model, layerName, 'featureMaps', 'feature-map', ({ outputShape }) =>
-    (outputShape.length === 3 ? null : `outputs [${outputShape.join(', ')}] per image, not feature maps [height, width, channels]`));
+    outputShape.length === 3
+      ? null
+      : `outputs [${outputShape.join(', ')}] per image, not feature maps [height, width, channels]`,
+  );
   const image = oneImage(input, model.inputShape);
   const output = (await model.activations(image, { layers: [layer.name] })).get(layer.name)!;
   const [, height, width, channels] = output.shape;
@@ -45,7 +53,8 @@ export async function featureMaps(model: Model, input: Tensor, layerName: string
 /** The input as a batch of one, checked against the model's input shape. */
 function oneImage(input: unknown, inputShape: readonly number[]): Tensor {
   const expected = `[${inputShape.join(', ')}] or [1, ${inputShape.join(', ')}]`;
-  if (!(input instanceof Tensor)) throw new TypeError(`featureMaps: input must be a Tensor of shape ${expected}, got ${describe(input)}`);
+  if (!(input instanceof Tensor))
+    throw new TypeError(`featureMaps: input must be a Tensor of shape ${expected}, got ${describe(input)}`);
   const shape = input.rank === inputShape.length ? [1, ...input.shape] : input.shape;
   if (shape.length !== inputShape.length + 1 || shape[0] !== 1 || inputShape.some((d, i) => shape[i + 1] !== d)) {
     throw new RangeError(`featureMaps: input must be one image of shape ${expected}, got [${input.shape.join(', ')}]`);

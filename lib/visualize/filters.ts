@@ -31,12 +31,15 @@ export async function filters(model: Model, layerName: string, options?: Filters
   requireModel(model, 'filters');
   const { path, channel, scale } = optionsObject(options, 'filters');
   pathFormat(path, 'filters: path', ['png']);
-  const placed = pickLayer(model, layerName, 'filters', 'conv2d', ({ layer }) => (layer instanceof Conv2D ? null : 'is not a conv2d layer'));
+  const placed = pickLayer(model, layerName, 'filters', 'conv2d', ({ layer }) =>
+    layer instanceof Conv2D ? null : 'is not a conv2d layer',
+  );
   const weightIndex = model.weightSpecs().findIndex((w) => w.layer === layerName && w.name === 'kernel');
   const kernel = model.getWeights()[weightIndex];
   const [kernelHeight, kernelWidth, inChannels, filterCount] = kernel.shape;
   // Only the first conv2d layer's input channels are the image's colours.
-  const seesImage = placed.index === model.layers.findIndex((layer) => layer instanceof Conv2D) &&
+  const seesImage =
+    placed.index === model.layers.findIndex((layer) => layer instanceof Conv2D) &&
     inChannels === model.inputShape[model.inputShape.length - 1];
 
   const tileOf = (filter: number, channels: number[]): Tile => {
@@ -65,6 +68,7 @@ export async function filters(model: Model, layerName: string, options?: Filters
 
 function channelIndex(value: unknown, inChannels: number): number {
   const channel = finiteNumber(value, 'channel', 0, inChannels - 1);
-  if (!Number.isInteger(channel)) throw new RangeError(`channel must be an integer in [0, ${inChannels - 1}], got ${channel}`);
+  if (!Number.isInteger(channel))
+    throw new RangeError(`channel must be an integer in [0, ${inChannels - 1}], got ${channel}`);
   return channel;
 }

@@ -46,7 +46,12 @@ export function nearSquare(count: number): GridLayout {
  * The enlargement: `scale` when given (validated), otherwise about `targetSide` pixels per tile,
  * reduced so the picture stays within 2048 pixels a side when whole pixels allow it.
  */
-export function chooseScale(scale: unknown, tile: { height: number; width: number }, layout: GridLayout, targetSide: number): number {
+export function chooseScale(
+  scale: unknown,
+  tile: { height: number; width: number },
+  layout: GridLayout,
+  targetSide: number,
+): number {
   if (scale !== undefined) return positiveInt(scale, 'scale');
   const tileSide = Math.max(tile.height, tile.width);
   const cells = Math.max(layout.rows, layout.cols);
@@ -55,7 +60,12 @@ export function chooseScale(scale: unknown, tile: { height: number; width: numbe
 }
 
 /** Draws the tiles into a PNG grid and delivers it (see deliver). */
-export async function gridPicture(tiles: Tile[], layout: GridLayout, scale: number, path: string | undefined): Promise<GridPicture> {
+export async function gridPicture(
+  tiles: Tile[],
+  layout: GridLayout,
+  scale: number,
+  path: string | undefined,
+): Promise<GridPicture> {
   const picture = await deliver(drawGrid(tiles, layout, scale).toPicture(), path);
   return { ...picture, ...layout, scale };
 }
@@ -80,7 +90,8 @@ function drawGrid(tiles: Tile[], layout: GridLayout, scale: number): Raster {
       for (let x = 0; x < width; x++) {
         const at = (y * width + x) * tile.channels;
         const first = level(tile.values[at]);
-        const color: Rgb = tile.channels === 3 ? [first, level(tile.values[at + 1]), level(tile.values[at + 2])] : [first, first, first];
+        const color: Rgb =
+          tile.channels === 3 ? [first, level(tile.values[at + 1]), level(tile.values[at + 2])] : [first, first, first];
         raster.fill(left + x * scale, top + y * scale, scale, scale, color);
       }
     }

@@ -34,13 +34,19 @@ const seriesColors: Record<'training' | 'validation', Rgb> = { training: [31, 11
 export async function history(history: History, options?: HistoryOptions): Promise<Picture> {
   const { path, format: formatOption } = optionsObject(options, 'history');
   const pathFormatValue = pathFormat(path, 'history: path', ['svg', 'png']);
-  const format = formatOption === undefined ? pathFormatValue ?? 'svg' : oneOf(formatOption, 'history: format', ['svg', 'png'] as const);
+  const format =
+    formatOption === undefined
+      ? (pathFormatValue ?? 'svg')
+      : oneOf(formatOption, 'history: format', ['svg', 'png'] as const);
   if (pathFormatValue !== undefined && format !== pathFormatValue) {
     throw new RangeError(`history: format '${format}' does not match path '${path}'`);
   }
   const scene = plotScene(checkHistory(history));
   if (format === 'svg') {
-    return deliver({ data: Buffer.from(renderSvg(scene), 'utf8'), format, width: scene.width, height: scene.height }, path);
+    return deliver(
+      { data: Buffer.from(renderSvg(scene), 'utf8'), format, width: scene.width, height: scene.height },
+      path,
+    );
   }
   return deliver(rasterize(scene).toPicture(), path);
 }
@@ -60,23 +66,35 @@ interface Checked {
 function checkHistory(history: unknown): Checked {
   const logs = history !== null && typeof history === 'object' ? (history as { history?: unknown }).history : undefined;
   if (logs === null || typeof logs !== 'object' || Array.isArray(logs)) {
-    throw new TypeError(`history must be the History fit() returns ({ epoch: [...], history: { loss: [...] } }), got ${describe(history)}`);
+    throw new TypeError(
+      `history must be the History fit() returns ({ epoch: [...], history: { loss: [...] } }), got ${describe(history)}`,
+    );
   }
   const entries = Object.entries(logs as Record<string, unknown>);
   const length = entries.length === 0 ? 0 : Array.isArray(entries[0][1]) ? entries[0][1].length : -1;
   if (length === 0) throw new RangeError('history has no epochs to plot');
   for (const [name, values] of entries) {
-    if (!Array.isArray(values)) throw new TypeError(`history.history.${name} must be an array of numbers, got ${describe(values)}`);
+    if (!Array.isArray(values))
+      throw new TypeError(`history.history.${name} must be an array of numbers, got ${describe(values)}`);
     if (values.length !== length) {
-      throw new RangeError(`history.history.${name} has ${values.length} values but history.history.${entries[0][0]} has ${length}`);
+      throw new RangeError(
+        `history.history.${name} has ${values.length} values but history.history.${entries[0][0]} has ${length}`,
+      );
     }
     const bad = values.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
-    if (bad >= 0) throw new RangeError(`history.history.${name}[${bad}] must be a finite number, got ${describe(values[bad])}`);
+    if (bad >= 0)
+      throw new RangeError(`history.history.${name}[${bad}] must be a finite number, got ${describe(values[bad])}`);
   }
   const epochField = (history as { epoch?: unknown }).epoch;
   const epochs = epochField === undefined ? Array.from({ length }, (_, i) => i) : epochField;
-  if (!Array.isArray(epochs) || epochs.length !== length || epochs.some((e, i) => !Number.isSafeInteger(e) || (i > 0 && e <= epochs[i - 1]))) {
-    throw new RangeError(`history.epoch must be ${length} ascending integers (one per logged value), got ${JSON.stringify(epochField)}`);
+  if (
+    !Array.isArray(epochs) ||
+    epochs.length !== length ||
+    epochs.some((e, i) => !Number.isSafeInteger(e) || (i > 0 && e <= epochs[i - 1]))
+  ) {
+    throw new RangeError(
+      `history.epoch must be ${length} ascending integers (one per logged value), got ${JSON.stringify(epochField)}`,
+    );
   }
 
   const metrics = [...new Set(entries.map(([name]) => name.replace(/^val_/, '')))];
@@ -102,7 +120,8 @@ function ticks(low: number, high: number, count: number, integers: boolean): num
   let step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough)!;
   if (integers) step = Math.max(1, Math.round(step));
   const values: number[] = [];
-  for (let v = Math.floor(low / step) * step; v < high + step * 0.999; v += step) values.push(Number(v.toPrecision(12)));
+  for (let v = Math.floor(low / step) * step; v < high + step * 0.999; v += step)
+    values.push(Number(v.toPrecision(12)));
   return values;
 }
 
@@ -111,7 +130,12 @@ function tickLabel(value: number, step: number): string {
 }
 
 function panelMarks(panel: Checked['panels'][number], epochs: number[], left: number): Mark[] {
-  const plot = { left: left + margin.left, top: margin.top, right: left + panelWidth - margin.right, bottom: panelHeight - margin.bottom };
+  const plot = {
+    left: left + margin.left,
+    top: margin.top,
+    right: left + panelWidth - margin.right,
+    bottom: panelHeight - margin.bottom,
+  };
   const all = panel.series.flatMap((s) => s.values);
   const yTicks = ticks(Math.min(...all), Math.max(...all), 5, false);
   const xTicks = ticks(epochs[0], epochs[epochs.length - 1], 6, true);
@@ -120,25 +144,48 @@ function panelMarks(panel: Checked['panels'][number], epochs: number[], left: nu
   const [yLow, yHigh] = [yTicks[0], yTicks[yTicks.length - 1]];
   const px = (epoch: number) => plot.left + ((epoch - xLow) / (xHigh - xLow)) * (plot.right - plot.left);
   const py = (value: number) => plot.bottom - ((value - yLow) / (yHigh - yLow)) * (plot.bottom - plot.top);
-  const text = (x: number, y: number, content: string, size: number, anchor: 'start' | 'middle' | 'end', extra: { bold?: boolean; rotated?: boolean } = {}): Mark =>
-    ({ kind: 'text', x, y, text: content, size, color: ink, anchor, ...extra });
+  const text = (
+    x: number,
+    y: number,
+    content: string,
+    size: number,
+    anchor: 'start' | 'middle' | 'end',
+    extra: { bold?: boolean; rotated?: boolean } = {},
+  ): Mark => ({ kind: 'text', x, y, text: content, size, color: ink, anchor, ...extra });
   const marks: Mark[] = [];
 
   const yStep = yTicks.length > 1 ? yTicks[1] - yTicks[0] : 1;
   for (const value of yTicks) {
-    marks.push({ kind: 'line', x1: plot.left, y1: py(value), x2: plot.right, y2: py(value), color: gridColor, width: 1 });
+    marks.push({
+      kind: 'line',
+      x1: plot.left,
+      y1: py(value),
+      x2: plot.right,
+      y2: py(value),
+      color: gridColor,
+      width: 1,
+    });
     marks.push({ kind: 'line', x1: plot.left - 5, y1: py(value), x2: plot.left, y2: py(value), color: ink, width: 1 });
     marks.push(text(plot.left - 8, py(value) + 4, tickLabel(value, yStep), 11, 'end'));
   }
   for (const epoch of xTicks.filter((e) => e >= xLow && e <= xHigh)) {
-    marks.push({ kind: 'line', x1: px(epoch), y1: plot.bottom, x2: px(epoch), y2: plot.bottom + 5, color: ink, width: 1 });
+    marks.push({
+      kind: 'line',
+      x1: px(epoch),
+      y1: plot.bottom,
+      x2: px(epoch),
+      y2: plot.bottom + 5,
+      color: ink,
+      width: 1,
+    });
     marks.push(text(px(epoch), plot.bottom + 18, String(epoch), 11, 'middle'));
   }
   marks.push({ kind: 'line', x1: plot.left, y1: plot.top, x2: plot.left, y2: plot.bottom, color: ink, width: 1 });
   marks.push({ kind: 'line', x1: plot.left, y1: plot.bottom, x2: plot.right, y2: plot.bottom, color: ink, width: 1 });
   marks.push(text((plot.left + plot.right) / 2, panelHeight - 8, 'epoch', 12, 'middle'));
   marks.push(text(left + 16, (plot.top + plot.bottom) / 2, panel.metric, 12, 'middle', { rotated: true }));
-  const title = panel.series.length > 1 ? `training and validation ${panel.metric}` : `${panel.series[0].role} ${panel.metric}`;
+  const title =
+    panel.series.length > 1 ? `training and validation ${panel.metric}` : `${panel.series[0].role} ${panel.metric}`;
   marks.push(text(plot.left, 20, title, 14, 'start', { bold: true }));
 
   // The legend sits in the header, right-aligned, so it never covers the curves.

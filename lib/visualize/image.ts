@@ -33,9 +33,15 @@ export class Raster {
   /** RGBA bytes, row by row (alpha is always opaque). */
   readonly pixels: Buffer;
 
-  constructor(readonly width: number, readonly height: number, background: Rgb) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    background: Rgb,
+  ) {
     if (width > maxSide || height > maxSide) {
-      throw new RangeError(`the picture would be ${width}x${height} pixels, more than ${maxSide} on a side; choose a smaller scale`);
+      throw new RangeError(
+        `the picture would be ${width}x${height} pixels, more than ${maxSide} on a side; choose a smaller scale`,
+      );
     }
     this.pixels = Buffer.alloc(width * height * 4);
     this.fill(0, 0, width, height, background);
@@ -75,7 +81,8 @@ export class Raster {
 /** The options argument of a visualize function: an object, or {} when omitted. */
 export function optionsObject<T extends object>(options: T | undefined, what: string): T {
   if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object') throw new TypeError(`${what}: options must be an object, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${what}: options must be an object, got ${describe(options)}`);
   return options;
 }
 
@@ -85,7 +92,8 @@ export function optionsObject<T extends object>(options: T | undefined, what: st
  */
 export function pathFormat(path: unknown, field: string, formats: readonly PictureFormat[]): PictureFormat | undefined {
   if (path === undefined) return undefined;
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`${field} must be a non-empty string, got ${describe(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new TypeError(`${field} must be a non-empty string, got ${describe(path)}`);
   const extension = extname(path).slice(1).toLowerCase();
   const format = formats.find((f) => f === extension);
   if (format === undefined) {

@@ -2,7 +2,7 @@
 import { Model } from '../engine/model';
 import type { Layer } from '../layers/base';
 import { describe } from '../errors';
-import { type Shape } from '../tensor';
+import type { Shape } from '../tensor';
 
 /** A layer of a model with its per-sample input and output shapes. */
 export interface PlacedLayer {
@@ -21,8 +21,13 @@ export function requireModel(model: unknown, what: string): Model {
  * The layer named `name` among those that `suit` (which returns why not, or null), or a
  * RangeError naming the suitable layers (`kind` describes them).
  */
-export function pickLayer(model: Model, name: unknown, what: string, kind: string,
-  suit: (placed: PlacedLayer) => string | null): PlacedLayer {
+export function pickLayer(
+  model: Model,
+  name: unknown,
+  what: string,
+  kind: string,
+  suit: (placed: PlacedLayer) => string | null,
+): PlacedLayer {
   if (typeof name !== 'string') throw new TypeError(`${what}: layerName must be a string, got ${describe(name)}`);
   const placed = placeLayers(model);
   const suitable = placed.filter((p) => suit(p) === null).map((p) => `'${p.layer.name}'`);
@@ -30,7 +35,8 @@ export function pickLayer(model: Model, name: unknown, what: string, kind: strin
   const found = placed.find((p) => p.layer.name === name);
   if (!found) throw new RangeError(`${what}: no layer named '${name}' (${choices})`);
   const reason = suit(found);
-  if (reason !== null) throw new RangeError(`${what}: layer '${name}' (${found.layer.className}) ${reason} (${choices})`);
+  if (reason !== null)
+    throw new RangeError(`${what}: layer '${name}' (${found.layer.className}) ${reason} (${choices})`);
   return found;
 }
 

@@ -6,15 +6,32 @@ import { textWidth, type Mark, type Scene } from './scene';
 
 /** Draws the scene at `pixelRatio` pixels per scene unit (2 keeps the bitmap text legible). */
 export function rasterize(scene: Scene, pixelRatio = 2): Raster {
-  const raster = new Raster(Math.round(scene.width * pixelRatio), Math.round(scene.height * pixelRatio), scene.background);
+  const raster = new Raster(
+    Math.round(scene.width * pixelRatio),
+    Math.round(scene.height * pixelRatio),
+    scene.background,
+  );
   const at = (value: number) => value * pixelRatio;
   for (const mark of scene.marks) {
     switch (mark.kind) {
       case 'line':
-        stroke(raster, [[at(mark.x1), at(mark.y1)], [at(mark.x2), at(mark.y2)]], at(mark.width), mark.color);
+        stroke(
+          raster,
+          [
+            [at(mark.x1), at(mark.y1)],
+            [at(mark.x2), at(mark.y2)],
+          ],
+          at(mark.width),
+          mark.color,
+        );
         break;
       case 'polyline':
-        stroke(raster, mark.points.map(([x, y]) => [at(x), at(y)]), at(mark.width), mark.color);
+        stroke(
+          raster,
+          mark.points.map(([x, y]) => [at(x), at(y)]),
+          at(mark.width),
+          mark.color,
+        );
         break;
       case 'circle':
         dot(raster, at(mark.x), at(mark.y), at(mark.radius), mark.color);
@@ -44,8 +61,16 @@ function stroke(raster: Raster, points: [number, number][], width: number, color
     const dx = x2 - x1;
     const dy = y2 - y1;
     const lengthSquared = dx * dx + dy * dy;
-    for (let y = Math.max(top, Math.floor(Math.min(y1, y2) - reach)); y < Math.min(bottom, Math.ceil(Math.max(y1, y2) + reach)); y++) {
-      for (let x = Math.max(left, Math.floor(Math.min(x1, x2) - reach)); x < Math.min(right, Math.ceil(Math.max(x1, x2) + reach)); x++) {
+    for (
+      let y = Math.max(top, Math.floor(Math.min(y1, y2) - reach));
+      y < Math.min(bottom, Math.ceil(Math.max(y1, y2) + reach));
+      y++
+    ) {
+      for (
+        let x = Math.max(left, Math.floor(Math.min(x1, x2) - reach));
+        x < Math.min(right, Math.ceil(Math.max(x1, x2) + reach));
+        x++
+      ) {
         const px = x + 0.5 - x1;
         const py = y + 0.5 - y1;
         const t = lengthSquared === 0 ? 0 : Math.max(0, Math.min(1, (px * dx + py * dy) / lengthSquared));
@@ -78,7 +103,7 @@ function text(raster: Raster, mark: Extract<Mark, { kind: 'text' }>, pixelRatio:
   const originX = Math.round(mark.x * pixelRatio + (mark.rotated ? 0 : shift));
   const originY = Math.round(mark.y * pixelRatio - (mark.rotated ? shift : 0));
   const place = (along: number, above: number): [number, number] =>
-    (mark.rotated ? [originX - above, originY - along] : [originX + along, originY - above]);
+    mark.rotated ? [originX - above, originY - along] : [originX + along, originY - above];
   const weight = mark.bold ? 2 : 1;
   [...mark.text].forEach((char, index) => {
     for (const [column, row] of glyphPixels(char)) {
@@ -86,7 +111,13 @@ function text(raster: Raster, mark: Extract<Mark, { kind: 'text' }>, pixelRatio:
       const above = (glyphAscent - row) * scale;
       // The cell spans [along, along + scale) along the text and (above - scale, above] upwards.
       const [x, y] = mark.rotated ? place(along + scale, above) : place(along, above);
-      raster.fill(x, y, mark.rotated ? scale : scale + weight - 1, mark.rotated ? scale + weight - 1 : scale, mark.color);
+      raster.fill(
+        x,
+        y,
+        mark.rotated ? scale : scale + weight - 1,
+        mark.rotated ? scale + weight - 1 : scale,
+        mark.color,
+      );
     }
   });
 }

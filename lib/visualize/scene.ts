@@ -10,7 +10,17 @@ export type Mark =
   | { kind: 'polyline'; points: [number, number][]; color: Rgb; width: number; series: string }
   | { kind: 'circle'; x: number; y: number; radius: number; color: Rgb }
   /** Text on a baseline through (x, y); `rotated` runs it upwards (a y-axis label). */
-  | { kind: 'text'; x: number; y: number; text: string; size: number; color: Rgb; anchor: Anchor; bold?: boolean; rotated?: boolean };
+  | {
+      kind: 'text';
+      x: number;
+      y: number;
+      text: string;
+      size: number;
+      color: Rgb;
+      anchor: Anchor;
+      bold?: boolean;
+      rotated?: boolean;
+    };
 
 export interface Scene {
   width: number;

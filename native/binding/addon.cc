@@ -7,15 +7,17 @@
 
 namespace convkit::binding {
 
-void exportFunctions(Napi::Env env, Napi::Object exports,
-                     std::initializer_list<NamedFunction> functions) {
+void exportFunctions(Napi::Env env, Napi::Object exports, std::initializer_list<NamedFunction> functions) {
   for (const NamedFunction& entry : functions) {
     const char* name = entry.name;
     const BoundFunction function = entry.function;
-    exports.Set(name, Napi::Function::New(env, [name, function](const Napi::CallbackInfo& info) {
-      Args args(info, name);
-      return rethrowInJavaScript(args, [&] { return function(args); });
-    }, name));
+    exports.Set(name, Napi::Function::New(
+                          env,
+                          [name, function](const Napi::CallbackInfo& info) {
+                            Args args(info, name);
+                            return rethrowInJavaScript(args, [&] { return function(args); });
+                          },
+                          name));
   }
 }
 

@@ -75,8 +75,7 @@ Napi::Object Args::object(size_t index, const char* name) const {
   return value.As<Napi::Object>();
 }
 
-int64_t Args::integer(const Napi::Object& object, const char* field, int64_t min,
-                      int64_t max) const {
+int64_t Args::integer(const Napi::Object& object, const char* field, int64_t min, int64_t max) const {
   const Napi::Value value = object.Get(field);
   if (!value.IsNumber()) {
     throwTypeError(std::string(field) + " must be an integer, got " + describeType(value));
@@ -115,20 +114,17 @@ bool Args::boolean(const Napi::Object& object, const char* field, bool fallback)
   return value.As<Napi::Boolean>().Value();
 }
 
-kernels::Padding Args::padding(const Napi::Object& object, const char* field,
-                               int64_t explicitPads[4]) const {
+kernels::Padding Args::padding(const Napi::Object& object, const char* field, int64_t explicitPads[4]) const {
   const Napi::Value value = object.Get(field);
   for (int i = 0; i < 4; ++i) explicitPads[i] = 0;
   if (value.IsString()) {
     const std::string mode = value.As<Napi::String>().Utf8Value();
     if (mode == "valid") return kernels::Padding::Valid;
     if (mode == "same") return kernels::Padding::Same;
-    throwRangeError(std::string(field) + " must be 'valid', 'same' or [top, bottom, left, right], got '" +
-                    mode + "'");
+    throwRangeError(std::string(field) + " must be 'valid', 'same' or [top, bottom, left, right], got '" + mode + "'");
   }
   if (!value.IsArray() || value.As<Napi::Array>().Length() != 4) {
-    throwTypeError(std::string(field) +
-                   " must be 'valid', 'same' or an array [top, bottom, left, right], got " +
+    throwTypeError(std::string(field) + " must be 'valid', 'same' or an array [top, bottom, left, right], got " +
                    describeType(value));
   }
   const Napi::Array pads = value.As<Napi::Array>();
@@ -147,12 +143,13 @@ kernels::Padding Args::padding(const Napi::Object& object, const char* field,
 }
 
 template <typename T>
-T* Args::array(size_t index, const char* name, napi_typedarray_type type, const char* typeName,
-               int64_t expected, const char* what, bool optional, bool written, Aliasing aliasing) {
+T* Args::array(size_t index, const char* name, napi_typedarray_type type, const char* typeName, int64_t expected,
+               const char* what, bool optional, bool written, Aliasing aliasing) {
   const Napi::Value value = info_[index];
   if (optional && (value.IsUndefined() || value.IsNull())) return nullptr;
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
-    throwTypeError(std::string(name) + " must be " + (typeName[0] == 'I' ? "an " : "a ") + typeName + ", got " + describeType(value));
+    throwTypeError(std::string(name) + " must be " + (typeName[0] == 'I' ? "an " : "a ") + typeName + ", got " +
+                   describeType(value));
   }
   const Napi::TypedArray array = value.As<Napi::TypedArray>();
   const int64_t length = static_cast<int64_t>(array.ElementLength());
@@ -163,21 +160,19 @@ T* Args::array(size_t index, const char* name, napi_typedarray_type type, const 
     if (length == 0) message << " (empty or detached buffer)";
     throwRangeError(message.str());
   }
-  T* data = reinterpret_cast<T*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) +
-                                 array.ByteOffset());
-  registerArray({reinterpret_cast<const uint8_t*>(data), length * static_cast<int64_t>(sizeof(T)),
-                 name, written, aliasing == Aliasing::MayBeInPlace});
+  T* data = reinterpret_cast<T*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
+  registerArray({reinterpret_cast<const uint8_t*>(data), length * static_cast<int64_t>(sizeof(T)), name, written,
+                 aliasing == Aliasing::MayBeInPlace});
   return data;
 }
 
 void Args::registerArray(const Registered& array) {
   for (const Registered& other : arrays_) {
     if (!array.written && !other.written) continue;
-    const bool overlaps = array.start < other.start + other.bytes &&
-                          other.start < array.start + array.bytes;
+    const bool overlaps = array.start < other.start + other.bytes && other.start < array.start + array.bytes;
     if (!overlaps) continue;
-    const bool exactlyInPlace = (array.inPlace || other.inPlace) && array.start == other.start &&
-                                array.bytes == other.bytes;
+    const bool exactlyInPlace =
+        (array.inPlace || other.inPlace) && array.start == other.start && array.bytes == other.bytes;
     if (exactlyInPlace) continue;
     throwRangeError(std::string(array.name) + " and " + other.name +
                     " must not share memory (the kernel would read values it has already "
@@ -187,41 +182,32 @@ void Args::registerArray(const Registered& array) {
 }
 
 const float* Args::readFloat32(size_t index, const char* name, int64_t expected, const char* what) {
-  return array<float>(index, name, napi_float32_array, "Float32Array", expected, what, false,
-                      false, Aliasing::Disjoint);
-}
-
-const float* Args::readOptionalFloat32(size_t index, const char* name, int64_t expected,
-                                       const char* what) {
-  return array<float>(index, name, napi_float32_array, "Float32Array", expected, what, true,
-                      false, Aliasing::Disjoint);
-}
-
-float* Args::writeFloat32(size_t index, const char* name, int64_t expected, const char* what,
-                          Aliasing aliasing) {
-  return array<float>(index, name, napi_float32_array, "Float32Array", expected, what, false,
-                      true, aliasing);
-}
-
-float* Args::writeOptionalFloat32(size_t index, const char* name, int64_t expected,
-                                  const char* what) {
-  return array<float>(index, name, napi_float32_array, "Float32Array", expected, what, true, true,
+  return array<float>(index, name, napi_float32_array, "Float32Array", expected, what, false, false,
                       Aliasing::Disjoint);
 }
 
+const float* Args::readOptionalFloat32(size_t index, const char* name, int64_t expected, const char* what) {
+  return array<float>(index, name, napi_float32_array, "Float32Array", expected, what, true, false, Aliasing::Disjoint);
+}
+
+float* Args::writeFloat32(size_t index, const char* name, int64_t expected, const char* what, Aliasing aliasing) {
+  return array<float>(index, name, napi_float32_array, "Float32Array", expected, what, false, true, aliasing);
+}
+
+float* Args::writeOptionalFloat32(size_t index, const char* name, int64_t expected, const char* what) {
+  return array<float>(index, name, napi_float32_array, "Float32Array", expected, what, true, true, Aliasing::Disjoint);
+}
+
 const int32_t* Args::readInt32(size_t index, const char* name, int64_t expected, const char* what) {
-  return array<int32_t>(index, name, napi_int32_array, "Int32Array", expected, what, false, false,
-                        Aliasing::Disjoint);
+  return array<int32_t>(index, name, napi_int32_array, "Int32Array", expected, what, false, false, Aliasing::Disjoint);
 }
 
 const uint8_t* Args::readUint8(size_t index, const char* name, int64_t expected, const char* what) {
-  return array<uint8_t>(index, name, napi_uint8_array, "Uint8Array", expected, what, false, false,
-                        Aliasing::Disjoint);
+  return array<uint8_t>(index, name, napi_uint8_array, "Uint8Array", expected, what, false, false, Aliasing::Disjoint);
 }
 
 uint8_t* Args::writeUint8(size_t index, const char* name, int64_t expected, const char* what) {
-  return array<uint8_t>(index, name, napi_uint8_array, "Uint8Array", expected, what, false, true,
-                        Aliasing::Disjoint);
+  return array<uint8_t>(index, name, napi_uint8_array, "Uint8Array", expected, what, false, true, Aliasing::Disjoint);
 }
 
 int64_t Args::product(std::initializer_list<int64_t> sizes, const char* what) const {
@@ -239,4 +225,3 @@ int64_t Args::product(std::initializer_list<int64_t> sizes, const char* what) co
 }
 
 }  // namespace convkit::binding
-

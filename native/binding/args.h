@@ -34,15 +34,13 @@ class Args {
   Napi::Object object(size_t index, const char* name) const;
 
   // An integer property of an object, in [min, max].
-  int64_t integer(const Napi::Object& object, const char* field, int64_t min,
-                  int64_t max = kMaxElements) const;
+  int64_t integer(const Napi::Object& object, const char* field, int64_t min, int64_t max = kMaxElements) const;
   // A finite number property of an object, in [min, max].
   double number(const Napi::Object& object, const char* field, double min, double max) const;
   // A boolean property; `fallback` when the property is undefined.
   bool boolean(const Napi::Object& object, const char* field, bool fallback) const;
   // 'valid' | 'same' | [top, bottom, left, right] (explicit, non-negative).
-  kernels::Padding padding(const Napi::Object& object, const char* field,
-                           int64_t explicitPads[4]) const;
+  kernels::Padding padding(const Napi::Object& object, const char* field, int64_t explicitPads[4]) const;
 
   // Typed-array arguments of exactly `expected` elements; `what` says how `expected` was derived,
   // for the error message (e.g. "batch*height*width*channels"). Kernels read `read*` arrays and
@@ -50,8 +48,7 @@ class Args {
   // is declared in-place and is exactly the same memory as the array it replaces.
   const float* readFloat32(size_t index, const char* name, int64_t expected, const char* what);
   // undefined or null give nullptr.
-  const float* readOptionalFloat32(size_t index, const char* name, int64_t expected,
-                                   const char* what);
+  const float* readOptionalFloat32(size_t index, const char* name, int64_t expected, const char* what);
   float* writeFloat32(size_t index, const char* name, int64_t expected, const char* what,
                       Aliasing aliasing = Aliasing::Disjoint);
   float* writeOptionalFloat32(size_t index, const char* name, int64_t expected, const char* what);
@@ -76,8 +73,8 @@ class Args {
   };
 
   template <typename T>
-  T* array(size_t index, const char* name, napi_typedarray_type type, const char* typeName,
-           int64_t expected, const char* what, bool optional, bool written, Aliasing aliasing);
+  T* array(size_t index, const char* name, napi_typedarray_type type, const char* typeName, int64_t expected,
+           const char* what, bool optional, bool written, Aliasing aliasing);
   void registerArray(const Registered& array);
 
   const Napi::CallbackInfo& info_;
@@ -107,4 +104,3 @@ auto rethrowInJavaScript(const Args& args, Call&& call) -> decltype(call()) {
 }
 
 }  // namespace convkit::binding
-

@@ -62,13 +62,14 @@ Napi::Value threads(Args& args) {
 }  // namespace
 
 void registerBackendFunctions(Napi::Env env, Napi::Object exports) {
-  exportFunctions(env, exports, {
-      {"setThreads", setThreads},
-      {"threads", threads},
-      {"isa", isa},
-      {"availableIsas", availableIsas},
-      {"peakFlops", peakFlops},
-  });
+  exportFunctions(env, exports,
+                  {
+                      {"setThreads", setThreads},
+                      {"threads", threads},
+                      {"isa", isa},
+                      {"availableIsas", availableIsas},
+                      {"peakFlops", peakFlops},
+                  });
 }
 
 }  // namespace convkit::binding

@@ -11,9 +11,9 @@
 
 namespace convkit::binding {
 
-void registerKernels(Napi::Env env, Napi::Object exports);            // addon.kernels (tests, bench)
-void registerNetwork(Napi::Env env, Napi::Object exports);            // model::Network
-void registerBackendFunctions(Napi::Env env, Napi::Object exports);   // isa, threads, peakFlops
+void registerKernels(Napi::Env env, Napi::Object exports);           // addon.kernels (tests, bench)
+void registerNetwork(Napi::Env env, Napi::Object exports);           // model::Network
+void registerBackendFunctions(Napi::Env env, Napi::Object exports);  // isa, threads, peakFlops
 
 // A bound function: it reads its arguments through `args`, which names the function in every
 // error, and returns its result (undefined for kernels that only write into their arrays).
@@ -26,7 +26,6 @@ struct NamedFunction {
 
 // Sets exports[name] to each function, called with an Args of that name; C++ exceptions it
 // throws reach JavaScript as errors naming it (rethrowInJavaScript).
-void exportFunctions(Napi::Env env, Napi::Object exports,
-                     std::initializer_list<NamedFunction> functions);
+void exportFunctions(Napi::Env env, Napi::Object exports, std::initializer_list<NamedFunction> functions);
 
 }  // namespace convkit::binding

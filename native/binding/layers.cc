@@ -12,7 +12,9 @@ namespace {
 
 using namespace model;  // the layer kinds
 
-int64_t size(Args& args, const Napi::Object& spec, const char* field) { return args.integer(spec, field, 1); }
+int64_t size(Args& args, const Napi::Object& spec, const char* field) {
+  return args.integer(spec, field, 1);
+}
 
 // Throws a RangeError unless `size` is a multiple of `group`.
 void requireMultiple(Args& args, const char* kind, int64_t size, int64_t group, const char* groupName) {
@@ -81,7 +83,9 @@ void read(Args& args, const Napi::Object& spec, GlobalPool2dLayer& layer) {
   args.product({layer.height, layer.width, layer.channels}, "global pooling input");
 }
 
-void read(Args& args, const Napi::Object& spec, ReshapeLayer& layer) { layer.size = size(args, spec, "size"); }
+void read(Args& args, const Napi::Object& spec, ReshapeLayer& layer) {
+  layer.size = size(args, spec, "size");
+}
 
 void read(Args& args, const Napi::Object& spec, DropoutLayer& layer) {
   layer.size = size(args, spec, "size");
@@ -107,8 +111,8 @@ void read(Args& args, const Napi::Object& spec, MaxoutLayer& layer) {
   layer.size = size(args, spec, "size");
   layer.units = size(args, spec, "units");
   layer.pieces = size(args, spec, "pieces");
-  requireMultiple(args, MaxoutLayer::kKind, layer.size, args.product({layer.units, layer.pieces}, "maxout units*pieces"),
-                  "units*pieces");
+  requireMultiple(args, MaxoutLayer::kKind, layer.size,
+                  args.product({layer.units, layer.pieces}, "maxout units*pieces"), "units*pieces");
 }
 
 void read(Args& args, const Napi::Object& spec, ElementwiseMergeLayer& layer) {
@@ -160,7 +164,8 @@ LayerSpec readLayer(Args& args, const Napi::Object& spec, uint32_t index) {
   layer.layer = readKind(args, spec, kind, index);
   layer.trainable = args.boolean(spec, "trainable", true);
   if (!spec.Get("inputs").IsUndefined()) {
-    for (const int64_t input : integerList(args, spec, "inputs", model::kNetworkInput, static_cast<int64_t>(index) - 1, 1)) {
+    for (const int64_t input :
+         integerList(args, spec, "inputs", model::kNetworkInput, static_cast<int64_t>(index) - 1, 1)) {
       layer.inputs.push_back(static_cast<int>(input));
     }
   }

@@ -17,9 +17,9 @@
 // (AdjustExternalMemory) whenever it may have changed: the garbage collector then weighs a model
 // by what it really holds and collects unreachable ones in time.
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <mutex>
-#include <functional>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
@@ -105,8 +105,10 @@ model::LossKind readLoss(Args& args, const Napi::Object& spec) {
   if (name == "sparseCategoricalCrossentropy") return model::LossKind::SparseCategoricalCrossentropy;
   if (name == "binaryCrossentropy") return model::LossKind::BinaryCrossentropy;
   if (name == "meanSquaredError") return model::LossKind::MeanSquaredError;
-  args.throwRangeError("loss must be categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy or "
-                       "meanSquaredError; got '" + name + "'");
+  args.throwRangeError(
+      "loss must be categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy or "
+      "meanSquaredError; got '" +
+      name + "'");
 }
 
 // What an asynchronous call resolves with: a BatchResult as { loss, correct, counted }, the
@@ -139,7 +141,9 @@ Napi::Value toJavaScript(Napi::Env env, const Weights& weights) {
   return float32Arrays(env, weights.size(), [&](size_t i) -> const std::vector<float>& { return weights[i]; });
 }
 
-Napi::Value toJavaScript(Napi::Env env, Nothing) { return env.Undefined(); }
+Napi::Value toJavaScript(Napi::Env env, Nothing) {
+  return env.Undefined();
+}
 
 // Runs `work` on a libuv worker thread and settles a Promise with its result. Holds the network
 // and references to the JavaScript arrays the work reads or writes so they outlive it. Bad data
@@ -207,7 +211,8 @@ class NetworkWorker final : public Napi::AsyncWorker {
       return;
     }
     const std::string message = std::string(function_) + ": " + error_;
-    deferred_.Reject(rangeError_ ? Napi::RangeError::New(env, message).Value() : Napi::Error::New(env, message).Value());
+    deferred_.Reject(rangeError_ ? Napi::RangeError::New(env, message).Value()
+                                 : Napi::Error::New(env, message).Value());
   }
 
   void fail(const char* message, bool rangeError) {
@@ -336,7 +341,7 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   }
   std::unique_lock<runtime::FairSharedMutex> ownWeights(Args& args) {
     return lockOrBusy<std::unique_lock<runtime::FairSharedMutex>>(args, live(args).weights,
-                                                                   "a training step or prediction");
+                                                                  "a training step or prediction");
   }
   std::shared_lock<runtime::FairSharedMutex> shareWeights(Args& args) {
     return lockOrBusy<std::shared_lock<runtime::FairSharedMutex>>(args, live(args).weights, "a training step");
@@ -373,12 +378,15 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value readWeights(const Napi::CallbackInfo& info) {
     Args args(info, "readWeights");
     live(args);
-    return NetworkWorker<Weights>::start(info.Env(), "readWeights", network_, [](SharedNetwork& shared) {
-      const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
-      Weights weights;
-      for (const model::Parameter& parameter : shared.network.parameters()) weights.push_back(parameter.value);
-      return weights;
-    }, {});
+    return NetworkWorker<Weights>::start(info.Env(), "readWeights", network_,
+                                         [](SharedNetwork& shared) {
+                                           const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
+                                           Weights weights;
+                                           for (const model::Parameter& parameter : shared.network.parameters())
+                                             weights.push_back(parameter.value);
+                                           return weights;
+                                         },
+                                         {});
   }
 
   // setWeights(arrays: Float32Array[]): all validated before any is copied.
@@ -456,10 +464,12 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     targets.classes = net(args).classes();
     if (net(args).loss() == model::LossKind::SparseCategoricalCrossentropy) {
       const int64_t positions = net(args).outputSize() / targets.classes;
-      targets.labels = args.readInt32(1, "y", args.product({b.batch, positions}, "y"),
-                                      "batch*positions: class indices for the sparse loss, one per position of the output");
+      targets.labels =
+          args.readInt32(1, "y", args.product({b.batch, positions}, "y"),
+                         "batch*positions: class indices for the sparse loss, one per position of the output");
     } else {
-      targets.values = args.readFloat32(1, "y", args.product({b.batch, net(args).outputSize()}, "y"), "batch*outputSize");
+      targets.values =
+          args.readFloat32(1, "y", args.product({b.batch, net(args).outputSize()}, "y"), "batch*outputSize");
     }
     return b;
   }
@@ -490,21 +500,22 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value evaluateBatch(const Napi::CallbackInfo& info) {
     Args args(info, "evaluateBatch");
     const LabelledBatch b = readBatch(args);
-    return NetworkWorker<BatchResult>::start(
-        info.Env(), "evaluateBatch", network_,
-        [b](SharedNetwork& shared) {
-          const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
-          checkBatch(b.x, b.batch, shared.network.inputSize(), b.targets, shared.network.outputSize());
-          return shared.network.evaluate(b.x, b.targets, b.batch);
-        },
-        {info[0], info[1]});
+    return NetworkWorker<BatchResult>::start(info.Env(), "evaluateBatch", network_,
+                                             [b](SharedNetwork& shared) {
+                                               const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
+                                               checkBatch(b.x, b.batch, shared.network.inputSize(), b.targets,
+                                                          shared.network.outputSize());
+                                               return shared.network.evaluate(b.x, b.targets, b.batch);
+                                             },
+                                             {info[0], info[1]});
   }
 
   // Reads (x, output, { batch }) for the predict methods.
   int64_t readPrediction(Args& args, const float** x, float** output) {
     const int64_t batch = args.integer(args.object(2, "options"), "batch", 1);
     *x = args.readFloat32(0, "x", args.product({batch, net(args).inputSize()}, "x"), "batch*inputSize");
-    *output = args.writeFloat32(1, "output", args.product({batch, net(args).outputSize()}, "output"), "batch*outputSize");
+    *output =
+        args.writeFloat32(1, "output", args.product({batch, net(args).outputSize()}, "output"), "batch*outputSize");
     return batch;
   }
 
@@ -514,15 +525,14 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const float* x = nullptr;
     float* output = nullptr;
     const int64_t batch = readPrediction(args, &x, &output);
-    return NetworkWorker<Nothing>::start(
-        info.Env(), "predict", network_,
-        [x, output, batch](SharedNetwork& shared) {
-          checkInputs(x, batch, shared.network.inputSize());
-          const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
-          shared.network.predict(x, batch, output);
-          return Nothing{};
-        },
-        {info[0], info[1]});
+    return NetworkWorker<Nothing>::start(info.Env(), "predict", network_,
+                                         [x, output, batch](SharedNetwork& shared) {
+                                           checkInputs(x, batch, shared.network.inputSize());
+                                           const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
+                                           shared.network.predict(x, batch, output);
+                                           return Nothing{};
+                                         },
+                                         {info[0], info[1]});
   }
 
   // predictSync(x, output, { batch }): for code already running off the main thread.
@@ -568,15 +578,14 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     const float* x = args.readFloat32(0, "x", args.product({batch, net(args).inputSize()}, "x"), "batch*inputSize");
     float* output = args.writeFloat32(1, "output", args.product({batch, perSample}, "output"),
                                       "batch*sum of the layers' output sizes");
-    return NetworkWorker<Nothing>::start(
-        info.Env(), "activations", network_,
-        [x, output, batch, layers](SharedNetwork& shared) {
-          checkInputs(x, batch, shared.network.inputSize());
-          const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
-          shared.network.activations(x, batch, layers, output);
-          return Nothing{};
-        },
-        {info[0], info[1]});
+    return NetworkWorker<Nothing>::start(info.Env(), "activations", network_,
+                                         [x, output, batch, layers](SharedNetwork& shared) {
+                                           checkInputs(x, batch, shared.network.inputSize());
+                                           const std::shared_lock<runtime::FairSharedMutex> lock(shared.weights);
+                                           shared.network.activations(x, batch, layers, output);
+                                           return Nothing{};
+                                         },
+                                         {info[0], info[1]});
   }
 
   std::shared_ptr<SharedNetwork> network_;

@@ -23,12 +23,12 @@ kernels::Padding readPadding(Args& args, const Napi::Object& params, int64_t pad
 // Derives both spatial axes of a sliding window; a RangeError when it does not fit.
 void fitWindow(Args& args, const char* what, int64_t inHeight, int64_t inWidth, int64_t windowHeight,
                int64_t windowWidth, int64_t strideHeight, int64_t strideWidth, int64_t dilationHeight,
-               int64_t dilationWidth, kernels::Padding padding, const int64_t pads[4],
-               kernels::WindowAxis* rows, kernels::WindowAxis* cols) {
-  const bool fitsRows = kernels::windowAxis(inHeight, windowHeight, strideHeight, dilationHeight, padding,
-                                            pads[0], pads[1], rows);
-  const bool fitsCols = kernels::windowAxis(inWidth, windowWidth, strideWidth, dilationWidth, padding,
-                                            pads[2], pads[3], cols);
+               int64_t dilationWidth, kernels::Padding padding, const int64_t pads[4], kernels::WindowAxis* rows,
+               kernels::WindowAxis* cols) {
+  const bool fitsRows =
+      kernels::windowAxis(inHeight, windowHeight, strideHeight, dilationHeight, padding, pads[0], pads[1], rows);
+  const bool fitsCols =
+      kernels::windowAxis(inWidth, windowWidth, strideWidth, dilationWidth, padding, pads[2], pads[3], cols);
   if (!fitsRows || !fitsCols) {
     const bool dilated = dilationHeight > 1 || dilationWidth > 1;
     args.throwRangeError(std::string("the ") + what + " window (" +
@@ -73,14 +73,13 @@ kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& param
   int64_t pads[4];
   const kernels::Padding padding = readPadding(args, params, pads);
   kernels::WindowAxis rows, cols;
-  fitWindow(args, "kernel", g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideHeight,
-            g.strideWidth, g.dilationHeight, g.dilationWidth, padding, pads, &rows, &cols);
+  fitWindow(args, "kernel", g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
+            g.dilationHeight, g.dilationWidth, padding, pads, &rows, &cols);
   setOutput(g, rows, cols);
   // Every buffer size derived below must fit, including the im2col workspace.
   args.product({g.batch, g.inHeight, g.inWidth, g.inChannels}, "input");
   args.product({g.batch, g.outHeight, g.outWidth, g.outChannels}, "output");
-  args.product({g.outHeight, g.outWidth, g.kernelHeight, g.kernelWidth, g.inChannels},
-               "im2col workspace");
+  args.product({g.outHeight, g.outWidth, g.kernelHeight, g.kernelWidth, g.inChannels}, "im2col workspace");
   args.product({g.kernelHeight, g.kernelWidth, g.inChannels, g.outChannels}, "kernel");
   return g;
 }
@@ -123,10 +122,12 @@ int64_t usedPadAfter(int64_t inSize, int64_t outSize, int64_t extent, int64_t st
   return std::max<int64_t>((outSize - 1) * stride + extent - inSize - padBefore, 0);
 }
 
-Napi::Object windowGeometryObject(Napi::Env env, int64_t outHeight, int64_t outWidth, int64_t padTop,
-                                  int64_t padBottom, int64_t padLeft, int64_t padRight) {
+Napi::Object windowGeometryObject(Napi::Env env, int64_t outHeight, int64_t outWidth, int64_t padTop, int64_t padBottom,
+                                  int64_t padLeft, int64_t padRight) {
   Napi::Object result = Napi::Object::New(env);
-  auto set = [&](const char* name, int64_t value) { result.Set(name, Napi::Number::New(env, static_cast<double>(value))); };
+  auto set = [&](const char* name, int64_t value) {
+    result.Set(name, Napi::Number::New(env, static_cast<double>(value)));
+  };
   set("outHeight", outHeight);
   set("outWidth", outWidth);
   set("padTop", padTop);
@@ -141,9 +142,11 @@ Napi::Object windowGeometryObject(Napi::Env env, int64_t outHeight, int64_t outW
 Napi::Object conv2dGeometryObject(Napi::Env env, const kernels::Conv2dGeometry& g) {
   return windowGeometryObject(
       env, g.outHeight, g.outWidth, g.padTop,
-      usedPadAfter(g.inHeight, g.outHeight, kernels::effectiveWindow(g.kernelHeight, g.dilationHeight), g.strideHeight, g.padTop),
+      usedPadAfter(g.inHeight, g.outHeight, kernels::effectiveWindow(g.kernelHeight, g.dilationHeight), g.strideHeight,
+                   g.padTop),
       g.padLeft,
-      usedPadAfter(g.inWidth, g.outWidth, kernels::effectiveWindow(g.kernelWidth, g.dilationWidth), g.strideWidth, g.padLeft));
+      usedPadAfter(g.inWidth, g.outWidth, kernels::effectiveWindow(g.kernelWidth, g.dilationWidth), g.strideWidth,
+                   g.padLeft));
 }
 
 Napi::Object pool2dGeometryObject(Napi::Env env, const kernels::Pool2dGeometry& g) {
@@ -162,16 +165,16 @@ kernels::Activation readActivation(Args& args, const Napi::Object& params, const
     const char* name;
     kernels::Activation kind;
   } kActivations[] = {
-      {"linear", kernels::Activation::Linear}, {"relu", kernels::Activation::Relu},
+      {"linear", kernels::Activation::Linear},       {"relu", kernels::Activation::Relu},
       {"leakyRelu", kernels::Activation::LeakyRelu}, {"elu", kernels::Activation::Elu},
-      {"sigmoid", kernels::Activation::Sigmoid}, {"tanh", kernels::Activation::Tanh},
+      {"sigmoid", kernels::Activation::Sigmoid},     {"tanh", kernels::Activation::Tanh},
       {"softmax", kernels::Activation::Softmax},
   };
   for (const auto& entry : kActivations) {
     if (name == entry.name) return entry.kind;
   }
-  args.throwRangeError(std::string(field) + " must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got '" +
-                       name + "'");
+  args.throwRangeError(std::string(field) +
+                       " must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got '" + name + "'");
 }
 
 OutputActivation readOutputActivation(Args& args, const Napi::Object& params, const char* purpose) {

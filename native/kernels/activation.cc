@@ -74,16 +74,11 @@ void activationForward(Activation kind, float alpha, int64_t rows, int64_t cols,
     case Activation::Relu:
       // Written so NaN passes through (as TensorFlow's relu): a diverging run stays visible.
       return map(count, x, y, [](float v) { return v < 0.0f ? 0.0f : v; });
-    case Activation::LeakyRelu:
-      return map(count, x, y, [alpha](float v) { return v < 0.0f ? alpha * v : v; });
-    case Activation::Elu:
-      return map(count, x, y, [alpha](float v) { return v > 0.0f ? v : alpha * std::expm1(v); });
-    case Activation::Sigmoid:
-      return map(count, x, y, sigmoid);
-    case Activation::Tanh:
-      return map(count, x, y, [](float v) { return std::tanh(v); });
-    case Activation::Softmax:
-      return softmaxRows(rows, cols, x, y);
+    case Activation::LeakyRelu: return map(count, x, y, [alpha](float v) { return v < 0.0f ? alpha * v : v; });
+    case Activation::Elu: return map(count, x, y, [alpha](float v) { return v > 0.0f ? v : alpha * std::expm1(v); });
+    case Activation::Sigmoid: return map(count, x, y, sigmoid);
+    case Activation::Tanh: return map(count, x, y, [](float v) { return std::tanh(v); });
+    case Activation::Softmax: return softmaxRows(rows, cols, x, y);
   }
 }
 
@@ -100,13 +95,13 @@ void activationBackward(Activation kind, float alpha, int64_t rows, int64_t cols
       return mapGradient(count, x, y, gradY, gradX, [alpha](float v, float) { return v > 0.0f ? 1.0f : alpha; });
     case Activation::Elu:
       // For x <= 0, d/dx alpha * (e^x - 1) = alpha * e^x = y + alpha.
-      return mapGradient(count, x, y, gradY, gradX, [alpha](float v, float out) { return v > 0.0f ? 1.0f : out + alpha; });
+      return mapGradient(count, x, y, gradY, gradX,
+                         [alpha](float v, float out) { return v > 0.0f ? 1.0f : out + alpha; });
     case Activation::Sigmoid:
       return mapGradient(count, x, y, gradY, gradX, [](float, float out) { return out * (1.0f - out); });
     case Activation::Tanh:
       return mapGradient(count, x, y, gradY, gradX, [](float, float out) { return 1.0f - out * out; });
-    case Activation::Softmax:
-      return softmaxGradientRows(rows, cols, y, gradY, gradX);
+    case Activation::Softmax: return softmaxGradientRows(rows, cols, y, gradY, gradX);
   }
 }
 

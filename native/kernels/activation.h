@@ -10,13 +10,12 @@ namespace convkit::kernels {
 
 // y = f(x) for count = rows * cols floats. alpha is the slope of leakyRelu / the scale of elu.
 // y may alias x (in place).
-void activationForward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x,
-                       float* y);
+void activationForward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x, float* y);
 
 // gradX = f'(x) . gradY, given the forward input x and output y (each kind reads what it needs;
 // softmax uses y only). gradX may alias gradY.
-void activationBackward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x,
-                        const float* y, const float* gradY, float* gradX);
+void activationBackward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x, const float* y,
+                        const float* gradY, float* gradX);
 
 // Linear, relu, and leakyRelu with a slope >= 0: the activations whose output has the sign of
 // their input, so their derivative can be read from the output alone. Those are the ones a GEMM
@@ -38,7 +37,6 @@ inline float derivativeAtNonPositiveOutput(Activation kind, float alpha) {
 void maxoutForward(int64_t rows, int64_t units, int64_t pieces, const float* x, float* y);
 
 // Routes gradY to the winning piece (first on ties), recomputed from x. gradX is overwritten.
-void maxoutBackward(int64_t rows, int64_t units, int64_t pieces, const float* x,
-                    const float* gradY, float* gradX);
+void maxoutBackward(int64_t rows, int64_t units, int64_t pieces, const float* x, const float* gradY, float* gradX);
 
 }  // namespace convkit::kernels

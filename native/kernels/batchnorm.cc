@@ -35,11 +35,9 @@ void forEachElement(const BatchNormGeometry& g, ChannelBlock block, Visit visit)
 
 // y = (x - mean) * scale + shift per channel of the block; mean, scale and shift are block-local.
 // Subtracting the mean before scaling keeps y accurate when |mean| is large against the spread.
-void normalize(const BatchNormGeometry& g, ChannelBlock block, const float* x, const float* mean,
-               const float* scale, const float* shift, float* y) {
-  forEachElement(g, block, [&](int64_t i, int64_t j) {
-    y[i] = (x[i] - mean[j]) * scale[j] + shift[j];
-  });
+void normalize(const BatchNormGeometry& g, ChannelBlock block, const float* x, const float* mean, const float* scale,
+               const float* shift, float* y) {
+  forEachElement(g, block, [&](int64_t i, int64_t j) { y[i] = (x[i] - mean[j]) * scale[j] + shift[j]; });
 }
 
 float invStd(double variance, float epsilon) {
@@ -48,9 +46,9 @@ float invStd(double variance, float epsilon) {
 
 }  // namespace
 
-void batchNormTrainingForward(const BatchNormGeometry& g, const float* x, const float* gamma,
-                              const float* beta, float* movingMean, float* movingVariance,
-                              float* y, float* savedMean, float* savedInvStd) {
+void batchNormTrainingForward(const BatchNormGeometry& g, const float* x, const float* gamma, const float* beta,
+                              float* movingMean, float* movingVariance, float* y, float* savedMean,
+                              float* savedInvStd) {
   const double rows = static_cast<double>(g.rows);
   const double momentum = g.momentum;
   forEachChannelBlock(g, [&](ChannelBlock block) {
@@ -73,18 +71,15 @@ void batchNormTrainingForward(const BatchNormGeometry& g, const float* x, const 
       savedMean[c] = blockMean[j];
       savedInvStd[c] = invStd(variance, g.epsilon);
       scale[j] = gamma[c] * savedInvStd[c];
-      movingMean[c] =
-          static_cast<float>(movingMean[c] * momentum + mean[j] * (1.0 - momentum));
-      movingVariance[c] =
-          static_cast<float>(movingVariance[c] * momentum + variance * (1.0 - momentum));
+      movingMean[c] = static_cast<float>(movingMean[c] * momentum + mean[j] * (1.0 - momentum));
+      movingVariance[c] = static_cast<float>(movingVariance[c] * momentum + variance * (1.0 - momentum));
     }
     normalize(g, block, x, blockMean, scale, beta + block.first, y);
   });
 }
 
-void batchNormInferenceForward(const BatchNormGeometry& g, const float* x, const float* gamma,
-                               const float* beta, const float* movingMean,
-                               const float* movingVariance, float* y) {
+void batchNormInferenceForward(const BatchNormGeometry& g, const float* x, const float* gamma, const float* beta,
+                               const float* movingMean, const float* movingVariance, float* y) {
   forEachChannelBlock(g, [&](ChannelBlock block) {
     float scale[kChannelBlock];
     for (int64_t j = 0; j < block.width; ++j) {
@@ -95,9 +90,8 @@ void batchNormInferenceForward(const BatchNormGeometry& g, const float* x, const
   });
 }
 
-void batchNormBackward(const BatchNormGeometry& g, const float* x, const float* gamma,
-                       const float* savedMean, const float* savedInvStd, const float* gradY,
-                       float* gradX, float* gradGamma, float* gradBeta) {
+void batchNormBackward(const BatchNormGeometry& g, const float* x, const float* gamma, const float* savedMean,
+                       const float* savedInvStd, const float* gradY, float* gradX, float* gradGamma, float* gradBeta) {
   const double rows = static_cast<double>(g.rows);
   forEachChannelBlock(g, [&](ChannelBlock block) {
     const float* mean = savedMean + block.first;

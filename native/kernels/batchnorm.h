@@ -16,18 +16,15 @@ struct BatchNormGeometry {
 
 // Normalizes with the batch's statistics, writes savedMean / savedInvStd [channels] for backward,
 // and updates movingMean / movingVariance in place.
-void batchNormTrainingForward(const BatchNormGeometry& g, const float* x, const float* gamma,
-                              const float* beta, float* movingMean, float* movingVariance,
-                              float* y, float* savedMean, float* savedInvStd);
+void batchNormTrainingForward(const BatchNormGeometry& g, const float* x, const float* gamma, const float* beta,
+                              float* movingMean, float* movingVariance, float* y, float* savedMean, float* savedInvStd);
 
 // Normalizes with the moving statistics.
-void batchNormInferenceForward(const BatchNormGeometry& g, const float* x, const float* gamma,
-                               const float* beta, const float* movingMean,
-                               const float* movingVariance, float* y);
+void batchNormInferenceForward(const BatchNormGeometry& g, const float* x, const float* gamma, const float* beta,
+                               const float* movingMean, const float* movingVariance, float* y);
 
 // Gradients of the training-mode forward: gradX, gradGamma, gradBeta overwritten.
-void batchNormBackward(const BatchNormGeometry& g, const float* x, const float* gamma,
-                       const float* savedMean, const float* savedInvStd, const float* gradY,
-                       float* gradX, float* gradGamma, float* gradBeta);
+void batchNormBackward(const BatchNormGeometry& g, const float* x, const float* gamma, const float* savedMean,
+                       const float* savedInvStd, const float* gradY, float* gradX, float* gradGamma, float* gradBeta);
 
 }  // namespace convkit::kernels

@@ -16,8 +16,8 @@ namespace {
 constexpr int64_t kImagesPerChunk = 4;
 
 bool skipsIm2col(const Conv2dGeometry& g) {
-  return g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1 &&
-         g.padTop == 0 && g.padLeft == 0 && g.outHeight == g.inHeight && g.outWidth == g.inWidth;
+  return g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1 && g.padTop == 0 &&
+         g.padLeft == 0 && g.outHeight == g.inHeight && g.outWidth == g.inWidth;
 }
 
 int64_t patchSize(const Conv2dGeometry& g) {
@@ -100,7 +100,8 @@ void im2colTransposed(const Conv2dGeometry& g, const float* image, float* column
       // Output columns [oxBegin, oxEnd) read inside the input; the rest read padding.
       const int64_t offset = kx * g.dilationWidth - g.padLeft;
       const int64_t oxBegin = std::clamp<int64_t>((-offset + g.strideWidth - 1) / g.strideWidth, 0, g.outWidth);
-      const int64_t oxEnd = std::clamp<int64_t>((g.inWidth - offset + g.strideWidth - 1) / g.strideWidth, oxBegin, g.outWidth);
+      const int64_t oxEnd =
+          std::clamp<int64_t>((g.inWidth - offset + g.strideWidth - 1) / g.strideWidth, oxBegin, g.outWidth);
       for (int64_t ci = 0; ci < c; ++ci) {
         float* row = columns + ((ky * g.kernelWidth + kx) * c + ci) * ld;
         for (int64_t oy = 0; oy < g.outHeight; ++oy, row += g.outWidth) {
@@ -218,14 +219,14 @@ bool backwardInputIsIndirect(const Conv2dGeometry& g) {
 //   (y * stride + offset + ky * step, x * stride + offset + kx * step)   per axis,
 // or `zeros` where that lies outside the source.
 struct TapWalk {
-  int64_t rows, columns;                 // destination pixels per image
+  int64_t rows, columns;  // destination pixels per image
   int64_t sourceHeight, sourceWidth, sourceChannels;
   int64_t strideY, offsetY, stepY;
   int64_t strideX, offsetX, stepX;
 };
 
-void fillTapTable(const Conv2dGeometry& g, const TapWalk& walk, const float* sources, int64_t count,
-                  const float* zeros, const float** table) {
+void fillTapTable(const Conv2dGeometry& g, const TapWalk& walk, const float* sources, int64_t count, const float* zeros,
+                  const float** table) {
   const int64_t sourceImage = walk.sourceHeight * walk.sourceWidth * walk.sourceChannels;
   for (int64_t i = 0; i < count; ++i) {
     const float* source = sources + i * sourceImage;
@@ -270,7 +271,8 @@ void forEachIndirectChunk(const Conv2dGeometry& g, const TapWalk& walk, const fl
   const float** table = tapTableScratch(static_cast<size_t>(tableImages * walk.rows * walk.columns * taps));
   fillTapTable(g, walk, sources, tableImages, zeros, table);
   forEachChunk(g, false, [&](int64_t, int64_t first, int64_t count, float*) {
-    product(first, count * walk.rows * walk.columns, IndirectA{table, taps, walk.sourceChannels, first * sourceImage, zeros});
+    product(first, count * walk.rows * walk.columns,
+            IndirectA{table, taps, walk.sourceChannels, first * sourceImage, zeros});
   });
 }
 
@@ -295,8 +297,8 @@ const float* transposedTaps(const Conv2dGeometry& g, const float* kernel, bool t
 // The input gradient's B for the indirect product, [kh*kw*outC, inC], packed.
 const PackedB& packedAdjointKernel(const Conv2dGeometry& g, const float* kernel) {
   thread_local PackedB packed;
-  packB(Transpose::No, g.kernelHeight * g.kernelWidth * g.outChannels, g.inChannels,
-        transposedTaps(g, kernel, false), g.inChannels, packed, g.outChannels);
+  packB(Transpose::No, g.kernelHeight * g.kernelWidth * g.outChannels, g.inChannels, transposedTaps(g, kernel, false),
+        g.inChannels, packed, g.outChannels);
   return packed;
 }
 
@@ -338,15 +340,15 @@ void packConv2dKernel(const Conv2dGeometry& g, const float* kernel, PackedConv2d
         forwardIsIndirect(g) ? g.inChannels : 1);
 }
 
-void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
-                   const float* bias, float* output, Activation activation, float activationAlpha) {
+void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel, const float* bias, float* output,
+                   Activation activation, float activationAlpha) {
   thread_local PackedConv2dKernel packed;
   packConv2dKernel(g, kernel, packed);
   conv2dForward(g, input, packed, bias, output, activation, activationAlpha);
 }
 
-void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedConv2dKernel& packed,
-                   const float* bias, float* output, Activation activation, float activationAlpha) {
+void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedConv2dKernel& packed, const float* bias,
+                   float* output, Activation activation, float activationAlpha) {
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
   const GemmEpilogue epilogue{bias, activation, activationAlpha};
@@ -360,8 +362,8 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedConv
     return;
   }
   if (forwardIsIndirect(g)) {
-    const TapWalk walk{g.outHeight, g.outWidth, g.inHeight, g.inWidth, g.inChannels,
-                       g.strideHeight, -g.padTop, g.dilationHeight, g.strideWidth, -g.padLeft, g.dilationWidth};
+    const TapWalk walk{g.outHeight, g.outWidth,       g.inHeight,    g.inWidth,  g.inChannels,   g.strideHeight,
+                       -g.padTop,   g.dilationHeight, g.strideWidth, -g.padLeft, g.dilationWidth};
     forEachIndirectChunk(g, walk, input, [&](int64_t first, int64_t rows, const IndirectA& a) {
       gemmIndirect(rows, a, weights, 0.0f, output + first * pixels * g.outChannels, g.outChannels, epilogue);
     });
@@ -372,18 +374,17 @@ void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedConv
   forEachChunk(g, true, [&](int64_t, int64_t first, int64_t count, float* columns) {
     const int64_t rows = count * pixels;
     fillColumns(g, input + first * inImage, count, columns);
-    gemmPackedB(transposed ? Transpose::Yes : Transpose::No, rows, 1.0f, columns, transposed ? rows : k,
-                weights, 0.0f, output + first * pixels * g.outChannels, g.outChannels, epilogue);
+    gemmPackedB(transposed ? Transpose::Yes : Transpose::No, rows, 1.0f, columns, transposed ? rows : k, weights, 0.0f,
+                output + first * pixels * g.outChannels, g.outChannels, epilogue);
   });
 }
 
-void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel,
-                         float* gradInput) {
+void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel, float* gradInput) {
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
   if (skipsIm2col(g)) {
-    gemm(Transpose::No, Transpose::Yes, g.batch * pixels, k, g.outChannels, 1.0f, gradOutput,
-         g.outChannels, kernel, g.outChannels, 0.0f, gradInput, k);
+    gemm(Transpose::No, Transpose::Yes, g.batch * pixels, k, g.outChannels, 1.0f, gradOutput, g.outChannels, kernel,
+         g.outChannels, 0.0f, gradInput, k);
     return;
   }
   if (winogradApplies(g)) {
@@ -402,8 +403,8 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
   if (backwardInputIsIndirect(g)) {
     const PackedB& adjoint = packedAdjointKernel(g, kernel);
     // Input pixel y saw output pixel y + padTop - ky * dilation through tap ky.
-    const TapWalk walk{g.inHeight, g.inWidth, g.outHeight, g.outWidth, g.outChannels,
-                       1, g.padTop, -g.dilationHeight, 1, g.padLeft, -g.dilationWidth};
+    const TapWalk walk{g.inHeight, g.inWidth,         g.outHeight, g.outWidth, g.outChannels,   1,
+                       g.padTop,   -g.dilationHeight, 1,           g.padLeft,  -g.dilationWidth};
     forEachIndirectChunk(g, walk, gradOutput, [&](int64_t first, int64_t rows, const IndirectA& a) {
       gemmIndirect(rows, a, adjoint, 0.0f, gradInput + first * inImage, g.inChannels);
     });
@@ -420,8 +421,8 @@ void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const
   });
 }
 
-void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const float* gradOutput,
-                          float* gradKernel, float* gradBias) {
+void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const float* gradOutput, float* gradKernel,
+                          float* gradBias) {
   conv2dBackward(g, input, gradOutput, nullptr, nullptr, gradKernel, gradBias);
 }
 
@@ -432,8 +433,8 @@ void conv2dBackward(const Conv2dGeometry& g, const float* input, const float* gr
   const int64_t pixels = g.outHeight * g.outWidth;
   const int64_t k = patchSize(g);
   if (skipsIm2col(g)) {
-    gemm(Transpose::Yes, Transpose::No, k, g.outChannels, g.batch * pixels, 1.0f, input, k,
-         gradOutput, g.outChannels, 0.0f, gradKernel, g.outChannels);
+    gemm(Transpose::Yes, Transpose::No, k, g.outChannels, g.batch * pixels, 1.0f, input, k, gradOutput, g.outChannels,
+         0.0f, gradKernel, g.outChannels);
     if (gradBias != nullptr) sumRows(g.batch * pixels, g.outChannels, gradOutput, gradBias);
     return;
   }
@@ -454,21 +455,24 @@ void conv2dBackward(const Conv2dGeometry& g, const float* input, const float* gr
   if (slots.size() < static_cast<size_t>(chunks * slotFloats)) slots.resize(static_cast<size_t>(chunks * slotFloats));
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels;
   const bool transposed = usesTransposedColumns(g);
-  forEachChunk(g, !winograd, [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
-    const int64_t rows = count * pixels;
-    const float* chunkGradOutput = gradOutput + first * pixels * g.outChannels;
-    float* slot = slots.data() + chunk * slotFloats;
-    if (winograd) {
-      winogradTransformedKernelGradient(g, input + first * inImage, chunkGradOutput, count, slot, transposedKernel,
-                                        fusedInput ? gradInput + first * inImage : nullptr);
-    } else {
-      // slot kernel [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
-      fillColumns(g, input + first * inImage, count, columns);
-      gemm(transposed ? Transpose::No : Transpose::Yes, Transpose::No, k, g.outChannels, rows, 1.0f,
-           columns, transposed ? rows : k, chunkGradOutput, g.outChannels, 0.0f, slot, g.outChannels);
-    }
-    if (gradBias != nullptr) sumRows(rows, g.outChannels, chunkGradOutput, slot + kernelFloats);
-  }, imagesPerChunk);
+  forEachChunk(
+      g, !winograd,
+      [&](int64_t chunk, int64_t first, int64_t count, float* columns) {
+        const int64_t rows = count * pixels;
+        const float* chunkGradOutput = gradOutput + first * pixels * g.outChannels;
+        float* slot = slots.data() + chunk * slotFloats;
+        if (winograd) {
+          winogradTransformedKernelGradient(g, input + first * inImage, chunkGradOutput, count, slot, transposedKernel,
+                                            fusedInput ? gradInput + first * inImage : nullptr);
+        } else {
+          // slot kernel [k, outC] = columns^T [k, count*pixels] * gradOutput [count*pixels, outC]
+          fillColumns(g, input + first * inImage, count, columns);
+          gemm(transposed ? Transpose::No : Transpose::Yes, Transpose::No, k, g.outChannels, rows, 1.0f, columns,
+               transposed ? rows : k, chunkGradOutput, g.outChannels, 0.0f, slot, g.outChannels);
+        }
+        if (gradBias != nullptr) sumRows(rows, g.outChannels, chunkGradOutput, slot + kernelFloats);
+      },
+      imagesPerChunk);
   // out[0, end - begin) = the sum over chunks, in chunk order, of slot floats [begin, end).
   const auto addSlots = [&](int64_t begin, int64_t end, float* out) {
     std::copy(slots.data() + begin, slots.data() + end, out);
@@ -479,11 +483,13 @@ void conv2dBackward(const Conv2dGeometry& g, const float* input, const float* gr
   };
   float* kernelSum = gradKernel;
   if (winograd) {
-    if (transformedSum.size() < static_cast<size_t>(kernelFloats)) transformedSum.resize(static_cast<size_t>(kernelFloats));
+    if (transformedSum.size() < static_cast<size_t>(kernelFloats))
+      transformedSum.resize(static_cast<size_t>(kernelFloats));
     kernelSum = transformedSum.data();
   }
   // Threads take ranges of the kernel gradient.
-  runtime::parallelFor(kernelFloats, 4096, [&](int64_t begin, int64_t end) { addSlots(begin, end, kernelSum + begin); });
+  runtime::parallelFor(kernelFloats, 4096,
+                       [&](int64_t begin, int64_t end) { addSlots(begin, end, kernelSum + begin); });
   if (winograd) winogradKernelGradient(g, kernelSum, gradKernel);
   if (gradBias != nullptr) addSlots(kernelFloats, slotFloats, gradBias);
 }

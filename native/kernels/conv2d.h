@@ -33,9 +33,8 @@ struct Conv2dGeometry {
 
 // output[n, oy, ox, co] = activation(bias[co] + sum kernel[ky, kx, ci, co] * input[n, iy, ix, ci]).
 // bias may be null; the activation is applied inside the GEMM and must satisfy canFuseIntoGemm.
-void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel,
-                   const float* bias, float* output, Activation activation = Activation::Linear,
-                   float activationAlpha = 0.0f);
+void conv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel, const float* bias, float* output,
+                   Activation activation = Activation::Linear, float activationAlpha = 0.0f);
 
 // The kernel packed the way conv2dForward multiplies by it, for callers that run the forward many
 // times with the same weights (inference, over slices and calls): for the GEMM, or transformed
@@ -49,17 +48,15 @@ struct PackedConv2dKernel {
 void packConv2dKernel(const Conv2dGeometry& g, const float* kernel, PackedConv2dKernel& packed);
 
 // conv2dForward with the kernel from packConv2dKernel.
-void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedConv2dKernel& kernel,
-                   const float* bias, float* output, Activation activation = Activation::Linear,
-                   float activationAlpha = 0.0f);
+void conv2dForward(const Conv2dGeometry& g, const float* input, const PackedConv2dKernel& kernel, const float* bias,
+                   float* output, Activation activation = Activation::Linear, float activationAlpha = 0.0f);
 
 // gradInput = d(loss)/d(input), overwritten.
-void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel,
-                         float* gradInput);
+void conv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel, float* gradInput);
 
 // gradKernel and gradBias (nullable) = d(loss)/d(parameters) summed over the batch, overwritten.
-void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const float* gradOutput,
-                          float* gradKernel, float* gradBias);
+void conv2dBackwardParams(const Conv2dGeometry& g, const float* input, const float* gradOutput, float* gradKernel,
+                          float* gradBias);
 
 // conv2dBackwardInput (unless gradInput is null) and conv2dBackwardParams in one call, with the same
 // results bit for bit: under Winograd the two gradients share the transformed output gradient.

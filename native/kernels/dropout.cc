@@ -28,8 +28,7 @@ void applyMask(int64_t count, float scale, const uint8_t* mask, const float* in,
 
 }  // namespace
 
-void dropoutForward(int64_t count, float rate, uint64_t seed, const float* x, float* y,
-                    uint8_t* mask) {
+void dropoutForward(int64_t count, float rate, uint64_t seed, const float* x, float* y, uint8_t* mask) {
   // Element i's word is position i of a splitmix64 stream keyed by the hashed seed: a pure
   // function of (seed, i), and nearby seeds still start far apart in the stream.
   const uint64_t key = mix64(seed);
@@ -42,8 +41,7 @@ void dropoutForward(int64_t count, float rate, uint64_t seed, const float* x, fl
   applyMask(count, keepScale(rate), mask, x, y);
 }
 
-void dropoutBackward(int64_t count, float rate, const uint8_t* mask, const float* gradY,
-                     float* gradX) {
+void dropoutBackward(int64_t count, float rate, const uint8_t* mask, const float* gradY, float* gradX) {
   applyMask(count, keepScale(rate), mask, gradY, gradX);
 }
 

@@ -9,11 +9,9 @@ namespace convkit::kernels {
 
 // y[i] = keep[i] ? x[i] / (1 - rate) : 0, with mask[i] = keep[i] (0 or 1). rate in [0, 1).
 // y may alias x.
-void dropoutForward(int64_t count, float rate, uint64_t seed, const float* x, float* y,
-                    uint8_t* mask);
+void dropoutForward(int64_t count, float rate, uint64_t seed, const float* x, float* y, uint8_t* mask);
 
 // gradX[i] = mask[i] ? gradY[i] / (1 - rate) : 0. gradX may alias gradY.
-void dropoutBackward(int64_t count, float rate, const uint8_t* mask, const float* gradY,
-                     float* gradX);
+void dropoutBackward(int64_t count, float rate, const uint8_t* mask, const float* gradY, float* gradX);
 
 }  // namespace convkit::kernels

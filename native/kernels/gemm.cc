@@ -60,8 +60,8 @@ PackBuffers& packBuffers(const GemmKernelInfo& kernel) {
 // Row r of step p is at source[r * rowStride + p * depthStride]; kUnitRowStride fixes rowStride
 // to 1 so the copy of a step becomes whole-vector moves.
 template <int64_t kWidth, bool kUnitRowStride>
-void packSliver(const float* __restrict source, int64_t rowStride, int64_t depthStride, int64_t depth,
-                int64_t filled, int64_t w, float* __restrict target) {
+void packSliver(const float* __restrict source, int64_t rowStride, int64_t depthStride, int64_t depth, int64_t filled,
+                int64_t w, float* __restrict target) {
   const int64_t stride = kUnitRowStride ? 1 : rowStride;
   if (filled == w) {
     for (int64_t p = 0; p < depth; ++p, source += depthStride, target += w) {
@@ -86,8 +86,8 @@ void packSliver(const float* __restrict source, int64_t rowStride, int64_t depth
 // every sliver instead (which reads a transposed X in order) writes to slivers kc * w floats
 // apart, which share their L1 sets and evict one another: measured 0.97x the time of a 512^3 GEMM.
 template <int64_t kWidth>
-void packSliversOf(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0,
-                   int64_t rows, int64_t depth, int64_t width, float* packed) {
+void packSliversOf(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0, int64_t rows, int64_t depth,
+                   int64_t width, float* packed) {
   const int64_t w = kWidth > 0 ? kWidth : width;
   const bool rowsContiguous = trans == Transpose::Yes;
   const int64_t rowStride = rowsContiguous ? 1 : ld;
@@ -105,8 +105,8 @@ void packSliversOf(Transpose trans, const float* x, int64_t ld, int64_t i0, int6
 }
 
 // packSliversOf with the width fixed for the tile sizes of the registered micro-kernels.
-void packSlivers(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0,
-                 int64_t rows, int64_t depth, int64_t width, float* packed) {
+void packSlivers(Transpose trans, const float* x, int64_t ld, int64_t i0, int64_t p0, int64_t rows, int64_t depth,
+                 int64_t width, float* packed) {
   switch (width) {
     case 4: return packSliversOf<4>(trans, x, ld, i0, p0, rows, depth, width, packed);
     case 6: return packSliversOf<6>(trans, x, ld, i0, p0, rows, depth, width, packed);
@@ -136,7 +136,6 @@ bool isIdentity(const GemmEpilogue& epilogue) {
   return epilogue.columnBias == nullptr && epilogue.activation == Activation::Linear;
 }
 
-
 // Floats one packed panel of nc columns and kc depth steps takes: whole slivers, zero-padded.
 int64_t panelFloats(const GemmKernelInfo& kernel, int64_t nc, int64_t kc) {
   return (nc + kernel.nr - 1) / kernel.nr * kernel.nr * kc;
@@ -147,8 +146,13 @@ int64_t panelFloats(const GemmKernelInfo& kernel, int64_t nc, int64_t kc) {
 class DirectA {
  public:
   DirectA(const GemmKernelInfo& kernel, Transpose trans, const float* a, int64_t lda, float alpha)
-      : kernel_(kernel), trans_(trans), a_(a), lda_(lda), alpha_(alpha),
-        rowStride_(trans == Transpose::No ? lda : 1), depthStride_(trans == Transpose::No ? 1 : lda),
+      : kernel_(kernel),
+        trans_(trans),
+        a_(a),
+        lda_(lda),
+        alpha_(alpha),
+        rowStride_(trans == Transpose::No ? lda : 1),
+        depthStride_(trans == Transpose::No ? 1 : lda),
         packed_(packBuffers(kernel).a.data) {}
 
   // Packing an A panel costs about as much as one pass of the micro-kernel over it, and pays
@@ -160,15 +164,15 @@ class DirectA {
   }
 
   // The column of tiles down rows [i0, i0 + mc) of C for one sliver of B.
-  void column(int64_t i0, int64_t mc, int64_t p0, int64_t kc, const float* bSliver, int64_t bDepthStride,
-              float beta, float* c, int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) const {
+  void column(int64_t i0, int64_t mc, int64_t p0, int64_t kc, const float* bSliver, int64_t bDepthStride, float beta,
+              float* c, int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) const {
     if (packA_) {
-      kernel_.microKernel(kc, packed_, 1, kernel_.mr, kernel_.mr * kc, bSliver, bDepthStride, alpha_, beta, c, ldc,
-                          mc, cols, epilogue);
+      kernel_.microKernel(kc, packed_, 1, kernel_.mr, kernel_.mr * kc, bSliver, bDepthStride, alpha_, beta, c, ldc, mc,
+                          cols, epilogue);
     } else {
       const float* aBlock = a_ + i0 * rowStride_ + p0 * depthStride_;
-      kernel_.microKernel(kc, aBlock, rowStride_, depthStride_, kernel_.mr * rowStride_, bSliver, bDepthStride,
-                          alpha_, beta, c, ldc, mc, cols, epilogue);
+      kernel_.microKernel(kc, aBlock, rowStride_, depthStride_, kernel_.mr * rowStride_, bSliver, bDepthStride, alpha_,
+                          beta, c, ldc, mc, cols, epilogue);
     }
   }
 
@@ -195,8 +199,8 @@ class IndirectTiles {
   void column(int64_t i0, int64_t mc, int64_t p0, int64_t kc, const float* bSliver, int64_t, float beta, float* c,
               int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) const {
     const float* const* rowTaps = a_.rows + i0 * a_.taps + p0 / a_.tapDepth;
-    kernel_.indirectMicroKernel(kc / a_.tapDepth, a_.tapDepth, rowTaps, a_.taps, a_.offset, a_.zero, bSliver,
-                                beta, c, ldc, mc, cols, epilogue);
+    kernel_.indirectMicroKernel(kc / a_.tapDepth, a_.tapDepth, rowTaps, a_.taps, a_.offset, a_.zero, bSliver, beta, c,
+                                ldc, mc, cols, epilogue);
   }
 
  private:
@@ -216,8 +220,8 @@ struct BPanelView {
 // BPanelView: packed now by gemm, earlier by packB, or read in place. aTiles (DirectA or
 // IndirectTiles) multiplies each column of register tiles: a row block of A by one sliver of B.
 template <typename BPanel, typename ATiles>
-void multiplyBlocked(int64_t m, int64_t n, int64_t k, int64_t kcMax, BPanel bPanel, ATiles& aTiles,
-                     float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
+void multiplyBlocked(int64_t m, int64_t n, int64_t k, int64_t kcMax, BPanel bPanel, ATiles& aTiles, float beta,
+                     float* c, int64_t ldc, const GemmEpilogue& epilogue) {
   const GemmKernelInfo& kernel = activeKernels().gemm;
   const bool hasEpilogue = !isIdentity(epilogue);
   for (int64_t j0 = 0; j0 < n; j0 += kernel.nc) {
@@ -280,9 +284,8 @@ bool canFuseIntoGemm(Activation activation, float alpha) {
   return derivativeFollowsFromOutput(activation, alpha);
 }
 
-void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-          int64_t ldc, const GemmEpilogue& epilogue) {
+void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
   assert(m >= 0 && n >= 0 && k >= 0);
   assert(canFuseIntoGemm(epilogue.activation, epilogue.alpha));
   if (m == 0 || n == 0) return;
@@ -294,11 +297,14 @@ void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, f
   // that, copying B costs about what the product saves over reading whole slivers of row-major B
   // where they lie (kerasMnist's conv1 kernel gradient: 9 rows; Winograd's: 64).
   const bool bInPlace = transB == Transpose::No && n % kernel.nr == 0 && m <= kernel.mc;
-  multiplyBlocked(m, n, k, kernel.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
-    if (bInPlace) return BPanelView{b + p0 * ldb + j0, kernel.nr, ldb};
-    packSlivers(packedTranspose(transB), b, ldb, j0, p0, nc, kc, kernel.nr, panel);
-    return BPanelView{panel, kernel.nr * kc, kernel.nr};
-  }, aTiles, beta, c, ldc, epilogue);
+  multiplyBlocked(
+      m, n, k, kernel.kc,
+      [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
+        if (bInPlace) return BPanelView{b + p0 * ldb + j0, kernel.nr, ldb};
+        packSlivers(packedTranspose(transB), b, ldb, j0, p0, nc, kc, kernel.nr, panel);
+        return BPanelView{panel, kernel.nr * kc, kernel.nr};
+      },
+      aTiles, beta, c, ldc, epilogue);
 }
 
 // Panels in the order multiplyBlocked visits them: column blocks, then depth panels within each.
@@ -326,17 +332,20 @@ void packB(Transpose transB, int64_t k, int64_t n, const float* b, int64_t ldb, 
   }
 }
 
-void gemmPackedB(Transpose transA, int64_t m, float alpha, const float* a, int64_t lda,
-                 const PackedB& b, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
+void gemmPackedB(Transpose transA, int64_t m, float alpha, const float* a, int64_t lda, const PackedB& b, float beta,
+                 float* c, int64_t ldc, const GemmEpilogue& epilogue) {
   const GemmKernelInfo& kernel = activeKernels().gemm;
   assert(b.nr == kernel.nr && b.nc == kernel.nc && b.depthMultiple == 1);
   assert(canFuseIntoGemm(epilogue.activation, epilogue.alpha));
   if (m == 0 || b.n == 0) return;
   if (b.k == 0 || alpha == 0.0f) return scaleWithEpilogue(m, b.n, beta, c, ldc, epilogue);
   DirectA aTiles(kernel, transA, a, lda, alpha);
-  multiplyBlocked(m, b.n, b.k, b.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
-    return BPanelView{packedPanel(kernel, b, j0, nc, p0), kernel.nr * kc, kernel.nr};
-  }, aTiles, beta, c, ldc, epilogue);
+  multiplyBlocked(
+      m, b.n, b.k, b.kc,
+      [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
+        return BPanelView{packedPanel(kernel, b, j0, nc, p0), kernel.nr * kc, kernel.nr};
+      },
+      aTiles, beta, c, ldc, epilogue);
 }
 
 void gemmIndirect(int64_t m, const IndirectA& a, const PackedB& b, float beta, float* c, int64_t ldc,
@@ -347,9 +356,12 @@ void gemmIndirect(int64_t m, const IndirectA& a, const PackedB& b, float beta, f
   if (m == 0 || b.n == 0) return;
   if (b.k == 0) return scaleWithEpilogue(m, b.n, beta, c, ldc, epilogue);
   IndirectTiles aTiles(kernel, a);
-  multiplyBlocked(m, b.n, b.k, b.kc, [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
-    return BPanelView{packedPanel(kernel, b, j0, nc, p0), kernel.nr * kc, kernel.nr};
-  }, aTiles, beta, c, ldc, epilogue);
+  multiplyBlocked(
+      m, b.n, b.k, b.kc,
+      [&](int64_t j0, int64_t p0, int64_t nc, int64_t kc) {
+        return BPanelView{packedPanel(kernel, b, j0, nc, p0), kernel.nr * kc, kernel.nr};
+      },
+      aTiles, beta, c, ldc, epilogue);
 }
 
 }  // namespace convkit::kernels

@@ -20,9 +20,8 @@ enum class Transpose : bool { No = false, Yes = true };
 // backward needs nothing but the fused output.
 bool canFuseIntoGemm(Activation activation, float alpha);
 
-void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-          int64_t ldc, const GemmEpilogue& epilogue = {});
+void gemm(Transpose transA, Transpose transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue = {});
 
 // op(B) [k x n] packed once, the way gemm packs it for the dispatched micro-kernel, for several
 // products that share it: a layer's weights across the image chunks of one batch, which gemm
@@ -40,8 +39,8 @@ void packB(Transpose transB, int64_t k, int64_t n, const float* b, int64_t ldb, 
            int64_t depthMultiple = 1);
 
 // gemm with op(B) from packB: C[m x n] = alpha * op(A)[m x k] * B[k x n] + beta * C.
-void gemmPackedB(Transpose transA, int64_t m, float alpha, const float* a, int64_t lda,
-                 const PackedB& b, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue = {});
+void gemmPackedB(Transpose transA, int64_t m, float alpha, const float* a, int64_t lda, const PackedB& b, float beta,
+                 float* c, int64_t ldc, const GemmEpilogue& epilogue = {});
 
 // op(A) [m x taps*tapDepth] given as a table of pointers, as a convolution reads its input without
 // copying it into an im2col matrix: row i is the concatenation over taps s of the tapDepth floats

@@ -4,7 +4,9 @@
 
 namespace convkit::kernels {
 
-int64_t effectiveWindow(int64_t window, int64_t dilation) { return (window - 1) * dilation + 1; }
+int64_t effectiveWindow(int64_t window, int64_t dilation) {
+  return (window - 1) * dilation + 1;
+}
 
 bool windowAxis(int64_t inSize, int64_t window, int64_t stride, int64_t dilation, Padding padding,
                 int64_t explicitBefore, int64_t explicitAfter, WindowAxis* axis) {

@@ -16,25 +16,24 @@ constexpr float kProbabilityEpsilon = 1e-7f;
 
 // Softmax fused with categorical cross-entropy. logits, targets (one-hot or soft labels), grad:
 // [batch, classes].
-double softmaxCrossEntropyFromLogits(int64_t batch, int64_t classes, const float* logits,
-                                     const float* targets, float* gradLogits);
+double softmaxCrossEntropyFromLogits(int64_t batch, int64_t classes, const float* logits, const float* targets,
+                                     float* gradLogits);
 
 // The same with integer class labels [batch]; every label must be in [0, classes).
-double sparseSoftmaxCrossEntropyFromLogits(int64_t batch, int64_t classes, const float* logits,
-                                           const int32_t* labels, float* gradLogits);
+double sparseSoftmaxCrossEntropyFromLogits(int64_t batch, int64_t classes, const float* logits, const int32_t* labels,
+                                           float* gradLogits);
 
 // From probabilities (the output of a softmax layer).
-double categoricalCrossentropy(int64_t batch, int64_t classes, const float* probs,
-                               const float* targets, float* gradProbs);
-double sparseCategoricalCrossentropy(int64_t batch, int64_t classes, const float* probs,
-                                     const int32_t* labels, float* gradProbs);
+double categoricalCrossentropy(int64_t batch, int64_t classes, const float* probs, const float* targets,
+                               float* gradProbs);
+double sparseCategoricalCrossentropy(int64_t batch, int64_t classes, const float* probs, const int32_t* labels,
+                                     float* gradProbs);
 
 // Mean over all count = batch * outputs elements (Keras: mean over the last axis, then the batch).
-double binaryCrossentropy(int64_t batch, int64_t outputs, const float* probs,
-                          const float* targets, float* gradProbs);
-double binaryCrossentropyFromLogits(int64_t batch, int64_t outputs, const float* logits,
-                                    const float* targets, float* gradLogits);
-double meanSquaredError(int64_t batch, int64_t outputs, const float* predictions,
-                        const float* targets, float* gradPredictions);
+double binaryCrossentropy(int64_t batch, int64_t outputs, const float* probs, const float* targets, float* gradProbs);
+double binaryCrossentropyFromLogits(int64_t batch, int64_t outputs, const float* logits, const float* targets,
+                                    float* gradLogits);
+double meanSquaredError(int64_t batch, int64_t outputs, const float* predictions, const float* targets,
+                        float* gradPredictions);
 
 }  // namespace convkit::kernels

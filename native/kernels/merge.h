@@ -16,8 +16,7 @@ void averageBackward(int64_t count, int64_t inputs, const float* gradOut, float*
 
 // out = elementwise maximum; backward routes each gradient to the first input holding the maximum.
 void maximumForward(int64_t count, int64_t inputs, const float* const* in, float* out);
-void maximumBackward(int64_t count, int64_t inputs, const float* const* in, const float* gradOut,
-                     float* const* gradIn);
+void maximumBackward(int64_t count, int64_t inputs, const float* const* in, const float* gradOut, float* const* gradIn);
 
 // out[b, p, c] = product over k of in[k][b, p, c], or of in[k][b, c] for an input that is
 // broadcast over positions (one value per sample and channel: a squeeze-excite gate). batch *

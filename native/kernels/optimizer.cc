@@ -4,8 +4,8 @@
 
 namespace convkit::kernels {
 
-void sgdUpdate(int64_t count, float learningRate, float momentum, bool nesterov, float* param,
-               const float* grad, float* velocity) {
+void sgdUpdate(int64_t count, float learningRate, float momentum, bool nesterov, float* param, const float* grad,
+               float* velocity) {
   if (velocity == nullptr) {
     for (int64_t i = 0; i < count; ++i) param[i] -= learningRate * grad[i];
     return;
@@ -18,8 +18,8 @@ void sgdUpdate(int64_t count, float learningRate, float momentum, bool nesterov,
   }
 }
 
-void rmspropUpdate(int64_t count, float learningRate, float rho, float epsilon, float* param,
-                   const float* grad, float* meanSquare) {
+void rmspropUpdate(int64_t count, float learningRate, float rho, float epsilon, float* param, const float* grad,
+                   float* meanSquare) {
   const float forget = 1.0f - rho;
   for (int64_t i = 0; i < count; ++i) {
     const float g = grad[i];
@@ -29,15 +29,13 @@ void rmspropUpdate(int64_t count, float learningRate, float rho, float epsilon, 
   }
 }
 
-void adamUpdate(int64_t count, float learningRate, float beta1, float beta2, float epsilon,
-                int64_t step, float weightDecay, float* param, const float* grad, float* m,
-                float* v) {
+void adamUpdate(int64_t count, float learningRate, float beta1, float beta2, float epsilon, int64_t step,
+                float weightDecay, float* param, const float* grad, float* m, float* v) {
   // The bias corrections fold into one step size, computed in double: beta^t for a large t is far
   // below float resolution of 1 - beta^t.
   const double t = static_cast<double>(step);
-  const float stepSize = static_cast<float>(
-      learningRate * std::sqrt(1.0 - std::pow(static_cast<double>(beta2), t)) /
-      (1.0 - std::pow(static_cast<double>(beta1), t)));
+  const float stepSize = static_cast<float>(learningRate * std::sqrt(1.0 - std::pow(static_cast<double>(beta2), t)) /
+                                            (1.0 - std::pow(static_cast<double>(beta1), t)));
   const float decay = learningRate * weightDecay;
   const float forget1 = 1.0f - beta1;
   const float forget2 = 1.0f - beta2;

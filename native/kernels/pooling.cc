@@ -101,8 +101,7 @@ Pool2dGeometry globalGeometry(int64_t batch, int64_t height, int64_t width, int6
 // best[c - c0] = the max over the window of image[pixel + c] for channels c0 <= c < c1, all at once
 // (contiguous, so the loop vectorizes; best must not alias image, or the compiler cannot assume
 // it). std::max keeps the current best on ties and against a later NaN.
-void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t c1,
-               float* best) {
+void windowMax(const Pool2dGeometry& g, const float* image, const Window& w, int64_t c0, int64_t c1, float* best) {
   const float* first = image + pixelOffset(g, w.top, w.left) + c0;
   std::copy(first, first + (c1 - c0), best);
   forEachPixel(g, w, [&](int64_t pixel) {
@@ -146,8 +145,8 @@ auto zeroPastWindows(const Pool2dGeometry& g, float* gradInput) {
 // __restrict, since no output aliases an input). top/bottom are the window's first pixel in each of
 // its rows, pixelStride the distance to the pixel on its right.
 void routeMaxGradients2x2(int64_t channels, int64_t pixelStride, const float* __restrict top,
-                          const float* __restrict bottom, const float* __restrict gradOutput,
-                          float* __restrict gradTop, float* __restrict gradBottom, float slopeAtNonPositive) {
+                          const float* __restrict bottom, const float* __restrict gradOutput, float* __restrict gradTop,
+                          float* __restrict gradBottom, float slopeAtNonPositive) {
   for (int64_t c = 0; c < channels; ++c) {
     const float topLeft = top[c], topRight = top[pixelStride + c];
     const float bottomLeft = bottom[c], bottomRight = bottom[pixelStride + c];
@@ -195,59 +194,65 @@ void routeToWinners(const Pool2dGeometry& g, const Window& w, const uint8_t* win
 // once, by routing from the winners found again in the input as training routes from recorded ones.
 void routeMaxGradientsTiled(const Pool2dGeometry& g, const float* input, const float* gradOutput, float* gradInput,
                             float slopeAtNonPositive) {
-  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    const float* values = input + image;
-    float* grad = gradInput + image;
-    if (w.is2x2()) {
-      const int64_t firstPixel = pixelOffset(g, w.top, w.left);
-      const int64_t below = g.inWidth * g.channels;
-      routeMaxGradients2x2(g.channels, g.channels, values + firstPixel, values + firstPixel + below,
-                           gradOutput + out, grad + firstPixel, grad + firstPixel + below, slopeAtNonPositive);
-      return;
-    }
-    for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
-      const int64_t width = std::min(kChannelBlock, g.channels - c0);
-      float best[kChannelBlock];
-      uint8_t winners[kChannelBlock];
-      recordWindowMax(g, values, w, c0, width, best, winners);
-      routeToWinners(g, w, winners, gradOutput + out + c0, width, grad + c0, slopeAtNonPositive);
-    }
-  }, zeroPastWindows(g, gradInput));
+  forEachWindow(
+      g,
+      [&](int64_t image, const Window& w, int64_t out) {
+        const float* values = input + image;
+        float* grad = gradInput + image;
+        if (w.is2x2()) {
+          const int64_t firstPixel = pixelOffset(g, w.top, w.left);
+          const int64_t below = g.inWidth * g.channels;
+          routeMaxGradients2x2(g.channels, g.channels, values + firstPixel, values + firstPixel + below,
+                               gradOutput + out, grad + firstPixel, grad + firstPixel + below, slopeAtNonPositive);
+          return;
+        }
+        for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
+          const int64_t width = std::min(kChannelBlock, g.channels - c0);
+          float best[kChannelBlock];
+          uint8_t winners[kChannelBlock];
+          recordWindowMax(g, values, w, c0, width, best, winners);
+          routeToWinners(g, w, winners, gradOutput + out + c0, width, grad + c0, slopeAtNonPositive);
+        }
+      },
+      zeroPastWindows(g, gradInput));
 }
 
 // maxPool2dBackward over windows that overlap or leave gaps: a pixel may win several windows, so its
 // gradients add up.
 void routeMaxGradientsOverlapping(const Pool2dGeometry& g, const float* input, const float* gradOutput,
                                   float* gradInput, float slopeAtNonPositive) {
-  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    const float* values = input + image;
-    float* grad = gradInput + image;
-    for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
-      const int64_t width = std::min(kChannelBlock, g.channels - c0);
-      float best[kChannelBlock];
-      windowMax(g, values, w, c0, c0 + width, best);
-      // Each channel's gradient goes to the first pixel holding the max, the one forward's
-      // std::max kept; `unrouted` holds what is still to deliver, so later equal values get none.
-      // Written as selects rather than branches so the channel loop vectorizes.
-      float unrouted[kChannelBlock];
-      for (int64_t c = 0; c < width; ++c) {
-        unrouted[c] = scaledGradient(gradOutput[out + c0 + c], best[c] > 0.0f, slopeAtNonPositive);
-      }
-      forEachPixel(g, w, [&](int64_t pixel) {
-        const float* value = values + pixel + c0;
-        float* target = grad + pixel + c0;
-        for (int64_t c = 0; c < width; ++c) {
-          const bool wins = value[c] == best[c];
-          target[c] += wins ? unrouted[c] : 0.0f;
-          unrouted[c] = wins ? 0.0f : unrouted[c];
+  forEachWindow(
+      g,
+      [&](int64_t image, const Window& w, int64_t out) {
+        const float* values = input + image;
+        float* grad = gradInput + image;
+        for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
+          const int64_t width = std::min(kChannelBlock, g.channels - c0);
+          float best[kChannelBlock];
+          windowMax(g, values, w, c0, c0 + width, best);
+          // Each channel's gradient goes to the first pixel holding the max, the one forward's
+          // std::max kept; `unrouted` holds what is still to deliver, so later equal values get none.
+          // Written as selects rather than branches so the channel loop vectorizes.
+          float unrouted[kChannelBlock];
+          for (int64_t c = 0; c < width; ++c) {
+            unrouted[c] = scaledGradient(gradOutput[out + c0 + c], best[c] > 0.0f, slopeAtNonPositive);
+          }
+          forEachPixel(g, w, [&](int64_t pixel) {
+            const float* value = values + pixel + c0;
+            float* target = grad + pixel + c0;
+            for (int64_t c = 0; c < width; ++c) {
+              const bool wins = value[c] == best[c];
+              target[c] += wins ? unrouted[c] : 0.0f;
+              unrouted[c] = wins ? 0.0f : unrouted[c];
+            }
+          });
+          // A channel whose first value is NaN keeps NaN as its max, equal to nothing: like forward,
+          // it goes to the window's first pixel.
+          float* first = grad + pixelOffset(g, w.top, w.left) + c0;
+          for (int64_t c = 0; c < width; ++c) first[c] += unrouted[c];
         }
-      });
-      // A channel whose first value is NaN keeps NaN as its max, equal to nothing: like forward,
-      // it goes to the window's first pixel.
-      float* first = grad + pixelOffset(g, w.top, w.left) + c0;
-      for (int64_t c = 0; c < width; ++c) first[c] += unrouted[c];
-    }
-  }, zeroImage(g, gradInput));
+      },
+      zeroImage(g, gradInput));
 }
 
 }  // namespace
@@ -258,38 +263,45 @@ bool maxPoolRecordsWinners(const Pool2dGeometry& g) {
 
 void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
   const MaxPool2x2Runs& runs = activeKernels().maxPool2x2;
-  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
-      const int64_t width = std::min(kChannelBlock, g.channels - c0);
-      float best[kChannelBlock];
-      windowMax(g, input + image, w, c0, c0 + width, best);
-      std::copy(best, best + width, output + out + c0);
-    }
-  }, nothingToBegin, [&](int64_t image, const Window& first, int64_t windows, int64_t out) {
-    const float* top = input + image + pixelOffset(g, first.top, first.left);
-    runs.max(windows, g.channels, g.strideWidth * g.channels, top, top + g.inWidth * g.channels, output + out);
-  });
+  forEachWindow(
+      g,
+      [&](int64_t image, const Window& w, int64_t out) {
+        for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
+          const int64_t width = std::min(kChannelBlock, g.channels - c0);
+          float best[kChannelBlock];
+          windowMax(g, input + image, w, c0, c0 + width, best);
+          std::copy(best, best + width, output + out + c0);
+        }
+      },
+      nothingToBegin,
+      [&](int64_t image, const Window& first, int64_t windows, int64_t out) {
+        const float* top = input + image + pixelOffset(g, first.top, first.left);
+        runs.max(windows, g.channels, g.strideWidth * g.channels, top, top + g.inWidth * g.channels, output + out);
+      });
 }
 
-void maxPool2dForwardRecordingWinners(const Pool2dGeometry& g, const float* input, float* output,
-                                      uint8_t* winners) {
+void maxPool2dForwardRecordingWinners(const Pool2dGeometry& g, const float* input, float* output, uint8_t* winners) {
   const MaxPool2x2Runs& runs = activeKernels().maxPool2x2;
-  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
-      const int64_t width = std::min(kChannelBlock, g.channels - c0);
-      float best[kChannelBlock];
-      recordWindowMax(g, input + image, w, c0, width, best, winners + out + c0);
-      std::copy(best, best + width, output + out + c0);
-    }
-  }, nothingToBegin, [&](int64_t image, const Window& first, int64_t windows, int64_t out) {
-    const float* top = input + image + pixelOffset(g, first.top, first.left);
-    runs.recordMax(windows, g.channels, g.strideWidth * g.channels, top, top + g.inWidth * g.channels,
-                   output + out, winners + out);
-  });
+  forEachWindow(
+      g,
+      [&](int64_t image, const Window& w, int64_t out) {
+        for (int64_t c0 = 0; c0 < g.channels; c0 += kChannelBlock) {
+          const int64_t width = std::min(kChannelBlock, g.channels - c0);
+          float best[kChannelBlock];
+          recordWindowMax(g, input + image, w, c0, width, best, winners + out + c0);
+          std::copy(best, best + width, output + out + c0);
+        }
+      },
+      nothingToBegin,
+      [&](int64_t image, const Window& first, int64_t windows, int64_t out) {
+        const float* top = input + image + pixelOffset(g, first.top, first.left);
+        runs.recordMax(windows, g.channels, g.strideWidth * g.channels, top, top + g.inWidth * g.channels, output + out,
+                       winners + out);
+      });
 }
 
-void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput,
-                       float* gradInput, Activation inputActivation, float activationAlpha) {
+void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput, float* gradInput,
+                       Activation inputActivation, float activationAlpha) {
   const float slope = derivativeAtNonPositiveOutput(inputActivation, activationAlpha);
   if (windowsAreContiguous(g)) {
     routeMaxGradientsTiled(g, input, gradOutput, gradInput, slope);
@@ -302,56 +314,66 @@ void maxPool2dBackwardFromWinners(const Pool2dGeometry& g, const uint8_t* winner
                                   float* gradInput, Activation inputActivation, float activationAlpha) {
   const float slope = derivativeAtNonPositiveOutput(inputActivation, activationAlpha);
   const MaxPool2x2Runs& runs = activeKernels().maxPool2x2;
-  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    routeToWinners(g, w, winners + out, gradOutput + out, g.channels, gradInput + image, slope);
-  }, zeroPastWindows(g, gradInput), [&](int64_t image, const Window& first, int64_t windows, int64_t out) {
-    float* gradTop = gradInput + image + pixelOffset(g, first.top, first.left);
-    runs.routeToWinners(windows, g.channels, g.strideWidth * g.channels, winners + out, gradOutput + out, gradTop,
-                        gradTop + g.inWidth * g.channels, slope);
-  });
+  forEachWindow(
+      g,
+      [&](int64_t image, const Window& w, int64_t out) {
+        routeToWinners(g, w, winners + out, gradOutput + out, g.channels, gradInput + image, slope);
+      },
+      zeroPastWindows(g, gradInput),
+      [&](int64_t image, const Window& first, int64_t windows, int64_t out) {
+        float* gradTop = gradInput + image + pixelOffset(g, first.top, first.left);
+        runs.routeToWinners(windows, g.channels, g.strideWidth * g.channels, winners + out, gradOutput + out, gradTop,
+                            gradTop + g.inWidth * g.channels, slope);
+      });
 }
 
 void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output) {
-  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    float* sum = output + out;
-    std::fill(sum, sum + g.channels, 0.0f);
-    forEachPixel(g, w, [&](int64_t pixel) {
-      const float* values = input + image + pixel;
-      for (int64_t c = 0; c < g.channels; ++c) sum[c] += values[c];
-    });
-    const float scale = 1.0f / static_cast<float>(w.count());
-    for (int64_t c = 0; c < g.channels; ++c) sum[c] *= scale;
-  }, nothingToBegin);
+  forEachWindow(
+      g,
+      [&](int64_t image, const Window& w, int64_t out) {
+        float* sum = output + out;
+        std::fill(sum, sum + g.channels, 0.0f);
+        forEachPixel(g, w, [&](int64_t pixel) {
+          const float* values = input + image + pixel;
+          for (int64_t c = 0; c < g.channels; ++c) sum[c] += values[c];
+        });
+        const float scale = 1.0f / static_cast<float>(w.count());
+        for (int64_t c = 0; c < g.channels; ++c) sum[c] *= scale;
+      },
+      nothingToBegin);
 }
 
 void avgPool2dBackward(const Pool2dGeometry& g, const float* gradOutput, float* gradInput) {
-  forEachWindow(g, [&](int64_t image, const Window& w, int64_t out) {
-    const float scale = 1.0f / static_cast<float>(w.count());
-    const float* grad = gradOutput + out;
-    forEachPixel(g, w, [&](int64_t pixel) {
-      float* target = gradInput + image + pixel;
-      for (int64_t c = 0; c < g.channels; ++c) target[c] += grad[c] * scale;
-    });
-  }, zeroImage(g, gradInput));
+  forEachWindow(
+      g,
+      [&](int64_t image, const Window& w, int64_t out) {
+        const float scale = 1.0f / static_cast<float>(w.count());
+        const float* grad = gradOutput + out;
+        forEachPixel(g, w, [&](int64_t pixel) {
+          float* target = gradInput + image + pixel;
+          for (int64_t c = 0; c < g.channels; ++c) target[c] += grad[c] * scale;
+        });
+      },
+      zeroImage(g, gradInput));
 }
 
-void globalAvgPool2dForward(int64_t batch, int64_t height, int64_t width, int64_t channels,
-                            const float* input, float* output) {
+void globalAvgPool2dForward(int64_t batch, int64_t height, int64_t width, int64_t channels, const float* input,
+                            float* output) {
   avgPool2dForward(globalGeometry(batch, height, width, channels), input, output);
 }
 
-void globalAvgPool2dBackward(int64_t batch, int64_t height, int64_t width, int64_t channels,
-                             const float* gradOutput, float* gradInput) {
+void globalAvgPool2dBackward(int64_t batch, int64_t height, int64_t width, int64_t channels, const float* gradOutput,
+                             float* gradInput) {
   avgPool2dBackward(globalGeometry(batch, height, width, channels), gradOutput, gradInput);
 }
 
-void globalMaxPool2dForward(int64_t batch, int64_t height, int64_t width, int64_t channels,
-                            const float* input, float* output) {
+void globalMaxPool2dForward(int64_t batch, int64_t height, int64_t width, int64_t channels, const float* input,
+                            float* output) {
   maxPool2dForward(globalGeometry(batch, height, width, channels), input, output);
 }
 
-void globalMaxPool2dBackward(int64_t batch, int64_t height, int64_t width, int64_t channels,
-                             const float* input, const float* gradOutput, float* gradInput) {
+void globalMaxPool2dBackward(int64_t batch, int64_t height, int64_t width, int64_t channels, const float* input,
+                             const float* gradOutput, float* gradInput) {
   maxPool2dBackward(globalGeometry(batch, height, width, channels), input, gradOutput, gradInput);
 }
 

@@ -25,9 +25,8 @@ void maxPool2dForward(const Pool2dGeometry& g, const float* input, float* output
 // derivativeFollowsFromOutput holds), passing it here multiplies each routed gradient by its
 // derivative, read from the max: the gradient with respect to the activation's input, so the
 // activation needs no backward pass of its own.
-void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput,
-                       float* gradInput, Activation inputActivation = Activation::Linear,
-                       float activationAlpha = 0.0f);
+void maxPool2dBackward(const Pool2dGeometry& g, const float* input, const float* gradOutput, float* gradInput,
+                       Activation inputActivation = Activation::Linear, float activationAlpha = 0.0f);
 
 // Whether max pooling with this geometry can record its winners for the backward
 // (maxPool2dForwardRecordingWinners): windows that neither overlap nor leave gaps (stride == pool
@@ -42,8 +41,7 @@ bool maxPoolRecordsWinners(const Pool2dGeometry& g);
 // NaN max, which only the window's first pixel can hold), plus kPositiveMaxBit when the max is > 0
 // (isa/dispatch.h; the derivative of a fused activation, read from the max, follows from that bit).
 // Requires maxPoolRecordsWinners(g).
-void maxPool2dForwardRecordingWinners(const Pool2dGeometry& g, const float* input, float* output,
-                                      uint8_t* winners);
+void maxPool2dForwardRecordingWinners(const Pool2dGeometry& g, const float* input, float* output, uint8_t* winners);
 
 // maxPool2dBackward from the winners maxPool2dForwardRecordingWinners recorded instead of the
 // input: the same gradInput, bit for bit (overwritten). Requires maxPoolRecordsWinners(g).
@@ -58,13 +56,13 @@ void avgPool2dForward(const Pool2dGeometry& g, const float* input, float* output
 void avgPool2dBackward(const Pool2dGeometry& g, const float* gradOutput, float* gradInput);
 
 // [batch, height, width, channels] -> [batch, channels]
-void globalAvgPool2dForward(int64_t batch, int64_t height, int64_t width, int64_t channels,
-                            const float* input, float* output);
-void globalAvgPool2dBackward(int64_t batch, int64_t height, int64_t width, int64_t channels,
+void globalAvgPool2dForward(int64_t batch, int64_t height, int64_t width, int64_t channels, const float* input,
+                            float* output);
+void globalAvgPool2dBackward(int64_t batch, int64_t height, int64_t width, int64_t channels, const float* gradOutput,
+                             float* gradInput);
+void globalMaxPool2dForward(int64_t batch, int64_t height, int64_t width, int64_t channels, const float* input,
+                            float* output);
+void globalMaxPool2dBackward(int64_t batch, int64_t height, int64_t width, int64_t channels, const float* input,
                              const float* gradOutput, float* gradInput);
-void globalMaxPool2dForward(int64_t batch, int64_t height, int64_t width, int64_t channels,
-                            const float* input, float* output);
-void globalMaxPool2dBackward(int64_t batch, int64_t height, int64_t width, int64_t channels,
-                             const float* input, const float* gradOutput, float* gradInput);
 
 }  // namespace convkit::kernels

@@ -24,7 +24,9 @@ BlockGrid blockGrid(const Conv2dGeometry& g) {
 WinogradImage inputImage(const Conv2dGeometry& g) {
   return {g.inHeight, g.inWidth, g.inChannels, g.padTop, g.padLeft};
 }
-WinogradImage outputImage(const Conv2dGeometry& g) { return {g.outHeight, g.outWidth, g.outChannels, 0, 0}; }
+WinogradImage outputImage(const Conv2dGeometry& g) {
+  return {g.outHeight, g.outWidth, g.outChannels, 0, 0};
+}
 
 // This thread's [36][images * blocks][channels] buffers: `transformed` for what the GEMMs read
 // (V, or dM for the input gradient), `products` for what they write (M, or dV) or, for the kernel
@@ -85,8 +87,8 @@ void winogradChunks(const Conv2dGeometry& g, int64_t depth, int64_t width, const
       const int64_t count = std::min(imagesPerChunk, lastImage - first);
       const int64_t rows = count * blocks;
       const auto image = [&](int64_t n, int64_t channels) {
-        return ChunkImage{transforms, grid, (first + n) * inImage, (first + n) * outImage, rows * channels,
-                          s.zeros.data()};
+        return ChunkImage{transforms,      grid,          (first + n) * inImage, (first + n) * outImage,
+                          rows * channels, s.zeros.data()};
       };
       for (int64_t n = 0; n < count; ++n) toPoints(image(n, depth), s.transformed.data() + n * blocks * depth);
       for (int xi = 0; xi < kWinogradPoints; ++xi) {
@@ -102,8 +104,8 @@ void winogradChunks(const Conv2dGeometry& g, int64_t depth, int64_t width, const
 
 bool winogradApplies(const Conv2dGeometry& g) {
   constexpr int64_t kMinChannels = 8;
-  if (g.kernelHeight != 3 || g.kernelWidth != 3 || g.strideHeight != 1 || g.strideWidth != 1 ||
-      g.dilationHeight != 1 || g.dilationWidth != 1 || g.inChannels < kMinChannels || g.outChannels < kMinChannels ||
+  if (g.kernelHeight != 3 || g.kernelWidth != 3 || g.strideHeight != 1 || g.strideWidth != 1 || g.dilationHeight != 1 ||
+      g.dilationWidth != 1 || g.inChannels < kMinChannels || g.outChannels < kMinChannels ||
       g.outHeight < kWinogradOutputTile || g.outWidth < kWinogradOutputTile) {
     return false;
   }
@@ -156,31 +158,37 @@ void packWinogradKernel(const Conv2dGeometry& g, const float* kernel, std::vecto
   const bool forward = use == WinogradKernelUse::Forward;
   runtime::parallelFor(kWinogradPoints, 1, [&](int64_t first, int64_t last) {
     for (int64_t xi = first; xi < last; ++xi) {
-      packB(forward ? Transpose::No : Transpose::Yes, forward ? inC : outC, forward ? outC : inC, u + xi * matrix,
-            outC, packed[static_cast<size_t>(xi)]);
+      packB(forward ? Transpose::No : Transpose::Yes, forward ? inC : outC, forward ? outC : inC, u + xi * matrix, outC,
+            packed[static_cast<size_t>(xi)]);
     }
   });
 }
 
 void winogradForward(const Conv2dGeometry& g, const float* input, const std::vector<PackedB>& kernel,
                      const GemmEpilogue& epilogue, float* output) {
-  winogradChunks(g, g.inChannels, g.outChannels, kernel, [&](const ChunkImage& image, float* v) {
-    image.transforms.input(inputImage(g), image.grid.rows, image.grid.columns, input + image.inputOffset,
-                           image.zeros, image.pointStride, v);
-  }, [&](const ChunkImage& image, const float* m) {
-    image.transforms.output(outputImage(g), image.grid.rows, image.grid.columns, m, image.pointStride, epilogue,
-                            output + image.outputOffset);
-  });
+  winogradChunks(
+      g, g.inChannels, g.outChannels, kernel,
+      [&](const ChunkImage& image, float* v) {
+        image.transforms.input(inputImage(g), image.grid.rows, image.grid.columns, input + image.inputOffset,
+                               image.zeros, image.pointStride, v);
+      },
+      [&](const ChunkImage& image, const float* m) {
+        image.transforms.output(outputImage(g), image.grid.rows, image.grid.columns, m, image.pointStride, epilogue,
+                                output + image.outputOffset);
+      });
 }
 
 void winogradBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const std::vector<PackedB>& kernel,
                            float* gradInput) {
-  winogradChunks(g, g.outChannels, g.inChannels, kernel, [&](const ChunkImage& image, float* dm) {
-    image.transforms.outputGradient(outputImage(g), image.grid.rows, image.grid.columns,
-                                    gradOutput + image.outputOffset, image.zeros, image.pointStride, dm);
-  }, [&](const ChunkImage& image, const float* dv) {
-    writeInputGradient(g, image.transforms, image.grid, dv, image.pointStride, gradInput + image.inputOffset);
-  });
+  winogradChunks(
+      g, g.outChannels, g.inChannels, kernel,
+      [&](const ChunkImage& image, float* dm) {
+        image.transforms.outputGradient(outputImage(g), image.grid.rows, image.grid.columns,
+                                        gradOutput + image.outputOffset, image.zeros, image.pointStride, dm);
+      },
+      [&](const ChunkImage& image, const float* dv) {
+        writeInputGradient(g, image.transforms, image.grid, dv, image.pointStride, gradInput + image.inputOffset);
+      });
 }
 
 int64_t winogradBlocksPerImage(const Conv2dGeometry& g) {
@@ -204,8 +212,8 @@ void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* inp
   // count * blocks.
   for (int64_t n = 0; n < count; ++n) {
     const int64_t firstBlock = n * grid.count();
-    transforms.input(inputImage(g), grid.rows, grid.columns, input + n * inImage, s.zeros.data(),
-                     blocks * g.inChannels, s.transformed.data() + firstBlock * g.inChannels);
+    transforms.input(inputImage(g), grid.rows, grid.columns, input + n * inImage, s.zeros.data(), blocks * g.inChannels,
+                     s.transformed.data() + firstBlock * g.inChannels);
     transforms.outputGradient(outputImage(g), grid.rows, grid.columns, gradOutput + n * outImage, s.zeros.data(),
                               blocks * g.outChannels, s.products.data() + firstBlock * g.outChannels);
   }
@@ -214,8 +222,9 @@ void winogradTransformedKernelGradient(const Conv2dGeometry& g, const float* inp
     // dU[xi] [outC, inC] = dM[xi]^T [outC, blocks] * V[xi] [blocks, inC]: the wider outC as the
     // rows, so the narrower inC is the side GEMM packs.
     gemm(Transpose::Yes, Transpose::No, g.outChannels, g.inChannels, blocks, 1.0f,
-         s.products.data() + xi * blocks * g.outChannels, g.outChannels, s.transformed.data() + xi * blocks * g.inChannels,
-         g.inChannels, 0.0f, gradTransformed + xi * matrix, g.inChannels);
+         s.products.data() + xi * blocks * g.outChannels, g.outChannels,
+         s.transformed.data() + xi * blocks * g.inChannels, g.inChannels, 0.0f, gradTransformed + xi * matrix,
+         g.inChannels);
   }
   if (transposedKernel == nullptr) return;
   // The input gradient as winogradBackwardInput computes it, from the same dM, with dV in the

@@ -18,8 +18,8 @@ constexpr int kNetworkInput = -1;
 // needs two; a branch holds a slot until it rejoins.
 struct GradientStep {
   size_t node = 0;
-  int gradOut = -1;       // the slot holding d loss / d this node's output
-  bool callsNode = true;  // false: a node that passes its gradient through, added into addInto[0]
+  int gradOut = -1;          // the slot holding d loss / d this node's output
+  bool callsNode = true;     // false: a node that passes its gradient through, added into addInto[0]
   std::vector<int> gradIn;   // per input, the slot the node writes (-1: the network's input, none)
   std::vector<int> addInto;  // per input, the slot gradIn is then added to (-1: gradIn is that slot)
 };

@@ -15,7 +15,9 @@ constexpr auto kKindNames = kindNames(std::make_index_sequence<kLayerKindCount>(
 
 }  // namespace
 
-const char* layerKindName(size_t index) { return kKindNames.at(index); }
+const char* layerKindName(size_t index) {
+  return kKindNames.at(index);
+}
 
 int64_t LayerSpec::outSize() const {
   return std::visit([](const auto& kind) { return kind.outSize(); }, layer);

@@ -20,7 +20,7 @@ int64_t bytesOf(const std::vector<T>& vector) {
 // training loop allocates only on its first (largest) batch.
 struct Workspace {
   int64_t capacity = 0;
-  int64_t bytes = 0;  // what the buffers below hold
+  int64_t bytes = 0;                            // what the buffers below hold
   std::vector<std::vector<float>> activations;  // per node; empty for nodes aliasing their input
   std::vector<const float*> outputs;            // per node, for the current call
   std::vector<NodeState> states;
@@ -53,7 +53,8 @@ struct Workspace {
     const int64_t before = bytes;
     bytes = 0;
     for (const auto& slot : gradients) bytes += bytesOf(slot);
-    for (size_t i = 0; i < n; ++i) bytes += bytesOf(activations[i]) + bytesOf(states[i].floats) + bytesOf(states[i].bytes);
+    for (size_t i = 0; i < n; ++i)
+      bytes += bytesOf(activations[i]) + bytesOf(states[i].floats) + bytesOf(states[i].bytes);
     return bytes - before;
   }
 };
@@ -65,7 +66,9 @@ void accumulate(int64_t count, const float* x, float* y) {
   for (int64_t i = 0; i < count; ++i) y[i] += x[i];
 }
 
-std::string layerName(size_t index) { return "layer " + std::to_string(index); }
+std::string layerName(size_t index) {
+  return "layer " + std::to_string(index);
+}
 
 }  // namespace
 
@@ -88,7 +91,8 @@ Network::Network(const std::vector<LayerSpec>& layers) {
     for (size_t k = 0; k < inputs.size(); ++k) {
       const int source = inputs[k];
       if (source < kNetworkInput || source >= static_cast<int>(i)) {
-        throw std::invalid_argument(layerName(i) + " reads layer " + std::to_string(source) + ", which does not come before it");
+        throw std::invalid_argument(layerName(i) + " reads layer " + std::to_string(source) +
+                                    ", which does not come before it");
       }
       const int64_t expected = entry.inputSize(k);
       if (source == kNetworkInput) {
@@ -117,7 +121,8 @@ Network::Network(const std::vector<LayerSpec>& layers) {
   graph_ = std::make_unique<NodeGraph>(std::move(nodeInputs));
   for (size_t i = 0; i + 1 < layers.size(); ++i) {
     if (graph_->consumersOf(layerLastNodes_[i]) == 0) {
-      throw std::invalid_argument(layerName(i) + "'s output is read by no later layer (only the last layer's is the network's output)");
+      throw std::invalid_argument(
+          layerName(i) + "'s output is read by no later layer (only the last layer's is the network's output)");
     }
   }
   if (inputSize_ == 0) throw std::invalid_argument("no layer reads the network's input");
@@ -127,7 +132,8 @@ Network::Network(const std::vector<LayerSpec>& layers) {
     if (graph_->consumersOf(i) != 1) continue;
     for (size_t consumer = i + 1; consumer < nodes_.size(); ++consumer) {
       const std::vector<int>& inputs = graph_->inputsOf(consumer);
-      if (inputs.size() == 1 && inputs[0] == static_cast<int>(i)) nodes_[i]->offerActivationGradientTo(*nodes_[consumer]);
+      if (inputs.size() == 1 && inputs[0] == static_cast<int>(i))
+        nodes_[i]->offerActivationGradientTo(*nodes_[consumer]);
     }
   }
   for (const bool fused : {false, true}) {
@@ -142,7 +148,8 @@ Network::Network(const std::vector<LayerSpec>& layers) {
 
 void Network::countParameterBytes() {
   int64_t bytes = 0;
-  for (const Parameter& p : parameters_) bytes += bytesOf(p.value) + bytesOf(p.grad) + bytesOf(p.slot0) + bytesOf(p.slot1);
+  for (const Parameter& p : parameters_)
+    bytes += bytesOf(p.value) + bytesOf(p.grad) + bytesOf(p.slot0) + bytesOf(p.slot1);
   parameterBytes_ = bytes;
 }
 
@@ -160,8 +167,7 @@ void Network::compile(LossKind loss, int64_t classes, const OptimizerConfig& opt
   compiled_ = true;
 }
 
-const float* Network::forward(const float* x, int64_t batch, bool training, uint64_t seed,
-                              Workspace& workspace) const {
+const float* Network::forward(const float* x, int64_t batch, bool training, uint64_t seed, Workspace& workspace) const {
   const int slots = std::max(backwardPlans_[0].slots, backwardPlans_[1].slots);
   workspaceBytes_ += workspace.reserve(nodes_, batch, training, slots);
   Pass pass;
@@ -210,7 +216,8 @@ bool fusesWithLoss(const Node& last, LossKind loss, int64_t classes) {
 void requireTargetsOf(LossKind loss, int64_t classes, const Targets& targets) {
   const bool sparse = loss == LossKind::SparseCategoricalCrossentropy;
   if (sparse && targets.labels == nullptr) {
-    throw std::invalid_argument("the loss sparseCategoricalCrossentropy takes class indices (an Int32Array), not target values");
+    throw std::invalid_argument(
+        "the loss sparseCategoricalCrossentropy takes class indices (an Int32Array), not target values");
   }
   if (!sparse && targets.values == nullptr) {
     throw std::invalid_argument("the model's loss takes target values (a Float32Array), not class indices");
@@ -228,8 +235,8 @@ int64_t argmax(const float* row, int64_t n) {
 // Keras's 'accuracy' for the loss's label form: class match at each of `rows` positions for
 // (sparse) categorical losses, thresholded match of every element for binary cross-entropy. Mean
 // squared error has none (counted = 0).
-void countCorrect(LossKind loss, const float* output, const Targets& targets, int64_t rows,
-                  int64_t classes, BatchResult* result) {
+void countCorrect(LossKind loss, const float* output, const Targets& targets, int64_t rows, int64_t classes,
+                  BatchResult* result) {
   switch (loss) {
     case LossKind::SparseCategoricalCrossentropy:
       for (int64_t r = 0; r < rows; ++r) {
@@ -239,7 +246,8 @@ void countCorrect(LossKind loss, const float* output, const Targets& targets, in
       return;
     case LossKind::CategoricalCrossentropy:
       for (int64_t r = 0; r < rows; ++r) {
-        result->correct += argmax(output + r * classes, classes) == argmax(targets.values + r * classes, classes) ? 1 : 0;
+        result->correct +=
+            argmax(output + r * classes, classes) == argmax(targets.values + r * classes, classes) ? 1 : 0;
       }
       result->counted = static_cast<double>(rows);
       return;
@@ -249,8 +257,7 @@ void countCorrect(LossKind loss, const float* output, const Targets& targets, in
       }
       result->counted = static_cast<double>(rows * classes);
       return;
-    case LossKind::MeanSquaredError:
-      return;
+    case LossKind::MeanSquaredError: return;
   }
 }
 
@@ -270,8 +277,9 @@ BatchResult Network::lossAndGradient(LossKind loss, const float* output, const f
                           : kernels::categoricalCrossentropy(rows, n, output, targets.values, gradient);
       break;
     case LossKind::SparseCategoricalCrossentropy:
-      result.loss = fused ? kernels::sparseSoftmaxCrossEntropyFromLogits(rows, n, preActivation, targets.labels, gradient)
-                          : kernels::sparseCategoricalCrossentropy(rows, n, output, targets.labels, gradient);
+      result.loss = fused
+                        ? kernels::sparseSoftmaxCrossEntropyFromLogits(rows, n, preActivation, targets.labels, gradient)
+                        : kernels::sparseCategoricalCrossentropy(rows, n, output, targets.labels, gradient);
       break;
     case LossKind::BinaryCrossentropy:
       result.loss = fused ? kernels::binaryCrossentropyFromLogits(rows, n, preActivation, targets.values, gradient)
@@ -285,8 +293,8 @@ BatchResult Network::lossAndGradient(LossKind loss, const float* output, const f
   return result;
 }
 
-BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t batch,
-                               float learningRate, uint64_t seed) {
+BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t batch, float learningRate,
+                               uint64_t seed) {
   const LossKind loss = loss_.load();
   requireTargetsOf(loss, classes_.load(), targets);
   Workspace& ws = *training_;
@@ -319,7 +327,8 @@ BatchResult Network::trainStep(const float* x, const Targets& targets, int64_t b
     nodes_[i]->backwardInputs(pass, Inputs{ws.inputs.data(), sources.size()}, ws.outputs[i], slot(step.gradOut),
                               InputGradients{ws.inputGradients.data(), sources.size()});
     for (size_t k = 0; k < sources.size(); ++k) {
-      if (step.addInto[k] >= 0) accumulate(batch * nodes_[i]->inputSize(k), slot(step.gradIn[k]), slot(step.addInto[k]));
+      if (step.addInto[k] >= 0)
+        accumulate(batch * nodes_[i]->inputSize(k), slot(step.gradIn[k]), slot(step.addInto[k]));
     }
   }
   applyOptimizer(learningRate);
@@ -355,19 +364,19 @@ void Network::applyOptimizer(float learningRate) {
     if (p.slot0.empty()) p.slot0.assign(p.value.size(), 0.0f);
     switch (optimizer_.kind) {
       case OptimizerKind::Sgd:
-        kernels::sgdUpdate(count, learningRate, optimizer_.momentum, optimizer_.nesterov, p.value.data(),
-                           p.grad.data(), p.slot0.data());
+        kernels::sgdUpdate(count, learningRate, optimizer_.momentum, optimizer_.nesterov, p.value.data(), p.grad.data(),
+                           p.slot0.data());
         break;
       case OptimizerKind::RmsProp:
-        kernels::rmspropUpdate(count, learningRate, optimizer_.rho, optimizer_.epsilon, p.value.data(),
-                               p.grad.data(), p.slot0.data());
+        kernels::rmspropUpdate(count, learningRate, optimizer_.rho, optimizer_.epsilon, p.value.data(), p.grad.data(),
+                               p.slot0.data());
         break;
       case OptimizerKind::Adam:
       case OptimizerKind::AdamW:
         if (p.slot1.empty()) p.slot1.assign(p.value.size(), 0.0f);
-        kernels::adamUpdate(count, learningRate, optimizer_.beta1, optimizer_.beta2, optimizer_.epsilon,
-                            optimizerStep_, optimizer_.kind == OptimizerKind::AdamW ? optimizer_.weightDecay : 0.0f,
-                            p.value.data(), p.grad.data(), p.slot0.data(), p.slot1.data());
+        kernels::adamUpdate(count, learningRate, optimizer_.beta1, optimizer_.beta2, optimizer_.epsilon, optimizerStep_,
+                            optimizer_.kind == OptimizerKind::AdamW ? optimizer_.weightDecay : 0.0f, p.value.data(),
+                            p.grad.data(), p.slot0.data(), p.slot1.data());
         break;
     }
   }
@@ -411,8 +420,9 @@ int64_t Network::inferenceSlice() const {
   return std::clamp(fit / kMinSamples * kMinSamples, kMinSamples, kMaxSamples);
 }
 
-void Network::forEachInferenceSlice(const float* x, int64_t batch,
-                                    const std::function<void(int64_t, int64_t, int64_t, const float*, const Workspace&)>& visit) const {
+void Network::forEachInferenceSlice(
+    const float* x, int64_t batch,
+    const std::function<void(int64_t, int64_t, int64_t, const float*, const Workspace&)>& visit) const {
   const int64_t slice = inferenceSlice();
   const int64_t slices = (batch + slice - 1) / slice;
   // Threads take whole slices through the whole network, each in a workspace of its own: one
@@ -459,15 +469,16 @@ BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t ba
   // Slices finish in any order on any thread: each keeps its result, added up in slice order.
   const int64_t slice = inferenceSlice();
   std::vector<BatchResult> results(static_cast<size_t>((batch + slice - 1) / slice));
-  forEachInferenceSlice(x, batch, [&](int64_t index, int64_t first, int64_t count, const float* output, const Workspace& ws) {
-    const float* logits = fused ? lastNodeInput(x + first * inputSize_, ws) : nullptr;
-    Targets sliceTargets = targets;
-    if (targets.labels != nullptr) sliceTargets.labels += first * (outputSize_ / targets.classes);
-    if (targets.values != nullptr) sliceTargets.values += first * outputSize_;
-    BatchResult result = lossAndGradient(loss, output, logits, sliceTargets, count, nullptr);
-    result.loss *= static_cast<double>(count) / static_cast<double>(batch);
-    results[static_cast<size_t>(index)] = result;
-  });
+  forEachInferenceSlice(x, batch,
+                        [&](int64_t index, int64_t first, int64_t count, const float* output, const Workspace& ws) {
+                          const float* logits = fused ? lastNodeInput(x + first * inputSize_, ws) : nullptr;
+                          Targets sliceTargets = targets;
+                          if (targets.labels != nullptr) sliceTargets.labels += first * (outputSize_ / targets.classes);
+                          if (targets.values != nullptr) sliceTargets.values += first * outputSize_;
+                          BatchResult result = lossAndGradient(loss, output, logits, sliceTargets, count, nullptr);
+                          result.loss *= static_cast<double>(count) / static_cast<double>(batch);
+                          results[static_cast<size_t>(index)] = result;
+                        });
   BatchResult total;
   for (const BatchResult& result : results) {
     total.loss += result.loss;

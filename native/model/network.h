@@ -54,7 +54,6 @@ struct Targets {
 
 struct Workspace;
 
-
 class Network {
  public:
   // Layers in topological order, each reading earlier layers or the network's input
@@ -93,8 +92,7 @@ class Network {
   // One training step on `batch` samples. Not thread-safe against other calls on this network.
   // Throws std::invalid_argument when the targets' kind (class indices or values) is not the loss's,
   // or their classes are not the compiled ones.
-  BatchResult trainStep(const float* x, const Targets& targets, int64_t batch, float learningRate,
-                        uint64_t seed);
+  BatchResult trainStep(const float* x, const Targets& targets, int64_t batch, float learningRate, uint64_t seed);
 
   // Inference: writes batch * outputSize floats. Safe to call concurrently (own workspace).
   void predict(const float* x, int64_t batch, float* output) const;
@@ -113,8 +111,7 @@ class Network {
   int64_t allocatedBytes() const { return parameterBytes_.load() + workspaceBytes_.load(); }
 
  private:
-  const float* forward(const float* x, int64_t batch, bool training, uint64_t seed,
-                       Workspace& workspace) const;
+  const float* forward(const float* x, int64_t batch, bool training, uint64_t seed, Workspace& workspace) const;
   BatchResult lossAndGradient(LossKind loss, const float* output, const float* preActivation, const Targets& targets,
                               int64_t batch, float* gradient) const;
   void applyOptimizer(float learningRate);
@@ -127,8 +124,9 @@ class Network {
   // whole batch. visit(index, first, count, output, workspace) sees slice `index`'s output, on
   // whichever thread ran it, concurrently with other slices.
   int64_t inferenceSlice() const;
-  void forEachInferenceSlice(const float* x, int64_t batch,
-                             const std::function<void(int64_t, int64_t, int64_t, const float*, const Workspace&)>& visit) const;
+  void forEachInferenceSlice(
+      const float* x, int64_t batch,
+      const std::function<void(int64_t, int64_t, int64_t, const float*, const Workspace&)>& visit) const;
 
   // Inference workspaces are reused across calls (allocating and zeroing activation buffers for
   // every prediction would cost more than small batches' compute); each call holds one.

@@ -98,7 +98,6 @@ void ThreadPool::workerLoop(int index) {
   }
 }
 
-
 void ThreadPool::parallelFor(int64_t count, int64_t grain, RangeBody body) {
   if (count <= 0) return;
   grain = std::max<int64_t>(grain, 1);
@@ -149,7 +148,8 @@ int defaultThreads() {
 
 std::shared_ptr<ThreadPool> pool() {
   std::lock_guard<std::mutex> lock(poolMutex);
-  if (!sharedPool) sharedPool = std::make_shared<ThreadPool>(requestedThreads > 0 ? requestedThreads : defaultThreads());
+  if (!sharedPool)
+    sharedPool = std::make_shared<ThreadPool>(requestedThreads > 0 ? requestedThreads : defaultThreads());
   return sharedPool;
 }
 

@@ -29,8 +29,7 @@ class RangeBody {
  public:
   template <typename Body, typename = std::enable_if_t<!std::is_same_v<std::decay_t<Body>, RangeBody>>>
   RangeBody(Body&& body)
-      : body_(const_cast<void*>(static_cast<const void*>(&body))),
-        call_([](void* body, int64_t begin, int64_t end) {
+      : body_(const_cast<void*>(static_cast<const void*>(&body))), call_([](void* body, int64_t begin, int64_t end) {
           (*static_cast<std::remove_reference_t<Body>*>(body))(begin, end);
         }) {}
 

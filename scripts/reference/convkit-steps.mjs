@@ -38,7 +38,8 @@ const { values } = parseArgs({
 });
 function integerFlag(name, min) {
   const value = Number(values[name]);
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`--${name} must be an integer >= ${min}, got '${values[name]}'`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new RangeError(`--${name} must be an integer >= ${min}, got '${values[name]}'`);
   return value;
 }
 const seed = integerFlag('seed', 0);
@@ -50,7 +51,8 @@ const gradientProbeRate = 1e4;
 
 const { train, test } = await ck.datasets.fashionMnist();
 const inputSize = 28 * 28;
-if (steps * batchSize > train.x.shape[0]) throw new RangeError(`--steps * --batch-size must be at most ${train.x.shape[0]}`);
+if (steps * batchSize > train.x.shape[0])
+  throw new RangeError(`--steps * --batch-size must be at most ${train.x.shape[0]}`);
 
 // A fixed permutation of the training set (its own small LCG, so Python only needs the file).
 const order = Int32Array.from({ length: train.x.shape[0] }, (_, i) => i);
@@ -94,7 +96,8 @@ const freshModel = (optimizer) => {
   return model;
 };
 
-const save = (name, array) => writeFile(join(out, name), new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+const save = (name, array) =>
+  writeFile(join(out, name), new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
 await mkdir(out, { recursive: true });
 const batch0 = gatherBatch(0, batchSize);
 
@@ -130,14 +133,27 @@ const fitMaxDiff = final.reduce((max, w, i) => Math.max(max, Math.abs(w - fitWei
 const testResult = await model.evaluate(test.x, test.y, { batchSize: 256 });
 
 await Promise.all([
-  save('order.bin', used), save('init.bin', init), save('probs0.bin', probs0), save('grad0.bin', grad0),
+  save('order.bin', used),
+  save('init.bin', init),
+  save('probs0.bin', probs0),
+  save('grad0.bin', grad0),
 ]);
 const meta = {
-  seed, steps, batchSize, threads: ck.backendInfo().threads, isa: ck.backendInfo().isa,
+  seed,
+  steps,
+  batchSize,
+  threads: ck.backendInfo().threads,
+  isa: ck.backendInfo().isa,
   weights: model.weightSpecs().map(({ layer, name, shape }) => ({ name: `${layer}/${name}`, shape })),
-  checkpoints, losses, trainOnBatchSeconds, fitVersusTrainOnBatchMaxAbsDiff: fitMaxDiff,
-  testLoss: testResult.loss, testAccuracy: testResult.accuracy,
+  checkpoints,
+  losses,
+  trainOnBatchSeconds,
+  fitVersusTrainOnBatchMaxAbsDiff: fitMaxDiff,
+  testLoss: testResult.loss,
+  testAccuracy: testResult.accuracy,
 };
 await writeFile(join(out, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);
-console.log(`convkit: ${steps} RMSprop steps in ${trainOnBatchSeconds.toFixed(1)} s; loss step 1 ${losses[0].toFixed(6)}, ` +
-  `step ${steps} ${losses[steps - 1].toFixed(6)}; fit vs trainOnBatch max |diff| ${fitMaxDiff}; wrote ${out}`);
+console.log(
+  `convkit: ${steps} RMSprop steps in ${trainOnBatchSeconds.toFixed(1)} s; loss step 1 ${losses[0].toFixed(6)}, ` +
+    `step ${steps} ${losses[steps - 1].toFixed(6)}; fit vs trainOnBatch max |diff| ${fitMaxDiff}; wrote ${out}`,
+);

@@ -18,7 +18,10 @@ const WORKER_DRAIN_MS = 20_000;
 
 async function runWorker({ seed, label, deadline, tmpDir }) {
   const recorder = new Recorder(label, (line) => parentPort.postMessage({ type: 'violation', line }));
-  const timer = setInterval(() => parentPort.postMessage({ type: 'progress', snapshot: recorder.snapshot() }), HEARTBEAT_MS / 2);
+  const timer = setInterval(
+    () => parentPort.postMessage({ type: 'progress', snapshot: recorder.snapshot() }),
+    HEARTBEAT_MS / 2,
+  );
   await new Workload({ seed, label, deadline, readers: 2, tmpDir, recorder }).run();
   clearInterval(timer);
   parentPort.postMessage({ type: 'done', snapshot: recorder.snapshot() });
@@ -46,7 +49,8 @@ class WorkerSeat {
       });
       worker.on('error', (error) => recorder.violation('worker', `${label} threw ${error?.stack ?? error}`));
       worker.on('exit', (code) => {
-        if (code !== 0 && !current.terminating) recorder.violation('worker', `${label} exited abnormally with code ${code}`);
+        if (code !== 0 && !current.terminating)
+          recorder.violation('worker', `${label} exited abnormally with code ${code}`);
         current.hasExited = true;
         resolve();
       });
@@ -75,7 +79,10 @@ async function runMain({ seed, seconds, workers }) {
   const send = (message) => process.send?.(message);
   const recorder = new Recorder('main', (line) => send({ type: 'violation', line }));
   process.on('unhandledRejection', (error) => recorder.violation('unhandledRejection', String(error?.stack ?? error)));
-  const seats = Array.from({ length: workers }, (_, i) => new WorkerSeat(i, { seed, deadline, tmpDir, recorder, send }));
+  const seats = Array.from(
+    { length: workers },
+    (_, i) => new WorkerSeat(i, { seed, deadline, tmpDir, recorder, send }),
+  );
   seats.forEach((seat) => seat.spawn());
 
   const heartbeat = setInterval(() => {
@@ -87,12 +94,14 @@ async function runMain({ seed, seconds, workers }) {
     send({ type: 'heartbeat', sources });
   }, HEARTBEAT_MS);
 
-  const terminations = workers > 0 ? terminateAtRandom(new Chooser(deriveSeed(seed, 'terminations')), seats, deadline, recorder) : null;
+  const terminations =
+    workers > 0 ? terminateAtRandom(new Chooser(deriveSeed(seed, 'terminations')), seats, deadline, recorder) : null;
   await new Workload({ seed, label: 'main', deadline, readers: 3, tmpDir, recorder }).run();
   await terminations;
   await Promise.race([Promise.all(seats.map((seat) => seat.current.exited)), sleep(WORKER_DRAIN_MS)]);
   for (const { current } of seats) {
-    if (!current.hasExited) recorder.violation('hang', `${current.label} did not finish within ${WORKER_DRAIN_MS / 1000} s of the deadline`);
+    if (!current.hasExited)
+      recorder.violation('hang', `${current.label} did not finish within ${WORKER_DRAIN_MS / 1000} s of the deadline`);
   }
   clearInterval(heartbeat);
   const snapshots = [recorder.snapshot(), ...seats.flatMap((seat) => seat.snapshots())];

@@ -8,7 +8,17 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Architecture, ARCHITECTURE_NAMES, Chooser, ck, deriveSeed, errorIs, LOSSES, SCRIPT_COUNT, Slot } from './world.mjs';
+import {
+  Architecture,
+  ARCHITECTURE_NAMES,
+  Chooser,
+  ck,
+  deriveSeed,
+  errorIs,
+  LOSSES,
+  SCRIPT_COUNT,
+  Slot,
+} from './world.mjs';
 
 /** Every loop's bound on iterations, besides the deadline. */
 const MAX_ITERATIONS = 1_000_000;
@@ -17,8 +27,20 @@ const MAX_RETRIES = 2000;
 const METRICS = ['accuracy'];
 
 const READER_OPS = {
-  predict: 6, predictLarge: 2, predictSync: 4, evaluate: 3, getWeights: 2, readWeights: 1, save: 1, activations: 1, exportOnnx: 1,
-  predictor: 3, renewPredictor: 0.3, setWeights: 2, compile: 1, invalid: 0.5,
+  predict: 6,
+  predictLarge: 2,
+  predictSync: 4,
+  evaluate: 3,
+  getWeights: 2,
+  readWeights: 1,
+  save: 1,
+  activations: 1,
+  exportOnnx: 1,
+  predictor: 3,
+  renewPredictor: 0.3,
+  setWeights: 2,
+  compile: 1,
+  invalid: 0.5,
 };
 /** Ops that change a model or its predictor: run on the fixed models only. */
 const WRITER_OPS = new Set(['setWeights', 'compile', 'predictor', 'renewPredictor', 'invalid']);
@@ -39,7 +61,9 @@ export class Workload {
   constructor(options) {
     Object.assign(this, options);
     this.rec = options.recorder;
-    this.architectures = Object.fromEntries(ARCHITECTURE_NAMES.map((name) => [name, new Architecture(name, options.seed)]));
+    this.architectures = Object.fromEntries(
+      ARCHITECTURE_NAMES.map((name) => [name, new Architecture(name, options.seed)]),
+    );
     this.fixed = {};
     this.trainees = {};
     this.saveCount = 0;
@@ -47,7 +71,8 @@ export class Workload {
       this.fixed[name] = this.newSlot(`fixed-${name}`, architecture, 0);
       this.trainees[name] = this.newSlot(`trainee-${name}`, architecture, 0);
     }
-    for (const slot of Object.values(this.fixed)) slot.predictor = this.newPredictor(slot, new Chooser(deriveSeed(this.seed, slot.name)));
+    for (const slot of Object.values(this.fixed))
+      slot.predictor = this.newPredictor(slot, new Chooser(deriveSeed(this.seed, slot.name)));
   }
 
   newSlot(name, architecture, k) {
@@ -61,7 +86,11 @@ export class Workload {
 
   newPredictor(slot, chooser) {
     const maxBatchSize = chooser.pick([4, 16]);
-    return ck.createPredictor(slot.model, { maxBatchSize, maxQueue: chooser.pick([2 * maxBatchSize, 64]), maxInFlight: chooser.pick([1, 2]) });
+    return ck.createPredictor(slot.model, {
+      maxBatchSize,
+      maxQueue: chooser.pick([2 * maxBatchSize, 64]),
+      maxInFlight: chooser.pick([1, 2]),
+    });
   }
 
   get running() {
@@ -91,20 +120,34 @@ export class Workload {
 
   readerOp(op, slot, chooser) {
     switch (op) {
-      case 'predict': return this.predict(slot, chooser, false);
-      case 'predictLarge': return this.predict(slot, chooser, true);
-      case 'predictSync': return this.predictSync(slot, chooser);
-      case 'evaluate': return this.evaluate(slot, chooser);
-      case 'getWeights': return this.getWeights(slot);
-      case 'readWeights': return this.readWeights(slot);
-      case 'save': return this.save(slot, chooser);
-      case 'activations': return this.activations(slot, chooser);
-      case 'exportOnnx': return this.exportOnnx(slot);
-      case 'predictor': return this.predictorBurst(slot, chooser);
-      case 'renewPredictor': return this.renewPredictor(slot, chooser);
-      case 'setWeights': return this.setWeights(slot, chooser);
-      case 'compile': return this.compile(slot, chooser);
-      default: return this.invalid(slot, chooser);
+      case 'predict':
+        return this.predict(slot, chooser, false);
+      case 'predictLarge':
+        return this.predict(slot, chooser, true);
+      case 'predictSync':
+        return this.predictSync(slot, chooser);
+      case 'evaluate':
+        return this.evaluate(slot, chooser);
+      case 'getWeights':
+        return this.getWeights(slot);
+      case 'readWeights':
+        return this.readWeights(slot);
+      case 'save':
+        return this.save(slot, chooser);
+      case 'activations':
+        return this.activations(slot, chooser);
+      case 'exportOnnx':
+        return this.exportOnnx(slot);
+      case 'predictor':
+        return this.predictorBurst(slot, chooser);
+      case 'renewPredictor':
+        return this.renewPredictor(slot, chooser);
+      case 'setWeights':
+        return this.setWeights(slot, chooser);
+      case 'compile':
+        return this.compile(slot, chooser);
+      default:
+        return this.invalid(slot, chooser);
     }
   }
 
@@ -136,12 +179,18 @@ export class Workload {
   predict(slot, chooser, large) {
     const architecture = slot.architecture;
     const { start, n } = large ? { start: 0, n: architecture.spec.poolSize } : this.pickRows(slot, chooser, 32);
-    const batchSize = large ? chooser.pick(architecture.spec.largeBatchSizes) : chooser.chance(0.7) ? 32 : 1 + chooser.int(n);
+    const batchSize = large
+      ? chooser.pick(architecture.spec.largeBatchSizes)
+      : chooser.chance(0.7)
+        ? 32
+        : 1 + chooser.int(n);
     const inline = chooser.pick([undefined, false]);
     const kind = large ? 'predictLarge' : 'predict';
     return this.rec.op(kind, `${slot.name} rows ${start}+${n} batchSize ${batchSize} inline ${inline}`, async () => {
       const seen = slot.window();
-      const output = await this.settle(kind, slot, () => slot.model.predict(architecture.x.slice(start, start + n), { batchSize, inline }));
+      const output = await this.settle(kind, slot, () =>
+        slot.model.predict(architecture.x.slice(start, start + n), { batchSize, inline }),
+      );
       const problem = output && architecture.checkRows(seen(), start, output.data, batchSize);
       if (problem) this.rec.violation(kind, `${slot.name} batchSize ${batchSize}: ${problem}`);
     });
@@ -165,7 +214,12 @@ export class Workload {
     const { start, n } = this.pickRows(slot, chooser, 8);
     return this.rec.op('predictSync', `${slot.name} rows ${start}+${n}`, async () => {
       const seen = slot.window();
-      const output = this.syncCall('predictSync', slot, () => slot.model.predictSync(architecture.x.slice(start, start + n)), { busyAllowed: slot.training });
+      const output = this.syncCall(
+        'predictSync',
+        slot,
+        () => slot.model.predictSync(architecture.x.slice(start, start + n)),
+        { busyAllowed: slot.training },
+      );
       const problem = output && architecture.checkRows(seen(), start, output.data, n);
       if (problem) this.rec.violation('predictSync', `${slot.name}: ${problem}`);
     });
@@ -178,16 +232,23 @@ export class Workload {
     return this.rec.op('evaluate', `${slot.name} rows ${start}+${n}`, async () => {
       const seen = slot.window();
       const loss = slot.loss;
-      const pending = this.settle('evaluate', slot, () => slot.model.evaluate(architecture.x.slice(start, start + n), architecture.targets(loss, start, start + n)),
-        { mayFailDisposed: true, counter: 'evaluating' });
+      const pending = this.settle(
+        'evaluate',
+        slot,
+        () => slot.model.evaluate(architecture.x.slice(start, start + n), architecture.targets(loss, start, start + n)),
+        { mayFailDisposed: true, counter: 'evaluating' },
+      );
       if (probeCompile && !slot.disposed) this.compileMustFail('compile during evaluate', slot, loss);
       const result = await pending;
       if (!result) return;
       const keys = seen();
       const references = await Promise.all(keys.map((key) => architecture.evaluation(key, loss, start, start + n)));
       if (!references.some((ref) => Object.is(ref.loss, result.loss) && Object.is(ref.accuracy, result.accuracy))) {
-        this.rec.violation('evaluate', `${slot.name} rows ${start}+${n}: ${JSON.stringify(result)} equals no serial evaluate under ${keys.join(', ')} ` +
-          `(${references.map((ref) => ref.loss).join(', ')})`);
+        this.rec.violation(
+          'evaluate',
+          `${slot.name} rows ${start}+${n}: ${JSON.stringify(result)} equals no serial evaluate under ${keys.join(', ')} ` +
+            `(${references.map((ref) => ref.loss).join(', ')})`,
+        );
       }
     });
   }
@@ -229,7 +290,9 @@ export class Workload {
     const dir = join(this.tmpDir, `${this.label}-${slot.name}-${this.saveCount++}`);
     return this.rec.op('save', `${slot.name} ${format}`, async () => {
       const seen = slot.window();
-      const saved = await this.settle('save', slot, () => slot.model.save(dir, { format }).then(() => true), { mayFailDisposed: true });
+      const saved = await this.settle('save', slot, () => slot.model.save(dir, { format }).then(() => true), {
+        mayFailDisposed: true,
+      });
       if (saved) {
         const loaded = await ck.loadModel(dir);
         if (!slot.architecture.matchWeights(seen(), loaded.getWeights())) {
@@ -247,7 +310,9 @@ export class Workload {
     const last = slot.model.layers[slot.model.layers.length - 1].name;
     return this.rec.op('activations', `${slot.name} rows ${start}+${n}`, async () => {
       const seen = slot.window();
-      const outputs = await this.settle('activations', slot, () => slot.model.activations(architecture.x.slice(start, start + n), { layers: [last] }));
+      const outputs = await this.settle('activations', slot, () =>
+        slot.model.activations(architecture.x.slice(start, start + n), { layers: [last] }),
+      );
       const problem = outputs && architecture.checkRows(seen(), start, outputs.get(last).data, 32);
       if (problem) this.rec.violation('activations', `${slot.name}: ${problem}`);
     });
@@ -268,18 +333,23 @@ export class Workload {
     return this.rec.op('predictor', `${slot.name} ${images.length} requests`, async () => {
       const predictor = slot.predictor;
       const seen = slot.window();
-      await Promise.all(images.map(async (i) => {
-        try {
-          const output = await slot.track(() => predictor.predict(architecture.x.slice(i, i + 1)));
-          if (!architecture.checkRows(seen(), i, output.data, 1)) return;
-          this.rec.violation('predictor', `${slot.name} image ${i}: equals no serial prediction under ${seen().join(', ')}`);
-        } catch (error) {
-          const allowed = [['PredictorError', 'QUEUE_FULL']];
-          if (predictor.closed) allowed.push(['PredictorError', 'CLOSED']);
-          if (slot.disposed) allowed.push(['PredictorError', 'BATCH_FAILED', /disposed/]);
-          this.rec.expectError('predictor', error, allowed, slot.name);
-        }
-      }));
+      await Promise.all(
+        images.map(async (i) => {
+          try {
+            const output = await slot.track(() => predictor.predict(architecture.x.slice(i, i + 1)));
+            if (!architecture.checkRows(seen(), i, output.data, 1)) return;
+            this.rec.violation(
+              'predictor',
+              `${slot.name} image ${i}: equals no serial prediction under ${seen().join(', ')}`,
+            );
+          } catch (error) {
+            const allowed = [['PredictorError', 'QUEUE_FULL']];
+            if (predictor.closed) allowed.push(['PredictorError', 'CLOSED']);
+            if (slot.disposed) allowed.push(['PredictorError', 'BATCH_FAILED', /disposed/]);
+            this.rec.expectError('predictor', error, allowed, slot.name);
+          }
+        }),
+      );
     });
   }
 
@@ -380,9 +450,15 @@ export class Workload {
       const scriptIndex = chooser.int(SCRIPT_COUNT);
       const probeStep = chooser.int(4);
       const probes = {
-        compile: chooser.chance(0.5), train: chooser.chance(0.5), setWeights: chooser.chance(0.5), atStart: chooser.chance(0.5), settle: chooser.int(3),
+        compile: chooser.chance(0.5),
+        train: chooser.chance(0.5),
+        setWeights: chooser.chance(0.5),
+        atStart: chooser.chance(0.5),
+        settle: chooser.int(3),
       };
-      await this.rec.op('trainEpisode', `${slot.name} w${k} script ${scriptIndex}`, () => this.trainEpisode(slot, k, scriptIndex, probeStep, probes));
+      await this.rec.op('trainEpisode', `${slot.name} w${k} script ${scriptIndex}`, () =>
+        this.trainEpisode(slot, k, scriptIndex, probeStep, probes),
+      );
       await jitter(chooser, 20);
     }
   }
@@ -391,12 +467,22 @@ export class Workload {
     const architecture = slot.architecture;
     const script = architecture.script(scriptIndex);
     const keys = await architecture.replay(k, scriptIndex);
-    const reset = await this.retry('setWeights before training', slot, () => slot.model.setWeights(architecture.tensors(`w${k}`)),
-      () => slot.asyncCalls > 0 || slot.evaluating > 0, [/busy/]);
+    const reset = await this.retry(
+      'setWeights before training',
+      slot,
+      () => slot.model.setWeights(architecture.tensors(`w${k}`)),
+      () => slot.asyncCalls > 0 || slot.evaluating > 0,
+      [/busy/],
+    );
     if (!reset) return;
     slot.enter(`w${k}`);
-    const compiled = await this.retry('compile before training', slot, () => slot.model.compile({ optimizer: script.optimizer, loss: script.loss, metrics: METRICS }),
-      () => slot.evaluating > 0, [/compile/, /await/]);
+    const compiled = await this.retry(
+      'compile before training',
+      slot,
+      () => slot.model.compile({ optimizer: script.optimizer, loss: script.loss, metrics: METRICS }),
+      () => slot.evaluating > 0,
+      [/compile/, /await/],
+    );
     if (!compiled) return;
     slot.loss = script.loss;
     const pendingProbes = [];
@@ -406,21 +492,23 @@ export class Workload {
     };
     slot.training = true;
     try {
-      const training = slot.track(() => architecture.train(slot.model, script, {
-        // fit is under way in its callbacks; trainOnBatch only between its call and its settling.
-        beforeStep: (step) => {
-          slot.announce(keys[step]);
-          if (script.kind === 'fit' && step === probeStep && probes.atStart) probe();
-        },
-        whileStepRuns: (step) => step === probeStep && probe(),
-        afterStep: async (step) => {
-          slot.commit();
-          if (script.kind !== 'fit' || step !== probeStep || probes.atStart) return;
-          for (let i = probes.settle; i > 0; i--) await nextTurn();
-          probe();
-          if (probes.setWeights) this.setWeightsBetweenSteps(slot, keys[step]);
-        },
-      }));
+      const training = slot.track(() =>
+        architecture.train(slot.model, script, {
+          // fit is under way in its callbacks; trainOnBatch only between its call and its settling.
+          beforeStep: (step) => {
+            slot.announce(keys[step]);
+            if (script.kind === 'fit' && step === probeStep && probes.atStart) probe();
+          },
+          whileStepRuns: (step) => step === probeStep && probe(),
+          afterStep: async (step) => {
+            slot.commit();
+            if (script.kind !== 'fit' || step !== probeStep || probes.atStart) return;
+            for (let i = probes.settle; i > 0; i--) await nextTurn();
+            probe();
+            if (probes.setWeights) this.setWeightsBetweenSteps(slot, keys[step]);
+          },
+        }),
+      );
       if (script.kind === 'fit') probe();
       await training;
     } catch (error) {
@@ -430,11 +518,16 @@ export class Workload {
       slot.commit();
     }
     await Promise.all(pendingProbes);
-    const weights = this.syncCall('getWeights after training', slot, () => slot.model.getWeights(), { busyAllowed: false });
+    const weights = this.syncCall('getWeights after training', slot, () => slot.model.getWeights(), {
+      busyAllowed: false,
+    });
     if (weights && !architecture.matchWeights([keys[keys.length - 1]], weights)) {
       const step = architecture.matchWeights(keys, weights);
-      this.rec.violation('training', `${slot.name} ${script.name} from w${k}: final weights differ from the serial replay's` +
-        (step ? ` (they equal its state ${step})` : ''));
+      this.rec.violation(
+        'training',
+        `${slot.name} ${script.name} from w${k}: final weights differ from the serial replay's` +
+          (step ? ` (they equal its state ${step})` : ''),
+      );
     }
   }
 
@@ -458,7 +551,10 @@ export class Workload {
     const architecture = slot.architecture;
     const x = architecture.x.slice(0, 4);
     const y = architecture.targets(script.loss, 0, 4);
-    for (const [kind, call] of [['fit during training', () => slot.model.fit(x, y, { verbose: 0 })], ['trainOnBatch during training', () => slot.model.trainOnBatch(x, y)]]) {
+    for (const [kind, call] of [
+      ['fit during training', () => slot.model.fit(x, y, { verbose: 0 })],
+      ['trainOnBatch during training', () => slot.model.trainOnBatch(x, y)],
+    ]) {
       try {
         await call();
         this.rec.violation(kind, `succeeded on ${slot.name}`);
@@ -484,7 +580,12 @@ export class Workload {
         slot.predictor = this.newPredictor(slot, chooser);
         // The fit first: it compiles, which an evaluate under way would refuse.
         const started = withFit ? [this.disposableFit(slot, scriptIndex, keys)] : [];
-        started.push(this.predict(slot, chooser, true), this.predict(slot, chooser, false), this.evaluate(slot, chooser), this.predictorBurst(slot, chooser));
+        started.push(
+          this.predict(slot, chooser, true),
+          this.predict(slot, chooser, false),
+          this.evaluate(slot, chooser),
+          this.predictorBurst(slot, chooser),
+        );
         await jitter(chooser, 30);
         slot.model.dispose();
         slot.disposed = true;
@@ -504,18 +605,29 @@ export class Workload {
       slot.model.compile({ optimizer: script.optimizer, loss: script.loss, metrics: METRICS });
       slot.loss = script.loss;
       slot.training = true;
-      const finished = await this.settle('fitThenDispose', slot, () => slot.architecture.train(slot.model, script, {
-        beforeStep: (step) => slot.announce(keys[step]),
-        afterStep: (step) => {
-          slot.stepsDone = step + 1;
-          slot.commit();
-        },
-      }).then(() => true), { mayFailDisposed: true });
+      const finished = await this.settle(
+        'fitThenDispose',
+        slot,
+        () =>
+          slot.architecture
+            .train(slot.model, script, {
+              beforeStep: (step) => slot.announce(keys[step]),
+              afterStep: (step) => {
+                slot.stepsDone = step + 1;
+                slot.commit();
+              },
+            })
+            .then(() => true),
+        { mayFailDisposed: true },
+      );
       slot.training = false;
       // A step that starts after dispose() must not run, so the run can only finish if its last
       // step had started (the one before it done) by then.
       if (finished && slot.stepsDoneAtDispose !== null && slot.stepsDoneAtDispose < keys.length - 1) {
-        this.rec.violation('fitThenDispose', `${script.name} on ${slot.name} finished though disposed after ${slot.stepsDoneAtDispose} of ${keys.length} steps`);
+        this.rec.violation(
+          'fitThenDispose',
+          `${script.name} on ${slot.name} finished though disposed after ${slot.stepsDoneAtDispose} of ${keys.length} steps`,
+        );
       }
     });
   }

@@ -58,7 +58,10 @@ export const LOSSES = ['sparseCategoricalCrossentropy', 'categoricalCrossentropy
  */
 const ARCHITECTURES = {
   tiny: {
-    inputShape: [8, 8, 1], classes: 4, poolSize: 256, largeBatchSizes: [32, 100, 256],
+    inputShape: [8, 8, 1],
+    classes: 4,
+    poolSize: 256,
+    largeBatchSizes: [32, 100, 256],
     layers: () => [
       ck.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu' }),
       ck.layers.maxPooling2d({ poolSize: 2 }),
@@ -67,7 +70,10 @@ const ARCHITECTURES = {
     ],
   },
   winograd: {
-    inputShape: [28, 28, 8], classes: 4, poolSize: 48, largeBatchSizes: [16, 48],
+    inputShape: [28, 28, 8],
+    classes: 4,
+    poolSize: 48,
+    largeBatchSizes: [16, 48],
     layers: () => [
       ck.layers.conv2d({ inputShape: [28, 28, 8], filters: 16, kernelSize: 5, padding: 'same', activation: 'relu' }),
       ck.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
@@ -85,7 +91,14 @@ const WEIGHT_SETS = 3;
 const SCRIPTS = [
   { name: 'fitSparseAdam', kind: 'fit', loss: LOSSES[0], optimizer: 'adam', samples: 32, batchSize: 8, fitSeed: 11 },
   { name: 'fitDenseSgd', kind: 'fit', loss: LOSSES[1], optimizer: 'sgd', samples: 24, batchSize: 8, fitSeed: 12 },
-  { name: 'batchesSparseRmsprop', kind: 'trainOnBatch', loss: LOSSES[0], optimizer: 'rmsprop', samples: 24, batchSize: 8 },
+  {
+    name: 'batchesSparseRmsprop',
+    kind: 'trainOnBatch',
+    loss: LOSSES[0],
+    optimizer: 'rmsprop',
+    samples: 24,
+    batchSize: 8,
+  },
   { name: 'batchesDenseAdam', kind: 'trainOnBatch', loss: LOSSES[1], optimizer: 'adam', samples: 16, batchSize: 8 },
 ];
 export const SCRIPT_COUNT = SCRIPTS.length;
@@ -116,12 +129,20 @@ export class Architecture {
     const n = spec.poolSize;
     this.x = ck.tensor(Float32Array.from({ length: n * this.imageSize }, random), [n, ...spec.inputShape]);
     this.labels = Int32Array.from({ length: n }, (_, i) => (i * 7 + 3) % spec.classes);
-    this.oneHot = ck.tensor(Float32Array.from({ length: n * spec.classes }, (_, j) => (this.labels[Math.floor(j / spec.classes)] === j % spec.classes ? 1 : 0)), [n, spec.classes]);
+    this.oneHot = ck.tensor(
+      Float32Array.from({ length: n * spec.classes }, (_, j) =>
+        this.labels[Math.floor(j / spec.classes)] === j % spec.classes ? 1 : 0,
+      ),
+      [n, spec.classes],
+    );
     /** State key -> weights (Float32Array[]): the table's sets and every replayed training step. */
     this.states = new Map();
     for (let k = 0; k < WEIGHT_SETS; k++) {
       const model = this.makeModel(deriveSeed(seed, `${name} weights ${k}`));
-      this.states.set(`w${k}`, model.getWeights().map((w) => w.data));
+      this.states.set(
+        `w${k}`,
+        model.getWeights().map((w) => w.data),
+      );
       model.dispose();
     }
     this.reference = this.makeModel(1);
@@ -168,11 +189,16 @@ export class Architecture {
   evaluation(key, loss, start, end) {
     const id = `${key}|${loss}|${start}|${end}`;
     if (!this.evaluations.has(id)) {
-      this.evaluations.set(id, this.evaluatorQueue.run(async () => {
-        this.evaluator.setWeights(this.tensors(key));
-        this.evaluator.compile({ optimizer: 'sgd', loss, metrics: ['accuracy'] });
-        return this.evaluator.evaluate(this.x.slice(start, end), this.targets(loss, start, end), { batchSize: end - start });
-      }));
+      this.evaluations.set(
+        id,
+        this.evaluatorQueue.run(async () => {
+          this.evaluator.setWeights(this.tensors(key));
+          this.evaluator.compile({ optimizer: 'sgd', loss, metrics: ['accuracy'] });
+          return this.evaluator.evaluate(this.x.slice(start, end), this.targets(loss, start, end), {
+            batchSize: end - start,
+          });
+        }),
+      );
     }
     return this.evaluations.get(id);
   }
@@ -187,8 +213,14 @@ export class Architecture {
     const x = this.x.slice(0, script.samples);
     if (script.kind === 'fit') {
       return model.fit(x, y, {
-        epochs: 1, batchSize: script.batchSize, seed: script.fitSeed, verbose: 0,
-        callbacks: { onBatchBegin: (batch) => hooks.beforeStep?.(batch), onBatchEnd: (batch) => hooks.afterStep?.(batch) },
+        epochs: 1,
+        batchSize: script.batchSize,
+        seed: script.fitSeed,
+        verbose: 0,
+        callbacks: {
+          onBatchBegin: (batch) => hooks.beforeStep?.(batch),
+          onBatchEnd: (batch) => hooks.afterStep?.(batch),
+        },
         ...hooks.fitOptions,
       });
     }
@@ -207,22 +239,28 @@ export class Architecture {
   replay(k, scriptIndex) {
     const id = `w${k}:${scriptIndex}`;
     if (!this.replays.has(id)) {
-      this.replays.set(id, this.evaluatorQueue.run(async () => {
-        const script = SCRIPTS[scriptIndex];
-        const model = this.makeModel(1);
-        model.setWeights(this.tensors(`w${k}`));
-        model.compile({ optimizer: script.optimizer, loss: script.loss });
-        const keys = [];
-        await this.train(model, script, {
-          afterStep: (step) => {
-            const key = `${id}/${step + 1}`;
-            this.states.set(key, model.getWeights().map((w) => w.data));
-            keys.push(key);
-          },
-        });
-        model.dispose();
-        return keys;
-      }));
+      this.replays.set(
+        id,
+        this.evaluatorQueue.run(async () => {
+          const script = SCRIPTS[scriptIndex];
+          const model = this.makeModel(1);
+          model.setWeights(this.tensors(`w${k}`));
+          model.compile({ optimizer: script.optimizer, loss: script.loss });
+          const keys = [];
+          await this.train(model, script, {
+            afterStep: (step) => {
+              const key = `${id}/${step + 1}`;
+              this.states.set(
+                key,
+                model.getWeights().map((w) => w.data),
+              );
+              keys.push(key);
+            },
+          });
+          model.dispose();
+          return keys;
+        }),
+      );
     }
     return this.replays.get(id);
   }
@@ -358,8 +396,14 @@ export class Recorder {
   snapshot() {
     const now = Date.now();
     return {
-      completed: this.completed, ops: this.ops, errors: this.errors, violations: this.violations, examples: this.examples,
-      inFlight: [...this.inFlight.values()].map(({ label, started }) => `${label} (${((now - started) / 1000).toFixed(1)} s)`),
+      completed: this.completed,
+      ops: this.ops,
+      errors: this.errors,
+      violations: this.violations,
+      examples: this.examples,
+      inFlight: [...this.inFlight.values()].map(
+        ({ label, started }) => `${label} (${((now - started) / 1000).toFixed(1)} s)`,
+      ),
     };
   }
 }
@@ -368,7 +412,10 @@ export function errorIs(error, name, ...patterns) {
   if (!(error instanceof Error) || error.name !== name) return false;
   if (name === 'PredictorError') {
     const [code, causePattern] = patterns;
-    return error.code === code && (!causePattern || (error.cause instanceof RangeError && causePattern.test(error.cause.message)));
+    return (
+      error.code === code &&
+      (!causePattern || (error.cause instanceof RangeError && causePattern.test(error.cause.message)))
+    );
   }
   return patterns.every((pattern) => pattern.test(error.message));
 }

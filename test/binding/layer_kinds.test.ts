@@ -11,18 +11,44 @@ const everyKindListed: [Unlisted] extends [never] ? true : false = true;
 // One valid spec per kind, taking a 4x4x2 input (the merges read it twice).
 const specs: { [K in NativeLayerSpec['kind']]: NativeLayerSpec & { kind: K } } = {
   conv2d: {
-    kind: 'conv2d', inHeight: 4, inWidth: 4, inChannels: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
-    strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: 'same', useBias: true,
-    activation: 'relu', alpha: 0,
+    kind: 'conv2d',
+    inHeight: 4,
+    inWidth: 4,
+    inChannels: 2,
+    outChannels: 3,
+    kernelHeight: 3,
+    kernelWidth: 3,
+    strideHeight: 1,
+    strideWidth: 1,
+    dilationHeight: 1,
+    dilationWidth: 1,
+    padding: 'same',
+    useBias: true,
+    activation: 'relu',
+    alpha: 0,
   },
   dense: { kind: 'dense', inFeatures: 32, units: 5, useBias: true, activation: 'softmax', alpha: 0 },
   maxPooling2d: {
-    kind: 'maxPooling2d', inHeight: 4, inWidth: 4, channels: 2, poolHeight: 2, poolWidth: 2, strideHeight: 2,
-    strideWidth: 2, padding: 'valid',
+    kind: 'maxPooling2d',
+    inHeight: 4,
+    inWidth: 4,
+    channels: 2,
+    poolHeight: 2,
+    poolWidth: 2,
+    strideHeight: 2,
+    strideWidth: 2,
+    padding: 'valid',
   },
   averagePooling2d: {
-    kind: 'averagePooling2d', inHeight: 4, inWidth: 4, channels: 2, poolHeight: 2, poolWidth: 2, strideHeight: 2,
-    strideWidth: 2, padding: 'valid',
+    kind: 'averagePooling2d',
+    inHeight: 4,
+    inWidth: 4,
+    channels: 2,
+    poolHeight: 2,
+    poolWidth: 2,
+    strideHeight: 2,
+    strideWidth: 2,
+    padding: 'valid',
   },
   globalAveragePooling2d: { kind: 'globalAveragePooling2d', height: 4, width: 4, channels: 2 },
   globalMaxPooling2d: { kind: 'globalMaxPooling2d', height: 4, width: 4, channels: 2 },
@@ -48,8 +74,14 @@ describe('layer kinds', () => {
     const network = createNetwork([specs[kind]]);
     expect(network.inputSize).toBe(32);
     const expectedOut: Record<string, number> = {
-      conv2d: 48, dense: 5, maxPooling2d: 8, averagePooling2d: 8, globalAveragePooling2d: 2, globalMaxPooling2d: 2,
-      maxout: 16, concatenate: 64,
+      conv2d: 48,
+      dense: 5,
+      maxPooling2d: 8,
+      averagePooling2d: 8,
+      globalAveragePooling2d: 2,
+      globalMaxPooling2d: 2,
+      maxout: 16,
+      concatenate: 64,
     };
     expect(network.outputSize).toBe(expectedOut[kind] ?? 32);
     network.dispose();

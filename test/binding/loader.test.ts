@@ -21,16 +21,18 @@ describe('addon loader', () => {
     expect(addonCandidates(root, { CONVKIT_ADDON: '/tmp/asan/convkit.node' })).toEqual(['/tmp/asan/convkit.node']);
   });
 
-  it('names prebuilt addons in prebuildify\'s layout, with the C library on Linux only', () => {
-    expect(prebuildPath('/pkg', { platform: 'linux', arch: 'x64', libc: 'musl' }))
-      .toBe(join('/pkg', 'prebuilds', 'linux-x64', 'convkit.napi.musl.node'));
-    expect(prebuildPath('/pkg', { platform: 'darwin', arch: 'arm64' }))
-      .toBe(join('/pkg', 'prebuilds', 'darwin-arm64', 'convkit.napi.node'));
+  it("names prebuilt addons in prebuildify's layout, with the C library on Linux only", () => {
+    expect(prebuildPath('/pkg', { platform: 'linux', arch: 'x64', libc: 'musl' })).toBe(
+      join('/pkg', 'prebuilds', 'linux-x64', 'convkit.napi.musl.node'),
+    );
+    expect(prebuildPath('/pkg', { platform: 'darwin', arch: 'arm64' })).toBe(
+      join('/pkg', 'prebuilds', 'darwin-arm64', 'convkit.napi.node'),
+    );
     expect(targetName(linuxArm)).toBe('linux-arm64-glibc');
     expect(targetName({ platform: 'win32', arch: 'x64' })).toBe('win32-x64');
   });
 
-  it('reads this process\'s target, C library included', () => {
+  it("reads this process's target, C library included", () => {
     const target = currentTarget();
     expect(target.platform).toBe(process.platform);
     expect(target.arch).toBe(process.arch);
@@ -45,8 +47,11 @@ describe('addon loader', () => {
   });
 
   it('explains a failed load: what was tried, the target, and the one command that builds from source', () => {
-    const error = loadFailure([{ path: '/pkg/prebuilds/linux-arm64/convkit.napi.glibc.node', error: 'not found' }],
-      ['linux-x64/convkit.napi.glibc.node'], linuxArm);
+    const error = loadFailure(
+      [{ path: '/pkg/prebuilds/linux-arm64/convkit.napi.glibc.node', error: 'not found' }],
+      ['linux-x64/convkit.napi.glibc.node'],
+      linuxArm,
+    );
     expect(error.message).toContain('/pkg/prebuilds/linux-arm64/convkit.napi.glibc.node: not found');
     expect(error.message).toContain('linux-arm64-glibc');
     expect(error.message).toContain(process.version);
@@ -56,8 +61,9 @@ describe('addon loader', () => {
   });
 
   it('fails to load with that message, in a process where no candidate exists', async () => {
-    const run = await runNode(['-e', 'require(process.argv[1])', packageEntry],
-      { env: { CONVKIT_ADDON: '/nonexistent/convkit.node' } });
+    const run = await runNode(['-e', 'require(process.argv[1])', packageEntry], {
+      env: { CONVKIT_ADDON: '/nonexistent/convkit.node' },
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('/nonexistent/convkit.node: not found');
     expect(run.stderr).toContain('npx convkit build-native');

@@ -7,14 +7,28 @@ import { expectGradientClose, numericGradient } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
 import { referenceDense } from '../reference/dense';
-import { referenceCategoricalCrossentropy, referencePixelAccuracy, referencePixelSparseCategoricalCrossentropy } from '../reference/loss';
+import {
+  referenceCategoricalCrossentropy,
+  referencePixelAccuracy,
+  referencePixelSparseCategoricalCrossentropy,
+} from '../reference/loss';
 
 const batch = 4;
-const dense: NativeLayerSpec = { kind: 'dense', inFeatures: 4, units: 6, useBias: true, activation: 'linear', alpha: 0 };
+const dense: NativeLayerSpec = {
+  kind: 'dense',
+  inFeatures: 4,
+  units: 6,
+  useBias: true,
+  activation: 'linear',
+  alpha: 0,
+};
 
 /** Dense 4 -> 6, then a softmax over groups of `softmaxAxis` consecutive outputs. */
 function network(softmaxAxis: number): NativeNetwork {
-  const net = createNetwork([dense, { kind: 'activation', size: 6, channels: softmaxAxis, activation: 'softmax', alpha: 0 }]);
+  const net = createNetwork([
+    dense,
+    { kind: 'activation', size: 6, channels: softmaxAxis, activation: 'softmax', alpha: 0 },
+  ]);
   const random = rng(softmaxAxis);
   net.setWeights([randomArray(random, 24), randomArray(random, 6)]);
   return net;
@@ -22,20 +36,40 @@ function network(softmaxAxis: number): NativeNetwork {
 
 /** The float64 reference of network(softmaxAxis). */
 function forward(softmaxAxis: number, weights: ArrayLike<number>[], x: Float32Array): Float64Array {
-  return referenceActivation('softmax', 0, (batch * 6) / softmaxAxis, softmaxAxis, referenceDense(batch, 4, 6, x, weights[0], weights[1]));
+  return referenceActivation(
+    'softmax',
+    0,
+    (batch * 6) / softmaxAxis,
+    softmaxAxis,
+    referenceDense(batch, 4, 6, x, weights[0], weights[1]),
+  );
 }
 
 /** Checks evaluateBatch's loss and one SGD step's gradient (learning rate 1) against the reference loss of the weights. */
-async function expectLossAndGradient(net: NativeNetwork, x: Float32Array, y: NativeTargets,
-  lossAt: (weights: ArrayLike<number>[]) => number): Promise<void> {
+async function expectLossAndGradient(
+  net: NativeNetwork,
+  x: Float32Array,
+  y: NativeTargets,
+  lossAt: (weights: ArrayLike<number>[]) => number,
+): Promise<void> {
   const before = net.getWeights().map((w) => Float64Array.from(w));
   const evaluated = await net.evaluateBatch(x, y, { batch });
   expect(Math.abs(evaluated.loss - lossAt(before))).toBeLessThan(1e-5 * (1 + lossAt(before)));
   await net.trainStep(x, y, { batch, learningRate: 1, seed: 0 });
   const after = net.getWeights();
   before.forEach((weight, w) => {
-    const numeric = numericGradient((changed) => lossAt(before.map((v, j) => (j === w ? changed : v))), weight, Array.from(weight, (_, i) => i));
-    expectGradientClose(weight.map((value, i) => value - after[w][i]), numeric, 2e-6, 1e-4, `weight ${w}`);
+    const numeric = numericGradient(
+      (changed) => lossAt(before.map((v, j) => (j === w ? changed : v))),
+      weight,
+      Array.from(weight, (_, i) => i),
+    );
+    expectGradientClose(
+      weight.map((value, i) => value - after[w][i]),
+      numeric,
+      2e-6,
+      1e-4,
+      `weight ${w}`,
+    );
   });
 }
 
@@ -54,8 +88,9 @@ describe('compile({ classes })', () => {
     const evaluated = await net.evaluateBatch(x, labels, { batch });
     expect(evaluated.counted).toBe(batch * 3);
     expect(evaluated.correct / evaluated.counted).toBe(referencePixelAccuracy(shape, output, labels));
-    await expectLossAndGradient(net, x, labels,
-      (weights) => referencePixelSparseCategoricalCrossentropy(shape, forward(2, weights, x), labels));
+    await expectLossAndGradient(net, x, labels, (weights) =>
+      referencePixelSparseCategoricalCrossentropy(shape, forward(2, weights, x), labels),
+    );
   });
 
   it('does not fuse a softmax over another axis than the classes with the loss', async () => {
@@ -66,22 +101,36 @@ describe('compile({ classes })', () => {
     net.compile({ loss: 'categoricalCrossentropy', optimizer: sgd });
     const x = randomArray(random, batch * 4, -2, 2);
     const targets = randomArray(random, batch * 6, 0, 1);
-    await expectLossAndGradient(net, x, targets,
-      (weights) => referenceCategoricalCrossentropy(batch, 6, forward(2, weights, x), targets));
+    await expectLossAndGradient(net, x, targets, (weights) =>
+      referenceCategoricalCrossentropy(batch, 6, forward(2, weights, x), targets),
+    );
   });
 
   it('rejects classes that do not divide the output, and labels not one per position', () => {
     const net = network(3);
     expect(() => net.compile({ loss: 'categoricalCrossentropy', classes: 4, optimizer: sgd })).toThrow(
-      new RangeError("compile: classes (4) must divide the output size (6): it is the length of the output's last axis"));
-    expect(() => net.compile({ loss: 'categoricalCrossentropy', classes: 0, optimizer: sgd })).toThrow(/^compile: classes must be in \[1,/);
-    expect(() => net.compile({ loss: 'categoricalCrossentropy', classes: 1.5, optimizer: sgd })).toThrow(/^compile: classes must be an integer, got 1.5/);
+      new RangeError(
+        "compile: classes (4) must divide the output size (6): it is the length of the output's last axis",
+      ),
+    );
+    expect(() => net.compile({ loss: 'categoricalCrossentropy', classes: 0, optimizer: sgd })).toThrow(
+      /^compile: classes must be in \[1,/,
+    );
+    expect(() => net.compile({ loss: 'categoricalCrossentropy', classes: 1.5, optimizer: sgd })).toThrow(
+      /^compile: classes must be an integer, got 1.5/,
+    );
     net.compile({ loss: 'sparseCategoricalCrossentropy', classes: 3, optimizer: sgd });
     const x = new Float32Array(batch * 4);
     expect(() => net.trainStep(x, new Int32Array(batch), { batch, learningRate: 0.1, seed: 0 })).toThrow(
-      new RangeError('trainStep: y must have 8 elements (batch*positions: class indices for the sparse loss, one per position of the output), got 4'));
+      new RangeError(
+        'trainStep: y must have 8 elements (batch*positions: class indices for the sparse loss, one per position of the output), got 4',
+      ),
+    );
     expect(() => net.evaluateBatch(x, new Int32Array(batch * 6), { batch })).toThrow(
-      new RangeError('evaluateBatch: y must have 8 elements (batch*positions: class indices for the sparse loss, one per position of the output), got 24'));
+      new RangeError(
+        'evaluateBatch: y must have 8 elements (batch*positions: class indices for the sparse loss, one per position of the output), got 24',
+      ),
+    );
   });
 
   it('fails a call whose labels were counted for classes that a compile changed meanwhile', async () => {
@@ -93,6 +142,7 @@ describe('compile({ classes })', () => {
     const evaluation = net.evaluateBatch(new Float32Array(many * 4), new Int32Array(many * 2), { batch: many });
     net.compile({ loss: 'sparseCategoricalCrossentropy', classes: 6, optimizer: sgd });
     await expect(evaluation).rejects.toThrow(
-      new RangeError('evaluateBatch: the targets were read for 3 classes but the model is compiled with 6'));
+      new RangeError('evaluateBatch: the targets were read for 3 classes but the model is compiled with 6'),
+    );
   });
 });

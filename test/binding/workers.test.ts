@@ -96,14 +96,26 @@ describe('worker_threads training native networks', () => {
   it('four workers each train and predict with their own Network at once, exactly as this thread does', async () => {
     const inputs = [0, 1, 2, 3].map((id) => {
       const random = rng(100 + id);
-      const weights = [randomArray(random, 12 * 16, -0.5, 0.5), randomArray(random, 16), randomArray(random, 16 * 3, -0.5, 0.5), randomArray(random, 3)];
+      const weights = [
+        randomArray(random, 12 * 16, -0.5, 0.5),
+        randomArray(random, 16),
+        randomArray(random, 16 * 3, -0.5, 0.5),
+        randomArray(random, 3),
+      ];
       return { weights, x: randomArray(random, 8 * 12), y: Int32Array.from({ length: 8 }, (_, i) => (i + id) % 3) };
     });
-    const results = await Promise.all(inputs.map((input) => new Promise<Trained>((resolve, reject) => {
-      const worker = new Worker(networkWorkerSource, { eval: true, workerData: { addonPath, layers, ...input } });
-      worker.once('message', (result: Trained) => (result.error ? reject(new Error(result.error)) : resolve(result)));
-      worker.once('error', reject);
-    })));
+    const results = await Promise.all(
+      inputs.map(
+        (input) =>
+          new Promise<Trained>((resolve, reject) => {
+            const worker = new Worker(networkWorkerSource, { eval: true, workerData: { addonPath, layers, ...input } });
+            worker.once('message', (result: Trained) =>
+              result.error ? reject(new Error(result.error)) : resolve(result),
+            );
+            worker.once('error', reject);
+          }),
+      ),
+    );
     for (const [id, input] of inputs.entries()) {
       const here = await trainHere(input.weights, input.x, input.y);
       expect(results[id].losses, `worker ${id}`).toEqual(here.losses);

@@ -5,7 +5,18 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FashionMnist, fashionMnist, fashionMnistClassNames } from '../../lib/datasets';
 
-const classNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const classNames = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /** A uint8 IDX file (the only type Fashion-MNIST uses): magic 0x00000803/0x00000801, big-endian dims. */
 function ubyteIdx(shape: number[], values: number[]): Buffer {
@@ -23,7 +34,8 @@ describe('fashionMnist on a small stand-in data folder', () => {
   function dataDir(name: string, files: Record<string, Buffer>): string {
     const dir = join(root, name);
     mkdirSync(dir);
-    for (const [file, bytes] of Object.entries(files)) writeFileSync(join(dir, file), file.endsWith('.gz') ? gzipSync(bytes) : bytes);
+    for (const [file, bytes] of Object.entries(files))
+      writeFileSync(join(dir, file), file.endsWith('.gz') ? gzipSync(bytes) : bytes);
     return dir;
   }
   const trainPixels = Array.from({ length: 4 * 2 * 3 }, (_, i) => (i * 11) % 256);
@@ -58,33 +70,40 @@ describe('fashionMnist on a small stand-in data folder', () => {
     const dir = join(root, 'not-there');
     const error = (await fashionMnist({ dataDir: dir }).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(Error);
-    expect(error.message).toBe([
-      `fashionMnist: no data folder at ${dir}.`,
-      'The npm package does not ship the data set: clone the convkit repository, which has it in',
-      'data/fashion-mnist/, or pass { dataDir } naming a folder with the 4 IDX files (train-images-idx3-ubyte(.gz), ' +
-        'train-labels-idx1-ubyte(.gz), t10k-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz)).',
-    ].join('\n'));
+    expect(error.message).toBe(
+      [
+        `fashionMnist: no data folder at ${dir}.`,
+        'The npm package does not ship the data set: clone the convkit repository, which has it in',
+        'data/fashion-mnist/, or pass { dataDir } naming a folder with the 4 IDX files (train-images-idx3-ubyte(.gz), ' +
+          'train-labels-idx1-ubyte(.gz), t10k-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz)).',
+      ].join('\n'),
+    );
   });
 
   it('names the missing files of an incomplete folder', async () => {
     const { 't10k-labels-idx1-ubyte': _, 'train-images-idx3-ubyte.gz': __, ...partial } = complete;
     const dir = dataDir('partial', partial);
     await expect(fashionMnist({ dataDir: dir })).rejects.toThrow(
-      new Error(`fashionMnist: ${dir} lacks train-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz)`));
+      new Error(`fashionMnist: ${dir} lacks train-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz)`),
+    );
   });
 
   it('rejects labels outside the 10 classes, naming the file and the label', async () => {
     const dir = dataDir('bad-label', { ...complete, 't10k-labels-idx1-ubyte': ubyteIdx([1], [10]) });
     const error = (await fashionMnist({ dataDir: dir }).catch((e: unknown) => e)) as Error;
     expect(error.constructor).toBe(RangeError);
-    expect(error.message).toBe(`${join(dir, 't10k-labels-idx1-ubyte')}: label 0 is 10, but Fashion-MNIST has 10 classes (0 to 9)`);
+    expect(error.message).toBe(
+      `${join(dir, 't10k-labels-idx1-ubyte')}: label 0 is 10, but Fashion-MNIST has 10 classes (0 to 9)`,
+    );
   });
 
   it('rejects options of the wrong type', async () => {
     await expect(fashionMnist({ dataDir: 3 as unknown as string })).rejects.toThrow(
-      new TypeError('fashionMnist: options.dataDir must be a non-empty string, got number 3'));
+      new TypeError('fashionMnist: options.dataDir must be a non-empty string, got number 3'),
+    );
     await expect(fashionMnist('data' as unknown as object)).rejects.toThrow(
-      new TypeError('fashionMnist: options must be an object, got string data'));
+      new TypeError('fashionMnist: options must be an object, got string data'),
+    );
   });
 });
 
@@ -102,7 +121,10 @@ describe('fashionMnist on the real data in data/fashion-mnist', () => {
   });
 
   it('has pixels k/255 in [0, 1] that match the published data', () => {
-    for (const [name, x] of [['train', data.train.x.data], ['test', data.test.x.data]] as const) {
+    for (const [name, x] of [
+      ['train', data.train.x.data],
+      ['test', data.test.x.data],
+    ] as const) {
       let min = Infinity;
       let max = -Infinity;
       let sum = 0;
@@ -121,7 +143,10 @@ describe('fashionMnist on the real data in data/fashion-mnist', () => {
   });
 
   it('has labels 0..9, 6000 per class in train and 1000 in test; the first is an ankle boot', () => {
-    for (const [y, perClass] of [[data.train.y, 6000], [data.test.y, 1000]] as const) {
+    for (const [y, perClass] of [
+      [data.train.y, 6000],
+      [data.test.y, 1000],
+    ] as const) {
       const counts = new Array(10).fill(0);
       for (const label of y) counts[label]++;
       expect(counts).toEqual(new Array(10).fill(perClass));

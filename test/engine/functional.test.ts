@@ -9,8 +9,12 @@ import { blobImages } from '../helpers/data';
 /** A small residual convnet on 8x8x1 images: conv, a residual block, a squeeze-excite gate, a concatenated skip. */
 function residualNet(seed = 5) {
   const x = ck.input({ shape: [8, 8, 1], name: 'image' });
-  const stem = ck.layers.conv2d({ name: 'stem', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x);
-  const c1 = ck.layers.conv2d({ name: 'c1', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(stem);
+  const stem = ck.layers
+    .conv2d({ name: 'stem', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' })
+    .apply(x);
+  const c1 = ck.layers
+    .conv2d({ name: 'c1', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' })
+    .apply(stem);
   const c2 = ck.layers.conv2d({ name: 'c2', filters: 8, kernelSize: 3, padding: 'same' }).apply(c1);
   const sum = ck.layers.add({ name: 'residual' }).apply([stem, c2]);
   const block = ck.layers.activation({ name: 'block_out', activation: 'relu' }).apply(sum);
@@ -31,7 +35,18 @@ describe('ck.model', () => {
     expect(model.inputShape).toEqual([8, 8, 1]);
     expect(model.outputShape).toEqual([4]);
     expect(model.layers.map((l) => l.name)).toEqual([
-      'stem', 'c1', 'c2', 'residual', 'block_out', 'squeeze', 'gate', 'gate_3d', 'excite', 'joined', 'pool', 'head',
+      'stem',
+      'c1',
+      'c2',
+      'residual',
+      'block_out',
+      'squeeze',
+      'gate',
+      'gate_3d',
+      'excite',
+      'joined',
+      'pool',
+      'head',
     ]);
     expect(model.getLayer('joined').output.shape).toEqual([8, 8, 16]);
     expect(model.getLayer('excite').output.shape).toEqual([8, 8, 8]);
@@ -56,14 +71,18 @@ describe('ck.model', () => {
       ck.layers.flatten(),
       ck.layers.dense({ units: 3, activation: 'softmax' }),
     ];
-    const sequential = ck.sequential({ layers: [ck.layers.reshape({ inputShape: [8, 8, 1], targetShape: [8, 8, 1] }), ...layers()], seed: 9 });
+    const sequential = ck.sequential({
+      layers: [ck.layers.reshape({ inputShape: [8, 8, 1], targetShape: [8, 8, 1] }), ...layers()],
+      seed: 9,
+    });
     const x = ck.input({ shape: [8, 8, 1] });
     let h = ck.layers.reshape({ targetShape: [8, 8, 1] }).apply(x);
     for (const layer of layers()) h = layer.apply(h);
     const graph = ck.model({ inputs: x, outputs: h, seed: 9 });
     const data = blobImages(48, 3, 1);
     expect((await graph.predict(data.x)).data).toEqual((await sequential.predict(data.x)).data);
-    for (const m of [sequential, graph]) m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    for (const m of [sequential, graph])
+      m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const a = await sequential.fit(data.x, data.y, { epochs: 2, batchSize: 16, shuffle: false, verbose: 0 });
     const b = await graph.fit(data.x, data.y, { epochs: 2, batchSize: 16, shuffle: false, verbose: 0 });
     expect(b.history.loss).toEqual(a.history.loss);
@@ -91,7 +110,9 @@ describe('ck.model', () => {
     expect(model.weightSpecs().find((w) => w.layer === 'stem')!.trainable).toBe(true); // until compile, as in Keras
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     expect(model.weightSpecs().find((w) => w.layer === 'stem')!.trainable).toBe(false);
-    expect(() => { model.getLayer('c1').trainable = 'no' as never; }).toThrow(/Conv2D trainable must be a boolean/);
+    expect(() => {
+      model.getLayer('c1').trainable = 'no' as never;
+    }).toThrow(/Conv2D trainable must be a boolean/);
     const specs = model.weightSpecs();
     const before = model.getWeights();
     before.forEach((w, i) => expect(w.data).toEqual(initial[i].data)); // remade with the same weights
@@ -121,7 +142,9 @@ describe('ck.model', () => {
 
   it('refuses to save or export a graph model, saying so', async () => {
     const model = residualNet();
-    await expect(model.save('/tmp/never-written')).rejects.toThrow(/graph models \(ck.model\) cannot be saved or exported yet/);
+    await expect(model.save('/tmp/never-written')).rejects.toThrow(
+      /graph models \(ck.model\) cannot be saved or exported yet/,
+    );
     await expect(model.exportOnnx('/tmp/never.onnx')).rejects.toThrow(RangeError);
     model.dispose();
   });
@@ -131,12 +154,28 @@ describe('graph construction errors', () => {
   const x = () => ck.input({ shape: [4, 4, 2] });
 
   it.each<[string, () => unknown, RegExp]>([
-    ['apply to a non-symbolic value', () => ck.layers.dense({ units: 2 }).apply(new Float32Array(4) as never), /apply takes symbolic tensors/],
+    [
+      'apply to a non-symbolic value',
+      () => ck.layers.dense({ units: 2 }).apply(new Float32Array(4) as never),
+      /apply takes symbolic tensors/,
+    ],
     ['a merge of one input', () => ck.layers.add().apply([x()]), /merges two or more inputs, got 1/],
     ['two inputs to a one-input layer', () => ck.layers.flatten().apply([x(), x()]), /takes one input, got 2/],
-    ['add of different shapes', () => ck.layers.add().apply([x(), ck.input({ shape: [4, 4, 3] })]), /takes inputs of one shape, got \[4, 4, 2\] and \[4, 4, 3\]/],
-    ['concatenate of different positions', () => ck.layers.concatenate().apply([x(), ck.input({ shape: [2, 2, 2] })]), /must agree/],
-    ['a multiply gate of the wrong channels', () => ck.layers.multiply().apply([x(), ck.input({ shape: [1, 1, 3] })]), /per-channel gates \[1, 1, 2\]/],
+    [
+      'add of different shapes',
+      () => ck.layers.add().apply([x(), ck.input({ shape: [4, 4, 3] })]),
+      /takes inputs of one shape, got \[4, 4, 2\] and \[4, 4, 3\]/,
+    ],
+    [
+      'concatenate of different positions',
+      () => ck.layers.concatenate().apply([x(), ck.input({ shape: [2, 2, 2] })]),
+      /must agree/,
+    ],
+    [
+      'a multiply gate of the wrong channels',
+      () => ck.layers.multiply().apply([x(), ck.input({ shape: [1, 1, 3] })]),
+      /per-channel gates \[1, 1, 2\]/,
+    ],
     ['concatenate on another axis', () => ck.layers.concatenate({ axis: 1 }), /only -1/],
     ['an input shape that is not positive', () => ck.input({ shape: [0, 2] }), /input shape\[0\]/],
   ])('%s', (_, make, message) => {
@@ -153,7 +192,9 @@ describe('graph construction errors', () => {
     const a = x();
     const b = ck.input({ shape: [4, 4, 2], name: 'other' });
     const merged = ck.layers.add({ name: 'merged' }).apply([ck.layers.activation({ activation: 'relu' }).apply(a), b]);
-    expect(() => ck.model({ inputs: a, outputs: merged })).toThrow(/computed from the input 'other', which is not the model's inputs/);
+    expect(() => ck.model({ inputs: a, outputs: merged })).toThrow(
+      /computed from the input 'other', which is not the model's inputs/,
+    );
     expect(() => ck.model({ inputs: a, outputs: a })).toThrow(/the output is the input itself/);
     expect(() => ck.model({ inputs: [a, b], outputs: merged })).toThrow(/one input is supported, got 2/);
     const notInput = ck.layers.flatten().apply(a);

@@ -32,47 +32,80 @@ interface Head {
 }
 
 const convCase = (n: number) => ({
-  batch: n, inHeight: 5, inWidth: 4, inChannels: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
-  strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: 'same' as const,
+  batch: n,
+  inHeight: 5,
+  inWidth: 4,
+  inChannels: 2,
+  outChannels: 3,
+  kernelHeight: 3,
+  kernelWidth: 3,
+  strideHeight: 1,
+  strideWidth: 1,
+  dilationHeight: 1,
+  dilationWidth: 1,
+  padding: 'same' as const,
 });
 const convSoftmax = (weights: ArrayLike<number>[], x: Float32Array, n: number) =>
   referenceActivation('softmax', 0, n * 20, 3, referenceConv2d(convCase(n), x, weights[0], weights[1]).output);
-const convHead = (seed: number, extra: ck.layers.Layer[] = []) => ck.sequential({
-  seed,
-  layers: [ck.layers.conv2d({ inputShape: [5, 4, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'softmax' }), ...extra],
-});
+const convHead = (seed: number, extra: ck.layers.Layer[] = []) =>
+  ck.sequential({
+    seed,
+    layers: [
+      ck.layers.conv2d({ inputShape: [5, 4, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'softmax' }),
+      ...extra,
+    ],
+  });
 
 const heads: Head[] = [
   {
     // The softmax is fused with the loss: training takes the gradient from the logits.
     name: 'conv2d with a softmax activation',
-    inputShape: [5, 4, 2], height: 5, width: 4, classes: 3, labelShape: [5, 4],
+    inputShape: [5, 4, 2],
+    height: 5,
+    width: 4,
+    classes: 3,
+    labelShape: [5, 4],
     build: (seed) => convHead(seed),
     forward: convSoftmax,
   },
   {
     name: 'dense, reshape to [3, 4, 3], softmax activation layer',
-    inputShape: [6], height: 3, width: 4, classes: 3, labelShape: [3, 4],
-    build: (seed) => ck.sequential({
-      seed,
-      layers: [
-        ck.layers.dense({ inputShape: [6], units: 36 }),
-        ck.layers.reshape({ targetShape: [3, 4, 3] }),
-        ck.layers.activation({ activation: 'softmax' }),
-      ],
-    }),
-    forward: (weights, x, n) => referenceActivation('softmax', 0, n * 12, 3, referenceDense(n, 6, 36, x, weights[0], weights[1])),
+    inputShape: [6],
+    height: 3,
+    width: 4,
+    classes: 3,
+    labelShape: [3, 4],
+    build: (seed) =>
+      ck.sequential({
+        seed,
+        layers: [
+          ck.layers.dense({ inputShape: [6], units: 36 }),
+          ck.layers.reshape({ targetShape: [3, 4, 3] }),
+          ck.layers.activation({ activation: 'softmax' }),
+        ],
+      }),
+    forward: (weights, x, n) =>
+      referenceActivation('softmax', 0, n * 12, 3, referenceDense(n, 6, 36, x, weights[0], weights[1])),
   },
   {
     // A reshape after the softmax: the loss works from the probabilities (Keras's clipped form).
     name: 'conv2d softmax reshaped to [20, 3]',
-    inputShape: [5, 4, 2], height: 20, width: 1, classes: 3, labelShape: [20],
+    inputShape: [5, 4, 2],
+    height: 20,
+    width: 1,
+    classes: 3,
+    labelShape: [20],
     build: (seed) => convHead(seed, [ck.layers.reshape({ targetShape: [20, 3] })]),
     forward: convSoftmax,
   },
 ];
 
-const pixelShape = (head: Head, n: number): PixelShape => ({ n, height: head.height, width: head.width, classes: head.classes });
+const pixelShape = (head: Head, n: number): PixelShape => ({
+  n,
+  height: head.height,
+  width: head.width,
+  classes: head.classes,
+});
 const pixelsOf = (head: Head, n: number) => n * head.height * head.width;
 
 /** Class indices as a Tensor (float32, as Keras takes them too). */
@@ -115,8 +148,14 @@ function expectLossClose(actual: number, expected: number, label: string): void 
   }
 }
 
-const cases = heads.flatMap((head, h) => (['categoricalCrossentropy', 'sparseCategoricalCrossentropy'] as const)
-  .map((loss, l) => ({ head, loss, seed: 10 * h + l + 1, name: `${head.name}, ${loss}` })));
+const cases = heads.flatMap((head, h) =>
+  (['categoricalCrossentropy', 'sparseCategoricalCrossentropy'] as const).map((loss, l) => ({
+    head,
+    loss,
+    seed: 10 * h + l + 1,
+    name: `${head.name}, ${loss}`,
+  })),
+);
 
 describe('a spatial softmax head takes the loss and accuracy per pixel, as Keras', () => {
   it.each(cases)('$name: evaluate gives the per-pixel loss and accuracy', async ({ head, loss, seed }) => {
@@ -125,9 +164,16 @@ describe('a spatial softmax head takes the loss and accuracy per pixel, as Keras
     const random = rng(seed);
     const model = head.build(seed);
     model.compile({ optimizer: 'sgd', loss, metrics: ['accuracy'] });
-    const x = new ck.Tensor(randomArray(random, n * head.inputShape.reduce((a, b) => a * b), -2, 2), [n, ...head.inputShape]);
+    const x = new ck.Tensor(randomArray(random, n * head.inputShape.reduce((a, b) => a * b), -2, 2), [
+      n,
+      ...head.inputShape,
+    ]);
     const { y, labels, reference } = targetsFor(head, loss, n, random);
-    const probs = head.forward(model.getWeights().map((w) => w.data), x.data, n);
+    const probs = head.forward(
+      model.getWeights().map((w) => w.data),
+      x.data,
+      n,
+    );
     const accuracy = referencePixelAccuracy(pixelShape(head, n), model.predictSync(x).data, labels);
     // Random weights get some pixels right and some wrong: both counts matter.
     expect(accuracy).toBeGreaterThan(0.1);
@@ -144,7 +190,10 @@ describe('a spatial softmax head takes the loss and accuracy per pixel, as Keras
     const random = rng(100 + seed);
     const model = head.build(seed);
     model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 1 }), loss });
-    const x = new ck.Tensor(randomArray(random, n * head.inputShape.reduce((a, b) => a * b), -2, 2), [n, ...head.inputShape]);
+    const x = new ck.Tensor(randomArray(random, n * head.inputShape.reduce((a, b) => a * b), -2, 2), [
+      n,
+      ...head.inputShape,
+    ]);
     const { y, reference } = targetsFor(head, loss, n, random);
     const before = model.getWeights().map((w) => Float64Array.from(w.data));
     const lossAt = (weights: ArrayLike<number>[]) => reference(head.forward(weights, x.data, n));
@@ -153,8 +202,11 @@ describe('a spatial softmax head takes the loss and accuracy per pixel, as Keras
     const after = model.getWeights();
     before.forEach((weight, w) => {
       const analytic = weight.map((value, i) => value - after[w].data[i]); // learning rate 1
-      const numeric = numericGradient((changed) => lossAt(before.map((v, j) => (j === w ? changed : v))),
-        weight, Array.from(weight, (_, i) => i));
+      const numeric = numericGradient(
+        (changed) => lossAt(before.map((v, j) => (j === w ? changed : v))),
+        weight,
+        Array.from(weight, (_, i) => i),
+      );
       expectGradientClose(analytic, numeric, 2e-6, 1e-4, `${head.name} weight ${w}`);
     });
   });
@@ -171,8 +223,18 @@ describe('training a segmentation head', () => {
       seed: 3,
       layers: [ck.layers.conv2d({ inputShape: [4, 4, 3], filters: 3, kernelSize: 1, activation: 'softmax' })],
     });
-    model.compile({ optimizer: ck.optimizers.adam({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    const history = await model.fit(x, labelTensor(labels, [n, 4, 4]), { epochs: 20, batchSize: 8, verbose: 0, seed: 2, validationSplit: 0.25 });
+    model.compile({
+      optimizer: ck.optimizers.adam({ learningRate: 0.1 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+    const history = await model.fit(x, labelTensor(labels, [n, 4, 4]), {
+      epochs: 20,
+      batchSize: 8,
+      verbose: 0,
+      seed: 2,
+      validationSplit: 0.25,
+    });
     expect(history.history.loss[19]).toBeLessThan(history.history.loss[0] / 2);
     expect(history.history.accuracy[19]).toBeGreaterThan(0.9);
     expect(history.history.val_accuracy[19]).toBeGreaterThan(0.9);
@@ -188,13 +250,22 @@ describe('a 1x1 spatial output is the flat case', () => {
   const n = 12;
   const x = new ck.Tensor(randomArray(random, n * 4), [n, 1, 1, 4]);
   const labels = randomLabels(random, n, 3);
-  const spatial = () => ck.sequential({ seed: 4, layers: [ck.layers.conv2d({ inputShape: [1, 1, 4], filters: 3, kernelSize: 1, activation: 'softmax' })] });
-  const flat = () => ck.sequential({ seed: 4, layers: [ck.layers.flatten({ inputShape: [1, 1, 4] }), ck.layers.dense({ units: 3, activation: 'softmax' })] });
+  const spatial = () =>
+    ck.sequential({
+      seed: 4,
+      layers: [ck.layers.conv2d({ inputShape: [1, 1, 4], filters: 3, kernelSize: 1, activation: 'softmax' })],
+    });
+  const flat = () =>
+    ck.sequential({
+      seed: 4,
+      layers: [ck.layers.flatten({ inputShape: [1, 1, 4] }), ck.layers.dense({ units: 3, activation: 'softmax' })],
+    });
 
-  it('takes labels [n], [n, 1, 1] or [n, 1, 1, 1] and gives the flat model\'s loss and accuracy', async () => {
+  it("takes labels [n], [n, 1, 1] or [n, 1, 1, 1] and gives the flat model's loss and accuracy", async () => {
     const [a, b] = [spatial(), flat()];
     b.setWeights(a.getWeights().map((w, i) => (i === 0 ? new ck.Tensor(w.data, [4, 3]) : w)));
-    for (const model of [a, b]) model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    for (const model of [a, b])
+      model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const expected = await b.evaluate(x, labels);
     for (const y of [labels, labelTensor(labels, [n, 1, 1]), labelTensor(labels, [n, 1, 1, 1])]) {
       const result = await a.evaluate(x, y);
@@ -213,7 +284,10 @@ describe('binary cross-entropy and mean squared error stay means over every elem
   const n = 4;
   const random = rng(21);
   const x = new ck.Tensor(randomArray(random, n * 40, -2, 2), [n, 5, 4, 2]);
-  const targets = new ck.Tensor(Float32Array.from({ length: n * 60 }, () => (random() < 0.5 ? 0 : 1)), [n, 5, 4, 3]);
+  const targets = new ck.Tensor(
+    Float32Array.from({ length: n * 60 }, () => (random() < 0.5 ? 0 : 1)),
+    [n, 5, 4, 3],
+  );
 
   it.each([
     { loss: 'binaryCrossentropy' as const, activation: 'sigmoid' as const, reference: referenceBinaryCrossentropy },
@@ -231,7 +305,7 @@ describe('binary cross-entropy and mean squared error stay means over every elem
     expectLossClose(result.loss, reference(n, 60, outputs, targets.data), loss);
     if (loss === 'binaryCrossentropy') {
       const predicted = model.predictSync(x).data;
-      const matches = predicted.reduce((sum, p, i) => sum + ((p > 0.5) === (targets.data[i] > 0.5) ? 1 : 0), 0);
+      const matches = predicted.reduce((sum, p, i) => sum + (p > 0.5 === targets.data[i] > 0.5 ? 1 : 0), 0);
       expect(result.accuracy).toBe(matches / (n * 60));
     }
   });
@@ -249,29 +323,41 @@ describe('targets of the wrong shape for a spatial output get a clear error', ()
   it('sparse labels: one per pixel, shaped [n, 5, 4] or [n, 5, 4, 1]', async () => {
     const m = model('sparseCategoricalCrossentropy');
     await expect(m.evaluate(x, Int32Array.of(0, 1))).rejects.toThrow(
-      new RangeError("y has 2 labels but x's 2 samples need 40, one per position of the output: shape [2, 5, 4]"));
-    await expect(m.fit(x, new Int32Array(41), { verbose: 0 })).rejects.toThrow(/y has 41 labels but x's 2 samples need 40/);
+      new RangeError("y has 2 labels but x's 2 samples need 40, one per position of the output: shape [2, 5, 4]"),
+    );
+    await expect(m.fit(x, new Int32Array(41), { verbose: 0 })).rejects.toThrow(
+      /y has 41 labels but x's 2 samples need 40/,
+    );
     const shapeError = /^y: class indices must have shape \[n, 5, 4\] or \[n, 5, 4, 1\], got \[2, 4, 5\]/;
     await expect(m.evaluate(x, new ck.Tensor(new Float32Array(40), [2, 4, 5]))).rejects.toThrow(shapeError);
     await expect(m.evaluate(x, new ck.Tensor(new Float32Array(40), [2, 4, 5]))).rejects.toThrow(RangeError);
     await expect(m.evaluate(x, new ck.Tensor(new Float32Array(120), [2, 5, 4, 3]))).rejects.toThrow(
-      /got \[2, 5, 4, 3\] \(one-hot targets go with the loss 'categoricalCrossentropy'\)/);
+      /got \[2, 5, 4, 3\] \(one-hot targets go with the loss 'categoricalCrossentropy'\)/,
+    );
     await expect(m.evaluate(x, 'labels' as unknown as Int32Array)).rejects.toThrow(
-      new TypeError('y must be class indices (Int32Array, Uint8Array, number[] or a Tensor [n, 5, 4]), got string labels'));
+      new TypeError(
+        'y must be class indices (Int32Array, Uint8Array, number[] or a Tensor [n, 5, 4]), got string labels',
+      ),
+    );
   });
 
   it('sparse labels out of range name the sample and the pixel', async () => {
     const labels = new Int32Array(40);
     labels[20 + 6] = 3;
     await expect(model('sparseCategoricalCrossentropy').trainOnBatch(x, labels)).rejects.toThrow(
-      new RangeError('trainStep: label 3 in sample 1 at position 6 of the batch is outside [0, 3)'));
+      new RangeError('trainStep: label 3 in sample 1 at position 6 of the batch is outside [0, 3)'),
+    );
   });
 
   it('categorical targets: [n, 5, 4, 3]', async () => {
     const m = model('categoricalCrossentropy');
     await expect(m.evaluate(x, new Int32Array(40))).rejects.toThrow(
-      new TypeError("y: categoricalCrossentropy expects a Tensor of targets [n, 5, 4, 3] (one-hot for classes); for class indices use the loss 'sparseCategoricalCrossentropy'"));
+      new TypeError(
+        "y: categoricalCrossentropy expects a Tensor of targets [n, 5, 4, 3] (one-hot for classes); for class indices use the loss 'sparseCategoricalCrossentropy'",
+      ),
+    );
     await expect(m.evaluate(x, new ck.Tensor(new Float32Array(40), [2, 5, 4]))).rejects.toThrow(
-      new RangeError('y must have shape [2, 5, 4, 3] to match x and the model output, got [2, 5, 4]'));
+      new RangeError('y must have shape [2, 5, 4, 3] to match x and the model output, got [2, 5, 4]'),
+    );
   });
 });

@@ -15,7 +15,16 @@ describe('ready-made architectures match Keras', () => {
     expect(text).toContain('(None, 576)');
     expect(text).toContain('Total params: 93,322');
     expect(model.weightSpecs().map((w) => w.shape)).toEqual([
-      [3, 3, 1, 32], [32], [3, 3, 32, 64], [64], [3, 3, 64, 64], [64], [576, 64], [64], [64, 10], [10],
+      [3, 3, 1, 32],
+      [32],
+      [3, 3, 32, 64],
+      [64],
+      [3, 3, 64, 64],
+      [64],
+      [576, 64],
+      [64],
+      [64, 10],
+      [10],
     ]);
   });
 
@@ -30,7 +39,11 @@ describe('training', () => {
   it('fits a small separable problem to ~100% training accuracy', async () => {
     const { x, y } = blobImages(128, 4, 3);
     const model = smallConvnet();
-    model.compile({ optimizer: ck.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    model.compile({
+      optimizer: ck.optimizers.adam({ learningRate: 0.01 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     const history = await model.fit(x, y, { epochs: 15, batchSize: 16, verbose: 0, seed: 7 });
     expect(history.history.loss[14]).toBeLessThan(history.history.loss[0] / 4);
     const result = await model.evaluate(x, y);
@@ -80,7 +93,9 @@ describe('training', () => {
         minus[w].data[i] -= eps;
         const numeric = ((await lossAt(plus)) - (await lossAt(minus))) / (2 * eps);
         const analytic = (before[w].data[i] - after[w].data[i]) / lr;
-        expect(Math.abs(analytic - numeric), `weight ${w}[${i}]: ${analytic} vs ${numeric}`).toBeLessThan(2e-3 + 2e-2 * Math.abs(numeric));
+        expect(Math.abs(analytic - numeric), `weight ${w}[${i}]: ${analytic} vs ${numeric}`).toBeLessThan(
+          2e-3 + 2e-2 * Math.abs(numeric),
+        );
       }
     }
   });
@@ -112,7 +127,10 @@ describe('training', () => {
     separate.setWeights(initial);
     expect(fused.predictSync(x).data).toEqual(separate.predictSync(x).data);
     for (const model of [fused, separate]) {
-      model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0.1, momentum: 0.9 }), loss: 'sparseCategoricalCrossentropy' });
+      model.compile({
+        optimizer: ck.optimizers.sgd({ learningRate: 0.1, momentum: 0.9 }),
+        loss: 'sparseCategoricalCrossentropy',
+      });
       for (let step = 0; step < 3; step++) await model.trainOnBatch(x, y);
     }
     const [after, reference] = [fused.getWeights(), separate.getWeights()];
@@ -125,7 +143,12 @@ describe('training', () => {
     const { x, y } = blobImages(64, 4, 13);
     const model = smallConvnet(2);
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    const history = await model.fit(x, oneHot(y, 4), { epochs: 2, batchSize: 16, verbose: 0, validationData: [x, oneHot(y, 4)] });
+    const history = await model.fit(x, oneHot(y, 4), {
+      epochs: 2,
+      batchSize: 16,
+      verbose: 0,
+      validationData: [x, oneHot(y, 4)],
+    });
     expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
     expect(history.epoch).toEqual([0, 1]);
   });
@@ -143,13 +166,22 @@ describe('training', () => {
     const { x, y } = blobImages(32, 4, 19);
     const dataset = {
       async *[Symbol.asyncIterator]() {
-        for (let start = 0; start < 32; start += 8) yield { x: x.slice(start, start + 8), y: y.subarray(start, start + 8) };
+        for (let start = 0; start < 32; start += 8)
+          yield { x: x.slice(start, start + 8), y: y.subarray(start, start + 8) };
       },
     };
     const model = smallConvnet(5);
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const batches: number[] = [];
-    const history = await model.fit(dataset, { epochs: 2, verbose: 0, callbacks: { onBatchEnd: (b) => { batches.push(b); } } });
+    const history = await model.fit(dataset, {
+      epochs: 2,
+      verbose: 0,
+      callbacks: {
+        onBatchEnd: (b) => {
+          batches.push(b);
+        },
+      },
+    });
     expect(history.history.loss).toHaveLength(2);
     expect(batches).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
   });
@@ -160,18 +192,39 @@ describe('training', () => {
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     const events: string[] = [];
     await model.fit(x, y, {
-      epochs: 2, batchSize: 8, verbose: 0,
+      epochs: 2,
+      batchSize: 8,
+      verbose: 0,
       callbacks: {
-        onTrainBegin: () => { events.push('trainBegin'); },
-        onEpochBegin: (e) => { events.push(`epochBegin ${e}`); },
-        onBatchEnd: (b, logs) => { events.push(`batchEnd ${b} ${Number.isFinite(logs.loss)}`); },
-        onEpochEnd: async (e) => { await new Promise((r) => setTimeout(r, 1)); events.push(`epochEnd ${e}`); },
-        onTrainEnd: () => { events.push('trainEnd'); },
+        onTrainBegin: () => {
+          events.push('trainBegin');
+        },
+        onEpochBegin: (e) => {
+          events.push(`epochBegin ${e}`);
+        },
+        onBatchEnd: (b, logs) => {
+          events.push(`batchEnd ${b} ${Number.isFinite(logs.loss)}`);
+        },
+        onEpochEnd: async (e) => {
+          await new Promise((r) => setTimeout(r, 1));
+          events.push(`epochEnd ${e}`);
+        },
+        onTrainEnd: () => {
+          events.push('trainEnd');
+        },
       },
     });
     expect(events).toEqual([
-      'trainBegin', 'epochBegin 0', 'batchEnd 0 true', 'batchEnd 1 true', 'epochEnd 0',
-      'epochBegin 1', 'batchEnd 0 true', 'batchEnd 1 true', 'epochEnd 1', 'trainEnd',
+      'trainBegin',
+      'epochBegin 0',
+      'batchEnd 0 true',
+      'batchEnd 1 true',
+      'epochEnd 0',
+      'epochBegin 1',
+      'batchEnd 0 true',
+      'batchEnd 1 true',
+      'epochEnd 1',
+      'trainEnd',
     ]);
   });
 
@@ -180,7 +233,13 @@ describe('training', () => {
     const model = smallConvnet(7);
     model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0 }), loss: 'sparseCategoricalCrossentropy' });
     const stopper = ck.callbacks.earlyStopping({ monitor: 'loss', patience: 1, restoreBestWeights: true });
-    const history = await model.fit(x, y, { epochs: 20, batchSize: 32, verbose: 0, shuffle: false, callbacks: [stopper] });
+    const history = await model.fit(x, y, {
+      epochs: 20,
+      batchSize: 32,
+      verbose: 0,
+      shuffle: false,
+      callbacks: [stopper],
+    });
     // With a zero learning rate the loss never improves after epoch 0: stop after patience + 1 more.
     expect(history.epoch).toEqual([0, 1, 2]);
     expect(stopper.stoppedEpoch).toBe(2);
@@ -201,7 +260,9 @@ describe('training', () => {
     const histogram = monitorEventLoopDelay({ resolution: 1 });
     histogram.enable();
     let ticks = 0;
-    const timer = setInterval(() => { ticks += 1; }, 5);
+    const timer = setInterval(() => {
+      ticks += 1;
+    }, 5);
     const started = Date.now();
     await model.fit(x, y, { epochs: 3, batchSize: 64, verbose: 0 });
     const elapsed = Date.now() - started;
@@ -223,7 +284,8 @@ describe('inference', () => {
     for (const result of results) expect(result.data).toEqual(expected.data);
     expect(expected.shape).toEqual([50, 4]);
     // softmax rows sum to 1
-    for (let i = 0; i < 50; i++) expect(expected.data.subarray(i * 4, i * 4 + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    for (let i = 0; i < 50; i++)
+      expect(expected.data.subarray(i * 4, i * 4 + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
   it('evaluates a batch larger than one inference slice like the per-sample mean', async () => {
@@ -282,7 +344,9 @@ describe('inference', () => {
     const two = new ck.Tensor(x.data.slice(0, 2 * 784), [2, 28, 28, 1]);
     expect((await model.predict(two, { inline: false })).data).toEqual(inline.data);
     expect((await model.predict(x, { inline: true })).data).toEqual(all.data);
-    await expect(model.predict(two, { inline: 'yes' as never })).rejects.toThrow(new TypeError('predict inline must be a boolean, got string yes'));
+    await expect(model.predict(two, { inline: 'yes' as never })).rejects.toThrow(
+      new TypeError('predict inline must be a boolean, got string yes'),
+    );
   });
 
   it('follows every change of the weights (setWeights, trainOnBatch, fit) between predictions', async () => {
@@ -334,7 +398,9 @@ describe('bad input gets a clear error', () => {
   it('rejects wrong shapes and label count mismatches', async () => {
     const model = smallConvnet();
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    await expect(model.fit(new ck.Tensor(new Float32Array(8 * 49), [8, 7, 7, 1]), y)).rejects.toThrow(/x must have shape \[n, 8, 8, 1\], got \[8, 7, 7, 1\]/);
+    await expect(model.fit(new ck.Tensor(new Float32Array(8 * 49), [8, 7, 7, 1]), y)).rejects.toThrow(
+      /x must have shape \[n, 8, 8, 1\], got \[8, 7, 7, 1\]/,
+    );
     await expect(model.fit(x, y.subarray(0, 5))).rejects.toThrow(/y has 5 labels but x has 8 samples/);
     await expect(model.predict(x.data as unknown as ck.Tensor)).rejects.toThrow(TypeError);
     expect(() => model.predictSync(new ck.Tensor(new Float32Array(64), [1, 64]))).toThrow(RangeError);
@@ -343,19 +409,25 @@ describe('bad input gets a clear error', () => {
   it('rejects labels out of range and NaN inputs with the sample that has them', async () => {
     const model = smallConvnet();
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    await expect(model.fit(x, Int32Array.from([0, 1, 2, 3, 0, 1, 9, 3]), { shuffle: false, verbose: 0, batchSize: 8 }))
-      .rejects.toThrow(/label 9 in sample 6 of the batch is outside \[0, 4\)/);
+    await expect(
+      model.fit(x, Int32Array.from([0, 1, 2, 3, 0, 1, 9, 3]), { shuffle: false, verbose: 0, batchSize: 8 }),
+    ).rejects.toThrow(/label 9 in sample 6 of the batch is outside \[0, 4\)/);
     const bad = x.data.slice();
     bad[3 * 64 + 5] = Number.NaN;
-    await expect(model.fit(new ck.Tensor(bad, x.shape), y, { shuffle: false, verbose: 0, batchSize: 8 }))
-      .rejects.toThrow(/non-finite value \(NaN or Infinity\) in sample 3/);
+    await expect(
+      model.fit(new ck.Tensor(bad, x.shape), y, { shuffle: false, verbose: 0, batchSize: 8 }),
+    ).rejects.toThrow(/non-finite value \(NaN or Infinity\) in sample 3/);
   });
 
   it('rejects unknown layer, loss and optimizer names, and mismatched loss/label forms', () => {
-    expect(() => ck.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'swish' as 'relu' })).toThrow(/activation must be one of/);
+    expect(() => ck.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'swish' as 'relu' })).toThrow(
+      /activation must be one of/,
+    );
     expect(() => ck.layers.dense({ units: 0 })).toThrow(/units must be a positive integer, got 0/);
     const model = smallConvnet();
-    expect(() => model.compile({ optimizer: 'adagrad', loss: 'sparseCategoricalCrossentropy' })).toThrow(/optimizer must be one of/);
+    expect(() => model.compile({ optimizer: 'adagrad', loss: 'sparseCategoricalCrossentropy' })).toThrow(
+      /optimizer must be one of/,
+    );
     expect(() => model.compile({ optimizer: 'adam', loss: 'hinge' })).toThrow(/loss must be one of/);
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     return expect(model.fit(x, y)).rejects.toThrow(/use the loss 'sparseCategoricalCrossentropy'/);
@@ -363,15 +435,16 @@ describe('bad input gets a clear error', () => {
 
   it('rejects a layer whose window does not fit', () => {
     const model = ck.sequential({ layers: [ck.layers.conv2d({ inputShape: [4, 4, 1], filters: 1, kernelSize: 5 })] });
-    expect(() => model.outputShape)
-      .toThrow(/Conv2D 'conv2d.*': kernel 5x5 .* does not fit input 4x4/);
+    expect(() => model.outputShape).toThrow(/Conv2D 'conv2d.*': kernel 5x5 .* does not fit input 4x4/);
   });
 
   it('rejects setWeights with the wrong count, shapes or NaN', () => {
     const model = smallConvnet();
     const weights = model.getWeights();
     expect(() => model.setWeights(weights.slice(1))).toThrow(/has 4 weights, got 3/);
-    expect(() => model.setWeights([weights[1], weights[0], weights[2], weights[3]])).toThrow(/must have shape \[3, 3, 1, 4\]/);
+    expect(() => model.setWeights([weights[1], weights[0], weights[2], weights[3]])).toThrow(
+      /must have shape \[3, 3, 1, 4\]/,
+    );
     const poisoned = weights.map((w) => new ck.Tensor(w.data.slice(), w.shape));
     poisoned[2].data[0] = Number.NaN;
     expect(() => model.setWeights(poisoned)).toThrow(/contains NaN or Infinity/);

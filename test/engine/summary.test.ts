@@ -69,7 +69,9 @@ describe('model.summary', () => {
 
   it('needs a built model', () => {
     const model = ck.sequential({ layers: [ck.layers.dense({ units: 2 })] });
-    expect(() => model.summary(() => {})).toThrow(/the model is not built: give the first layer an inputShape, or call build\(inputShape\)/);
+    expect(() => model.summary(() => {})).toThrow(
+      /the model is not built: give the first layer an inputShape, or call build\(inputShape\)/,
+    );
     model.build([5]);
     expect(model.summary(() => {})).toMatch(/\n\w+ \(Dense\) +\(None, 2\) +12\n/);
   });
@@ -78,7 +80,13 @@ describe('model.summary', () => {
 describe('formatSummary', () => {
   it('widens columns to the longest cell and groups thousands', () => {
     const text = formatSummary('big', [
-      { name: 'a_rather_long_layer_name', className: 'Conv2D', outputShape: [128, 128, 64], params: 1234567, trainableParams: 1000000 },
+      {
+        name: 'a_rather_long_layer_name',
+        className: 'Conv2D',
+        outputShape: [128, 128, 64],
+        params: 1234567,
+        trainableParams: 1000000,
+      },
       { name: 'b', className: 'Dense', outputShape: [10], params: 10, trainableParams: 10 },
     ]);
     const lines = text.split('\n');
@@ -89,6 +97,11 @@ describe('formatSummary', () => {
     expect(lines[2]).toBe(`${'Layer (type)'.padEnd(35)} ${'Output Shape'.padEnd(22)}   Param #`);
     expect(lines[4]).toBe('a_rather_long_layer_name (Conv2D)   (None, 128, 128, 64)   1,234,567');
     expect(lines[6]).toBe(`${'b (Dense)'.padEnd(35)} ${'(None, 10)'.padEnd(22)}        10`);
-    expect(lines.slice(-4)).toEqual(['Total params: 1,234,577', 'Trainable params: 1,000,010', 'Non-trainable params: 234,567', '_'.repeat(width)]);
+    expect(lines.slice(-4)).toEqual([
+      'Total params: 1,234,577',
+      'Trainable params: 1,000,010',
+      'Non-trainable params: 234,567',
+      '_'.repeat(width),
+    ]);
   });
 });

@@ -54,8 +54,18 @@ function float32Bytes(values: ArrayLike<number>): Buffer {
   for (let i = 0; i < values.length; i++) bytes.writeFloatLE(values[i], 4 * i);
   return bytes;
 }
-const postJson = (body: unknown): InjectOptions => ({ method: 'POST', url: '/predict', payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-const postBinary = (body: Buffer): InjectOptions => ({ method: 'POST', url: '/predict', payload: body, headers: { 'content-type': 'application/octet-stream' } });
+const postJson = (body: unknown): InjectOptions => ({
+  method: 'POST',
+  url: '/predict',
+  payload: JSON.stringify(body),
+  headers: { 'content-type': 'application/json' },
+});
+const postBinary = (body: Buffer): InjectOptions => ({
+  method: 'POST',
+  url: '/predict',
+  payload: body,
+  headers: { 'content-type': 'application/octet-stream' },
+});
 
 async function expected(model: ck.Sequential, values: Float32Array): Promise<Float32Array> {
   return (await model.predict(ck.tensor(values, [1, ...IMAGE]))).data;
@@ -66,10 +76,19 @@ describe('POST /predict', () => {
     const { app, model } = serve();
     const values = image(1);
     const reference = await expected(model, values);
-    for (const request of [postJson({ input: Array.from(values) }), postJson({ input: nested(values) }), postBinary(float32Bytes(values))]) {
+    for (const request of [
+      postJson({ input: Array.from(values) }),
+      postJson({ input: nested(values) }),
+      postBinary(float32Bytes(values)),
+    ]) {
       const response = await app.inject(request);
       expect(response.statusCode, response.body).toBe(200);
-      expectClose(response.json().output, reference, { atol: 1e-6, rtol: 1e-5 }, String(request.headers!['content-type']));
+      expectClose(
+        response.json().output,
+        reference,
+        { atol: 1e-6, rtol: 1e-5 },
+        String(request.headers!['content-type']),
+      );
     }
   });
 
@@ -92,34 +111,118 @@ describe('POST /predict', () => {
     values[index] = value;
     return values;
   };
-  const raw = (payload: string, contentType?: string): InjectOptions =>
-    ({ method: 'POST', url: '/predict', payload, headers: contentType ? { 'content-type': contentType } : {} });
+  const raw = (payload: string, contentType?: string): InjectOptions => ({
+    method: 'POST',
+    url: '/predict',
+    payload,
+    headers: contentType ? { 'content-type': contentType } : {},
+  });
   const malformed: [string, () => InjectOptions, number, RegExp][] = [
-    ['text/plain content type', () => raw(JSON.stringify({ input: good() }), 'text/plain'), 415, /content-type text\/plain is not supported: send JSON/],
+    [
+      'text/plain content type',
+      () => raw(JSON.stringify({ input: good() }), 'text/plain'),
+      415,
+      /content-type text\/plain is not supported: send JSON/,
+    ],
     ['unknown content type', () => raw('x', 'image/png'), 415, /content-type image\/png is not supported/],
-    ['too few values', () => postJson({ input: good().slice(1) }), 400, /body\/input must be an array of 64 numbers or nested arrays of shape \[8, 8, 1\]: body\/input must NOT have fewer than 64 items/],
+    [
+      'too few values',
+      () => postJson({ input: good().slice(1) }),
+      400,
+      /body\/input must be an array of 64 numbers or nested arrays of shape \[8, 8, 1\]: body\/input must NOT have fewer than 64 items/,
+    ],
     ['too many values', () => postJson({ input: [...good(), 0] }), 400, /must NOT have more than 64 items/],
     ['a string among the values', () => postJson({ input: withItem(3, '0.5') }), 400, /body\/input\/3 must be number/],
     ['a null among the values', () => postJson({ input: withItem(60, null) }), 400, /body\/input\/60 must be number/],
-    ['NaN (not JSON)', () => raw(JSON.stringify({ input: good() }).replace(/^\{"input":\[[^,]+/, '{"input":[NaN'), 'application/json'), 400, /not valid JSON/],
-    ['a value beyond float32', () => postJson({ input: withItem(5, 1e39) }), 400, /input\[5\] is Infinity; inputs must be finite/],
-    ['input is a string', () => postJson({ input: 'pixels' }), 400, /body\/input must be an array of 64 numbers.*: body\/input must be array/],
-    ['input is null', () => postJson({ input: null }), 400, /body\/input must be an array of 64 numbers.*: body\/input must be array/],
-    ['a __proto__ key', () => raw(`{"input":${JSON.stringify(good())},"__proto__":{"polluted":1}}`, 'application/json'), 400, /not valid JSON/], // Fastify's wording for a refused __proto__
-    ['JSON with a charset', () => raw(JSON.stringify({ input: good().slice(2) }), 'application/json; charset=utf-8'), 400, /must NOT have fewer than 64 items/],
+    [
+      'NaN (not JSON)',
+      () => raw(JSON.stringify({ input: good() }).replace(/^\{"input":\[[^,]+/, '{"input":[NaN'), 'application/json'),
+      400,
+      /not valid JSON/,
+    ],
+    [
+      'a value beyond float32',
+      () => postJson({ input: withItem(5, 1e39) }),
+      400,
+      /input\[5\] is Infinity; inputs must be finite/,
+    ],
+    [
+      'input is a string',
+      () => postJson({ input: 'pixels' }),
+      400,
+      /body\/input must be an array of 64 numbers.*: body\/input must be array/,
+    ],
+    [
+      'input is null',
+      () => postJson({ input: null }),
+      400,
+      /body\/input must be an array of 64 numbers.*: body\/input must be array/,
+    ],
+    [
+      'a __proto__ key',
+      () => raw(`{"input":${JSON.stringify(good())},"__proto__":{"polluted":1}}`, 'application/json'),
+      400,
+      /not valid JSON/,
+    ], // Fastify's wording for a refused __proto__
+    [
+      'JSON with a charset',
+      () => raw(JSON.stringify({ input: good().slice(2) }), 'application/json; charset=utf-8'),
+      400,
+      /must NOT have fewer than 64 items/,
+    ],
     ['no input field', () => postJson({ pixels: good() }), 400, /body must have required property 'input'/],
-    ['an extra field', () => postJson({ input: good(), model: 'other' }), 400, /body must NOT have additional properties/],
+    [
+      'an extra field',
+      () => postJson({ input: good(), model: 'other' }),
+      400,
+      /body must NOT have additional properties/,
+    ],
     ['a JSON array body', () => postJson(good()), 400, /body must be object/],
-    ['nested, a row too short', () => postJson({ input: nested(image(3)).map((row, y) => (y === 2 ? row.slice(1) : row)) }), 400, /body\/input\/2 must NOT have fewer than 8 items/],
-    ['nested, one level short', () => postJson({ input: nested(image(3)).map((row) => row.map(([v]) => v)) }), 400, /body\/input\/0\/0 must be array/],
-    ['nested, a string inside', () => postJson({ input: nested(image(3)).map((row, y) => (y === 7 ? row.map(() => ['x']) : row)) }), 400, /body\/input\/7\/0\/0 must be number/],
+    [
+      'nested, a row too short',
+      () => postJson({ input: nested(image(3)).map((row, y) => (y === 2 ? row.slice(1) : row)) }),
+      400,
+      /body\/input\/2 must NOT have fewer than 8 items/,
+    ],
+    [
+      'nested, one level short',
+      () => postJson({ input: nested(image(3)).map((row) => row.map(([v]) => v)) }),
+      400,
+      /body\/input\/0\/0 must be array/,
+    ],
+    [
+      'nested, a string inside',
+      () => postJson({ input: nested(image(3)).map((row, y) => (y === 7 ? row.map(() => ['x']) : row)) }),
+      400,
+      /body\/input\/7\/0\/0 must be number/,
+    ],
     ['empty JSON body', () => raw('', 'application/json'), 400, /Body cannot be empty/],
-    ['no body, no content type', () => ({ method: 'POST', url: '/predict' }), 400, /body must be JSON \{ "input": \[\.\.\.\] \}/],
-    ['binary, too few values', () => postBinary(float32Bytes(good().slice(1))), 400, /input must have 64 values \(shape \[8, 8, 1\]\), got 63/],
+    [
+      'no body, no content type',
+      () => ({ method: 'POST', url: '/predict' }),
+      400,
+      /body must be JSON \{ "input": \[\.\.\.\] \}/,
+    ],
+    [
+      'binary, too few values',
+      () => postBinary(float32Bytes(good().slice(1))),
+      400,
+      /input must have 64 values \(shape \[8, 8, 1\]\), got 63/,
+    ],
     ['binary, empty', () => postBinary(Buffer.alloc(0)), 400, /got 0/],
-    ['binary, not whole floats', () => postBinary(Buffer.alloc(4 * IMAGE_SIZE - 1)), 400, /4 bytes each\), got 255 bytes/],
+    [
+      'binary, not whole floats',
+      () => postBinary(Buffer.alloc(4 * IMAGE_SIZE - 1)),
+      400,
+      /4 bytes each\), got 255 bytes/,
+    ],
     ['binary, a NaN', () => postBinary(float32Bytes(withItem(9, NaN) as number[])), 400, /input\[9\] is NaN/],
-    ['a body over the limit', () => postJson({ input: good(), padding: ' '.repeat(defaultBodyLimit(IMAGE_SIZE)) }), 413, /Request body is too large/],
+    [
+      'a body over the limit',
+      () => postJson({ input: good(), padding: ' '.repeat(defaultBodyLimit(IMAGE_SIZE)) }),
+      413,
+      /Request body is too large/,
+    ],
   ];
 
   it('answers every malformed request with a 4xx and the reason, and keeps serving', async () => {
@@ -131,7 +234,12 @@ describe('POST /predict', () => {
     }
     const response = await app.inject(postJson({ input: good() }));
     expect(response.statusCode).toBe(200);
-    expectClose(response.json().output, await expected(model, Float32Array.from(good())), { atol: 1e-6, rtol: 1e-5 }, 'after the bad ones');
+    expectClose(
+      response.json().output,
+      await expected(model, Float32Array.from(good())),
+      { atol: 1e-6, rtol: 1e-5 },
+      'after the bad ones',
+    );
     // Four get past the schema and are refused by the predictor's own checks: the value beyond
     // float32 and the three binary bodies of whole floats.
     expect(app.predictor.stats()).toMatchObject({ requests: 1, rejected: { invalid: 4 } });
@@ -141,7 +249,9 @@ describe('POST /predict', () => {
     const { app, model } = serve({ maxBatchSize: 2, maxQueue: 2, maxInFlight: 1, maxDelayMs: 10_000 });
     // Hold the first batch in the model until the queue is seen full.
     let release!: () => void;
-    const held = new Promise<void>((resolve) => { release = resolve; });
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const predict = model.predict.bind(model);
     vi.spyOn(model, 'predict').mockImplementationOnce(async (x, args) => {
       await held;
@@ -176,7 +286,13 @@ describe('GET /health', () => {
     const { app } = serve();
     const response = await app.inject({ method: 'GET', url: '/health' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok', model: 'sequential', inputShape: IMAGE, outputShape: [5], queueDepth: 0 });
+    expect(response.json()).toEqual({
+      status: 'ok',
+      model: 'sequential',
+      inputShape: IMAGE,
+      outputShape: [5],
+      queueDepth: 0,
+    });
   });
 });
 
@@ -226,7 +342,9 @@ function parsePrometheus(text: string): { types: Map<string, string>; samples: S
 describe('GET /metrics', () => {
   it('is Prometheus text that counts requests by status, latencies and batch sizes', async () => {
     const { app } = serve({ maxBatchSize: 4, maxDelayMs: 20 });
-    const ok = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => app.inject(postJson({ input: Array.from(image(300 + i)) }))));
+    const ok = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) => app.inject(postJson({ input: Array.from(image(300 + i)) }))),
+    );
     expect(ok.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
     expect((await app.inject(postJson({ input: [1, 2] }))).statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/no/such/page' })).statusCode).toBe(404);
@@ -245,8 +363,8 @@ describe('GET /metrics', () => {
     // Histograms: cumulative buckets ending in +Inf = _count.
     expect(types.get('convkit_http_request_duration_seconds')).toBe('histogram');
     expect(types.get('convkit_predictor_batch_size')).toBe('histogram');
-    const buckets = (name: string, labels: Record<string, string>) => samples
-      .filter((s) => s.name === `${name}_bucket` && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    const buckets = (name: string, labels: Record<string, string>) =>
+      samples.filter((s) => s.name === `${name}_bucket` && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
     for (const [name, labels, count] of [
       ['convkit_http_request_duration_seconds', { route: '/predict' }, 7],
       ['convkit_predictor_batch_size', {}, app.predictor.stats().batches],

@@ -50,5 +50,6 @@ export function expectSameBits(actual: Float32Array, expected: Float32Array, lab
   const actualBits = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
   const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
   const first = actualBits.findIndex((bits, i) => bits !== expectedBits[i]);
-  if (first >= 0) expect.fail(`${label}: element ${first} is ${actual[first]}, expected the bits of ${expected[first]}`);
+  if (first >= 0)
+    expect.fail(`${label}: element ${first} is ${actual[first]}, expected the bits of ${expected[first]}`);
 }

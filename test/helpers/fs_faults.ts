@@ -35,7 +35,10 @@ export function injectedError(step: string): Error {
   return Object.assign(new Error(`${code}: injected failure at '${step}'`), { code });
 }
 
-const label = (path: unknown) => basename(String(path)).replace(/\.tmp-\d+-[0-9a-f]+$/, '.tmp').replace(/[0-9a-f]{8,}/g, '*');
+const label = (path: unknown) =>
+  basename(String(path))
+    .replace(/\.tmp-\d+-[0-9a-f]+$/, '.tmp')
+    .replace(/[0-9a-f]{8,}/g, '*');
 
 /** Records a step; true when it is to fail. */
 function failing(step: string): boolean {
@@ -61,9 +64,18 @@ function faultyHandle(handle: Fs.FileHandle, name: string): Fs.FileHandle {
           throw plan!.error ?? injectedError(`writeFile ${name}`);
         };
       }
-      if (key === 'sync') return async () => { check(`sync ${name}`); await target.sync(); };
+      if (key === 'sync')
+        return async () => {
+          check(`sync ${name}`);
+          await target.sync();
+        };
       // A failing close still releases the descriptor, as close(2) does.
-      if (key === 'close') return async () => { const fails = failing(`close ${name}`); await target.close(); if (fails) throw plan!.error ?? injectedError(`close ${name}`); };
+      if (key === 'close')
+        return async () => {
+          const fails = failing(`close ${name}`);
+          await target.close();
+          if (fails) throw plan!.error ?? injectedError(`close ${name}`);
+        };
       return original.bind(target);
     },
   });

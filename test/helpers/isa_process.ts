@@ -23,7 +23,9 @@ export function runIsaChild<Results>(script: string, requestedIsa: string, reque
   const addonPath = addonCandidates(root).find((path) => existsSync(path));
   if (!addonPath) throw new Error('no built addon');
   const output = execFileSync(process.execPath, [script], {
-    input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 1 << 28,
+    input: JSON.stringify(request),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
     env: { ...process.env, CONVKIT_ISA: requestedIsa, CONVKIT_ADDON: addonPath },
   });
   return JSON.parse(output) as IsaChildReport<Results>;
@@ -39,7 +41,9 @@ export const allIsas: Isa[] = ['scalar', 'avx2', 'avx512', 'neon'];
  * the block's tests.
  */
 export function describeEachIsa<Report extends IsaChildReport<unknown>>(
-  title: string, runChild: (isa: Isa) => Report, body: (isa: Isa, report: () => Report) => void,
+  title: string,
+  runChild: (isa: Isa) => Report,
+  body: (isa: Isa, report: () => Report) => void,
 ): void {
   const available = backendFunctions.availableIsas();
   for (const isa of allIsas) {

@@ -33,17 +33,35 @@ export interface Weight {
 
 const init = (className: string, config: Json = {}) => ({ class_name: className, config });
 const regularizersOff = (...weights: string[]) =>
-  Object.fromEntries(weights.flatMap((w) => [[`${w}_regularizer`, null], [`${w}_constraint`, null]]));
+  Object.fromEntries(
+    weights.flatMap((w) => [
+      [`${w}_regularizer`, null],
+      [`${w}_constraint`, null],
+    ]),
+  );
 
 /** What tf.keras 2.15's get_config() writes for each layer beyond name / trainable / dtype. */
 const keras2Defaults: Record<string, Json> = {
   Conv2D: {
-    strides: [1, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], groups: 1, activation: 'linear', use_bias: true,
-    kernel_initializer: init('GlorotUniform', { seed: null }), bias_initializer: init('Zeros'), activity_regularizer: null, ...regularizersOff('kernel', 'bias'),
+    strides: [1, 1],
+    padding: 'valid',
+    data_format: 'channels_last',
+    dilation_rate: [1, 1],
+    groups: 1,
+    activation: 'linear',
+    use_bias: true,
+    kernel_initializer: init('GlorotUniform', { seed: null }),
+    bias_initializer: init('Zeros'),
+    activity_regularizer: null,
+    ...regularizersOff('kernel', 'bias'),
   },
   Dense: {
-    activation: 'linear', use_bias: true, kernel_initializer: init('GlorotUniform', { seed: null }), bias_initializer: init('Zeros'),
-    activity_regularizer: null, ...regularizersOff('kernel', 'bias'),
+    activation: 'linear',
+    use_bias: true,
+    kernel_initializer: init('GlorotUniform', { seed: null }),
+    bias_initializer: init('Zeros'),
+    activity_regularizer: null,
+    ...regularizersOff('kernel', 'bias'),
   },
   MaxPooling2D: { pool_size: [2, 2], padding: 'valid', strides: [2, 2], data_format: 'channels_last' },
   AveragePooling2D: { pool_size: [2, 2], padding: 'valid', strides: [2, 2], data_format: 'channels_last' },
@@ -53,8 +71,16 @@ const keras2Defaults: Record<string, Json> = {
   Reshape: {},
   Dropout: { noise_shape: null, seed: null },
   BatchNormalization: {
-    axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true, beta_initializer: init('Zeros'), gamma_initializer: init('Ones'),
-    moving_mean_initializer: init('Zeros'), moving_variance_initializer: init('Ones'), ...regularizersOff('beta', 'gamma'),
+    axis: -1,
+    momentum: 0.99,
+    epsilon: 0.001,
+    center: true,
+    scale: true,
+    beta_initializer: init('Zeros'),
+    gamma_initializer: init('Ones'),
+    moving_mean_initializer: init('Zeros'),
+    moving_variance_initializer: init('Ones'),
+    ...regularizersOff('beta', 'gamma'),
   },
   Activation: {},
   ReLU: { max_value: null, negative_slope: 0.0, threshold: 0.0 },
@@ -74,7 +100,16 @@ export function keras2Sequential(name: string, inputShape: number[], layers: Lay
     config: {
       name,
       layers: [
-        { class_name: 'InputLayer', config: { batch_input_shape: [null, ...inputShape], dtype: 'float32', sparse: false, ragged: false, name: `${layers[0].name}_input` } },
+        {
+          class_name: 'InputLayer',
+          config: {
+            batch_input_shape: [null, ...inputShape],
+            dtype: 'float32',
+            sparse: false,
+            ragged: false,
+            name: `${layers[0].name}_input`,
+          },
+        },
         ...layers.map((spec) => ({ class_name: spec.className, config: keras2LayerConfig(spec) })),
       ],
     },
@@ -91,8 +126,24 @@ export function keras2Functional(name: string, inputShape: number[], layers: Lay
       name,
       trainable: true,
       layers: [
-        { class_name: 'InputLayer', config: { batch_input_shape: [null, ...inputShape], dtype: 'float32', sparse: false, ragged: false, name: input }, name: input, inbound_nodes: [] },
-        ...layers.map((spec, i) => ({ class_name: spec.className, config: keras2LayerConfig(spec), name: spec.name, inbound_nodes: [[[names[i], 0, 0, {}]]] })),
+        {
+          class_name: 'InputLayer',
+          config: {
+            batch_input_shape: [null, ...inputShape],
+            dtype: 'float32',
+            sparse: false,
+            ragged: false,
+            name: input,
+          },
+          name: input,
+          inbound_nodes: [],
+        },
+        ...layers.map((spec, i) => ({
+          class_name: spec.className,
+          config: keras2LayerConfig(spec),
+          name: spec.name,
+          inbound_nodes: [[[names[i], 0, 0, {}]]],
+        })),
       ],
       input_layers: [[input, 0, 0]],
       output_layers: [[layers[layers.length - 1].name, 0, 0]],
@@ -106,11 +157,19 @@ const dtypePolicy = { module: 'keras', class_name: 'DTypePolicy', config: { name
 function keras3LayerConfig(spec: LayerSpec): Json {
   const config: Json = { ...keras2LayerConfig(spec), dtype: dtypePolicy };
   for (const [key, value] of Object.entries(config)) {
-    if (key.endsWith('_initializer')) config[key] = { module: 'keras.initializers', ...(value as Json), registered_name: null };
+    if (key.endsWith('_initializer'))
+      config[key] = { module: 'keras.initializers', ...(value as Json), registered_name: null };
   }
   if (spec.className === 'Dense') config.quantization_config = null;
   // Keras 3 keeps the axis as given (-1), where a built Keras 2 layer lists it counting the batch axis.
-  if (spec.className === 'BatchNormalization') Object.assign(config, { axis: -1, synchronized: false, renorm: false, renorm_clipping: null, renorm_momentum: 0.99 });
+  if (spec.className === 'BatchNormalization')
+    Object.assign(config, {
+      axis: -1,
+      synchronized: false,
+      renorm: false,
+      renorm_clipping: null,
+      renorm_momentum: 0.99,
+    });
   if (spec.className === 'LeakyReLU') {
     config.negative_slope = config.alpha;
     delete config.alpha;
@@ -119,21 +178,33 @@ function keras3LayerConfig(spec: LayerSpec): Json {
 }
 
 function keras3Entry(spec: LayerSpec, inputShape: (number | null)[]): Json {
-  return { module: 'keras.layers', class_name: spec.className, config: keras3LayerConfig(spec), registered_name: null, build_config: { input_shape: inputShape } };
+  return {
+    module: 'keras.layers',
+    class_name: spec.className,
+    config: keras3LayerConfig(spec),
+    registered_name: null,
+    build_config: { input_shape: inputShape },
+  };
 }
 
 const keras3Input = (name: string, inputShape: number[]) => ({
-  module: 'keras.layers', class_name: 'InputLayer',
-  config: { batch_shape: [null, ...inputShape], dtype: 'float32', sparse: false, ragged: false, name, optional: false }, registered_name: null,
+  module: 'keras.layers',
+  class_name: 'InputLayer',
+  config: { batch_shape: [null, ...inputShape], dtype: 'float32', sparse: false, ragged: false, name, optional: false },
+  registered_name: null,
 });
 
 /** Keras 3's serialized Sequential, as config.json holds it. `shapes[i]` is layer i's per-sample input shape. */
 export function keras3Sequential(name: string, shapes: number[][], layers: LayerSpec[]): Json {
   const batch = (shape: number[]) => [null, ...shape];
   return {
-    module: 'keras', class_name: 'Sequential', registered_name: null,
+    module: 'keras',
+    class_name: 'Sequential',
+    registered_name: null,
     config: {
-      name, trainable: true, dtype: dtypePolicy,
+      name,
+      trainable: true,
+      dtype: dtypePolicy,
       layers: [keras3Input('input_layer', shapes[0]), ...layers.map((spec, i) => keras3Entry(spec, batch(shapes[i])))],
       build_input_shape: batch(shapes[0]),
     },
@@ -146,16 +217,21 @@ export function keras3Sequential(name: string, shapes: number[][], layers: Layer
 export function keras3Functional(name: string, shapes: number[][], layers: LayerSpec[]): Json {
   const input = 'input_layer';
   const tensor = (source: string, shape: number[]) => ({
-    class_name: '__keras_tensor__', config: { shape: [null, ...shape], dtype: 'float32', keras_history: [source, 0, 0] },
+    class_name: '__keras_tensor__',
+    config: { shape: [null, ...shape], dtype: 'float32', keras_history: [source, 0, 0] },
   });
   return {
-    module: 'keras.src.models.functional', class_name: 'Functional', registered_name: 'Functional',
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    registered_name: 'Functional',
     config: {
-      name, trainable: true,
+      name,
+      trainable: true,
       layers: [
         { ...keras3Input(input, shapes[0]), name: input, inbound_nodes: [] },
         ...layers.map((spec, i) => ({
-          ...keras3Entry(spec, [null, ...shapes[i]]), name: spec.name,
+          ...keras3Entry(spec, [null, ...shapes[i]]),
+          name: spec.name,
           inbound_nodes: [{ args: [tensor(i === 0 ? input : layers[i - 1].name, shapes[i])], kwargs: {} }],
         })),
       ],
@@ -174,7 +250,8 @@ function bytesAttribute(entity: h5wasm.Group, name: string, value: string | stri
 
 function group(parent: h5wasm.Group, path: string): h5wasm.Group {
   let current = parent;
-  for (const part of path.split('/')) current = (current.get(part) as h5wasm.Group | null) ?? current.create_group(part);
+  for (const part of path.split('/'))
+    current = (current.get(part) as h5wasm.Group | null) ?? current.create_group(part);
   return current;
 }
 
@@ -201,13 +278,27 @@ export interface H5Options {
  * model_config, training_config; model_weights with layer_names and one group per layer holding
  * weight_names and the datasets; optimizer_weights beside it.
  */
-export function writeKerasH5(path: string, config: Json, layers: string[], weights: Map<string, Weight[]>, options: H5Options = {}): void {
+export function writeKerasH5(
+  path: string,
+  config: Json,
+  layers: string[],
+  weights: Map<string, Weight[]>,
+  options: H5Options = {},
+): void {
   const file = new h5wasm.File(path, 'w');
   try {
     bytesAttribute(file, 'keras_version', '2.15.0');
     bytesAttribute(file, 'backend', 'tensorflow');
     bytesAttribute(file, 'model_config', JSON.stringify(config));
-    bytesAttribute(file, 'training_config', JSON.stringify({ loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'], optimizer_config: { class_name: 'RMSprop', config: {} } }));
+    bytesAttribute(
+      file,
+      'training_config',
+      JSON.stringify({
+        loss: 'sparse_categorical_crossentropy',
+        metrics: ['accuracy'],
+        optimizer_config: { class_name: 'RMSprop', config: {} },
+      }),
+    );
     const root = file.create_group('model_weights');
     if (options.chunkLayerNames) {
       const half = Math.ceil(layers.length / 2);
@@ -221,14 +312,20 @@ export function writeKerasH5(path: string, config: Json, layers: string[], weigh
     for (const layer of [...layers, 'top_level_model_weights'].sort()) {
       const layerGroup = root.create_group(layer);
       const own = weights.get(layer) ?? [];
-      const names = own.map((w) => (options.weightNames === 'keras3' ? `${config.class_name === 'Sequential' ? 'sequential' : 'functional'}/${layer}/${w.name}` : `${layer}/${w.name}:0`));
+      const names = own.map((w) =>
+        options.weightNames === 'keras3'
+          ? `${config.class_name === 'Sequential' ? 'sequential' : 'functional'}/${layer}/${w.name}`
+          : `${layer}/${w.name}:0`,
+      );
       if (names.length === 0) {
         // h5py's attribute for an empty list: an empty float64 array.
         layerGroup.create_attribute('weight_names', new Float64Array(0), [0], '<d');
         continue;
       }
       bytesAttribute(layerGroup, 'weight_names', names);
-      own.forEach((w, i) => dataset(layerGroup, names[i], w, options.compressed?.includes(`${layer}/${w.name}`) ?? false));
+      own.forEach((w, i) =>
+        dataset(layerGroup, names[i], w, options.compressed?.includes(`${layer}/${w.name}`) ?? false),
+      );
     }
     const optimizer = file.create_group('optimizer_weights');
     bytesAttribute(optimizer, 'weight_names', ['iteration:0']);
@@ -252,7 +349,12 @@ export interface ArchiveOptions {
  * The weights file of a .keras archive (saving_lib's H5IOStore): `vars` of the model, then for each
  * layer `<root>/<snake_case class name, numbered when repeated>/vars/<i>`, then the optimizer's.
  */
-async function kerasWeightsFile(modelName: string, layers: LayerSpec[], weights: Map<string, Weight[]>, options: ArchiveOptions): Promise<Uint8Array> {
+async function kerasWeightsFile(
+  modelName: string,
+  layers: LayerSpec[],
+  weights: Map<string, Weight[]>,
+  options: ArchiveOptions,
+): Promise<Uint8Array> {
   const dir = await mkdtemp(join(tmpdir(), 'convkit-keras-fixture-'));
   try {
     const path = join(dir, 'model.weights.h5');
@@ -262,14 +364,19 @@ async function kerasWeightsFile(modelName: string, layers: LayerSpec[], weights:
       const used = new Map<string, number>();
       for (const spec of layers) {
         // Keras's naming.to_snake_case, written out here independently of convkit's.
-        const base = spec.className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+        const base = spec.className
+          .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+          .replace(/([a-z])([A-Z])/g, '$1_$2')
+          .toLowerCase();
         const count = used.has(base) ? used.get(base)! + 1 : 0;
         used.set(base, count);
         const own = weights.get(spec.name) ?? [];
         if (own.length === 0 && !options.recordNames) continue;
         const vars = group(file, `${options.root ?? 'layers'}/${count === 0 ? base : `${base}_${count}`}/vars`);
         if (options.recordNames) vars.create_attribute('name', spec.name);
-        own.forEach((w, i) => dataset(vars, String(i), w, options.compressed?.includes(`${spec.name}/${w.name}`) ?? false));
+        own.forEach((w, i) =>
+          dataset(vars, String(i), w, options.compressed?.includes(`${spec.name}/${w.name}`) ?? false),
+        );
       }
       group(file, 'optimizer/vars').create_dataset({ name: '0', data: new Float32Array([12]), shape: [], dtype: '<f' });
     } finally {
@@ -282,7 +389,12 @@ async function kerasWeightsFile(modelName: string, layers: LayerSpec[], weights:
 }
 
 /** The three files of a Keras 3 save. */
-export async function kerasFiles(config: Json, layers: LayerSpec[], weights: Map<string, Weight[]>, options: ArchiveOptions = {}): Promise<Record<string, Uint8Array>> {
+export async function kerasFiles(
+  config: Json,
+  layers: LayerSpec[],
+  weights: Map<string, Weight[]>,
+  options: ArchiveOptions = {},
+): Promise<Record<string, Uint8Array>> {
   const name = String((config.config as Json).name);
   const files: Record<string, Uint8Array | null> = {
     'metadata.json': Buffer.from(JSON.stringify({ keras_version: '3.6.0', date_saved: '2024-11-05@10:12:00' })),
@@ -294,7 +406,13 @@ export async function kerasFiles(config: Json, layers: LayerSpec[], weights: Map
 }
 
 /** A .keras archive: Python's zipfile stores the members uncompressed, as here. */
-export async function writeKerasArchive(path: string, config: Json, layers: LayerSpec[], weights: Map<string, Weight[]>, options: ArchiveOptions = {}): Promise<void> {
+export async function writeKerasArchive(
+  path: string,
+  config: Json,
+  layers: LayerSpec[],
+  weights: Map<string, Weight[]>,
+  options: ArchiveOptions = {},
+): Promise<void> {
   await writeFile(path, zipSync(await kerasFiles(config, layers, weights, options), { level: 0 }));
 }
 
@@ -324,12 +442,24 @@ export function convkitInputShapes(model: ck.Sequential): number[][] {
 
 /** Conv2D, BatchNormalization, ReLU, both poolings, LeakyReLU, ELU, Dropout, Flatten, Dense, Activation. */
 export const convLayers: LayerSpec[] = [
-  { className: 'Conv2D', name: 'conv2d', args: { filters: 3, kernel_size: [3, 2], strides: [2, 1], padding: 'same', activation: 'relu' } },
+  {
+    className: 'Conv2D',
+    name: 'conv2d',
+    args: { filters: 3, kernel_size: [3, 2], strides: [2, 1], padding: 'same', activation: 'relu' },
+  },
   // Keras 2 writes a built BatchNormalization's axis as a list counting the batch axis.
-  { className: 'BatchNormalization', name: 'batch_normalization', args: { axis: [3], momentum: 0.9, epsilon: 1.001e-5 } },
+  {
+    className: 'BatchNormalization',
+    name: 'batch_normalization',
+    args: { axis: [3], momentum: 0.9, epsilon: 1.001e-5 },
+  },
   { className: 'ReLU', name: 're_lu' },
   { className: 'MaxPooling2D', name: 'max_pooling2d', args: { strides: [1, 1], padding: 'same' } },
-  { className: 'Conv2D', name: 'conv2d_1', args: { filters: 4, kernel_size: [2, 2], dilation_rate: [2, 2], use_bias: false, activation: 'elu' } },
+  {
+    className: 'Conv2D',
+    name: 'conv2d_1',
+    args: { filters: 4, kernel_size: [2, 2], dilation_rate: [2, 2], use_bias: false, activation: 'elu' },
+  },
   { className: 'AveragePooling2D', name: 'average_pooling2d', args: { pool_size: [2, 1], strides: [2, 1] } },
   { className: 'LeakyReLU', name: 'leaky_re_lu', args: { alpha: 0.15 } },
   { className: 'ELU', name: 'elu' },
@@ -343,7 +473,17 @@ export const convLayers: LayerSpec[] = [
 /** GlobalAveragePooling2D or GlobalMaxPooling2D, BatchNormalization on features, Reshape, Softmax. */
 export function headLayers(pooling: 'GlobalAveragePooling2D' | 'GlobalMaxPooling2D'): LayerSpec[] {
   return [
-    { className: 'Conv2D', name: 'conv2d', args: { filters: 4, kernel_size: [3, 3], padding: 'same', activation: 'sigmoid', kernel_initializer: { class_name: 'HeNormal', config: { seed: null } } } },
+    {
+      className: 'Conv2D',
+      name: 'conv2d',
+      args: {
+        filters: 4,
+        kernel_size: [3, 3],
+        padding: 'same',
+        activation: 'sigmoid',
+        kernel_initializer: { class_name: 'HeNormal', config: { seed: null } },
+      },
+    },
     { className: pooling, name: 'pool' },
     { className: 'BatchNormalization', name: 'bn', args: { axis: [1] } },
     { className: 'Reshape', name: 'reshape', args: { target_shape: [2, 2] } },
@@ -354,13 +494,20 @@ export function headLayers(pooling: 'GlobalAveragePooling2D' | 'GlobalMaxPooling
 }
 
 /** The reference: tfjs builds the model from the same Keras config; its random weights go into the file. */
-export async function tfjsReference(config: Record<string, unknown>, seed: number): Promise<{ model: tf.LayersModel; weights: Map<string, Weight[]> }> {
-  const model = await tf.models.modelFromJSON({ modelTopology: config as tf.io.ModelJSON["modelTopology"] } as tf.io.ModelJSON);
+export async function tfjsReference(
+  config: Record<string, unknown>,
+  seed: number,
+): Promise<{ model: tf.LayersModel; weights: Map<string, Weight[]> }> {
+  const model = await tf.models.modelFromJSON({
+    modelTopology: config as tf.io.ModelJSON['modelTopology'],
+  } as tf.io.ModelJSON);
   randomizeWeights(model, seed);
   const weights = new Map<string, Weight[]>();
   for (const layer of model.layers) {
     const own = layer.weights.map((w) => ({
-      name: w.originalName.slice(w.originalName.lastIndexOf('/') + 1), shape: w.shape as number[], data: w.read().dataSync() as Float32Array,
+      name: w.originalName.slice(w.originalName.lastIndexOf('/') + 1),
+      shape: w.shape as number[],
+      data: w.read().dataSync() as Float32Array,
     }));
     if (own.length > 0) weights.set(layer.name, own);
   }
@@ -369,5 +516,11 @@ export async function tfjsReference(config: Record<string, unknown>, seed: numbe
 
 export function sampleInputs(shape: number[], seed: number): ck.Tensor {
   const batch = [3, ...shape];
-  return ck.tensor(randomArray(rng(seed), batch.reduce((a, b) => a * b, 1)), batch);
+  return ck.tensor(
+    randomArray(
+      rng(seed),
+      batch.reduce((a, b) => a * b, 1),
+    ),
+    batch,
+  );
 }

@@ -25,7 +25,13 @@ export function pixel(image: Decoded, x: number, y: number): [number, number, nu
  * The tiles of a grid of `rows` x `cols` tiles of `tileWidth` x `tileHeight` pixels with equal
  * separators (their width is whatever is left over), each as RGB bytes row by row, row-major.
  */
-export function gridTiles(image: Decoded, rows: number, cols: number, tileWidth: number, tileHeight: number): number[][] {
+export function gridTiles(
+  image: Decoded,
+  rows: number,
+  cols: number,
+  tileWidth: number,
+  tileHeight: number,
+): number[][] {
   const gap = (image.width - cols * tileWidth) / (cols + 1);
   expect(Number.isInteger(gap) && gap > 0, `separator width ${gap}`).toBe(true);
   expect(image.height).toBe(rows * tileHeight + (rows + 1) * gap);
@@ -34,7 +40,8 @@ export function gridTiles(image: Decoded, rows: number, cols: number, tileWidth:
     for (let c = 0; c < cols; c++) {
       const values: number[] = [];
       for (let y = 0; y < tileHeight; y++) {
-        for (let x = 0; x < tileWidth; x++) values.push(...pixel(image, gap + c * (tileWidth + gap) + x, gap + r * (tileHeight + gap) + y));
+        for (let x = 0; x < tileWidth; x++)
+          values.push(...pixel(image, gap + c * (tileWidth + gap) + x, gap + r * (tileHeight + gap) + y));
       }
       tiles.push(values);
     }

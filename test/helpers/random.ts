@@ -35,7 +35,9 @@ export function softTargets(random: () => number, rows: number, classes: number)
   for (let r = 0; r < rows; r++) {
     const row = out.subarray(r * classes, (r + 1) * classes);
     const sum = row.reduce((s, v) => s + v, 0);
-    row.forEach((v, c) => { row[c] = v / sum; });
+    row.forEach((v, c) => {
+      row[c] = v / sum;
+    });
   }
   return out;
 }

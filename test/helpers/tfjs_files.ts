@@ -15,10 +15,12 @@ export { tf };
 /** The artifacts model.save() hands to an IO handler. */
 export async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   return saved!;
 }
 
@@ -42,7 +44,12 @@ export async function saveLikeTfjsNode(model: tf.LayersModel, dir: string): Prom
  * model_config }, and the weights in groups (here: the given lists of weight names, in that order),
  * each group's bytes cut into `shardsPerGroup` files named groupG-shardSofN.bin.
  */
-export async function saveLikeConverter(model: tf.LayersModel, dir: string, groups: string[][], shardsPerGroup: number): Promise<void> {
+export async function saveLikeConverter(
+  model: tf.LayersModel,
+  dir: string,
+  groups: string[][],
+  shardsPerGroup: number,
+): Promise<void> {
   const artifacts = await artifactsOf(model);
   const specs = artifacts.weightSpecs!;
   const bytes = new Uint8Array(artifacts.weightData as ArrayBuffer);
@@ -56,7 +63,9 @@ export async function saveLikeConverter(model: tf.LayersModel, dir: string, grou
   await mkdir(dir, { recursive: true });
   const manifest: tf.io.WeightsManifestConfig = [];
   for (const [g, names] of groups.entries()) {
-    const groupBytes = Buffer.concat(names.map((name) => bytes.subarray(offsets.get(name)!.start, offsets.get(name)!.end)));
+    const groupBytes = Buffer.concat(
+      names.map((name) => bytes.subarray(offsets.get(name)!.start, offsets.get(name)!.end)),
+    );
     const cut = Math.ceil(groupBytes.length / shardsPerGroup);
     const paths: string[] = [];
     for (let s = 0; s < shardsPerGroup; s++) {
@@ -84,9 +93,13 @@ export function fileHandler(jsonPath: string): tf.io.IOHandler {
       const modelJson = JSON.parse(await readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const buffers: Buffer[] = [];
-        for (const group of manifest) for (const path of group.paths) buffers.push(await readFile(join(dirname(jsonPath), path)));
+        for (const group of manifest)
+          for (const path of group.paths) buffers.push(await readFile(join(dirname(jsonPath), path)));
         const all = Buffer.concat(buffers);
-        return [manifest.flatMap((group) => group.weights), all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength)];
+        return [
+          manifest.flatMap((group) => group.weights),
+          all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+        ];
       });
     },
   };
@@ -95,12 +108,14 @@ export function fileHandler(jsonPath: string): tf.io.IOHandler {
 /** Gives every weight seeded random values (variances positive), so no test passes on initializer luck. */
 export function randomizeWeights(model: tf.LayersModel, seed: number): void {
   const random = rng(seed);
-  model.setWeights(model.weights.map((w) => {
-    const size = w.shape.reduce((a, b) => a! * b!, 1)!;
-    const positive = w.name.includes('variance') || w.name.includes('gamma');
-    const values = Float32Array.from({ length: size }, () => (positive ? 0.5 + random() : 2 * random() - 1));
-    return tf.tensor(values, w.shape as number[]);
-  }));
+  model.setWeights(
+    model.weights.map((w) => {
+      const size = w.shape.reduce((a, b) => a! * b!, 1)!;
+      const positive = w.name.includes('variance') || w.name.includes('gamma');
+      const values = Float32Array.from({ length: size }, () => (positive ? 0.5 + random() : 2 * random() - 1));
+      return tf.tensor(values, w.shape as number[]);
+    }),
+  );
 }
 
 /** tfjs's prediction for x as a flat array. */

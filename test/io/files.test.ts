@@ -21,14 +21,26 @@ afterAll(async () => {
 afterEach(disarm);
 
 // Two different architectures, so a mix of the two saves could not load either way.
-const previousModel = () => ck.sequential({
-  name: 'previous', seed: 1,
-  layers: [ck.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3 }), ck.layers.flatten(), ck.layers.dense({ units: 3 })],
-});
-const nextModel = () => ck.sequential({
-  name: 'next', seed: 2,
-  layers: [ck.layers.flatten({ inputShape: [6, 6, 1] }), ck.layers.dense({ units: 5, activation: 'relu' }), ck.layers.dense({ units: 3 })],
-});
+const previousModel = () =>
+  ck.sequential({
+    name: 'previous',
+    seed: 1,
+    layers: [
+      ck.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3 }),
+      ck.layers.flatten(),
+      ck.layers.dense({ units: 3 }),
+    ],
+  });
+const nextModel = () =>
+  ck.sequential({
+    name: 'next',
+    seed: 2,
+    layers: [
+      ck.layers.flatten({ inputShape: [6, 6, 1] }),
+      ck.layers.dense({ units: 5, activation: 'relu' }),
+      ck.layers.dense({ units: 3 }),
+    ],
+  });
 
 function expectSameWeights(loaded: ck.Sequential, expected: ck.Sequential, what: string): void {
   expect(loaded.name, what).toBe(expected.name);
@@ -75,7 +87,11 @@ async function failEachStep(name: string, format: 'convkit' | 'tfjs', crash: boo
     if (crash) continue;
     const after = await listing(dir);
     if (index <= commit) expect(after, what).toEqual(before);
-    else expect(after.filter((f) => f.includes('.tmp-')), what).toEqual([]);
+    else
+      expect(
+        after.filter((f) => f.includes('.tmp-')),
+        what,
+      ).toEqual([]);
   }
   return saveSteps;
 }
@@ -87,7 +103,10 @@ describe('a convkit save that fails at any step leaves the previous save or the 
     const syncDirectory = ['open convkit', 'sync convkit', 'close convkit'];
     expect(saveSteps).toEqual([
       'mkdir convkit',
-      'open weights-*.bin', ...Array(4).fill('writeFile weights-*.bin'), 'sync weights-*.bin', 'close weights-*.bin',
+      'open weights-*.bin',
+      ...Array(4).fill('writeFile weights-*.bin'),
+      'sync weights-*.bin',
+      'close weights-*.bin',
       ...file('model.json.tmp'),
       ...syncDirectory,
       'rename model.json.tmp',
@@ -105,7 +124,12 @@ describe('a tfjs save that fails at any step leaves the previous save or the new
   it('after a failure at any step', async () => {
     const saveSteps = await failEachStep('tfjs', 'tfjs', false);
     expect(saveSteps.filter((s) => s.startsWith('sync') || s.startsWith('rename') || s.startsWith('rm'))).toEqual([
-      'sync group1-shard1of1-*.bin', 'sync model.json.tmp', 'sync tfjs', 'rename model.json.tmp', 'sync tfjs', 'rm group1-shard1of1-*.bin',
+      'sync group1-shard1of1-*.bin',
+      'sync model.json.tmp',
+      'sync tfjs',
+      'rename model.json.tmp',
+      'sync tfjs',
+      'rm group1-shard1of1-*.bin',
     ]);
   });
 
@@ -148,7 +172,15 @@ describe('saving into a directory', () => {
   it('it creates, fsyncing the parents of the directories created', async () => {
     const { saveSteps } = await stepsOfSave(() => previousModel().save(join(root, 'new', 'deeper')));
     const parent = basename(root);
-    expect(saveSteps.slice(0, 7)).toEqual(['mkdir deeper', 'open new', 'sync new', 'close new', `open ${parent}`, `sync ${parent}`, `close ${parent}`]);
+    expect(saveSteps.slice(0, 7)).toEqual([
+      'mkdir deeper',
+      'open new',
+      'sync new',
+      'close new',
+      `open ${parent}`,
+      `sync ${parent}`,
+      `close ${parent}`,
+    ]);
   });
 });
 
@@ -161,7 +193,16 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(path, 'first');
     disarm();
     const writeSteps = [...steps];
-    expect(writeSteps).toEqual(['open file.txt.tmp', 'writeFile file.txt.tmp', 'sync file.txt.tmp', 'close file.txt.tmp', 'rename file.txt.tmp', 'open atomic', 'sync atomic', 'close atomic']);
+    expect(writeSteps).toEqual([
+      'open file.txt.tmp',
+      'writeFile file.txt.tmp',
+      'sync file.txt.tmp',
+      'close file.txt.tmp',
+      'rename file.txt.tmp',
+      'open atomic',
+      'sync atomic',
+      'close atomic',
+    ]);
     const commit = writeSteps.indexOf('rename file.txt.tmp');
     for (const [index, step] of writeSteps.entries()) {
       await writeFileAtomic(path, 'old');

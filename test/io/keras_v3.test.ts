@@ -9,8 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ck from '../../lib';
 import { expectClose } from '../helpers/assert';
 import {
-  convkitInputShapes, convkitWeights, convLayers, headLayers, kerasFiles, keras2Sequential, keras3Functional, keras3Sequential,
-  sampleInputs, tfjsReference, writeKerasArchive, type LayerSpec,
+  convkitInputShapes,
+  convkitWeights,
+  convLayers,
+  headLayers,
+  kerasFiles,
+  keras2Sequential,
+  keras3Functional,
+  keras3Sequential,
+  sampleInputs,
+  tfjsReference,
+  writeKerasArchive,
+  type LayerSpec,
 } from '../helpers/keras_files';
 import { type tf, tfjsPredict } from '../helpers/tfjs_files';
 
@@ -30,7 +40,12 @@ function shapesOf(model: tf.LayersModel, layers: LayerSpec[]): number[][] {
 
 async function expectSameAsTfjs(path: string, model: tf.LayersModel, inputShape: number[]) {
   const x = sampleInputs(inputShape, 6);
-  expectClose((await ck.loadModel(path)).predictSync(x).data, tfjsPredict(model, x.data, [...x.shape]), tolerance, path);
+  expectClose(
+    (await ck.loadModel(path)).predictSync(x).data,
+    tfjsPredict(model, x.data, [...x.shape]),
+    tolerance,
+    path,
+  );
 }
 
 describe('Keras 3 .keras archives', () => {
@@ -42,8 +57,10 @@ describe('Keras 3 .keras archives', () => {
     for (const [name, layers, inputShape] of cases) {
       const { model, weights } = await tfjsReference(keras2Sequential(name, inputShape, layers), name.length + 20);
       const path = join(dir, `${name}.keras`);
-      await writeKerasArchive(path, keras3Sequential(name, shapesOf(model, layers), layers), layers, weights,
-        { recordNames: true, compressed: ['conv2d/kernel', 'dense/kernel'] });
+      await writeKerasArchive(path, keras3Sequential(name, shapesOf(model, layers), layers), layers, weights, {
+        recordNames: true,
+        compressed: ['conv2d/kernel', 'dense/kernel'],
+      });
       await expectSameAsTfjs(path, model, inputShape);
     }
   });
@@ -57,12 +74,16 @@ describe('Keras 3 .keras archives', () => {
     await expectSameAsTfjs(functional, model, [4, 6, 2]);
 
     const old = join(dir, 'keras213.keras');
-    await writeKerasArchive(old, keras3Sequential('head', shapes, layers), layers, weights, { root: '_layer_checkpoint_dependencies' });
+    await writeKerasArchive(old, keras3Sequential('head', shapes, layers), layers, weights, {
+      root: '_layer_checkpoint_dependencies',
+    });
     await expectSameAsTfjs(old, model, [4, 6, 2]);
 
     const unzipped = join(dir, 'unzipped');
     await mkdir(unzipped);
-    for (const [name, bytes] of Object.entries(await kerasFiles(keras3Sequential('head', shapes, layers), layers, weights, { recordNames: true }))) {
+    for (const [name, bytes] of Object.entries(
+      await kerasFiles(keras3Sequential('head', shapes, layers), layers, weights, { recordNames: true }),
+    )) {
       await writeFile(join(unzipped, name), bytes);
     }
     await expectSameAsTfjs(unzipped, model, [4, 6, 2]);
@@ -82,7 +103,13 @@ describe('Keras 3 .keras archives', () => {
     const reference = ck.sequential({
       seed: 8,
       layers: [
-        ck.layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2, biasInitializer: 'randomNormal', name: 'conv2d' }),
+        ck.layers.conv2d({
+          inputShape: [5, 5, 2],
+          filters: 3,
+          kernelSize: 2,
+          biasInitializer: 'randomNormal',
+          name: 'conv2d',
+        }),
         ck.layers.activation({ activation: 'leakyRelu', alpha: 0.2, name: 'activation' }),
         ck.layers.leakyReLU({ alpha: 0.05, name: 'leaky_re_lu' }),
         ck.layers.conv2d({ filters: 2, kernelSize: 2, biasInitializer: 'randomNormal', name: 'conv2d_1' }),
@@ -92,7 +119,12 @@ describe('Keras 3 .keras archives', () => {
       ],
     });
     const path = join(dir, 'semantics.keras');
-    await writeKerasArchive(path, keras3Sequential('semantics', convkitInputShapes(reference), layers), layers, convkitWeights(reference));
+    await writeKerasArchive(
+      path,
+      keras3Sequential('semantics', convkitInputShapes(reference), layers),
+      layers,
+      convkitWeights(reference),
+    );
     const x = sampleInputs([5, 5, 2], 2);
     expectClose((await ck.loadModel(path)).predictSync(x).data, reference.predictSync(x).data, tolerance, 'semantics');
   });
@@ -103,24 +135,41 @@ describe('Keras 3 .keras archives', () => {
       { className: 'Dense', name: 'dense', args: { units: 3 } },
       { className: 'Dense', name: 'dense_1', args: { units: 2 } },
     ];
-    const model = ck.sequential({ seed: 1, layers: [ck.layers.flatten({ inputShape: [2, 2], name: 'flatten' }), ck.layers.dense({ units: 3, name: 'dense' }), ck.layers.dense({ units: 2, name: 'dense_1' })] });
+    const model = ck.sequential({
+      seed: 1,
+      layers: [
+        ck.layers.flatten({ inputShape: [2, 2], name: 'flatten' }),
+        ck.layers.dense({ units: 3, name: 'dense' }),
+        ck.layers.dense({ units: 2, name: 'dense_1' }),
+      ],
+    });
     const config = () => keras3Sequential('small', convkitInputShapes(model), layers);
     const weights = () => convkitWeights(model);
     const smallPath = () => join(dir, 'small.keras');
 
     it('loads the intact archive', async () => {
       await writeKerasArchive(smallPath(), config(), layers, weights(), { recordNames: true });
-      expect((await ck.loadModel(smallPath())).getWeights().map((w) => w.data)).toEqual(model.getWeights().map((w) => w.data));
+      expect((await ck.loadModel(smallPath())).getWeights().map((w) => w.data)).toEqual(
+        model.getWeights().map((w) => w.data),
+      );
     });
 
     it('missing files, npz weights, a damaged zip, bad config.json', async () => {
       await writeKerasArchive(smallPath(), config(), layers, weights(), { files: { 'config.json': null } });
-      await expect(ck.loadModel(smallPath())).rejects.toThrow(/small.keras: has no config.json: not a Keras .keras archive \(it holds metadata.json, model.weights.h5\)/);
-      await writeKerasArchive(smallPath(), config(), layers, weights(), { files: { 'model.weights.h5': null, 'model.weights.npz': new Uint8Array(8) } });
-      await expect(ck.loadModel(smallPath())).rejects.toThrow(/has no model.weights.h5 \(model.weights.npz is not supported: save with Keras's default h5 weights\)/);
+      await expect(ck.loadModel(smallPath())).rejects.toThrow(
+        /small.keras: has no config.json: not a Keras .keras archive \(it holds metadata.json, model.weights.h5\)/,
+      );
+      await writeKerasArchive(smallPath(), config(), layers, weights(), {
+        files: { 'model.weights.h5': null, 'model.weights.npz': new Uint8Array(8) },
+      });
+      await expect(ck.loadModel(smallPath())).rejects.toThrow(
+        /has no model.weights.h5 \(model.weights.npz is not supported: save with Keras's default h5 weights\)/,
+      );
       await writeFile(smallPath(), zipSync({ 'config.json': new Uint8Array(4) }).subarray(0, 30));
       await expect(ck.loadModel(smallPath())).rejects.toThrow(/small.keras: is not a readable zip archive/);
-      await writeKerasArchive(smallPath(), config(), layers, weights(), { files: { 'config.json': Buffer.from('{"module": "keras",') } });
+      await writeKerasArchive(smallPath(), config(), layers, weights(), {
+        files: { 'config.json': Buffer.from('{"module": "keras",') },
+      });
       await expect(ck.loadModel(smallPath())).rejects.toThrow(/small.keras: config.json is not valid JSON/);
       await expect(ck.loadModel(join(dir, 'nowhere.keras'))).rejects.toThrow(/nowhere.keras cannot be read \(ENOENT/);
     });
@@ -129,25 +178,54 @@ describe('Keras 3 .keras archives', () => {
       const without = weights();
       without.delete('dense_1');
       await writeKerasArchive(smallPath(), config(), layers, without);
-      await expect(ck.loadModel(smallPath())).rejects.toThrow(/model.weights.h5 has no weights for layer 'dense_1' \(expected at layers\/dense_1\/vars\)/);
+      await expect(ck.loadModel(smallPath())).rejects.toThrow(
+        /model.weights.h5 has no weights for layer 'dense_1' \(expected at layers\/dense_1\/vars\)/,
+      );
       const extra = weights();
       extra.get('dense')!.push({ name: 'scale', shape: [3], data: new Float32Array(3) });
       await writeKerasArchive(smallPath(), config(), layers, extra);
-      await expect(ck.loadModel(smallPath())).rejects.toThrow(/layers\/dense\/vars has 3 weights, layer 'dense' needs 2 \[kernel, bias\]/);
+      await expect(ck.loadModel(smallPath())).rejects.toThrow(
+        /layers\/dense\/vars has 3 weights, layer 'dense' needs 2 \[kernel, bias\]/,
+      );
       // Weights written for the layers in another order than config.json's: the recorded names disagree.
-      await writeKerasArchive(smallPath(), config(), [layers[0], layers[2], layers[1]], weights(), { recordNames: true });
-      await expect(ck.loadModel(smallPath())).rejects.toThrow(/layers\/dense\/vars holds the weights of layer 'dense_1', expected 'dense'/);
+      await writeKerasArchive(smallPath(), config(), [layers[0], layers[2], layers[1]], weights(), {
+        recordNames: true,
+      });
+      await expect(ck.loadModel(smallPath())).rejects.toThrow(
+        /layers\/dense\/vars holds the weights of layer 'dense_1', expected 'dense'/,
+      );
       // The same without recorded names: the shapes catch it.
       await writeKerasArchive(smallPath(), config(), [layers[0], layers[2], layers[1]], weights());
-      await expect(ck.loadModel(smallPath())).rejects.toThrow(/weight 'dense\/kernel' has shape \[3, 2\] in the file, the architecture needs \[4, 3\]/);
+      await expect(ck.loadModel(smallPath())).rejects.toThrow(
+        /weight 'dense\/kernel' has shape \[3, 2\] in the file, the architecture needs \[4, 3\]/,
+      );
     });
 
     it('attributes Keras 3 adds that convkit does not implement', async () => {
       const cases: [(layer: Record<string, unknown>) => void, RegExp][] = [
-        [(c) => { c.lora_rank = 4; }, /layer 'dense' \(Dense\): lora_rank 4 is not supported: convkit does not implement it/],
-        [(c) => { c.dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'mixed_float16' }, registered_name: null }; },
-          /layer 'dense' \(Dense\): dtype "mixed_float16" is not supported \(convkit computes in float32/],
-        [(c) => { c.quantization_config = { mode: 'int8' }; }, /layer 'dense' \(Dense\): quantization_config .* is not supported/],
+        [
+          (c) => {
+            c.lora_rank = 4;
+          },
+          /layer 'dense' \(Dense\): lora_rank 4 is not supported: convkit does not implement it/,
+        ],
+        [
+          (c) => {
+            c.dtype = {
+              module: 'keras',
+              class_name: 'DTypePolicy',
+              config: { name: 'mixed_float16' },
+              registered_name: null,
+            };
+          },
+          /layer 'dense' \(Dense\): dtype "mixed_float16" is not supported \(convkit computes in float32/,
+        ],
+        [
+          (c) => {
+            c.quantization_config = { mode: 'int8' };
+          },
+          /layer 'dense' \(Dense\): quantization_config .* is not supported/,
+        ],
       ];
       for (const [change, message] of cases) {
         const edited = config() as { config: { layers: { config: Record<string, unknown> }[] } };

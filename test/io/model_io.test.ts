@@ -18,7 +18,14 @@ function everyLayerModel() {
     name: 'every_layer',
     seed: 3,
     layers: [
-      ck.layers.conv2d({ inputShape: [8, 8, 1], filters: 6, kernelSize: [3, 2], padding: 'same', activation: 'relu', name: 'c1' }),
+      ck.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 6,
+        kernelSize: [3, 2],
+        padding: 'same',
+        activation: 'relu',
+        name: 'c1',
+      }),
       ck.layers.batchNormalization({ momentum: 0.9 }),
       ck.layers.leakyReLU({ alpha: 0.1 }),
       ck.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
@@ -38,7 +45,11 @@ describe('save and load', () => {
   it('round-trips architecture, weights and training config: bit-identical predictions', async () => {
     const { x, y } = blobImages(32, 3, 1);
     const model = everyLayerModel();
-    model.compile({ optimizer: ck.optimizers.adam({ learningRate: 0.003 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    model.compile({
+      optimizer: ck.optimizers.adam({ learningRate: 0.003 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, seed: 1 });
     const path = join(dir, 'every');
     await model.save(path);
@@ -69,7 +80,10 @@ describe('save and load', () => {
     // Every save names its weights file anew.
     const restore = async () => {
       await ck.models.kerasMnist({ seed: 1 }).save(path);
-      weightsPath = join(path, JSON.parse(await readFile(join(path, 'model.json'), 'utf8')).weightsManifest[0].paths[0]);
+      weightsPath = join(
+        path,
+        JSON.parse(await readFile(join(path, 'model.json'), 'utf8')).weightsManifest[0].paths[0],
+      );
     };
     beforeAll(async () => {
       path = join(dir, 'damaged');
@@ -79,7 +93,9 @@ describe('save and load', () => {
     it('truncated weights', async () => {
       const bytes = await readFile(weightsPath);
       await writeFile(weightsPath, bytes.subarray(0, bytes.length - 4));
-      await expect(ck.loadModel(path)).rejects.toThrow(/weights-[0-9a-f]+\.bin: has 373284 bytes, model.json expects 373288/);
+      await expect(ck.loadModel(path)).rejects.toThrow(
+        /weights-[0-9a-f]+\.bin: has 373284 bytes, model.json expects 373288/,
+      );
       await restore();
     });
 
@@ -99,13 +115,21 @@ describe('save and load', () => {
         change(json);
         await writeFile(jsonPath, JSON.stringify(json));
       };
-      await edit((j) => { j.modelTopology.config.layers[6].config.units = 65; });
+      await edit((j) => {
+        j.modelTopology.config.layers[6].config.units = 65;
+      });
       await expect(ck.loadModel(path)).rejects.toThrow(/must be float32 of shape \[576, 65\]/);
-      await edit((j) => { j.modelTopology.config.layers[1].className = 'Attention'; });
+      await edit((j) => {
+        j.modelTopology.config.layers[1].className = 'Attention';
+      });
       await expect(ck.loadModel(path)).rejects.toThrow(/layer 1: unknown layer class 'Attention'/);
-      await edit((j) => { j.formatVersion = 99; });
+      await edit((j) => {
+        j.formatVersion = 99;
+      });
       await expect(ck.loadModel(path)).rejects.toThrow(/formatVersion 99 is not supported/);
-      await edit((j) => { j.modelTopology.inputShape = [28, -28, 1]; });
+      await edit((j) => {
+        j.modelTopology.inputShape = [28, -28, 1];
+      });
       await expect(ck.loadModel(path)).rejects.toThrow(/inputShape must be an array of positive integers/);
       await writeFile(jsonPath, original.slice(0, 100));
       await expect(ck.loadModel(path)).rejects.toThrow(/is not valid JSON/);

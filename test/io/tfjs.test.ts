@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ck from '../../lib';
 import { expectClose } from '../helpers/assert';
 import { randomArray, rng } from '../helpers/random';
-import { artifactsOf, fileHandler, randomizeWeights, saveLikeConverter, saveLikeTfjsNode, tf, tfjsPredict } from '../helpers/tfjs_files';
+import {
+  artifactsOf,
+  fileHandler,
+  randomizeWeights,
+  saveLikeConverter,
+  saveLikeTfjsNode,
+  tf,
+  tfjsPredict,
+} from '../helpers/tfjs_files';
 
 const tolerance = { atol: 1e-5, rtol: 1e-5 };
 let dir: string;
@@ -22,25 +30,55 @@ afterAll(async () => {
 /** Random inputs for a batch of 3 samples of `shape`. */
 function inputs(shape: number[], seed: number): { data: Float32Array; shape: number[] } {
   const batchShape = [3, ...shape];
-  return { data: randomArray(rng(seed), batchShape.reduce((a, b) => a * b, 1)), shape: batchShape };
+  return {
+    data: randomArray(
+      rng(seed),
+      batchShape.reduce((a, b) => a * b, 1),
+    ),
+    shape: batchShape,
+  };
 }
 
 async function expectSamePredictions(model: tf.LayersModel, path: string, inputShape: number[], seed: number) {
   const x = inputs(inputShape, seed);
   const loaded = await ck.loadModel(path);
   expect(loaded.inputShape).toEqual(inputShape);
-  expectClose((await loaded.predict(ck.tensor(x.data, x.shape))).data, tfjsPredict(model, x.data, x.shape), tolerance, path);
+  expectClose(
+    (await loaded.predict(ck.tensor(x.data, x.shape))).data,
+    tfjsPredict(model, x.data, x.shape),
+    tolerance,
+    path,
+  );
   return loaded;
 }
 
 /** Conv2D, BatchNormalization, ReLU, MaxPooling2D, AveragePooling2D, LeakyReLU, ELU, Dropout, Flatten, Dense. */
 function convStack(): tf.Sequential {
   const model = tf.sequential({ name: 'conv_stack' });
-  model.add(tf.layers.conv2d({ inputShape: [7, 6, 2], filters: 3, kernelSize: [3, 2], strides: [2, 1], padding: 'same', activation: 'relu', name: 'conv' }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [7, 6, 2],
+      filters: 3,
+      kernelSize: [3, 2],
+      strides: [2, 1],
+      padding: 'same',
+      activation: 'relu',
+      name: 'conv',
+    }),
+  );
   model.add(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 0.01, name: 'bn' }));
   model.add(tf.layers.reLU({ name: 'relu' }));
   model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same', name: 'max_pool' }));
-  model.add(tf.layers.conv2d({ filters: 4, kernelSize: 2, dilationRate: 2, useBias: false, activation: 'elu', name: 'dilated' }));
+  model.add(
+    tf.layers.conv2d({
+      filters: 4,
+      kernelSize: 2,
+      dilationRate: 2,
+      useBias: false,
+      activation: 'elu',
+      name: 'dilated',
+    }),
+  );
   model.add(tf.layers.averagePooling2d({ poolSize: [2, 1], name: 'avg_pool' }));
   model.add(tf.layers.leakyReLU({ alpha: 0.15, name: 'leaky' }));
   model.add(tf.layers.elu({ name: 'elu' }));
@@ -54,8 +92,21 @@ function convStack(): tf.Sequential {
 /** GlobalMaxPooling2D, GlobalAveragePooling2D, Reshape, Activation, Softmax, BatchNormalization on features. */
 function headStack(pooling: 'max' | 'average'): tf.Sequential {
   const model = tf.sequential({ name: `head_${pooling}` });
-  model.add(tf.layers.conv2d({ inputShape: [5, 5, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'sigmoid', name: 'conv' }));
-  model.add(pooling === 'max' ? tf.layers.globalMaxPooling2d({ name: 'pool' }) : tf.layers.globalAveragePooling2d({ name: 'pool' }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [5, 5, 3],
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'sigmoid',
+      name: 'conv',
+    }),
+  );
+  model.add(
+    pooling === 'max'
+      ? tf.layers.globalMaxPooling2d({ name: 'pool' })
+      : tf.layers.globalAveragePooling2d({ name: 'pool' }),
+  );
   model.add(tf.layers.batchNormalization({ name: 'bn' }));
   model.add(tf.layers.reshape({ targetShape: [2, 2], name: 'square' }));
   model.add(tf.layers.activation({ activation: 'tanh', name: 'tanh' }));
@@ -83,7 +134,9 @@ describe('loading models written by tfjs', () => {
 
   it('reads a path to model.json, the Functional form of a chain and the converter wrapper with several groups and shards', async () => {
     const input = tf.input({ shape: [6, 6, 1], name: 'image' });
-    let x = tf.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', name: 'c' }).apply(input) as tf.SymbolicTensor;
+    let x = tf.layers
+      .conv2d({ filters: 2, kernelSize: 3, activation: 'relu', name: 'c' })
+      .apply(input) as tf.SymbolicTensor;
     x = tf.layers.batchNormalization({ name: 'n' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.flatten({ name: 'f' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.dense({ units: 4, activation: 'softmax', name: 'd' }).apply(x) as tf.SymbolicTensor;
@@ -94,7 +147,10 @@ describe('loading models written by tfjs', () => {
     await expectSamePredictions(functional, join(dir, 'functional', 'model.json'), [6, 6, 1], 3);
 
     // Groups in another order than the layers, shards that cut weights in the middle.
-    const groups = [['n/moving_variance', 'd/kernel', 'n/moving_mean'], ['c/bias', 'n/gamma', 'c/kernel', 'd/bias', 'n/beta']];
+    const groups = [
+      ['n/moving_variance', 'd/kernel', 'n/moving_mean'],
+      ['c/bias', 'n/gamma', 'c/kernel', 'd/bias', 'n/beta'],
+    ];
     await saveLikeConverter(functional, join(dir, 'converted'), groups, 3);
     expect((await readdir(join(dir, 'converted'))).filter((f) => f.endsWith('.bin'))).toHaveLength(6);
     await expectSamePredictions(functional, join(dir, 'converted'), [6, 6, 1], 4);
@@ -106,11 +162,26 @@ function convkitModel(): ck.Sequential {
     name: 'to_tfjs',
     seed: 5,
     layers: [
-      ck.layers.conv2d({ inputShape: [8, 7, 2], filters: 4, kernelSize: [3, 2], strides: [2, 1], padding: 'same', activation: 'leakyRelu', name: 'c1' }),
+      ck.layers.conv2d({
+        inputShape: [8, 7, 2],
+        filters: 4,
+        kernelSize: [3, 2],
+        strides: [2, 1],
+        padding: 'same',
+        activation: 'leakyRelu',
+        name: 'c1',
+      }),
       ck.layers.batchNormalization({ momentum: 0.8, epsilon: 0.01 }),
       ck.layers.elu(),
       ck.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
-      ck.layers.conv2d({ filters: 3, kernelSize: 2, dilationRate: 1, useBias: false, kernelInitializer: 'heNormal', activation: 'elu' }),
+      ck.layers.conv2d({
+        filters: 3,
+        kernelSize: 2,
+        dilationRate: 1,
+        useBias: false,
+        kernelInitializer: 'heNormal',
+        activation: 'elu',
+      }),
       ck.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
       ck.layers.leakyReLU({ alpha: 0.2 }),
       ck.layers.activation({ activation: 'elu' }),
@@ -129,7 +200,12 @@ async function trainedConvkitModel(): Promise<ck.Sequential> {
   const model = convkitModel();
   const x = inputs([8, 7, 2], 21);
   model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
-  await model.fit(ck.tensor(x.data, x.shape), new Int32Array([0, 1, 3]), { epochs: 2, batchSize: 3, verbose: 0, seed: 1 });
+  await model.fit(ck.tensor(x.data, x.shape), new Int32Array([0, 1, 3]), {
+    epochs: 2,
+    batchSize: 3,
+    verbose: 0,
+    seed: 1,
+  });
   return model;
 }
 
@@ -139,7 +215,9 @@ describe("saving in the tfjs format, read by tfjs's loadLayersModel", () => {
     const path = join(dir, 'from_convkit');
     await model.save(path, { format: 'tfjs' });
     const files = await readdir(path);
-    expect(files.filter((f) => f !== 'model.json')).toEqual([expect.stringMatching(/^group1-shard1of1-[0-9a-f]{8}\.bin$/)]);
+    expect(files.filter((f) => f !== 'model.json')).toEqual([
+      expect.stringMatching(/^group1-shard1of1-[0-9a-f]{8}\.bin$/),
+    ]);
 
     const x = inputs([8, 7, 2], 9);
     const expected = (await model.predict(ck.tensor(x.data, x.shape))).data;
@@ -155,7 +233,14 @@ describe("saving in the tfjs format, read by tfjs's loadLayersModel", () => {
 
   it('splits the weights into 4 MiB shards and replaces a previous save without leftovers', async () => {
     const path = join(dir, 'big');
-    const wide = () => ck.sequential({ seed: 2, layers: [ck.layers.dense({ inputShape: [1100], units: 1000, name: 'wide' }), ck.layers.dense({ units: 2, name: 'narrow' })] });
+    const wide = () =>
+      ck.sequential({
+        seed: 2,
+        layers: [
+          ck.layers.dense({ inputShape: [1100], units: 1000, name: 'wide' }),
+          ck.layers.dense({ units: 2, name: 'narrow' }),
+        ],
+      });
     await wide().save(path);
     const model = wide();
     await model.save(path, { format: 'tfjs' });
@@ -163,7 +248,12 @@ describe("saving in the tfjs format, read by tfjs's loadLayersModel", () => {
     expect(shards).toEqual([expect.stringMatching(/^group1-shard1of2-/), expect.stringMatching(/^group1-shard2of2-/)]);
     const x = inputs([1100], 4);
     const inTfjs = await tf.loadLayersModel(fileHandler(join(path, 'model.json')));
-    expectClose(tfjsPredict(inTfjs, x.data, x.shape), (await model.predict(ck.tensor(x.data, x.shape))).data, tolerance, 'wide');
+    expectClose(
+      tfjsPredict(inTfjs, x.data, x.shape),
+      (await model.predict(ck.tensor(x.data, x.shape))).data,
+      tolerance,
+      'wide',
+    );
 
     await model.save(path, { format: 'tfjs' });
     await ck.models.lenet5({ seed: 1 }).save(path);
@@ -171,12 +261,22 @@ describe("saving in the tfjs format, read by tfjs's loadLayersModel", () => {
   });
 
   it('refuses a model Keras cannot describe, and a bad format option', async () => {
-    const maxout = ck.sequential({ layers: [ck.layers.dense({ inputShape: [4], units: 6 }), ck.layers.maxout({ pieces: 2, name: 'mx' })] });
-    await expect(maxout.save(join(dir, 'maxout'), { format: 'tfjs' })).rejects.toThrow(/tfjs format cannot hold this model: layer 'mx' \(Maxout\): Keras has no maxout layer/);
-    await expect(maxout.save(join(dir, 'maxout'), { format: 'onnx' as 'tfjs' })).rejects.toThrow(/save format must be one of convkit, tfjs; got 'onnx'/);
+    const maxout = ck.sequential({
+      layers: [ck.layers.dense({ inputShape: [4], units: 6 }), ck.layers.maxout({ pieces: 2, name: 'mx' })],
+    });
+    await expect(maxout.save(join(dir, 'maxout'), { format: 'tfjs' })).rejects.toThrow(
+      /tfjs format cannot hold this model: layer 'mx' \(Maxout\): Keras has no maxout layer/,
+    );
+    await expect(maxout.save(join(dir, 'maxout'), { format: 'onnx' as 'tfjs' })).rejects.toThrow(
+      /save format must be one of convkit, tfjs; got 'onnx'/,
+    );
     // Valid Keras, but tfjs-layers 4 cannot load it: refused when saving rather than when loading.
-    const elu = ck.sequential({ layers: [ck.layers.dense({ inputShape: [4], units: 2 }), ck.layers.elu({ alpha: 0.5, name: 'soft' })] });
-    await expect(elu.save(join(dir, 'elu'), { format: 'tfjs' })).rejects.toThrow(/layer 'soft' \(ELU\): tfjs-layers supports ELU with alpha 1 only/);
+    const elu = ck.sequential({
+      layers: [ck.layers.dense({ inputShape: [4], units: 2 }), ck.layers.elu({ alpha: 0.5, name: 'soft' })],
+    });
+    await expect(elu.save(join(dir, 'elu'), { format: 'tfjs' })).rejects.toThrow(
+      /layer 'soft' \(ELU\): tfjs-layers supports ELU with alpha 1 only/,
+    );
   });
 });
 
@@ -189,7 +289,8 @@ describe('refusals name the layer and the attribute', () => {
     change(json);
     await writeFile(jsonPath(), JSON.stringify(json));
   };
-  const layer = (json: any, name: string) => json.modelTopology.config.layers.find((l: any) => l.config.name === name).config;
+  const layer = (json: any, name: string) =>
+    json.modelTopology.config.layers.find((l: any) => l.config.name === name).config;
 
   beforeAll(async () => {
     const model = tf.sequential();
@@ -205,20 +306,78 @@ describe('refusals name the layer and the attribute', () => {
 
   it('unsupported layers and attributes', async () => {
     const cases: [(json: any) => void, RegExp][] = [
-      [(j) => { j.modelTopology.config.layers[1].class_name = 'SeparableConv2D'; }, /layer 'relu' \(SeparableConv2D\): this layer class is not supported/],
-      [(j) => { layer(j, 'conv').padding = 'causal'; }, /layer 'conv' \(Conv2D\): padding "causal" is not supported \(convkit has 'valid' and 'same'\)/],
-      [(j) => { layer(j, 'conv').data_format = 'channels_first'; }, /layer 'conv' \(Conv2D\): data_format "channels_first" is not supported/],
-      [(j) => { layer(j, 'conv').groups = 2; }, /layer 'conv' \(Conv2D\): groups 2 is not supported/],
-      [(j) => { layer(j, 'conv').activation = 'selu'; }, /layer 'conv' \(Conv2D\): activation "selu" is not supported/],
-      [(j) => { layer(j, 'relu').max_value = 6; }, /layer 'relu' \(ReLU\): max_value 6 is not supported/],
-      [(j) => { layer(j, 'dense').kernel_regularizer = { class_name: 'L2', config: { l2: 0.01 } }; },
-        /layer 'dense' \(Dense\): kernel_regularizer .* is not supported: convkit trains without weight regularizers/],
-      [(j) => { layer(j, 'dense').dtype = 'float16'; }, /layer 'dense' \(Dense\): dtype "float16" is not supported/],
-      [(j) => { j.modelTopology.config.layers.splice(3, 0, { class_name: 'Softmax', config: { name: 'sm', axis: 1 } }); },
-        /layer 'sm' \(Softmax\): axis 1 is not supported: convkit works on the last axis only \(-1 or 2 for input \[batch, 3, 6\]\)/],
-      [(j) => { j.modelTopology.config.layers[0].config.batch_input_shape = [null, null, null, 2]; }, /convkit needs every dimension but the batch known/],
-      [(j) => { j.modelTopology.class_name = 'Functional'; }, /input_layers is undefined: convkit reads models with one input and one output/],
-      [(j) => { j.format = 'graph-model'; }, /a graph model is a TensorFlow graph without layers/],
+      [
+        (j) => {
+          j.modelTopology.config.layers[1].class_name = 'SeparableConv2D';
+        },
+        /layer 'relu' \(SeparableConv2D\): this layer class is not supported/,
+      ],
+      [
+        (j) => {
+          layer(j, 'conv').padding = 'causal';
+        },
+        /layer 'conv' \(Conv2D\): padding "causal" is not supported \(convkit has 'valid' and 'same'\)/,
+      ],
+      [
+        (j) => {
+          layer(j, 'conv').data_format = 'channels_first';
+        },
+        /layer 'conv' \(Conv2D\): data_format "channels_first" is not supported/,
+      ],
+      [
+        (j) => {
+          layer(j, 'conv').groups = 2;
+        },
+        /layer 'conv' \(Conv2D\): groups 2 is not supported/,
+      ],
+      [
+        (j) => {
+          layer(j, 'conv').activation = 'selu';
+        },
+        /layer 'conv' \(Conv2D\): activation "selu" is not supported/,
+      ],
+      [
+        (j) => {
+          layer(j, 'relu').max_value = 6;
+        },
+        /layer 'relu' \(ReLU\): max_value 6 is not supported/,
+      ],
+      [
+        (j) => {
+          layer(j, 'dense').kernel_regularizer = { class_name: 'L2', config: { l2: 0.01 } };
+        },
+        /layer 'dense' \(Dense\): kernel_regularizer .* is not supported: convkit trains without weight regularizers/,
+      ],
+      [
+        (j) => {
+          layer(j, 'dense').dtype = 'float16';
+        },
+        /layer 'dense' \(Dense\): dtype "float16" is not supported/,
+      ],
+      [
+        (j) => {
+          j.modelTopology.config.layers.splice(3, 0, { class_name: 'Softmax', config: { name: 'sm', axis: 1 } });
+        },
+        /layer 'sm' \(Softmax\): axis 1 is not supported: convkit works on the last axis only \(-1 or 2 for input \[batch, 3, 6\]\)/,
+      ],
+      [
+        (j) => {
+          j.modelTopology.config.layers[0].config.batch_input_shape = [null, null, null, 2];
+        },
+        /convkit needs every dimension but the batch known/,
+      ],
+      [
+        (j) => {
+          j.modelTopology.class_name = 'Functional';
+        },
+        /input_layers is undefined: convkit reads models with one input and one output/,
+      ],
+      [
+        (j) => {
+          j.format = 'graph-model';
+        },
+        /a graph model is a TensorFlow graph without layers/,
+      ],
     ];
     for (const [change, message] of cases) {
       await edit(change);
@@ -229,13 +388,42 @@ describe('refusals name the layer and the attribute', () => {
   it('weights: wrong dtype, quantized, missing, unused, missing shard, wrong byte length', async () => {
     const entry = (j: any, name: string) => j.weightsManifest[0].weights.find((w: any) => w.name === name);
     const cases: [(json: any) => void, RegExp][] = [
-      [(j) => { entry(j, 'dense/bias').dtype = 'int32'; }, /weight 'dense\/bias' has dtype "int32": convkit reads float32 weights only/],
-      [(j) => { entry(j, 'dense/bias').quantization = { dtype: 'uint8', scale: 0.1, min: 0 }; }, /weight 'dense\/bias' is quantized/],
-      [(j) => { entry(j, 'dense/bias').name = 'dense/offset'; }, /weight 'dense\/bias' is not in weightsManifest/],
-      [(j) => { j.weightsManifest[0].weights.push({ name: 'extra/kernel', shape: [0], dtype: 'float32' }); },
-        /weightsManifest has weights that no layer uses: extra\/kernel/],
-      [(j) => { entry(j, 'dense/kernel').shape = [2, 18]; }, /weight 'dense\/kernel' has shape \[2, 18\] in the file, the architecture needs \[18, 2\]/],
-      [(j) => { j.weightsManifest[0].paths = ['../elsewhere.bin']; }, /'..\/elsewhere.bin' points outside the model's directory/],
+      [
+        (j) => {
+          entry(j, 'dense/bias').dtype = 'int32';
+        },
+        /weight 'dense\/bias' has dtype "int32": convkit reads float32 weights only/,
+      ],
+      [
+        (j) => {
+          entry(j, 'dense/bias').quantization = { dtype: 'uint8', scale: 0.1, min: 0 };
+        },
+        /weight 'dense\/bias' is quantized/,
+      ],
+      [
+        (j) => {
+          entry(j, 'dense/bias').name = 'dense/offset';
+        },
+        /weight 'dense\/bias' is not in weightsManifest/,
+      ],
+      [
+        (j) => {
+          j.weightsManifest[0].weights.push({ name: 'extra/kernel', shape: [0], dtype: 'float32' });
+        },
+        /weightsManifest has weights that no layer uses: extra\/kernel/,
+      ],
+      [
+        (j) => {
+          entry(j, 'dense/kernel').shape = [2, 18];
+        },
+        /weight 'dense\/kernel' has shape \[2, 18\] in the file, the architecture needs \[18, 2\]/,
+      ],
+      [
+        (j) => {
+          j.weightsManifest[0].paths = ['../elsewhere.bin'];
+        },
+        /'..\/elsewhere.bin' points outside the model's directory/,
+      ],
     ];
     for (const [change, message] of cases) {
       await edit(change);
@@ -246,9 +434,13 @@ describe('refusals name the layer and the attribute', () => {
     const bytes = await readFile(weights);
     await truncate(weights, bytes.length - 4);
     const short = `hold ${bytes.length - 4} bytes, its 4 float32 weights need ${bytes.length}`;
-    await expect(ck.loadModel(path)).rejects.toThrow(new RegExp(`weightsManifest\\[0\\]'s shards \\(.*weights.bin\\) ${short}`));
+    await expect(ck.loadModel(path)).rejects.toThrow(
+      new RegExp(`weightsManifest\\[0\\]'s shards \\(.*weights.bin\\) ${short}`),
+    );
     await unlink(weights);
-    await expect(ck.loadModel(path)).rejects.toThrow(/weights.bin cannot be read \(a weight shard listed in .*model.json\)/);
+    await expect(ck.loadModel(path)).rejects.toThrow(
+      /weights.bin cannot be read \(a weight shard listed in .*model.json\)/,
+    );
     await writeFile(weights, bytes);
     await expect(ck.loadModel(path)).resolves.toBeInstanceOf(ck.Sequential);
   });

@@ -28,20 +28,44 @@ describe('LeakyReLU and ELU', () => {
     const x = ck.tensor([values, values.map((v) => -v)]);
     const run = (layer: ck.layers.Layer) => ck.sequential({ layers: [layer] }).predictSync(x).data;
     const all = [...values, ...values.map((v) => -v)];
-    expectClose(run(ck.layers.leakyReLU({ inputShape: [6] })), all.map((v) => (v < 0 ? 0.3 * v : v)), { atol: 1e-7, rtol: 1e-6 }, 'leaky default');
-    expectClose(run(ck.layers.leakyReLU({ inputShape: [6], alpha: 0.05 })), all.map((v) => (v < 0 ? 0.05 * v : v)), { atol: 1e-7, rtol: 1e-6 }, 'leaky 0.05');
-    expectClose(run(ck.layers.elu({ inputShape: [6] })), all.map((v) => (v < 0 ? Math.exp(v) - 1 : v)), { atol: 1e-7, rtol: 1e-6 }, 'elu default');
-    expectClose(run(ck.layers.elu({ inputShape: [6], alpha: 1.5 })), all.map((v) => (v < 0 ? 1.5 * (Math.exp(v) - 1) : v)), { atol: 1e-7, rtol: 1e-6 }, 'elu 1.5');
+    expectClose(
+      run(ck.layers.leakyReLU({ inputShape: [6] })),
+      all.map((v) => (v < 0 ? 0.3 * v : v)),
+      { atol: 1e-7, rtol: 1e-6 },
+      'leaky default',
+    );
+    expectClose(
+      run(ck.layers.leakyReLU({ inputShape: [6], alpha: 0.05 })),
+      all.map((v) => (v < 0 ? 0.05 * v : v)),
+      { atol: 1e-7, rtol: 1e-6 },
+      'leaky 0.05',
+    );
+    expectClose(
+      run(ck.layers.elu({ inputShape: [6] })),
+      all.map((v) => (v < 0 ? Math.exp(v) - 1 : v)),
+      { atol: 1e-7, rtol: 1e-6 },
+      'elu default',
+    );
+    expectClose(
+      run(ck.layers.elu({ inputShape: [6], alpha: 1.5 })),
+      all.map((v) => (v < 0 ? 1.5 * (Math.exp(v) - 1) : v)),
+      { atol: 1e-7, rtol: 1e-6 },
+      'elu 1.5',
+    );
   });
 });
 
 describe('Maxout', () => {
-  it('validates pieces and the input\'s last axis', () => {
-    expect(() => ck.layers.maxout({} as ck.layers.MaxoutArgs)).toThrow(/Maxout pieces must be a positive integer, got undefined/);
+  it("validates pieces and the input's last axis", () => {
+    expect(() => ck.layers.maxout({} as ck.layers.MaxoutArgs)).toThrow(
+      /Maxout pieces must be a positive integer, got undefined/,
+    );
     expect(() => ck.layers.maxout({ pieces: 0 })).toThrow(/Maxout pieces must be a positive integer, got 0/);
     const layer = ck.layers.maxout({ pieces: 4, name: 'mo' });
     expect(layer).toBeInstanceOf(ck.layers.Maxout);
-    expect(() => layer.computeOutputShape([6])).toThrow(/Maxout 'mo': the last axis \(6\) must be a multiple of pieces \(4\)/);
+    expect(() => layer.computeOutputShape([6])).toThrow(
+      /Maxout 'mo': the last axis \(6\) must be a multiple of pieces \(4\)/,
+    );
     expect(layer.computeOutputShape([12])).toEqual([3]);
     expect(layer.computeOutputShape([5, 5, 8])).toEqual([5, 5, 2]);
     expect(ck.layers.maxout({ pieces: 1 }).computeOutputShape([7])).toEqual([7]);
@@ -81,7 +105,16 @@ describe('Maxout', () => {
 
   it('groups consecutive channels of NHWC feature maps', () => {
     const model = ck.sequential({ layers: [ck.layers.maxout({ inputShape: [1, 2, 6], pieces: 3 })] });
-    const y = model.predictSync(ck.tensor([[[[1, 5, 2, -1, -3, -2], [0, 0, 9, 4, 8, 7]]]]));
+    const y = model.predictSync(
+      ck.tensor([
+        [
+          [
+            [1, 5, 2, -1, -3, -2],
+            [0, 0, 9, 4, 8, 7],
+          ],
+        ],
+      ]),
+    );
     expect(y.shape).toEqual([1, 1, 2, 2]);
     expect(Array.from(y.data)).toEqual([5, -1, 9, 8]);
   });

@@ -16,7 +16,12 @@ interface ConvCase {
 }
 
 /** Direct float64 convolution, TensorFlow padding ('same': extra pad after), then the activation. */
-function referenceConv(c: ConvCase, x: Float32Array, kernel: Float32Array, bias: Float32Array | null): { out: Float64Array; shape: number[] } {
+function referenceConv(
+  c: ConvCase,
+  x: Float32Array,
+  kernel: Float32Array,
+  bias: Float32Array | null,
+): { out: Float64Array; shape: number[] } {
   const [n, h, w, inC] = c.input;
   const [kh, kw] = c.kernel;
   const [sh, sw] = c.strides ?? [1, 1];
@@ -35,11 +40,16 @@ function referenceConv(c: ConvCase, x: Float32Array, kernel: Float32Array, bias:
   const out = new Float64Array(n * ay.out * ax.out * f);
   const act = (v: number) => {
     switch (c.activation ?? 'linear') {
-      case 'relu': return Math.max(v, 0);
-      case 'leakyRelu': return v < 0 ? 0.3 * v : v;
-      case 'elu': return v < 0 ? Math.exp(v) - 1 : v;
-      case 'tanh': return Math.tanh(v);
-      default: return v;
+      case 'relu':
+        return Math.max(v, 0);
+      case 'leakyRelu':
+        return v < 0 ? 0.3 * v : v;
+      case 'elu':
+        return v < 0 ? Math.exp(v) - 1 : v;
+      case 'tanh':
+        return Math.tanh(v);
+      default:
+        return v;
     }
   };
   for (let b = 0; b < n; b++) {
@@ -67,7 +77,7 @@ function referenceConv(c: ConvCase, x: Float32Array, kernel: Float32Array, bias:
 }
 
 describe('Conv2D arguments', () => {
-  it('has Keras\'s defaults', () => {
+  it("has Keras's defaults", () => {
     const layer = ck.layers.conv2d({ filters: 4, kernelSize: 3 });
     expect(layer).toBeInstanceOf(ck.layers.Conv2D);
     expect(layer.kernelSize).toEqual([3, 3]);
@@ -85,7 +95,13 @@ describe('Conv2D arguments', () => {
   });
 
   it('accepts pairs for kernelSize, strides and dilationRate', () => {
-    const layer = ck.layers.conv2d({ filters: 2, kernelSize: [3, 5], strides: [2, 1], dilationRate: [1, 2], padding: 'same' });
+    const layer = ck.layers.conv2d({
+      filters: 2,
+      kernelSize: [3, 5],
+      strides: [2, 1],
+      dilationRate: [1, 2],
+      padding: 'same',
+    });
     expect(layer.kernelSize).toEqual([3, 5]);
     expect(layer.strides).toEqual([2, 1]);
     expect(layer.dilationRate).toEqual([1, 2]);
@@ -97,16 +113,40 @@ describe('Conv2D arguments', () => {
     [{ filters: 2.5, kernelSize: 3 }, RangeError, /Conv2D filters must be a positive integer, got 2.5/],
     [{ filters: '4', kernelSize: 3 }, TypeError, /Conv2D filters must be a positive integer, got string 4/],
     [{ filters: 4 }, TypeError, /Conv2D kernelSize must be a positive integer, got undefined/],
-    [{ filters: 4, kernelSize: [3] }, RangeError, /Conv2D kernelSize must be a number or a pair \[height, width\], got 1 values/],
+    [
+      { filters: 4, kernelSize: [3] },
+      RangeError,
+      /Conv2D kernelSize must be a number or a pair \[height, width\], got 1 values/,
+    ],
     [{ filters: 4, kernelSize: [3, 0] }, RangeError, /Conv2D kernelSize\[1\] must be a positive integer, got 0/],
     [{ filters: 4, kernelSize: 3, strides: -1 }, RangeError, /Conv2D strides must be a positive integer, got -1/],
-    [{ filters: 4, kernelSize: 3, dilationRate: [1, 0] }, RangeError, /Conv2D dilationRate\[1\] must be a positive integer/],
-    [{ filters: 4, kernelSize: 3, padding: 'full' }, RangeError, /Conv2D padding must be one of valid, same; got 'full'/],
-    [{ filters: 4, kernelSize: 3, activation: 'gelu' }, RangeError, /Conv2D activation must be one of linear, relu, .*; got 'gelu'/],
+    [
+      { filters: 4, kernelSize: 3, dilationRate: [1, 0] },
+      RangeError,
+      /Conv2D dilationRate\[1\] must be a positive integer/,
+    ],
+    [
+      { filters: 4, kernelSize: 3, padding: 'full' },
+      RangeError,
+      /Conv2D padding must be one of valid, same; got 'full'/,
+    ],
+    [
+      { filters: 4, kernelSize: 3, activation: 'gelu' },
+      RangeError,
+      /Conv2D activation must be one of linear, relu, .*; got 'gelu'/,
+    ],
     [{ filters: 4, kernelSize: 3, useBias: 1 }, TypeError, /Conv2D useBias must be a boolean, got number 1/],
     [{ filters: 4, kernelSize: 3, name: '' }, TypeError, /Conv2D name must be a non-empty string/],
-    [{ filters: 4, kernelSize: 3, inputShape: [28, 0, 1] }, RangeError, /Conv2D inputShape\[1\] must be a positive integer, got 0/],
-    [{ filters: 4, kernelSize: 3, inputShape: [] }, RangeError, /Conv2D inputShape must have at least one dimension, got \[\]/],
+    [
+      { filters: 4, kernelSize: 3, inputShape: [28, 0, 1] },
+      RangeError,
+      /Conv2D inputShape\[1\] must be a positive integer, got 0/,
+    ],
+    [
+      { filters: 4, kernelSize: 3, inputShape: [] },
+      RangeError,
+      /Conv2D inputShape must have at least one dimension, got \[\]/,
+    ],
     [{ filters: 4, kernelSize: 3, trainable: 'no' }, TypeError, /Conv2D trainable must be a boolean/],
   ])('rejects %o', (args, errorClass, message) => {
     expect(() => ck.layers.conv2d(args as unknown as ck.layers.Conv2DArgs)).toThrow(errorClass);
@@ -130,26 +170,44 @@ describe('Conv2D output shape', () => {
     [[7, 5, 3], [3, 2], [2, 3], 1, 'same', [4, 2]],
     [[7, 5, 3], [3, 2], [2, 3], 1, 'valid', [3, 2]],
     [[10, 7, 1], [1, 4], 1, [1, 2], 'valid', [10, 1]],
-  ] as const)('%o kernel %o strides %o dilation %o %s -> %o', (input, kernelSize, strides, dilationRate, padding, expected) => {
-    const layer = ck.layers.conv2d({
-      filters: 5, kernelSize: kernelSize as number, strides: strides as number, dilationRate: dilationRate as number, padding,
-    });
-    expect(layer.computeOutputShape(input)).toEqual([...expected, 5]);
-  });
+  ] as const)(
+    '%o kernel %o strides %o dilation %o %s -> %o',
+    (input, kernelSize, strides, dilationRate, padding, expected) => {
+      const layer = ck.layers.conv2d({
+        filters: 5,
+        kernelSize: kernelSize as number,
+        strides: strides as number,
+        dilationRate: dilationRate as number,
+        padding,
+      });
+      expect(layer.computeOutputShape(input)).toEqual([...expected, 5]);
+    },
+  );
 
   it('rejects an input of the wrong rank and a window that does not fit, naming the layer', () => {
     const layer = ck.layers.conv2d({ filters: 2, kernelSize: 3, dilationRate: 3, name: 'wide' });
-    expect(() => layer.computeOutputShape([28, 28])).toThrow(/Conv2D 'wide': expects \[height, width, channels\] input of rank 3 per sample, got shape \[28, 28\]/);
-    expect(() => layer.computeOutputShape([6, 9, 1])).toThrow(/Conv2D 'wide': kernel 3x3 \(dilation 3x3\) does not fit input 6x9 with 'valid' padding/);
+    expect(() => layer.computeOutputShape([28, 28])).toThrow(
+      /Conv2D 'wide': expects \[height, width, channels\] input of rank 3 per sample, got shape \[28, 28\]/,
+    );
+    expect(() => layer.computeOutputShape([6, 9, 1])).toThrow(
+      /Conv2D 'wide': kernel 3x3 \(dilation 3x3\) does not fit input 6x9 with 'valid' padding/,
+    );
     expect(layer.computeOutputShape([7, 7, 1])).toEqual([1, 1, 2]);
     // 'same' always fits.
-    expect(ck.layers.conv2d({ filters: 1, kernelSize: 9, padding: 'same' }).computeOutputShape([2, 3, 1])).toEqual([2, 3, 1]);
+    expect(ck.layers.conv2d({ filters: 1, kernelSize: 9, padding: 'same' }).computeOutputShape([2, 3, 1])).toEqual([
+      2, 3, 1,
+    ]);
   });
 });
 
 describe('Conv2D weights', () => {
   it('kernel [kh, kw, in, filters] then bias [filters], Keras names and order', () => {
-    const layer = ck.layers.conv2d({ filters: 6, kernelSize: [3, 2], kernelInitializer: 'heNormal', biasInitializer: 'ones' });
+    const layer = ck.layers.conv2d({
+      filters: 6,
+      kernelSize: [3, 2],
+      kernelInitializer: 'heNormal',
+      biasInitializer: 'ones',
+    });
     expect(layer.weightSpecs([10, 10, 4])).toEqual([
       { name: 'kernel', shape: [3, 2, 4, 6], initializer: 'heNormal', trainable: true },
       { name: 'bias', shape: [6], initializer: 'ones', trainable: true },
@@ -157,8 +215,9 @@ describe('Conv2D weights', () => {
   });
 
   it('no bias with useBias false; frozen layers report untrainable weights', () => {
-    expect(ck.layers.conv2d({ filters: 2, kernelSize: 1, useBias: false }).weightSpecs([4, 4, 3]))
-      .toEqual([{ name: 'kernel', shape: [1, 1, 3, 2], initializer: 'glorotUniform', trainable: true }]);
+    expect(ck.layers.conv2d({ filters: 2, kernelSize: 1, useBias: false }).weightSpecs([4, 4, 3])).toEqual([
+      { name: 'kernel', shape: [1, 1, 3, 2], initializer: 'glorotUniform', trainable: true },
+    ]);
     const frozen = ck.layers.conv2d({ filters: 2, kernelSize: 1, trainable: false });
     expect(frozen.weightSpecs([4, 4, 3]).map((w) => w.trainable)).toEqual([false, false]);
   });
@@ -169,7 +228,14 @@ describe('Conv2D through a model equals direct convolution', () => {
     { name: '1x1 channels mix', input: [2, 3, 3, 3], filters: 2, kernel: [1, 1] },
     { name: '3x3 valid', input: [2, 5, 4, 2], filters: 3, kernel: [3, 3] },
     { name: '3x2 same, odd sizes', input: [1, 5, 7, 2], filters: 3, kernel: [3, 2], padding: 'same' },
-    { name: 'stride 2 same on even input (pad after)', input: [2, 6, 6, 1], filters: 2, kernel: [3, 3], strides: [2, 2], padding: 'same' },
+    {
+      name: 'stride 2 same on even input (pad after)',
+      input: [2, 6, 6, 1],
+      filters: 2,
+      kernel: [3, 3],
+      strides: [2, 2],
+      padding: 'same',
+    },
     { name: 'stride 2x3 valid', input: [1, 7, 8, 2], filters: 2, kernel: [2, 3], strides: [2, 3] },
     { name: 'dilation 2 valid', input: [1, 7, 6, 2], filters: 2, kernel: [3, 2], dilation: [2, 3] },
     { name: 'dilation 2 same', input: [2, 5, 5, 1], filters: 2, kernel: [3, 3], dilation: [2, 2], padding: 'same' },
@@ -184,14 +250,25 @@ describe('Conv2D through a model equals direct convolution', () => {
     const [n, h, w, inC] = c.input;
     const useBias = c.useBias ?? true;
     const model = ck.sequential({
-      layers: [ck.layers.conv2d({
-        inputShape: [h, w, inC], filters: c.filters, kernelSize: c.kernel, strides: c.strides, dilationRate: c.dilation,
-        padding: c.padding, useBias, activation: c.activation,
-      })],
+      layers: [
+        ck.layers.conv2d({
+          inputShape: [h, w, inC],
+          filters: c.filters,
+          kernelSize: c.kernel,
+          strides: c.strides,
+          dilationRate: c.dilation,
+          padding: c.padding,
+          useBias,
+          activation: c.activation,
+        }),
+      ],
     });
     const kernel = randomArray(random, c.kernel[0] * c.kernel[1] * inC * c.filters);
     const bias = useBias ? randomArray(random, c.filters) : null;
-    model.setWeights([new ck.Tensor(kernel, [...c.kernel, inC, c.filters]), ...(bias ? [new ck.Tensor(bias, [c.filters])] : [])]);
+    model.setWeights([
+      new ck.Tensor(kernel, [...c.kernel, inC, c.filters]),
+      ...(bias ? [new ck.Tensor(bias, [c.filters])] : []),
+    ]);
     const x = randomArray(random, n * h * w * inC, -2, 2);
     const result = model.predictSync(new ck.Tensor(x, c.input));
     const expected = referenceConv(c, x, kernel, bias);

@@ -11,7 +11,7 @@ function run(layers: ck.layers.Layer[], x: ck.Tensor, weights?: ck.Tensor[]): ck
 }
 
 describe('Dense', () => {
-  it('has Keras\'s defaults', () => {
+  it("has Keras's defaults", () => {
     const layer = ck.layers.dense({ units: 3 });
     expect(layer).toBeInstanceOf(ck.layers.Dense);
     expect(layer.units).toBe(3);
@@ -25,7 +25,11 @@ describe('Dense', () => {
   it.each([
     [{ units: 0 }, RangeError, /Dense units must be a positive integer, got 0/],
     [{}, TypeError, /Dense units must be a positive integer, got undefined/],
-    [{ units: 4, activation: 'swish' }, RangeError, /Dense activation must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got 'swish'/],
+    [
+      { units: 4, activation: 'swish' },
+      RangeError,
+      /Dense activation must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got 'swish'/,
+    ],
     [{ units: 4, useBias: 'false' }, TypeError, /Dense useBias must be a boolean, got string false/],
     [{ units: 4, biasInitializer: 'two' }, RangeError, /Dense biasInitializer must be one of/],
   ])('rejects %o', (args, errorClass, message) => {
@@ -36,8 +40,9 @@ describe('Dense', () => {
   it('wants a flat input, and says to add a flatten layer', () => {
     const layer = ck.layers.dense({ units: 2, name: 'head' });
     expect(layer.computeOutputShape([17])).toEqual([2]);
-    expect(() => layer.computeOutputShape([4, 4, 1]))
-      .toThrow(/Dense 'head': expects flat \[features\] \(add a flatten layer before it\) input of rank 1 per sample, got shape \[4, 4, 1\]/);
+    expect(() => layer.computeOutputShape([4, 4, 1])).toThrow(
+      /Dense 'head': expects flat \[features\] \(add a flatten layer before it\) input of rank 1 per sample, got shape \[4, 4, 1\]/,
+    );
   });
 
   it('weights: kernel [in, units] then bias [units]', () => {
@@ -45,22 +50,50 @@ describe('Dense', () => {
       { name: 'kernel', shape: [7, 5], initializer: 'glorotUniform', trainable: true },
       { name: 'bias', shape: [5], initializer: 'zeros', trainable: true },
     ]);
-    expect(ck.layers.dense({ units: 5, useBias: false }).weightSpecs([7]).map((w) => w.name)).toEqual(['kernel']);
+    expect(
+      ck.layers
+        .dense({ units: 5, useBias: false })
+        .weightSpecs([7])
+        .map((w) => w.name),
+    ).toEqual(['kernel']);
   });
 
   it('computes activation(x . kernel + bias) with a row-major [in, units] kernel', () => {
-    const x = ck.tensor([[1, 2, 3], [-1, 0, 2]]);
-    const kernel = ck.tensor([[1, 0], [0, -1], [2, 1]]);
+    const x = ck.tensor([
+      [1, 2, 3],
+      [-1, 0, 2],
+    ]);
+    const kernel = ck.tensor([
+      [1, 0],
+      [0, -1],
+      [2, 1],
+    ]);
     const bias = ck.tensor([0.5, -1]);
     const y = run([ck.layers.dense({ inputShape: [3], units: 2 })], x, [kernel, bias]);
     // [1 + 6 + 0.5, -2 + 3 - 1], [-1 + 4 + 0.5, 0 + 2 - 1]
-    expect(y.toArray()).toEqual([[7.5, 0], [3.5, 1]]);
-    const relu = run([ck.layers.dense({ inputShape: [3], units: 2, activation: 'relu', useBias: false })], x, [kernel]);
-    expect(relu.toArray()).toEqual([[7, 1], [3, 2]]);
-    const negated = run([ck.layers.dense({ inputShape: [3], units: 2, activation: 'relu', useBias: false })], x, [
-      ck.tensor([[-1, 0], [0, 1], [-2, -1]], [3, 2]),
+    expect(y.toArray()).toEqual([
+      [7.5, 0],
+      [3.5, 1],
     ]);
-    expect(negated.toArray()).toEqual([[0, 0], [0, 0]]);
+    const relu = run([ck.layers.dense({ inputShape: [3], units: 2, activation: 'relu', useBias: false })], x, [kernel]);
+    expect(relu.toArray()).toEqual([
+      [7, 1],
+      [3, 2],
+    ]);
+    const negated = run([ck.layers.dense({ inputShape: [3], units: 2, activation: 'relu', useBias: false })], x, [
+      ck.tensor(
+        [
+          [-1, 0],
+          [0, 1],
+          [-2, -1],
+        ],
+        [3, 2],
+      ),
+    ]);
+    expect(negated.toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
   });
 
   it('a frozen layer (trainable: false) keeps its weights during training', async () => {
@@ -80,8 +113,10 @@ describe('Dense', () => {
     const x = randomArray(random, n * inF);
     const kernel = randomArray(random, inF * units);
     const bias = randomArray(random, units);
-    const y = run([ck.layers.dense({ inputShape: [inF], units, activation: 'sigmoid' })], new ck.Tensor(x, [n, inF]),
-      [new ck.Tensor(kernel, [inF, units]), new ck.Tensor(bias, [units])]);
+    const y = run([ck.layers.dense({ inputShape: [inF], units, activation: 'sigmoid' })], new ck.Tensor(x, [n, inF]), [
+      new ck.Tensor(kernel, [inF, units]),
+      new ck.Tensor(bias, [units]),
+    ]);
     const expected = new Float64Array(n * units);
     for (let i = 0; i < n; i++) {
       for (let u = 0; u < units; u++) {
@@ -108,18 +143,25 @@ describe('Flatten', () => {
     const size = h * w * c;
     // x[h][w][c] = 100h + 10w + c; an identity dense kernel reads the flattened features back.
     const x = new Float32Array(size);
-    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) for (let k = 0; k < c; k++) x[(i * w + j) * c + k] = 100 * i + 10 * j + k;
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) for (let k = 0; k < c; k++) x[(i * w + j) * c + k] = 100 * i + 10 * j + k;
     const identity = new Float32Array(size * size);
     for (let i = 0; i < size; i++) identity[i * size + i] = 1;
-    const y = run([ck.layers.flatten({ inputShape: [h, w, c] }), ck.layers.dense({ units: size, useBias: false })],
-      new ck.Tensor(x, [1, h, w, c]), [new ck.Tensor(identity, [size, size])]);
+    const y = run(
+      [ck.layers.flatten({ inputShape: [h, w, c] }), ck.layers.dense({ units: size, useBias: false })],
+      new ck.Tensor(x, [1, h, w, c]),
+      [new ck.Tensor(identity, [size, size])],
+    );
     expect(y.shape).toEqual([1, 12]);
     expect(Array.from(y.data)).toEqual([0, 1, 10, 11, 20, 21, 100, 101, 110, 111, 120, 121]);
     // Feature 7 is (h=1, w=0, c=1): a kernel picking row 7 reads 101.
     const pick = new Float32Array(size);
     pick[7] = 1;
-    const picked = run([ck.layers.flatten({ inputShape: [h, w, c] }), ck.layers.dense({ units: 1, useBias: false })],
-      new ck.Tensor(x, [1, h, w, c]), [new ck.Tensor(pick, [size, 1])]);
+    const picked = run(
+      [ck.layers.flatten({ inputShape: [h, w, c] }), ck.layers.dense({ units: 1, useBias: false })],
+      new ck.Tensor(x, [1, h, w, c]),
+      [new ck.Tensor(pick, [size, 1])],
+    );
     expect(picked.data[0]).toBe(101);
   });
 });
@@ -130,8 +172,12 @@ describe('Reshape', () => {
     expect(ck.layers.reshape({ targetShape: [2, -1, 3] }).computeOutputShape([4, 9])).toEqual([2, 6, 3]);
     expect(ck.layers.reshape({ targetShape: [6, 2] }).computeOutputShape([3, 4])).toEqual([6, 2]);
     const layer = ck.layers.reshape({ targetShape: [4, -1], name: 'r' });
-    expect(() => layer.computeOutputShape([2, 3])).toThrow(/Reshape 'r': cannot reshape \[2, 3\] \(6 values\) to \[4, -1\]/);
-    expect(() => ck.layers.reshape({ targetShape: [5] }).computeOutputShape([2, 3])).toThrow(/cannot reshape \[2, 3\] \(6 values\) to \[5\]/);
+    expect(() => layer.computeOutputShape([2, 3])).toThrow(
+      /Reshape 'r': cannot reshape \[2, 3\] \(6 values\) to \[4, -1\]/,
+    );
+    expect(() => ck.layers.reshape({ targetShape: [5] }).computeOutputShape([2, 3])).toThrow(
+      /cannot reshape \[2, 3\] \(6 values\) to \[5\]/,
+    );
   });
 
   it.each([
@@ -146,7 +192,10 @@ describe('Reshape', () => {
   });
 
   it('keeps the values in order through a model', () => {
-    const x = ck.tensor(Float32Array.from({ length: 12 }, (_, i) => i - 5), [2, 6]);
+    const x = ck.tensor(
+      Float32Array.from({ length: 12 }, (_, i) => i - 5),
+      [2, 6],
+    );
     const y = run([ck.layers.reshape({ inputShape: [6], targetShape: [3, -1] })], x);
     expect(y.shape).toEqual([2, 3, 2]);
     expect(Array.from(y.data)).toEqual(Array.from(x.data));
@@ -157,9 +206,13 @@ describe('Dropout', () => {
   it('validates the rate in [0, 1)', () => {
     expect(ck.layers.dropout({ rate: 0 }).rate).toBe(0);
     expect(ck.layers.dropout({ rate: 0.5 }).rate).toBe(0.5);
-    expect(() => ck.layers.dropout({ rate: 1 })).toThrow(/Dropout rate must be a finite number in \[0, 0.999999\], got 1/);
+    expect(() => ck.layers.dropout({ rate: 1 })).toThrow(
+      /Dropout rate must be a finite number in \[0, 0.999999\], got 1/,
+    );
     expect(() => ck.layers.dropout({ rate: -0.1 })).toThrow(RangeError);
-    expect(() => ck.layers.dropout({} as ck.layers.DropoutArgs)).toThrow(/Dropout rate must be a number, got undefined/);
+    expect(() => ck.layers.dropout({} as ck.layers.DropoutArgs)).toThrow(
+      /Dropout rate must be a number, got undefined/,
+    );
     expect(ck.layers.dropout({ rate: 0.3 }).computeOutputShape([4, 4, 2])).toEqual([4, 4, 2]);
   });
 
@@ -170,10 +223,20 @@ describe('Dropout', () => {
     expect(Array.from(y.data)).toEqual(Array.from(x.data));
 
     // Same loss with and without the dropout layer in inference mode.
-    const withDropout = ck.sequential({ seed: 2, layers: [ck.layers.dropout({ inputShape: [50], rate: 0.5 }), ck.layers.dense({ units: 3, activation: 'softmax' })] });
-    const without = ck.sequential({ seed: 2, layers: [ck.layers.dense({ inputShape: [50], units: 3, activation: 'softmax' })] });
+    const withDropout = ck.sequential({
+      seed: 2,
+      layers: [
+        ck.layers.dropout({ inputShape: [50], rate: 0.5 }),
+        ck.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const without = ck.sequential({
+      seed: 2,
+      layers: [ck.layers.dense({ inputShape: [50], units: 3, activation: 'softmax' })],
+    });
     without.setWeights(withDropout.getWeights());
-    for (const model of [withDropout, without]) model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    for (const model of [withDropout, without])
+      model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     const labels = Int32Array.from([0, 1, 2, 1]);
     expect((await withDropout.evaluate(x, labels)).loss).toBe((await without.evaluate(x, labels)).loss);
   });
@@ -183,7 +246,10 @@ describe('Dropout', () => {
     const x = new ck.Tensor(randomArray(random, 8 * 20), [8, 20]);
     const targets = new ck.Tensor(randomArray(random, 8 * 2), [8, 2]);
     const make = (rate: number) => {
-      const model = ck.sequential({ seed: 4, layers: [ck.layers.dropout({ inputShape: [20], rate }), ck.layers.dense({ units: 2 })] });
+      const model = ck.sequential({
+        seed: 4,
+        layers: [ck.layers.dropout({ inputShape: [20], rate }), ck.layers.dense({ units: 2 })],
+      });
       model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
       return model;
     };
@@ -202,12 +268,25 @@ describe('Activation', () => {
     expect(ck.layers.activation({ activation: 'elu' }).alpha).toBe(1);
     expect(ck.layers.activation({ activation: 'relu' }).alpha).toBe(0);
     expect(ck.layers.activation({ activation: 'elu', alpha: 0.5 }).alpha).toBe(0.5);
-    expect(() => ck.layers.activation({ activation: 'gelu' as 'relu' })).toThrow(/Activation activation must be one of .*; got 'gelu'/);
-    expect(() => ck.layers.activation({ activation: 'elu', alpha: Number.NaN })).toThrow(/Activation alpha must be a finite number/);
+    expect(() => ck.layers.activation({ activation: 'gelu' as 'relu' })).toThrow(
+      /Activation activation must be one of .*; got 'gelu'/,
+    );
+    expect(() => ck.layers.activation({ activation: 'elu', alpha: Number.NaN })).toThrow(
+      /Activation alpha must be a finite number/,
+    );
   });
 
   it('softmax over the last axis: rows sum to 1, equal exp(x) / sum, stable for large inputs', () => {
-    const x = ck.tensor([[[1, 2, 3, 4], [1000, 1000, 999, -1000]], [[0, 0, 0, 0], [-5, 5, -5, 5]]]);
+    const x = ck.tensor([
+      [
+        [1, 2, 3, 4],
+        [1000, 1000, 999, -1000],
+      ],
+      [
+        [0, 0, 0, 0],
+        [-5, 5, -5, 5],
+      ],
+    ]);
     const y = run([ck.layers.activation({ inputShape: [2, 4], activation: 'softmax' })], x);
     expect(y.shape).toEqual([2, 2, 4]);
     for (let row = 0; row < 4; row++) {
@@ -217,7 +296,12 @@ describe('Activation', () => {
     }
     const e = [1, 2, 3, 4].map((v) => Math.exp(v - 4));
     const sum = e.reduce((a, b) => a + b, 0);
-    expectClose(y.data.subarray(0, 4), e.map((v) => v / sum), { atol: 1e-7, rtol: 1e-6 }, 'softmax row 0');
+    expectClose(
+      y.data.subarray(0, 4),
+      e.map((v) => v / sum),
+      { atol: 1e-7, rtol: 1e-6 },
+      'softmax row 0',
+    );
     const big = 1 / (2 + Math.exp(-1));
     expectClose(y.data.subarray(4, 8), [big, big, big * Math.exp(-1), 0], { atol: 1e-7, rtol: 1e-6 }, 'softmax large');
     expect(Array.from(y.data.subarray(8, 12))).toEqual([0.25, 0.25, 0.25, 0.25]);

@@ -24,12 +24,22 @@ describe('window geometry', () => {
             for (let dilation = 1; dilation <= 3; dilation += 1) {
               if (padding === 'valid' && (kernel - 1) * dilation + 1 > size) continue;
               const native = k.conv2dGeometry({
-                batch: 1, inHeight: size, inWidth: 1, inChannels: 1, outChannels: 1, kernelHeight: kernel, kernelWidth: 1,
-                strideHeight: stride, dilationHeight: dilation, padding,
+                batch: 1,
+                inHeight: size,
+                inWidth: 1,
+                inChannels: 1,
+                outChannels: 1,
+                kernelHeight: kernel,
+                kernelWidth: 1,
+                strideHeight: stride,
+                dilationHeight: dilation,
+                padding,
               });
               const [before, after] = padding === 'same' ? samePadding(size, kernel, stride, dilation) : [0, 0];
-              expect({ out: native.outHeight, before: native.padTop, after: native.padBottom }, `${padding} ${size} ${kernel} ${stride} ${dilation}`)
-                .toEqual({ out: outputLength(size, kernel, stride, dilation, padding), before, after });
+              expect(
+                { out: native.outHeight, before: native.padTop, after: native.padBottom },
+                `${padding} ${size} ${kernel} ${stride} ${dilation}`,
+              ).toEqual({ out: outputLength(size, kernel, stride, dilation, padding), before, after });
               cases += 1;
             }
           }

@@ -7,12 +7,30 @@ import { deserializeLayer } from '../../lib/layers';
 const examples: { layer: ck.layers.Layer; input: number[] | number[][] }[] = [
   {
     layer: ck.layers.conv2d({
-      name: 'conv_rt', inputShape: [9, 8, 3], filters: 5, kernelSize: [3, 2], strides: [2, 1], padding: 'same', dilationRate: [1, 2],
-      activation: 'elu', useBias: false, kernelInitializer: 'heUniform', biasInitializer: 'ones', trainable: false,
+      name: 'conv_rt',
+      inputShape: [9, 8, 3],
+      filters: 5,
+      kernelSize: [3, 2],
+      strides: [2, 1],
+      padding: 'same',
+      dilationRate: [1, 2],
+      activation: 'elu',
+      useBias: false,
+      kernelInitializer: 'heUniform',
+      biasInitializer: 'ones',
+      trainable: false,
     }),
     input: [9, 8, 3],
   },
-  { layer: ck.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: 'glorotNormal', biasInitializer: 'randomUniform' }), input: [12] },
+  {
+    layer: ck.layers.dense({
+      units: 7,
+      activation: 'softmax',
+      kernelInitializer: 'glorotNormal',
+      biasInitializer: 'randomUniform',
+    }),
+    input: [12],
+  },
   { layer: ck.layers.flatten({ inputShape: [2, 3, 4] }), input: [2, 3, 4] },
   { layer: ck.layers.reshape({ targetShape: [3, -1] }), input: [2, 3, 4] },
   { layer: ck.layers.dropout({ rate: 0.35 }), input: [5] },
@@ -25,14 +43,39 @@ const examples: { layer: ck.layers.Layer; input: number[] | number[][] }[] = [
   { layer: ck.layers.leakyReLU({ alpha: 0.01 }), input: [8] },
   { layer: ck.layers.elu({ alpha: 0.7 }), input: [8] },
   { layer: ck.layers.maxout({ pieces: 3 }), input: [2, 2, 9] },
-  { layer: ck.layers.add({ name: 'sum' }), input: [[3, 3, 2], [3, 3, 2]] },
+  {
+    layer: ck.layers.add({ name: 'sum' }),
+    input: [
+      [3, 3, 2],
+      [3, 3, 2],
+    ],
+  },
   { layer: ck.layers.average(), input: [[4], [4], [4]] },
-  { layer: ck.layers.maximum({ trainable: false }), input: [[2, 5], [2, 5]] },
-  { layer: ck.layers.multiply(), input: [[3, 3, 4], [1, 1, 4]] },
-  { layer: ck.layers.concatenate({ axis: -1 }), input: [[3, 3, 4], [3, 3, 1]] },
+  {
+    layer: ck.layers.maximum({ trainable: false }),
+    input: [
+      [2, 5],
+      [2, 5],
+    ],
+  },
+  {
+    layer: ck.layers.multiply(),
+    input: [
+      [3, 3, 4],
+      [1, 1, 4],
+    ],
+  },
+  {
+    layer: ck.layers.concatenate({ axis: -1 }),
+    input: [
+      [3, 3, 4],
+      [3, 3, 1],
+    ],
+  },
 ];
 
-const inputShapes = (input: number[] | number[][]): number[][] => (Array.isArray(input[0]) ? (input as number[][]) : [input as number[]]);
+const inputShapes = (input: number[] | number[][]): number[][] =>
+  Array.isArray(input[0]) ? (input as number[][]) : [input as number[]];
 
 describe('factories', () => {
   it('build the class of the same name', () => {
@@ -76,7 +119,9 @@ describe('factories', () => {
   });
 
   it('reject arguments that are not an object, naming the class', () => {
-    expect(() => ck.layers.flatten(5 as unknown as ck.layers.LayerArgs)).toThrow(/Flatten arguments must be an object, got number 5/);
+    expect(() => ck.layers.flatten(5 as unknown as ck.layers.LayerArgs)).toThrow(
+      /Flatten arguments must be an object, got number 5/,
+    );
     expect(() => ck.layers.batchNormalization(null as unknown as ck.layers.BatchNormalizationArgs)).toThrow(TypeError);
   });
 });
@@ -94,18 +139,21 @@ describe('getConfig -> deserializeLayer', () => {
     expect(new Set(examples.map((e) => e.layer.className))).toEqual(new Set(known));
   });
 
-  it.each(examples.map((e) => [e.layer.className, e] as const))('%s round-trips through JSON: same config, shapes and weights', (_, { layer, input }) => {
-    const serialized = JSON.parse(JSON.stringify({ className: layer.className, config: layer.getConfig() }));
-    const rebuilt = deserializeLayer(serialized);
-    expect(rebuilt.constructor).toBe(layer.constructor);
-    expect(rebuilt.getConfig()).toEqual(layer.getConfig());
-    expect(rebuilt.name).toBe(layer.name);
-    expect(rebuilt.trainable).toBe(layer.trainable);
-    expect(rebuilt.inputShape).toEqual(layer.inputShape);
-    expect(rebuilt.outputShapeFor(inputShapes(input))).toEqual(layer.outputShapeFor(inputShapes(input)));
-    expect(rebuilt.nativeSpecFor(inputShapes(input))).toEqual(layer.nativeSpecFor(inputShapes(input)));
-    expect(rebuilt.weightSpecs(inputShapes(input)[0])).toEqual(layer.weightSpecs(inputShapes(input)[0]));
-  });
+  it.each(examples.map((e) => [e.layer.className, e] as const))(
+    '%s round-trips through JSON: same config, shapes and weights',
+    (_, { layer, input }) => {
+      const serialized = JSON.parse(JSON.stringify({ className: layer.className, config: layer.getConfig() }));
+      const rebuilt = deserializeLayer(serialized);
+      expect(rebuilt.constructor).toBe(layer.constructor);
+      expect(rebuilt.getConfig()).toEqual(layer.getConfig());
+      expect(rebuilt.name).toBe(layer.name);
+      expect(rebuilt.trainable).toBe(layer.trainable);
+      expect(rebuilt.inputShape).toEqual(layer.inputShape);
+      expect(rebuilt.outputShapeFor(inputShapes(input))).toEqual(layer.outputShapeFor(inputShapes(input)));
+      expect(rebuilt.nativeSpecFor(inputShapes(input))).toEqual(layer.nativeSpecFor(inputShapes(input)));
+      expect(rebuilt.weightSpecs(inputShapes(input)[0])).toEqual(layer.weightSpecs(inputShapes(input)[0]));
+    },
+  );
 
   it('a rebuilt model computes what the original does', () => {
     const model = ck.sequential({
@@ -121,23 +169,34 @@ describe('getConfig -> deserializeLayer', () => {
     const json = JSON.parse(JSON.stringify(model.toJSON()));
     const copy = ck.sequential({ layers: json.config.layers.map(deserializeLayer) });
     copy.setWeights(model.getWeights());
-    const x = ck.tensor(Float32Array.from({ length: 2 * 72 }, (_, i) => Math.sin(i)), [2, 6, 6, 2]);
+    const x = ck.tensor(
+      Float32Array.from({ length: 2 * 72 }, (_, i) => Math.sin(i)),
+      [2, 6, 6, 2],
+    );
     expect(copy.predictSync(x).data).toEqual(model.predictSync(x).data);
   });
 
   it('rejects an unknown class, naming it, and a config that is not an object', () => {
     expect(() => deserializeLayer({ className: 'Attention', config: {} })).toThrow(RangeError);
-    expect(() => deserializeLayer({ className: 'Attention', config: {} })).toThrow(/unknown layer class 'Attention' \(known: Conv2D, Dense, /);
+    expect(() => deserializeLayer({ className: 'Attention', config: {} })).toThrow(
+      /unknown layer class 'Attention' \(known: Conv2D, Dense, /,
+    );
     // Inherited object keys are not layer classes.
     expect(() => deserializeLayer({ className: 'toString', config: {} })).toThrow(/unknown layer class 'toString'/);
     expect(() => deserializeLayer({ className: '__proto__', config: {} })).toThrow(/unknown layer class '__proto__'/);
     expect(() => deserializeLayer({ className: 42, config: {} })).toThrow(/unknown layer class '42'/);
-    expect(() => deserializeLayer({ className: 'Dense', config: null })).toThrow(/layer config of Dense must be an object/);
+    expect(() => deserializeLayer({ className: 'Dense', config: null })).toThrow(
+      /layer config of Dense must be an object/,
+    );
     expect(() => deserializeLayer({ className: 'Dense', config: 'units=3' })).toThrow(TypeError);
   });
 
   it('validates the config like the constructor does', () => {
-    expect(() => deserializeLayer({ className: 'Dense', config: { units: -3 } })).toThrow(/Dense units must be a positive integer, got -3/);
-    expect(() => deserializeLayer({ className: 'Conv2D', config: { filters: 2, kernelSize: 3, padding: 'full' } })).toThrow(/Conv2D padding must be one of/);
+    expect(() => deserializeLayer({ className: 'Dense', config: { units: -3 } })).toThrow(
+      /Dense units must be a positive integer, got -3/,
+    );
+    expect(() =>
+      deserializeLayer({ className: 'Conv2D', config: { filters: 2, kernelSize: 3, padding: 'full' } }),
+    ).toThrow(/Conv2D padding must be one of/);
   });
 });

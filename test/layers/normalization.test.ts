@@ -4,7 +4,7 @@ import { expectClose } from '../helpers/assert';
 import { randomArray, rng } from '../helpers/random';
 
 describe('BatchNormalization arguments', () => {
-  it('has Keras\'s defaults: momentum 0.99, epsilon 1e-3', () => {
+  it("has Keras's defaults: momentum 0.99, epsilon 1e-3", () => {
     const layer = ck.layers.batchNormalization();
     expect(layer).toBeInstanceOf(ck.layers.BatchNormalization);
     expect(layer.momentum).toBe(0.99);
@@ -30,7 +30,12 @@ describe('BatchNormalization arguments', () => {
       { name: 'moving_mean', shape: [3], initializer: 'zeros', trainable: false },
       { name: 'moving_variance', shape: [3], initializer: 'ones', trainable: false },
     ]);
-    expect(ck.layers.batchNormalization().weightSpecs([10]).map((w) => w.shape)).toEqual([[10], [10], [10], [10]]);
+    expect(
+      ck.layers
+        .batchNormalization()
+        .weightSpecs([10])
+        .map((w) => w.shape),
+    ).toEqual([[10], [10], [10], [10]]);
   });
 });
 
@@ -82,13 +87,26 @@ describe('BatchNormalization through a model', () => {
     for (let i = 0; i < n * channels; i++) batchVariance[i % channels] += (x[i] - batchMean[i % channels]) ** 2 / n;
 
     // MSE against zero targets of the batch-normalized output: mean over channels of var / (var + eps).
-    const loss = await model.trainOnBatch(new ck.Tensor(x, [n, channels]), new ck.Tensor(new Float32Array(n * channels), [n, channels]));
+    const loss = await model.trainOnBatch(
+      new ck.Tensor(x, [n, channels]),
+      new ck.Tensor(new Float32Array(n * channels), [n, channels]),
+    );
     const expectedLoss = batchVariance.reduce((sum, v) => sum + v / (v + 1e-3), 0) / channels;
     expect(loss).toBeCloseTo(expectedLoss, 5);
 
     const [, , newMean, newVariance] = model.getWeights();
-    expectClose(newMean.data, movingMean.map((m, c) => momentum * m + (1 - momentum) * batchMean[c]), { atol: 1e-6, rtol: 1e-5 }, 'moving mean');
+    expectClose(
+      newMean.data,
+      movingMean.map((m, c) => momentum * m + (1 - momentum) * batchMean[c]),
+      { atol: 1e-6, rtol: 1e-5 },
+      'moving mean',
+    );
     // Keras uses the biased batch variance (divide by n, not n - 1).
-    expectClose(newVariance.data, movingVariance.map((v, c) => momentum * v + (1 - momentum) * batchVariance[c]), { atol: 1e-6, rtol: 1e-5 }, 'moving variance');
+    expectClose(
+      newVariance.data,
+      movingVariance.map((v, c) => momentum * v + (1 - momentum) * batchVariance[c]),
+      { atol: 1e-6, rtol: 1e-5 },
+      'moving variance',
+    );
   });
 });

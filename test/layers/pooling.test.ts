@@ -6,7 +6,14 @@ import { randomArray, rng } from '../helpers/random';
 type PoolKind = 'max' | 'average';
 
 /** Float64 pooling with TensorFlow's padding; padded cells take no part (neither max nor mean). */
-function referencePool(kind: PoolKind, x: Float32Array, [n, h, w, c]: number[], pool: [number, number], strides: [number, number], padding: 'valid' | 'same') {
+function referencePool(
+  kind: PoolKind,
+  x: Float32Array,
+  [n, h, w, c]: number[],
+  pool: [number, number],
+  strides: [number, number],
+  padding: 'valid' | 'same',
+) {
   const axis = (size: number, k: number, s: number) => {
     if (padding === 'same') {
       const out = Math.ceil(size / s);
@@ -71,7 +78,11 @@ describe('MaxPooling2D and AveragePooling2D arguments', () => {
 
   it.each([
     [{ poolSize: 0 }, RangeError, /MaxPooling2D poolSize must be a positive integer, got 0/],
-    [{ poolSize: [2, 2, 2] }, RangeError, /MaxPooling2D poolSize must be a number or a pair \[height, width\], got 3 values/],
+    [
+      { poolSize: [2, 2, 2] },
+      RangeError,
+      /MaxPooling2D poolSize must be a number or a pair \[height, width\], got 3 values/,
+    ],
     [{ strides: [2, 1.5] }, RangeError, /MaxPooling2D strides\[1\] must be a positive integer, got 1.5/],
     [{ padding: 'causal' }, RangeError, /MaxPooling2D padding must be one of valid, same; got 'causal'/],
     [{ padding: 1 }, TypeError, /MaxPooling2D padding must be one of valid, same; got number 1/],
@@ -81,7 +92,9 @@ describe('MaxPooling2D and AveragePooling2D arguments', () => {
   });
 
   it('AveragePooling2D names itself in errors', () => {
-    expect(() => ck.layers.averagePooling2d({ poolSize: -2 })).toThrow(/AveragePooling2D poolSize must be a positive integer, got -2/);
+    expect(() => ck.layers.averagePooling2d({ poolSize: -2 })).toThrow(
+      /AveragePooling2D poolSize must be a positive integer, got -2/,
+    );
   });
 });
 
@@ -105,8 +118,12 @@ describe('pooling output shape', () => {
 
   it('rejects a pool that does not fit and an input of the wrong rank, naming the layer', () => {
     const layer = ck.layers.maxPooling2d({ poolSize: 3, name: 'pool' });
-    expect(() => layer.computeOutputShape([2, 5, 1])).toThrow(/MaxPooling2D 'pool': pool 3x3 does not fit input 2x5 with 'valid' padding/);
-    expect(() => layer.computeOutputShape([10])).toThrow(/MaxPooling2D 'pool': expects \[height, width, channels\] input of rank 3/);
+    expect(() => layer.computeOutputShape([2, 5, 1])).toThrow(
+      /MaxPooling2D 'pool': pool 3x3 does not fit input 2x5 with 'valid' padding/,
+    );
+    expect(() => layer.computeOutputShape([10])).toThrow(
+      /MaxPooling2D 'pool': expects \[height, width, channels\] input of rank 3/,
+    );
   });
 });
 
@@ -124,7 +141,14 @@ describe('pooling through a model', () => {
       const random = rng(c.input.reduce((a: number, b: number) => a * 7 + b, c.pool[0]));
       const [n, h, w, ch] = c.input;
       const model = ck.sequential({
-        layers: [factories[kind]({ inputShape: [h, w, ch], poolSize: [...c.pool], strides: [...c.strides], padding: c.padding })],
+        layers: [
+          factories[kind]({
+            inputShape: [h, w, ch],
+            poolSize: [...c.pool],
+            strides: [...c.strides],
+            padding: c.padding,
+          }),
+        ],
       });
       const x = randomArray(random, n * h * w * ch, -3, 1);
       const y = model.predictSync(new ck.Tensor(x, [...c.input]));
@@ -153,7 +177,9 @@ describe('global pooling', () => {
     for (const layer of [ck.layers.globalAveragePooling2d(), ck.layers.globalMaxPooling2d()]) {
       expect(layer.computeOutputShape([5, 3, 7])).toEqual([7]);
       expect(layer.weightSpecs([5, 3, 7])).toEqual([]);
-      expect(() => layer.computeOutputShape([5, 7])).toThrow(/expects \[height, width, channels\] input of rank 3 per sample, got shape \[5, 7\]/);
+      expect(() => layer.computeOutputShape([5, 7])).toThrow(
+        /expects \[height, width, channels\] input of rank 3 per sample, got shape \[5, 7\]/,
+      );
     }
     expect(ck.layers.globalAveragePooling2d().name).toMatch(/^global_average_pooling2d(_\d+)?$/);
     expect(ck.layers.globalMaxPooling2d().name).toMatch(/^global_max_pooling2d(_\d+)?$/);
@@ -163,8 +189,12 @@ describe('global pooling', () => {
     const random = rng(5);
     const [n, h, w, c] = [3, 4, 5, 2];
     const x = randomArray(random, n * h * w * c, -4, -1);
-    const average = ck.sequential({ layers: [ck.layers.globalAveragePooling2d({ inputShape: [h, w, c] })] }).predictSync(new ck.Tensor(x, [n, h, w, c]));
-    const max = ck.sequential({ layers: [ck.layers.globalMaxPooling2d({ inputShape: [h, w, c] })] }).predictSync(new ck.Tensor(x, [n, h, w, c]));
+    const average = ck
+      .sequential({ layers: [ck.layers.globalAveragePooling2d({ inputShape: [h, w, c] })] })
+      .predictSync(new ck.Tensor(x, [n, h, w, c]));
+    const max = ck
+      .sequential({ layers: [ck.layers.globalMaxPooling2d({ inputShape: [h, w, c] })] })
+      .predictSync(new ck.Tensor(x, [n, h, w, c]));
     expect(average.shape).toEqual([n, c]);
     expect(max.shape).toEqual([n, c]);
     const expectedMean = new Float64Array(n * c);

@@ -28,11 +28,13 @@ const shapes = [
   { rows: 2, cols: 33 },
 ];
 
-const cases = kinds.flatMap(({ kind, alpha }, i) => shapes.map((shape, j) => ({
-  params: { kind, alpha, ...shape } as ActivationParams,
-  seed: 100 * i + j,
-  name: `${kind}${alpha === undefined ? '' : `(${alpha})`} ${shape.rows}x${shape.cols}`,
-})));
+const cases = kinds.flatMap(({ kind, alpha }, i) =>
+  shapes.map((shape, j) => ({
+    params: { kind, alpha, ...shape } as ActivationParams,
+    seed: 100 * i + j,
+    name: `${kind}${alpha === undefined ? '' : `(${alpha})`} ${shape.rows}x${shape.cols}`,
+  })),
+);
 
 const alphaOf = (p: ActivationParams) => p.alpha ?? 0;
 
@@ -43,7 +45,8 @@ const values = (a: Float32Array) => Array.from(a, (v) => v + 0);
 function mixedArray(random: () => number, length: number): Float32Array {
   const large = [-1000, -100, -20, 0, 20, 100, 1000];
   return Float32Array.from({ length }, () =>
-    random() < 0.3 ? large[Math.floor(random() * large.length)] : -5 + 10 * random());
+    random() < 0.3 ? large[Math.floor(random() * large.length)] : -5 + 10 * random(),
+  );
 }
 
 /**
@@ -122,7 +125,13 @@ describe('activation backward matches finite differences of the reference', () =
     k.activationBackward(p, x, y, weights, gradX);
     const x64 = toFloat64(x);
     const loss = () => weightedSum(referenceActivation(p.kind, alphaOf(p), p.rows, p.cols, x64), weights);
-    expectGradientClose(gradX, numericGradient(loss, x64, sampleIndices(x.length, 200, random)), gradAtol, gradRtol, p.kind);
+    expectGradientClose(
+      gradX,
+      numericGradient(loss, x64, sampleIndices(x.length, 200, random)),
+      gradAtol,
+      gradRtol,
+      p.kind,
+    );
   });
 
   it('softmax over a single column has gradient 0', () => {
@@ -199,7 +208,13 @@ describe('maxout', () => {
     k.maxoutBackward(c, x, weights, gradX);
     const x64 = toFloat64(x);
     const loss = () => weightedSum(referenceMaxout(c.rows, c.units, c.pieces, x64), weights);
-    expectGradientClose(gradX, numericGradient(loss, x64, sampleIndices(x.length, 200, random)), gradAtol, gradRtol, 'maxout');
+    expectGradientClose(
+      gradX,
+      numericGradient(loss, x64, sampleIndices(x.length, 200, random)),
+      gradAtol,
+      gradRtol,
+      'maxout',
+    );
   });
 
   it('groups consecutive channels, not channels strided by units', () => {
@@ -245,86 +260,123 @@ describe('activations reject bad input', () => {
   const gradX = new Float32Array(6);
 
   it('names the valid kinds when the kind is unknown', () => {
-    expect(() => k.activationForward({ ...p, kind: 'swish' as ActivationName }, x, y))
-      .toThrow(new RangeError("activationForward: kind must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got 'swish'"));
-    expect(() => k.activationBackward({ ...p, kind: 'Relu' as ActivationName }, x, y, gradY, gradX))
-      .toThrow(new RangeError("activationBackward: kind must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got 'Relu'"));
-    expect(() => k.activationForward({ ...p, kind: undefined as unknown as ActivationName }, x, y))
-      .toThrow(new TypeError('activationForward: kind must be an activation name string'));
+    expect(() => k.activationForward({ ...p, kind: 'swish' as ActivationName }, x, y)).toThrow(
+      new RangeError(
+        "activationForward: kind must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got 'swish'",
+      ),
+    );
+    expect(() => k.activationBackward({ ...p, kind: 'Relu' as ActivationName }, x, y, gradY, gradX)).toThrow(
+      new RangeError(
+        "activationBackward: kind must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got 'Relu'",
+      ),
+    );
+    expect(() => k.activationForward({ ...p, kind: undefined as unknown as ActivationName }, x, y)).toThrow(
+      new TypeError('activationForward: kind must be an activation name string'),
+    );
   });
 
   it('rejects an alpha that is not a finite number', () => {
     for (const alpha of [Number.NaN, Infinity, -Infinity, 2e6]) {
       expect(() => k.activationForward({ ...p, alpha }, x, y)).toThrow(RangeError);
-      expect(() => k.activationForward({ ...p, alpha }, x, y))
-        .toThrow(/^activationForward: alpha must be a finite number in \[-1000000, 1000000\], got /);
+      expect(() => k.activationForward({ ...p, alpha }, x, y)).toThrow(
+        /^activationForward: alpha must be a finite number in \[-1000000, 1000000\], got /,
+      );
     }
-    expect(() => k.activationBackward({ ...p, alpha: '1' as unknown as number }, x, y, gradY, gradX))
-      .toThrow(new TypeError('activationBackward: alpha must be a number, got a string'));
+    expect(() => k.activationBackward({ ...p, alpha: '1' as unknown as number }, x, y, gradY, gradX)).toThrow(
+      new TypeError('activationBackward: alpha must be a number, got a string'),
+    );
   });
 
   it('rejects zero, fractional and missing sizes', () => {
     expect(() => k.activationForward({ ...p, rows: 0 }, x, y)).toThrow(/^activationForward: rows must be in \[1,/);
     expect(() => k.activationForward({ ...p, cols: 1.5 }, x, y)).toThrow(/^activationForward: cols must be an integer/);
-    expect(() => k.maxoutForward({ rows: 1, units: 2, pieces: 0 }, x, y)).toThrow(/^maxoutForward: pieces must be in \[1,/);
-    expect(() => k.activationForward(null as unknown as ActivationParams, x, y))
-      .toThrow(new TypeError('activationForward: params must be an object, got null'));
+    expect(() => k.maxoutForward({ rows: 1, units: 2, pieces: 0 }, x, y)).toThrow(
+      /^maxoutForward: pieces must be in \[1,/,
+    );
+    expect(() => k.activationForward(null as unknown as ActivationParams, x, y)).toThrow(
+      new TypeError('activationForward: params must be an object, got null'),
+    );
     expect(() => k.activationForward({ ...p, rows: 2 ** 30, cols: 2 ** 30 }, x, y)).toThrow(/rows\*cols is too large/);
   });
 
   it('names a wrong array length with the shape it expected', () => {
-    expect(() => k.activationForward(p, new Float32Array(5), y))
-      .toThrow(new RangeError('activationForward: x must have 6 elements (rows*cols), got 5'));
-    expect(() => k.activationForward(p, x, new Float32Array(7)))
-      .toThrow(new RangeError('activationForward: y must have 6 elements (rows*cols), got 7'));
-    expect(() => k.activationBackward(p, x, new Float32Array(5), gradY, gradX))
-      .toThrow(new RangeError('activationBackward: y must have 6 elements (rows*cols), got 5'));
-    expect(() => k.activationBackward(p, x, y, new Float32Array(12), gradX))
-      .toThrow(new RangeError('activationBackward: gradY must have 6 elements (rows*cols), got 12'));
-    expect(() => k.activationBackward(p, x, y, gradY, new Float32Array(0)))
-      .toThrow(new RangeError('activationBackward: gradX must have 6 elements (rows*cols), got 0 (empty or detached buffer)'));
+    expect(() => k.activationForward(p, new Float32Array(5), y)).toThrow(
+      new RangeError('activationForward: x must have 6 elements (rows*cols), got 5'),
+    );
+    expect(() => k.activationForward(p, x, new Float32Array(7))).toThrow(
+      new RangeError('activationForward: y must have 6 elements (rows*cols), got 7'),
+    );
+    expect(() => k.activationBackward(p, x, new Float32Array(5), gradY, gradX)).toThrow(
+      new RangeError('activationBackward: y must have 6 elements (rows*cols), got 5'),
+    );
+    expect(() => k.activationBackward(p, x, y, new Float32Array(12), gradX)).toThrow(
+      new RangeError('activationBackward: gradY must have 6 elements (rows*cols), got 12'),
+    );
+    expect(() => k.activationBackward(p, x, y, gradY, new Float32Array(0))).toThrow(
+      new RangeError('activationBackward: gradX must have 6 elements (rows*cols), got 0 (empty or detached buffer)'),
+    );
     const m: MaxoutParams = { rows: 2, units: 3, pieces: 2 };
-    expect(() => k.maxoutForward(m, new Float32Array(11), new Float32Array(6)))
-      .toThrow(new RangeError('maxoutForward: x must have 12 elements (rows*units*pieces), got 11'));
-    expect(() => k.maxoutForward(m, new Float32Array(12), new Float32Array(12)))
-      .toThrow(new RangeError('maxoutForward: y must have 6 elements (rows*units), got 12'));
-    expect(() => k.maxoutBackward(m, new Float32Array(12), new Float32Array(5), new Float32Array(12)))
-      .toThrow(new RangeError('maxoutBackward: gradY must have 6 elements (rows*units), got 5'));
-    expect(() => k.maxoutBackward(m, new Float32Array(12), new Float32Array(6), new Float32Array(6)))
-      .toThrow(new RangeError('maxoutBackward: gradX must have 12 elements (rows*units*pieces), got 6'));
+    expect(() => k.maxoutForward(m, new Float32Array(11), new Float32Array(6))).toThrow(
+      new RangeError('maxoutForward: x must have 12 elements (rows*units*pieces), got 11'),
+    );
+    expect(() => k.maxoutForward(m, new Float32Array(12), new Float32Array(12))).toThrow(
+      new RangeError('maxoutForward: y must have 6 elements (rows*units), got 12'),
+    );
+    expect(() => k.maxoutBackward(m, new Float32Array(12), new Float32Array(5), new Float32Array(12))).toThrow(
+      new RangeError('maxoutBackward: gradY must have 6 elements (rows*units), got 5'),
+    );
+    expect(() => k.maxoutBackward(m, new Float32Array(12), new Float32Array(6), new Float32Array(6))).toThrow(
+      new RangeError('maxoutBackward: gradX must have 12 elements (rows*units*pieces), got 6'),
+    );
   });
 
   it('rejects the wrong array type', () => {
-    expect(() => k.activationForward(p, new Float64Array(6) as unknown as Float32Array, y))
-      .toThrow(new TypeError('activationForward: x must be a Float32Array, got Float64Array'));
-    expect(() => k.activationForward(p, x, Array.from(y) as unknown as Float32Array))
-      .toThrow(new TypeError('activationForward: y must be a Float32Array, got an Array'));
-    expect(() => k.activationBackward(p, x, y, gradY, null as unknown as Float32Array))
-      .toThrow(new TypeError('activationBackward: gradX must be a Float32Array, got null'));
-    expect(() => k.maxoutBackward({ rows: 1, units: 1, pieces: 2 }, new Float32Array(2), new Int32Array(1) as unknown as Float32Array, new Float32Array(2)))
-      .toThrow(new TypeError('maxoutBackward: gradY must be a Float32Array, got Int32Array'));
+    expect(() => k.activationForward(p, new Float64Array(6) as unknown as Float32Array, y)).toThrow(
+      new TypeError('activationForward: x must be a Float32Array, got Float64Array'),
+    );
+    expect(() => k.activationForward(p, x, Array.from(y) as unknown as Float32Array)).toThrow(
+      new TypeError('activationForward: y must be a Float32Array, got an Array'),
+    );
+    expect(() => k.activationBackward(p, x, y, gradY, null as unknown as Float32Array)).toThrow(
+      new TypeError('activationBackward: gradX must be a Float32Array, got null'),
+    );
+    expect(() =>
+      k.maxoutBackward(
+        { rows: 1, units: 1, pieces: 2 },
+        new Float32Array(2),
+        new Int32Array(1) as unknown as Float32Array,
+        new Float32Array(2),
+      ),
+    ).toThrow(new TypeError('maxoutBackward: gradY must be a Float32Array, got Int32Array'));
   });
 
   it('lets gradX share memory with gradY only', () => {
-    expect(() => k.activationBackward(p, x, y, gradY, x))
-      .toThrow(new RangeError('activationBackward: gradX may only share memory with gradY'));
-    expect(() => k.activationBackward(p, x, y, gradY, y))
-      .toThrow(new RangeError('activationBackward: gradX may only share memory with gradY'));
+    expect(() => k.activationBackward(p, x, y, gradY, x)).toThrow(
+      new RangeError('activationBackward: gradX may only share memory with gradY'),
+    );
+    expect(() => k.activationBackward(p, x, y, gradY, y)).toThrow(
+      new RangeError('activationBackward: gradX may only share memory with gradY'),
+    );
     const shared = new Float32Array(20);
-    expect(() => k.activationBackward(p, shared.subarray(0, 6), y, gradY, shared.subarray(3, 9)))
-      .toThrow(/^activationBackward: gradX and x must not share memory/);
-    expect(() => k.activationBackward(p, x, y, shared.subarray(0, 6), shared.subarray(1, 7)))
-      .toThrow(/^activationBackward: gradX and gradY must not share memory/);
-    expect(() => k.activationForward(p, shared.subarray(0, 6), shared.subarray(5, 11)))
-      .toThrow(/^activationForward: y and x must not share memory/);
+    expect(() => k.activationBackward(p, shared.subarray(0, 6), y, gradY, shared.subarray(3, 9))).toThrow(
+      /^activationBackward: gradX and x must not share memory/,
+    );
+    expect(() => k.activationBackward(p, x, y, shared.subarray(0, 6), shared.subarray(1, 7))).toThrow(
+      /^activationBackward: gradX and gradY must not share memory/,
+    );
+    expect(() => k.activationForward(p, shared.subarray(0, 6), shared.subarray(5, 11))).toThrow(
+      /^activationForward: y and x must not share memory/,
+    );
   });
 
   it('rejects maxout outputs that share memory with the input', () => {
     const shared = new Float32Array(20);
     const m: MaxoutParams = { rows: 1, units: 3, pieces: 2 };
-    expect(() => k.maxoutForward(m, shared.subarray(0, 6), shared.subarray(0, 3)))
-      .toThrow(/^maxoutForward: y and x must not share memory/);
-    expect(() => k.maxoutBackward(m, shared.subarray(0, 6), new Float32Array(3), shared.subarray(0, 6)))
-      .toThrow(/^maxoutBackward: gradX and x must not share memory/);
+    expect(() => k.maxoutForward(m, shared.subarray(0, 6), shared.subarray(0, 3))).toThrow(
+      /^maxoutForward: y and x must not share memory/,
+    );
+    expect(() => k.maxoutBackward(m, shared.subarray(0, 6), new Float32Array(3), shared.subarray(0, 6))).toThrow(
+      /^maxoutBackward: gradX and x must not share memory/,
+    );
   });
 });

@@ -4,10 +4,18 @@ import { expectClose } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, randomInt, rng } from '../helpers/random';
 import {
-  referenceBatchNormTraining, referenceMoments, referenceMovingAverage, referenceNormalize,
+  referenceBatchNormTraining,
+  referenceMoments,
+  referenceMovingAverage,
+  referenceNormalize,
 } from '../reference/batchnorm';
 
-interface Case { name: string; rows: number; channels: number; offset?: number }
+interface Case {
+  name: string;
+  rows: number;
+  channels: number;
+  offset?: number;
+}
 
 // Small shapes for finite differences, plus channel counts around the kernel's 64-channel blocks.
 const cases: Case[] = [
@@ -38,8 +46,17 @@ function trainingForward(c: Case, d: ReturnType<typeof data>, options: { epsilon
   const savedInvStd = new Float32Array(c.channels).fill(Number.NaN);
   const movingMean = d.movingMean.slice();
   const movingVariance = d.movingVariance.slice();
-  k.batchNormTrainingForward({ rows: c.rows, channels: c.channels, ...options }, d.x, d.gamma, d.beta,
-    movingMean, movingVariance, y, savedMean, savedInvStd);
+  k.batchNormTrainingForward(
+    { rows: c.rows, channels: c.channels, ...options },
+    d.x,
+    d.gamma,
+    d.beta,
+    movingMean,
+    movingVariance,
+    y,
+    savedMean,
+    savedInvStd,
+  );
   return { y, savedMean, savedInvStd, movingMean, movingVariance };
 }
 
@@ -54,7 +71,12 @@ describe('batch norm training forward matches the float64 reference', () => {
     const out = trainingForward(c, d);
     expectClose(out.y, expected.y, tol, 'y');
     expectClose(out.savedMean, expected.mean, { atol: 1e-6, rtol: 1e-6 }, 'savedMean');
-    expectClose(out.savedInvStd, expected.variance.map((v) => 1 / Math.sqrt(v + epsilon)), { atol: 0, rtol: 1e-6 }, 'savedInvStd');
+    expectClose(
+      out.savedInvStd,
+      expected.variance.map((v) => 1 / Math.sqrt(v + epsilon)),
+      { atol: 0, rtol: 1e-6 },
+      'savedInvStd',
+    );
   });
 
   it('normalizes each channel to mean 0 and variance var / (var + epsilon) with gamma 1, beta 0', () => {
@@ -96,8 +118,18 @@ describe('batch norm moving statistics', () => {
     const batch = referenceMoments(c.rows, c.channels, d.x);
     const m = Math.fround(momentum);
     const out = trainingForward(c, d, { momentum });
-    expectClose(out.movingMean, referenceMovingAverage(d.movingMean, batch.mean, m), { atol: 1e-7, rtol: 1e-6 }, 'movingMean');
-    expectClose(out.movingVariance, referenceMovingAverage(d.movingVariance, batch.variance, m), { atol: 1e-7, rtol: 1e-6 }, 'movingVariance (biased)');
+    expectClose(
+      out.movingMean,
+      referenceMovingAverage(d.movingMean, batch.mean, m),
+      { atol: 1e-7, rtol: 1e-6 },
+      'movingMean',
+    );
+    expectClose(
+      out.movingVariance,
+      referenceMovingAverage(d.movingVariance, batch.variance, m),
+      { atol: 1e-7, rtol: 1e-6 },
+      'movingVariance (biased)',
+    );
   });
 
   it('default to momentum 0.99 and accumulate over calls', () => {
@@ -112,8 +144,17 @@ describe('batch norm moving statistics', () => {
       const batch = referenceMoments(c.rows, c.channels, x);
       expectedMean = referenceMovingAverage(expectedMean, batch.mean, Math.fround(0.99));
       expectedVariance = referenceMovingAverage(expectedVariance, batch.variance, Math.fround(0.99));
-      k.batchNormTrainingForward({ rows: c.rows, channels: c.channels }, x, d.gamma, d.beta, d.movingMean,
-        d.movingVariance, y, saved[0], saved[1]);
+      k.batchNormTrainingForward(
+        { rows: c.rows, channels: c.channels },
+        x,
+        d.gamma,
+        d.beta,
+        d.movingMean,
+        d.movingVariance,
+        y,
+        saved[0],
+        saved[1],
+      );
     }
     expectClose(d.movingMean, expectedMean, { atol: 1e-7, rtol: 1e-6 }, 'movingMean');
     expectClose(d.movingVariance, expectedVariance, { atol: 1e-7, rtol: 1e-6 }, 'movingVariance');
@@ -125,12 +166,33 @@ describe('batch norm inference forward matches the float64 reference', () => {
     const d = data(c, 7);
     const y = new Float32Array(c.rows * c.channels).fill(Number.NaN);
     const before = [d.movingMean.slice(), d.movingVariance.slice()];
-    k.batchNormInferenceForward({ rows: c.rows, channels: c.channels }, d.x, d.gamma, d.beta, d.movingMean, d.movingVariance, y);
+    k.batchNormInferenceForward(
+      { rows: c.rows, channels: c.channels },
+      d.x,
+      d.gamma,
+      d.beta,
+      d.movingMean,
+      d.movingVariance,
+      y,
+    );
     const expected = referenceNormalize(c.rows, c.channels, d.x, d.gamma, d.beta, d.movingMean, d.movingVariance, 1e-3);
     expectClose(y, expected, tol, 'y');
     expect([d.movingMean, d.movingVariance]).toEqual(before);
-    k.batchNormInferenceForward({ rows: c.rows, channels: c.channels, epsilon: 0.25 }, d.x, d.gamma, d.beta, d.movingMean, d.movingVariance, y);
-    expectClose(y, referenceNormalize(c.rows, c.channels, d.x, d.gamma, d.beta, d.movingMean, d.movingVariance, 0.25), tol, 'y, epsilon 0.25');
+    k.batchNormInferenceForward(
+      { rows: c.rows, channels: c.channels, epsilon: 0.25 },
+      d.x,
+      d.gamma,
+      d.beta,
+      d.movingMean,
+      d.movingVariance,
+      y,
+    );
+    expectClose(
+      y,
+      referenceNormalize(c.rows, c.channels, d.x, d.gamma, d.beta, d.movingMean, d.movingVariance, 0.25),
+      tol,
+      'y, epsilon 0.25',
+    );
   });
 });
 
@@ -144,16 +206,37 @@ describe('batch norm backward matches finite differences of the reference traini
     const gradX = new Float32Array(d.x.length).fill(Number.NaN);
     const gradGamma = new Float32Array(c.channels).fill(123);
     const gradBeta = new Float32Array(c.channels).fill(123);
-    k.batchNormBackward({ rows: c.rows, channels: c.channels }, d.x, d.gamma, savedMean, savedInvStd, weights,
-      gradX, gradGamma, gradBeta);
+    k.batchNormBackward(
+      { rows: c.rows, channels: c.channels },
+      d.x,
+      d.gamma,
+      savedMean,
+      savedInvStd,
+      weights,
+      gradX,
+      gradGamma,
+      gradBeta,
+    );
 
     const x = toFloat64(d.x);
     const gamma = toFloat64(d.gamma);
     const beta = toFloat64(d.beta);
     const loss = () => weightedSum(referenceBatchNormTraining(c.rows, c.channels, x, gamma, beta, epsilon).y, weights);
     expectGradientClose(gradX, numericGradient(loss, x, sampleIndices(x.length, 60, d.random)), 1e-4, 1e-3, 'x');
-    expectGradientClose(gradGamma, numericGradient(loss, gamma, sampleIndices(gamma.length, 60, d.random)), 1e-4, 1e-3, 'gamma');
-    expectGradientClose(gradBeta, numericGradient(loss, beta, sampleIndices(beta.length, 60, d.random)), 1e-4, 1e-3, 'beta');
+    expectGradientClose(
+      gradGamma,
+      numericGradient(loss, gamma, sampleIndices(gamma.length, 60, d.random)),
+      1e-4,
+      1e-3,
+      'gamma',
+    );
+    expectGradientClose(
+      gradBeta,
+      numericGradient(loss, beta, sampleIndices(beta.length, 60, d.random)),
+      1e-4,
+      1e-3,
+      'beta',
+    );
   });
 
   it('honours epsilon', () => {
@@ -165,10 +248,20 @@ describe('batch norm backward matches finite differences of the reference traini
     const gradX = new Float32Array(d.x.length);
     const gradGamma = new Float32Array(c.channels);
     const gradBeta = new Float32Array(c.channels);
-    k.batchNormBackward({ rows: c.rows, channels: c.channels, epsilon }, d.x, d.gamma, savedMean, savedInvStd,
-      weights, gradX, gradGamma, gradBeta);
+    k.batchNormBackward(
+      { rows: c.rows, channels: c.channels, epsilon },
+      d.x,
+      d.gamma,
+      savedMean,
+      savedInvStd,
+      weights,
+      gradX,
+      gradGamma,
+      gradBeta,
+    );
     const x = toFloat64(d.x);
-    const loss = () => weightedSum(referenceBatchNormTraining(c.rows, c.channels, x, d.gamma, d.beta, epsilon).y, weights);
+    const loss = () =>
+      weightedSum(referenceBatchNormTraining(c.rows, c.channels, x, d.gamma, d.beta, epsilon).y, weights);
     expectGradientClose(gradX, numericGradient(loss, x, sampleIndices(x.length, 60, d.random)), 1e-4, 1e-3, 'x');
   });
 
@@ -179,8 +272,17 @@ describe('batch norm backward matches finite differences of the reference traini
     const gradX = new Float32Array(d.x.length);
     const gradGamma = new Float32Array(c.channels);
     const gradBeta = new Float32Array(c.channels);
-    k.batchNormBackward({ rows: c.rows, channels: c.channels }, d.x, d.gamma, savedMean, savedInvStd,
-      new Float32Array(d.x.length).fill(0.75), gradX, gradGamma, gradBeta);
+    k.batchNormBackward(
+      { rows: c.rows, channels: c.channels },
+      d.x,
+      d.gamma,
+      savedMean,
+      savedInvStd,
+      new Float32Array(d.x.length).fill(0.75),
+      gradX,
+      gradGamma,
+      gradBeta,
+    );
     for (const value of gradX) expect(Math.abs(value)).toBeLessThan(1e-6);
     for (const value of gradBeta) expect(value).toBeCloseTo(0.75 * c.rows, 5);
   });
@@ -190,33 +292,57 @@ describe('batch norm rejects bad input', () => {
   const p = { rows: 4, channels: 3 };
   const x = new Float32Array(12);
   const ch = () => new Float32Array(3);
-  const train = (params: Record<string, unknown>, ...overrides: [number, unknown][]) => () => {
-    const args: unknown[] = [x, ch(), ch(), ch(), ch(), new Float32Array(12), ch(), ch()];
-    for (const [index, value] of overrides) args[index] = value;
-    (k.batchNormTrainingForward as (...a: unknown[]) => void)({ ...p, ...params }, ...args);
-  };
+  const train =
+    (params: Record<string, unknown>, ...overrides: [number, unknown][]) =>
+    () => {
+      const args: unknown[] = [x, ch(), ch(), ch(), ch(), new Float32Array(12), ch(), ch()];
+      for (const [index, value] of overrides) args[index] = value;
+      (k.batchNormTrainingForward as (...a: unknown[]) => void)({ ...p, ...params }, ...args);
+    };
 
   it('rejects non-positive epsilon and momentum outside [0, 1]', () => {
-    expect(train({ epsilon: 0 })).toThrow(new RangeError('batchNormTrainingForward: epsilon must be a finite number in (0, 3.40282e+38], got 0'));
+    expect(train({ epsilon: 0 })).toThrow(
+      new RangeError('batchNormTrainingForward: epsilon must be a finite number in (0, 3.40282e+38], got 0'),
+    );
     expect(train({ epsilon: -1e-3 })).toThrow(/epsilon must be a finite number/);
     expect(train({ epsilon: 1e-50 })).toThrow(/as float32/); // 0 once rounded to float
-    expect(train({ momentum: 1.01 })).toThrow(new RangeError('batchNormTrainingForward: momentum must be a finite number in [0, 1], got 1.01'));
+    expect(train({ momentum: 1.01 })).toThrow(
+      new RangeError('batchNormTrainingForward: momentum must be a finite number in [0, 1], got 1.01'),
+    );
     expect(train({ momentum: -0.5 })).toThrow(RangeError);
     expect(train({ momentum: Number.NaN })).toThrow(/momentum must be a finite number/);
-    expect(train({ momentum: '0.9' })).toThrow(new TypeError('batchNormTrainingForward: momentum must be a number, got a string'));
-    expect(() => k.batchNormInferenceForward({ ...p, epsilon: 0 }, x, ch(), ch(), ch(), ch(), new Float32Array(12)))
-      .toThrow(/batchNormInferenceForward: epsilon must be/);
+    expect(train({ momentum: '0.9' })).toThrow(
+      new TypeError('batchNormTrainingForward: momentum must be a number, got a string'),
+    );
+    expect(() =>
+      k.batchNormInferenceForward({ ...p, epsilon: 0 }, x, ch(), ch(), ch(), ch(), new Float32Array(12)),
+    ).toThrow(/batchNormInferenceForward: epsilon must be/);
   });
 
   it('rejects wrong lengths and types, naming the argument', () => {
-    expect(train({}, [0, new Float32Array(11)])).toThrow(new RangeError('batchNormTrainingForward: x must have 12 elements (rows*channels), got 11'));
+    expect(train({}, [0, new Float32Array(11)])).toThrow(
+      new RangeError('batchNormTrainingForward: x must have 12 elements (rows*channels), got 11'),
+    );
     expect(train({}, [2, new Float32Array(4)])).toThrow(/beta must have 3 elements \(channels\), got 4/);
-    expect(train({}, [4, new Float64Array(3)])).toThrow(new TypeError('batchNormTrainingForward: movingVariance must be a Float32Array, got Float64Array'));
+    expect(train({}, [4, new Float64Array(3)])).toThrow(
+      new TypeError('batchNormTrainingForward: movingVariance must be a Float32Array, got Float64Array'),
+    );
     expect(train({}, [7, undefined])).toThrow(/savedInvStd must be a Float32Array, got undefined/);
     expect(train({ rows: 0 })).toThrow(/rows must be in \[1,/);
     expect(train({ channels: 2.5 })).toThrow(/channels must be an integer/);
-    expect(() => k.batchNormBackward(p, x, ch(), ch(), ch(), new Float32Array(12), new Float32Array(12), ch(), new Float32Array(2)))
-      .toThrow(/batchNormBackward: gradBeta must have 3 elements/);
+    expect(() =>
+      k.batchNormBackward(
+        p,
+        x,
+        ch(),
+        ch(),
+        ch(),
+        new Float32Array(12),
+        new Float32Array(12),
+        ch(),
+        new Float32Array(2),
+      ),
+    ).toThrow(/batchNormBackward: gradBeta must have 3 elements/);
   });
 
   it('rejects outputs that share memory with inputs', () => {
@@ -224,6 +350,8 @@ describe('batch norm rejects bad input', () => {
     expect(train({}, [5, x])).toThrow(/y and x must not share memory/);
     expect(train({}, [5, y], [6, y.subarray(0, 3)])).toThrow(/must not share memory/);
     const grad = new Float32Array(12);
-    expect(() => k.batchNormBackward(p, x, ch(), ch(), ch(), grad, grad, ch(), ch())).toThrow(/gradX and gradY must not share memory/);
+    expect(() => k.batchNormBackward(p, x, ch(), ch(), ch(), grad, grad, ch(), ch())).toThrow(
+      /gradX and gradY must not share memory/,
+    );
   });
 });

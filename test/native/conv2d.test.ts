@@ -11,23 +11,227 @@ const base = { strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth
 // Edge cases the issue names, the shapes of the Keras MNIST convnet's layers, and small convolutions
 // with 8 or more channels in and out (the layers past a network's first).
 const cases: (ConvCase & { name: string })[] = [
-  { name: '3x3 valid', batch: 2, inHeight: 7, inWidth: 6, inChannels: 3, outChannels: 5, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base },
-  { name: '3x3 same', batch: 2, inHeight: 7, inWidth: 6, inChannels: 3, outChannels: 5, kernelHeight: 3, kernelWidth: 3, padding: 'same', ...base },
-  { name: '1x1 (im2col skipped)', batch: 3, inHeight: 5, inWidth: 4, inChannels: 6, outChannels: 7, kernelHeight: 1, kernelWidth: 1, padding: 'valid', ...base },
-  { name: '1x1 same stride 2', batch: 2, inHeight: 5, inWidth: 5, inChannels: 3, outChannels: 4, kernelHeight: 1, kernelWidth: 1, padding: 'same', ...base, strideHeight: 2, strideWidth: 2 },
-  { name: 'stride larger than kernel', batch: 2, inHeight: 9, inWidth: 8, inChannels: 2, outChannels: 3, kernelHeight: 2, kernelWidth: 2, padding: 'valid', ...base, strideHeight: 3, strideWidth: 3 },
-  { name: 'odd size, same, stride 2 (extra pad bottom/right)', batch: 1, inHeight: 6, inWidth: 7, inChannels: 2, outChannels: 3, kernelHeight: 4, kernelWidth: 4, padding: 'same', ...base, strideHeight: 2, strideWidth: 2 },
-  { name: 'batch 1, single channel', batch: 1, inHeight: 5, inWidth: 5, inChannels: 1, outChannels: 1, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base },
-  { name: 'dilation 2, valid', batch: 2, inHeight: 8, inWidth: 9, inChannels: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base, dilationHeight: 2, dilationWidth: 2 },
-  { name: 'dilation 2, same', batch: 2, inHeight: 6, inWidth: 5, inChannels: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 2, padding: 'same', ...base, dilationHeight: 2, dilationWidth: 2 },
-  { name: 'non-square kernel and strides', batch: 2, inHeight: 9, inWidth: 7, inChannels: 3, outChannels: 2, kernelHeight: 2, kernelWidth: 3, padding: 'same', ...base, strideHeight: 2, strideWidth: 1 },
-  { name: 'kernel equals input', batch: 2, inHeight: 4, inWidth: 4, inChannels: 2, outChannels: 3, kernelHeight: 4, kernelWidth: 4, padding: 'valid', ...base },
-  { name: 'MNIST conv1 shape', batch: 2, inHeight: 28, inWidth: 28, inChannels: 1, outChannels: 32, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base },
-  { name: 'MNIST conv2 shape', batch: 2, inHeight: 13, inWidth: 13, inChannels: 32, outChannels: 64, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base },
-  { name: 'wide channels, 3x3 same', batch: 2, inHeight: 5, inWidth: 5, inChannels: 8, outChannels: 9, kernelHeight: 3, kernelWidth: 3, padding: 'same', ...base },
-  { name: 'wide channels, same, stride 2', batch: 2, inHeight: 5, inWidth: 6, inChannels: 9, outChannels: 8, kernelHeight: 3, kernelWidth: 2, padding: 'same', ...base, strideHeight: 2, strideWidth: 2 },
-  { name: 'wide channels, dilation 2x1, same', batch: 1, inHeight: 5, inWidth: 4, inChannels: 8, outChannels: 8, kernelHeight: 3, kernelWidth: 3, padding: 'same', ...base, dilationHeight: 2 },
-  { name: 'wide channels, dilation 2, valid, batch 5', batch: 5, inHeight: 5, inWidth: 5, inChannels: 8, outChannels: 9, kernelHeight: 2, kernelWidth: 2, padding: 'valid', ...base, dilationHeight: 2, dilationWidth: 2 },
+  {
+    name: '3x3 valid',
+    batch: 2,
+    inHeight: 7,
+    inWidth: 6,
+    inChannels: 3,
+    outChannels: 5,
+    kernelHeight: 3,
+    kernelWidth: 3,
+    padding: 'valid',
+    ...base,
+  },
+  {
+    name: '3x3 same',
+    batch: 2,
+    inHeight: 7,
+    inWidth: 6,
+    inChannels: 3,
+    outChannels: 5,
+    kernelHeight: 3,
+    kernelWidth: 3,
+    padding: 'same',
+    ...base,
+  },
+  {
+    name: '1x1 (im2col skipped)',
+    batch: 3,
+    inHeight: 5,
+    inWidth: 4,
+    inChannels: 6,
+    outChannels: 7,
+    kernelHeight: 1,
+    kernelWidth: 1,
+    padding: 'valid',
+    ...base,
+  },
+  {
+    name: '1x1 same stride 2',
+    batch: 2,
+    inHeight: 5,
+    inWidth: 5,
+    inChannels: 3,
+    outChannels: 4,
+    kernelHeight: 1,
+    kernelWidth: 1,
+    padding: 'same',
+    ...base,
+    strideHeight: 2,
+    strideWidth: 2,
+  },
+  {
+    name: 'stride larger than kernel',
+    batch: 2,
+    inHeight: 9,
+    inWidth: 8,
+    inChannels: 2,
+    outChannels: 3,
+    kernelHeight: 2,
+    kernelWidth: 2,
+    padding: 'valid',
+    ...base,
+    strideHeight: 3,
+    strideWidth: 3,
+  },
+  {
+    name: 'odd size, same, stride 2 (extra pad bottom/right)',
+    batch: 1,
+    inHeight: 6,
+    inWidth: 7,
+    inChannels: 2,
+    outChannels: 3,
+    kernelHeight: 4,
+    kernelWidth: 4,
+    padding: 'same',
+    ...base,
+    strideHeight: 2,
+    strideWidth: 2,
+  },
+  {
+    name: 'batch 1, single channel',
+    batch: 1,
+    inHeight: 5,
+    inWidth: 5,
+    inChannels: 1,
+    outChannels: 1,
+    kernelHeight: 3,
+    kernelWidth: 3,
+    padding: 'valid',
+    ...base,
+  },
+  {
+    name: 'dilation 2, valid',
+    batch: 2,
+    inHeight: 8,
+    inWidth: 9,
+    inChannels: 2,
+    outChannels: 3,
+    kernelHeight: 3,
+    kernelWidth: 3,
+    padding: 'valid',
+    ...base,
+    dilationHeight: 2,
+    dilationWidth: 2,
+  },
+  {
+    name: 'dilation 2, same',
+    batch: 2,
+    inHeight: 6,
+    inWidth: 5,
+    inChannels: 2,
+    outChannels: 3,
+    kernelHeight: 3,
+    kernelWidth: 2,
+    padding: 'same',
+    ...base,
+    dilationHeight: 2,
+    dilationWidth: 2,
+  },
+  {
+    name: 'non-square kernel and strides',
+    batch: 2,
+    inHeight: 9,
+    inWidth: 7,
+    inChannels: 3,
+    outChannels: 2,
+    kernelHeight: 2,
+    kernelWidth: 3,
+    padding: 'same',
+    ...base,
+    strideHeight: 2,
+    strideWidth: 1,
+  },
+  {
+    name: 'kernel equals input',
+    batch: 2,
+    inHeight: 4,
+    inWidth: 4,
+    inChannels: 2,
+    outChannels: 3,
+    kernelHeight: 4,
+    kernelWidth: 4,
+    padding: 'valid',
+    ...base,
+  },
+  {
+    name: 'MNIST conv1 shape',
+    batch: 2,
+    inHeight: 28,
+    inWidth: 28,
+    inChannels: 1,
+    outChannels: 32,
+    kernelHeight: 3,
+    kernelWidth: 3,
+    padding: 'valid',
+    ...base,
+  },
+  {
+    name: 'MNIST conv2 shape',
+    batch: 2,
+    inHeight: 13,
+    inWidth: 13,
+    inChannels: 32,
+    outChannels: 64,
+    kernelHeight: 3,
+    kernelWidth: 3,
+    padding: 'valid',
+    ...base,
+  },
+  {
+    name: 'wide channels, 3x3 same',
+    batch: 2,
+    inHeight: 5,
+    inWidth: 5,
+    inChannels: 8,
+    outChannels: 9,
+    kernelHeight: 3,
+    kernelWidth: 3,
+    padding: 'same',
+    ...base,
+  },
+  {
+    name: 'wide channels, same, stride 2',
+    batch: 2,
+    inHeight: 5,
+    inWidth: 6,
+    inChannels: 9,
+    outChannels: 8,
+    kernelHeight: 3,
+    kernelWidth: 2,
+    padding: 'same',
+    ...base,
+    strideHeight: 2,
+    strideWidth: 2,
+  },
+  {
+    name: 'wide channels, dilation 2x1, same',
+    batch: 1,
+    inHeight: 5,
+    inWidth: 4,
+    inChannels: 8,
+    outChannels: 8,
+    kernelHeight: 3,
+    kernelWidth: 3,
+    padding: 'same',
+    ...base,
+    dilationHeight: 2,
+  },
+  {
+    name: 'wide channels, dilation 2, valid, batch 5',
+    batch: 5,
+    inHeight: 5,
+    inWidth: 5,
+    inChannels: 8,
+    outChannels: 9,
+    kernelHeight: 2,
+    kernelWidth: 2,
+    padding: 'valid',
+    ...base,
+    dilationHeight: 2,
+    dilationWidth: 2,
+  },
 ];
 
 function randomCase(random: () => number): ConvCase {
@@ -41,7 +245,10 @@ function randomCase(random: () => number): ConvCase {
     inWidth: (kernelWidth - 1) * dilationWidth + randomInt(random, 1, 6),
     inChannels: randomInt(random, 1, 5),
     outChannels: randomInt(random, 1, 20),
-    kernelHeight, kernelWidth, dilationHeight, dilationWidth,
+    kernelHeight,
+    kernelWidth,
+    dilationHeight,
+    dilationWidth,
     strideHeight: randomInt(random, 1, 3),
     strideWidth: randomInt(random, 1, 3),
     padding: random() < 0.5 ? 'valid' : 'same',
@@ -83,7 +290,12 @@ describe('conv2d forward matches the direct 7-loop reference', () => {
     const linear = referenceConv2d(c, input, kernel, bias).output;
     const output = new Float32Array(linear.length);
     k.conv2dForward({ ...c, activation: 'leakyRelu', activationAlpha: 0.2 }, input, kernel, bias, output);
-    expectClose(output, referenceActivation('leakyRelu', 0.2, 1, linear.length, linear), forwardTolerance(c), 'leakyRelu');
+    expectClose(
+      output,
+      referenceActivation('leakyRelu', 0.2, 1, linear.length, linear),
+      forwardTolerance(c),
+      'leakyRelu',
+    );
     k.conv2dForward({ ...c, activation: 'relu' }, input, kernel, bias, output);
     expectClose(output, referenceActivation('relu', 0, 1, linear.length, linear), forwardTolerance(c), 'relu');
   });
@@ -107,7 +319,13 @@ describe('conv2d backward matches finite differences of the reference', () => {
     const atol = 1e-4;
     const rtol = 1e-3;
     expectGradientClose(gradInput, numericGradient(loss, x, sampleIndices(x.length, 60, random)), atol, rtol, 'input');
-    expectGradientClose(gradKernel, numericGradient(loss, w, sampleIndices(w.length, 60, random)), atol, rtol, 'kernel');
+    expectGradientClose(
+      gradKernel,
+      numericGradient(loss, w, sampleIndices(w.length, 60, random)),
+      atol,
+      rtol,
+      'kernel',
+    );
     expectGradientClose(gradBias, numericGradient(loss, b, sampleIndices(b.length, 60, random)), atol, rtol, 'bias');
   });
 
@@ -130,13 +348,39 @@ describe('conv2dBackward, as training calls it', () => {
   // Winograd layers (3x3, stride 1, 8+ channels, output 4x4 or more) share the transformed output
   // gradient between the two gradients; the others make the two calls.
   const winogradCases: (ConvCase & { name: string })[] = [
-    { name: 'Winograd 8 -> 9, 3x3 same on 9x7, batch 19 (a whole and a ragged gradient chunk)', batch: 19, inHeight: 9, inWidth: 7, inChannels: 8, outChannels: 9, kernelHeight: 3, kernelWidth: 3, padding: 'same', ...base },
-    { name: 'Winograd 40 -> 33, 3x3 valid on 10x11, batch 3', batch: 3, inHeight: 10, inWidth: 11, inChannels: 40, outChannels: 33, kernelHeight: 3, kernelWidth: 3, padding: 'valid', ...base },
+    {
+      name: 'Winograd 8 -> 9, 3x3 same on 9x7, batch 19 (a whole and a ragged gradient chunk)',
+      batch: 19,
+      inHeight: 9,
+      inWidth: 7,
+      inChannels: 8,
+      outChannels: 9,
+      kernelHeight: 3,
+      kernelWidth: 3,
+      padding: 'same',
+      ...base,
+    },
+    {
+      name: 'Winograd 40 -> 33, 3x3 valid on 10x11, batch 3',
+      batch: 3,
+      inHeight: 10,
+      inWidth: 11,
+      inChannels: 40,
+      outChannels: 33,
+      kernelHeight: 3,
+      kernelWidth: 3,
+      padding: 'valid',
+      ...base,
+    },
   ];
   it.each([...winogradCases, ...cases])('$name: the bits of conv2dBackwardInput and conv2dBackwardParams', (c) => {
     const { random, input, kernel } = data(c, 17);
     const gradOutput = randomArray(random, outputLength(c));
-    const expected = { gradInput: new Float32Array(input.length), gradKernel: new Float32Array(kernel.length), gradBias: new Float32Array(c.outChannels) };
+    const expected = {
+      gradInput: new Float32Array(input.length),
+      gradKernel: new Float32Array(kernel.length),
+      gradBias: new Float32Array(c.outChannels),
+    };
     k.conv2dBackwardInput(c, gradOutput, kernel, expected.gradInput);
     k.conv2dBackwardParams(c, input, gradOutput, expected.gradKernel, expected.gradBias);
     const gradInput = new Float32Array(input.length).fill(Number.NaN);
@@ -157,26 +401,67 @@ describe('conv2dBackward, as training calls it', () => {
     const { input, kernel } = data(c, 3);
     const gradOutput = new Float32Array(outputLength(c));
     const gradKernel = new Float32Array(kernel.length);
-    expect(() => k.conv2dBackward(c, input, gradOutput, kernel, new Float32Array(input.length - 1), gradKernel, null))
-      .toThrow(RangeError);
-    expect(() => k.conv2dBackward(c, input, gradOutput, kernel, input, gradKernel, null))
-      .toThrow(/gradInput and input must not share memory/);
-    expect(() => k.conv2dBackward(c, input, gradOutput, kernel, new Float32Array(input.length), kernel, null))
-      .toThrow(/gradKernel and kernel must not share memory/);
+    expect(() =>
+      k.conv2dBackward(c, input, gradOutput, kernel, new Float32Array(input.length - 1), gradKernel, null),
+    ).toThrow(RangeError);
+    expect(() => k.conv2dBackward(c, input, gradOutput, kernel, input, gradKernel, null)).toThrow(
+      /gradInput and input must not share memory/,
+    );
+    expect(() => k.conv2dBackward(c, input, gradOutput, kernel, new Float32Array(input.length), kernel, null)).toThrow(
+      /gradKernel and kernel must not share memory/,
+    );
   });
 });
 
 describe('conv2d geometry', () => {
   it('pads as TensorFlow does for same: the odd extra pad goes bottom/right', () => {
-    expect(k.conv2dGeometry({ batch: 1, inHeight: 6, inWidth: 7, inChannels: 1, outChannels: 1, kernelHeight: 4, kernelWidth: 4, strideHeight: 2, strideWidth: 2, padding: 'same' }))
-      .toEqual({ outHeight: 3, outWidth: 4, padTop: 1, padBottom: 1, padLeft: 1, padRight: 2 });
-    expect(k.conv2dGeometry({ batch: 1, inHeight: 5, inWidth: 5, inChannels: 1, outChannels: 1, kernelHeight: 2, kernelWidth: 2, padding: 'same' }))
-      .toEqual({ outHeight: 5, outWidth: 5, padTop: 0, padBottom: 1, padLeft: 0, padRight: 1 });
+    expect(
+      k.conv2dGeometry({
+        batch: 1,
+        inHeight: 6,
+        inWidth: 7,
+        inChannels: 1,
+        outChannels: 1,
+        kernelHeight: 4,
+        kernelWidth: 4,
+        strideHeight: 2,
+        strideWidth: 2,
+        padding: 'same',
+      }),
+    ).toEqual({ outHeight: 3, outWidth: 4, padTop: 1, padBottom: 1, padLeft: 1, padRight: 2 });
+    expect(
+      k.conv2dGeometry({
+        batch: 1,
+        inHeight: 5,
+        inWidth: 5,
+        inChannels: 1,
+        outChannels: 1,
+        kernelHeight: 2,
+        kernelWidth: 2,
+        padding: 'same',
+      }),
+    ).toEqual({ outHeight: 5, outWidth: 5, padTop: 0, padBottom: 1, padLeft: 0, padRight: 1 });
   });
 
   it('accepts explicit padding', () => {
-    const p: Conv2dParams = { batch: 1, inHeight: 4, inWidth: 4, inChannels: 1, outChannels: 1, kernelHeight: 3, kernelWidth: 3, padding: [2, 0, 1, 1] };
-    expect(k.conv2dGeometry(p)).toEqual({ outHeight: 4, outWidth: 4, padTop: 2, padBottom: 0, padLeft: 1, padRight: 1 });
+    const p: Conv2dParams = {
+      batch: 1,
+      inHeight: 4,
+      inWidth: 4,
+      inChannels: 1,
+      outChannels: 1,
+      kernelHeight: 3,
+      kernelWidth: 3,
+      padding: [2, 0, 1, 1],
+    };
+    expect(k.conv2dGeometry(p)).toEqual({
+      outHeight: 4,
+      outWidth: 4,
+      padTop: 2,
+      padBottom: 0,
+      padLeft: 1,
+      padRight: 1,
+    });
     const input = Float32Array.from({ length: 16 }, (_, i) => i + 1);
     const kernel = new Float32Array(9);
     kernel[0] = 1; // top-left tap: output[oy, ox] = input[oy - 2, ox - 1]
@@ -187,18 +472,29 @@ describe('conv2d geometry', () => {
 });
 
 describe('conv2d rejects bad input', () => {
-  const c: Conv2dParams = { batch: 1, inHeight: 5, inWidth: 5, inChannels: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 3 };
+  const c: Conv2dParams = {
+    batch: 1,
+    inHeight: 5,
+    inWidth: 5,
+    inChannels: 2,
+    outChannels: 3,
+    kernelHeight: 3,
+    kernelWidth: 3,
+  };
   const input = new Float32Array(50);
   const kernel = new Float32Array(54);
   const output = new Float32Array(27);
 
   it('names a wrong input length with the shape it expected', () => {
-    expect(() => k.conv2dForward(c, new Float32Array(49), kernel, null, output))
-      .toThrow(new RangeError('conv2dForward: input must have 50 elements (batch*inHeight*inWidth*inChannels), got 49'));
+    expect(() => k.conv2dForward(c, new Float32Array(49), kernel, null, output)).toThrow(
+      new RangeError('conv2dForward: input must have 50 elements (batch*inHeight*inWidth*inChannels), got 49'),
+    );
   });
   it('rejects a kernel larger than the padded input', () => {
     expect(() => k.conv2dGeometry({ ...c, kernelHeight: 6 })).toThrow(RangeError);
-    expect(() => k.conv2dGeometry({ ...c, kernelHeight: 3, dilationHeight: 3 })).toThrow(/does not fit the padded input/);
+    expect(() => k.conv2dGeometry({ ...c, kernelHeight: 3, dilationHeight: 3 })).toThrow(
+      /does not fit the padded input/,
+    );
     expect(() => k.conv2dGeometry({ ...c, kernelHeight: 6, padding: 'same' })).not.toThrow();
   });
   it('rejects zero, negative, fractional and non-numeric sizes', () => {
@@ -213,14 +509,16 @@ describe('conv2d rejects bad input', () => {
     expect(() => k.conv2dGeometry(huge)).toThrow(/too large/);
   });
   it('rejects the wrong array type and a bias of the wrong length', () => {
-    expect(() => k.conv2dForward(c, new Float64Array(50) as unknown as Float32Array, kernel, null, output))
-      .toThrow(new TypeError('conv2dForward: input must be a Float32Array, got Float64Array'));
+    expect(() => k.conv2dForward(c, new Float64Array(50) as unknown as Float32Array, kernel, null, output)).toThrow(
+      new TypeError('conv2dForward: input must be a Float32Array, got Float64Array'),
+    );
     expect(() => k.conv2dForward(c, input, kernel, new Float32Array(2), output)).toThrow(/bias must have 3 elements/);
   });
   it('rejects an output that shares memory with the input', () => {
     const shared = new Float32Array(100);
-    expect(() => k.conv2dForward(c, shared.subarray(0, 50), kernel, null, shared.subarray(40, 67)))
-      .toThrow(/must not share memory/);
+    expect(() => k.conv2dForward(c, shared.subarray(0, 50), kernel, null, shared.subarray(40, 67))).toThrow(
+      /must not share memory/,
+    );
   });
 });
 
@@ -229,7 +527,18 @@ describe('conv2d with the thread pool', () => {
   // its reduction over the image chunks.
   const threadCases = [
     { ...cases[12], batch: 13 },
-    { name: 'wide kernel', batch: 13, inHeight: 7, inWidth: 7, inChannels: 32, outChannels: 48, kernelHeight: 3, kernelWidth: 3, padding: 'same' as const, ...base },
+    {
+      name: 'wide kernel',
+      batch: 13,
+      inHeight: 7,
+      inWidth: 7,
+      inChannels: 32,
+      outChannels: 48,
+      kernelHeight: 3,
+      kernelWidth: 3,
+      padding: 'same' as const,
+      ...base,
+    },
   ];
   it.each(threadCases)('gives bit-identical results with 1, 2 and 3 threads: $name', async (c) => {
     const { setNumThreads, backendInfo } = await import('../../lib/backend');

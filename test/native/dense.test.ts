@@ -22,12 +22,27 @@ describe('dense', () => {
     const bias = randomArray(r, p.units);
     const output = new Float32Array(p.batch * p.units);
     k.denseForward(p, input, kernel, bias, output);
-    expectClose(output, referenceDense(p.batch, p.inFeatures, p.units, input, kernel, bias), { atol: 1e-5, rtol: 1e-4 }, 'output');
+    expectClose(
+      output,
+      referenceDense(p.batch, p.inFeatures, p.units, input, kernel, bias),
+      { atol: 1e-5, rtol: 1e-4 },
+      'output',
+    );
     k.denseForward(p, input, kernel, null, output);
-    expectClose(output, referenceDense(p.batch, p.inFeatures, p.units, input, kernel, null), { atol: 1e-5, rtol: 1e-4 }, 'no bias');
+    expectClose(
+      output,
+      referenceDense(p.batch, p.inFeatures, p.units, input, kernel, null),
+      { atol: 1e-5, rtol: 1e-4 },
+      'no bias',
+    );
     const linear = referenceDense(p.batch, p.inFeatures, p.units, input, kernel, bias);
     k.denseForward({ ...p, activation: 'relu' }, input, kernel, bias, output);
-    expectClose(output, referenceActivation('relu', 0, p.batch, p.units, linear), { atol: 1e-5, rtol: 1e-4 }, 'fused relu');
+    expectClose(
+      output,
+      referenceActivation('relu', 0, p.batch, p.units, linear),
+      { atol: 1e-5, rtol: 1e-4 },
+      'fused relu',
+    );
   });
 
   it.each(shapes)('backward matches finite differences: batch=$batch in=$inFeatures units=$units', (p) => {
@@ -52,11 +67,14 @@ describe('dense', () => {
 
   it('rejects mismatched shapes naming the argument', () => {
     const p = { batch: 2, inFeatures: 3, units: 4 };
-    expect(() => k.denseForward(p, new Float32Array(6), new Float32Array(11), null, new Float32Array(8)))
-      .toThrow(new RangeError('denseForward: kernel must have 12 elements (inFeatures*units), got 11'));
-    expect(() => k.denseBackwardParams(p, new Float32Array(6), new Float32Array(8), new Float32Array(12), new Float32Array(3)))
-      .toThrow(/gradBias must have 4 elements/);
-    expect(() => k.denseForward({ ...p, units: 0 }, new Float32Array(6), new Float32Array(0), null, new Float32Array(0)))
-      .toThrow(/units must be in \[1,/);
+    expect(() => k.denseForward(p, new Float32Array(6), new Float32Array(11), null, new Float32Array(8))).toThrow(
+      new RangeError('denseForward: kernel must have 12 elements (inFeatures*units), got 11'),
+    );
+    expect(() =>
+      k.denseBackwardParams(p, new Float32Array(6), new Float32Array(8), new Float32Array(12), new Float32Array(3)),
+    ).toThrow(/gradBias must have 4 elements/);
+    expect(() =>
+      k.denseForward({ ...p, units: 0 }, new Float32Array(6), new Float32Array(0), null, new Float32Array(0)),
+    ).toThrow(/units must be in \[1,/);
   });
 });

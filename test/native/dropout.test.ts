@@ -142,9 +142,13 @@ describe('dropout rejects bad input', () => {
   const x = new Float32Array(10);
   const y = new Float32Array(10);
   const mask = new Uint8Array(10);
-  const call = (params: Record<string, unknown>, ...arrays: unknown[]) => () =>
-    k.dropoutForward({ count: 10, rate: 0.5, seed: 1, ...params } as never,
-      ...((arrays.length ? arrays : [x, y, mask]) as [Float32Array, Float32Array, Uint8Array]));
+  const call =
+    (params: Record<string, unknown>, ...arrays: unknown[]) =>
+    () =>
+      k.dropoutForward(
+        { count: 10, rate: 0.5, seed: 1, ...params } as never,
+        ...((arrays.length ? arrays : [x, y, mask]) as [Float32Array, Float32Array, Uint8Array]),
+      );
 
   it('rejects rates outside [0, 1)', () => {
     expect(call({ rate: 1 })).toThrow(new RangeError('dropoutForward: rate must be a finite number in [0, 1), got 1'));
@@ -165,19 +169,25 @@ describe('dropout rejects bad input', () => {
   });
 
   it('rejects wrong lengths and types', () => {
-    expect(call({}, x, y, new Uint8Array(9))).toThrow(new RangeError('dropoutForward: mask must have 10 elements (count), got 9'));
+    expect(call({}, x, y, new Uint8Array(9))).toThrow(
+      new RangeError('dropoutForward: mask must have 10 elements (count), got 9'),
+    );
     expect(call({}, new Float32Array(11), y, mask)).toThrow(/x must have 10 elements/);
-    expect(call({}, x, y, new Int8Array(10))).toThrow(new TypeError('dropoutForward: mask must be a Uint8Array, got Int8Array'));
+    expect(call({}, x, y, new Int8Array(10))).toThrow(
+      new TypeError('dropoutForward: mask must be a Uint8Array, got Int8Array'),
+    );
     expect(call({ count: 0 })).toThrow(/count must be in \[1,/);
-    expect(() => k.dropoutBackward({ count: 10, rate: 0.5 }, new Uint8Array(10), x, new Float32Array(12)))
-      .toThrow(/dropoutBackward: gradX must have 10 elements/);
+    expect(() => k.dropoutBackward({ count: 10, rate: 0.5 }, new Uint8Array(10), x, new Float32Array(12))).toThrow(
+      /dropoutBackward: gradX must have 10 elements/,
+    );
   });
 
   it('rejects partially overlapping arrays, and a mask inside y', () => {
     const shared = new Float32Array(20);
     expect(call({}, shared.subarray(0, 10), shared.subarray(5, 15), mask)).toThrow(/must not share memory/);
     expect(call({}, x, y, new Uint8Array(y.buffer, 0, 10))).toThrow(/mask and y must not share memory/);
-    expect(() => k.dropoutBackward({ count: 10, rate: 0.5 }, new Uint8Array(x.buffer, 0, 10), new Float32Array(10), x))
-      .toThrow(/must not share memory/);
+    expect(() =>
+      k.dropoutBackward({ count: 10, rate: 0.5 }, new Uint8Array(x.buffer, 0, 10), new Float32Array(10), x),
+    ).toThrow(/must not share memory/);
   });
 });

@@ -9,15 +9,29 @@ import { referenceGemm } from '../reference/gemm';
 // columns), so ragged edges of every loop are exercised, here with the process's dispatched ISA;
 // isa_gemm.test.ts runs every available ISA over the tile and block edges of each.
 const sizes: [number, number, number][] = [
-  [1, 1, 1], [4, 16, 1], [3, 15, 7], [5, 17, 9], [128, 32, 256], [129, 33, 257],
-  [7, 2049, 3], [64, 64, 300], [1, 100, 100], [100, 1, 100], [33, 47, 513],
+  [1, 1, 1],
+  [4, 16, 1],
+  [3, 15, 7],
+  [5, 17, 9],
+  [128, 32, 256],
+  [129, 33, 257],
+  [7, 2049, 3],
+  [64, 64, 300],
+  [1, 100, 100],
+  [100, 1, 100],
+  [33, 47, 513],
   [5, 4100, 520], // several column blocks and depth panels of the AVX2 blocking too
 ];
 
 describe('gemm matches the triple-loop reference', () => {
   const random = rng(42);
-  const shapes = [...sizes, ...Array.from({ length: 10 }, () =>
-    [randomInt(random, 1, 70), randomInt(random, 1, 70), randomInt(random, 1, 300)] as [number, number, number])];
+  const shapes = [
+    ...sizes,
+    ...Array.from(
+      { length: 10 },
+      () => [randomInt(random, 1, 70), randomInt(random, 1, 70), randomInt(random, 1, 300)] as [number, number, number],
+    ),
+  ];
   for (const [m, n, kk] of shapes) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
@@ -67,8 +81,9 @@ describe('gemm matches the triple-loop reference', () => {
 
 describe('gemm rejects bad input', () => {
   it('names the operand with the wrong length', () => {
-    expect(() => k.gemm({ m: 2, n: 2, k: 3 }, new Float32Array(6), new Float32Array(5), new Float32Array(4)))
-      .toThrow(new RangeError('gemm: b must have 6 elements (k*n), got 5'));
+    expect(() => k.gemm({ m: 2, n: 2, k: 3 }, new Float32Array(6), new Float32Array(5), new Float32Array(4))).toThrow(
+      new RangeError('gemm: b must have 6 elements (k*n), got 5'),
+    );
   });
   it('rejects a non-finite alpha and a non-boolean transpose flag', () => {
     const args = [new Float32Array(1), new Float32Array(1), new Float32Array(1)] as const;
@@ -84,7 +99,13 @@ describe('gemm rejects bad input', () => {
 describe('gemm epilogue: bias and activation applied to each finished tile', () => {
   // Shapes with ragged tiles, several depth panels (only the last may apply the epilogue) and
   // both ways of reading A.
-  const shapes: [number, number, number][] = [[1, 1, 1], [7, 17, 9], [13, 33, 600], [30, 90, 40], [129, 70, 300]];
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [7, 17, 9],
+    [13, 33, 600],
+    [30, 90, 40],
+    [129, 70, 300],
+  ];
   const epilogues = [
     { activation: 'linear', activationAlpha: 0 },
     { activation: 'relu', activationAlpha: 0 },
@@ -111,7 +132,13 @@ describe('gemm epilogue: bias and activation applied to each finished tile', () 
 
   it('applies the epilogue when alpha = 0 skips the product (C = activation(beta * C + bias))', () => {
     const c = Float32Array.of(1, -2, 3, -4);
-    k.gemm({ m: 2, n: 2, k: 1, alpha: 0, beta: 1, activation: 'relu' }, new Float32Array(2), new Float32Array(2), c, Float32Array.of(0.5, 1));
+    k.gemm(
+      { m: 2, n: 2, k: 1, alpha: 0, beta: 1, activation: 'relu' },
+      new Float32Array(2),
+      new Float32Array(2),
+      c,
+      Float32Array.of(0.5, 1),
+    );
     expect(Array.from(c)).toEqual([1.5, 0, 3.5, 0]);
   });
 
@@ -123,9 +150,12 @@ describe('gemm epilogue: bias and activation applied to each finished tile', () 
 
   it('refuses activations that cannot run in the epilogue, and a bias of the wrong length', () => {
     const args = [new Float32Array(4), new Float32Array(4), new Float32Array(4)] as const;
-    expect(() => k.gemm({ m: 2, n: 2, k: 2, activation: 'elu' as 'relu' }, ...args))
-      .toThrow(new RangeError('gemm: activation must be linear, relu or leakyRelu to be applied in the GEMM epilogue'));
-    expect(() => k.gemm({ m: 2, n: 2, k: 2, activation: 'leakyRelu', activationAlpha: -1 }, ...args)).toThrow(RangeError);
+    expect(() => k.gemm({ m: 2, n: 2, k: 2, activation: 'elu' as 'relu' }, ...args)).toThrow(
+      new RangeError('gemm: activation must be linear, relu or leakyRelu to be applied in the GEMM epilogue'),
+    );
+    expect(() => k.gemm({ m: 2, n: 2, k: 2, activation: 'leakyRelu', activationAlpha: -1 }, ...args)).toThrow(
+      RangeError,
+    );
     expect(() => k.gemm({ m: 2, n: 2, k: 2 }, ...args, new Float32Array(3))).toThrow(/columnBias must have 2 elements/);
   });
 });

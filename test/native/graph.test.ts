@@ -117,7 +117,14 @@ const doubled: Case = {
   },
 };
 
-const cases: Case[] = [branchCase('add'), branchCase('average'), branchCase('maximum'), squeezeExcite, residual, doubled];
+const cases: Case[] = [
+  branchCase('add'),
+  branchCase('average'),
+  branchCase('maximum'),
+  squeezeExcite,
+  residual,
+  doubled,
+];
 
 function meanSquaredError(c: Case, x: Float32Array, y: Float32Array, batch: number, w: Float64Array[]): number {
   let sum = 0;
@@ -158,7 +165,14 @@ describe('graph networks', () => {
     const after = network.getWeights();
     before.forEach((weights, t) => {
       const numeric = numericGradient(
-        (w) => meanSquaredError(c, x, y, batch, before.map((other, u) => (u === t ? w : other))),
+        (w) =>
+          meanSquaredError(
+            c,
+            x,
+            y,
+            batch,
+            before.map((other, u) => (u === t ? w : other)),
+          ),
         weights,
         Array.from({ length: weights.length }, (_, i) => i),
       );
@@ -198,7 +212,9 @@ describe('graph networks', () => {
       return sum / batch;
     };
     before.forEach((weights, t) => {
-      const numeric = numericGradient((w) => loss(before.map((o, u) => (u === t ? w : o))), weights, [...weights.keys()]);
+      const numeric = numericGradient((w) => loss(before.map((o, u) => (u === t ? w : o))), weights, [
+        ...weights.keys(),
+      ]);
       for (const [i, expected] of numeric) {
         expect(Math.abs(weights[i] - after[t][i] - expected)).toBeLessThan(2e-4 + 2e-3 * Math.abs(expected));
       }
@@ -209,13 +225,37 @@ describe('graph networks', () => {
   describe('refuses graphs that are not well formed, naming the layer', () => {
     const ok = denseSpec(4, 4, 'relu');
     it.each<[string, NativeLayerSpec[], RegExp]>([
-      ['a layer reading a later one', [ok, { ...denseSpec(4, 4, 'relu'), inputs: [1] }], /inputs\[0\] must be an integer in \[-1, 0\]/],
-      ['a merge of one input', [ok, { kind: 'add', size: 4, inputs: [0] }], /inputs must have 2 to 4096 elements, got 1/],
+      [
+        'a layer reading a later one',
+        [ok, { ...denseSpec(4, 4, 'relu'), inputs: [1] }],
+        /inputs\[0\] must be an integer in \[-1, 0\]/,
+      ],
+      [
+        'a merge of one input',
+        [ok, { kind: 'add', size: 4, inputs: [0] }],
+        /inputs must have 2 to 4096 elements, got 1/,
+      ],
       ['an unread output', [ok, denseSpec(4, 2, 'relu', [-1])], /layer 0's output is read by no later layer/],
-      ['inputs of different sizes', [denseSpec(4, 3, 'relu'), { kind: 'add', size: 4, inputs: [0, -1] }], /layer 1 takes 4 values per sample at input 0 but layer 0 produces 3/],
+      [
+        'inputs of different sizes',
+        [denseSpec(4, 3, 'relu'), { kind: 'add', size: 4, inputs: [0, -1] }],
+        /layer 1 takes 4 values per sample at input 0 but layer 0 produces 3/,
+      ],
       ['two inputs for a one-input layer', [ok, denseSpec(4, 4, 'relu', [0, -1])], /layer 1 takes 1 inputs, given 2/],
-      ['a broadcast list of the wrong length', [ok, { kind: 'multiply', positions: 1, channels: 4, broadcast: [0, 0, 1], inputs: [0, -1] }], /multiply: broadcast must have one flag per input/],
-      ['a network input read at two sizes', [denseSpec(4, 2, 'relu'), { ...denseSpec(6, 2, 'relu'), inputs: [-1] }, { kind: 'add', size: 2, inputs: [0, 1] }], /from the network's input, which another layer reads as 4/],
+      [
+        'a broadcast list of the wrong length',
+        [ok, { kind: 'multiply', positions: 1, channels: 4, broadcast: [0, 0, 1], inputs: [0, -1] }],
+        /multiply: broadcast must have one flag per input/,
+      ],
+      [
+        'a network input read at two sizes',
+        [
+          denseSpec(4, 2, 'relu'),
+          { ...denseSpec(6, 2, 'relu'), inputs: [-1] },
+          { kind: 'add', size: 2, inputs: [0, 1] },
+        ],
+        /from the network's input, which another layer reads as 4/,
+      ],
     ])('%s', (_, layers, message) => {
       expect(() => createNetwork(layers)).toThrow(message);
     });

@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = join(__dirname, '..', '..');
 const compiler = 'aarch64-linux-gnu-g++';
 const emulator = 'qemu-aarch64';
-const available = process.arch === 'x64' &&
+const available =
+  process.arch === 'x64' &&
   [compiler, emulator].every((tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0);
 
 describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 reference', () => {
@@ -20,13 +21,32 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
 
   it('with every epilogue, transpose and ragged tile, through tap tables with padding and an offset, in the Winograd transforms and the max-pooling runs', () => {
     const binary = join(dir, 'isa_check');
-    const sources = ['gemm.cc', 'isa/neon.cc', 'isa/scalar.cc', 'isa/dispatch.cc'].map((file) => join(root, 'native', 'kernels', file));
-    execFileSync(compiler, ['-std=c++17', '-O2', '-static', '-DCONVKIT_HAVE_NEON', `-I${join(root, 'native')}`,
-      join(__dirname, 'harness', 'isa_check.cc'), ...sources, '-o', binary, '-lpthread']);
+    const sources = ['gemm.cc', 'isa/neon.cc', 'isa/scalar.cc', 'isa/dispatch.cc'].map((file) =>
+      join(root, 'native', 'kernels', file),
+    );
+    execFileSync(compiler, [
+      '-std=c++17',
+      '-O2',
+      '-static',
+      '-DCONVKIT_HAVE_NEON',
+      `-I${join(root, 'native')}`,
+      join(__dirname, 'harness', 'isa_check.cc'),
+      ...sources,
+      '-o',
+      binary,
+      '-lpthread',
+    ]);
     const run = spawnSync(emulator, [binary], { encoding: 'utf8', env: { ...process.env, CONVKIT_ISA: 'neon' } });
     const report = JSON.parse(run.stdout) as {
-      isa: string; values: number; mismatches: number; indirectValues: number; indirectMismatches: number;
-      winogradValues: number; winogradMismatches: number; poolingValues: number; poolingMismatches: number;
+      isa: string;
+      values: number;
+      mismatches: number;
+      indirectValues: number;
+      indirectMismatches: number;
+      winogradValues: number;
+      winogradMismatches: number;
+      poolingValues: number;
+      poolingMismatches: number;
     };
     expect(report.isa).toBe('neon');
     expect(report.values).toBeGreaterThan(400_000);

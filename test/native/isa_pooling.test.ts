@@ -20,32 +20,129 @@ const slope = 0.25;
 // and windows that are not 2x2 (the portable code only). recordsWinners: stride == pool, the
 // geometries training records winners for.
 const cases: (PoolCase & { name: string; recordsWinners: boolean })[] = [
-  { name: 'MNIST pool1: 2x2 stride 2 on 26x26x32, batch 3', batch: 3, inHeight: 26, inWidth: 26, channels: 32, poolHeight: 2, poolWidth: 2, recordsWinners: true },
-  { name: 'MNIST pool2: 2x2 stride 2 on 11x11x64 (last row and column dropped)', batch: 2, inHeight: 11, inWidth: 11, channels: 64, poolHeight: 2, poolWidth: 2, recordsWinners: true },
-  { name: '2x2 same on 7x9x33 (last row and column of windows cut short)', batch: 3, inHeight: 7, inWidth: 9, channels: 33, poolHeight: 2, poolWidth: 2, padding: 'same', recordsWinners: true },
-  { name: '2x2 padded [1, 0, 1, 0] on 6x7x9 (first row and column cut short)', batch: 2, inHeight: 6, inWidth: 7, channels: 9, poolHeight: 2, poolWidth: 2, padding: [1, 0, 1, 0], recordsWinners: true },
-  { name: '2x2 on 8x8x1, batch 9', batch: 9, inHeight: 8, inWidth: 8, channels: 1, poolHeight: 2, poolWidth: 2, recordsWinners: true },
-  { name: '2x2 on 4x6x130 (three channel blocks of 64)', batch: 2, inHeight: 4, inWidth: 6, channels: 130, poolHeight: 2, poolWidth: 2, recordsWinners: true },
-  { name: '2x2 stride 1 on 5x6x70 (overlapping)', batch: 2, inHeight: 5, inWidth: 6, channels: 70, poolHeight: 2, poolWidth: 2, strideHeight: 1, strideWidth: 1, recordsWinners: false },
-  { name: '2x2 stride 2x1 same on 6x7x17 (overlapping along rows)', batch: 2, inHeight: 6, inWidth: 7, channels: 17, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 1, padding: 'same', recordsWinners: false },
-  { name: '3x3 stride 3 on 9x10x5 (not 2x2)', batch: 2, inHeight: 9, inWidth: 10, channels: 5, poolHeight: 3, poolWidth: 3, recordsWinners: true },
+  {
+    name: 'MNIST pool1: 2x2 stride 2 on 26x26x32, batch 3',
+    batch: 3,
+    inHeight: 26,
+    inWidth: 26,
+    channels: 32,
+    poolHeight: 2,
+    poolWidth: 2,
+    recordsWinners: true,
+  },
+  {
+    name: 'MNIST pool2: 2x2 stride 2 on 11x11x64 (last row and column dropped)',
+    batch: 2,
+    inHeight: 11,
+    inWidth: 11,
+    channels: 64,
+    poolHeight: 2,
+    poolWidth: 2,
+    recordsWinners: true,
+  },
+  {
+    name: '2x2 same on 7x9x33 (last row and column of windows cut short)',
+    batch: 3,
+    inHeight: 7,
+    inWidth: 9,
+    channels: 33,
+    poolHeight: 2,
+    poolWidth: 2,
+    padding: 'same',
+    recordsWinners: true,
+  },
+  {
+    name: '2x2 padded [1, 0, 1, 0] on 6x7x9 (first row and column cut short)',
+    batch: 2,
+    inHeight: 6,
+    inWidth: 7,
+    channels: 9,
+    poolHeight: 2,
+    poolWidth: 2,
+    padding: [1, 0, 1, 0],
+    recordsWinners: true,
+  },
+  {
+    name: '2x2 on 8x8x1, batch 9',
+    batch: 9,
+    inHeight: 8,
+    inWidth: 8,
+    channels: 1,
+    poolHeight: 2,
+    poolWidth: 2,
+    recordsWinners: true,
+  },
+  {
+    name: '2x2 on 4x6x130 (three channel blocks of 64)',
+    batch: 2,
+    inHeight: 4,
+    inWidth: 6,
+    channels: 130,
+    poolHeight: 2,
+    poolWidth: 2,
+    recordsWinners: true,
+  },
+  {
+    name: '2x2 stride 1 on 5x6x70 (overlapping)',
+    batch: 2,
+    inHeight: 5,
+    inWidth: 6,
+    channels: 70,
+    poolHeight: 2,
+    poolWidth: 2,
+    strideHeight: 1,
+    strideWidth: 1,
+    recordsWinners: false,
+  },
+  {
+    name: '2x2 stride 2x1 same on 6x7x17 (overlapping along rows)',
+    batch: 2,
+    inHeight: 6,
+    inWidth: 7,
+    channels: 17,
+    poolHeight: 2,
+    poolWidth: 2,
+    strideHeight: 2,
+    strideWidth: 1,
+    padding: 'same',
+    recordsWinners: false,
+  },
+  {
+    name: '3x3 stride 3 on 9x10x5 (not 2x2)',
+    batch: 2,
+    inHeight: 9,
+    inWidth: 10,
+    channels: 5,
+    poolHeight: 3,
+    poolWidth: 3,
+    recordsWinners: true,
+  },
 ];
 
-interface CaseData { input: Float32Array; gradOutput: Float32Array; outputs: number }
+interface CaseData {
+  input: Float32Array;
+  gradOutput: Float32Array;
+  outputs: number;
+}
 
 // Inputs on a grid of quarter steps in [-1, 1]: many ties within a window, so "the first pixel
 // holding the max" is put to the test, and many non-positive maxes, so the slope is. (+ 0 turns
 // -0 into 0: the max of -0 and 0 is either, by IEEE rules, and the two would differ in their bits.)
 const caseData: CaseData[] = cases.map((c, index) => {
   const random = rng(4000 + index);
-  const input = randomArray(random, c.batch * c.inHeight * c.inWidth * c.channels).map((v) => Math.round(v * 4) / 4 + 0);
+  const input = randomArray(random, c.batch * c.inHeight * c.inWidth * c.channels).map(
+    (v) => Math.round(v * 4) / 4 + 0,
+  );
   const { output } = referencePool2d(c, 'max', input);
   return { input, gradOutput: randomArray(random, output.length), outputs: output.length };
 });
 
 interface Results<Values, Bytes> {
-  forward: Values; gradRefound: Values;
-  recordedForward?: Values; winners?: Bytes; gradFromWinners?: Values;
+  forward: Values;
+  gradRefound: Values;
+  recordedForward?: Values;
+  winners?: Bytes;
+  gradFromWinners?: Values;
 }
 
 function runChild(isa: string): IsaChildReport<Results<Float32Array, Uint8Array>[][]> {
@@ -53,7 +150,10 @@ function runChild(isa: string): IsaChildReport<Results<Float32Array, Uint8Array>
     threadCounts,
     slope,
     cases: cases.map(({ name: _name, recordsWinners, ...params }, index) => ({
-      params, recordsWinners, input: encodeFloats(caseData[index].input), gradOutput: encodeFloats(caseData[index].gradOutput),
+      params,
+      recordsWinners,
+      input: encodeFloats(caseData[index].input),
+      gradOutput: encodeFloats(caseData[index].gradOutput),
     })),
   };
   const report = runIsaChild<Results<string, string>[][]>(childScript, isa, request);
@@ -84,7 +184,12 @@ describeEachIsa('max pooling', runChild, (isa, report) => {
         expect(Array.from(result.winners!)).toEqual(Array.from(winners));
         expectSameBits(result.gradFromWinners!, gradInput, `${isa} backward from the winners`);
       } else {
-        expectClose(result.gradRefound, backward.gradInput, { atol: 1e-6, rtol: 1e-6 }, `${isa} backward from the input`);
+        expectClose(
+          result.gradRefound,
+          backward.gradInput,
+          { atol: 1e-6, rtol: 1e-6 },
+          `${isa} backward from the input`,
+        );
       }
     });
 

@@ -9,30 +9,32 @@ const { decodeFloats, encodeFloats, serveIsaChild } = require('../helpers/isa_ch
 // Outputs start as NaN (winners as 0xff), so an element a kernel leaves unwritten shows.
 const unwritten = (length) => new Float32Array(length).fill(Number.NaN);
 
-serveIsaChild((addon, { threadCounts, slope, cases }) => cases.map((poolCase) => {
-  const { params, recordsWinners } = poolCase;
-  const [input, gradOutput] = [poolCase.input, poolCase.gradOutput].map(decodeFloats);
-  const withActivation = { ...params, activation: 'leakyRelu', activationAlpha: slope };
-  return threadCounts.map((threads) => {
-    addon.setThreads(threads);
-    if (addon.threads() !== threads) throw new Error(`setThreads(${threads}) left ${addon.threads()} threads`);
-    const result = {};
-    const forward = unwritten(gradOutput.length);
-    addon.kernels.maxPool2dForward(params, input, forward);
-    result.forward = encodeFloats(forward);
-    const gradRefound = unwritten(input.length);
-    addon.kernels.maxPool2dBackward(withActivation, input, gradOutput, gradRefound);
-    result.gradRefound = encodeFloats(gradRefound);
-    if (recordsWinners) {
-      const recorded = unwritten(gradOutput.length);
-      const winners = new Uint8Array(gradOutput.length).fill(0xff);
-      addon.kernels.maxPool2dForwardRecordingWinners(params, input, recorded, winners);
-      const gradFromWinners = unwritten(input.length);
-      addon.kernels.maxPool2dBackwardFromWinners(withActivation, winners, gradOutput, gradFromWinners);
-      result.recordedForward = encodeFloats(recorded);
-      result.winners = Buffer.from(winners).toString('base64');
-      result.gradFromWinners = encodeFloats(gradFromWinners);
-    }
-    return result;
-  });
-}));
+serveIsaChild((addon, { threadCounts, slope, cases }) =>
+  cases.map((poolCase) => {
+    const { params, recordsWinners } = poolCase;
+    const [input, gradOutput] = [poolCase.input, poolCase.gradOutput].map(decodeFloats);
+    const withActivation = { ...params, activation: 'leakyRelu', activationAlpha: slope };
+    return threadCounts.map((threads) => {
+      addon.setThreads(threads);
+      if (addon.threads() !== threads) throw new Error(`setThreads(${threads}) left ${addon.threads()} threads`);
+      const result = {};
+      const forward = unwritten(gradOutput.length);
+      addon.kernels.maxPool2dForward(params, input, forward);
+      result.forward = encodeFloats(forward);
+      const gradRefound = unwritten(input.length);
+      addon.kernels.maxPool2dBackward(withActivation, input, gradOutput, gradRefound);
+      result.gradRefound = encodeFloats(gradRefound);
+      if (recordsWinners) {
+        const recorded = unwritten(gradOutput.length);
+        const winners = new Uint8Array(gradOutput.length).fill(0xff);
+        addon.kernels.maxPool2dForwardRecordingWinners(params, input, recorded, winners);
+        const gradFromWinners = unwritten(input.length);
+        addon.kernels.maxPool2dBackwardFromWinners(withActivation, winners, gradOutput, gradFromWinners);
+        result.recordedForward = encodeFloats(recorded);
+        result.winners = Buffer.from(winners).toString('base64');
+        result.gradFromWinners = encodeFloats(gradFromWinners);
+      }
+      return result;
+    });
+  }),
+);

@@ -4,8 +4,12 @@ import { expectClose } from '../helpers/assert';
 import { toFloat64 } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';
 import {
-  type AdamState, type RmspropState, type SgdState,
-  referenceAdamStep, referenceRmspropStep, referenceSgdStep,
+  type AdamState,
+  type RmspropState,
+  type SgdState,
+  referenceAdamStep,
+  referenceRmspropStep,
+  referenceSgdStep,
 } from '../reference/optimizer';
 
 const count = 257; // not a multiple of any vector width
@@ -42,7 +46,8 @@ describe('SGD matches Keras step by step', () => {
     const run = (nesterov: boolean) => {
       const param = randomArray(rng(1), count);
       const velocity = new Float32Array(count);
-      for (const grad of gradients(2, 3)) k.sgdUpdate({ count, learningRate: 0.1, momentum: 0.9, nesterov }, param, grad, velocity);
+      for (const grad of gradients(2, 3))
+        k.sgdUpdate({ count, learningRate: 0.1, momentum: 0.9, nesterov }, param, grad, velocity);
       return param;
     };
     expect(run(true)).not.toEqual(run(false));
@@ -83,7 +88,13 @@ describe('Adam matches Keras step by step', () => {
     const before = param.slice();
     const grad = randomArray(rng(6), count, 0.01, 1);
     for (let i = 0; i < count; i += 2) grad[i] = -grad[i];
-    k.adamUpdate({ count, learningRate: 0.001, step: 1 }, param, grad, new Float32Array(count), new Float32Array(count));
+    k.adamUpdate(
+      { count, learningRate: 0.001, step: 1 },
+      param,
+      grad,
+      new Float32Array(count),
+      new Float32Array(count),
+    );
     // Corrected, m / sqrt(v) is g / |g|: the step is lr * |g| / (|g| + epsilon / sqrt(1 - beta2)).
     // Uncorrected moments would give 0.001 * 0.1 / sqrt(0.001) = 0.00316 instead.
     const moved = Array.from(param, (p, i) => (before[i] - p) * Math.sign(grad[i]));
@@ -95,9 +106,30 @@ describe('Adam matches Keras step by step', () => {
 
   it.each([
     { name: 'defaults', beta1: undefined, beta2: undefined, epsilon: undefined, weightDecay: undefined, scale: 1 },
-    { name: 'beta1 0.5, beta2 0.9, epsilon 1e-4', beta1: 0.5, beta2: 0.9, epsilon: 1e-4, weightDecay: undefined, scale: 1 },
-    { name: 'AdamW, weight decay 0.05', beta1: undefined, beta2: undefined, epsilon: undefined, weightDecay: 0.05, scale: 1 },
-    { name: 'tiny gradients', beta1: undefined, beta2: undefined, epsilon: undefined, weightDecay: undefined, scale: 1e-5 },
+    {
+      name: 'beta1 0.5, beta2 0.9, epsilon 1e-4',
+      beta1: 0.5,
+      beta2: 0.9,
+      epsilon: 1e-4,
+      weightDecay: undefined,
+      scale: 1,
+    },
+    {
+      name: 'AdamW, weight decay 0.05',
+      beta1: undefined,
+      beta2: undefined,
+      epsilon: undefined,
+      weightDecay: 0.05,
+      scale: 1,
+    },
+    {
+      name: 'tiny gradients',
+      beta1: undefined,
+      beta2: undefined,
+      epsilon: undefined,
+      weightDecay: undefined,
+      scale: 1e-5,
+    },
   ])('steps 1 to 10: $name', ({ beta1, beta2, epsilon, weightDecay, scale }) => {
     const learningRate = 0.01;
     const param = randomArray(rng(7), count);
@@ -107,8 +139,16 @@ describe('Adam matches Keras step by step', () => {
     gradients(8, 10, scale).forEach((grad, index) => {
       const step = index + 1;
       k.adamUpdate({ count, learningRate, beta1, beta2, epsilon, step, weightDecay }, param, grad, m, v);
-      referenceAdamStep(state, grad, f(learningRate), f(beta1 ?? 0.9), f(beta2 ?? 0.999), f(epsilon ?? 1e-7), step,
-        f(weightDecay ?? 0));
+      referenceAdamStep(
+        state,
+        grad,
+        f(learningRate),
+        f(beta1 ?? 0.9),
+        f(beta2 ?? 0.999),
+        f(epsilon ?? 1e-7),
+        step,
+        f(weightDecay ?? 0),
+      );
       expectClose(param, state.param, tol, `param after step ${step}`);
     });
     expectClose(m, state.m, { atol: 1e-7 * scale, rtol: 1e-5 }, 'm');
@@ -135,8 +175,13 @@ describe('Adam matches Keras step by step', () => {
   it('decays weights decoupled from the gradient (AdamW): with zero gradient, p *= 1 - lr * wd', () => {
     const param = randomArray(rng(10), count, -3, 3);
     const expected = Array.from(param, (p) => p - p * f(0.004) * f(0.5));
-    k.adamUpdate({ count, learningRate: 0.5, step: 3, weightDecay: 0.004 }, param, new Float32Array(count),
-      new Float32Array(count), new Float32Array(count));
+    k.adamUpdate(
+      { count, learningRate: 0.5, step: 3, weightDecay: 0.004 },
+      param,
+      new Float32Array(count),
+      new Float32Array(count),
+      new Float32Array(count),
+    );
     expectClose(param, expected, { atol: 0, rtol: 2e-7 }, 'param');
   });
 });
@@ -173,58 +218,91 @@ describe('optimizers reject bad input', () => {
   const s = () => new Float32Array(4);
 
   it('requires a velocity when momentum > 0', () => {
-    expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1, momentum: 0.9 }, p, g))
-      .toThrow(new RangeError('sgdUpdate: velocity is required when momentum > 0 (momentum is 0.9)'));
+    expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1, momentum: 0.9 }, p, g)).toThrow(
+      new RangeError('sgdUpdate: velocity is required when momentum > 0 (momentum is 0.9)'),
+    );
     expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1, momentum: 0.9 }, p, g, null)).toThrow(RangeError);
   });
 
   it('rejects NaN, negative and non-numeric learning rates', () => {
-    expect(() => k.sgdUpdate({ count: 4, learningRate: Number.NaN }, p, g))
-      .toThrow(/sgdUpdate: learningRate must be a finite number in \[0, .*\], got NaN/);
+    expect(() => k.sgdUpdate({ count: 4, learningRate: Number.NaN }, p, g)).toThrow(
+      /sgdUpdate: learningRate must be a finite number in \[0, .*\], got NaN/,
+    );
     expect(() => k.rmspropUpdate({ count: 4, learningRate: -0.1 }, p, g, s())).toThrow(RangeError);
-    expect(() => k.adamUpdate({ count: 4, learningRate: Number.POSITIVE_INFINITY, step: 1 }, p, g, s(), s()))
-      .toThrow(/adamUpdate: learningRate must be a finite number/);
-    expect(() => k.adamUpdate({ count: 4, learningRate: '0.1' as unknown as number, step: 1 }, p, g, s(), s()))
-      .toThrow(new TypeError('adamUpdate: learningRate must be a number, got a string'));
+    expect(() => k.adamUpdate({ count: 4, learningRate: Number.POSITIVE_INFINITY, step: 1 }, p, g, s(), s())).toThrow(
+      /adamUpdate: learningRate must be a finite number/,
+    );
+    expect(() => k.adamUpdate({ count: 4, learningRate: '0.1' as unknown as number, step: 1 }, p, g, s(), s())).toThrow(
+      new TypeError('adamUpdate: learningRate must be a number, got a string'),
+    );
   });
 
   it('rejects step 0 and non-integer steps', () => {
-    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 0 }, p, g, s(), s()))
-      .toThrow(new RangeError('adamUpdate: step must be in [1, 9007199254740991], got 0'));
-    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1.5 }, p, g, s(), s())).toThrow(/step must be an integer/);
+    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 0 }, p, g, s(), s())).toThrow(
+      new RangeError('adamUpdate: step must be in [1, 9007199254740991], got 0'),
+    );
+    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1.5 }, p, g, s(), s())).toThrow(
+      /step must be an integer/,
+    );
     expect(() => k.adamUpdate({ count: 4, learningRate: 0.1 } as never, p, g, s(), s())).toThrow(TypeError);
   });
 
   it('rejects hyperparameters outside their ranges', () => {
-    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1, beta1: 1 }, p, g, s(), s()))
-      .toThrow(new RangeError('adamUpdate: beta1 must be a finite number in [0, 1), got 1'));
-    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1, beta2: 1.5 }, p, g, s(), s())).toThrow(/beta2 must be/);
-    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1, epsilon: 0 }, p, g, s(), s())).toThrow(/epsilon must be .*\(0,/);
-    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1, weightDecay: -1 }, p, g, s(), s())).toThrow(/weightDecay must be/);
-    expect(() => k.rmspropUpdate({ count: 4, learningRate: 0.1, rho: 2 }, p, g, s())).toThrow(/rmspropUpdate: rho must be/);
+    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1, beta1: 1 }, p, g, s(), s())).toThrow(
+      new RangeError('adamUpdate: beta1 must be a finite number in [0, 1), got 1'),
+    );
+    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1, beta2: 1.5 }, p, g, s(), s())).toThrow(
+      /beta2 must be/,
+    );
+    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1, epsilon: 0 }, p, g, s(), s())).toThrow(
+      /epsilon must be .*\(0,/,
+    );
+    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1, weightDecay: -1 }, p, g, s(), s())).toThrow(
+      /weightDecay must be/,
+    );
+    expect(() => k.rmspropUpdate({ count: 4, learningRate: 0.1, rho: 2 }, p, g, s())).toThrow(
+      /rmspropUpdate: rho must be/,
+    );
     expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1, momentum: -0.1 }, p, g, s())).toThrow(/momentum must be/);
-    expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1, nesterov: 1 as unknown as boolean }, p, g, s()))
-      .toThrow(new TypeError('sgdUpdate: nesterov must be a boolean, got a number'));
+    expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1, nesterov: 1 as unknown as boolean }, p, g, s())).toThrow(
+      new TypeError('sgdUpdate: nesterov must be a boolean, got a number'),
+    );
   });
 
   it('rejects wrong lengths and types, naming the argument', () => {
-    expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1 }, p, new Float32Array(3)))
-      .toThrow(new RangeError('sgdUpdate: grad must have 4 elements (count), got 3'));
-    expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1, momentum: 0.5 }, p, g, new Float32Array(5))).toThrow(/velocity must have 4/);
-    expect(() => k.rmspropUpdate({ count: 4, learningRate: 0.1 }, p, g, new Float64Array(4) as unknown as Float32Array))
-      .toThrow(new TypeError('rmspropUpdate: meanSquare must be a Float32Array, got Float64Array'));
-    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1 }, p, g, s(), new Float32Array(0))).toThrow(/v must have 4 elements/);
-    expect(() => k.sumOfSquares([1, 2] as unknown as Float32Array)).toThrow(new TypeError('sumOfSquares: x must be a Float32Array, got an Array'));
+    expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1 }, p, new Float32Array(3))).toThrow(
+      new RangeError('sgdUpdate: grad must have 4 elements (count), got 3'),
+    );
+    expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1, momentum: 0.5 }, p, g, new Float32Array(5))).toThrow(
+      /velocity must have 4/,
+    );
+    expect(() =>
+      k.rmspropUpdate({ count: 4, learningRate: 0.1 }, p, g, new Float64Array(4) as unknown as Float32Array),
+    ).toThrow(new TypeError('rmspropUpdate: meanSquare must be a Float32Array, got Float64Array'));
+    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1 }, p, g, s(), new Float32Array(0))).toThrow(
+      /v must have 4 elements/,
+    );
+    expect(() => k.sumOfSquares([1, 2] as unknown as Float32Array)).toThrow(
+      new TypeError('sumOfSquares: x must be a Float32Array, got an Array'),
+    );
     expect(() => k.scaleInPlace(Number.NaN, s())).toThrow(/scaleInPlace: factor must be a finite float32 number/);
     expect(() => k.scaleInPlace(1e39, s())).toThrow(RangeError);
-    expect(() => k.scaleInPlace('2' as unknown as number, s())).toThrow(new TypeError('scaleInPlace: factor must be a number, got a string'));
-    expect(() => k.scaleInPlace(2, new Int32Array(2) as unknown as Float32Array)).toThrow(/x must be a Float32Array, got Int32Array/);
+    expect(() => k.scaleInPlace('2' as unknown as number, s())).toThrow(
+      new TypeError('scaleInPlace: factor must be a number, got a string'),
+    );
+    expect(() => k.scaleInPlace(2, new Int32Array(2) as unknown as Float32Array)).toThrow(
+      /x must be a Float32Array, got Int32Array/,
+    );
   });
 
   it('rejects a state array that is the parameter or the gradient', () => {
     expect(() => k.sgdUpdate({ count: 4, learningRate: 0.1 }, p, p)).toThrow(/grad and param must not share memory/);
-    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1 }, p, g, s(), p)).toThrow(/v and param must not share memory/);
+    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1 }, p, g, s(), p)).toThrow(
+      /v and param must not share memory/,
+    );
     const m = s();
-    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1 }, p, g, m, m)).toThrow(/v and m must not share memory/);
+    expect(() => k.adamUpdate({ count: 4, learningRate: 0.1, step: 1 }, p, g, m, m)).toThrow(
+      /v and m must not share memory/,
+    );
   });
 });

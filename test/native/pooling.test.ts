@@ -4,42 +4,191 @@ import { expectClose, expectSameBits } from '../helpers/assert';
 import { badInputTable } from '../helpers/bad_input';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, randomInt, rng } from '../helpers/random';
-import { type GlobalPoolCase, type PoolCase, poolAxes, referenceGlobalPool2d, referencePool2d } from '../reference/pooling';
-
+import {
+  type GlobalPoolCase,
+  type PoolCase,
+  poolAxes,
+  referenceGlobalPool2d,
+  referencePool2d,
+} from '../reference/pooling';
 
 // Edge cases the issue names, plus the pooling layers of the Keras MNIST convnet.
 const cases: (PoolCase & { name: string })[] = [
-  { name: 'MNIST pool1: 2x2 stride 2 on 26x26x32', batch: 2, inHeight: 26, inWidth: 26, channels: 32, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2 },
-  { name: 'MNIST pool2: 2x2 stride 2 on odd 11x11x64 (last row dropped)', batch: 2, inHeight: 11, inWidth: 11, channels: 64, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, padding: 'valid' },
-  { name: '3x3 stride 2 same on odd sizes', batch: 2, inHeight: 7, inWidth: 9, channels: 3, poolHeight: 3, poolWidth: 3, strideHeight: 2, strideWidth: 2, padding: 'same' },
-  { name: '2x2 stride 2 same on odd sizes (pad bottom/right only)', batch: 2, inHeight: 5, inWidth: 7, channels: 2, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, padding: 'same' },
-  { name: 'stride larger than pool, valid', batch: 2, inHeight: 9, inWidth: 10, channels: 3, poolHeight: 2, poolWidth: 2, strideHeight: 3, strideWidth: 4 },
-  { name: 'stride larger than pool, same', batch: 2, inHeight: 8, inWidth: 7, channels: 2, poolHeight: 2, poolWidth: 3, strideHeight: 3, strideWidth: 4, padding: 'same' },
+  {
+    name: 'MNIST pool1: 2x2 stride 2 on 26x26x32',
+    batch: 2,
+    inHeight: 26,
+    inWidth: 26,
+    channels: 32,
+    poolHeight: 2,
+    poolWidth: 2,
+    strideHeight: 2,
+    strideWidth: 2,
+  },
+  {
+    name: 'MNIST pool2: 2x2 stride 2 on odd 11x11x64 (last row dropped)',
+    batch: 2,
+    inHeight: 11,
+    inWidth: 11,
+    channels: 64,
+    poolHeight: 2,
+    poolWidth: 2,
+    strideHeight: 2,
+    strideWidth: 2,
+    padding: 'valid',
+  },
+  {
+    name: '3x3 stride 2 same on odd sizes',
+    batch: 2,
+    inHeight: 7,
+    inWidth: 9,
+    channels: 3,
+    poolHeight: 3,
+    poolWidth: 3,
+    strideHeight: 2,
+    strideWidth: 2,
+    padding: 'same',
+  },
+  {
+    name: '2x2 stride 2 same on odd sizes (pad bottom/right only)',
+    batch: 2,
+    inHeight: 5,
+    inWidth: 7,
+    channels: 2,
+    poolHeight: 2,
+    poolWidth: 2,
+    strideHeight: 2,
+    strideWidth: 2,
+    padding: 'same',
+  },
+  {
+    name: 'stride larger than pool, valid',
+    batch: 2,
+    inHeight: 9,
+    inWidth: 10,
+    channels: 3,
+    poolHeight: 2,
+    poolWidth: 2,
+    strideHeight: 3,
+    strideWidth: 4,
+  },
+  {
+    name: 'stride larger than pool, same',
+    batch: 2,
+    inHeight: 8,
+    inWidth: 7,
+    channels: 2,
+    poolHeight: 2,
+    poolWidth: 3,
+    strideHeight: 3,
+    strideWidth: 4,
+    padding: 'same',
+  },
   { name: 'pool 1x1', batch: 2, inHeight: 4, inWidth: 5, channels: 3, poolHeight: 1, poolWidth: 1 },
-  { name: 'pool 1x1 stride 2 same', batch: 1, inHeight: 5, inWidth: 4, channels: 2, poolHeight: 1, poolWidth: 1, strideHeight: 2, strideWidth: 2, padding: 'same' },
-  { name: 'batch 1, single channel', batch: 1, inHeight: 6, inWidth: 6, channels: 1, poolHeight: 3, poolWidth: 3, strideHeight: 1, strideWidth: 1 },
-  { name: 'non-square pool and strides', batch: 2, inHeight: 9, inWidth: 8, channels: 3, poolHeight: 2, poolWidth: 3, strideHeight: 1, strideWidth: 2, padding: 'same' },
-  { name: 'strides default to the pool size', batch: 2, inHeight: 7, inWidth: 8, channels: 2, poolHeight: 2, poolWidth: 3 },
-  { name: 'explicit padding', batch: 2, inHeight: 5, inWidth: 6, channels: 2, poolHeight: 3, poolWidth: 3, strideHeight: 2, strideWidth: 1, padding: [1, 2, 2, 0] },
-  { name: 'explicit padding, default strides', batch: 1, inHeight: 4, inWidth: 4, channels: 3, poolHeight: 2, poolWidth: 3, padding: [1, 1, 2, 2] },
+  {
+    name: 'pool 1x1 stride 2 same',
+    batch: 1,
+    inHeight: 5,
+    inWidth: 4,
+    channels: 2,
+    poolHeight: 1,
+    poolWidth: 1,
+    strideHeight: 2,
+    strideWidth: 2,
+    padding: 'same',
+  },
+  {
+    name: 'batch 1, single channel',
+    batch: 1,
+    inHeight: 6,
+    inWidth: 6,
+    channels: 1,
+    poolHeight: 3,
+    poolWidth: 3,
+    strideHeight: 1,
+    strideWidth: 1,
+  },
+  {
+    name: 'non-square pool and strides',
+    batch: 2,
+    inHeight: 9,
+    inWidth: 8,
+    channels: 3,
+    poolHeight: 2,
+    poolWidth: 3,
+    strideHeight: 1,
+    strideWidth: 2,
+    padding: 'same',
+  },
+  {
+    name: 'strides default to the pool size',
+    batch: 2,
+    inHeight: 7,
+    inWidth: 8,
+    channels: 2,
+    poolHeight: 2,
+    poolWidth: 3,
+  },
+  {
+    name: 'explicit padding',
+    batch: 2,
+    inHeight: 5,
+    inWidth: 6,
+    channels: 2,
+    poolHeight: 3,
+    poolWidth: 3,
+    strideHeight: 2,
+    strideWidth: 1,
+    padding: [1, 2, 2, 0],
+  },
+  {
+    name: 'explicit padding, default strides',
+    batch: 1,
+    inHeight: 4,
+    inWidth: 4,
+    channels: 3,
+    poolHeight: 2,
+    poolWidth: 3,
+    padding: [1, 1, 2, 2],
+  },
   { name: 'pool equals input', batch: 3, inHeight: 4, inWidth: 3, channels: 5, poolHeight: 4, poolWidth: 3 },
-  { name: 'pool larger than input, same', batch: 2, inHeight: 2, inWidth: 3, channels: 2, poolHeight: 4, poolWidth: 5, strideHeight: 1, strideWidth: 1, padding: 'same' },
+  {
+    name: 'pool larger than input, same',
+    batch: 2,
+    inHeight: 2,
+    inWidth: 3,
+    channels: 2,
+    poolHeight: 4,
+    poolWidth: 5,
+    strideHeight: 1,
+    strideWidth: 1,
+    padding: 'same',
+  },
 ];
 
 function randomCase(random: () => number): PoolCase {
   const poolHeight = randomInt(random, 1, 4);
   const poolWidth = randomInt(random, 1, 4);
   const mode = random();
-  const padding: PoolCase['padding'] = mode < 0.35 ? 'valid' : mode < 0.7 ? 'same'
-    : [randomInt(random, 0, poolHeight - 1), randomInt(random, 0, poolHeight - 1),
-      randomInt(random, 0, poolWidth - 1), randomInt(random, 0, poolWidth - 1)];
+  const padding: PoolCase['padding'] =
+    mode < 0.35
+      ? 'valid'
+      : mode < 0.7
+        ? 'same'
+        : [
+            randomInt(random, 0, poolHeight - 1),
+            randomInt(random, 0, poolHeight - 1),
+            randomInt(random, 0, poolWidth - 1),
+            randomInt(random, 0, poolWidth - 1),
+          ];
   const defaultStrides = random() < 0.25;
   return {
     batch: randomInt(random, 1, 3),
     inHeight: poolHeight + randomInt(random, 0, 6),
     inWidth: poolWidth + randomInt(random, 0, 6),
     channels: randomInt(random, 1, 6),
-    poolHeight, poolWidth,
+    poolHeight,
+    poolWidth,
     strideHeight: defaultStrides ? undefined : randomInt(random, 1, 4),
     strideWidth: defaultStrides ? undefined : randomInt(random, 1, 4),
     padding,
@@ -79,8 +228,12 @@ describe('pooling forward matches the direct reference', () => {
     const input = randomArray(rng(7), inputLength(c));
     const { rows, cols } = poolAxes(c);
     expect(k.pool2dGeometry(c)).toEqual({
-      outHeight: rows.out, outWidth: cols.out,
-      padTop: rows.padBefore, padBottom: rows.padAfter, padLeft: cols.padBefore, padRight: cols.padAfter,
+      outHeight: rows.out,
+      outWidth: cols.out,
+      padTop: rows.padBefore,
+      padBottom: rows.padAfter,
+      padLeft: cols.padBefore,
+      padRight: cols.padAfter,
     });
     const output = new Float32Array(outputLength(c)).fill(Number.NaN);
     k.maxPool2dForward(c, input, output);
@@ -113,7 +266,17 @@ describe('pooling backward matches finite differences of the reference', () => {
   });
 
   it('routes every output gradient somewhere, also from windows that overlap the padding', () => {
-    const c: Pool2dParams = { batch: 1, inHeight: 4, inWidth: 5, channels: 2, poolHeight: 3, poolWidth: 3, strideHeight: 2, strideWidth: 2, padding: 'same' };
+    const c: Pool2dParams = {
+      batch: 1,
+      inHeight: 4,
+      inWidth: 5,
+      channels: 2,
+      poolHeight: 3,
+      poolWidth: 3,
+      strideHeight: 2,
+      strideWidth: 2,
+      padding: 'same',
+    };
     const input = randomArray(rng(5), inputLength(c), -10, -1); // all below the zero padding
     const output = new Float32Array(outputLength(c));
     k.maxPool2dForward(c, input, output);
@@ -139,7 +302,9 @@ describe('max pooling backward applies the derivative of the activation that pro
     const preActivation = randomArray(random, inputLength(c), -1, 1);
     const gradOutput = randomArray(random, outputLength(c));
     for (const { activation, activationAlpha, slope } of activations) {
-      const input = preActivation.map((v) => (v > 0 ? v : activation === 'relu' ? 0 : Math.fround(activationAlpha * v)));
+      const input = preActivation.map((v) =>
+        v > 0 ? v : activation === 'relu' ? 0 : Math.fround(activationAlpha * v),
+      );
       const plain = new Float32Array(input.length);
       k.maxPool2dBackward(c, input, gradOutput, plain);
       const expected = plain.map((g, i) => g * (input[i] > 0 ? 1 : slope));
@@ -157,20 +322,30 @@ describe('max pooling backward applies the derivative of the activation that pro
     expect(Array.from(gradInput)).toEqual([0, 0, 0, 7, 0, 0, 0, 0]);
   });
 
-  it('gives a tied window\'s gradient to its first maximum, and a NaN max to its first pixel, in every channel', () => {
+  it("gives a tied window's gradient to its first maximum, and a NaN max to its first pixel, in every channel", () => {
     // One 2x2 window per image, 11 channels (vector lanes plus a ragged tail), each channel a
     // different case: [top-left, top-right, bottom-left, bottom-right] and the pixel that wins.
     const windows: [number[], number][] = [
-      [[2, 5, 5, 5], 1], [[5, 5, 5, 5], 0], [[1, 2, 3, 3], 2], [[1, 2, 3, 4], 3], [[4, 1, 4, 1], 0],
-      [[Number.NaN, 1, 2, 3], 0], [[1, Number.NaN, 2, 3], 3], [[3, 2, 1, Number.NaN], 0],
-      [[-1, -3, -2, -1], 0], [[0, 0, 0, 0], 0], [[-2, 7, 7, -1], 1],
+      [[2, 5, 5, 5], 1],
+      [[5, 5, 5, 5], 0],
+      [[1, 2, 3, 3], 2],
+      [[1, 2, 3, 4], 3],
+      [[4, 1, 4, 1], 0],
+      [[Number.NaN, 1, 2, 3], 0],
+      [[1, Number.NaN, 2, 3], 3],
+      [[3, 2, 1, Number.NaN], 0],
+      [[-1, -3, -2, -1], 0],
+      [[0, 0, 0, 0], 0],
+      [[-2, 7, 7, -1], 1],
     ];
     const channels = windows.length;
     const c: Pool2dParams = { batch: 2, inHeight: 2, inWidth: 2, channels, poolHeight: 2, poolWidth: 2 };
     const input = new Float32Array(2 * 4 * channels);
-    windows.forEach(([values], channel) => values.forEach((v, pixel) => {
-      for (let image = 0; image < 2; image++) input[(image * 4 + pixel) * channels + channel] = v;
-    }));
+    windows.forEach(([values], channel) =>
+      values.forEach((v, pixel) => {
+        for (let image = 0; image < 2; image++) input[(image * 4 + pixel) * channels + channel] = v;
+      }),
+    );
     const gradOutput = Float32Array.from({ length: 2 * channels }, (_, i) => i + 1);
     for (const { activation, activationAlpha, slope } of activations) {
       const gradInput = new Float32Array(input.length).fill(Number.NaN);
@@ -189,7 +364,13 @@ describe('max pooling backward applies the derivative of the activation that pro
 
   it('rejects activations whose derivative does not follow from their output', () => {
     const c: Pool2dParams = { batch: 1, inHeight: 2, inWidth: 2, channels: 1, poolHeight: 2, poolWidth: 2 };
-    const call = (extra: object) => () => k.maxPool2dBackward({ ...c, ...extra } as Pool2dParams, new Float32Array(4), new Float32Array(1), new Float32Array(4));
+    const call = (extra: object) => () =>
+      k.maxPool2dBackward(
+        { ...c, ...extra } as Pool2dParams,
+        new Float32Array(4),
+        new Float32Array(1),
+        new Float32Array(4),
+      );
     expect(call({ activation: 'sigmoid' })).toThrow(/activation must be linear, relu or leakyRelu/);
     expect(call({ activation: 'leakyRelu', activationAlpha: -1 })).toThrow(RangeError);
   });
@@ -197,11 +378,28 @@ describe('max pooling backward applies the derivative of the activation that pro
 
 describe('pooling by hand', () => {
   // 5x5 single channel holding 1..25, 3x3 windows, stride 2, 'same': one pad on every side.
-  const c: Pool2dParams = { batch: 1, inHeight: 5, inWidth: 5, channels: 1, poolHeight: 3, poolWidth: 3, strideHeight: 2, strideWidth: 2, padding: 'same' };
+  const c: Pool2dParams = {
+    batch: 1,
+    inHeight: 5,
+    inWidth: 5,
+    channels: 1,
+    poolHeight: 3,
+    poolWidth: 3,
+    strideHeight: 2,
+    strideWidth: 2,
+    padding: 'same',
+  };
   const input = Float32Array.from({ length: 25 }, (_, i) => i + 1);
 
   it('excludes padding from the average count, as Keras does', () => {
-    expect(k.pool2dGeometry(c)).toEqual({ outHeight: 3, outWidth: 3, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 });
+    expect(k.pool2dGeometry(c)).toEqual({
+      outHeight: 3,
+      outWidth: 3,
+      padTop: 1,
+      padBottom: 1,
+      padLeft: 1,
+      padRight: 1,
+    });
     const output = new Float32Array(9);
     k.avgPool2dForward(c, input, output);
     // Top-left window holds only 1, 2, 6, 7 (mean 4, not 16/9); the top edge one 2, 3, 4, 7, 8, 9.
@@ -235,7 +433,16 @@ describe('max pooling ties: the first max in row-major window order gets the gra
   });
 
   it('in overlapping windows over a constant input, per channel', () => {
-    const c: Pool2dParams = { batch: 1, inHeight: 3, inWidth: 3, channels: 2, poolHeight: 2, poolWidth: 2, strideHeight: 1, strideWidth: 1 };
+    const c: Pool2dParams = {
+      batch: 1,
+      inHeight: 3,
+      inWidth: 3,
+      channels: 2,
+      poolHeight: 2,
+      poolWidth: 2,
+      strideHeight: 1,
+      strideWidth: 1,
+    };
     const input = new Float32Array(18).fill(0.5);
     input[2 * 4 + 1] = 0.75; // channel 1 of the centre pixel wins all four of its windows
     const gradOutput = Float32Array.from([1, 10, 2, 20, 3, 30, 4, 40]);
@@ -293,18 +500,46 @@ describe('global pooling', () => {
 
 describe('pool2d geometry', () => {
   it('defaults strides to the pool size and padding to valid', () => {
-    expect(k.pool2dGeometry({ batch: 1, inHeight: 7, inWidth: 8, channels: 1, poolHeight: 2, poolWidth: 3 }))
-      .toEqual({ outHeight: 3, outWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 });
+    expect(k.pool2dGeometry({ batch: 1, inHeight: 7, inWidth: 8, channels: 1, poolHeight: 2, poolWidth: 3 })).toEqual({
+      outHeight: 3,
+      outWidth: 2,
+      padTop: 0,
+      padBottom: 0,
+      padLeft: 0,
+      padRight: 0,
+    });
   });
 
   it('pads as TensorFlow does for same: the odd extra pad goes bottom/right', () => {
-    expect(k.pool2dGeometry({ batch: 1, inHeight: 6, inWidth: 7, channels: 1, poolHeight: 3, poolWidth: 3, strideHeight: 2, strideWidth: 2, padding: 'same' }))
-      .toEqual({ outHeight: 3, outWidth: 4, padTop: 0, padBottom: 1, padLeft: 1, padRight: 1 });
+    expect(
+      k.pool2dGeometry({
+        batch: 1,
+        inHeight: 6,
+        inWidth: 7,
+        channels: 1,
+        poolHeight: 3,
+        poolWidth: 3,
+        strideHeight: 2,
+        strideWidth: 2,
+        padding: 'same',
+      }),
+    ).toEqual({ outHeight: 3, outWidth: 4, padTop: 0, padBottom: 1, padLeft: 1, padRight: 1 });
   });
 
   it('reports explicit pads the windows reach', () => {
-    expect(k.pool2dGeometry({ batch: 1, inHeight: 4, inWidth: 4, channels: 1, poolHeight: 3, poolWidth: 2, strideHeight: 1, strideWidth: 1, padding: [2, 1, 0, 1] }))
-      .toEqual({ outHeight: 5, outWidth: 4, padTop: 2, padBottom: 1, padLeft: 0, padRight: 1 });
+    expect(
+      k.pool2dGeometry({
+        batch: 1,
+        inHeight: 4,
+        inWidth: 4,
+        channels: 1,
+        poolHeight: 3,
+        poolWidth: 2,
+        strideHeight: 1,
+        strideWidth: 1,
+        padding: [2, 1, 0, 1],
+      }),
+    ).toEqual({ outHeight: 5, outWidth: 4, padTop: 2, padBottom: 1, padLeft: 0, padRight: 1 });
   });
 });
 
@@ -315,36 +550,48 @@ describe('pooling rejects bad input', () => {
   const g: GlobalPool2dParams = { batch: 2, height: 3, width: 3, channels: 3 };
 
   it('names a wrong array length with the shape it expected', () => {
-    expect(() => k.maxPool2dForward(c, new Float32Array(49), output))
-      .toThrow(new RangeError('maxPool2dForward: input must have 50 elements (batch*inHeight*inWidth*channels), got 49'));
-    expect(() => k.avgPool2dForward(c, input, new Float32Array(9)))
-      .toThrow(new RangeError('avgPool2dForward: output must have 8 elements (batch*outHeight*outWidth*channels), got 9'));
-    expect(() => k.maxPool2dBackward(c, input, new Float32Array(7), new Float32Array(50)))
-      .toThrow(new RangeError('maxPool2dBackward: gradOutput must have 8 elements (batch*outHeight*outWidth*channels), got 7'));
-    expect(() => k.avgPool2dBackward(c, output, new Float32Array(51)))
-      .toThrow(/^avgPool2dBackward: gradInput must have 50 elements/);
-    expect(() => k.globalAvgPool2dForward(g, new Float32Array(54), new Float32Array(5)))
-      .toThrow(new RangeError('globalAvgPool2dForward: output must have 6 elements (batch*channels), got 5'));
-    expect(() => k.globalMaxPool2dBackward(g, new Float32Array(53), new Float32Array(6), new Float32Array(54)))
-      .toThrow(new RangeError('globalMaxPool2dBackward: input must have 54 elements (batch*height*width*channels), got 53'));
+    expect(() => k.maxPool2dForward(c, new Float32Array(49), output)).toThrow(
+      new RangeError('maxPool2dForward: input must have 50 elements (batch*inHeight*inWidth*channels), got 49'),
+    );
+    expect(() => k.avgPool2dForward(c, input, new Float32Array(9))).toThrow(
+      new RangeError('avgPool2dForward: output must have 8 elements (batch*outHeight*outWidth*channels), got 9'),
+    );
+    expect(() => k.maxPool2dBackward(c, input, new Float32Array(7), new Float32Array(50))).toThrow(
+      new RangeError('maxPool2dBackward: gradOutput must have 8 elements (batch*outHeight*outWidth*channels), got 7'),
+    );
+    expect(() => k.avgPool2dBackward(c, output, new Float32Array(51))).toThrow(
+      /^avgPool2dBackward: gradInput must have 50 elements/,
+    );
+    expect(() => k.globalAvgPool2dForward(g, new Float32Array(54), new Float32Array(5))).toThrow(
+      new RangeError('globalAvgPool2dForward: output must have 6 elements (batch*channels), got 5'),
+    );
+    expect(() => k.globalMaxPool2dBackward(g, new Float32Array(53), new Float32Array(6), new Float32Array(54))).toThrow(
+      new RangeError('globalMaxPool2dBackward: input must have 54 elements (batch*height*width*channels), got 53'),
+    );
   });
 
   it('rejects a pool larger than the input with valid padding', () => {
-    expect(() => k.pool2dGeometry({ ...c, poolHeight: 6, poolWidth: 3 }))
-      .toThrow(new RangeError('pool2dGeometry: the pool window (6x3) does not fit the padded input (5x5)'));
+    expect(() => k.pool2dGeometry({ ...c, poolHeight: 6, poolWidth: 3 })).toThrow(
+      new RangeError('pool2dGeometry: the pool window (6x3) does not fit the padded input (5x5)'),
+    );
     expect(() => k.maxPool2dForward({ ...c, poolWidth: 6 }, input, output)).toThrow(/does not fit the padded input/);
     expect(() => k.pool2dGeometry({ ...c, poolHeight: 6, padding: 'same' })).not.toThrow();
     expect(() => k.pool2dGeometry({ ...c, poolHeight: 6, padding: [1, 0, 0, 0] })).not.toThrow();
-    expect(() => k.pool2dGeometry({ ...c, poolHeight: 7, padding: [1, 0, 0, 1] }))
-      .toThrow(new RangeError('pool2dGeometry: the pool window (7x2) does not fit the padded input (6x6)'));
+    expect(() => k.pool2dGeometry({ ...c, poolHeight: 7, padding: [1, 0, 0, 1] })).toThrow(
+      new RangeError('pool2dGeometry: the pool window (7x2) does not fit the padded input (6x6)'),
+    );
   });
 
   it('rejects explicit pads as large as the pool (windows that see only padding)', () => {
-    expect(() => k.pool2dGeometry({ ...c, padding: [0, 2, 0, 0] }))
-      .toThrow(new RangeError('pool2dGeometry: padding[1] (bottom) must be smaller than poolHeight (2), got 2'));
-    expect(() => k.pool2dGeometry({ ...c, poolWidth: 3, padding: [1, 1, 1, 3] }))
-      .toThrow(new RangeError('pool2dGeometry: padding[3] (right) must be smaller than poolWidth (3), got 3'));
-    expect(() => k.pool2dGeometry({ ...c, padding: [0, -1, 0, 0] })).toThrow(/padding\[1\] \(bottom\) must be a non-negative integer/);
+    expect(() => k.pool2dGeometry({ ...c, padding: [0, 2, 0, 0] })).toThrow(
+      new RangeError('pool2dGeometry: padding[1] (bottom) must be smaller than poolHeight (2), got 2'),
+    );
+    expect(() => k.pool2dGeometry({ ...c, poolWidth: 3, padding: [1, 1, 1, 3] })).toThrow(
+      new RangeError('pool2dGeometry: padding[3] (right) must be smaller than poolWidth (3), got 3'),
+    );
+    expect(() => k.pool2dGeometry({ ...c, padding: [0, -1, 0, 0] })).toThrow(
+      /padding\[1\] \(bottom\) must be a non-negative integer/,
+    );
     expect(() => k.pool2dGeometry({ ...c, padding: 'full' as 'same' })).toThrow(/padding must be 'valid', 'same'/);
   });
 
@@ -356,58 +603,161 @@ describe('pooling rejects bad input', () => {
     expect(() => k.pool2dGeometry({ ...c, inHeight: -5 })).toThrow(/inHeight must be in \[1,/);
     expect(() => k.pool2dGeometry({ ...c, channels: 1.5 })).toThrow(/channels must be an integer/);
     expect(() => k.pool2dGeometry({ ...c, inWidth: '5' as unknown as number })).toThrow(TypeError);
-    expect(() => k.pool2dGeometry({ ...c, poolHeight: undefined as unknown as number })).toThrow(/poolHeight must be an integer, got undefined/);
-    expect(() => k.globalAvgPool2dForward({ ...g, height: 0 }, new Float32Array(0), new Float32Array(6))).toThrow(/height must be in \[1,/);
-    expect(() => k.globalMaxPool2dForward({ ...g, channels: -1 }, new Float32Array(54), new Float32Array(6))).toThrow(/channels must be in \[1,/);
-    expect(() => k.maxPool2dForward(null as unknown as Pool2dParams, input, output)).toThrow(new TypeError('maxPool2dForward: params must be an object, got null'));
+    expect(() => k.pool2dGeometry({ ...c, poolHeight: undefined as unknown as number })).toThrow(
+      /poolHeight must be an integer, got undefined/,
+    );
+    expect(() => k.globalAvgPool2dForward({ ...g, height: 0 }, new Float32Array(0), new Float32Array(6))).toThrow(
+      /height must be in \[1,/,
+    );
+    expect(() => k.globalMaxPool2dForward({ ...g, channels: -1 }, new Float32Array(54), new Float32Array(6))).toThrow(
+      /channels must be in \[1,/,
+    );
+    expect(() => k.maxPool2dForward(null as unknown as Pool2dParams, input, output)).toThrow(
+      new TypeError('maxPool2dForward: params must be an object, got null'),
+    );
   });
 
   it('rejects sizes whose product overflows', () => {
     expect(() => k.pool2dGeometry({ ...c, batch: 2 ** 30, inHeight: 2 ** 20, inWidth: 2 ** 20 })).toThrow(/too large/);
-    expect(() => k.globalAvgPool2dForward({ ...g, batch: 2 ** 30, height: 2 ** 20 }, input, output)).toThrow(/too large/);
+    expect(() => k.globalAvgPool2dForward({ ...g, batch: 2 ** 30, height: 2 ** 20 }, input, output)).toThrow(
+      /too large/,
+    );
   });
 
   it('rejects the wrong array type', () => {
-    expect(() => k.maxPool2dForward(c, new Float64Array(50) as unknown as Float32Array, output))
-      .toThrow(new TypeError('maxPool2dForward: input must be a Float32Array, got Float64Array'));
-    expect(() => k.avgPool2dBackward(c, Array.from(output) as unknown as Float32Array, input))
-      .toThrow(new TypeError('avgPool2dBackward: gradOutput must be a Float32Array, got an Array'));
-    expect(() => k.globalMaxPool2dForward(g, new Float32Array(54), new Int32Array(6) as unknown as Float32Array))
-      .toThrow(new TypeError('globalMaxPool2dForward: output must be a Float32Array, got Int32Array'));
+    expect(() => k.maxPool2dForward(c, new Float64Array(50) as unknown as Float32Array, output)).toThrow(
+      new TypeError('maxPool2dForward: input must be a Float32Array, got Float64Array'),
+    );
+    expect(() => k.avgPool2dBackward(c, Array.from(output) as unknown as Float32Array, input)).toThrow(
+      new TypeError('avgPool2dBackward: gradOutput must be a Float32Array, got an Array'),
+    );
+    expect(() =>
+      k.globalMaxPool2dForward(g, new Float32Array(54), new Int32Array(6) as unknown as Float32Array),
+    ).toThrow(new TypeError('globalMaxPool2dForward: output must be a Float32Array, got Int32Array'));
   });
 
   it('rejects outputs that share memory with inputs', () => {
     const shared = new Float32Array(100);
-    expect(() => k.maxPool2dForward(c, shared.subarray(0, 50), shared.subarray(45, 53)))
-      .toThrow(/output and input must not share memory/);
-    expect(() => k.avgPool2dBackward(c, shared.subarray(0, 8), shared.subarray(4, 54)))
-      .toThrow(/gradInput and gradOutput must not share memory/);
+    expect(() => k.maxPool2dForward(c, shared.subarray(0, 50), shared.subarray(45, 53))).toThrow(
+      /output and input must not share memory/,
+    );
+    expect(() => k.avgPool2dBackward(c, shared.subarray(0, 8), shared.subarray(4, 54))).toThrow(
+      /gradInput and gradOutput must not share memory/,
+    );
     // Max backward re-reads input while writing gradInput, so not even exact in-place use works.
     expect(() => k.maxPool2dBackward(c, input, output, input)).toThrow(/gradInput and input must not share memory/);
-    expect(() => k.globalAvgPool2dBackward({ batch: 1, height: 1, width: 1, channels: 4 }, shared.subarray(0, 4), shared.subarray(0, 4)))
-      .toThrow(/must not share memory/);
+    expect(() =>
+      k.globalAvgPool2dBackward(
+        { batch: 1, height: 1, width: 1, channels: 4 },
+        shared.subarray(0, 4),
+        shared.subarray(0, 4),
+      ),
+    ).toThrow(/must not share memory/);
   });
 });
 
 describe('max pooling that records its winners for training', () => {
   // Windows that neither overlap nor leave gaps: the only ones that record winners.
   const winnerCases: (PoolCase & { name: string })[] = [
-    { name: 'MNIST pool1: 2x2 on 26x26x32', batch: 2, inHeight: 26, inWidth: 26, channels: 32, poolHeight: 2, poolWidth: 2 },
-    { name: 'MNIST pool2: 2x2 on odd 11x11x64 (last row and column left out)', batch: 2, inHeight: 11, inWidth: 11, channels: 64, poolHeight: 2, poolWidth: 2 },
-    { name: '2x2 on 9x7x13 (channels not a multiple of 8)', batch: 3, inHeight: 9, inWidth: 7, channels: 13, poolHeight: 2, poolWidth: 2 },
-    { name: '3x3 stride 3 on 10x11x5 valid', batch: 2, inHeight: 10, inWidth: 11, channels: 5, poolHeight: 3, poolWidth: 3, strideHeight: 3, strideWidth: 3 },
-    { name: '3x3 stride 3 same (windows clipped to 2x2, 2x3, 3x2)', batch: 2, inHeight: 10, inWidth: 11, channels: 5, poolHeight: 3, poolWidth: 3, strideHeight: 3, strideWidth: 3, padding: 'same' },
-    { name: '2x2 same on odd 5x7x3 (windows clipped to 1x2, 2x1, 1x1)', batch: 2, inHeight: 5, inWidth: 7, channels: 3, poolHeight: 2, poolWidth: 2, padding: 'same' },
-    { name: '2x3 with explicit padding', batch: 2, inHeight: 7, inWidth: 8, channels: 6, poolHeight: 2, poolWidth: 3, padding: [1, 0, 2, 1] },
-    { name: '3x3 on 6x6x70 (more channels than one block)', batch: 2, inHeight: 6, inWidth: 6, channels: 70, poolHeight: 3, poolWidth: 3 },
-    { name: '8x16 (the largest window: 128 pixels) on 9x17x3', batch: 2, inHeight: 9, inWidth: 17, channels: 3, poolHeight: 8, poolWidth: 16 },
+    {
+      name: 'MNIST pool1: 2x2 on 26x26x32',
+      batch: 2,
+      inHeight: 26,
+      inWidth: 26,
+      channels: 32,
+      poolHeight: 2,
+      poolWidth: 2,
+    },
+    {
+      name: 'MNIST pool2: 2x2 on odd 11x11x64 (last row and column left out)',
+      batch: 2,
+      inHeight: 11,
+      inWidth: 11,
+      channels: 64,
+      poolHeight: 2,
+      poolWidth: 2,
+    },
+    {
+      name: '2x2 on 9x7x13 (channels not a multiple of 8)',
+      batch: 3,
+      inHeight: 9,
+      inWidth: 7,
+      channels: 13,
+      poolHeight: 2,
+      poolWidth: 2,
+    },
+    {
+      name: '3x3 stride 3 on 10x11x5 valid',
+      batch: 2,
+      inHeight: 10,
+      inWidth: 11,
+      channels: 5,
+      poolHeight: 3,
+      poolWidth: 3,
+      strideHeight: 3,
+      strideWidth: 3,
+    },
+    {
+      name: '3x3 stride 3 same (windows clipped to 2x2, 2x3, 3x2)',
+      batch: 2,
+      inHeight: 10,
+      inWidth: 11,
+      channels: 5,
+      poolHeight: 3,
+      poolWidth: 3,
+      strideHeight: 3,
+      strideWidth: 3,
+      padding: 'same',
+    },
+    {
+      name: '2x2 same on odd 5x7x3 (windows clipped to 1x2, 2x1, 1x1)',
+      batch: 2,
+      inHeight: 5,
+      inWidth: 7,
+      channels: 3,
+      poolHeight: 2,
+      poolWidth: 2,
+      padding: 'same',
+    },
+    {
+      name: '2x3 with explicit padding',
+      batch: 2,
+      inHeight: 7,
+      inWidth: 8,
+      channels: 6,
+      poolHeight: 2,
+      poolWidth: 3,
+      padding: [1, 0, 2, 1],
+    },
+    {
+      name: '3x3 on 6x6x70 (more channels than one block)',
+      batch: 2,
+      inHeight: 6,
+      inWidth: 6,
+      channels: 70,
+      poolHeight: 3,
+      poolWidth: 3,
+    },
+    {
+      name: '8x16 (the largest window: 128 pixels) on 9x17x3',
+      batch: 2,
+      inHeight: 9,
+      inWidth: 17,
+      channels: 3,
+      poolHeight: 8,
+      poolWidth: 16,
+    },
     { name: 'pool 1x1', batch: 1, inHeight: 3, inWidth: 4, channels: 9, poolHeight: 1, poolWidth: 1 },
   ];
 
   const activations = [
     { activation: 'linear' as const, activationAlpha: 0, apply: (v: number) => v },
     { activation: 'relu' as const, activationAlpha: 0, apply: (v: number) => (v > 0 || Number.isNaN(v) ? v : 0) },
-    { activation: 'leakyRelu' as const, activationAlpha: 0.2, apply: (v: number) => (v > 0 ? v : Math.fround(0.2 * v)) },
+    {
+      activation: 'leakyRelu' as const,
+      activationAlpha: 0.2,
+      apply: (v: number) => (v > 0 ? v : Math.fround(0.2 * v)),
+    },
   ];
 
   /** Few distinct values (so windows tie often), zeros of both signs, negatives and some NaNs. */
@@ -454,7 +804,10 @@ describe('max pooling that records its winners for training', () => {
   function expectSameBytes(actual: Uint8Array, expected: Uint8Array, label: string): void {
     expect(actual.length, `${label}: length`).toBe(expected.length);
     const first = actual.findIndex((byte, i) => byte !== expected[i]);
-    if (first >= 0) expect.fail(`${label}: byte ${first} is 0x${actual[first].toString(16)}, expected 0x${expected[first].toString(16)}`);
+    if (first >= 0)
+      expect.fail(
+        `${label}: byte ${first} is 0x${actual[first].toString(16)}, expected 0x${expected[first].toString(16)}`,
+      );
   }
 
   it.each(winnerCases)('forward and backward match the plain kernels bit for bit: $name', (c) => {
@@ -485,14 +838,24 @@ describe('max pooling that records its winners for training', () => {
   it('records the first maximum, the sign of the max, and a NaN max at the first pixel, by hand', () => {
     // One 2x2 window per channel: [top-left, top-right, bottom-left, bottom-right] and its byte.
     const windows: [number[], number][] = [
-      [[2, 5, 5, 5], 0x81], [[5, 5, 5, 5], 0x80], [[1, 2, 3, 3], 0x82], [[1, 2, 3, 4], 0x83],
-      [[Number.NaN, 1, 2, 3], 0x00], [[1, Number.NaN, 2, 3], 0x83], [[-1, -3, -2, -1], 0x00],
-      [[0, -0, 0, 0], 0x00], [[-2, -0.5, -0.5, -1], 0x01],
+      [[2, 5, 5, 5], 0x81],
+      [[5, 5, 5, 5], 0x80],
+      [[1, 2, 3, 3], 0x82],
+      [[1, 2, 3, 4], 0x83],
+      [[Number.NaN, 1, 2, 3], 0x00],
+      [[1, Number.NaN, 2, 3], 0x83],
+      [[-1, -3, -2, -1], 0x00],
+      [[0, -0, 0, 0], 0x00],
+      [[-2, -0.5, -0.5, -1], 0x01],
     ];
     const channels = windows.length;
     const c: Pool2dParams = { batch: 1, inHeight: 2, inWidth: 2, channels, poolHeight: 2, poolWidth: 2 };
     const input = new Float32Array(4 * channels);
-    windows.forEach(([values], channel) => values.forEach((v, pixel) => { input[pixel * channels + channel] = v; }));
+    windows.forEach(([values], channel) =>
+      values.forEach((v, pixel) => {
+        input[pixel * channels + channel] = v;
+      }),
+    );
     const winners = new Uint8Array(channels);
     k.maxPool2dForwardRecordingWinners(c, input, new Float32Array(channels), winners);
     expect(Array.from(winners)).toEqual(windows.map(([, byte]) => byte));
@@ -519,36 +882,146 @@ describe('max pooling that records its winners for training', () => {
     const outOfWindow = new Uint8Array(8);
     outOfWindow[3] = 0x84; // a 2x2 window has pixels 0..3
     badInputTable([
-      { entry: forward, input: 'winners not a Uint8Array', error: TypeError, message: /^maxPool2dForwardRecordingWinners: winners must be a Uint8Array, got Float32Array$/,
-        call: () => k.maxPool2dForwardRecordingWinners(c, input, output, new Float32Array(8) as unknown as Uint8Array) },
-      { entry: forward, input: 'winners a Uint8ClampedArray', error: TypeError, message: /winners must be a Uint8Array, got Uint8ClampedArray/,
-        call: () => k.maxPool2dForwardRecordingWinners(c, input, output, new Uint8ClampedArray(8) as unknown as Uint8Array) },
-      { entry: forward, input: 'winners of the wrong length', error: RangeError, message: /^maxPool2dForwardRecordingWinners: winners must have 8 elements \(batch\*outHeight\*outWidth\*channels\), got 9$/,
-        call: () => k.maxPool2dForwardRecordingWinners(c, input, output, new Uint8Array(9)) },
-      { entry: forward, input: 'winners sharing memory with output', error: RangeError, message: /must not share memory/,
-        call: () => k.maxPool2dForwardRecordingWinners(c, input, new Float32Array(shared, 0, 8), new Uint8Array(shared, 8, 8)) },
-      { entry: forward, input: 'overlapping windows', error: RangeError, message: /^maxPool2dForwardRecordingWinners: winners are recorded only for windows that neither overlap nor leave gaps: strides \(1x1\) must equal the pool \(2x2\)$/,
-        call: () => k.maxPool2dForwardRecordingWinners({ ...c, strideHeight: 1, strideWidth: 1 }, input, new Float32Array(18), new Uint8Array(18)) },
-      { entry: forward, input: 'windows with gaps between them', error: RangeError, message: /strides \(3x2\) must equal the pool \(2x2\)/,
-        call: () => k.maxPool2dForwardRecordingWinners({ ...c, strideHeight: 3 }, input, output, new Uint8Array(8)) },
-      { entry: forward, input: 'a window of more than 128 pixels', error: RangeError, message: /winners are recorded only for windows of at most 128 pixels, got 9x15$/,
-        call: () => k.maxPool2dForwardRecordingWinners({ ...c, inHeight: 9, inWidth: 15, poolHeight: 9, poolWidth: 15 }, new Float32Array(270), new Float32Array(2), new Uint8Array(2)) },
-      { entry: forward, input: 'a bad geometry', error: RangeError, message: /poolHeight must be in \[1,/,
-        call: () => k.maxPool2dForwardRecordingWinners({ ...c, poolHeight: 0 }, input, output, new Uint8Array(8)) },
-      { entry: backward, input: 'winners not a Uint8Array', error: TypeError, message: /^maxPool2dBackwardFromWinners: winners must be a Uint8Array, got an Array$/,
-        call: () => k.maxPool2dBackwardFromWinners(c, [0, 0, 0, 0, 0, 0, 0, 0] as unknown as Uint8Array, output, gradInput) },
-      { entry: backward, input: 'winners of the wrong length', error: RangeError, message: /winners must have 8 elements \(batch\*outHeight\*outWidth\*channels\), got 7$/,
-        call: () => k.maxPool2dBackwardFromWinners(c, new Uint8Array(7), output, gradInput) },
-      { entry: backward, input: 'a winner outside its window', error: RangeError, message: /^maxPool2dBackwardFromWinners: winners\[3\] names pixel 4 of a window of 4 pixels/,
-        call: () => k.maxPool2dBackwardFromWinners(c, outOfWindow, output, gradInput) },
-      { entry: backward, input: 'a winner outside its clipped window', error: RangeError, message: /winners\[1\] names pixel 1 of a window of 1 pixels/,
-        call: () => k.maxPool2dBackwardFromWinners({ ...c, inHeight: 1, inWidth: 3, channels: 1, padding: 'same' }, Uint8Array.of(1, 1), new Float32Array(2), new Float32Array(3)) },
-      { entry: backward, input: 'overlapping windows', error: RangeError, message: /strides \(1x2\) must equal the pool \(2x2\)/,
-        call: () => k.maxPool2dBackwardFromWinners({ ...c, strideHeight: 1 }, new Uint8Array(12), new Float32Array(12), gradInput) },
-      { entry: backward, input: 'an activation whose derivative does not follow from its output', error: RangeError, message: /activation must be linear, relu or leakyRelu/,
-        call: () => k.maxPool2dBackwardFromWinners({ ...c, activation: 'sigmoid' } as Pool2dParams, new Uint8Array(8), output, gradInput) },
-      { entry: backward, input: 'gradInput sharing memory with gradOutput', error: RangeError, message: /gradInput and gradOutput must not share memory/,
-        call: () => k.maxPool2dBackwardFromWinners(c, new Uint8Array(8), gradInput.subarray(0, 8), gradInput) },
+      {
+        entry: forward,
+        input: 'winners not a Uint8Array',
+        error: TypeError,
+        message: /^maxPool2dForwardRecordingWinners: winners must be a Uint8Array, got Float32Array$/,
+        call: () => k.maxPool2dForwardRecordingWinners(c, input, output, new Float32Array(8) as unknown as Uint8Array),
+      },
+      {
+        entry: forward,
+        input: 'winners a Uint8ClampedArray',
+        error: TypeError,
+        message: /winners must be a Uint8Array, got Uint8ClampedArray/,
+        call: () =>
+          k.maxPool2dForwardRecordingWinners(c, input, output, new Uint8ClampedArray(8) as unknown as Uint8Array),
+      },
+      {
+        entry: forward,
+        input: 'winners of the wrong length',
+        error: RangeError,
+        message:
+          /^maxPool2dForwardRecordingWinners: winners must have 8 elements \(batch\*outHeight\*outWidth\*channels\), got 9$/,
+        call: () => k.maxPool2dForwardRecordingWinners(c, input, output, new Uint8Array(9)),
+      },
+      {
+        entry: forward,
+        input: 'winners sharing memory with output',
+        error: RangeError,
+        message: /must not share memory/,
+        call: () =>
+          k.maxPool2dForwardRecordingWinners(c, input, new Float32Array(shared, 0, 8), new Uint8Array(shared, 8, 8)),
+      },
+      {
+        entry: forward,
+        input: 'overlapping windows',
+        error: RangeError,
+        message:
+          /^maxPool2dForwardRecordingWinners: winners are recorded only for windows that neither overlap nor leave gaps: strides \(1x1\) must equal the pool \(2x2\)$/,
+        call: () =>
+          k.maxPool2dForwardRecordingWinners(
+            { ...c, strideHeight: 1, strideWidth: 1 },
+            input,
+            new Float32Array(18),
+            new Uint8Array(18),
+          ),
+      },
+      {
+        entry: forward,
+        input: 'windows with gaps between them',
+        error: RangeError,
+        message: /strides \(3x2\) must equal the pool \(2x2\)/,
+        call: () => k.maxPool2dForwardRecordingWinners({ ...c, strideHeight: 3 }, input, output, new Uint8Array(8)),
+      },
+      {
+        entry: forward,
+        input: 'a window of more than 128 pixels',
+        error: RangeError,
+        message: /winners are recorded only for windows of at most 128 pixels, got 9x15$/,
+        call: () =>
+          k.maxPool2dForwardRecordingWinners(
+            { ...c, inHeight: 9, inWidth: 15, poolHeight: 9, poolWidth: 15 },
+            new Float32Array(270),
+            new Float32Array(2),
+            new Uint8Array(2),
+          ),
+      },
+      {
+        entry: forward,
+        input: 'a bad geometry',
+        error: RangeError,
+        message: /poolHeight must be in \[1,/,
+        call: () => k.maxPool2dForwardRecordingWinners({ ...c, poolHeight: 0 }, input, output, new Uint8Array(8)),
+      },
+      {
+        entry: backward,
+        input: 'winners not a Uint8Array',
+        error: TypeError,
+        message: /^maxPool2dBackwardFromWinners: winners must be a Uint8Array, got an Array$/,
+        call: () =>
+          k.maxPool2dBackwardFromWinners(c, [0, 0, 0, 0, 0, 0, 0, 0] as unknown as Uint8Array, output, gradInput),
+      },
+      {
+        entry: backward,
+        input: 'winners of the wrong length',
+        error: RangeError,
+        message: /winners must have 8 elements \(batch\*outHeight\*outWidth\*channels\), got 7$/,
+        call: () => k.maxPool2dBackwardFromWinners(c, new Uint8Array(7), output, gradInput),
+      },
+      {
+        entry: backward,
+        input: 'a winner outside its window',
+        error: RangeError,
+        message: /^maxPool2dBackwardFromWinners: winners\[3\] names pixel 4 of a window of 4 pixels/,
+        call: () => k.maxPool2dBackwardFromWinners(c, outOfWindow, output, gradInput),
+      },
+      {
+        entry: backward,
+        input: 'a winner outside its clipped window',
+        error: RangeError,
+        message: /winners\[1\] names pixel 1 of a window of 1 pixels/,
+        call: () =>
+          k.maxPool2dBackwardFromWinners(
+            { ...c, inHeight: 1, inWidth: 3, channels: 1, padding: 'same' },
+            Uint8Array.of(1, 1),
+            new Float32Array(2),
+            new Float32Array(3),
+          ),
+      },
+      {
+        entry: backward,
+        input: 'overlapping windows',
+        error: RangeError,
+        message: /strides \(1x2\) must equal the pool \(2x2\)/,
+        call: () =>
+          k.maxPool2dBackwardFromWinners(
+            { ...c, strideHeight: 1 },
+            new Uint8Array(12),
+            new Float32Array(12),
+            gradInput,
+          ),
+      },
+      {
+        entry: backward,
+        input: 'an activation whose derivative does not follow from its output',
+        error: RangeError,
+        message: /activation must be linear, relu or leakyRelu/,
+        call: () =>
+          k.maxPool2dBackwardFromWinners(
+            { ...c, activation: 'sigmoid' } as Pool2dParams,
+            new Uint8Array(8),
+            output,
+            gradInput,
+          ),
+      },
+      {
+        entry: backward,
+        input: 'gradInput sharing memory with gradOutput',
+        error: RangeError,
+        message: /gradInput and gradOutput must not share memory/,
+        call: () => k.maxPool2dBackwardFromWinners(c, new Uint8Array(8), gradInput.subarray(0, 8), gradInput),
+      },
     ]);
   });
 });

@@ -5,12 +5,18 @@ import type { ActivationName } from '../../lib/native/network';
 /** f for one value of an elementwise activation. */
 function elementwise(kind: Exclude<ActivationName, 'softmax'>, alpha: number): (v: number) => number {
   switch (kind) {
-    case 'linear': return (v) => v;
-    case 'relu': return (v) => (v > 0 ? v : 0);
-    case 'leakyRelu': return (v) => (v > 0 ? v : alpha * v);
-    case 'elu': return (v) => (v > 0 ? v : alpha * (Math.exp(v) - 1));
-    case 'sigmoid': return (v) => 1 / (1 + Math.exp(-v));
-    case 'tanh': return (v) => Math.tanh(v);
+    case 'linear':
+      return (v) => v;
+    case 'relu':
+      return (v) => (v > 0 ? v : 0);
+    case 'leakyRelu':
+      return (v) => (v > 0 ? v : alpha * v);
+    case 'elu':
+      return (v) => (v > 0 ? v : alpha * (Math.exp(v) - 1));
+    case 'sigmoid':
+      return (v) => 1 / (1 + Math.exp(-v));
+    case 'tanh':
+      return (v) => Math.tanh(v);
   }
 }
 
@@ -18,8 +24,13 @@ function elementwise(kind: Exclude<ActivationName, 'softmax'>, alpha: number): (
  * y = f(x) for x [rows, cols]. Softmax runs over each row (shifted by the row max, which leaves
  * the value unchanged and keeps exp finite); every other kind is elementwise.
  */
-export function referenceActivation(kind: ActivationName, alpha: number, rows: number, cols: number,
-  x: ArrayLike<number>): Float64Array {
+export function referenceActivation(
+  kind: ActivationName,
+  alpha: number,
+  rows: number,
+  cols: number,
+  x: ArrayLike<number>,
+): Float64Array {
   const y = new Float64Array(rows * cols);
   if (kind !== 'softmax') {
     const f = elementwise(kind, alpha);

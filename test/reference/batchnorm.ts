@@ -23,9 +23,16 @@ export function referenceMoments(rows: number, channels: number, x: ArrayLike<nu
 }
 
 /** y = gamma * (x - mean) / sqrt(variance + epsilon) + beta, per channel. */
-export function referenceNormalize(rows: number, channels: number, x: ArrayLike<number>,
-  gamma: ArrayLike<number>, beta: ArrayLike<number>, mean: ArrayLike<number>,
-  variance: ArrayLike<number>, epsilon: number): Float64Array {
+export function referenceNormalize(
+  rows: number,
+  channels: number,
+  x: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  variance: ArrayLike<number>,
+  epsilon: number,
+): Float64Array {
   const y = new Float64Array(rows * channels);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < channels; c++) {
@@ -37,13 +44,23 @@ export function referenceNormalize(rows: number, channels: number, x: ArrayLike<
 }
 
 /** Training-mode batch norm: normalizes with the batch's own statistics. */
-export function referenceBatchNormTraining(rows: number, channels: number, x: ArrayLike<number>,
-  gamma: ArrayLike<number>, beta: ArrayLike<number>, epsilon: number): ChannelMoments & { y: Float64Array } {
+export function referenceBatchNormTraining(
+  rows: number,
+  channels: number,
+  x: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  epsilon: number,
+): ChannelMoments & { y: Float64Array } {
   const moments = referenceMoments(rows, channels, x);
   return { ...moments, y: referenceNormalize(rows, channels, x, gamma, beta, moments.mean, moments.variance, epsilon) };
 }
 
 /** Keras's moving statistic: moving * momentum + batch * (1 - momentum). */
-export function referenceMovingAverage(moving: ArrayLike<number>, batch: ArrayLike<number>, momentum: number): Float64Array {
+export function referenceMovingAverage(
+  moving: ArrayLike<number>,
+  batch: ArrayLike<number>,
+  momentum: number,
+): Float64Array {
   return Float64Array.from(moving, (value, c) => value * momentum + batch[c] * (1 - momentum));
 }

@@ -2,14 +2,28 @@
 // independently of the native code (direct loops, no im2col).
 
 export interface ConvCase {
-  batch: number; inHeight: number; inWidth: number; inChannels: number; outChannels: number;
-  kernelHeight: number; kernelWidth: number; strideHeight: number; strideWidth: number;
-  dilationHeight: number; dilationWidth: number; padding: 'valid' | 'same';
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outChannels: number;
+  kernelHeight: number;
+  kernelWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padding: 'valid' | 'same';
 }
 
 /** Output size and leading pad of one axis, by TensorFlow's definition of 'valid' and 'same'. */
-export function axisGeometry(size: number, kernel: number, stride: number, dilation: number,
-  padding: 'valid' | 'same'): { out: number; padBefore: number } {
+export function axisGeometry(
+  size: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padding: 'valid' | 'same',
+): { out: number; padBefore: number } {
   const extent = (kernel - 1) * dilation + 1;
   if (padding === 'valid') return { out: Math.floor((size - extent) / stride) + 1, padBefore: 0 };
   const out = Math.ceil(size / stride);
@@ -58,12 +72,19 @@ function forEachTap(c: ConvCase, visit: (inputPixel: number, tap: number, output
 }
 
 /** Direct convolution: out[n,oy,ox,co] = bias[co] + sum_{ky,kx,ci} in[n,iy,ix,ci] * w[ky,kx,ci,co]. */
-export function referenceConv2d(c: ConvCase, input: ArrayLike<number>, kernel: ArrayLike<number>,
-  bias: ArrayLike<number> | null): { output: Float64Array; outHeight: number; outWidth: number } {
+export function referenceConv2d(
+  c: ConvCase,
+  input: ArrayLike<number>,
+  kernel: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+): { output: Float64Array; outHeight: number; outWidth: number } {
   const { inChannels, outChannels } = c;
   const { rows, cols } = convAxes(c);
   const output = new Float64Array(c.batch * rows.out * cols.out * outChannels);
-  if (bias) output.forEach((_, i) => { output[i] = bias[i % outChannels]; });
+  if (bias)
+    output.forEach((_, i) => {
+      output[i] = bias[i % outChannels];
+    });
   forEachTap(c, (inputPixel, tap, outputPixel) => {
     for (let co = 0; co < outChannels; co++) {
       let sum = output[outputPixel * outChannels + co];
@@ -77,8 +98,11 @@ export function referenceConv2d(c: ConvCase, input: ArrayLike<number>, kernel: A
 }
 
 /** d loss / d input of the convolution, given d loss / d output: in[n,iy,ix,ci] gets sum_co gradOut * w. */
-export function referenceConv2dBackwardInput(c: ConvCase, gradOutput: ArrayLike<number>,
-  kernel: ArrayLike<number>): Float64Array {
+export function referenceConv2dBackwardInput(
+  c: ConvCase,
+  gradOutput: ArrayLike<number>,
+  kernel: ArrayLike<number>,
+): Float64Array {
   const { inChannels, outChannels } = c;
   const gradInput = new Float64Array(c.batch * c.inHeight * c.inWidth * inChannels);
   forEachTap(c, (inputPixel, tap, outputPixel) => {
@@ -94,8 +118,11 @@ export function referenceConv2dBackwardInput(c: ConvCase, gradOutput: ArrayLike<
 }
 
 /** d loss / d kernel and d loss / d bias of the convolution, given d loss / d output. */
-export function referenceConv2dBackwardParams(c: ConvCase, input: ArrayLike<number>,
-  gradOutput: ArrayLike<number>): { gradKernel: Float64Array; gradBias: Float64Array } {
+export function referenceConv2dBackwardParams(
+  c: ConvCase,
+  input: ArrayLike<number>,
+  gradOutput: ArrayLike<number>,
+): { gradKernel: Float64Array; gradBias: Float64Array } {
   const { inChannels, outChannels } = c;
   const gradKernel = new Float64Array(c.kernelHeight * c.kernelWidth * inChannels * outChannels);
   forEachTap(c, (inputPixel, tap, outputPixel) => {

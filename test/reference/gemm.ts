@@ -2,8 +2,16 @@
 // (direct loops, no blocking or packing).
 
 export function referenceGemm(
-  m: number, n: number, k: number, a: ArrayLike<number>, b: ArrayLike<number>,
-  transA: boolean, transB: boolean, alpha: number, beta: number, c: ArrayLike<number>,
+  m: number,
+  n: number,
+  k: number,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  transA: boolean,
+  transB: boolean,
+  alpha: number,
+  beta: number,
+  c: ArrayLike<number>,
 ): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {

@@ -25,8 +25,12 @@ function logSigmoid(z: number): number {
 }
 
 /** mean over rows of -sum_c targets[c] * log(softmax(logits))[c]. Targets may be soft. */
-export function referenceSoftmaxCrossEntropyFromLogits(batch: number, classes: number,
-  logits: ArrayLike<number>, targets: ArrayLike<number>): number {
+export function referenceSoftmaxCrossEntropyFromLogits(
+  batch: number,
+  classes: number,
+  logits: ArrayLike<number>,
+  targets: ArrayLike<number>,
+): number {
   let total = 0;
   for (let b = 0; b < batch; b++) {
     for (let c = 0; c < classes; c++) total -= targets[b * classes + c] * logSoftmax(logits, b * classes, classes, c);
@@ -35,8 +39,12 @@ export function referenceSoftmaxCrossEntropyFromLogits(batch: number, classes: n
 }
 
 /** mean over rows of -log(softmax(logits))[label]. */
-export function referenceSparseSoftmaxCrossEntropyFromLogits(batch: number, classes: number,
-  logits: ArrayLike<number>, labels: ArrayLike<number>): number {
+export function referenceSparseSoftmaxCrossEntropyFromLogits(
+  batch: number,
+  classes: number,
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): number {
   let total = 0;
   for (let b = 0; b < batch; b++) total -= logSoftmax(logits, b * classes, classes, labels[b]);
   return total / batch;
@@ -50,8 +58,12 @@ function kerasProbability(probs: ArrayLike<number>, offset: number, n: number, c
 }
 
 /** mean over rows of -sum_c targets[c] * log(q[c]), q the renormalized, clipped probabilities. */
-export function referenceCategoricalCrossentropy(batch: number, classes: number,
-  probs: ArrayLike<number>, targets: ArrayLike<number>): number {
+export function referenceCategoricalCrossentropy(
+  batch: number,
+  classes: number,
+  probs: ArrayLike<number>,
+  targets: ArrayLike<number>,
+): number {
   let total = 0;
   for (let b = 0; b < batch; b++) {
     for (let c = 0; c < classes; c++) {
@@ -63,16 +75,24 @@ export function referenceCategoricalCrossentropy(batch: number, classes: number,
 }
 
 /** mean over rows of -log(q[label]). */
-export function referenceSparseCategoricalCrossentropy(batch: number, classes: number,
-  probs: ArrayLike<number>, labels: ArrayLike<number>): number {
+export function referenceSparseCategoricalCrossentropy(
+  batch: number,
+  classes: number,
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): number {
   let total = 0;
   for (let b = 0; b < batch; b++) total -= Math.log(kerasProbability(probs, b * classes, classes, labels[b]));
   return total / batch;
 }
 
 /** mean over elements of -(t log p + (1 - t) log(1 - p)), p clipped to [eps, 1 - eps]. */
-export function referenceBinaryCrossentropy(batch: number, outputs: number,
-  probs: ArrayLike<number>, targets: ArrayLike<number>): number {
+export function referenceBinaryCrossentropy(
+  batch: number,
+  outputs: number,
+  probs: ArrayLike<number>,
+  targets: ArrayLike<number>,
+): number {
   const count = batch * outputs;
   let total = 0;
   for (let i = 0; i < count; i++) {
@@ -83,17 +103,26 @@ export function referenceBinaryCrossentropy(batch: number, outputs: number,
 }
 
 /** mean over elements of -(t log s(z) + (1 - t) log(1 - s(z))), s the sigmoid; 1 - s(z) = s(-z). */
-export function referenceBinaryCrossentropyFromLogits(batch: number, outputs: number,
-  logits: ArrayLike<number>, targets: ArrayLike<number>): number {
+export function referenceBinaryCrossentropyFromLogits(
+  batch: number,
+  outputs: number,
+  logits: ArrayLike<number>,
+  targets: ArrayLike<number>,
+): number {
   const count = batch * outputs;
   let total = 0;
-  for (let i = 0; i < count; i++) total -= targets[i] * logSigmoid(logits[i]) + (1 - targets[i]) * logSigmoid(-logits[i]);
+  for (let i = 0; i < count; i++)
+    total -= targets[i] * logSigmoid(logits[i]) + (1 - targets[i]) * logSigmoid(-logits[i]);
   return total / count;
 }
 
 /** mean over elements of (prediction - target)^2. */
-export function referenceMeanSquaredError(batch: number, outputs: number,
-  predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
+export function referenceMeanSquaredError(
+  batch: number,
+  outputs: number,
+  predictions: ArrayLike<number>,
+  targets: ArrayLike<number>,
+): number {
   const count = batch * outputs;
   let total = 0;
   for (let i = 0; i < count; i++) total += (predictions[i] - targets[i]) ** 2;
@@ -127,8 +156,11 @@ function forEachPixel(s: PixelShape, visit: (pixel: number) => void): void {
  * the same shape: at each pixel, -sum_c t log q over the last axis (q renormalized and clipped as
  * above), then the mean over all n * height * width pixels.
  */
-export function referencePixelCategoricalCrossentropy(s: PixelShape, probs: ArrayLike<number>,
-  targets: ArrayLike<number>): number {
+export function referencePixelCategoricalCrossentropy(
+  s: PixelShape,
+  probs: ArrayLike<number>,
+  targets: ArrayLike<number>,
+): number {
   let total = 0;
   forEachPixel(s, (pixel) => {
     for (let c = 0; c < s.classes; c++) {
@@ -140,10 +172,15 @@ export function referencePixelCategoricalCrossentropy(s: PixelShape, probs: Arra
 }
 
 /** Keras's sparse_categorical_crossentropy with labels [n, height, width]: the mean over pixels of -log q[label]. */
-export function referencePixelSparseCategoricalCrossentropy(s: PixelShape, probs: ArrayLike<number>,
-  labels: ArrayLike<number>): number {
+export function referencePixelSparseCategoricalCrossentropy(
+  s: PixelShape,
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): number {
   let total = 0;
-  forEachPixel(s, (pixel) => { total -= Math.log(kerasProbability(probs, pixel * s.classes, s.classes, labels[pixel])); });
+  forEachPixel(s, (pixel) => {
+    total -= Math.log(kerasProbability(probs, pixel * s.classes, s.classes, labels[pixel]));
+  });
   return total / (s.n * s.height * s.width);
 }
 

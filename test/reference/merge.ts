@@ -13,7 +13,12 @@ export function elementwiseMerge(kind: MergeKind, inputs: Float64Array[]): Float
 }
 
 /** Product over [positions, channels]; a broadcast input has one value per channel. */
-export function multiply(positions: number, channels: number, broadcast: boolean[], inputs: Float64Array[]): Float64Array {
+export function multiply(
+  positions: number,
+  channels: number,
+  broadcast: boolean[],
+  inputs: Float64Array[],
+): Float64Array {
   const out = new Float64Array(positions * channels).fill(1);
   for (let p = 0; p < positions; p++) {
     for (let c = 0; c < channels; c++) {

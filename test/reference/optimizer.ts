@@ -3,11 +3,19 @@
 
 // Optimizer states hold float64 copies of the parameter and slot arrays; each step mutates them.
 
-export interface SgdState { param: Float64Array; velocity: Float64Array | null }
+export interface SgdState {
+  param: Float64Array;
+  velocity: Float64Array | null;
+}
 
 /** Keras SGD.update_step. */
-export function referenceSgdStep(state: SgdState, grad: ArrayLike<number>, learningRate: number,
-  momentum: number, nesterov: boolean): void {
+export function referenceSgdStep(
+  state: SgdState,
+  grad: ArrayLike<number>,
+  learningRate: number,
+  momentum: number,
+  nesterov: boolean,
+): void {
   const { param, velocity } = state;
   for (let i = 0; i < param.length; i++) {
     if (velocity === null) {
@@ -19,11 +27,19 @@ export function referenceSgdStep(state: SgdState, grad: ArrayLike<number>, learn
   }
 }
 
-export interface RmspropState { param: Float64Array; meanSquare: Float64Array }
+export interface RmspropState {
+  param: Float64Array;
+  meanSquare: Float64Array;
+}
 
 /** Uncentered RMSprop without momentum, as Keras: epsilon inside the square root. */
-export function referenceRmspropStep(state: RmspropState, grad: ArrayLike<number>,
-  learningRate: number, rho: number, epsilon: number): void {
+export function referenceRmspropStep(
+  state: RmspropState,
+  grad: ArrayLike<number>,
+  learningRate: number,
+  rho: number,
+  epsilon: number,
+): void {
   const { param, meanSquare } = state;
   for (let i = 0; i < param.length; i++) {
     meanSquare[i] = rho * meanSquare[i] + (1 - rho) * grad[i] ** 2;
@@ -31,11 +47,23 @@ export function referenceRmspropStep(state: RmspropState, grad: ArrayLike<number
   }
 }
 
-export interface AdamState { param: Float64Array; m: Float64Array; v: Float64Array }
+export interface AdamState {
+  param: Float64Array;
+  m: Float64Array;
+  v: Float64Array;
+}
 
 /** Keras Adam.update_step at 1-based `step`, preceded by AdamW's decoupled decay when weightDecay > 0. */
-export function referenceAdamStep(state: AdamState, grad: ArrayLike<number>, learningRate: number,
-  beta1: number, beta2: number, epsilon: number, step: number, weightDecay: number): void {
+export function referenceAdamStep(
+  state: AdamState,
+  grad: ArrayLike<number>,
+  learningRate: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+  step: number,
+  weightDecay: number,
+): void {
   const { param, m, v } = state;
   const alpha = (learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
   for (let i = 0; i < param.length; i++) {

@@ -4,22 +4,35 @@
 export type PoolPadding = 'valid' | 'same' | [number, number, number, number];
 
 export interface PoolCase {
-  batch: number; inHeight: number; inWidth: number; channels: number;
-  poolHeight: number; poolWidth: number;
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  channels: number;
+  poolHeight: number;
+  poolWidth: number;
   /** Default to the pool size, as in Keras. */
-  strideHeight?: number; strideWidth?: number;
+  strideHeight?: number;
+  strideWidth?: number;
   /** Defaults to 'valid'. */
   padding?: PoolPadding;
 }
 
-export interface PoolAxis { out: number; padBefore: number; padAfter: number }
+export interface PoolAxis {
+  out: number;
+  padBefore: number;
+  padAfter: number;
+}
 
 /**
  * Output size and padding of one axis by TensorFlow's definitions; padAfter is the padding the
  * last window actually reaches (never negative).
  */
-export function poolAxis(size: number, pool: number, stride: number,
-  padding: 'valid' | 'same' | [number, number]): PoolAxis {
+export function poolAxis(
+  size: number,
+  pool: number,
+  stride: number,
+  padding: 'valid' | 'same' | [number, number],
+): PoolAxis {
   let out: number;
   let padBefore: number;
   if (padding === 'same') {
@@ -45,8 +58,15 @@ export function poolAxes(c: PoolCase): { rows: PoolAxis; cols: PoolAxis } {
  * Calls visit(inputIndex) for every tap of output pixel (n, oy, ox)'s window, channel ch, that lies
  * inside the input, in row-major order.
  */
-function forEachWindowTap(c: PoolCase, axes: { rows: PoolAxis; cols: PoolAxis }, n: number, oy: number, ox: number,
-  ch: number, visit: (inputIndex: number) => void): void {
+function forEachWindowTap(
+  c: PoolCase,
+  axes: { rows: PoolAxis; cols: PoolAxis },
+  n: number,
+  oy: number,
+  ox: number,
+  ch: number,
+  visit: (inputIndex: number) => void,
+): void {
   const strideHeight = c.strideHeight ?? c.poolHeight;
   const strideWidth = c.strideWidth ?? c.poolWidth;
   for (let ky = 0; ky < c.poolHeight; ky++) {
@@ -60,8 +80,11 @@ function forEachWindowTap(c: PoolCase, axes: { rows: PoolAxis; cols: PoolAxis },
   }
 }
 
-export function referencePool2d(c: PoolCase, mode: 'max' | 'avg', input: ArrayLike<number>):
-  { output: Float64Array; outHeight: number; outWidth: number } {
+export function referencePool2d(
+  c: PoolCase,
+  mode: 'max' | 'avg',
+  input: ArrayLike<number>,
+): { output: Float64Array; outHeight: number; outWidth: number } {
   const axes = poolAxes(c);
   const { rows, cols } = axes;
   const output = new Float64Array(c.batch * rows.out * cols.out * c.channels);
@@ -92,8 +115,12 @@ export function referencePool2d(c: PoolCase, mode: 'max' | 'avg', input: ArrayLi
  * its output), and gradients of overlapping windows add up. Also returns each window's winner: that
  * pixel's index within the window's inside part.
  */
-export function referenceMaxPool2dBackward(c: PoolCase, input: ArrayLike<number>, gradOutput: ArrayLike<number>,
-  slopeAtNonPositive = 1): { gradInput: Float64Array; winners: Int32Array; positiveMax: Uint8Array } {
+export function referenceMaxPool2dBackward(
+  c: PoolCase,
+  input: ArrayLike<number>,
+  gradOutput: ArrayLike<number>,
+  slopeAtNonPositive = 1,
+): { gradInput: Float64Array; winners: Int32Array; positiveMax: Uint8Array } {
   const axes = poolAxes(c);
   const { rows, cols } = axes;
   const gradInput = new Float64Array(c.batch * c.inHeight * c.inWidth * c.channels);
@@ -127,11 +154,15 @@ export function referenceMaxPool2dBackward(c: PoolCase, input: ArrayLike<number>
   return { gradInput, winners, positiveMax };
 }
 
-export interface GlobalPoolCase { batch: number; height: number; width: number; channels: number }
+export interface GlobalPoolCase {
+  batch: number;
+  height: number;
+  width: number;
+  channels: number;
+}
 
 /** [batch, height, width, channels] -> [batch, channels]. */
-export function referenceGlobalPool2d(c: GlobalPoolCase, mode: 'max' | 'avg',
-  input: ArrayLike<number>): Float64Array {
+export function referenceGlobalPool2d(c: GlobalPoolCase, mode: 'max' | 'avg', input: ArrayLike<number>): Float64Array {
   const output = new Float64Array(c.batch * c.channels);
   for (let n = 0; n < c.batch; n++) {
     for (let ch = 0; ch < c.channels; ch++) {

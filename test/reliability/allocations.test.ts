@@ -22,7 +22,9 @@ describe.skipIf(process.platform !== 'linux' || underSanitizer)('native allocati
 
   function addonMallocs(steps: number, threads: number): number {
     const run = spawnSync(process.execPath, [join(here, 'train_steps.cjs'), String(steps), String(threads)], {
-      env: { ...process.env, LD_PRELOAD: counter, UV_THREADPOOL_SIZE: '1' }, encoding: 'utf8', timeout: 120_000,
+      env: { ...process.env, LD_PRELOAD: counter, UV_THREADPOOL_SIZE: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
     });
     expect(run.status, run.stderr).toBe(0);
     const count = /addon mallocs: (\d+)/.exec(run.stderr);
@@ -31,7 +33,15 @@ describe.skipIf(process.platform !== 'linux' || underSanitizer)('native allocati
   }
 
   it('makes the same native allocations in 3 training steps as in 8 on one thread, and at most 2 more on two', () => {
-    execFileSync(process.env.CC ?? 'cc', ['-O2', '-shared', '-fPIC', '-o', counter, join(here, 'count_addon_mallocs.c'), '-ldl']);
+    execFileSync(process.env.CC ?? 'cc', [
+      '-O2',
+      '-shared',
+      '-fPIC',
+      '-o',
+      counter,
+      join(here, 'count_addon_mallocs.c'),
+      '-ldl',
+    ]);
     const short = addonMallocs(3, 1);
     // The control: building the network does allocate, and the counter sees it.
     expect(short).toBeGreaterThan(10);

@@ -21,7 +21,8 @@ interface Task {
 function sequentialReference(model: ck.Sequential, x: ck.Tensor, task: Task): Float32Array {
   const step = task.api === 'sync' ? task.end - task.start : task.api;
   const parts: Float32Array[] = [];
-  for (let start = task.start; start < task.end; start += step) parts.push(model.predictSync(x.slice(start, Math.min(start + step, task.end))).data);
+  for (let start = task.start; start < task.end; start += step)
+    parts.push(model.predictSync(x.slice(start, Math.min(start + step, task.end))).data);
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   parts.reduce((offset, part) => {
     out.set(part, offset);
@@ -46,17 +47,21 @@ describe('concurrent predictions', () => {
     const trainee = smallConvnet(99, 5);
     trainee.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const training = trainee.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, seed: 1 });
-    const results = await Promise.all(tasks.map(async (task) => {
-      // Interleave the calls' starts with each other and with the training steps.
-      for (let i = Math.floor(random() * 3); i > 0; i--) await new Promise((resolve) => setImmediate(resolve));
-      const rows = x.slice(task.start, task.end);
-      const [output, whileTraining] = await Promise.all([
-        task.api === 'sync' ? models[task.model].predictSync(rows) : models[task.model].predict(rows, { batchSize: task.api }),
-        trainee.predict(rows),
-      ]);
-      expect(whileTraining.data.every(Number.isFinite)).toBe(true);
-      return output.data;
-    }));
+    const results = await Promise.all(
+      tasks.map(async (task) => {
+        // Interleave the calls' starts with each other and with the training steps.
+        for (let i = Math.floor(random() * 3); i > 0; i--) await new Promise((resolve) => setImmediate(resolve));
+        const rows = x.slice(task.start, task.end);
+        const [output, whileTraining] = await Promise.all([
+          task.api === 'sync'
+            ? models[task.model].predictSync(rows)
+            : models[task.model].predict(rows, { batchSize: task.api }),
+          trainee.predict(rows),
+        ]);
+        expect(whileTraining.data.every(Number.isFinite)).toBe(true);
+        return output.data;
+      }),
+    );
     results.forEach((result, i) => expect(result, `task ${i}: ${JSON.stringify(tasks[i])}`).toEqual(expected[i]));
     const history = await training;
     expect(history.history.loss.every(Number.isFinite)).toBe(true);
@@ -88,12 +93,20 @@ async function main() {
 main().then((result) => parentPort.postMessage(result), (error) => parentPort.postMessage({ error: error.stack }));
 `;
 
-type WorkerResult = { loss: number[]; weights: Float32Array[]; predicted: Float32Array; sync: Float32Array; error?: string };
+type WorkerResult = {
+  loss: number[];
+  weights: Float32Array[];
+  predicted: Float32Array;
+  sync: Float32Array;
+  error?: string;
+};
 
 function runWorker(seed: number, x: Float32Array, y: Int32Array): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerSource, { eval: true, workerData: { entry, seed, x, y } });
-    worker.once('message', (result: WorkerResult) => (result.error ? reject(new Error(result.error)) : resolve(result)));
+    worker.once('message', (result: WorkerResult) =>
+      result.error ? reject(new Error(result.error)) : resolve(result),
+    );
     worker.once('error', reject);
     worker.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
   });
@@ -107,7 +120,10 @@ describe('worker_threads running convkit', () => {
     const results = await Promise.all(seeds.map((seed) => runWorker(seed, x.data, y)));
     for (const [i, seed] of seeds.entries()) {
       const model = smallConvnet(seed, 5);
-      model.compile({ optimizer: ck.optimizers.sgd({ learningRate: 0.1, momentum: 0.9 }), loss: 'sparseCategoricalCrossentropy' });
+      model.compile({
+        optimizer: ck.optimizers.sgd({ learningRate: 0.1, momentum: 0.9 }),
+        loss: 'sparseCategoricalCrossentropy',
+      });
       const history = await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 5 });
       expect(results[i].loss, `worker ${i} loss`).toEqual(history.history.loss);
       expect(results[i].weights, `worker ${i} weights`).toEqual(model.getWeights().map((w) => w.data));

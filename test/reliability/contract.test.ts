@@ -84,8 +84,14 @@ describe('compile while the model trains or evaluates', () => {
   it('is refused from a fit callback; fit ends with that RangeError instead of a crash', async () => {
     const model = classifier();
     const fitting = model.fit(x, y, {
-      epochs: 2, batchSize: 8, verbose: 0,
-      callbacks: { onBatchEnd: (batch) => { if (batch === 2) model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' }); } },
+      epochs: 2,
+      batchSize: 8,
+      verbose: 0,
+      callbacks: {
+        onBatchEnd: (batch) => {
+          if (batch === 2) model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+        },
+      },
     });
     await expect(fitting).rejects.toThrow(RangeError);
     await expect(fitting).rejects.toThrow(/compile: the model is training .*await it/);
@@ -126,12 +132,16 @@ describe('compile while the model trains or evaluates', () => {
   });
 
   it('a network handed targets of the other kind than its loss refuses them instead of reading what is not there', () => {
-    const native = createNetwork([{ kind: 'dense', inFeatures: 4, units: 3, useBias: true, activation: 'softmax', alpha: 0 }]);
+    const native = createNetwork([
+      { kind: 'dense', inFeatures: 4, units: 3, useBias: true, activation: 'softmax', alpha: 0 },
+    ]);
     native.compile({ loss: 'categoricalCrossentropy', optimizer: { kind: 'sgd' } });
     const options = { batch: 2, learningRate: 0.1, seed: 1 };
     expect(() => native.trainStep(new Float32Array(8), new Int32Array(2), options)).toThrow(/y must be a Float32Array/);
     native.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: { kind: 'sgd' } });
-    expect(() => native.evaluateBatch(new Float32Array(8), new Float32Array(6), { batch: 2 })).toThrow(/y must be an Int32Array/);
+    expect(() => native.evaluateBatch(new Float32Array(8), new Float32Array(6), { batch: 2 })).toThrow(
+      /y must be an Int32Array/,
+    );
     native.dispose();
   });
 });
@@ -185,8 +195,14 @@ describe('training data detached during fit', () => {
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const labels = y.slice();
     const fitting = model.fit(x, labels, {
-      epochs: 3, batchSize: 16, verbose: 0,
-      callbacks: { onEpochEnd: (epoch) => { if (epoch === 0) structuredClone(labels.buffer, { transfer: [labels.buffer] }); } },
+      epochs: 3,
+      batchSize: 16,
+      verbose: 0,
+      callbacks: {
+        onEpochEnd: (epoch) => {
+          if (epoch === 0) structuredClone(labels.buffer, { transfer: [labels.buffer] });
+        },
+      },
     });
     await expect(fitting).rejects.toThrow(TypeError);
     await expect(fitting).rejects.toThrow(/y's ArrayBuffer is detached/);
@@ -198,8 +214,14 @@ describe('training data detached during fit', () => {
     const pixels = new ArrayBuffer(x.data.byteLength);
     const images = ck.tensor(new Float32Array(pixels).fill(0.5), x.shape);
     const fitting = model.fit(images, oneHot(y, 5), {
-      epochs: 2, batchSize: 16, verbose: 0,
-      callbacks: { onBatchEnd: (batch) => { if (batch === 1) structuredClone(pixels, { transfer: [pixels] }); } },
+      epochs: 2,
+      batchSize: 16,
+      verbose: 0,
+      callbacks: {
+        onBatchEnd: (batch) => {
+          if (batch === 1) structuredClone(pixels, { transfer: [pixels] });
+        },
+      },
     });
     await expect(fitting).rejects.toThrow(/x's ArrayBuffer is detached/);
   });
@@ -211,7 +233,9 @@ describe('read-only calls while predictions run', () => {
     const expected = model.getWeights().map((w) => w.data);
     const { x } = blobImages(4096, 5, 6);
     let done = false;
-    const predicting = model.predict(x, { batchSize: 4096, inline: false }).then(() => { done = true; });
+    const predicting = model.predict(x, { batchSize: 4096, inline: false }).then(() => {
+      done = true;
+    });
     let reads = 0;
     while (!done) {
       expect(model.getWeights().map((w) => w.data)).toEqual(expected);
@@ -232,8 +256,15 @@ describe('read-only calls while predictions run', () => {
     const { x, y } = blobImages(256, 5, 7);
     const snapshots: Float32Array[][] = [];
     const fitting = model.fit(x, y, {
-      epochs: 2, batchSize: 8, verbose: 0, seed: 3,
-      callbacks: { onBatchEnd: () => { snapshots.push(model.getWeights().map((w) => w.data)); } },
+      epochs: 2,
+      batchSize: 8,
+      verbose: 0,
+      seed: 3,
+      callbacks: {
+        onBatchEnd: () => {
+          snapshots.push(model.getWeights().map((w) => w.data));
+        },
+      },
     });
     const saves: Promise<void>[] = [];
     for (let i = 0; i < 5; i++) {
@@ -243,7 +274,9 @@ describe('read-only calls while predictions run', () => {
     await Promise.all([fitting, ...saves]);
     for (let i = 0; i < 5; i++) {
       const saved = (await ck.loadModel(join(dir, `during-fit-${i}`))).getWeights().map((w) => w.data);
-      const initial = smallConvnet(7, 5).getWeights().map((w) => w.data);
+      const initial = smallConvnet(7, 5)
+        .getWeights()
+        .map((w) => w.data);
       expect([initial, ...snapshots].some((s) => s.every((w, j) => w.every((v, k) => v === saved[j][k])))).toBe(true);
     }
   });
@@ -266,8 +299,16 @@ describe('fairness', () => {
     const gaps: number[] = [];
     let last = performance.now();
     await model.fit(x, y, {
-      epochs: 1, batchSize: 8, verbose: 0,
-      callbacks: { onBatchEnd: () => { const now = performance.now(); gaps.push(now - last); last = now; } },
+      epochs: 1,
+      batchSize: 8,
+      verbose: 0,
+      callbacks: {
+        onBatchEnd: () => {
+          const now = performance.now();
+          gaps.push(now - last);
+          last = now;
+        },
+      },
     });
     const predictionsDuringFit = predictions;
     stop = true;

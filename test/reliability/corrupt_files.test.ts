@@ -77,7 +77,10 @@ async function bounded<T>(what: string, call: () => Promise<T>): Promise<{ value
   let timer: NodeJS.Timeout | undefined;
   const started = performance.now();
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`hang: ${what} did not settle within ${caseTimeLimitMs} ms`)), caseTimeLimitMs);
+    timer = setTimeout(
+      () => reject(new Error(`hang: ${what} did not settle within ${caseTimeLimitMs} ms`)),
+      caseTimeLimitMs,
+    );
   });
   try {
     return { value: await Promise.race([call(), timeout]) };
@@ -96,10 +99,16 @@ async function bounded<T>(what: string, call: () => Promise<T>): Promise<{ value
 }
 
 /** Asserts an error is one of the allowed classes and that its message names one of `files`. */
-function expectClearError(error: unknown, allowed: (name: string, message: string) => boolean, files: string[], what: string): void {
+function expectClearError(
+  error: unknown,
+  allowed: (name: string, message: string) => boolean,
+  files: string[],
+  what: string,
+): void {
   if (!(error instanceof Error)) expect.fail(`${what}: threw a non-Error: ${String(error)}`);
   if (!allowed(error.name, error.message)) expect.fail(`${what}: unexpected ${error.name}: ${error.message}`);
-  if (!files.some((file) => error.message.includes(file))) expect.fail(`${what}: the message does not name the file: ${error.message}`);
+  if (!files.some((file) => error.message.includes(file)))
+    expect.fail(`${what}: the message does not name the file: ${error.message}`);
 }
 
 // ---- loadModel --------------------------------------------------------------------------------
@@ -128,15 +137,39 @@ function fuzzModel() {
 
 /** Values of the wrong type, or out of range, for any field of model.json. */
 const confusers: readonly unknown[] = [
-  null, true, false, 0, -1, 1.5, 1e300, -1e300, 2 ** 31, 2 ** 53, '', 'x', 'float32', '373288', [], [1, 2], [[]], {}, { a: 1 },
-  Array.from({ length: 2000 }, () => 7), [2 ** 31, 2 ** 31, 1],
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e300,
+  -1e300,
+  2 ** 31,
+  2 ** 53,
+  '',
+  'x',
+  'float32',
+  '373288',
+  [],
+  [1, 2],
+  [[]],
+  {},
+  { a: 1 },
+  Array.from({ length: 2000 }, () => 7),
+  [2 ** 31, 2 ** 31, 1],
 ];
 
 /** Every path to a value inside a JSON document. */
-function jsonPaths(value: unknown, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+function jsonPaths(
+  value: unknown,
+  path: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
   out.push(path);
   if (Array.isArray(value)) value.forEach((v, i) => jsonPaths(v, [...path, i], out));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) jsonPaths(v, [...path, k], out);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) jsonPaths(v, [...path, k], out);
   return out;
 }
 
@@ -160,31 +193,147 @@ function targetedJson(random: Random): { json: unknown; what: string } {
   const layers = json.modelTopology.config.layers;
   const weight = int(random, 0, weights.length - 1);
   const layer = int(random, 0, layers.length - 1);
-  const dims = (shape: number[]) => pick(random, [
-    shape.map((d) => d + 1), [...shape, 1], shape.slice(1), shape.map(() => 0), shape.map((d) => -d), [2 ** 31, 2 ** 31],
-    shape.map((d) => d * 1000), [...shape].reverse(), shape.map((d) => d + 0.5),
-  ]);
+  const dims = (shape: number[]) =>
+    pick(random, [
+      shape.map((d) => d + 1),
+      [...shape, 1],
+      shape.slice(1),
+      shape.map(() => 0),
+      shape.map((d) => -d),
+      [2 ** 31, 2 ** 31],
+      shape.map((d) => d * 1000),
+      [...shape].reverse(),
+      shape.map((d) => d + 0.5),
+    ]);
   const choices: [string, () => void][] = [
-    [`weights[${weight}].shape`, () => { weights[weight].shape = dims(weights[weight].shape); }],
-    [`weights[${weight}].dtype`, () => { weights[weight].dtype = pick(random, ['float16', 'int32', 'float64', null, 32]); }],
-    [`weights[${weight}] removed`, () => { weights.splice(weight, 1); }],
-    [`weights[${weight}] duplicated`, () => { weights.splice(weight, 0, weights[weight]); }],
-    ['paths', () => { json.weightsManifest[0].paths = pick(random, [['../weights.bin'], ['weights.bin', 'weights.bin'], [], ['/etc/passwd'], 'weights.bin', [7]]); }],
-    ['weightsManifest', () => { json.weightsManifest = pick(random, [[], [json.weightsManifest[0], json.weightsManifest[0]], {}, null]); }],
-    ['weightsSha256', () => { json.weightsSha256 = pick(random, ['', json.weightsSha256.toUpperCase(), json.weightsSha256.slice(1), `${json.weightsSha256.slice(0, -1)}0`, null]); }],
-    ['weightsByteLength', () => { json.weightsByteLength = pick(random, [json.weightsByteLength + 4, json.weightsByteLength - 4, 2 ** 53, -4, 0, String(json.weightsByteLength), 1e300]); }],
-    ['inputShape', () => { json.modelTopology.inputShape = dims(json.modelTopology.inputShape); }],
-    ['formatVersion', () => { json.formatVersion = pick(random, [0, 2, '1', null]); }],
-    [`layers[${layer}].className`, () => { layers[layer].className = pick(random, ['Conv3D', 'constructor', '__proto__', 'toString', '', 5]); }],
-    [`layers[${layer}].config.name`, () => { layers[layer].config.name = layers[(layer + 1) % layers.length].config.name; }],
-    [`layers[${layer}] size fields`, () => {
-      const config = layers[layer].config;
-      for (const key of ['filters', 'units', 'kernelSize', 'poolSize', 'strides', 'rate', 'momentum', 'epsilon']) {
-        if (key in config) config[key] = pick(random, [0, -3, 3e7, 1e9, 2 ** 31, 2.5, [100, 100], [2 ** 31, 1], 'x', null, NaN]);
-      }
-    }],
-    ['layers', () => { json.modelTopology.config.layers = pick(random, [[], [layers[0]], [...layers, layers[layers.length - 1]], [...layers].reverse(), null]); }],
-    ['trainingConfig', () => { json.trainingConfig = pick(random, [5, 'adam', { loss: 'hinge' }, { loss: 'mse', optimizer: { kind: 'adagrad' } }, { loss: 'mse', optimizer: { kind: 'adam', learningRate: -1 } }, { loss: 'mse', metrics: 'accuracy' }]); }],
+    [
+      `weights[${weight}].shape`,
+      () => {
+        weights[weight].shape = dims(weights[weight].shape);
+      },
+    ],
+    [
+      `weights[${weight}].dtype`,
+      () => {
+        weights[weight].dtype = pick(random, ['float16', 'int32', 'float64', null, 32]);
+      },
+    ],
+    [
+      `weights[${weight}] removed`,
+      () => {
+        weights.splice(weight, 1);
+      },
+    ],
+    [
+      `weights[${weight}] duplicated`,
+      () => {
+        weights.splice(weight, 0, weights[weight]);
+      },
+    ],
+    [
+      'paths',
+      () => {
+        json.weightsManifest[0].paths = pick(random, [
+          ['../weights.bin'],
+          ['weights.bin', 'weights.bin'],
+          [],
+          ['/etc/passwd'],
+          'weights.bin',
+          [7],
+        ]);
+      },
+    ],
+    [
+      'weightsManifest',
+      () => {
+        json.weightsManifest = pick(random, [[], [json.weightsManifest[0], json.weightsManifest[0]], {}, null]);
+      },
+    ],
+    [
+      'weightsSha256',
+      () => {
+        json.weightsSha256 = pick(random, [
+          '',
+          json.weightsSha256.toUpperCase(),
+          json.weightsSha256.slice(1),
+          `${json.weightsSha256.slice(0, -1)}0`,
+          null,
+        ]);
+      },
+    ],
+    [
+      'weightsByteLength',
+      () => {
+        json.weightsByteLength = pick(random, [
+          json.weightsByteLength + 4,
+          json.weightsByteLength - 4,
+          2 ** 53,
+          -4,
+          0,
+          String(json.weightsByteLength),
+          1e300,
+        ]);
+      },
+    ],
+    [
+      'inputShape',
+      () => {
+        json.modelTopology.inputShape = dims(json.modelTopology.inputShape);
+      },
+    ],
+    [
+      'formatVersion',
+      () => {
+        json.formatVersion = pick(random, [0, 2, '1', null]);
+      },
+    ],
+    [
+      `layers[${layer}].className`,
+      () => {
+        layers[layer].className = pick(random, ['Conv3D', 'constructor', '__proto__', 'toString', '', 5]);
+      },
+    ],
+    [
+      `layers[${layer}].config.name`,
+      () => {
+        layers[layer].config.name = layers[(layer + 1) % layers.length].config.name;
+      },
+    ],
+    [
+      `layers[${layer}] size fields`,
+      () => {
+        const config = layers[layer].config;
+        for (const key of ['filters', 'units', 'kernelSize', 'poolSize', 'strides', 'rate', 'momentum', 'epsilon']) {
+          if (key in config)
+            config[key] = pick(random, [0, -3, 3e7, 1e9, 2 ** 31, 2.5, [100, 100], [2 ** 31, 1], 'x', null, NaN]);
+        }
+      },
+    ],
+    [
+      'layers',
+      () => {
+        json.modelTopology.config.layers = pick(random, [
+          [],
+          [layers[0]],
+          [...layers, layers[layers.length - 1]],
+          [...layers].reverse(),
+          null,
+        ]);
+      },
+    ],
+    [
+      'trainingConfig',
+      () => {
+        json.trainingConfig = pick(random, [
+          5,
+          'adam',
+          { loss: 'hinge' },
+          { loss: 'mse', optimizer: { kind: 'adagrad' } },
+          { loss: 'mse', optimizer: { kind: 'adam', learningRate: -1 } },
+          { loss: 'mse', metrics: 'accuracy' },
+        ]);
+      },
+    ],
   ];
   const [what, apply] = pick(random, choices);
   apply();
@@ -208,7 +357,11 @@ function modelCase(index: number, random: Random): ModelCase {
     const path = pick(random, paths);
     const value = random() < 0.15 && path.length > 0 ? undefined : pick(random, confusers);
     const json = setAt(structuredClone(modelJson), path, value);
-    return { what: `model.json ${path.join('.') || '(root)'} = ${value === undefined ? '(deleted)' : JSON.stringify(value)?.slice(0, 40)}`, json: JSON.stringify(json), weights: weightsBin };
+    return {
+      what: `model.json ${path.join('.') || '(root)'} = ${value === undefined ? '(deleted)' : JSON.stringify(value)?.slice(0, 40)}`,
+      json: JSON.stringify(json),
+      weights: weightsBin,
+    };
   }
   if (kind === 2) {
     const { json, what } = targetedJson(random);
@@ -228,7 +381,7 @@ function weightBytes(model: ck.Sequential): Uint8Array {
   const out = new Uint8Array(weights.reduce((n, w) => n + w.size * 4, 0));
   const view = new DataView(out.buffer);
   let offset = 0;
-  for (const w of weights) for (const v of w.data) view.setFloat32((offset++) * 4, v, true);
+  for (const w of weights) for (const v of w.data) view.setFloat32(offset++ * 4, v, true);
   return out;
 }
 
@@ -275,7 +428,10 @@ function mutateHeader(bytes: Uint8Array, random: Random): { bytes: Uint8Array; w
 }
 
 /** An independent reading of an IDX images/labels pair, or null when loadIdx must reject it. */
-function referenceIdx(imageBytes: Uint8Array, labelBytes: Uint8Array): { x: Float32Array; shape: number[]; y: Int32Array } | null {
+function referenceIdx(
+  imageBytes: Uint8Array,
+  labelBytes: Uint8Array,
+): { x: Float32Array; shape: number[]; y: Int32Array } | null {
   const decode = (bytes: Uint8Array) => {
     if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
       try {
@@ -323,7 +479,11 @@ function idxCase(index: number, random: Random): IdxCase {
   if (kind === 2) {
     const target = random() < 0.7 ? 'images' : 'labels';
     const { bytes, what } = mutateHeader(target === 'images' ? images : labels, random);
-    return { what: `${target} header ${what}`, images: target === 'images' ? bytes : images, labels: target === 'labels' ? bytes : labels };
+    return {
+      what: `${target} header ${what}`,
+      images: target === 'images' ? bytes : images,
+      labels: target === 'labels' ? bytes : labels,
+    };
   }
   if (kind === 3) {
     // A corrupt gzip stream.
@@ -348,7 +508,11 @@ beforeAll(async () => {
   weightsBin = new Uint8Array(await readFile(join(root, 'original', weightsFile)));
   const pixels = Uint8Array.from({ length: imageCount * 4 * 3 }, (_, i) => (i * 37) % 256);
   images = idxFile(0x08, [imageCount, 4, 3], pixels);
-  labels = idxFile(0x08, [imageCount], Uint8Array.from({ length: imageCount }, (_, i) => i % 3));
+  labels = idxFile(
+    0x08,
+    [imageCount],
+    Uint8Array.from({ length: imageCount }, (_, i) => i % 3),
+  );
 });
 
 afterAll(async () => {
@@ -375,13 +539,25 @@ describe(`corrupt files (${totalCases} seeded mutations, seed ${seed})`, () => {
         tally.loaded += 1;
         // No partial success: the weights are exactly the file's, in the manifest's shapes.
         const manifest = JSON.parse(testCase.json).weightsManifest[0].weights as { shape: number[] }[];
-        expect(model.getWeights().map((w) => [...w.shape]), what).toEqual(manifest.map((w) => w.shape));
-        expect(Buffer.from(weightBytes(model)).equals(Buffer.from(testCase.weights)), `${what}: weights equal weights.bin`).toBe(true);
+        expect(
+          model.getWeights().map((w) => [...w.shape]),
+          what,
+        ).toEqual(manifest.map((w) => w.shape));
+        expect(
+          Buffer.from(weightBytes(model)).equals(Buffer.from(testCase.weights)),
+          `${what}: weights equal weights.bin`,
+        ).toBe(true);
         model.dispose();
       } else {
         tally.rejected += 1;
-        expectClearError(error, (name, message) => name === 'RangeError' || (name === 'Error' && (/is not valid JSON/.test(message) || missingWeights(message))),
-          [jsonPath, binPath, join(dir, 'weights-')], what);
+        expectClearError(
+          error,
+          (name, message) =>
+            name === 'RangeError' ||
+            (name === 'Error' && (/is not valid JSON/.test(message) || missingWeights(message))),
+          [jsonPath, binPath, join(dir, 'weights-')],
+          what,
+        );
       }
     }
     // The generator must reach both outcomes, or it is not testing what it claims.
@@ -410,8 +586,13 @@ describe(`corrupt files (${totalCases} seeded mutations, seed ${seed})`, () => {
       } else {
         tally.rejected += 1;
         expect(expected, `${what}: rejected (${(error as Error).message}), but it is a valid pair`).toBeNull();
-        expectClearError(error, (name, message) => name === 'RangeError' || name === 'TypeError' || (name === 'Error' && /corrupt gzip stream/.test(message)),
-          [imagesPath, labelsPath], what);
+        expectClearError(
+          error,
+          (name, message) =>
+            name === 'RangeError' || name === 'TypeError' || (name === 'Error' && /corrupt gzip stream/.test(message)),
+          [imagesPath, labelsPath],
+          what,
+        );
       }
     }
     expect(tally.rejected).toBeGreaterThan(tally.loaded);

@@ -21,7 +21,8 @@ async function liveArrayBuffers(): Promise<number> {
 /** Collects until `bytes` fewer ArrayBuffer bytes are alive than `before` (or 2 s pass); returns how many fewer. */
 async function freedSince(before: number, bytes: number): Promise<number> {
   let freed = 0;
-  for (const started = Date.now(); freed < bytes && Date.now() - started < 2000;) freed = before - (await liveArrayBuffers());
+  for (const started = Date.now(); freed < bytes && Date.now() - started < 2000; )
+    freed = before - (await liveArrayBuffers());
   return freed;
 }
 
@@ -60,7 +61,11 @@ describe('Tensor.dispose', () => {
 
     const reshaped = whole.reshape([6]);
     whole.dispose();
-    expect(() => reshaped.data).toThrow(new TypeError("tensor data's ArrayBuffer is detached (transferred, e.g. to a worker, or disposed): its data is gone"));
+    expect(() => reshaped.data).toThrow(
+      new TypeError(
+        "tensor data's ArrayBuffer is detached (transferred, e.g. to a worker, or disposed): its data is gone",
+      ),
+    );
   });
 
   it('frees a prediction at once: an output tensor of predict spans its own buffer', async () => {
@@ -80,7 +85,14 @@ describe('Tensor.dispose', () => {
 });
 
 describe('native memory is reported to V8', () => {
-  const dense: NativeLayerSpec = { kind: 'dense', inFeatures: 1000, units: 1000, useBias: true, activation: 'linear', alpha: 0 };
+  const dense: NativeLayerSpec = {
+    kind: 'dense',
+    inFeatures: 1000,
+    units: 1000,
+    useBias: true,
+    activation: 'linear',
+    alpha: 0,
+  };
   const parameterFloats = 1000 * 1000 + 1000;
 
   it('counts parameters and gradients, then optimizer state and workspaces as they appear, and nothing once disposed', async () => {
@@ -100,8 +112,9 @@ describe('native memory is reported to V8', () => {
 
     network.dispose();
     expect(network.externalMemory).toBe(0);
-    expect(() => network.predictSync(x, new Float32Array(8 * 1000), { batch: 8 }))
-      .toThrow(new RangeError('predictSync: the model was disposed (model.dispose()) and can no longer be used'));
+    expect(() => network.predictSync(x, new Float32Array(8 * 1000), { batch: 8 })).toThrow(
+      new RangeError('predictSync: the model was disposed (model.dispose()) and can no longer be used'),
+    );
   });
 });
 
@@ -124,7 +137,9 @@ describe('Sequential.dispose', () => {
     const running = model.predict(x, { batchSize: 4 });
     model.dispose();
     expect((await running).data).toEqual(expected.data);
-    await expect(model.predict(x)).rejects.toThrow(new RangeError('the model was disposed (model.dispose()) and can no longer be used'));
+    await expect(model.predict(x)).rejects.toThrow(
+      new RangeError('the model was disposed (model.dispose()) and can no longer be used'),
+    );
     expect(() => model.summary(() => {})).toThrow(/the model was disposed/);
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse' })).toThrow(/the model was disposed/);
     expect(() => model.add(ck.layers.flatten())).toThrow(/the model was disposed/);
@@ -134,8 +149,17 @@ describe('Sequential.dispose', () => {
   it('ends a fit that a callback disposes with a clear error', async () => {
     const model = smallModel();
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    const fit = model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: { onBatchEnd: (batch) => { if (batch === 1) model.dispose(); } } });
-    await expect(fit).rejects.toThrow(new RangeError("fit: the model was disposed during training"));
+    const fit = model.fit(x, y, {
+      epochs: 2,
+      batchSize: 4,
+      verbose: 0,
+      callbacks: {
+        onBatchEnd: (batch) => {
+          if (batch === 1) model.dispose();
+        },
+      },
+    });
+    await expect(fit).rejects.toThrow(new RangeError('fit: the model was disposed during training'));
   });
 
   it('can be called on a model that was never built', () => {

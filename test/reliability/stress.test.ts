@@ -21,25 +21,51 @@ interface StressResult {
 /** Runs the stress test; resolves with its result line (and its whole output, for the failure message). */
 function stress(seed: number, seconds: number): Promise<{ result: StressResult | null; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [script, '--seconds', String(seconds), '--seed', String(seed), '--json'],
-      { timeout: (seconds + 90) * 1000, maxBuffer: 16 * 2 ** 20 }, (_error, stdout, stderr) => {
+    execFile(
+      process.execPath,
+      [script, '--seconds', String(seconds), '--seed', String(seed), '--json'],
+      { timeout: (seconds + 90) * 1000, maxBuffer: 16 * 2 ** 20 },
+      (_error, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('STRESS_RESULT '));
-        const report = stdout.split('\n').filter((l) => l !== line).join('\n');
-        resolve({ result: line ? (JSON.parse(line.slice('STRESS_RESULT '.length)) as StressResult) : null, output: `${report}\n${stderr}` });
-      });
+        const report = stdout
+          .split('\n')
+          .filter((l) => l !== line)
+          .join('\n');
+        resolve({
+          result: line ? (JSON.parse(line.slice('STRESS_RESULT '.length)) as StressResult) : null,
+          output: `${report}\n${stderr}`,
+        });
+      },
+    );
   });
 }
 
 describe('concurrency stress', () => {
-  for (const [seed, seconds] of [[1, 20], [2, 10]]) {
-    it(`seed ${seed}, ${seconds} s: no hang, no crash, no contract violation`, async () => {
-      const { result, output } = await stress(seed, seconds);
-      expect(result, output).not.toBeNull();
-      expect(result!.failures, output).toEqual([]);
-      // The run did exercise the calls it is about.
-      for (const kind of ['predict', 'predictSync', 'evaluate', 'trainEpisode', 'setWeights', 'save', 'predictor', 'disposeEpisode']) {
-        expect(result!.summary!.ops[kind] ?? 0, `${kind} operations`).toBeGreaterThan(0);
-      }
-    }, (seconds + 120) * 1000);
+  for (const [seed, seconds] of [
+    [1, 20],
+    [2, 10],
+  ]) {
+    it(
+      `seed ${seed}, ${seconds} s: no hang, no crash, no contract violation`,
+      async () => {
+        const { result, output } = await stress(seed, seconds);
+        expect(result, output).not.toBeNull();
+        expect(result!.failures, output).toEqual([]);
+        // The run did exercise the calls it is about.
+        for (const kind of [
+          'predict',
+          'predictSync',
+          'evaluate',
+          'trainEpisode',
+          'setWeights',
+          'save',
+          'predictor',
+          'disposeEpisode',
+        ]) {
+          expect(result!.summary!.ops[kind] ?? 0, `${kind} operations`).toBeGreaterThan(0);
+        }
+      },
+      (seconds + 120) * 1000,
+    );
   }
 });

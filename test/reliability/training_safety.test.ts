@@ -48,10 +48,17 @@ describe('a NaN or infinite loss during fit', () => {
   it('rejects with a RangeError at that batch, and no step runs after it', async () => {
     const model = regressor(1e6);
     const counter = batchCounter();
-    const error = await model.fit(x, y, { epochs: 5, batchSize: 8, shuffle: false, verbose: 0, callbacks: counter }).then(
-      () => expect.fail('fit resolved'), (e: unknown) => e as Error);
+    const error = await model
+      .fit(x, y, { epochs: 5, batchSize: 8, shuffle: false, verbose: 0, callbacks: counter })
+      .then(
+        () => expect.fail('fit resolved'),
+        (e: unknown) => e as Error,
+      );
     expect(error).toBeInstanceOf(RangeError);
-    const match = /^fit: the loss is (NaN|Infinity) at epoch (\d+), batch (\d+): training diverged \(lower the learning rate/.exec(error.message);
+    const match =
+      /^fit: the loss is (NaN|Infinity) at epoch (\d+), batch (\d+): training diverged \(lower the learning rate/.exec(
+        error.message,
+      );
     expect(match, error.message).not.toBeNull();
     const [, , epoch, batch] = match!.map(Number);
     expect(Number.isFinite(counter.lastLoss)).toBe(false);
@@ -63,7 +70,13 @@ describe('a NaN or infinite loss during fit', () => {
     const model = regressor(1e6);
     const counter = batchCounter();
     const terminate = ck.callbacks.terminateOnNaN();
-    const history = await model.fit(x, y, { epochs: 5, batchSize: 8, shuffle: false, verbose: 0, callbacks: [terminate, counter] });
+    const history = await model.fit(x, y, {
+      epochs: 5,
+      batchSize: 8,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [terminate, counter],
+    });
     expect(terminate.stoppedAt).not.toBeNull();
     const { epoch, batch } = terminate.stoppedAt!;
     expect(counter.begun).toBe(epoch * 8 + batch + 1);
@@ -103,9 +116,16 @@ describe('a NaN or infinite loss during fit', () => {
       else await expect(fit).rejects.toThrow(RangeError);
 
       expect(existsSync(join(base, 'epoch-3'))).toBe(false);
-      for (const [path, epoch] of [['epoch-1', 0], ['epoch-2', 1], ['latest', 1]] as const) {
+      for (const [path, epoch] of [
+        ['epoch-1', 0],
+        ['epoch-2', 1],
+        ['latest', 1],
+      ] as const) {
         const loaded = await ck.loadModel(join(base, path));
-        expect(loaded.getWeights().map((w) => w.data), path).toEqual(saved[epoch]);
+        expect(
+          loaded.getWeights().map((w) => w.data),
+          path,
+        ).toEqual(saved[epoch]);
         expect(loaded.predictSync(x).data.every(Number.isFinite), path).toBe(true);
       }
       // The model itself diverged: its weights are no longer finite.

@@ -60,7 +60,14 @@ describe('createPredictor', () => {
     expect(stats.batches).toBe(3);
     expect(stats.batchSizes[8]).toBe(3);
     expect(stats.batchSizes.reduce((sum, count) => sum + count, 0)).toBe(3);
-    expect(stats).toMatchObject({ requests: 24, completed: 24, failed: 0, queueDepth: 0, inFlightBatches: 0, inFlightRequests: 0 });
+    expect(stats).toMatchObject({
+      requests: 24,
+      completed: 24,
+      failed: 0,
+      queueDepth: 0,
+      inFlightBatches: 0,
+      inFlightRequests: 0,
+    });
     await predictor.close();
   });
 
@@ -88,10 +95,12 @@ describe('createPredictor', () => {
       if (counting) setImmediate(countTurns);
     };
     const answeredAtTurn: number[] = [];
-    const pending = Array.from({ length: 24 }, (_, i) => predictor.predict(image(i)).then((output) => {
-      answeredAtTurn[i] = turns;
-      return output;
-    }));
+    const pending = Array.from({ length: 24 }, (_, i) =>
+      predictor.predict(image(i)).then((output) => {
+        answeredAtTurn[i] = turns;
+        return output;
+      }),
+    );
     setImmediate(countTurns);
     const outputs = await Promise.all(pending);
     counting = false;
@@ -118,10 +127,12 @@ describe('createPredictor', () => {
     const predictor = ck.createPredictor(model, { maxBatchSize: 64, maxDelayMs: 60 });
     const start = performance.now();
     const settledAt: number[] = [];
-    const pending = [0, 1, 2].map((i) => predictor.predict(image(i)).then((output) => {
-      settledAt.push(performance.now() - start);
-      return output;
-    }));
+    const pending = [0, 1, 2].map((i) =>
+      predictor.predict(image(i)).then((output) => {
+        settledAt.push(performance.now() - start);
+        return output;
+      }),
+    );
     await sleep(20);
     expect(predictor.stats()).toMatchObject({ queueDepth: 3, batches: 0 });
     const outputs = await Promise.all(pending);
@@ -146,7 +157,12 @@ describe('createPredictor', () => {
     await expect(predictor.predict(new Float32Array(IMAGE_SIZE).fill(NaN))).rejects.toThrow(RangeError);
     const outputs = await Promise.all(accepted);
     outputs.forEach((output, i) => expectClose(output.data, row(i), { atol: 1e-6, rtol: 1e-5 }, `request ${i}`));
-    expect(predictor.stats()).toMatchObject({ requests: 6, completed: 6, batches: 3, rejected: { queueFull: 1, invalid: 1, closed: 0 } });
+    expect(predictor.stats()).toMatchObject({
+      requests: 6,
+      completed: 6,
+      batches: 3,
+      rejected: { queueFull: 1, invalid: 1, closed: 0 },
+    });
     await predictor.close();
   });
 
@@ -163,9 +179,17 @@ describe('createPredictor', () => {
       [withValue(NaN), RangeError, /input\[17\] is NaN/],
       [withValue(-Infinity), RangeError, /input\[17\] is -Infinity/],
       [new Float32Array(IMAGE_SIZE - 1), RangeError, /must have 64 values \(shape \[8, 8, 1\]\), got 63/],
-      [ck.tensor(new Float32Array(2 * IMAGE_SIZE), [2, 8, 8, 1]), RangeError, /shape \[8, 8, 1\] or \[1, 8, 8, 1\], got \[2, 8, 8, 1\]/],
+      [
+        ck.tensor(new Float32Array(2 * IMAGE_SIZE), [2, 8, 8, 1]),
+        RangeError,
+        /shape \[8, 8, 1\] or \[1, 8, 8, 1\], got \[2, 8, 8, 1\]/,
+      ],
       [ck.tensor(new Float32Array(IMAGE_SIZE), [8, 8]), RangeError, /got \[8, 8\]/],
-      [Array.from(image(0)), TypeError, /must be a Tensor of shape \[8, 8, 1\] or a Float32Array of 64 values, got an Array/],
+      [
+        Array.from(image(0)),
+        TypeError,
+        /must be a Tensor of shape \[8, 8, 1\] or a Float32Array of 64 values, got an Array/,
+      ],
       ['0.5,0.5', TypeError, /got string/],
       [new Float64Array(IMAGE_SIZE), TypeError, /got Float64Array/],
       [null, TypeError, /got null/],
@@ -182,7 +206,12 @@ describe('createPredictor', () => {
     });
     const outputs = await Promise.all(good);
     outputs.forEach((output, i) => expectClose(output.data, row(i), { atol: 1e-6, rtol: 1e-5 }, `request ${i}`));
-    expect(predictor.stats()).toMatchObject({ requests: 4, completed: 4, batches: 1, rejected: { invalid: cases.length } });
+    expect(predictor.stats()).toMatchObject({
+      requests: 4,
+      completed: 4,
+      batches: 1,
+      rejected: { invalid: cases.length },
+    });
     expect(predictor.stats().batchSizes[4]).toBe(1);
     await predictor.close();
   });
@@ -197,7 +226,10 @@ describe('createPredictor', () => {
     for (const outcome of outcomes) {
       expect(outcome.status).toBe('rejected');
       expect((outcome as PromiseRejectedResult).reason).toMatchObject({
-        name: 'PredictorError', code: 'BATCH_FAILED', cause, message: expect.stringContaining('out of memory, say'),
+        name: 'PredictorError',
+        code: 'BATCH_FAILED',
+        cause,
+        message: expect.stringContaining('out of memory, say'),
       });
     }
     const [, output] = await Promise.all([predictor.predict(image(0)), predictor.predict(image(2))]);
@@ -233,16 +265,29 @@ describe('createPredictor', () => {
 
   it('checks its arguments and fills in documented defaults', () => {
     const model = smallConvnet();
-    expect(ck.createPredictor(model).options).toEqual({ maxBatchSize: 32, maxDelayMs: 0, maxQueue: 512, maxInFlight: 1 });
+    expect(ck.createPredictor(model).options).toEqual({
+      maxBatchSize: 32,
+      maxDelayMs: 0,
+      maxQueue: 512,
+      maxInFlight: 1,
+    });
     expect(ck.createPredictor(model, { maxBatchSize: 4 }).stats().batchSizes).toEqual([0, 0, 0, 0, 0]);
-    expect(() => ck.createPredictor({} as ck.Sequential)).toThrow(/model must be a convkit model \(ck.sequential, ck.model or ck.loadModel\), got an object/);
+    expect(() => ck.createPredictor({} as ck.Sequential)).toThrow(
+      /model must be a convkit model \(ck.sequential, ck.model or ck.loadModel\), got an object/,
+    );
     expect(() => ck.createPredictor(model, null as unknown as ck.PredictorOptions)).toThrow(TypeError);
-    expect(() => ck.createPredictor(model, { maxBatchSize: 0 })).toThrow(/maxBatchSize must be a positive integer, got 0/);
+    expect(() => ck.createPredictor(model, { maxBatchSize: 0 })).toThrow(
+      /maxBatchSize must be a positive integer, got 0/,
+    );
     expect(() => ck.createPredictor(model, { maxBatchSize: '8' as unknown as number })).toThrow(TypeError);
-    expect(() => ck.createPredictor(model, { maxDelayMs: -1 })).toThrow(/maxDelayMs must be a finite number in \[0, 60000\], got -1/);
+    expect(() => ck.createPredictor(model, { maxDelayMs: -1 })).toThrow(
+      /maxDelayMs must be a finite number in \[0, 60000\], got -1/,
+    );
     expect(() => ck.createPredictor(model, { maxDelayMs: NaN })).toThrow(RangeError);
     expect(() => ck.createPredictor(model, { maxInFlight: 1.5 })).toThrow(/maxInFlight/);
-    expect(() => ck.createPredictor(model, { maxBatchSize: 8, maxQueue: 4 })).toThrow(/maxQueue \(4\) must be at least maxBatchSize \(8\)/);
+    expect(() => ck.createPredictor(model, { maxBatchSize: 8, maxQueue: 4 })).toThrow(
+      /maxQueue \(4\) must be at least maxBatchSize \(8\)/,
+    );
     const unbuildable = ck.sequential({ layers: [ck.layers.dense({ units: 2 })] });
     expect(() => ck.createPredictor(unbuildable)).toThrow(/not built/);
   });

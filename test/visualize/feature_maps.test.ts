@@ -59,7 +59,12 @@ describe('visualize.featureMaps', () => {
     const tiles = gridTiles(decodePng(result.data), 2, 3, 30, 30);
     const reference = await truncatedOutput(trained, 1, image);
     for (let c = 0; c < 5; c++) {
-      expectClose(tiles[c], enlarged(normalized(channel(reference, c)), 6, 6, 1, 5), { atol: 1, rtol: 0 }, `channel ${c}`);
+      expectClose(
+        tiles[c],
+        enlarged(normalized(channel(reference, c)), 6, 6, 1, 5),
+        { atol: 1, rtol: 0 },
+        `channel ${c}`,
+      );
     }
     // The sixth cell is empty: only the separators' colour.
     expect(new Set(tiles[5]).size).toBeLessThanOrEqual(3);
@@ -73,15 +78,26 @@ describe('visualize.featureMaps', () => {
     const reference = await truncatedOutput(trained, 2, image);
     const tiles = gridTiles(decodePng(withBatch.data), 2, 3, 12, 12);
     for (let c = 0; c < 5; c++) {
-      expectClose(tiles[c], enlarged(normalized(channel(reference, c)), 3, 3, 1, 4), { atol: 1, rtol: 0 }, `channel ${c}`);
+      expectClose(
+        tiles[c],
+        enlarged(normalized(channel(reference, c)), 3, 3, 1, 4),
+        { atol: 1, rtol: 0 },
+        `channel ${c}`,
+      );
     }
   });
 
   it('draws a channel that is constant (a dead ReLU) black', async () => {
-    const model = ck.sequential({ seed: 1, layers: [ck.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 1, activation: 'relu', name: 'c' })] });
+    const model = ck.sequential({
+      seed: 1,
+      layers: [ck.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 1, activation: 'relu', name: 'c' })],
+    });
     // Filter 0 passes the image through; filter 1 is negative everywhere, so relu makes it 0.
     model.setWeights([ck.tensor([[[[1, -1]]]]), ck.tensor([0, -0.5])]);
-    const x = ck.tensor(Float32Array.from({ length: 16 }, (_, i) => i / 15), [1, 4, 4, 1]);
+    const x = ck.tensor(
+      Float32Array.from({ length: 16 }, (_, i) => i / 15),
+      [1, 4, 4, 1],
+    );
     const result = await ck.visualize.featureMaps(model, x, 'c', { scale: 2 });
     const [through, dead] = gridTiles(decodePng(result.data), 1, 2, 8, 8);
     expect(dead.every((v) => v === 0)).toBe(true);
@@ -90,15 +106,24 @@ describe('visualize.featureMaps', () => {
 
   it('rejects layers without feature maps, unknown layers and images of the wrong shape', async () => {
     await expect(ck.visualize.featureMaps(trained, image, 'flat')).rejects.toThrow(
-      new RangeError("featureMaps: layer 'flat' (Flatten) outputs [45] per image, not feature maps [height, width, channels] " +
-        "(feature-map layers: 'conv', 'pool')"));
-    await expect(ck.visualize.featureMaps(trained, image, 'nope')).rejects.toThrow(/no layer named 'nope' \(feature-map layers: 'conv', 'pool'\)/);
+      new RangeError(
+        "featureMaps: layer 'flat' (Flatten) outputs [45] per image, not feature maps [height, width, channels] " +
+          "(feature-map layers: 'conv', 'pool')",
+      ),
+    );
+    await expect(ck.visualize.featureMaps(trained, image, 'nope')).rejects.toThrow(
+      /no layer named 'nope' \(feature-map layers: 'conv', 'pool'\)/,
+    );
     const two = blobImages(2, 2, 1).x;
     await expect(ck.visualize.featureMaps(trained, two, 'conv')).rejects.toThrow(
-      new RangeError('featureMaps: input must be one image of shape [8, 8, 1] or [1, 8, 8, 1], got [2, 8, 8, 1]'));
-    await expect(ck.visualize.featureMaps(trained, ck.tensor(new Float32Array(49), [7, 7, 1]), 'conv')).rejects.toThrow(RangeError);
+      new RangeError('featureMaps: input must be one image of shape [8, 8, 1] or [1, 8, 8, 1], got [2, 8, 8, 1]'),
+    );
+    await expect(ck.visualize.featureMaps(trained, ck.tensor(new Float32Array(49), [7, 7, 1]), 'conv')).rejects.toThrow(
+      RangeError,
+    );
     await expect(ck.visualize.featureMaps(trained, [1, 2] as unknown as ck.Tensor, 'conv')).rejects.toThrow(TypeError);
     await expect(ck.visualize.featureMaps(trained, image, 'conv', { path: join(dir, 'maps.svg') })).rejects.toThrow(
-      /featureMaps: path must end in \.png/);
+      /featureMaps: path must end in \.png/,
+    );
   });
 });

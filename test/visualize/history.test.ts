@@ -31,7 +31,10 @@ const logged: ck.History = {
 function polylines(svg: string): Map<string, [number, number][]> {
   const lines = new Map<string, [number, number][]>();
   for (const match of svg.matchAll(/<polyline data-series="([^"]+)" points="([^"]+)"/g)) {
-    lines.set(match[1], match[2].split(' ').map((pair) => pair.split(',').map(Number) as [number, number]));
+    lines.set(
+      match[1],
+      match[2].split(' ').map((pair) => pair.split(',').map(Number) as [number, number]),
+    );
   }
   return lines;
 }
@@ -49,9 +52,17 @@ describe('visualize.history', () => {
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
 
     const labels = texts(svg);
-    expect(labels).toEqual(expect.arrayContaining([
-      'training and validation loss', 'training and validation accuracy', 'epoch', 'loss', 'accuracy', 'training', 'validation',
-    ]));
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'training and validation loss',
+        'training and validation accuracy',
+        'epoch',
+        'loss',
+        'accuracy',
+        'training',
+        'validation',
+      ]),
+    );
     expect(labels.filter((t) => t === 'epoch')).toHaveLength(2);
     // Epochs are counted from 1 on the x axis; the y ticks are round values that cover the data.
     for (const epoch of ['1', '2', '3', '4']) expect(labels.filter((t) => t === epoch)).toHaveLength(2);
@@ -93,7 +104,9 @@ describe('visualize.history', () => {
   });
 
   it('plots a real fit history (one epoch, no validation) and its JSON; format without a path', async () => {
-    const model = ck.sequential({ layers: [ck.layers.flatten({ inputShape: [8, 8, 1] }), ck.layers.dense({ units: 2, activation: 'softmax' })] });
+    const model = ck.sequential({
+      layers: [ck.layers.flatten({ inputShape: [8, 8, 1] }), ck.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const { x, y } = blobImages(16, 2, 1);
     const fitted = await model.fit(x, y, { epochs: 1, verbose: 0 });
@@ -110,15 +123,22 @@ describe('visualize.history', () => {
   it('rejects empty, ragged or non-finite histories and mismatched paths', async () => {
     const empty = { epoch: [], history: { loss: [] }, params: logged.params };
     await expect(ck.visualize.history(empty)).rejects.toThrow(new RangeError('history has no epochs to plot'));
-    await expect(ck.visualize.history({ ...logged, history: {} })).rejects.toThrow(new RangeError('history has no epochs to plot'));
+    await expect(ck.visualize.history({ ...logged, history: {} })).rejects.toThrow(
+      new RangeError('history has no epochs to plot'),
+    );
     await expect(ck.visualize.history({ ...logged, history: { loss: [1, 2], val_loss: [1] } })).rejects.toThrow(
-      new RangeError('history.history.val_loss has 1 values but history.history.loss has 2'));
+      new RangeError('history.history.val_loss has 1 values but history.history.loss has 2'),
+    );
     await expect(ck.visualize.history({ ...logged, epoch: [0, 1], history: { loss: [1, NaN] } })).rejects.toThrow(
-      new RangeError('history.history.loss[1] must be a finite number, got number NaN'));
-    await expect(ck.visualize.history({ ...logged, epoch: [1, 0], history: { loss: [1, 2] } })).rejects.toThrow(/history\.epoch must be 2 ascending integers/);
+      new RangeError('history.history.loss[1] must be a finite number, got number NaN'),
+    );
+    await expect(ck.visualize.history({ ...logged, epoch: [1, 0], history: { loss: [1, 2] } })).rejects.toThrow(
+      /history\.epoch must be 2 ascending integers/,
+    );
     await expect(ck.visualize.history([1, 2] as unknown as ck.History)).rejects.toThrow(TypeError);
     await expect(ck.visualize.history(logged, { path: join(dir, 'h.jpg') })).rejects.toThrow(
-      /history: path must end in \.svg or \.png, got '.*h\.jpg'/);
+      /history: path must end in \.svg or \.png, got '.*h\.jpg'/,
+    );
     await expect(ck.visualize.history(logged, { path: join(dir, 'h.svg'), format: 'png' })).rejects.toThrow(RangeError);
     await expect(ck.visualize.history(logged, { format: 'gif' as 'png' })).rejects.toThrow(RangeError);
   });

@@ -10,15 +10,35 @@
 import type { onnx } from 'onnx-proto';
 import { defaultAlpha, type ActivationName } from '../../activations';
 import { formats, Sequential } from '../../engine/sequential';
-import { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D,
-  GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Maxout, Reshape, type Layer } from '../../layers';
+import {
+  Activation,
+  AveragePooling2D,
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Dropout,
+  ELU,
+  Flatten,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  LeakyReLU,
+  MaxPooling2D,
+  Maxout,
+  Reshape,
+  type Layer,
+} from '../../layers';
 import { samePadding } from '../../layers/geometry';
 import { describe } from '../../errors';
-import { type Shape, type Tensor } from '../../tensor';
+import type { Shape, Tensor } from '../../tensor';
 import { version } from '../../version';
 import { toLittleEndian, writeFileAtomic } from '../files';
 import {
-  channelsFirstPerm, channelsLastPerm, EXPORT_IR_VERSION, EXPORT_OPSET, KERAS_TO_ONNX_KERNEL, transpose,
+  channelsFirstPerm,
+  channelsLastPerm,
+  EXPORT_IR_VERSION,
+  EXPORT_OPSET,
+  KERAS_TO_ONNX_KERNEL,
+  transpose,
 } from './layout';
 import { onnxProto } from './proto';
 
@@ -37,7 +57,11 @@ interface Flow {
 type Attribute = onnx.IAttributeProto;
 const attributeType = () => onnxProto().AttributeProto.AttributeType;
 const dataType = () => onnxProto().TensorProto.DataType;
-const ints = (name: string, values: readonly number[]): Attribute => ({ name, type: attributeType().INTS, ints: [...values] });
+const ints = (name: string, values: readonly number[]): Attribute => ({
+  name,
+  type: attributeType().INTS,
+  ints: [...values],
+});
 const int = (name: string, value: number): Attribute => ({ name, type: attributeType().INT, i: value });
 const float = (name: string, value: number): Attribute => ({ name, type: attributeType().FLOAT, f: value });
 
@@ -64,7 +88,12 @@ class GraphBuilder {
   /** A float32 initializer, in raw_data (one copy of the bytes, where float_data would encode value by value). */
   floats(name: string, dims: readonly number[], data: Float32Array): string {
     const unique = this.unique(name);
-    this.initializers.push({ name: unique, dims: [...dims], dataType: dataType().FLOAT, rawData: toLittleEndian(data) });
+    this.initializers.push({
+      name: unique,
+      dims: [...dims],
+      dataType: dataType().FLOAT,
+      rawData: toLittleEndian(data),
+    });
     return unique;
   }
 
@@ -95,14 +124,23 @@ function toChannelsLast(graph: GraphBuilder, flow: Flow, prefix: string): Flow {
 }
 
 function activation(graph: GraphBuilder, flow: Flow, name: ActivationName, alpha: number, prefix: string): Flow {
-  const op = (opType: string, attribute: Attribute[] = []) => ({ ...flow, name: graph.node(opType, [flow.name], prefix, attribute) });
+  const op = (opType: string, attribute: Attribute[] = []) => ({
+    ...flow,
+    name: graph.node(opType, [flow.name], prefix, attribute),
+  });
   switch (name) {
-    case 'linear': return flow;
-    case 'relu': return op('Relu');
-    case 'leakyRelu': return op('LeakyRelu', [float('alpha', alpha)]);
-    case 'elu': return op('Elu', [float('alpha', alpha)]);
-    case 'sigmoid': return op('Sigmoid');
-    case 'tanh': return op('Tanh');
+    case 'linear':
+      return flow;
+    case 'relu':
+      return op('Relu');
+    case 'leakyRelu':
+      return op('LeakyRelu', [float('alpha', alpha)]);
+    case 'elu':
+      return op('Elu', [float('alpha', alpha)]);
+    case 'sigmoid':
+      return op('Sigmoid');
+    case 'tanh':
+      return op('Tanh');
     case 'softmax': {
       // convkit's softmax runs over the last axis: the channels, so they must be last here too.
       const last = toChannelsLast(graph, flow, prefix);
@@ -114,7 +152,8 @@ function activation(graph: GraphBuilder, flow: Flow, name: ActivationName, alpha
 /** ONNX pads [top, left, bottom, right] of a window op, TensorFlow's rule for 'same'. */
 function windowPads(layer: Conv2D | MaxPooling2D | AveragePooling2D, inputShape: Shape): number[] {
   if (layer.padding === 'valid') return [0, 0, 0, 0];
-  const [kernel, dilation] = layer instanceof Conv2D ? [layer.kernelSize, layer.dilationRate] : [layer.poolSize, [1, 1]];
+  const [kernel, dilation] =
+    layer instanceof Conv2D ? [layer.kernelSize, layer.dilationRate] : [layer.poolSize, [1, 1]];
   const [top, bottom] = samePadding(inputShape[0], kernel[0], layer.strides[0], dilation[0]);
   const [left, right] = samePadding(inputShape[1], kernel[1], layer.strides[1], dilation[1]);
   return [top, left, bottom, right];
@@ -123,25 +162,45 @@ function windowPads(layer: Conv2D | MaxPooling2D | AveragePooling2D, inputShape:
 /** Adds one layer's nodes; returns the flow after it. `weights` are the layer's, in Keras's order. */
 function exportLayer(graph: GraphBuilder, layer: Layer, input: Flow, weights: Tensor[], outputShape: Shape): Flow {
   const prefix = layer.name;
-  const flowTo = (name: string, channelsFirst = input.channelsFirst): Flow => ({ name, shape: outputShape, channelsFirst });
+  const flowTo = (name: string, channelsFirst = input.channelsFirst): Flow => ({
+    name,
+    shape: outputShape,
+    channelsFirst,
+  });
   if (layer instanceof Conv2D) {
     const x = toChannelsFirst(graph, input, prefix);
     const [kernel, bias] = weights;
     const onnxKernel = transpose(kernel.data, kernel.shape, KERAS_TO_ONNX_KERNEL);
-    const inputs = [x.name, graph.floats(`${prefix}/kernel`, KERAS_TO_ONNX_KERNEL.map((axis) => kernel.shape[axis]), onnxKernel)];
+    const inputs = [
+      x.name,
+      graph.floats(
+        `${prefix}/kernel`,
+        KERAS_TO_ONNX_KERNEL.map((axis) => kernel.shape[axis]),
+        onnxKernel,
+      ),
+    ];
     if (bias) inputs.push(graph.floats(`${prefix}/bias`, bias.shape, bias.data));
     const conv = graph.node('Conv', inputs, prefix, [
-      ints('kernel_shape', layer.kernelSize), ints('strides', layer.strides), ints('dilations', layer.dilationRate),
+      ints('kernel_shape', layer.kernelSize),
+      ints('strides', layer.strides),
+      ints('dilations', layer.dilationRate),
       ints('pads', windowPads(layer, input.shape)),
     ]);
     return activation(graph, flowTo(conv, true), layer.activation, defaultAlpha(layer.activation), prefix);
   }
   if (layer instanceof MaxPooling2D || layer instanceof AveragePooling2D) {
     const x = toChannelsFirst(graph, input, prefix);
-    const attributes = [ints('kernel_shape', layer.poolSize), ints('strides', layer.strides), ints('pads', windowPads(layer, input.shape))];
+    const attributes = [
+      ints('kernel_shape', layer.poolSize),
+      ints('strides', layer.strides),
+      ints('pads', windowPads(layer, input.shape)),
+    ];
     // Keras averages over the cells inside the image only.
     if (layer instanceof AveragePooling2D) attributes.push(int('count_include_pad', 0));
-    return flowTo(graph.node(layer instanceof MaxPooling2D ? 'MaxPool' : 'AveragePool', [x.name], prefix, attributes), true);
+    return flowTo(
+      graph.node(layer instanceof MaxPooling2D ? 'MaxPool' : 'AveragePool', [x.name], prefix, attributes),
+      true,
+    );
   }
   if (layer instanceof GlobalAveragePooling2D || layer instanceof GlobalMaxPooling2D) {
     // A reduction over the spatial axes works in either layout, so no Transpose is needed.
@@ -153,7 +212,9 @@ function exportLayer(graph: GraphBuilder, layer: Layer, input: Flow, weights: Te
     // convkit flattens and reshapes in NHWC order.
     const x = toChannelsLast(graph, input, prefix);
     if (layer instanceof Flatten) {
-      return input.shape.length === 1 ? flowTo(x.name, false) : flowTo(graph.node('Flatten', [x.name], prefix, [int('axis', 1)]), false);
+      return input.shape.length === 1
+        ? flowTo(x.name, false)
+        : flowTo(graph.node('Flatten', [x.name], prefix, [int('axis', 1)]), false);
     }
     // 0 copies the (symbolic) batch dimension.
     const shape = graph.int64s(`${prefix}/shape`, [0, ...outputShape]);
@@ -173,8 +234,15 @@ function exportLayer(graph: GraphBuilder, layer: Layer, input: Flow, weights: Te
   if (layer instanceof BatchNormalization) {
     // ONNX normalizes axis 1: channels first (a [n, c] input already is).
     const x = toChannelsFirst(graph, input, prefix);
-    const [gamma, beta, mean, variance] = weights.map((w, i) => graph.floats(`${prefix}/${['gamma', 'beta', 'moving_mean', 'moving_variance'][i]}`, w.shape, w.data));
-    return flowTo(graph.node('BatchNormalization', [x.name, gamma, beta, mean, variance], prefix, [float('epsilon', layer.epsilon)]), x.channelsFirst);
+    const [gamma, beta, mean, variance] = weights.map((w, i) =>
+      graph.floats(`${prefix}/${['gamma', 'beta', 'moving_mean', 'moving_variance'][i]}`, w.shape, w.data),
+    );
+    return flowTo(
+      graph.node('BatchNormalization', [x.name, gamma, beta, mean, variance], prefix, [
+        float('epsilon', layer.epsilon),
+      ]),
+      x.channelsFirst,
+    );
   }
   if (layer instanceof Maxout) {
     // Groups of `pieces` consecutive channels: [..., units * pieces] -> [..., units, pieces] -> max over the last axis.
@@ -236,8 +304,10 @@ function onnxBytes(model: Sequential, weights: Tensor[]): Uint8Array {
  * running training step rather than throwing. Same as `model.exportOnnx(path)`.
  */
 export async function exportOnnx(model: Sequential, path: string): Promise<void> {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`exportOnnx: the path must be a non-empty string, got ${describe(path)}`);
-  if (!(model instanceof Sequential)) throw new TypeError(`exportOnnx takes a Sequential model, got ${describe(model)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new TypeError(`exportOnnx: the path must be a non-empty string, got ${describe(path)}`);
+  if (!(model instanceof Sequential))
+    throw new TypeError(`exportOnnx takes a Sequential model, got ${describe(model)}`);
   // readWeights: waits for a running training step, where getWeights would fail.
   await writeFileAtomic(path, [onnxBytes(model, await model.readWeights())]);
 }

@@ -28,9 +28,27 @@ const MIN_OPSET = 7;
 const MAX_OPSET = 22;
 
 const SUPPORTED_OPS = [
-  'Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'ReduceMax', 'Gemm', 'MatMul',
-  'Relu', 'LeakyRelu', 'Elu', 'Sigmoid', 'Tanh', 'Softmax', 'Flatten', 'Reshape', 'Transpose', 'BatchNormalization',
-  'Dropout', 'Identity',
+  'Conv',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'ReduceMean',
+  'ReduceMax',
+  'Gemm',
+  'MatMul',
+  'Relu',
+  'LeakyRelu',
+  'Elu',
+  'Sigmoid',
+  'Tanh',
+  'Softmax',
+  'Flatten',
+  'Reshape',
+  'Transpose',
+  'BatchNormalization',
+  'Dropout',
+  'Identity',
 ] as const;
 type OpType = (typeof SUPPORTED_OPS)[number];
 
@@ -54,7 +72,8 @@ interface LayerPlan {
   node: string;
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 const isDefaultDomain = (domain: string | null | undefined) => !domain || domain === 'ai.onnx';
 
 /** Values of `data` (rows of `rowSize`) moved so that row j lands at row index[j]. */
@@ -83,7 +102,11 @@ class OnnxImporter {
   private readonly inputName: string;
   private readonly outputName: string;
 
-  constructor(private readonly source: string, private readonly graph: onnx.IGraphProto, private readonly opset: number) {
+  constructor(
+    private readonly source: string,
+    private readonly graph: onnx.IGraphProto,
+    private readonly opset: number,
+  ) {
     (graph.node ?? []).forEach((node, i) => this.labels.set(node, node.name ? `'${node.name}'` : `#${i}`));
     for (const tensor of graph.initializer ?? []) {
       if (!tensor.name) this.fail('an initializer has no name');
@@ -101,15 +124,19 @@ class OnnxImporter {
       return false;
     });
     for (const node of this.nodes) {
-      for (const name of new Set(node.input ?? [])) if (name) this.consumers.set(name, [...(this.consumers.get(name) ?? []), node]);
+      for (const name of new Set(node.input ?? []))
+        if (name) this.consumers.set(name, [...(this.consumers.get(name) ?? []), node]);
     }
 
     const inputs = (graph.input ?? []).filter((value) => !this.constants.has(value.name ?? ''));
     if (inputs.length !== 1) {
-      this.fail(`the graph has ${inputs.length} inputs besides its initializers (${inputs.map((v) => `'${v.name}'`).join(', ')}); convkit imports graphs with one input`);
+      this.fail(
+        `the graph has ${inputs.length} inputs besides its initializers (${inputs.map((v) => `'${v.name}'`).join(', ')}); convkit imports graphs with one input`,
+      );
     }
     const outputs = graph.output ?? [];
-    if (outputs.length !== 1) this.fail(`the graph has ${outputs.length} outputs; convkit imports graphs with one output`);
+    if (outputs.length !== 1)
+      this.fail(`the graph has ${outputs.length} outputs; convkit imports graphs with one output`);
     this.inputName = inputs[0].name ?? '';
     this.outputName = outputs[0].name ?? '';
     const onnxShape = this.inputSampleShape(inputs[0]);
@@ -140,7 +167,8 @@ class OnnxImporter {
       this.fail(`${what} has element type ${DataType[tensorType.elemType ?? 0]}; convkit computes in FLOAT (float32)`);
     }
     const dims = tensorType.shape?.dim ?? [];
-    if (dims.length < 2) this.fail(`${what} must have a known shape [batch, ...] of rank 2 or more, got rank ${dims.length}`);
+    if (dims.length < 2)
+      this.fail(`${what} must have a known shape [batch, ...] of rank 2 or more, got rank ${dims.length}`);
     return dims.slice(1).map((dim, i) => {
       const size = dim.dimValue == null ? NaN : int64(dim.dimValue, `${what} dimension ${i + 1}`, (m) => this.fail(m));
       if (!(size >= 1)) {
@@ -156,9 +184,12 @@ class OnnxImporter {
     let current = this.inputName;
     while (current !== this.outputName) {
       const users = this.consumers.get(current) ?? [];
-      if (users.length === 0) this.fail(`tensor '${current}' feeds no node and is not the graph output '${this.outputName}'`);
+      if (users.length === 0)
+        this.fail(`tensor '${current}' feeds no node and is not the graph output '${this.outputName}'`);
       if (users.length > 1) {
-        this.fail(`tensor '${current}' feeds ${users.length} nodes (${users.map((n) => `${this.labels.get(n)} (${n.opType})`).join(', ')}); convkit imports graphs that are a single chain`);
+        this.fail(
+          `tensor '${current}' feeds ${users.length} nodes (${users.map((n) => `${this.labels.get(n)} (${n.opType})`).join(', ')}); convkit imports graphs that are a single chain`,
+        );
       }
       const node = users[0];
       if (this.visited.has(node)) this.fail(`the graph has a cycle through node ${this.labels.get(node)}`);
@@ -166,11 +197,15 @@ class OnnxImporter {
     }
     const stray = this.nodes.find((node) => !this.visited.has(node));
     if (stray) {
-      this.fail(`node ${this.labels.get(stray)} (${stray.opType}) is not on the path from input '${this.inputName}' to output '${this.outputName}'; convkit imports graphs that are a single chain`);
+      this.fail(
+        `node ${this.labels.get(stray)} (${stray.opType}) is not on the path from input '${this.inputName}' to output '${this.outputName}'; convkit imports graphs that are a single chain`,
+      );
     }
     this.resolve('nhwc');
     if (this.flow.order === 'flatChannelsFirst') {
-      this.fail('the output is a channels-first (NCHW) tensor flattened in that order, which convkit (flattening channels last) cannot produce');
+      this.fail(
+        'the output is a channels-first (NCHW) tensor flattened in that order, which convkit (flattening channels last) cannot produce',
+      );
     }
     // Same values, so give convkit's output the graph's output shape. (An NCHW output comes out NHWC.)
     if (this.flow.order === 'nhwc') this.reshapeTo(this.flow.onnxShape, 'output');
@@ -181,7 +216,10 @@ class OnnxImporter {
   private build(): Sequential {
     const layers = this.plans.map((plan, i) => {
       try {
-        return deserializeLayer({ className: plan.className, config: i === 0 ? { ...plan.config, inputShape: this.inputShape } : plan.config });
+        return deserializeLayer({
+          className: plan.className,
+          config: i === 0 ? { ...plan.config, inputShape: this.inputShape } : plan.config,
+        });
       } catch (error) {
         this.fail(`node ${plan.node}: ${(error as Error).message}`);
       }
@@ -202,14 +240,18 @@ class OnnxImporter {
     this.visited.add(node);
     if (!isDefaultDomain(node.domain)) fail(`ops of domain '${node.domain}' are not supported`);
     if (!(SUPPORTED_OPS as readonly string[]).includes(node.opType ?? '')) {
-      fail(`op ${node.opType} is not supported; convkit imports ${SUPPORTED_OPS.join(', ')} (and MatMul followed by Add)`);
+      fail(
+        `op ${node.opType} is not supported; convkit imports ${SUPPORTED_OPS.join(', ')} (and MatMul followed by Add)`,
+      );
     }
     const inputs = node.input ?? [];
-    if (inputs[0] !== current) fail(`takes the running tensor '${current}' as input ${inputs.indexOf(current)}; convkit needs it as input 0`);
+    if (inputs[0] !== current)
+      fail(`takes the running tensor '${current}' as input ${inputs.indexOf(current)}; convkit needs it as input 0`);
     const outputs = node.output ?? [];
     if (!outputs[0]) fail('has no output');
     outputs.slice(1).forEach((name, i) => {
-      if (name && (this.consumers.has(name) || name === this.outputName)) fail(`its output ${i + 1} ('${name}') is used; convkit computes only output 0`);
+      if (name && (this.consumers.has(name) || name === this.outputName))
+        fail(`its output ${i + 1} ('${name}') is used; convkit computes only output 0`);
     });
     return this.handlers[node.opType as OpType](node, fail) ?? outputs[0];
   }
@@ -227,7 +269,8 @@ class OnnxImporter {
   /** A channels-first tensor with one channel or a 1x1 map has NHWC's memory order: follow it as 'nhwc'. */
   private relaxChannelsFirst(): void {
     const [c, ...spatial] = this.flow.onnxShape;
-    if (this.flow.order === 'channelsFirst' && (c === 1 || shapeSize(spatial) === 1)) this.flow = { ...this.flow, order: 'nhwc' };
+    if (this.flow.order === 'channelsFirst' && (c === 1 || shapeSize(spatial) === 1))
+      this.flow = { ...this.flow, order: 'nhwc' };
   }
 
   /** Gives convkit's tensor the per-sample `shape` (same values, same order) with a Flatten or Reshape layer. */
@@ -254,14 +297,17 @@ class OnnxImporter {
   /** The running tensor as [h, w, c] for an op that reads it as NCHW (Conv, pooling). */
   private channelsFirstInput(node: onnx.INodeProto, fail: Fail): [number, number, number] {
     this.resolve('channelsFirst');
-    if (this.flow.onnxShape.length !== 3) fail(`needs a [batch, c, h, w] input, got [batch, ${this.flow.onnxShape.join(', ')}]`);
+    if (this.flow.onnxShape.length !== 3)
+      fail(`needs a [batch, c, h, w] input, got [batch, ${this.flow.onnxShape.join(', ')}]`);
     const [c, h, w] = this.flow.onnxShape;
     if (this.flow.order === 'nhwc' && (c === 1 || h * w === 1)) {
       this.reshapeTo([h, w, c], this.label(node));
       this.flow = { ...this.flow, order: 'channelsFirst' };
     }
     if (this.flow.order !== 'channelsFirst') {
-      fail(`reads its input [batch, ${this.flow.onnxShape.join(', ')}] as NCHW, but the values are in NHWC order here (an NHWC graph needs a Transpose perm [0, 3, 1, 2] before it)`);
+      fail(
+        `reads its input [batch, ${this.flow.onnxShape.join(', ')}] as NCHW, but the values are in NHWC order here (an NHWC graph needs a Transpose perm [0, 3, 1, 2] before it)`,
+      );
     }
     return this.flow.shape as [number, number, number];
   }
@@ -271,7 +317,9 @@ class OnnxImporter {
     this.resolve('nhwc');
     this.relaxChannelsFirst();
     if (this.flow.onnxShape.length !== 1) {
-      fail(`needs a [batch, features] input, got [batch, ${this.flow.onnxShape.join(', ')}] (a Flatten before it is missing)`);
+      fail(
+        `needs a [batch, features] input, got [batch, ${this.flow.onnxShape.join(', ')}] (a Flatten before it is missing)`,
+      );
     }
     if (this.flow.order === 'nhwc') this.reshapeTo(this.flow.onnxShape, this.label(node));
     return this.flow.onnxShape[0];
@@ -285,7 +333,12 @@ class OnnxImporter {
     if (this.flow.order === 'channelsFirst') {
       const channelsLast = this.flow.shape;
       this.plan(this.label(node), 'Flatten', {});
-      this.flow = { onnxShape: [size], shape: [size], order: 'flatChannelsFirst', flatIndex: channelsFirstIndex(channelsLast) };
+      this.flow = {
+        onnxShape: [size],
+        shape: [size],
+        order: 'flatChannelsFirst',
+        flatIndex: channelsFirstIndex(channelsLast),
+      };
     } else {
       this.flow = { ...this.flow, onnxShape: [size] };
     }
@@ -301,9 +354,11 @@ class OnnxImporter {
     const label = `input ${index} (${what}) '${name}'`;
     if (tensor) return { tensor, label, dims: tensorDims(tensor, label, fail) };
     const producer = this.nodes.find((n) => n.output?.includes(name));
-    fail(producer
-      ? `${label} is computed by node ${this.label(producer)} (${producer.opType}); convkit needs a constant (an initializer) there`
-      : `${label} is missing: no initializer or Constant node defines it`);
+    fail(
+      producer
+        ? `${label} is computed by node ${this.label(producer)} (${producer.opType}); convkit needs a constant (an initializer) there`
+        : `${label} is missing: no initializer or Constant node defines it`,
+    );
   }
 
   /** A float32 constant input of rank `rank`. */
@@ -344,36 +399,58 @@ class OnnxImporter {
 
   private pair(attrs: Attributes, name: string, fail: Fail, fallback: [number, number] = [1, 1]): [number, number] {
     const values = attrs.ints(name) ?? fallback;
-    if (values.length !== 2 || !values.every((v) => v >= 1)) fail(`attribute '${name}' must be 2 positive integers, got [${values.join(', ')}]`);
+    if (values.length !== 2 || !values.every((v) => v >= 1))
+      fail(`attribute '${name}' must be 2 positive integers, got [${values.join(', ')}]`);
     return values as [number, number];
   }
 
   /** convkit's padding for an ONNX window op's auto_pad/pads, or an error when it has none that matches. */
-  private padding(attrs: Attributes, size: number[], kernel: number[], strides: number[], dilations: number[], fail: Fail): Padding {
+  private padding(
+    attrs: Attributes,
+    size: number[],
+    kernel: number[],
+    strides: number[],
+    dilations: number[],
+    fail: Fail,
+  ): Padding {
     const autoPad = attrs.string('auto_pad', 'NOTSET');
     if (autoPad !== 'NOTSET' && attrs.has('pads')) fail(`has both auto_pad '${autoPad}' and pads`);
-    const [[top, bottom], [left, right]] = [0, 1].map((axis) => samePadding(size[axis], kernel[axis], strides[axis], dilations[axis]));
+    const [[top, bottom], [left, right]] = [0, 1].map((axis) =>
+      samePadding(size[axis], kernel[axis], strides[axis], dilations[axis]),
+    );
     const same = [top, left, bottom, right];
     let pads: number[];
     if (autoPad === 'NOTSET') pads = attrs.ints('pads') ?? [0, 0, 0, 0];
     else if (autoPad === 'VALID') pads = [0, 0, 0, 0];
     else if (autoPad === 'SAME_UPPER') pads = same;
     else if (autoPad === 'SAME_LOWER') pads = [bottom, right, top, left];
-    else fail(`auto_pad '${autoPad}' is not supported (convkit reads NOTSET, VALID, SAME_UPPER, and SAME_LOWER where it pads evenly)`);
-    if (pads.length !== 4 || pads.some((p) => p < 0)) fail(`attribute 'pads' must be 4 non-negative integers, got [${pads.join(', ')}]`);
+    else
+      fail(
+        `auto_pad '${autoPad}' is not supported (convkit reads NOTSET, VALID, SAME_UPPER, and SAME_LOWER where it pads evenly)`,
+      );
+    if (pads.length !== 4 || pads.some((p) => p < 0))
+      fail(`attribute 'pads' must be 4 non-negative integers, got [${pads.join(', ')}]`);
     if (pads.every((p) => p === 0)) return 'valid';
     if (sameShape(pads, same)) return 'same';
-    fail(`pads [${pads.join(', ')}] (auto_pad ${autoPad}) on a ${size.join('x')} input cannot be expressed: convkit pads 'valid' (none) or 'same' (TensorFlow's rule, pads [${same.join(', ')}] here)`);
+    fail(
+      `pads [${pads.join(', ')}] (auto_pad ${autoPad}) on a ${size.join('x')} input cannot be expressed: convkit pads 'valid' (none) or 'same' (TensorFlow's rule, pads [${same.join(', ')}] here)`,
+    );
   }
 
   /** A pooling node: MaxPool or AveragePool. */
-  private pool(node: onnx.INodeProto, fail: Fail, className: 'MaxPooling2D' | 'AveragePooling2D', attrs: Attributes): void {
+  private pool(
+    node: onnx.INodeProto,
+    fail: Fail,
+    className: 'MaxPooling2D' | 'AveragePooling2D',
+    attrs: Attributes,
+  ): void {
     this.inputCount(node, 1, 1, fail);
     const [h, w, c] = this.channelsFirstInput(node, fail);
     if (!attrs.has('kernel_shape')) fail("attribute 'kernel_shape' is missing");
     const poolSize = this.pair(attrs, 'kernel_shape', fail);
     const strides = this.pair(attrs, 'strides', fail);
-    if (attrs.int('ceil_mode', 0) !== 0) fail("ceil_mode 1 is not supported: convkit's pooling rounds the output size down");
+    if (attrs.int('ceil_mode', 0) !== 0)
+      fail("ceil_mode 1 is not supported: convkit's pooling rounds the output size down");
     if (!sameShape(this.pair(attrs, 'dilations', fail), [1, 1])) fail('dilated pooling is not supported');
     const padding = this.padding(attrs, [h, w], poolSize, strides, [1, 1], fail);
     if (className === 'AveragePooling2D' && padding !== 'valid' && attrs.int('count_include_pad', 0) !== 0) {
@@ -387,7 +464,11 @@ class OnnxImporter {
   }
 
   /** GlobalAveragePool/GlobalMaxPool, or ReduceMean/ReduceMax over the spatial axes: [h, w, c] -> [c]. */
-  private globalPool(node: onnx.INodeProto, className: 'GlobalAveragePooling2D' | 'GlobalMaxPooling2D', keepDims: boolean): void {
+  private globalPool(
+    node: onnx.INodeProto,
+    className: 'GlobalAveragePooling2D' | 'GlobalMaxPooling2D',
+    keepDims: boolean,
+  ): void {
     const c = this.flow.shape[2];
     this.plan(this.label(node), className, {});
     const kept = this.flow.order === 'channelsFirst' ? [c, 1, 1] : [1, 1, c];
@@ -395,7 +476,13 @@ class OnnxImporter {
   }
 
   /** Adds a dense layer with an ONNX weight matrix [in, out] (its rows in ONNX's feature order) and bias. */
-  private dense(node: onnx.INodeProto, kernel: Float32Array, inFeatures: number, units: number, bias: Float32Array | null): void {
+  private dense(
+    node: onnx.INodeProto,
+    kernel: Float32Array,
+    inFeatures: number,
+    units: number,
+    bias: Float32Array | null,
+  ): void {
     const rows = this.flow.order === 'flatChannelsFirst' ? scatterRows(kernel, this.flow.flatIndex!, units) : kernel;
     const weights = [new Tensor(rows, [inFeatures, units])];
     if (bias) weights.push(new Tensor(bias, [units]));
@@ -406,7 +493,12 @@ class OnnxImporter {
   /** An elementwise activation: fused into the conv or dense layer just before it when it has no parameter. */
   private activation(node: onnx.INodeProto, name: ActivationName, alpha?: number): void {
     const last = this.plans[this.plans.length - 1];
-    if (alpha === undefined && last && (last.className === 'Conv2D' || last.className === 'Dense') && last.config.activation === 'linear') {
+    if (
+      alpha === undefined &&
+      last &&
+      (last.className === 'Conv2D' || last.className === 'Dense') &&
+      last.config.activation === 'linear'
+    ) {
       last.config.activation = name;
     } else if (name === 'leakyRelu' || name === 'elu') {
       this.plan(this.label(node), name === 'elu' ? 'ELU' : 'LeakyReLU', { alpha });
@@ -434,9 +526,11 @@ class OnnxImporter {
       const [filters, kernelChannels, kh, kw] = kernel.shape;
       const group = attrs.int('group', 1);
       if (group !== 1) fail(`group ${group} is not supported: convkit has no grouped or depthwise convolution`);
-      if (kernelChannels !== c) fail(`W has shape [${kernel.shape.join(', ')}]: ${kernelChannels} input channels, but the input has ${c}`);
+      if (kernelChannels !== c)
+        fail(`W has shape [${kernel.shape.join(', ')}]: ${kernelChannels} input channels, but the input has ${c}`);
       const kernelShape = attrs.ints('kernel_shape');
-      if (kernelShape && !sameShape(kernelShape, [kh, kw])) fail(`kernel_shape [${kernelShape.join(', ')}] does not match W's [${kh}, ${kw}]`);
+      if (kernelShape && !sameShape(kernelShape, [kh, kw]))
+        fail(`kernel_shape [${kernelShape.join(', ')}] does not match W's [${kh}, ${kw}]`);
       const strides = this.pair(attrs, 'strides', fail);
       const dilations = this.pair(attrs, 'dilations', fail);
       const padding = this.padding(attrs, [h, w], [kh, kw], strides, dilations, fail);
@@ -444,18 +538,38 @@ class OnnxImporter {
       if (this.optionalInput(node, 2)) weights.push(new Tensor(this.vector(node, 2, 'B', filters, fail), [filters]));
       const outH = outputLength(h, kh, strides[0], dilations[0], padding);
       const outW = outputLength(w, kw, strides[1], dilations[1], padding);
-      if (outH < 1 || outW < 1) fail(`a ${kh}x${kw} kernel (dilation ${dilations.join('x')}) does not fit the ${h}x${w} input`);
-      this.plan(this.label(node), 'Conv2D', {
-        filters, kernelSize: [kh, kw], strides, dilationRate: dilations, padding, useBias: weights.length === 2, activation: 'linear',
-      }, weights);
+      if (outH < 1 || outW < 1)
+        fail(`a ${kh}x${kw} kernel (dilation ${dilations.join('x')}) does not fit the ${h}x${w} input`);
+      this.plan(
+        this.label(node),
+        'Conv2D',
+        {
+          filters,
+          kernelSize: [kh, kw],
+          strides,
+          dilationRate: dilations,
+          padding,
+          useBias: weights.length === 2,
+          activation: 'linear',
+        },
+        weights,
+      );
       this.flow = { onnxShape: [filters, outH, outW], shape: [outH, outW, filters], order: 'channelsFirst' };
     },
     MaxPool: (node, fail) => {
-      const attrs = attributes(node, ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'], fail);
+      const attrs = attributes(
+        node,
+        ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
+        fail,
+      );
       this.pool(node, fail, 'MaxPooling2D', attrs);
     },
     AveragePool: (node, fail) => {
-      const attrs = attributes(node, ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'], fail);
+      const attrs = attributes(
+        node,
+        ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'],
+        fail,
+      );
       this.pool(node, fail, 'AveragePooling2D', attrs);
     },
     GlobalAveragePool: (node, fail) => {
@@ -480,11 +594,15 @@ class OnnxImporter {
       const features = this.flatInput(node, fail);
       const b = this.floats(node, 1, 'B', 2, fail);
       const [inFeatures, units] = transB ? [b.shape[1], b.shape[0]] : b.shape;
-      if (inFeatures !== features) fail(`B has shape [${b.shape.join(', ')}]${transB ? ' (transB 1)' : ''}, which does not take ${features} input features`);
+      if (inFeatures !== features)
+        fail(
+          `B has shape [${b.shape.join(', ')}]${transB ? ' (transB 1)' : ''}, which does not take ${features} input features`,
+        );
       const alpha = attrs.float('alpha', 1);
       const kernel = (transB ? transpose(b.data, b.shape, [1, 0]) : b.data).map((v) => v * alpha);
       const beta = attrs.float('beta', 1);
-      const bias = this.optionalInput(node, 2) && beta !== 0 ? this.vector(node, 2, 'C', units, fail).map((v) => v * beta) : null;
+      const bias =
+        this.optionalInput(node, 2) && beta !== 0 ? this.vector(node, 2, 'C', units, fail).map((v) => v * beta) : null;
       this.dense(node, kernel, features, units, bias);
     },
     MatMul: (node, fail) => {
@@ -493,11 +611,15 @@ class OnnxImporter {
       const features = this.flatInput(node, fail);
       const b = this.floats(node, 1, 'B', 2, fail);
       const [inFeatures, units] = b.shape;
-      if (inFeatures !== features) fail(`B has shape [${b.shape.join(', ')}], which does not take ${features} input features`);
+      if (inFeatures !== features)
+        fail(`B has shape [${b.shape.join(', ')}], which does not take ${features} input features`);
       // MatMul + Add(bias) is how some exporters write a dense layer: take the Add along.
       const product = node.output![0];
       const next = this.consumers.get(product) ?? [];
-      const add = next.length === 1 && next[0].opType === 'Add' && isDefaultDomain(next[0].domain) && product !== this.outputName ? next[0] : null;
+      const add =
+        next.length === 1 && next[0].opType === 'Add' && isDefaultDomain(next[0].domain) && product !== this.outputName
+          ? next[0]
+          : null;
       const biasIndex = add?.input?.length === 2 ? add.input.findIndex((name) => name !== product) : -1;
       if (!add || biasIndex < 0 || !this.constants.has(add.input![biasIndex])) {
         this.dense(node, b.data, features, units, null);
@@ -523,7 +645,8 @@ class OnnxImporter {
       attributes(node, [], fail);
       this.activation(node, 'tanh');
     },
-    LeakyRelu: (node, fail) => this.activation(node, 'leakyRelu', attributes(node, ['alpha'], fail).float('alpha', 0.01)),
+    LeakyRelu: (node, fail) =>
+      this.activation(node, 'leakyRelu', attributes(node, ['alpha'], fail).float('alpha', 0.01)),
     Elu: (node, fail) => this.activation(node, 'elu', attributes(node, ['alpha'], fail).float('alpha', 1)),
     Softmax: (node, fail) => {
       const axis = this.axis(attributes(node, ['axis'], fail).int('axis', this.opset >= 13 ? -1 : 1), fail);
@@ -534,7 +657,9 @@ class OnnxImporter {
       // Before opset 13, Softmax ran over all the axes from `axis` on: one axis only when it is the last.
       const channelsAxis = order === 'channelsFirst' ? 1 : onnxShape.length;
       if (axis !== channelsAxis || (this.opset < 13 && axis !== onnxShape.length)) {
-        fail(`softmax over axis ${axis}${this.opset < 13 ? ` and the axes after it (opset ${this.opset})` : ''} of [batch, ${onnxShape.join(', ')}] is not supported: convkit's softmax runs over the channels (axis ${channelsAxis} here)`);
+        fail(
+          `softmax over axis ${axis}${this.opset < 13 ? ` and the axes after it (opset ${this.opset})` : ''} of [batch, ${onnxShape.join(', ')}] is not supported: convkit's softmax runs over the channels (axis ${channelsAxis} here)`,
+        );
       }
       if (order === 'nhwc') this.reshapeTo(onnxShape, this.label(node));
       this.activation(node, 'softmax');
@@ -554,12 +679,22 @@ class OnnxImporter {
       if (sameShape(target, this.flow.onnxShape)) return;
       if (target.length === 1) this.flatten(node);
       else if (this.flow.order === 'nhwc') this.flow = { ...this.flow, onnxShape: target };
-      else fail(`reshapes [batch, ${this.flow.onnxShape.join(', ')}] (${this.flow.order === 'channelsFirst' ? 'channels first' : 'flattened channels first'}) to [batch, ${target.join(', ')}]: convkit can follow only a flatten of a channels-first tensor`);
+      else
+        fail(
+          `reshapes [batch, ${this.flow.onnxShape.join(', ')}] (${this.flow.order === 'channelsFirst' ? 'channels first' : 'flattened channels first'}) to [batch, ${target.join(', ')}]: convkit can follow only a flatten of a channels-first tensor`,
+        );
     },
     Transpose: (node, fail) => {
       const perm = attributes(node, ['perm'], fail).ints('perm') ?? [];
       const rank = this.flow.onnxShape.length + 1;
-      if (perm.length !== rank || !sameShape([...perm].sort((a, b) => a - b), perm.map((_, i) => i)) || perm[0] !== 0) {
+      if (
+        perm.length !== rank ||
+        !sameShape(
+          [...perm].sort((a, b) => a - b),
+          perm.map((_, i) => i),
+        ) ||
+        perm[0] !== 0
+      ) {
         fail(`perm [${perm.join(', ')}] must reorder the ${rank} axes and keep the batch axis first`);
       }
       if (perm.every((axis, i) => axis === i)) return;
@@ -574,29 +709,41 @@ class OnnxImporter {
       } else if (order === 'nhwc' && sampleRank >= 2 && sameShape(perm, toFirst)) {
         this.reshapeTo(onnxShape, this.label(node));
         this.flow = { ...this.flow, onnxShape: perm.slice(1).map((a) => onnxShape[a - 1]), order: 'channelsFirst' };
-      } else if (order === 'nhwc' && keepsMemoryOrder(onnxShape, perm.slice(1).map((a) => a - 1))) {
+      } else if (
+        order === 'nhwc' &&
+        keepsMemoryOrder(
+          onnxShape,
+          perm.slice(1).map((a) => a - 1),
+        )
+      ) {
         this.flow = { ...this.flow, onnxShape: perm.slice(1).map((a) => onnxShape[a - 1]) };
       } else {
-        fail(`perm [${perm.join(', ')}] on [batch, ${onnxShape.join(', ')}] is not a layout change convkit can follow (only channels last <-> channels first, e.g. NHWC <-> NCHW)`);
+        fail(
+          `perm [${perm.join(', ')}] on [batch, ${onnxShape.join(', ')}] is not a layout change convkit can follow (only channels last <-> channels first, e.g. NHWC <-> NCHW)`,
+        );
       }
     },
     BatchNormalization: (node, fail) => {
       const attrs = attributes(node, ['epsilon', 'momentum', 'spatial', 'training_mode'], fail);
       this.inputCount(node, 5, 5, fail);
       if (attrs.int('spatial', 1) !== 1) fail('spatial 0 (per-position statistics) is not supported');
-      if (attrs.int('training_mode', 0) !== 0) fail('training_mode 1 is not supported: convkit imports graphs for inference');
+      if (attrs.int('training_mode', 0) !== 0)
+        fail('training_mode 1 is not supported: convkit imports graphs for inference');
       this.resolve('channelsFirst');
       const { onnxShape, order } = this.flow;
       // ONNX normalizes axis 1: convkit's channels when channels first, or the features of a [batch, c] tensor.
       if (order === 'nhwc') {
-        if (!onnxShape.slice(1).every((d) => d === 1)) fail(`normalizes axis 1 of [batch, ${onnxShape.join(', ')}], which convkit holds in NHWC order`);
+        if (!onnxShape.slice(1).every((d) => d === 1))
+          fail(`normalizes axis 1 of [batch, ${onnxShape.join(', ')}], which convkit holds in NHWC order`);
         this.reshapeTo([onnxShape[0]], this.label(node));
       }
       const channels = onnxShape[0];
       const names = ['scale', 'B', 'input_mean', 'input_var'];
       const weights = names.map((what, i) => {
         const values = this.vector(node, i + 1, what, channels, fail);
-        return new Tensor(order === 'flatChannelsFirst' ? scatterRows(values, this.flow.flatIndex!, 1) : values, [channels]);
+        return new Tensor(order === 'flatChannelsFirst' ? scatterRows(values, this.flow.flatIndex!, 1) : values, [
+          channels,
+        ]);
       });
       this.plan(this.label(node), 'BatchNormalization', { epsilon: attrs.float('epsilon', 1e-5) }, weights);
     },
@@ -605,7 +752,8 @@ class OnnxImporter {
       this.inputCount(node, 1, 3, fail);
       if (this.optionalInput(node, 2)) {
         const mode = this.constantInput(node, 2, 'training_mode', fail).tensor;
-        if (mode.int32Data?.some((v) => v !== 0) || mode.rawData?.some((v) => v !== 0)) fail('training_mode true is not supported: convkit imports graphs for inference');
+        if (mode.int32Data?.some((v) => v !== 0) || mode.rawData?.some((v) => v !== 0))
+          fail('training_mode true is not supported: convkit imports graphs for inference');
       }
     },
     Identity: (node, fail) => {
@@ -618,7 +766,12 @@ class OnnxImporter {
   private reduce(node: onnx.INodeProto, fail: Fail): void {
     const attrs = attributes(node, ['axes', 'keepdims', 'noop_with_empty_axes'], fail);
     // Opset 18 moved `axes` from an attribute to input 1.
-    const listed = this.opset >= 18 ? (this.optionalInput(node, 1) ? this.int64s(node, 1, 'axes', fail) : undefined) : attrs.ints('axes');
+    const listed =
+      this.opset >= 18
+        ? this.optionalInput(node, 1)
+          ? this.int64s(node, 1, 'axes', fail)
+          : undefined
+        : attrs.ints('axes');
     if (!listed || listed.length === 0) fail('reducing every axis is not supported: convkit needs the axes listed');
     const axes = listed.map((a) => this.axis(a, fail)).sort((a, b) => a - b);
     const keepDims = attrs.int('keepdims', 1) !== 0;
@@ -640,7 +793,9 @@ class OnnxImporter {
       this.plan(this.label(node), 'Maxout', { pieces });
       this.flow = { onnxShape: keepDims ? [...outer, 1] : outer, shape: outer, order: 'nhwc' };
     } else {
-      fail(`${node.opType} over axes [${axes.join(', ')}] of [batch, ${onnxShape.join(', ')}] is not supported: convkit reads it as global pooling over the spatial axes of an image${isMax ? ', or as maxout over the last axis' : ''}`);
+      fail(
+        `${node.opType} over axes [${axes.join(', ')}] of [batch, ${onnxShape.join(', ')}] is not supported: convkit reads it as global pooling over the spatial axes of an image${isMax ? ', or as maxout over the last axis' : ''}`,
+      );
     }
   }
 
@@ -653,7 +808,8 @@ class OnnxImporter {
     }
     const target = shape.slice(1).map((d, i) => {
       if (d === 0 && !allowZero) {
-        if (i >= onnxShape.length) fail(`shape [${shape.join(', ')}] copies dimension ${i + 1}, which the input does not have`);
+        if (i >= onnxShape.length)
+          fail(`shape [${shape.join(', ')}] copies dimension ${i + 1}, which the input does not have`);
         return onnxShape[i];
       }
       if (d < -1 || d === 0) fail(`shape [${shape.join(', ')}] has the dimension ${d}`);
@@ -661,12 +817,15 @@ class OnnxImporter {
     });
     const unknown = target.indexOf(-1);
     if (unknown >= 0) {
-      if (shape[0] === -1 || target.indexOf(-1, unknown + 1) >= 0) fail(`shape [${shape.join(', ')}] has more than one -1`);
+      if (shape[0] === -1 || target.indexOf(-1, unknown + 1) >= 0)
+        fail(`shape [${shape.join(', ')}] has more than one -1`);
       const known = shapeSize(target.filter((d) => d !== -1));
       target[unknown] = size / known;
     }
     if (!target.every(Number.isInteger) || shapeSize(target) !== size) {
-      fail(`shape [${shape.join(', ')}] does not fit the input [batch, ${onnxShape.join(', ')}] (${size} values per sample)`);
+      fail(
+        `shape [${shape.join(', ')}] does not fit the input [batch, ${onnxShape.join(', ')}] (${size} values per sample)`,
+      );
     }
     return target;
   }
@@ -716,6 +875,7 @@ export async function loadOnnx(source: string | Uint8Array): Promise<Sequential>
   const opsetEntry = (model.opsetImport ?? []).find((entry) => isDefaultDomain(entry.domain));
   if (!opsetEntry) fail('imports no version of the default ONNX operator set (opset_import)');
   const opset = int64(opsetEntry.version ?? 0, 'opset version', fail);
-  if (opset < MIN_OPSET || opset > MAX_OPSET) fail(`uses opset ${opset}; convkit reads opsets ${MIN_OPSET} to ${MAX_OPSET}`);
+  if (opset < MIN_OPSET || opset > MAX_OPSET)
+    fail(`uses opset ${opset}; convkit reads opsets ${MIN_OPSET} to ${MAX_OPSET}`);
   return new OnnxImporter(label, model.graph, opset).run();
 }

@@ -58,4 +58,3 @@ export function channelsFirstIndex(shape: Shape): Int32Array {
   const iota = Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i);
   return transpose(iota, shape, [rank - 1, ...Array.from({ length: rank - 1 }, (_, i) => i)]);
 }
-

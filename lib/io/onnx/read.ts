@@ -25,10 +25,18 @@ export function tensorDims(tensor: onnx.ITensorProto, what: string, fail: Fail):
 }
 
 /** The count of elements of `dims` and the bytes of the tensor's values, after the checks every tensor needs. */
-function tensorPayload(tensor: onnx.ITensorProto, dims: number[], dataType: onnx.TensorProto.DataType, what: string, fail: Fail) {
+function tensorPayload(
+  tensor: onnx.ITensorProto,
+  dims: number[],
+  dataType: onnx.TensorProto.DataType,
+  what: string,
+  fail: Fail,
+) {
   const { DataType, DataLocation } = onnxProto().TensorProto;
   if (tensor.dataLocation === DataLocation.EXTERNAL) {
-    fail(`${what} keeps its values in an external data file, which convkit does not read (save the model with its weights inside the .onnx file)`);
+    fail(
+      `${what} keeps its values in an external data file, which convkit does not read (save the model with its weights inside the .onnx file)`,
+    );
   }
   if (tensor.segment) fail(`${what} is a segment of a tensor, which convkit does not read`);
   if (tensor.dataType !== dataType) {
@@ -47,11 +55,13 @@ function tensorPayload(tensor: onnx.ITensorProto, dims: number[], dataType: onnx
 export function floatValues(tensor: onnx.ITensorProto, dims: number[], what: string, fail: Fail): Float32Array {
   const { count, raw } = tensorPayload(tensor, dims, onnxProto().TensorProto.DataType.FLOAT, what, fail);
   if (raw) {
-    if (raw.length !== count * 4) fail(`${what} has ${raw.length} bytes of raw data, its shape [${dims.join(', ')}] needs ${count * 4}`);
+    if (raw.length !== count * 4)
+      fail(`${what} has ${raw.length} bytes of raw data, its shape [${dims.join(', ')}] needs ${count * 4}`);
     return fromLittleEndian(raw, 0, count);
   }
   const values = tensor.floatData ?? [];
-  if (values.length !== count) fail(`${what} has ${values.length} values, its shape [${dims.join(', ')}] needs ${count}`);
+  if (values.length !== count)
+    fail(`${what} has ${values.length} values, its shape [${dims.join(', ')}] needs ${count}`);
   return Float32Array.from(values);
 }
 
@@ -59,12 +69,14 @@ export function floatValues(tensor: onnx.ITensorProto, dims: number[], what: str
 export function int64Values(tensor: onnx.ITensorProto, dims: number[], what: string, fail: Fail): number[] {
   const { count, raw } = tensorPayload(tensor, dims, onnxProto().TensorProto.DataType.INT64, what, fail);
   if (raw) {
-    if (raw.length !== count * 8) fail(`${what} has ${raw.length} bytes of raw data, its shape [${dims.join(', ')}] needs ${count * 8}`);
+    if (raw.length !== count * 8)
+      fail(`${what} has ${raw.length} bytes of raw data, its shape [${dims.join(', ')}] needs ${count * 8}`);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     return Array.from({ length: count }, (_, i) => int64(view.getBigInt64(i * 8, true), `${what}[${i}]`, fail));
   }
   const values = tensor.int64Data ?? [];
-  if (values.length !== count) fail(`${what} has ${values.length} values, its shape [${dims.join(', ')}] needs ${count}`);
+  if (values.length !== count)
+    fail(`${what} has ${values.length} values, its shape [${dims.join(', ')}] needs ${count}`);
   return values.map((v, i) => int64(v, `${what}[${i}]`, fail));
 }
 
@@ -75,11 +87,17 @@ export function int64Values(tensor: onnx.ITensorProto, dims: number[], what: str
 export class Attributes {
   private readonly byName = new Map<string, onnx.IAttributeProto>();
 
-  constructor(node: onnx.INodeProto, known: readonly string[], private readonly fail: Fail) {
+  constructor(
+    node: onnx.INodeProto,
+    known: readonly string[],
+    private readonly fail: Fail,
+  ) {
     for (const attribute of node.attribute ?? []) {
       const name = attribute.name ?? '';
       if (!known.includes(name)) {
-        fail(`attribute '${name}' is not supported${known.length > 0 ? ` (convkit reads ${known.join(', ')})` : ' (convkit reads none for this op)'}`);
+        fail(
+          `attribute '${name}' is not supported${known.length > 0 ? ` (convkit reads ${known.join(', ')})` : ' (convkit reads none for this op)'}`,
+        );
       }
       this.byName.set(name, attribute);
     }
@@ -93,7 +111,9 @@ export class Attributes {
     const attribute = this.byName.get(name);
     const { AttributeType } = onnxProto().AttributeProto;
     if (attribute && attribute.type !== type) {
-      this.fail(`attribute '${name}' has type ${AttributeType[attribute.type ?? 0] ?? attribute.type}, expected ${AttributeType[type]}`);
+      this.fail(
+        `attribute '${name}' has type ${AttributeType[attribute.type ?? 0] ?? attribute.type}, expected ${AttributeType[type]}`,
+      );
     }
     return attribute;
   }
@@ -104,12 +124,14 @@ export class Attributes {
   }
 
   ints(name: string): number[] | undefined {
-    return this.typed(name, onnxProto().AttributeProto.AttributeType.INTS)?.ints?.map((v, i) => int64(v, `attribute '${name}'[${i}]`, this.fail));
+    return this.typed(name, onnxProto().AttributeProto.AttributeType.INTS)?.ints?.map((v, i) =>
+      int64(v, `attribute '${name}'[${i}]`, this.fail),
+    );
   }
 
   float(name: string, fallback: number): number {
     const attribute = this.typed(name, onnxProto().AttributeProto.AttributeType.FLOAT);
-    return attribute ? attribute.f ?? 0 : fallback;
+    return attribute ? (attribute.f ?? 0) : fallback;
   }
 
   string(name: string, fallback: string): string {

@@ -38,8 +38,8 @@ Napi::Value activationForward(Args& args) {
 // activationBackward(params, x, y, gradY, gradX): gradX may be gradY itself.
 Napi::Value activationBackward(Args& args) {
   const ActivationCall c = readActivationCall(args);
-  const auto [x, y, gradY, gradX] = readArrays(args, 1, In{"x", c.data}, In{"y", c.data}, In{"gradY", c.data},
-                                               Out{"gradX", c.data, Pass::InPlace});
+  const auto [x, y, gradY, gradX] =
+      readArrays(args, 1, In{"x", c.data}, In{"y", c.data}, In{"gradY", c.data}, Out{"gradX", c.data, Pass::InPlace});
   if (gradX != gradY && (gradX == x || gradX == y)) args.throwRangeError("gradX may only share memory with gradY");
   kernels::activationBackward(c.kind, c.alpha, c.rows, c.cols, x, y, gradY, gradX);
   return args.env().Undefined();
@@ -81,12 +81,13 @@ Napi::Value maxoutBackward(Args& args) {
 }  // namespace
 
 void registerActivationKernels(Napi::Env env, Napi::Object target) {
-  exportFunctions(env, target, {
-      {"activationForward", activationForward},
-      {"activationBackward", activationBackward},
-      {"maxoutForward", maxoutForward},
-      {"maxoutBackward", maxoutBackward},
-  });
+  exportFunctions(env, target,
+                  {
+                      {"activationForward", activationForward},
+                      {"activationBackward", activationBackward},
+                      {"maxoutForward", maxoutForward},
+                      {"maxoutBackward", maxoutBackward},
+                  });
 }
 
 }  // namespace convkit::binding

@@ -31,21 +31,20 @@ BatchNormCall readBatchNormCall(Args& args, bool withMomentum) {
 // savedInvStd): movingMean and movingVariance are updated in place.
 Napi::Value batchNormTrainingForward(Args& args) {
   const BatchNormCall c = readBatchNormCall(args, true);
-  const auto [x, gamma, beta, movingMean, movingVariance, y, savedMean, savedInvStd] = readArrays(
-      args, 1, In{"x", c.data}, In{"gamma", c.channels}, In{"beta", c.channels}, Out{"movingMean", c.channels},
-      Out{"movingVariance", c.channels}, Out{"y", c.data}, Out{"savedMean", c.channels},
-      Out{"savedInvStd", c.channels});
-  kernels::batchNormTrainingForward(c.g, x, gamma, beta, movingMean, movingVariance, y, savedMean,
-                                    savedInvStd);
+  const auto [x, gamma, beta, movingMean, movingVariance, y, savedMean, savedInvStd] =
+      readArrays(args, 1, In{"x", c.data}, In{"gamma", c.channels}, In{"beta", c.channels},
+                 Out{"movingMean", c.channels}, Out{"movingVariance", c.channels}, Out{"y", c.data},
+                 Out{"savedMean", c.channels}, Out{"savedInvStd", c.channels});
+  kernels::batchNormTrainingForward(c.g, x, gamma, beta, movingMean, movingVariance, y, savedMean, savedInvStd);
   return args.env().Undefined();
 }
 
 // batchNormInferenceForward(params, x, gamma, beta, movingMean, movingVariance, y)
 Napi::Value batchNormInferenceForward(Args& args) {
   const BatchNormCall c = readBatchNormCall(args, false);
-  const auto [x, gamma, beta, movingMean, movingVariance, y] = readArrays(
-      args, 1, In{"x", c.data}, In{"gamma", c.channels}, In{"beta", c.channels}, In{"movingMean", c.channels},
-      In{"movingVariance", c.channels}, Out{"y", c.data});
+  const auto [x, gamma, beta, movingMean, movingVariance, y] =
+      readArrays(args, 1, In{"x", c.data}, In{"gamma", c.channels}, In{"beta", c.channels},
+                 In{"movingMean", c.channels}, In{"movingVariance", c.channels}, Out{"y", c.data});
   kernels::batchNormInferenceForward(c.g, x, gamma, beta, movingMean, movingVariance, y);
   return args.env().Undefined();
 }
@@ -63,11 +62,12 @@ Napi::Value batchNormBackward(Args& args) {
 }  // namespace
 
 void registerBatchNormKernels(Napi::Env env, Napi::Object target) {
-  exportFunctions(env, target, {
-      {"batchNormTrainingForward", batchNormTrainingForward},
-      {"batchNormInferenceForward", batchNormInferenceForward},
-      {"batchNormBackward", batchNormBackward},
-  });
+  exportFunctions(env, target,
+                  {
+                      {"batchNormTrainingForward", batchNormTrainingForward},
+                      {"batchNormInferenceForward", batchNormInferenceForward},
+                      {"batchNormBackward", batchNormBackward},
+                  });
 }
 
 }  // namespace convkit::binding

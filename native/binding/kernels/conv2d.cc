@@ -34,10 +34,9 @@ using Conv2d = WeightedLayer<Conv2dGeometry, readConv2dCall>;
 // conv2dBackwardInput and conv2dBackwardParams in one call, as training runs them.
 Napi::Value conv2dBackward(Args& args) {
   const Conv2dCall c = readConv2dCall(args);
-  const auto [input, gradOutput, kernel, gradInput, gradKernel, gradBias] =
-      readArrays(args, 1, In{"input", c.input}, In{"gradOutput", c.output}, In{"kernel", c.kernel},
-                 Out{"gradInput", c.input, Pass::Optional}, Out{"gradKernel", c.kernel},
-                 Out{"gradBias", c.bias, Pass::Optional});
+  const auto [input, gradOutput, kernel, gradInput, gradKernel, gradBias] = readArrays(
+      args, 1, In{"input", c.input}, In{"gradOutput", c.output}, In{"kernel", c.kernel},
+      Out{"gradInput", c.input, Pass::Optional}, Out{"gradKernel", c.kernel}, Out{"gradBias", c.bias, Pass::Optional});
   kernels::conv2dBackward(c.g, input, gradOutput, kernel, gradInput, gradKernel, gradBias);
   return args.env().Undefined();
 }
@@ -45,13 +44,14 @@ Napi::Value conv2dBackward(Args& args) {
 }  // namespace
 
 void registerConv2dKernels(Napi::Env env, Napi::Object target) {
-  exportFunctions(env, target, {
-      {"conv2dGeometry", conv2dGeometry},
-      {"conv2dForward", Conv2d::forward<kernels::conv2dForward>},
-      {"conv2dBackwardInput", Conv2d::backwardInput<kernels::conv2dBackwardInput>},
-      {"conv2dBackwardParams", Conv2d::backwardParams<kernels::conv2dBackwardParams>},
-      {"conv2dBackward", conv2dBackward},
-  });
+  exportFunctions(env, target,
+                  {
+                      {"conv2dGeometry", conv2dGeometry},
+                      {"conv2dForward", Conv2d::forward<kernels::conv2dForward>},
+                      {"conv2dBackwardInput", Conv2d::backwardInput<kernels::conv2dBackwardInput>},
+                      {"conv2dBackwardParams", Conv2d::backwardParams<kernels::conv2dBackwardParams>},
+                      {"conv2dBackward", conv2dBackward},
+                  });
 }
 
 }  // namespace convkit::binding

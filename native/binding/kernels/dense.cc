@@ -31,11 +31,12 @@ using Dense = WeightedLayer<DenseGeometry, readDenseCall>;
 }  // namespace
 
 void registerDenseKernels(Napi::Env env, Napi::Object target) {
-  exportFunctions(env, target, {
-      {"denseForward", Dense::forward<kernels::denseForward>},
-      {"denseBackwardInput", Dense::backwardInput<kernels::denseBackwardInput>},
-      {"denseBackwardParams", Dense::backwardParams<kernels::denseBackwardParams>},
-  });
+  exportFunctions(env, target,
+                  {
+                      {"denseForward", Dense::forward<kernels::denseForward>},
+                      {"denseBackwardInput", Dense::backwardInput<kernels::denseBackwardInput>},
+                      {"denseBackwardParams", Dense::backwardParams<kernels::denseBackwardParams>},
+                  });
 }
 
 }  // namespace convkit::binding

@@ -34,10 +34,11 @@ Napi::Value dropoutBackward(Args& args) {
 }  // namespace
 
 void registerDropoutKernels(Napi::Env env, Napi::Object target) {
-  exportFunctions(env, target, {
-      {"dropoutForward", dropoutForward},
-      {"dropoutBackward", dropoutBackward},
-  });
+  exportFunctions(env, target,
+                  {
+                      {"dropoutForward", dropoutForward},
+                      {"dropoutBackward", dropoutBackward},
+                  });
 }
 
 }  // namespace convkit::binding

@@ -21,7 +21,8 @@ Napi::Value gemm(Args& args) {
   const bool transB = args.boolean(params, "transB", false);
   const Napi::Value alphaValue = params.Get("alpha");
   const Napi::Value betaValue = params.Get("beta");
-  const float alpha = alphaValue.IsUndefined() ? 1.0f : static_cast<float>(args.number(params, "alpha", -3.4e38, 3.4e38));
+  const float alpha =
+      alphaValue.IsUndefined() ? 1.0f : static_cast<float>(args.number(params, "alpha", -3.4e38, 3.4e38));
   const float beta = betaValue.IsUndefined() ? 0.0f : static_cast<float>(args.number(params, "beta", -3.4e38, 3.4e38));
   const float* a = args.readFloat32(1, "a", args.product({m, k}, "m*k"), "m*k");
   const float* b = args.readFloat32(2, "b", args.product({k, n}, "k*n"), "k*n");

@@ -12,17 +12,16 @@ float floatIn(const Args& args, const Napi::Object& params, const char* field, I
   const float value = static_cast<float>(number);
   if ((interval.openMin && value <= interval.min) || (interval.openMax && value >= interval.max)) {
     std::ostringstream message;
-    message << field << " must be a finite number in " << (interval.openMin ? '(' : '[')
-            << interval.min << ", " << interval.max << (interval.openMax ? ')' : ']') << ", got "
-            << number;
+    message << field << " must be a finite number in " << (interval.openMin ? '(' : '[') << interval.min << ", "
+            << interval.max << (interval.openMax ? ')' : ']') << ", got " << number;
     if (static_cast<double>(value) != number) message << " (" << value << " as float32)";
     args.throwRangeError(message.str());
   }
   return value;
 }
 
-float optionalFloatIn(const Args& args, const Napi::Object& params, const char* field,
-                      float fallback, Interval interval) {
+float optionalFloatIn(const Args& args, const Napi::Object& params, const char* field, float fallback,
+                      Interval interval) {
   return params.Get(field).IsUndefined() ? fallback : floatIn(args, params, field, interval);
 }
 

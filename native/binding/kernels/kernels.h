@@ -50,8 +50,8 @@ constexpr Interval kUnitBelowOne{0.0, false, 1.0, true};        // [0, 1)
 float floatIn(const Args& args, const Napi::Object& params, const char* field, Interval interval);
 
 // As floatIn; `fallback` when the property is undefined.
-float optionalFloatIn(const Args& args, const Napi::Object& params, const char* field,
-                      float fallback, Interval interval);
+float optionalFloatIn(const Args& args, const Napi::Object& params, const char* field, float fallback,
+                      Interval interval);
 
 // The element count an array argument must have, and how it is derived ("batch*units"), for the
 // error message.
@@ -66,11 +66,28 @@ enum class Pass { Required, Optional, InPlace };
 
 // The array arguments of a kernel: In ones it reads, Out ones it writes; Float32Array unless the
 // name says Uint8 (InUint8, OutUint8) or Int32 (InInt32).
-struct In { const char* name; Extent extent; Pass pass = Pass::Required; };
-struct Out { const char* name; Extent extent; Pass pass = Pass::Required; };
-struct InUint8 { const char* name; Extent extent; };
-struct OutUint8 { const char* name; Extent extent; };
-struct InInt32 { const char* name; Extent extent; };
+struct In {
+  const char* name;
+  Extent extent;
+  Pass pass = Pass::Required;
+};
+struct Out {
+  const char* name;
+  Extent extent;
+  Pass pass = Pass::Required;
+};
+struct InUint8 {
+  const char* name;
+  Extent extent;
+};
+struct OutUint8 {
+  const char* name;
+  Extent extent;
+};
+struct InInt32 {
+  const char* name;
+  Extent extent;
+};
 
 const float* readArray(Args& args, size_t index, const In& array);
 float* readArray(Args& args, size_t index, const Out& array);
@@ -107,15 +124,14 @@ struct WeightedLayer {
   using Call = WeightedCall<Geometry>;
 
   // forward(params (with activation?, activationAlpha?), input, kernel, bias | null, output)
-  template <void (*kernel)(const Geometry&, const float*, const float*, const float*, float*,
-                           kernels::Activation, float)>
+  template <void (*kernel)(const Geometry&, const float*, const float*, const float*, float*, kernels::Activation,
+                           float)>
   static Napi::Value forward(Args& args) {
     const Call c = read(args);
     const OutputActivation activation =
         readOutputActivation(args, args.object(0, "params"), "to be applied in the GEMM epilogue");
-    const auto [input, weights, bias, output] =
-        readArrays(args, 1, In{"input", c.input}, In{"kernel", c.kernel}, In{"bias", c.bias, Pass::Optional},
-                   Out{"output", c.output});
+    const auto [input, weights, bias, output] = readArrays(args, 1, In{"input", c.input}, In{"kernel", c.kernel},
+                                                           In{"bias", c.bias, Pass::Optional}, Out{"output", c.output});
     kernel(c.g, input, weights, bias, output, activation.kind, activation.alpha);
     return args.env().Undefined();
   }

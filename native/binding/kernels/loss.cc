@@ -25,8 +25,8 @@ Napi::Value denseLoss(Args& args) {
   const int64_t width = args.integer(params, widthField, 1);
   const std::string shape = std::string("batch*") + widthField;
   const Extent data{args.product({batch, width}, shape.c_str()), shape.c_str()};
-  const auto [predictions, targets, grad] = readArrays(args, 1, In{"predictions", data}, In{"targets", data},
-                                                       Out{"grad", data, Pass::Optional});
+  const auto [predictions, targets, grad] =
+      readArrays(args, 1, In{"predictions", data}, In{"targets", data}, Out{"grad", data, Pass::Optional});
   return Napi::Number::New(args.env(), loss(batch, width, predictions, targets, grad));
 }
 
@@ -38,13 +38,12 @@ Napi::Value sparseLoss(Args& args) {
   const int64_t batch = args.integer(params, "batch", 1);
   const int64_t classes = args.integer(params, "classes", 1);
   const Extent data{args.product({batch, classes}, "batch*classes"), "batch*classes"};
-  const auto [predictions, labels, grad] = readArrays(args, 1, In{"predictions", data},
-                                                      InInt32{"labels", {batch, "batch"}},
-                                                      Out{"grad", data, Pass::Optional});
+  const auto [predictions, labels, grad] = readArrays(
+      args, 1, In{"predictions", data}, InInt32{"labels", {batch, "batch"}}, Out{"grad", data, Pass::Optional});
   const int64_t bad = kernels::findLabelOutOfRange(batch, labels, classes);
   if (bad >= 0) {
-    args.throwRangeError("labels[" + std::to_string(bad) + "] is " + std::to_string(labels[bad]) +
-                         ", outside [0, " + std::to_string(classes) + ")");
+    args.throwRangeError("labels[" + std::to_string(bad) + "] is " + std::to_string(labels[bad]) + ", outside [0, " +
+                         std::to_string(classes) + ")");
   }
   return Napi::Number::New(args.env(), loss(batch, classes, predictions, labels, grad));
 }
@@ -53,15 +52,16 @@ Napi::Value sparseLoss(Args& args) {
 
 void registerLossKernels(Napi::Env env, Napi::Object target) {
   using namespace kernels;
-  exportFunctions(env, target, {
-      {"softmaxCrossEntropyFromLogits", denseLoss<softmaxCrossEntropyFromLogits, kClasses>},
-      {"sparseSoftmaxCrossEntropyFromLogits", sparseLoss<sparseSoftmaxCrossEntropyFromLogits>},
-      {"categoricalCrossentropy", denseLoss<categoricalCrossentropy, kClasses>},
-      {"sparseCategoricalCrossentropy", sparseLoss<sparseCategoricalCrossentropy>},
-      {"binaryCrossentropy", denseLoss<binaryCrossentropy, kOutputs>},
-      {"binaryCrossentropyFromLogits", denseLoss<binaryCrossentropyFromLogits, kOutputs>},
-      {"meanSquaredError", denseLoss<meanSquaredError, kOutputs>},
-  });
+  exportFunctions(env, target,
+                  {
+                      {"softmaxCrossEntropyFromLogits", denseLoss<softmaxCrossEntropyFromLogits, kClasses>},
+                      {"sparseSoftmaxCrossEntropyFromLogits", sparseLoss<sparseSoftmaxCrossEntropyFromLogits>},
+                      {"categoricalCrossentropy", denseLoss<categoricalCrossentropy, kClasses>},
+                      {"sparseCategoricalCrossentropy", sparseLoss<sparseCategoricalCrossentropy>},
+                      {"binaryCrossentropy", denseLoss<binaryCrossentropy, kOutputs>},
+                      {"binaryCrossentropyFromLogits", denseLoss<binaryCrossentropyFromLogits, kOutputs>},
+                      {"meanSquaredError", denseLoss<meanSquaredError, kOutputs>},
+                  });
 }
 
 }  // namespace convkit::binding

@@ -15,8 +15,7 @@ namespace {
 // non-array, which the typed read that follows then rejects with a TypeError.
 int64_t typedArrayLength(const Napi::CallbackInfo& info, size_t index) {
   const Napi::Value value = info[index];
-  return value.IsTypedArray() ? static_cast<int64_t>(value.As<Napi::TypedArray>().ElementLength())
-                              : 0;
+  return value.IsTypedArray() ? static_cast<int64_t>(value.As<Napi::TypedArray>().ElementLength()) : 0;
 }
 
 const char* describeJsType(const Napi::Value& value) {
@@ -88,8 +87,7 @@ Napi::Value adamUpdate(Args& args) {
   const float weightDecay = optionalFloatIn(args, c.params, "weightDecay", 0.0f, kNonNegative);
   const auto [param, grad, m, v] =
       readArrays(args, 1, Out{"param", c.n}, In{"grad", c.n}, Out{"m", c.n}, Out{"v", c.n});
-  kernels::adamUpdate(c.count, c.learningRate, beta1, beta2, epsilon, step, weightDecay, param, grad,
-                      m, v);
+  kernels::adamUpdate(c.count, c.learningRate, beta1, beta2, epsilon, step, weightDecay, param, grad, m, v);
   return args.env().Undefined();
 }
 
@@ -104,8 +102,7 @@ Napi::Value sumOfSquares(Args& args) {
 Napi::Value scaleInPlace(Args& args) {
   const Napi::Value factorValue = args.info()[0];
   if (!factorValue.IsNumber()) {
-    args.throwTypeError(std::string("factor must be a number, got ") +
-                        describeJsType(factorValue));
+    args.throwTypeError(std::string("factor must be a number, got ") + describeJsType(factorValue));
   }
   const double factor = factorValue.As<Napi::Number>().DoubleValue();
   if (!(factor >= -kFloatMax && factor <= kFloatMax)) {
@@ -122,13 +119,14 @@ Napi::Value scaleInPlace(Args& args) {
 }  // namespace
 
 void registerOptimizerKernels(Napi::Env env, Napi::Object target) {
-  exportFunctions(env, target, {
-      {"sgdUpdate", sgdUpdate},
-      {"rmspropUpdate", rmspropUpdate},
-      {"adamUpdate", adamUpdate},
-      {"sumOfSquares", sumOfSquares},
-      {"scaleInPlace", scaleInPlace},
-  });
+  exportFunctions(env, target,
+                  {
+                      {"sgdUpdate", sgdUpdate},
+                      {"rmspropUpdate", rmspropUpdate},
+                      {"adamUpdate", adamUpdate},
+                      {"sumOfSquares", sumOfSquares},
+                      {"scaleInPlace", scaleInPlace},
+                  });
 }
 
 }  // namespace convkit::binding

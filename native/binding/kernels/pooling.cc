@@ -178,19 +178,20 @@ Napi::Value globalMaxPool2dBackward(Args& args) {
 }  // namespace
 
 void registerPoolingKernels(Napi::Env env, Napi::Object target) {
-  exportFunctions(env, target, {
-      {"pool2dGeometry", pool2dGeometry},
-      {"maxPool2dForward", poolForward<kernels::maxPool2dForward>},
-      {"maxPool2dBackward", maxPool2dBackward},
-      {"maxPool2dForwardRecordingWinners", maxPool2dForwardRecordingWinners},
-      {"maxPool2dBackwardFromWinners", maxPool2dBackwardFromWinners},
-      {"avgPool2dForward", poolForward<kernels::avgPool2dForward>},
-      {"avgPool2dBackward", avgPool2dBackward},
-      {"globalAvgPool2dForward", globalPoolForward<kernels::globalAvgPool2dForward>},
-      {"globalAvgPool2dBackward", globalAvgPool2dBackward},
-      {"globalMaxPool2dForward", globalPoolForward<kernels::globalMaxPool2dForward>},
-      {"globalMaxPool2dBackward", globalMaxPool2dBackward},
-  });
+  exportFunctions(env, target,
+                  {
+                      {"pool2dGeometry", pool2dGeometry},
+                      {"maxPool2dForward", poolForward<kernels::maxPool2dForward>},
+                      {"maxPool2dBackward", maxPool2dBackward},
+                      {"maxPool2dForwardRecordingWinners", maxPool2dForwardRecordingWinners},
+                      {"maxPool2dBackwardFromWinners", maxPool2dBackwardFromWinners},
+                      {"avgPool2dForward", poolForward<kernels::avgPool2dForward>},
+                      {"avgPool2dBackward", avgPool2dBackward},
+                      {"globalAvgPool2dForward", globalPoolForward<kernels::globalAvgPool2dForward>},
+                      {"globalAvgPool2dBackward", globalAvgPool2dBackward},
+                      {"globalMaxPool2dForward", globalPoolForward<kernels::globalMaxPool2dForward>},
+                      {"globalMaxPool2dBackward", globalMaxPool2dBackward},
+                  });
 }
 
 }  // namespace convkit::binding

@@ -22,7 +22,9 @@ struct Avx2 {
   static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
   static Vec multiply(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
   static Vec multiplyAdd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
-  static Vec selectNegative(Vec x, Vec y) { return _mm256_blendv_ps(x, y, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ)); }
+  static Vec selectNegative(Vec x, Vec y) {
+    return _mm256_blendv_ps(x, y, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+  }
 };
 
 // The B sliver (kc x 16, 32 KiB) is reused from L1 by every A sliver of the A panel (mc x kc,
@@ -39,8 +41,7 @@ extern const IsaKernels kAvx2Kernels = {
     {kMR, kNR, /*kc=*/512, /*mc=*/144, /*nc=*/4080, simdGemmColumn<Avx2, kMR, kNR / Avx2::kLanes>,
      simdIndirectColumn<Avx2, kMR, kNR / Avx2::kLanes>},
     simdMultiplyAddLoop<Avx2, 10>,
-    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform,
-     winogradInputGradientTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform, winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 

@@ -22,7 +22,9 @@ struct Avx512 {
   static Vec add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
   static Vec multiply(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
   static Vec multiplyAdd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
-  static Vec selectNegative(Vec x, Vec y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), x, y); }
+  static Vec selectNegative(Vec x, Vec y) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), x, y);
+  }
 };
 
 // B sliver (kc x 32, 24 KiB) in a 32-48 KiB L1, A panel (mc x kc, 94 KiB) in L2.
@@ -36,8 +38,7 @@ extern const IsaKernels kAvx512Kernels = {
     {kMR, kNR, /*kc=*/192, /*mc=*/126, /*nc=*/4096, simdGemmColumn<Avx512, kMR, kNR / Avx512::kLanes>,
      simdIndirectColumn<Avx512, kMR, kNR / Avx512::kLanes>},
     simdMultiplyAddLoop<Avx512, 12>,
-    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform,
-     winogradInputGradientTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform, winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 

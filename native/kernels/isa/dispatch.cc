@@ -36,8 +36,8 @@ CpuidRegisters cpuid(uint32_t leaf, uint32_t subleaf) {
 #if defined(_MSC_VER)
   int regs[4];
   __cpuidex(regs, static_cast<int>(leaf), static_cast<int>(subleaf));
-  return {static_cast<uint32_t>(regs[0]), static_cast<uint32_t>(regs[1]),
-          static_cast<uint32_t>(regs[2]), static_cast<uint32_t>(regs[3])};
+  return {static_cast<uint32_t>(regs[0]), static_cast<uint32_t>(regs[1]), static_cast<uint32_t>(regs[2]),
+          static_cast<uint32_t>(regs[3])};
 #else
   CpuidRegisters r{};
   __cpuid_count(leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
@@ -58,17 +58,19 @@ uint64_t extendedControlRegister0() {
 #endif
 }
 
-bool bit(uint32_t value, int index) { return ((value >> index) & 1u) != 0; }
+bool bit(uint32_t value, int index) {
+  return ((value >> index) & 1u) != 0;
+}
 
 CpuFeatures detectCpuFeatures() {
   CpuFeatures features;
   if (cpuid(0, 0).eax < 7) return features;
   const CpuidRegisters leaf1 = cpuid(1, 0);
-  const bool osSavesExtendedState = bit(leaf1.ecx, 27);  // OSXSAVE: xgetbv is allowed
+  const bool osSavesExtendedState = bit(leaf1.ecx, 27);               // OSXSAVE: xgetbv is allowed
   if (!osSavesExtendedState || !bit(leaf1.ecx, 28)) return features;  // AVX
   const uint64_t xcr0 = extendedControlRegister0();
-  const bool ymmState = (xcr0 & 0x6) == 0x6;     // SSE and AVX state
-  const bool zmmState = (xcr0 & 0xe0) == 0xe0;   // opmask, upper zmm0-15, zmm16-31
+  const bool ymmState = (xcr0 & 0x6) == 0x6;    // SSE and AVX state
+  const bool zmmState = (xcr0 & 0xe0) == 0xe0;  // opmask, upper zmm0-15, zmm16-31
   const CpuidRegisters leaf7 = cpuid(7, 0);
   features.avx2Fma = ymmState && bit(leaf7.ebx, 5) && bit(leaf1.ecx, 12);  // AVX2, FMA
   // The AVX-512 translation unit may also use AVX2 and FMA encodings, so it needs both.
@@ -78,7 +80,9 @@ CpuFeatures detectCpuFeatures() {
 
 #else
 
-CpuFeatures detectCpuFeatures() { return {}; }
+CpuFeatures detectCpuFeatures() {
+  return {};
+}
 
 #endif
 
@@ -91,8 +95,7 @@ const CpuFeatures& cpuFeatures() {
 // macros defined, by the build (native/sources.txt tags) only on the architectures they target.
 const IsaKernels* compiledKernels(Isa isa) {
   switch (isa) {
-    case Isa::Scalar:
-      return &kScalarKernels;
+    case Isa::Scalar: return &kScalarKernels;
     case Isa::Avx2:
 #if defined(CONVKIT_HAVE_AVX2)
       return &kAvx2Kernels;
@@ -117,13 +120,10 @@ const IsaKernels* compiledKernels(Isa isa) {
 
 bool cpuRuns(Isa isa) {
   switch (isa) {
-    case Isa::Avx2:
-      return cpuFeatures().avx2Fma;
-    case Isa::Avx512:
-      return cpuFeatures().avx512f;
+    case Isa::Avx2: return cpuFeatures().avx2Fma;
+    case Isa::Avx512: return cpuFeatures().avx512f;
     case Isa::Scalar:
-    case Isa::Neon:
-      return true;
+    case Isa::Neon: return true;
   }
   return false;
 }
@@ -153,21 +153,21 @@ Isa chooseIsa() {
 
 const char* isaName(Isa isa) {
   switch (isa) {
-    case Isa::Scalar:
-      return "scalar";
-    case Isa::Avx2:
-      return "avx2";
-    case Isa::Avx512:
-      return "avx512";
-    case Isa::Neon:
-      return "neon";
+    case Isa::Scalar: return "scalar";
+    case Isa::Avx2: return "avx2";
+    case Isa::Avx512: return "avx512";
+    case Isa::Neon: return "neon";
   }
   return "unknown";
 }
 
-bool isaAvailable(Isa isa) { return compiledKernels(isa) != nullptr && cpuRuns(isa); }
+bool isaAvailable(Isa isa) {
+  return compiledKernels(isa) != nullptr && cpuRuns(isa);
+}
 
-const IsaKernels* kernelsFor(Isa isa) { return isaAvailable(isa) ? compiledKernels(isa) : nullptr; }
+const IsaKernels* kernelsFor(Isa isa) {
+  return isaAvailable(isa) ? compiledKernels(isa) : nullptr;
+}
 
 Isa activeIsa() {
   static const Isa chosen = chooseIsa();
@@ -198,8 +198,8 @@ double measurePeakFlops(Isa isa, double seconds) {
     rounds *= 2;
     elapsed = run(rounds, &flops);
   }
-  const int64_t timedRounds = static_cast<int64_t>(static_cast<double>(rounds) * seconds * 0.9 /
-                                                   (elapsed > 0.0 ? elapsed : 1e-9));
+  const int64_t timedRounds =
+      static_cast<int64_t>(static_cast<double>(rounds) * seconds * 0.9 / (elapsed > 0.0 ? elapsed : 1e-9));
   elapsed = run(timedRounds > rounds ? timedRounds : rounds, &flops);
   return elapsed > 0.0 ? flops / elapsed : 0.0;
 }

@@ -33,9 +33,8 @@ inline constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neo
 // (bDepthStride ldb). One call covers a whole column, not one tile, because at small depths (a 3x3
 // convolution of one channel: kc = 9) a call's fixed cost is as large as the tile's arithmetic.
 using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
-                                 int64_t aTileStride, const float* b, int64_t bDepthStride, float alpha,
-                                 float beta, float* c, int64_t ldc, int64_t rows, int64_t cols,
-                                 const GemmEpilogue* epilogue);
+                                 int64_t aTileStride, const float* b, int64_t bDepthStride, float alpha, float beta,
+                                 float* c, int64_t ldc, int64_t rows, int64_t cols, const GemmEpilogue* epilogue);
 
 // The same column with op(A) given indirectly, as a convolution reads its input without an im2col
 // copy: row r of op(A) is the concatenation over taps s < taps of the tapDepth floats at
@@ -44,10 +43,9 @@ using GemmMicroKernel = void (*)(int64_t kc, const float* a, int64_t aRowStride,
 // tapDepth are >= 1.
 //   tile[r][j] = sum over s, p < tapDepth of rowTap(r, s)[p] * packedB[(s * tapDepth + p) * nr + j]
 //   C[r][j] = tile[r][j] + beta * C[r][j], then the epilogue, as GemmMicroKernel.
-using GemmIndirectMicroKernel = void (*)(int64_t taps, int64_t tapDepth, const float* const* a,
-                                         int64_t aRowStride, int64_t aOffset, const float* zero,
-                                         const float* packedB, float beta, float* c, int64_t ldc,
-                                         int64_t rows, int64_t cols, const GemmEpilogue* epilogue);
+using GemmIndirectMicroKernel = void (*)(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
+                                         int64_t aOffset, const float* zero, const float* packedB, float beta, float* c,
+                                         int64_t ldc, int64_t rows, int64_t cols, const GemmEpilogue* epilogue);
 
 // A micro-kernel with the blocking its driver must use: B is packed kc x nc (nr-wide slivers),
 // A mc x kc (mr-tall slivers). mc is a multiple of mr and nc of nr.
@@ -81,8 +79,8 @@ struct WinogradTransforms {
                 const float* zeros, int64_t pointStride, float* transformed);
   void (*output)(const WinogradImage& out, int64_t blockRows, int64_t blockColumns, const float* products,
                  int64_t pointStride, const GemmEpilogue& epilogue, float* output);
-  void (*outputGradient)(const WinogradImage& out, int64_t blockRows, int64_t blockColumns,
-                         const float* gradOutput, const float* zeros, int64_t pointStride, float* transformed);
+  void (*outputGradient)(const WinogradImage& out, int64_t blockRows, int64_t blockColumns, const float* gradOutput,
+                         const float* zeros, int64_t pointStride, float* transformed);
   void (*inputGradient)(const WinogradImage& in, int64_t blockRows, int64_t blockColumns, const float* transformed,
                         int64_t pointStride, float* gradImage);
 };

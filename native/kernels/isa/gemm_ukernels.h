@@ -26,20 +26,17 @@ template <class V>
 typename V::Vec epilogueVector(const GemmEpilogue& epilogue, int column, typename V::Vec x) {
   if (epilogue.columnBias != nullptr) x = V::add(x, V::load(epilogue.columnBias + column));
   switch (epilogue.activation) {
-    case Activation::Relu:
-      return V::selectNegative(x, V::zero());
-    case Activation::LeakyRelu:
-      return V::selectNegative(x, V::multiply(V::broadcast(epilogue.alpha), x));
-    default:
-      return x;
+    case Activation::Relu: return V::selectNegative(x, V::zero());
+    case Activation::LeakyRelu: return V::selectNegative(x, V::multiply(V::broadcast(epilogue.alpha), x));
+    default: return x;
   }
 }
 
 // Finishes a register tile: C = alpha * acc + beta * C for the first `cols` columns, then the
 // epilogue when given. Shared by the direct and the indirect micro-kernels.
 template <class V, int kRows, int kVectors>
-CONVKIT_ALWAYS_INLINE void simdStoreTile(const typename V::Vec (&acc)[kRows][kVectors], float alpha, float beta, float* c,
-                   int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
+CONVKIT_ALWAYS_INLINE void simdStoreTile(const typename V::Vec (&acc)[kRows][kVectors], float alpha, float beta,
+                                         float* c, int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
   using Vec = typename V::Vec;
   constexpr int kLanes = V::kLanes;
   constexpr int kNR = kVectors * kLanes;
@@ -99,12 +96,9 @@ inline TileStore tileStoreFor(float alpha, float beta, int64_t cols, int64_t nr,
   if (epilogue == nullptr) return TileStore::Plain;
   const bool bias = epilogue->columnBias != nullptr;
   switch (epilogue->activation) {
-    case Activation::Linear:
-      return bias ? TileStore::Bias : TileStore::Plain;
-    case Activation::Relu:
-      return bias ? TileStore::BiasRelu : TileStore::Relu;
-    default:
-      return TileStore::General;
+    case Activation::Linear: return bias ? TileStore::Bias : TileStore::Plain;
+    case Activation::Relu: return bias ? TileStore::BiasRelu : TileStore::Relu;
+    default: return TileStore::General;
   }
 }
 
@@ -209,8 +203,8 @@ struct IsSmallDepth<SmallDepth<kDepth, kRowMajorA>> : std::true_type {};
 // are bDepthStride floats apart: nr when packed, ldb when read in place.
 template <class V, int kRows, int kVectors, int kMR, class Layout, TileStore kStore = TileStore::General>
 CONVKIT_ALWAYS_INLINE void simdGemmRows(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride,
-                  const float* b, int64_t bDepthStride, float alpha, float beta, float* c, int64_t ldc,
-                  int64_t cols, const GemmEpilogue* epilogue) {
+                                        const float* b, int64_t bDepthStride, float alpha, float beta, float* c,
+                                        int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
   using Vec = typename V::Vec;
 
   Vec acc[kRows][kVectors];
@@ -283,13 +277,12 @@ WholeTilesLoop wholeTilesFor(int64_t kc, bool packedA, int64_t aRowStride, int64
 // (dispatch.h): the whole tiles, then the rows left at the bottom of C.
 template <class V, int kMR, int kVectors>
 void simdGemmColumn(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthStride, int64_t aTileStride,
-                    const float* b, int64_t bDepthStride, float alpha, float beta, float* c, int64_t ldc,
-                    int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
+                    const float* b, int64_t bDepthStride, float alpha, float beta, float* c, int64_t ldc, int64_t rows,
+                    int64_t cols, const GemmEpilogue* epilogue) {
   const bool packedA = aRowStride == 1 && aDepthStride == kMR;
   const int64_t wholeTiles = rows / kMR;
   const auto whole = wholeTilesFor<V, kMR, kVectors>(kc, packedA, aRowStride, aDepthStride, bDepthStride);
-  whole(wholeTiles, kc, a, aRowStride, aDepthStride, aTileStride, b, bDepthStride, alpha, beta, c, ldc, cols,
-        epilogue);
+  whole(wholeTiles, kc, a, aRowStride, aDepthStride, aTileStride, b, bDepthStride, alpha, beta, c, ldc, cols, epilogue);
   const int64_t rowsLeft = rows - wholeTiles * kMR;
   if (rowsLeft == 0) return;
   a += wholeTiles * aTileStride;
@@ -298,10 +291,10 @@ void simdGemmColumn(int64_t kc, const float* a, int64_t aRowStride, int64_t aDep
     constexpr int kRows = decltype(rowCount)::value;
     if (packedA) {
       simdGemmRows<V, kRows, kVectors, kMR, PackedA>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
-                                                  ldc, cols, epilogue);
+                                                     ldc, cols, epilogue);
     } else {
       simdGemmRows<V, kRows, kVectors, kMR, Strided>(kc, a, aRowStride, aDepthStride, b, bDepthStride, alpha, beta, c,
-                                                   ldc, cols, epilogue);
+                                                     ldc, cols, epilogue);
     }
   });
 }
@@ -310,8 +303,8 @@ void simdGemmColumn(int64_t kc, const float* a, int64_t aRowStride, int64_t aDep
 // row's pointer is loaded once, then the tap's depth runs as in simdGemmRows.
 template <class V, int kRows, int kVectors, TileStore kStore = TileStore::General>
 CONVKIT_ALWAYS_INLINE void simdIndirectRows(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
-                      int64_t aOffset, const float* zero, const float* packedB, float beta, float* c,
-                      int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
+                                            int64_t aOffset, const float* zero, const float* packedB, float beta,
+                                            float* c, int64_t ldc, int64_t cols, const GemmEpilogue* epilogue) {
   using Vec = typename V::Vec;
   constexpr int kNR = kVectors * V::kLanes;
 
@@ -351,8 +344,8 @@ CONVKIT_NOINLINE void simdIndirectWholeTiles(int64_t tiles, int64_t taps, int64_
     for (int64_t t = 0; t < tiles; ++t, a += kMR * aRowStride, c += kMR * ldc) {
       CONVKIT_OPAQUE(aRowStride);
       CONVKIT_OPAQUE(ldc);
-      simdIndirectRows<V, kMR, kVectors, decltype(store)::value>(taps, tapDepth, a, aRowStride, aOffset, zero,
-                                                                 packedB, beta, c, ldc, cols, epilogue);
+      simdIndirectRows<V, kMR, kVectors, decltype(store)::value>(taps, tapDepth, a, aRowStride, aOffset, zero, packedB,
+                                                                 beta, c, ldc, cols, epilogue);
     }
   });
 }
@@ -360,12 +353,12 @@ CONVKIT_NOINLINE void simdIndirectWholeTiles(int64_t tiles, int64_t taps, int64_
 // A column of kMR x (kVectors * V::kLanes) register tiles with the contract of
 // GemmIndirectMicroKernel: the whole tiles, then the rows left at the bottom of C.
 template <class V, int kMR, int kVectors>
-void simdIndirectColumn(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
-                        int64_t aOffset, const float* zero, const float* packedB, float beta, float* c, int64_t ldc,
-                        int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
+void simdIndirectColumn(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride, int64_t aOffset,
+                        const float* zero, const float* packedB, float beta, float* c, int64_t ldc, int64_t rows,
+                        int64_t cols, const GemmEpilogue* epilogue) {
   const int64_t wholeTiles = rows / kMR;
-  simdIndirectWholeTiles<V, kMR, kVectors>(wholeTiles, taps, tapDepth, a, aRowStride, aOffset, zero, packedB, beta,
-                                           c, ldc, cols, epilogue);
+  simdIndirectWholeTiles<V, kMR, kVectors>(wholeTiles, taps, tapDepth, a, aRowStride, aOffset, zero, packedB, beta, c,
+                                           ldc, cols, epilogue);
   const int64_t rowsLeft = rows - wholeTiles * kMR;
   if (rowsLeft == 0) return;
   withRowCount<kMR - 1>(rowsLeft, [&](auto rowCount) {

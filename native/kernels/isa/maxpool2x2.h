@@ -71,7 +71,7 @@ inline void routeTo2x2(int64_t c, int64_t pixelStride, Winner2x2 winner, float g
 
 // The max of each window per channel (inference's forward).
 inline void maxPool2x2Run(int64_t windows, int64_t channels, int64_t windowStride, const float* __restrict top,
-                   const float* __restrict bottom, float* __restrict output) {
+                          const float* __restrict bottom, float* __restrict output) {
   for (int64_t w = 0; w < windows; ++w, top += windowStride, bottom += windowStride, output += channels) {
     for (int64_t c = 0; c < channels; ++c) {
       output[c] = maxOf4(top[c], top[channels + c], bottom[c], bottom[channels + c]);
@@ -81,7 +81,7 @@ inline void maxPool2x2Run(int64_t windows, int64_t channels, int64_t windowStrid
 
 // The max and its winner byte (training's forward, maxPool2dForwardRecordingWinners).
 inline void recordMaxPool2x2Run(int64_t windows, int64_t channels, int64_t windowStride, const float* __restrict top,
-                         const float* __restrict bottom, float* __restrict output, uint8_t* __restrict winners) {
+                                const float* __restrict bottom, float* __restrict output, uint8_t* __restrict winners) {
   for (int64_t w = 0; w < windows;
        ++w, top += windowStride, bottom += windowStride, output += channels, winners += channels) {
     for (int64_t c = 0; c < channels; ++c) {
@@ -98,10 +98,10 @@ inline void recordMaxPool2x2Run(int64_t windows, int64_t channels, int64_t windo
 // (training's backward, maxPool2dBackwardFromWinners): gradTop and gradBottom are the input
 // gradient's rows, laid out like top and bottom, and every one of the run's pixels is written.
 inline void routeToWinners2x2Run(int64_t windows, int64_t channels, int64_t windowStride,
-                          const uint8_t* __restrict winners, const float* __restrict gradOutput,
-                          float* __restrict gradTop, float* __restrict gradBottom, float slopeAtNonPositive) {
-  for (int64_t w = 0; w < windows; ++w, winners += channels, gradOutput += channels, gradTop += windowStride,
-               gradBottom += windowStride) {
+                                 const uint8_t* __restrict winners, const float* __restrict gradOutput,
+                                 float* __restrict gradTop, float* __restrict gradBottom, float slopeAtNonPositive) {
+  for (int64_t w = 0; w < windows;
+       ++w, winners += channels, gradOutput += channels, gradTop += windowStride, gradBottom += windowStride) {
     for (int64_t c = 0; c < channels; ++c) {
       const uint8_t winner = winners[c];
       routeTo2x2(c, channels, Winner2x2::at(winner & kWinnerIndexMask),

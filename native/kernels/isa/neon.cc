@@ -34,8 +34,7 @@ extern const IsaKernels kNeonKernels = {
     {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, simdGemmColumn<Neon, kMR, kNR / Neon::kLanes>,
      simdIndirectColumn<Neon, kMR, kNR / Neon::kLanes>},
     simdMultiplyAddLoop<Neon, 16>,
-    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform,
-     winogradInputGradientTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform, winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 

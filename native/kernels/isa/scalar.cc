@@ -15,8 +15,8 @@ constexpr int64_t kNR = 16;  // columns of the register tile (4 SSE vectors)
 using Tile = float[kMR][kNR];
 
 // C = alpha * tile + beta * C over the tile's first rows x cols, then the epilogue.
-void storeTile(const Tile& acc, float alpha, float beta, float* c, int64_t ldc, int64_t rows,
-               int64_t cols, const GemmEpilogue* epilogue) {
+void storeTile(const Tile& acc, float alpha, float beta, float* c, int64_t ldc, int64_t rows, int64_t cols,
+               const GemmEpilogue* epilogue) {
   for (int64_t r = 0; r < rows; ++r) {
     float* cRow = c + r * ldc;
     if (beta == 0.0f) {
@@ -56,26 +56,30 @@ void microKernel(int64_t kc, const float* a, int64_t aRowStride, int64_t aDepthS
     Tile acc = {};
     for (int64_t p = 0; p < kc; ++p) {
       const float* aCol = aTile + p * aDepthStride;
-      multiplyAddRow(acc, tileRows, [&](int64_t r) { return aCol[r * aRowStride]; }, b + p * bDepthStride);
+      multiplyAddRow(
+          acc, tileRows, [&](int64_t r) { return aCol[r * aRowStride]; }, b + p * bDepthStride);
     }
     storeTile(acc, alpha, beta, c + t * kMR * ldc, ldc, tileRows, cols, epilogue);
   });
 }
 
 // The GemmIndirectMicroKernel contract (dispatch.h) for the same tiles.
-void indirectMicroKernel(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride,
-                         int64_t aOffset, const float* zero, const float* packedB, float beta, float* c, int64_t ldc,
-                         int64_t rows, int64_t cols, const GemmEpilogue* epilogue) {
+void indirectMicroKernel(int64_t taps, int64_t tapDepth, const float* const* a, int64_t aRowStride, int64_t aOffset,
+                         const float* zero, const float* packedB, float beta, float* c, int64_t ldc, int64_t rows,
+                         int64_t cols, const GemmEpilogue* epilogue) {
   forEachTile(rows, [&](int64_t t, int64_t tileRows) {
     const float* const* aTile = a + t * kMR * aRowStride;
     Tile acc = {};
     const float* bRow = packedB;
     for (int64_t tap = 0; tap < taps; ++tap) {
       for (int64_t p = 0; p < tapDepth; ++p, bRow += kNR) {
-        multiplyAddRow(acc, tileRows, [&](int64_t r) {
-          const float* values = aTile[r * aRowStride + tap];
-          return values == zero ? 0.0f : values[aOffset + p];
-        }, bRow);
+        multiplyAddRow(
+            acc, tileRows,
+            [&](int64_t r) {
+              const float* values = aTile[r * aRowStride + tap];
+              return values == zero ? 0.0f : values[aOffset + p];
+            },
+            bRow);
       }
     }
     storeTile(acc, 1.0f, beta, c + t * kMR * ldc, ldc, tileRows, cols, epilogue);
@@ -108,8 +112,7 @@ extern const IsaKernels kScalarKernels = {
     "scalar",
     {kMR, kNR, /*kc=*/256, /*mc=*/128, /*nc=*/2048, microKernel, indirectMicroKernel},
     multiplyAddLoop,
-    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform,
-     winogradInputGradientTransform},
+    {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform, winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
 };
 

@@ -25,7 +25,10 @@ inline constexpr float kWinogradG[kWinogradInputTile][3] = {
     {0, 0, 1},
 };
 inline constexpr float kWinogradAt[kWinogradOutputTile][kWinogradInputTile] = {
-    {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
+    {1, 1, 1, 1, 1, 0},
+    {0, 1, -1, 2, -2, 0},
+    {0, 1, 1, 4, 4, 0},
+    {0, 1, -1, 8, -8, 1},
 };
 
 }  // namespace convkit::kernels

@@ -1,13 +1,12 @@
 // Winograd F(4x4, 3x3)'s input and output transforms (the algorithm is in winograd.h, the
 // matrices in winograd_matrices.h), written as plain loops over channels that each ISA's
 // translation unit (scalar.cc, avx2.cc, ...) compiles with its own flags: at the baseline's 4-wide
-// SSE2 they cost 40 % of the GEMMs' time. Each transform is two passes of a constant matrix over the block, and every output of a
-// pass is a loop over channels alone, with the matrix row's zero coefficients left out at compile
-// time. (Computing a column's six outputs together from shared subexpressions, with explicit
-// vectors, measured 1.08-1.14x the time of these loops on the kernel and input gradients.) ISAs
-// with FMA may fuse a multiply and an add where others round twice, so results agree across ISAs
-// to float rounding, not bit for bit. Include only from those files: the anonymous namespace keeps
-// each instantiation private to its translation unit.
+// SSE2 they cost 40 % of the GEMMs' time. Each transform is two passes of a constant matrix over the block, and every
+// output of a pass is a loop over channels alone, with the matrix row's zero coefficients left out at compile time.
+// (Computing a column's six outputs together from shared subexpressions, with explicit vectors, measured 1.08-1.14x the
+// time of these loops on the kernel and input gradients.) ISAs with FMA may fuse a multiply and an add where others
+// round twice, so results agree across ISAs to float rounding, not bit for bit. Include only from those files: the
+// anonymous namespace keeps each instantiation private to its translation unit.
 #pragma once
 
 #include <algorithm>
@@ -50,10 +49,10 @@ struct ConstantMatrix {
 // The matrices the transforms apply.
 constexpr int kIn = kWinogradInputTile;
 constexpr int kOut = kWinogradOutputTile;
-using InputMatrix = ConstantMatrix<kIn, kIn, kWinogradBt, false>;           // Bt, 6 x 6
-using InputAdjointMatrix = ConstantMatrix<kIn, kIn, kWinogradBt, true>;     // B, 6 x 6
-using OutputMatrix = ConstantMatrix<kOut, kIn, kWinogradAt, false>;         // At, 4 x 6
-using OutputAdjointMatrix = ConstantMatrix<kOut, kIn, kWinogradAt, true>;   // A, 6 x 4
+using InputMatrix = ConstantMatrix<kIn, kIn, kWinogradBt, false>;          // Bt, 6 x 6
+using InputAdjointMatrix = ConstantMatrix<kIn, kIn, kWinogradBt, true>;    // B, 6 x 6
+using OutputMatrix = ConstantMatrix<kOut, kIn, kWinogradAt, false>;        // At, 4 x 6
+using OutputAdjointMatrix = ConstantMatrix<kOut, kIn, kWinogradAt, true>;  // A, 6 x 4
 
 // Calls body(std::integral_constant<int, i>{}) for i = 0 .. kCount - 1, unrolled.
 template <typename Body, int... kIndex>
@@ -144,8 +143,7 @@ void winogradInputTransform(const WinogradImage& in, int64_t blockRows, int64_t 
 // target[ch] = applyEpilogue(epilogue, column0 + ch, values[ch]) for ch < width, with the
 // activation chosen once rather than per value.
 template <typename Width>
-void storeWithEpilogue(const GemmEpilogue& epilogue, int64_t column0, const float* values, Width width,
-                       float* target) {
+void storeWithEpilogue(const GemmEpilogue& epilogue, int64_t column0, const float* values, Width width, float* target) {
   const float* bias = epilogue.columnBias == nullptr ? nullptr : epilogue.columnBias + column0;
   for (int64_t ch = 0; ch < width; ++ch) target[ch] = values[ch] + (bias == nullptr ? 0.0f : bias[ch]);
   if (epilogue.activation == Activation::Relu) {
@@ -172,8 +170,8 @@ void winogradOutputTransform(const WinogradImage& out, int64_t blockRows, int64_
           }
           float y[kOut * kOut][kWinogradChannelBlock];  // (At m) A: the 4x4 block, row-major
           for (int r = 0; r < kOut; ++r) {
-            applyRows<OutputMatrix, kOut>([&](int k) { return t[r * kIn + k]; },
-                                          [&](int q) { return y[r * kOut + q]; }, width);
+            applyRows<OutputMatrix, kOut>([&](int k) { return t[r * kIn + k]; }, [&](int q) { return y[r * kOut + q]; },
+                                          width);
           }
           for (int64_t r = 0; r < kOut; ++r) {
             const int64_t oy = kOut * by + r;

@@ -8,7 +8,10 @@ namespace {
 class BatchNormNode final : public UnaryNode {
  public:
   BatchNormNode(const BatchNormLayer& layer, NodeSink& sink)
-      : UnaryNode(layer.size, layer.size), channels_(layer.channels), epsilon_(layer.epsilon), momentum_(layer.momentum) {
+      : UnaryNode(layer.size, layer.size),
+        channels_(layer.channels),
+        epsilon_(layer.epsilon),
+        momentum_(layer.momentum) {
     const auto channels = static_cast<size_t>(layer.channels);
     gamma_ = sink.addParameter("gamma", channels, true, 1.0f);
     beta_ = sink.addParameter("beta", channels, true);
@@ -28,8 +31,7 @@ class BatchNormNode final : public UnaryNode {
     }
   }
 
-  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
-                float* gradIn) const override {
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut, float* gradIn) const override {
     float* saved = pass.state->floats.data();
     // The kernel always writes an input gradient; the first layer's goes to a scratch area.
     float* target = gradIn != nullptr ? gradIn : saved + 2 * channels_;
@@ -59,6 +61,8 @@ class BatchNormNode final : public UnaryNode {
 
 }  // namespace
 
-void appendNodes(const BatchNormLayer& layer, NodeSink& sink) { sink.append<BatchNormNode>(layer, sink); }
+void appendNodes(const BatchNormLayer& layer, NodeSink& sink) {
+  sink.append<BatchNormNode>(layer, sink);
+}
 
 }  // namespace convkit::model

@@ -8,9 +8,12 @@ namespace {
 class Conv2dNode final : public UnaryNode {
  public:
   Conv2dNode(const Conv2dLayer& layer, NodeSink& sink)
-      : UnaryNode(layer.inSize(), layer.outSize()), geometry_(layer.geometry), activation_(fusedIntoGemm(layer.activation)) {
+      : UnaryNode(layer.inSize(), layer.outSize()),
+        geometry_(layer.geometry),
+        activation_(fusedIntoGemm(layer.activation)) {
     const auto& g = layer.geometry;
-    kernel_ = sink.addParameter("kernel", static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true);
+    kernel_ = sink.addParameter(
+        "kernel", static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true);
     bias_ = layer.useBias ? sink.addParameter("bias", static_cast<size_t>(g.outChannels), true) : -1;
   }
 
@@ -22,8 +25,7 @@ class Conv2dNode final : public UnaryNode {
     kernels::conv2dForward(g, in, *packed, pass.value(bias_), out, activation_.kind, activation_.alpha);
   }
 
-  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
-                float* gradIn) const override {
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut, float* gradIn) const override {
     kernels::conv2dBackward(withBatch(geometry_, pass.batch), in, gradOut, pass.value(kernel_), gradIn,
                             pass.grad(kernel_), pass.grad(bias_));
   }

@@ -9,7 +9,9 @@ namespace {
 class DenseNode final : public UnaryNode {
  public:
   DenseNode(const DenseLayer& layer, NodeSink& sink)
-      : UnaryNode(layer.inSize(), layer.outSize()), geometry_(layer.geometry), activation_(fusedIntoGemm(layer.activation)) {
+      : UnaryNode(layer.inSize(), layer.outSize()),
+        geometry_(layer.geometry),
+        activation_(fusedIntoGemm(layer.activation)) {
     kernel_ = sink.addParameter("kernel", static_cast<size_t>(geometry_.inFeatures * geometry_.units), true);
     bias_ = layer.useBias ? sink.addParameter("bias", static_cast<size_t>(geometry_.units), true) : -1;
   }
@@ -22,8 +24,7 @@ class DenseNode final : public UnaryNode {
     kernels::denseForward(g, in, *packed, pass.value(bias_), out, activation_.kind, activation_.alpha);
   }
 
-  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
-                float* gradIn) const override {
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut, float* gradIn) const override {
     const kernels::DenseGeometry g = withBatch(geometry_, pass.batch);
     if (gradIn != nullptr) kernels::denseBackwardInput(g, gradOut, pass.value(kernel_), gradIn);
     kernels::denseBackwardParams(g, in, gradOut, pass.grad(kernel_), pass.grad(bias_));

@@ -20,8 +20,7 @@ class DropoutNode final : public UnaryNode {
     kernels::dropoutForward(count, rate_, pass.seed, in, out, pass.state->bytes.data());
   }
 
-  void backward(const Pass& pass, const float*, const float*, const float* gradOut,
-                float* gradIn) const override {
+  void backward(const Pass& pass, const float*, const float*, const float* gradOut, float* gradIn) const override {
     if (gradIn == nullptr) return;
     const int64_t count = pass.batch * inSize;
     if (rate_ == 0.0f) {
@@ -41,6 +40,8 @@ class DropoutNode final : public UnaryNode {
 
 }  // namespace
 
-void appendNodes(const DropoutLayer& layer, NodeSink& sink) { sink.append<DropoutNode>(layer); }
+void appendNodes(const DropoutLayer& layer, NodeSink& sink) {
+  sink.append<DropoutNode>(layer);
+}
 
 }  // namespace convkit::model

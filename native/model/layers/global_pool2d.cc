@@ -36,7 +36,11 @@ class GlobalPool2dNode final : public UnaryNode {
 
 }  // namespace
 
-void appendNodes(const GlobalAvgPool2dLayer& layer, NodeSink& sink) { sink.append<GlobalPool2dNode>(layer, false); }
-void appendNodes(const GlobalMaxPool2dLayer& layer, NodeSink& sink) { sink.append<GlobalPool2dNode>(layer, true); }
+void appendNodes(const GlobalAvgPool2dLayer& layer, NodeSink& sink) {
+  sink.append<GlobalPool2dNode>(layer, false);
+}
+void appendNodes(const GlobalMaxPool2dLayer& layer, NodeSink& sink) {
+  sink.append<GlobalPool2dNode>(layer, true);
+}
 
 }  // namespace convkit::model

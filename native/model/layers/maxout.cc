@@ -14,8 +14,7 @@ class MaxoutNode final : public UnaryNode {
     kernels::maxoutForward(rows(pass), units_, pieces_, in, out);
   }
 
-  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
-                float* gradIn) const override {
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut, float* gradIn) const override {
     if (gradIn != nullptr) kernels::maxoutBackward(rows(pass), units_, pieces_, in, gradOut, gradIn);
   }
 
@@ -27,6 +26,8 @@ class MaxoutNode final : public UnaryNode {
 
 }  // namespace
 
-void appendNodes(const MaxoutLayer& layer, NodeSink& sink) { sink.append<MaxoutNode>(layer); }
+void appendNodes(const MaxoutLayer& layer, NodeSink& sink) {
+  sink.append<MaxoutNode>(layer);
+}
 
 }  // namespace convkit::model

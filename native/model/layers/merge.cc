@@ -69,8 +69,8 @@ class MultiplyNode final : public MergeNode {
 
   void backwardInputs(const Pass& pass, Inputs in, const float*, const float* gradOut,
                       InputGradients gradIn) const override {
-    kernels::multiplyBackward(pass.batch, layer_.positions, layer_.channels, inputs(), layer_.broadcast.data(),
-                              in.data, gradOut, gradIn.data);
+    kernels::multiplyBackward(pass.batch, layer_.positions, layer_.channels, inputs(), layer_.broadcast.data(), in.data,
+                              gradOut, gradIn.data);
   }
 
  private:
@@ -103,14 +103,20 @@ int64_t ConcatenateLayer::outSize() const {
   return positions * std::accumulate(channels.begin(), channels.end(), int64_t{0});
 }
 
-void appendNodes(const AddLayer& layer, NodeSink& sink) { sink.append<ElementwiseMergeNode>(layer, Elementwise::Add); }
+void appendNodes(const AddLayer& layer, NodeSink& sink) {
+  sink.append<ElementwiseMergeNode>(layer, Elementwise::Add);
+}
 void appendNodes(const AverageLayer& layer, NodeSink& sink) {
   sink.append<ElementwiseMergeNode>(layer, Elementwise::Average);
 }
 void appendNodes(const MaximumLayer& layer, NodeSink& sink) {
   sink.append<ElementwiseMergeNode>(layer, Elementwise::Maximum);
 }
-void appendNodes(const MultiplyLayer& layer, NodeSink& sink) { sink.append<MultiplyNode>(layer); }
-void appendNodes(const ConcatenateLayer& layer, NodeSink& sink) { sink.append<ConcatenateNode>(layer); }
+void appendNodes(const MultiplyLayer& layer, NodeSink& sink) {
+  sink.append<MultiplyNode>(layer);
+}
+void appendNodes(const ConcatenateLayer& layer, NodeSink& sink) {
+  sink.append<ConcatenateNode>(layer);
+}
 
 }  // namespace convkit::model

@@ -32,8 +32,7 @@ class MaxPool2dNode final : public UnaryNode {
     }
   }
 
-  void backward(const Pass& pass, const float* in, const float*, const float* gradOut,
-                float* gradIn) const override {
+  void backward(const Pass& pass, const float* in, const float*, const float* gradOut, float* gradIn) const override {
     if (gradIn == nullptr) return;
     const kernels::Pool2dGeometry g = withBatch(geometry_, pass.batch);
     if (recordsWinners_) {
@@ -59,7 +58,8 @@ class MaxPool2dNode final : public UnaryNode {
 
 class AvgPool2dNode final : public UnaryNode {
  public:
-  explicit AvgPool2dNode(const AvgPool2dLayer& layer) : UnaryNode(layer.inSize(), layer.outSize()), geometry_(layer.geometry) {}
+  explicit AvgPool2dNode(const AvgPool2dLayer& layer)
+      : UnaryNode(layer.inSize(), layer.outSize()), geometry_(layer.geometry) {}
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     kernels::avgPool2dForward(withBatch(geometry_, pass.batch), in, out);
@@ -75,7 +75,11 @@ class AvgPool2dNode final : public UnaryNode {
 
 }  // namespace
 
-void appendNodes(const MaxPool2dLayer& layer, NodeSink& sink) { sink.append<MaxPool2dNode>(layer); }
-void appendNodes(const AvgPool2dLayer& layer, NodeSink& sink) { sink.append<AvgPool2dNode>(layer); }
+void appendNodes(const MaxPool2dLayer& layer, NodeSink& sink) {
+  sink.append<MaxPool2dNode>(layer);
+}
+void appendNodes(const AvgPool2dLayer& layer, NodeSink& sink) {
+  sink.append<AvgPool2dNode>(layer);
+}
 
 }  // namespace convkit::model

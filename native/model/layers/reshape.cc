@@ -13,6 +13,8 @@ class ReshapeNode final : public UnaryNode {
 
 }  // namespace
 
-void appendNodes(const ReshapeLayer& layer, NodeSink& sink) { sink.append<ReshapeNode>(layer.size); }
+void appendNodes(const ReshapeLayer& layer, NodeSink& sink) {
+  sink.append<ReshapeNode>(layer.size);
+}
 
 }  // namespace convkit::model

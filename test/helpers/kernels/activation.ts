@@ -21,7 +21,13 @@ export interface ActivationKernels {
   /** y = f(x); y may be x itself. */
   activationForward(params: ActivationParams, x: Float32Array, y: Float32Array): void;
   /** gradX = f'(x) . gradY given the forward's x and y; gradX may be gradY itself. */
-  activationBackward(params: ActivationParams, x: Float32Array, y: Float32Array, gradY: Float32Array, gradX: Float32Array): void;
+  activationBackward(
+    params: ActivationParams,
+    x: Float32Array,
+    y: Float32Array,
+    gradY: Float32Array,
+    gradX: Float32Array,
+  ): void;
   /** x [rows, units * pieces] -> y [rows, units]: max over each group of pieces consecutive values. */
   maxoutForward(params: MaxoutParams, x: Float32Array, y: Float32Array): void;
   /** Routes gradY to the first maximal piece of each group; gradX [rows, units * pieces]. */

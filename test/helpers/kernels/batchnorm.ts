@@ -23,19 +23,42 @@ export interface BatchNormKernels {
    * variance. Writes savedMean and savedInvStd [channels] for batchNormBackward, and updates
    * movingMean and movingVariance [channels] in place.
    */
-  batchNormTrainingForward(params: BatchNormTrainingParams, x: Float32Array, gamma: Float32Array,
-    beta: Float32Array, movingMean: Float32Array, movingVariance: Float32Array, y: Float32Array,
-    savedMean: Float32Array, savedInvStd: Float32Array): void;
+  batchNormTrainingForward(
+    params: BatchNormTrainingParams,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    movingMean: Float32Array,
+    movingVariance: Float32Array,
+    y: Float32Array,
+    savedMean: Float32Array,
+    savedInvStd: Float32Array,
+  ): void;
   /** y = gamma * (x - movingMean) / sqrt(movingVariance + epsilon) + beta. */
-  batchNormInferenceForward(params: BatchNormParams, x: Float32Array, gamma: Float32Array,
-    beta: Float32Array, movingMean: Float32Array, movingVariance: Float32Array, y: Float32Array): void;
+  batchNormInferenceForward(
+    params: BatchNormParams,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    movingMean: Float32Array,
+    movingVariance: Float32Array,
+    y: Float32Array,
+  ): void;
   /**
    * Gradients of batchNormTrainingForward (through the batch statistics) given d(loss)/dy; gradX,
    * gradGamma and gradBeta are overwritten.
    */
-  batchNormBackward(params: BatchNormParams, x: Float32Array, gamma: Float32Array,
-    savedMean: Float32Array, savedInvStd: Float32Array, gradY: Float32Array, gradX: Float32Array,
-    gradGamma: Float32Array, gradBeta: Float32Array): void;
+  batchNormBackward(
+    params: BatchNormParams,
+    x: Float32Array,
+    gamma: Float32Array,
+    savedMean: Float32Array,
+    savedInvStd: Float32Array,
+    gradY: Float32Array,
+    gradX: Float32Array,
+    gradGamma: Float32Array,
+    gradBeta: Float32Array,
+  ): void;
 }
 
 export const batchNormKernels = kernels as BatchNormKernels;

@@ -8,12 +8,26 @@ export interface DenseParams {
 }
 
 export interface DenseKernels {
-  denseForward(params: DenseParams & EpilogueActivation, input: Float32Array, kernel: Float32Array,
-    bias: Float32Array | null, output: Float32Array): void;
-  denseBackwardInput(params: DenseParams, gradOutput: Float32Array, kernel: Float32Array,
-    gradInput: Float32Array): void;
-  denseBackwardParams(params: DenseParams, input: Float32Array, gradOutput: Float32Array,
-    gradKernel: Float32Array, gradBias: Float32Array | null): void;
+  denseForward(
+    params: DenseParams & EpilogueActivation,
+    input: Float32Array,
+    kernel: Float32Array,
+    bias: Float32Array | null,
+    output: Float32Array,
+  ): void;
+  denseBackwardInput(
+    params: DenseParams,
+    gradOutput: Float32Array,
+    kernel: Float32Array,
+    gradInput: Float32Array,
+  ): void;
+  denseBackwardParams(
+    params: DenseParams,
+    input: Float32Array,
+    gradOutput: Float32Array,
+    gradKernel: Float32Array,
+    gradBias: Float32Array | null,
+  ): void;
 }
 
 export const denseKernels = kernels as DenseKernels;

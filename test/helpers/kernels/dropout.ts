@@ -25,8 +25,7 @@ export interface DropoutKernels {
    */
   dropoutForward(params: DropoutForwardParams, x: Float32Array, y: Float32Array, mask: Uint8Array): void;
   /** gradX[i] = mask[i] ? gradY[i] / (1 - rate) : 0. gradX may be gradY itself (in place). */
-  dropoutBackward(params: DropoutBackwardParams, mask: Uint8Array, gradY: Float32Array,
-    gradX: Float32Array): void;
+  dropoutBackward(params: DropoutBackwardParams, mask: Uint8Array, gradY: Float32Array, gradX: Float32Array): void;
 }
 
 export const dropoutKernels = kernels as DropoutKernels;

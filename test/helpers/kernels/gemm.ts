@@ -20,8 +20,13 @@ export interface GemmParams {
 
 export interface GemmKernels {
   /** c = activation(alpha * op(a)[m,k] * op(b)[k,n] + beta * c + columnBias[n]), row-major. */
-  gemm(params: GemmParams & EpilogueActivation, a: Float32Array, b: Float32Array, c: Float32Array,
-    columnBias?: Float32Array | null): void;
+  gemm(
+    params: GemmParams & EpilogueActivation,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    columnBias?: Float32Array | null,
+  ): void;
 }
 
 export const gemmKernels = kernels as GemmKernels;

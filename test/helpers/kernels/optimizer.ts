@@ -46,17 +46,14 @@ export interface OptimizerKernels {
    * Keras SGD, in place: with a velocity, v = momentum * v - lr * g and p += v (nesterov:
    * p += momentum * v - lr * g); without one (only allowed when momentum is 0), p -= lr * g.
    */
-  sgdUpdate(params: SgdParams, param: Float32Array, grad: Float32Array,
-    velocity?: Float32Array | null): void;
+  sgdUpdate(params: SgdParams, param: Float32Array, grad: Float32Array, velocity?: Float32Array | null): void;
   /** RMSprop, in place: ms = rho * ms + (1 - rho) * g^2; p -= lr * g / sqrt(ms + epsilon). */
-  rmspropUpdate(params: RmspropParams, param: Float32Array, grad: Float32Array,
-    meanSquare: Float32Array): void;
+  rmspropUpdate(params: RmspropParams, param: Float32Array, grad: Float32Array, meanSquare: Float32Array): void;
   /**
    * Keras Adam / AdamW, in place: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
    * p -= lr * sqrt(1 - b2^step) / (1 - b1^step) * m / (sqrt(v) + epsilon).
    */
-  adamUpdate(params: AdamParams, param: Float32Array, grad: Float32Array, m: Float32Array,
-    v: Float32Array): void;
+  adamUpdate(params: AdamParams, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array): void;
   /** Sum of x[i]^2, accumulated in double (for clipping by global norm). */
   sumOfSquares(x: Float32Array): number;
   /** x *= factor. */

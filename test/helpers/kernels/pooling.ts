@@ -40,8 +40,12 @@ export interface PoolingKernels {
    * input is that activation's output (as a GEMM epilogue leaves it) and each routed gradient is
    * multiplied by its derivative there, giving the gradient with respect to its input.
    */
-  maxPool2dBackward(params: Pool2dParams & EpilogueActivation, input: Float32Array, gradOutput: Float32Array,
-    gradInput: Float32Array): void;
+  maxPool2dBackward(
+    params: Pool2dParams & EpilogueActivation,
+    input: Float32Array,
+    gradOutput: Float32Array,
+    gradInput: Float32Array,
+  ): void;
   /**
    * maxPool2dForward (the same output, bit for bit) that also records each output element's winner
    * for maxPool2dBackwardFromWinners, as training does: winners (one byte per output element, laid
@@ -50,27 +54,38 @@ export interface PoolingKernels {
    * that neither overlap nor leave gaps (strides equal to the pool) of at most 128 pixels; other
    * params throw a RangeError.
    */
-  maxPool2dForwardRecordingWinners(params: Pool2dParams, input: Float32Array, output: Float32Array,
-    winners: Uint8Array): void;
+  maxPool2dForwardRecordingWinners(
+    params: Pool2dParams,
+    input: Float32Array,
+    output: Float32Array,
+    winners: Uint8Array,
+  ): void;
   /**
    * maxPool2dBackward routed from the winners maxPool2dForwardRecordingWinners recorded (with the
    * same params) instead of the input: the same gradInput (overwritten), bit for bit. A winner that
    * names no pixel of its window throws a RangeError.
    */
-  maxPool2dBackwardFromWinners(params: Pool2dParams & EpilogueActivation, winners: Uint8Array,
-    gradOutput: Float32Array, gradInput: Float32Array): void;
+  maxPool2dBackwardFromWinners(
+    params: Pool2dParams & EpilogueActivation,
+    winners: Uint8Array,
+    gradOutput: Float32Array,
+    gradInput: Float32Array,
+  ): void;
   /** output = the mean of each window over the elements inside the input (padding not counted). */
   avgPool2dForward(params: Pool2dParams, input: Float32Array, output: Float32Array): void;
   /** gradInput is overwritten. */
   avgPool2dBackward(params: Pool2dParams, gradOutput: Float32Array, gradInput: Float32Array): void;
   globalAvgPool2dForward(params: GlobalPool2dParams, input: Float32Array, output: Float32Array): void;
   /** gradInput is overwritten. */
-  globalAvgPool2dBackward(params: GlobalPool2dParams, gradOutput: Float32Array,
-    gradInput: Float32Array): void;
+  globalAvgPool2dBackward(params: GlobalPool2dParams, gradOutput: Float32Array, gradInput: Float32Array): void;
   globalMaxPool2dForward(params: GlobalPool2dParams, input: Float32Array, output: Float32Array): void;
   /** gradInput is overwritten; the first maximum of each image and channel gets the gradient. */
-  globalMaxPool2dBackward(params: GlobalPool2dParams, input: Float32Array, gradOutput: Float32Array,
-    gradInput: Float32Array): void;
+  globalMaxPool2dBackward(
+    params: GlobalPool2dParams,
+    input: Float32Array,
+    gradOutput: Float32Array,
+    gradInput: Float32Array,
+  ): void;
 }
 
 export const poolingKernels = kernels as PoolingKernels;

@@ -34,7 +34,12 @@ describe('convkit export --onnx', () => {
     const shape = [2, 10, 10, 2];
     const x = randomInput(2 * 10 * 10 * 2, 3);
     const expected = await model.predict(ck.tensor(x, shape));
-    expectClose((await runOrt(await readFile(out), x, shape)).data, expected.data, { atol: 1e-5, rtol: 1e-5 }, 'cli export');
+    expectClose(
+      (await runOrt(await readFile(out), x, shape)).data,
+      expected.data,
+      { atol: 1e-5, rtol: 1e-5 },
+      'cli export',
+    );
 
     expect((await readdir(dir)).sort()).toEqual(['model.onnx', 'saved']);
   });

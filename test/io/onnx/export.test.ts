@@ -25,7 +25,10 @@ describe('toOnnx', () => {
     const model = testModel(name);
     const batch = 3;
     const shape = [batch, ...model.inputShape];
-    const x = randomInput(shape.reduce((a, b) => a * b, 1), 42);
+    const x = randomInput(
+      shape.reduce((a, b) => a * b, 1),
+      42,
+    );
     const expected = await model.predict(ck.tensor(x, shape));
     const actual = await runOrt(ck.toOnnx(model), x, shape);
     expect(actual.dims).toEqual([batch, ...model.outputShape]);
@@ -38,16 +41,35 @@ describe('toOnnx', () => {
     expect(Number(proto.irVersion)).toBe(7);
     expect(proto.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13]]);
     const graph = proto.graph!;
-    const dims = (value: onnx.IValueInfoProto) => value.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    const dims = (value: onnx.IValueInfoProto) =>
+      value.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
     expect(graph.input!.map((v) => v.name)).toEqual(['input']);
     expect(dims(graph.input![0])).toEqual(['batch', 28, 28, 1]);
     expect(dims(graph.output![0])).toEqual(['batch', 10]);
     // The conv stack stays NCHW: one Transpose in, one back before Flatten.
     expect(graph.node!.map((n) => n.opType)).toEqual([
-      'Transpose', 'Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'Transpose', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax',
+      'Transpose',
+      'Conv',
+      'Relu',
+      'MaxPool',
+      'Conv',
+      'Relu',
+      'MaxPool',
+      'Conv',
+      'Relu',
+      'Transpose',
+      'Flatten',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Softmax',
     ]);
     // Conv kernels in ONNX's [out, in, kh, kw].
-    expect(graph.initializer!.filter((t) => t.dims!.length === 4).map((t) => t.dims!.map(Number))).toEqual([[32, 1, 3, 3], [64, 32, 3, 3], [64, 64, 3, 3]]);
+    expect(graph.initializer!.filter((t) => t.dims!.length === 4).map((t) => t.dims!.map(Number))).toEqual([
+      [32, 1, 3, 3],
+      [64, 32, 3, 3],
+      [64, 64, 3, 3],
+    ]);
   });
 
   it('leaves dropout out and gives a model without layers that compute an Identity graph', async () => {

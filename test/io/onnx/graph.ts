@@ -11,14 +11,36 @@ const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import(
 const { AttributeType } = onnx.AttributeProto;
 const { DataType } = onnx.TensorProto;
 
-export const ints = (name: string, values: number[]): onnx.IAttributeProto => ({ name, type: AttributeType.INTS, ints: values });
+export const ints = (name: string, values: number[]): onnx.IAttributeProto => ({
+  name,
+  type: AttributeType.INTS,
+  ints: values,
+});
 export const int = (name: string, value: number): onnx.IAttributeProto => ({ name, type: AttributeType.INT, i: value });
-export const float = (name: string, value: number): onnx.IAttributeProto => ({ name, type: AttributeType.FLOAT, f: value });
-export const string = (name: string, value: string): onnx.IAttributeProto => ({ name, type: AttributeType.STRING, s: Buffer.from(value) });
+export const float = (name: string, value: number): onnx.IAttributeProto => ({
+  name,
+  type: AttributeType.FLOAT,
+  f: value,
+});
+export const string = (name: string, value: string): onnx.IAttributeProto => ({
+  name,
+  type: AttributeType.STRING,
+  s: Buffer.from(value),
+});
 
-export const tensor = (name: string, value: onnx.ITensorProto): onnx.IAttributeProto => ({ name, type: AttributeType.TENSOR, t: value });
+export const tensor = (name: string, value: onnx.ITensorProto): onnx.IAttributeProto => ({
+  name,
+  type: AttributeType.TENSOR,
+  t: value,
+});
 
-export function node(opType: string, input: string[], output: string[], attribute: onnx.IAttributeProto[] = [], name = `/${opType.toLowerCase()}_${output[0]}`): onnx.INodeProto {
+export function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  attribute: onnx.IAttributeProto[] = [],
+  name = `/${opType.toLowerCase()}_${output[0]}`,
+): onnx.INodeProto {
   return { opType, input, output, attribute, name };
 }
 
@@ -56,7 +78,9 @@ export function buildModel(spec: GraphSpec): Uint8Array {
       name: 'test_graph',
       node: spec.nodes,
       initializer: spec.initializers ?? [],
-      input: [{ name: spec.inputName ?? 'input', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims } } } }],
+      input: [
+        { name: spec.inputName ?? 'input', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims } } } },
+      ],
       output: [{ name: spec.outputName ?? 'output', type: { tensorType: { elemType: DataType.FLOAT } } }],
     },
   });
@@ -64,7 +88,11 @@ export function buildModel(spec: GraphSpec): Uint8Array {
 }
 
 /** Runs a model's single input through onnxruntime-node; returns the single output. */
-export async function runOrt(bytes: Uint8Array, data: Float32Array, shape: number[]): Promise<{ data: Float32Array; dims: number[] }> {
+export async function runOrt(
+  bytes: Uint8Array,
+  data: Float32Array,
+  shape: number[],
+): Promise<{ data: Float32Array; dims: number[] }> {
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const outputs = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', data, shape) });
   const output = outputs[session.outputNames[0]];
@@ -91,11 +119,16 @@ export function nchwToNhwc(data: Float32Array, [n, c, h, w]: number[]): Float32A
 export function randomizeWeights(model: ck.Sequential, seed: number): void {
   const random = rng(seed);
   const specs = model.weightSpecs();
-  model.setWeights(specs.map((spec) => {
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    const positive = spec.name === 'moving_variance' || spec.name === 'gamma';
-    return ck.tensor(positive ? randomArray(random, size, 0.5, 1.5) : randomArray(random, size, -0.5, 0.5), spec.shape);
-  }));
+  model.setWeights(
+    specs.map((spec) => {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      const positive = spec.name === 'moving_variance' || spec.name === 'gamma';
+      return ck.tensor(
+        positive ? randomArray(random, size, 0.5, 1.5) : randomArray(random, size, -0.5, 0.5),
+        spec.shape,
+      );
+    }),
+  );
 }
 
 /** Seeded random values in [-1, 1). */

@@ -7,7 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ck from '../../../lib';
 import { expectClose } from '../../helpers/assert';
 import { randomArray, rng } from '../../helpers/random';
-import { buildModel, float, floatTensor, int, int64Tensor, ints, nchwToNhwc, node, randomInput, runOrt, string, tensor } from './graph';
+import {
+  buildModel,
+  float,
+  floatTensor,
+  int,
+  int64Tensor,
+  ints,
+  nchwToNhwc,
+  node,
+  randomInput,
+  runOrt,
+  string,
+  tensor,
+} from './graph';
 import { modelNames, testModel } from './models';
 
 const TOLERANCE = { atol: 1e-5, rtol: 1e-5 };
@@ -28,7 +41,13 @@ describe('loadOnnx of convkit exports', () => {
     expect(imported.outputShape).toEqual(model.outputShape);
     expect(imported.countParams()).toBe(model.countParams());
     const shape = [3, ...model.inputShape];
-    const x = ck.tensor(randomInput(shape.reduce((a, b) => a * b, 1), 7), shape);
+    const x = ck.tensor(
+      randomInput(
+        shape.reduce((a, b) => a * b, 1),
+        7,
+      ),
+      shape,
+    );
     expectClose((await imported.predict(x)).data, (await model.predict(x)).data, TOLERANCE, name);
   });
 
@@ -43,22 +62,35 @@ describe('loadOnnx of convkit exports', () => {
       expect(w.shape).toEqual(original[i].shape);
       expectClose(w.data, original[i].data, { atol: 0, rtol: 0 }, `weight ${i}`);
     });
-    const config = (m: ck.Sequential) => m.layers.map((l) => {
-      const { name: _name, inputShape: _inputShape, ...rest } = l.getConfig();
-      return rest;
-    });
+    const config = (m: ck.Sequential) =>
+      m.layers.map((l) => {
+        const { name: _name, inputShape: _inputShape, ...rest } = l.getConfig();
+        return rest;
+      });
     expect(config(imported)).toEqual(config(model));
   });
 });
 
 /** Seeded random float32 values of a shape, as an initializer. */
 function weights(random: () => number, name: string, dims: number[], lo = -0.5, hi = 0.5) {
-  return floatTensor(name, dims, randomArray(random, dims.reduce((a, b) => a * b, 1), lo, hi));
+  return floatTensor(
+    name,
+    dims,
+    randomArray(
+      random,
+      dims.reduce((a, b) => a * b, 1),
+      lo,
+      hi,
+    ),
+  );
 }
 
 /** Runs an NCHW graph in onnxruntime-node and its import in convkit on the same images. */
 async function expectSameAsOrt(bytes: Uint8Array, nchw: number[], seed: number) {
-  const x = randomInput(nchw.reduce((a, b) => a * b, 1), seed);
+  const x = randomInput(
+    nchw.reduce((a, b) => a * b, 1),
+    seed,
+  );
   const reference = await runOrt(bytes, x, nchw);
   const model = await ck.loadOnnx(bytes);
   const [n, c, h, w] = nchw;
@@ -77,34 +109,88 @@ describe('loadOnnx of NCHW graphs (PyTorch style)', () => {
     const bytes = buildModel({
       input: ['batch_size', 3, 12, 12],
       initializers: [
-        weights(random, 'conv1.weight', [6, 3, 3, 3]), weights(random, 'conv1.bias', [6]),
-        weights(random, 'conv2.weight', [8, 6, 3, 3]), weights(random, 'conv2.bias', [8]),
-        weights(random, 'fc1.weight', [10, 32]), weights(random, 'fc1.bias', [10]),
-        weights(random, 'fc2.weight', [5, 10]), weights(random, 'fc2.bias', [5]),
+        weights(random, 'conv1.weight', [6, 3, 3, 3]),
+        weights(random, 'conv1.bias', [6]),
+        weights(random, 'conv2.weight', [8, 6, 3, 3]),
+        weights(random, 'conv2.bias', [8]),
+        weights(random, 'fc1.weight', [10, 32]),
+        weights(random, 'fc1.bias', [10]),
+        weights(random, 'fc2.weight', [5, 10]),
+        weights(random, 'fc2.bias', [5]),
       ],
       nodes: [
-        node('Conv', ['input', 'conv1.weight', 'conv1.bias'], ['/conv1/Conv_output_0'],
-          [ints('dilations', [1, 1]), int('group', 1), ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1]), ints('strides', [1, 1])], '/conv1/Conv'),
+        node(
+          'Conv',
+          ['input', 'conv1.weight', 'conv1.bias'],
+          ['/conv1/Conv_output_0'],
+          [
+            ints('dilations', [1, 1]),
+            int('group', 1),
+            ints('kernel_shape', [3, 3]),
+            ints('pads', [1, 1, 1, 1]),
+            ints('strides', [1, 1]),
+          ],
+          '/conv1/Conv',
+        ),
         node('Relu', ['/conv1/Conv_output_0'], ['/relu/Relu_output_0'], [], '/relu/Relu'),
-        node('MaxPool', ['/relu/Relu_output_0'], ['/pool/MaxPool_output_0'],
-          [int('ceil_mode', 0), ints('kernel_shape', [2, 2]), ints('pads', [0, 0, 0, 0]), ints('strides', [2, 2])], '/pool/MaxPool'),
-        node('Conv', ['/pool/MaxPool_output_0', 'conv2.weight', 'conv2.bias'], ['/conv2/Conv_output_0'],
-          [ints('dilations', [1, 1]), int('group', 1), ints('kernel_shape', [3, 3]), ints('pads', [0, 0, 0, 0]), ints('strides', [1, 1])], '/conv2/Conv'),
+        node(
+          'MaxPool',
+          ['/relu/Relu_output_0'],
+          ['/pool/MaxPool_output_0'],
+          [int('ceil_mode', 0), ints('kernel_shape', [2, 2]), ints('pads', [0, 0, 0, 0]), ints('strides', [2, 2])],
+          '/pool/MaxPool',
+        ),
+        node(
+          'Conv',
+          ['/pool/MaxPool_output_0', 'conv2.weight', 'conv2.bias'],
+          ['/conv2/Conv_output_0'],
+          [
+            ints('dilations', [1, 1]),
+            int('group', 1),
+            ints('kernel_shape', [3, 3]),
+            ints('pads', [0, 0, 0, 0]),
+            ints('strides', [1, 1]),
+          ],
+          '/conv2/Conv',
+        ),
         node('Relu', ['/conv2/Conv_output_0'], ['/relu_1/Relu_output_0'], [], '/relu_1/Relu'),
-        node('MaxPool', ['/relu_1/Relu_output_0'], ['/pool_1/MaxPool_output_0'],
-          [int('ceil_mode', 0), ints('kernel_shape', [2, 2]), ints('pads', [0, 0, 0, 0]), ints('strides', [2, 2])], '/pool_1/MaxPool'),
+        node(
+          'MaxPool',
+          ['/relu_1/Relu_output_0'],
+          ['/pool_1/MaxPool_output_0'],
+          [int('ceil_mode', 0), ints('kernel_shape', [2, 2]), ints('pads', [0, 0, 0, 0]), ints('strides', [2, 2])],
+          '/pool_1/MaxPool',
+        ),
         node('Flatten', ['/pool_1/MaxPool_output_0'], ['/Flatten_output_0'], [int('axis', 1)], '/Flatten'),
-        node('Gemm', ['/Flatten_output_0', 'fc1.weight', 'fc1.bias'], ['/fc1/Gemm_output_0'],
-          [float('alpha', 1), float('beta', 1), int('transB', 1)], '/fc1/Gemm'),
+        node(
+          'Gemm',
+          ['/Flatten_output_0', 'fc1.weight', 'fc1.bias'],
+          ['/fc1/Gemm_output_0'],
+          [float('alpha', 1), float('beta', 1), int('transB', 1)],
+          '/fc1/Gemm',
+        ),
         node('Relu', ['/fc1/Gemm_output_0'], ['/relu_2/Relu_output_0'], [], '/relu_2/Relu'),
-        node('Gemm', ['/relu_2/Relu_output_0', 'fc2.weight', 'fc2.bias'], ['/fc2/Gemm_output_0'],
-          [float('alpha', 1), float('beta', 1), int('transB', 1)], '/fc2/Gemm'),
+        node(
+          'Gemm',
+          ['/relu_2/Relu_output_0', 'fc2.weight', 'fc2.bias'],
+          ['/fc2/Gemm_output_0'],
+          [float('alpha', 1), float('beta', 1), int('transB', 1)],
+          '/fc2/Gemm',
+        ),
         node('Softmax', ['/fc2/Gemm_output_0'], ['output'], [int('axis', 1)], '/Softmax'),
       ],
     });
     const model = await expectSameAsOrt(bytes, [4, 3, 12, 12], 12);
     // conv, pool, conv, pool, flatten, dense, dense: the Relus and the Softmax fold into their layers.
-    expect(model.layers.map((l) => l.className)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense']);
+    expect(model.layers.map((l) => l.className)).toEqual([
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'MaxPooling2D',
+      'Flatten',
+      'Dense',
+      'Dense',
+    ]);
     expect(model.layers.map((l) => l.name)).toContain('/conv1/Conv');
   });
 
@@ -113,20 +199,40 @@ describe('loadOnnx of NCHW graphs (PyTorch style)', () => {
     const bytes = buildModel({
       input: ['N', 2, 9, 9],
       initializers: [
-        weights(random, 'w1', [4, 2, 3, 3]), weights(random, 'b1', [4]),
-        weights(random, 'bn.scale', [4], 0.5, 1.5), weights(random, 'bn.bias', [4]), weights(random, 'bn.mean', [4]),
+        weights(random, 'w1', [4, 2, 3, 3]),
+        weights(random, 'b1', [4]),
+        weights(random, 'bn.scale', [4], 0.5, 1.5),
+        weights(random, 'bn.bias', [4]),
+        weights(random, 'bn.mean', [4]),
         weights(random, 'bn.var', [4], 0.5, 1.5),
         weights(random, 'w2', [5, 4, 3, 3]),
-        weights(random, 'matmul.w', [20, 6]), weights(random, 'add.b', [6]),
-        weights(random, 'gemm.b', [6, 4]), weights(random, 'gemm.c', [1, 4]),
+        weights(random, 'matmul.w', [20, 6]),
+        weights(random, 'add.b', [6]),
+        weights(random, 'gemm.b', [6, 4]),
+        weights(random, 'gemm.c', [1, 4]),
       ],
       nodes: [
-        node('Conv', ['input', 'w1', 'b1'], ['c1'], [string('auto_pad', 'SAME_UPPER'), ints('kernel_shape', [3, 3]), ints('strides', [2, 2])]),
-        node('BatchNormalization', ['c1', 'bn.scale', 'bn.bias', 'bn.mean', 'bn.var'], ['bn'], [float('epsilon', 1e-5), float('momentum', 0.9)]),
+        node(
+          'Conv',
+          ['input', 'w1', 'b1'],
+          ['c1'],
+          [string('auto_pad', 'SAME_UPPER'), ints('kernel_shape', [3, 3]), ints('strides', [2, 2])],
+        ),
+        node(
+          'BatchNormalization',
+          ['c1', 'bn.scale', 'bn.bias', 'bn.mean', 'bn.var'],
+          ['bn'],
+          [float('epsilon', 1e-5), float('momentum', 0.9)],
+        ),
         node('LeakyRelu', ['bn'], ['lrelu'], [float('alpha', 0.01)]),
         node('Conv', ['lrelu', 'w2'], ['c2'], [ints('dilations', [2, 2]), ints('pads', [2, 2, 2, 2])]),
         node('Elu', ['c2'], ['elu'], [float('alpha', 0.7)]),
-        node('AveragePool', ['elu'], ['avg'], [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1]), int('count_include_pad', 0)]),
+        node(
+          'AveragePool',
+          ['elu'],
+          ['avg'],
+          [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1]), int('count_include_pad', 0)],
+        ),
         node('Identity', ['avg'], ['same']),
         node('MaxPool', ['same'], ['pool'], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]),
         node('Dropout', ['pool'], ['drop']),
@@ -148,8 +254,13 @@ describe('loadOnnx of NCHW graphs (PyTorch style)', () => {
     const squeeze = buildModel({
       input: ['N', 3, 6, 5],
       initializers: [
-        weights(random, 'w1', [4, 3, 1, 1]), weights(random, 'w2', [6, 4, 1, 1]), weights(random, 'b2', [6]),
-        weights(random, 'g', [6], 0.5, 1.5), weights(random, 'b', [6]), weights(random, 'm', [6]), weights(random, 'v', [6], 0.5, 1.5),
+        weights(random, 'w1', [4, 3, 1, 1]),
+        weights(random, 'w2', [6, 4, 1, 1]),
+        weights(random, 'b2', [6]),
+        weights(random, 'g', [6], 0.5, 1.5),
+        weights(random, 'b', [6]),
+        weights(random, 'm', [6]),
+        weights(random, 'v', [6], 0.5, 1.5),
         weights(random, 'fc', [2, 6]),
       ],
       nodes: [
@@ -163,7 +274,6 @@ describe('loadOnnx of NCHW graphs (PyTorch style)', () => {
       ],
     });
     await expectSameAsOrt(squeeze, [2, 3, 6, 5], 32);
-
   });
 
   it('reads the opset-specific forms: ReduceMean axes as an input (opset 18), Softmax before opset 13', async () => {
@@ -208,7 +318,10 @@ describe('loadOnnx of NCHW graphs (PyTorch style)', () => {
       ],
     });
     const shape = [3, 6, 5, 3];
-    const x = randomInput(shape.reduce((a, b) => a * b, 1), 42);
+    const x = randomInput(
+      shape.reduce((a, b) => a * b, 1),
+      42,
+    );
     const reference = await runOrt(bytes, x, shape);
     const model = await ck.loadOnnx(bytes);
     expect(model.inputShape).toEqual([6, 5, 3]);

@@ -9,71 +9,83 @@ const factories: Record<string, () => ck.Sequential> = {
   // conv 'same' with strides, 'same' with dilation, batch norm on maps and on features, leaky
   // ReLU and ELU layers, max and average pooling with 'same' padding (the average excludes the
   // padded cells), a strided 'valid' conv without bias, dropout, flatten, maxout, softmax.
-  everyLayer: () => ck.sequential({
-    seed: 1,
-    layers: [
-      L.conv2d({ inputShape: [16, 15, 3], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
-      L.conv2d({ filters: 5, kernelSize: [3, 2], dilationRate: 2, padding: 'same', activation: 'elu' }),
-      L.batchNormalization({ epsilon: 1e-3 }),
-      L.leakyReLU({ alpha: 0.1 }),
-      L.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
-      L.conv2d({ filters: 6, kernelSize: 2, strides: [1, 2], activation: 'sigmoid', useBias: false }),
-      L.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
-      L.elu({ alpha: 0.5 }),
-      L.dropout({ rate: 0.3 }),
-      L.flatten(),
-      L.dense({ units: 8, activation: 'tanh' }),
-      L.batchNormalization(),
-      L.dense({ units: 6 }),
-      L.maxout({ pieces: 2 }),
-      L.activation({ activation: 'softmax' }),
-    ],
-  }),
+  everyLayer: () =>
+    ck.sequential({
+      seed: 1,
+      layers: [
+        L.conv2d({
+          inputShape: [16, 15, 3],
+          filters: 4,
+          kernelSize: 3,
+          strides: 2,
+          padding: 'same',
+          activation: 'relu',
+        }),
+        L.conv2d({ filters: 5, kernelSize: [3, 2], dilationRate: 2, padding: 'same', activation: 'elu' }),
+        L.batchNormalization({ epsilon: 1e-3 }),
+        L.leakyReLU({ alpha: 0.1 }),
+        L.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+        L.conv2d({ filters: 6, kernelSize: 2, strides: [1, 2], activation: 'sigmoid', useBias: false }),
+        L.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
+        L.elu({ alpha: 0.5 }),
+        L.dropout({ rate: 0.3 }),
+        L.flatten(),
+        L.dense({ units: 8, activation: 'tanh' }),
+        L.batchNormalization(),
+        L.dense({ units: 6 }),
+        L.maxout({ pieces: 2 }),
+        L.activation({ activation: 'softmax' }),
+      ],
+    }),
   // 'valid' conv with dilation and a fused leaky ReLU, 'valid' average pooling, global average pooling.
-  globalAverage: () => ck.sequential({
-    seed: 2,
-    layers: [
-      L.conv2d({ inputShape: [10, 10, 2], filters: 3, kernelSize: 3, dilationRate: 2, activation: 'leakyRelu' }),
-      L.averagePooling2d({ poolSize: 2 }),
-      L.globalAveragePooling2d(),
-      L.dense({ units: 4, activation: 'sigmoid' }),
-    ],
-  }),
+  globalAverage: () =>
+    ck.sequential({
+      seed: 2,
+      layers: [
+        L.conv2d({ inputShape: [10, 10, 2], filters: 3, kernelSize: 3, dilationRate: 2, activation: 'leakyRelu' }),
+        L.averagePooling2d({ poolSize: 2 }),
+        L.globalAveragePooling2d(),
+        L.dense({ units: 4, activation: 'sigmoid' }),
+      ],
+    }),
   // A softmax over the channels of a feature map, 'valid' max pooling with a window that does not
   // tile the input, global max pooling.
-  globalMax: () => ck.sequential({
-    seed: 3,
-    layers: [
-      L.conv2d({ inputShape: [7, 7, 2], filters: 4, kernelSize: 3, padding: 'same', activation: 'softmax' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.globalMaxPooling2d(),
-      L.dense({ units: 2 }),
-    ],
-  }),
+  globalMax: () =>
+    ck.sequential({
+      seed: 3,
+      layers: [
+        L.conv2d({ inputShape: [7, 7, 2], filters: 4, kernelSize: 3, padding: 'same', activation: 'softmax' }),
+        L.maxPooling2d({ poolSize: 2 }),
+        L.globalMaxPooling2d(),
+        L.dense({ units: 2 }),
+      ],
+    }),
   // Reshape, batch norm and softmax on the last axis of a rank-2 sample, activation layers, and a
   // feature-map output (NHWC).
-  reshapes: () => ck.sequential({
-    seed: 4,
-    layers: [
-      L.reshape({ inputShape: [4, 4, 2], targetShape: [8, 4] }),
-      L.batchNormalization(),
-      L.activation({ activation: 'softmax' }),
-      L.reshape({ targetShape: [2, 4, -1] }),
-      L.conv2d({ filters: 3, kernelSize: 1 }),
-      L.activation({ activation: 'tanh' }),
-      L.activation({ activation: 'leakyRelu', alpha: 0.2 }),
-    ],
-  }),
+  reshapes: () =>
+    ck.sequential({
+      seed: 4,
+      layers: [
+        L.reshape({ inputShape: [4, 4, 2], targetShape: [8, 4] }),
+        L.batchNormalization(),
+        L.activation({ activation: 'softmax' }),
+        L.reshape({ targetShape: [2, 4, -1] }),
+        L.conv2d({ filters: 3, kernelSize: 1 }),
+        L.activation({ activation: 'tanh' }),
+        L.activation({ activation: 'leakyRelu', alpha: 0.2 }),
+      ],
+    }),
   // Flat input, dense layers only.
-  denseOnly: () => ck.sequential({
-    seed: 5,
-    layers: [
-      L.dense({ inputShape: [5], units: 7, activation: 'relu' }),
-      L.dropout({ rate: 0.5 }),
-      L.dense({ units: 3, activation: 'elu' }),
-      L.activation({ activation: 'linear' }),
-    ],
-  }),
+  denseOnly: () =>
+    ck.sequential({
+      seed: 5,
+      layers: [
+        L.dense({ inputShape: [5], units: 7, activation: 'relu' }),
+        L.dropout({ rate: 0.5 }),
+        L.dense({ units: 3, activation: 'elu' }),
+        L.activation({ activation: 'linear' }),
+      ],
+    }),
   kerasMnist: () => ck.models.kerasMnist({ seed: 6 }),
   lenet5: () => ck.models.lenet5({ seed: 7 }),
   bnConvnet: () => ck.models.bnConvnet({ seed: 8 }),

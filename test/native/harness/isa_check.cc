@@ -7,9 +7,9 @@
 // CONVKIT_ISA set; it prints one JSON line and exits 1 on any mismatch.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <random>
@@ -71,11 +71,14 @@ auto bReader(const std::vector<float>& b, Transpose transB, int64_t n, int64_t k
 Tally checkGemm() {
   // Ragged edges around the NEON tile (8 x 8) and its blocks, the Keras MNIST convnet's shapes, and
   // the depths of 3x3 first layers (9, 27), which the micro-kernels compile whole.
-  const int64_t shapes[][3] = {{1, 1, 1},     {7, 9, 5},      {8, 8, 8},     {9, 17, 300}, {33, 70, 513},
-                               {129, 65, 40}, {676, 32, 9},   {121, 64, 288}, {150, 48, 9}, {97, 16, 27}};
+  const int64_t shapes[][3] = {{1, 1, 1},     {7, 9, 5},    {8, 8, 8},      {9, 17, 300}, {33, 70, 513},
+                               {129, 65, 40}, {676, 32, 9}, {121, 64, 288}, {150, 48, 9}, {97, 16, 27}};
   const Activation activations[] = {Activation::Linear, Activation::Relu, Activation::LeakyRelu};
   // alpha 1 and beta 0, with or without a bias, take the stores compiled without branches.
-  const struct { float alpha, beta; bool bias; } scalings[] = {{1.25f, 0.5f, true}, {1.0f, 0.0f, true}, {1.0f, 0.0f, false}};
+  const struct {
+    float alpha, beta;
+    bool bias;
+  } scalings[] = {{1.25f, 0.5f, true}, {1.0f, 0.0f, true}, {1.0f, 0.0f, false}};
   Tally tally;
   for (const auto& shape : shapes) {
     for (const Activation activation : activations) {
@@ -115,8 +118,13 @@ struct TapTable {
   std::vector<const float*> rows;
 
   TapTable(int64_t m, int64_t taps, int64_t tapDepth)
-      : taps(taps), tapDepth(tapDepth), chunk(4 * tapDepth + 5), source(3 * chunk, kNaN),
-        zeroStorage(chunk + tapDepth, kNaN), starts(m * taps), rows(m * taps) {
+      : taps(taps),
+        tapDepth(tapDepth),
+        chunk(4 * tapDepth + 5),
+        source(3 * chunk, kNaN),
+        zeroStorage(chunk + tapDepth, kNaN),
+        starts(m * taps),
+        rows(m * taps) {
     for (int64_t q = 0; q < chunk; ++q) source[chunk + q] = uniform(rng);
     std::fill(zeroStorage.begin(), zeroStorage.begin() + tapDepth, 0.0f);
     std::uniform_int_distribution<int64_t> start(0, chunk - tapDepth);
@@ -141,9 +149,9 @@ Tally checkGemmIndirect() {
   // kc = 256, so B's depth panels split at tap boundaries (one 520-float tap alone is deeper than
   // kc); the last case adds a second column block to that.
   const int64_t cases[][4] = {
-      {8, 1, 1, 1},     {8, 3, 7, 9},     {8, 9, 129, 17},  {9, 1, 9, 7},      {9, 3, 8, 8},
-      {9, 9, 137, 33},  {16, 1, 128, 16}, {16, 3, 17, 15},  {16, 9, 127, 24},  {64, 1, 65, 40},
-      {64, 3, 8, 64},   {520, 1, 9, 9},   {520, 3, 130, 17}, {520, 9, 16, 9},  {64, 9, 3, 2051},
+      {8, 1, 1, 1},    {8, 3, 7, 9},     {8, 9, 129, 17},   {9, 1, 9, 7},     {9, 3, 8, 8},
+      {9, 9, 137, 33}, {16, 1, 128, 16}, {16, 3, 17, 15},   {16, 9, 127, 24}, {64, 1, 65, 40},
+      {64, 3, 8, 64},  {520, 1, 9, 9},   {520, 3, 130, 17}, {520, 9, 16, 9},  {64, 9, 3, 2051},
   };
   // The identity epilogue (what the backward pass uses), and each activation after a bias.
   const Activation activations[] = {Activation::Linear, Activation::Linear, Activation::Relu, Activation::LeakyRelu};
@@ -167,8 +175,9 @@ Tally checkGemmIndirect() {
         std::vector<float> c = before;
         const GemmEpilogue epilogue{e == 0 ? nullptr : bias.data(), activations[e], 0.1f};
         gemmIndirect(m, table.indirect(), packed, beta, c.data(), ldc, epilogue);
-        compare(m, n, k, [&table](int64_t i, int64_t p) { return table.at(i, p); }, bReader(b, transB, n, k),
-                1.0, beta, before, epilogue, c.data(), ldc, tally);
+        compare(
+            m, n, k, [&table](int64_t i, int64_t p) { return table.at(i, p); }, bReader(b, transB, n, k), 1.0, beta,
+            before, epilogue, c.data(), ldc, tally);
         for (int64_t i = 0; i < m; ++i) {
           for (int64_t j = n; j < ldc; ++j) tally.mismatches += c[i * ldc + j] != kGuard;
         }
@@ -195,7 +204,9 @@ void compareTransformed(const std::vector<float>& expected, const std::vector<fl
 Tally checkWinogradTransforms() {
   const WinogradTransforms& tested = activeKernels().winograd;
   const WinogradTransforms& scalar = kScalarKernels.winograd;
-  struct Case { int64_t inH, inW, inC, outC, pad; };
+  struct Case {
+    int64_t inH, inW, inC, outC, pad;
+  };
   const Case cases[] = {{9, 10, 9, 17, 1}, {10, 9, 70, 72, 0}, {13, 13, 32, 64, 0}, {5, 7, 8, 130, 1}};
   constexpr int64_t kTile = kWinogradOutputTile;
   Tally tally;
@@ -248,7 +259,8 @@ Tally checkMaxPoolRuns() {
   Tally tally;
   const auto compare = [&tally](const auto& expected, const auto& actual) {
     tally.values += static_cast<long>(expected.size());
-    tally.mismatches += static_cast<long>(std::memcmp(expected.data(), actual.data(), expected.size() * sizeof(expected[0])) != 0);
+    tally.mismatches +=
+        static_cast<long>(std::memcmp(expected.data(), actual.data(), expected.size() * sizeof(expected[0])) != 0);
   };
   for (const int64_t channels : {1, 7, 9, 32, 33, 64, 70}) {
     for (const int64_t stride : {1, 2}) {
@@ -262,7 +274,8 @@ Tally checkMaxPoolRuns() {
       tested.max(windows, channels, windowStride, top.data(), bottom.data(), actual.data());
       compare(expected, actual);
       std::vector<uint8_t> expectedWinners(windows * channels, 0xff), actualWinners = expectedWinners;
-      scalar.recordMax(windows, channels, windowStride, top.data(), bottom.data(), expected.data(), expectedWinners.data());
+      scalar.recordMax(windows, channels, windowStride, top.data(), bottom.data(), expected.data(),
+                       expectedWinners.data());
       tested.recordMax(windows, channels, windowStride, top.data(), bottom.data(), actual.data(), actualWinners.data());
       compare(expected, actual);
       compare(expectedWinners, actualWinners);
@@ -289,9 +302,11 @@ int main() {
   const Tally indirect = checkGemmIndirect();
   const Tally winograd = checkWinogradTransforms();
   const Tally pooling = checkMaxPoolRuns();
-  std::printf("{\"isa\":\"%s\",\"values\":%ld,\"mismatches\":%ld,\"indirectValues\":%ld,\"indirectMismatches\":%ld,"
-              "\"winogradValues\":%ld,\"winogradMismatches\":%ld,\"poolingValues\":%ld,\"poolingMismatches\":%ld}\n",
-              isaName(activeIsa()), direct.values, direct.mismatches, indirect.values, indirect.mismatches,
-              winograd.values, winograd.mismatches, pooling.values, pooling.mismatches);
-  return direct.mismatches == 0 && indirect.mismatches == 0 && winograd.mismatches == 0 && pooling.mismatches == 0 ? 0 : 1;
+  std::printf(
+      "{\"isa\":\"%s\",\"values\":%ld,\"mismatches\":%ld,\"indirectValues\":%ld,\"indirectMismatches\":%ld,"
+      "\"winogradValues\":%ld,\"winogradMismatches\":%ld,\"poolingValues\":%ld,\"poolingMismatches\":%ld}\n",
+      isaName(activeIsa()), direct.values, direct.mismatches, indirect.values, indirect.mismatches, winograd.values,
+      winograd.mismatches, pooling.values, pooling.mismatches);
+  return direct.mismatches == 0 && indirect.mismatches == 0 && winograd.mismatches == 0 && pooling.mismatches == 0 ? 0
+                                                                                                                   : 1;
 }
