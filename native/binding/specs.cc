@@ -116,12 +116,6 @@ kernels::Pool2dGeometry readPool2dGeometry(Args& args, const Napi::Object& param
 
 namespace {
 
-// Padding the last window actually reaches past the input: an explicit pad the stride never gets
-// to is not used.
-int64_t usedPadAfter(int64_t inSize, int64_t outSize, int64_t extent, int64_t stride, int64_t padBefore) {
-  return std::max<int64_t>((outSize - 1) * stride + extent - inSize - padBefore, 0);
-}
-
 Napi::Object windowGeometryObject(Napi::Env env, int64_t outHeight, int64_t outWidth, int64_t padTop, int64_t padBottom,
                                   int64_t padLeft, int64_t padRight) {
   Napi::Object result = Napi::Object::New(env);
@@ -142,17 +136,18 @@ Napi::Object windowGeometryObject(Napi::Env env, int64_t outHeight, int64_t outW
 Napi::Object conv2dGeometryObject(Napi::Env env, const kernels::Conv2dGeometry& g) {
   return windowGeometryObject(
       env, g.outHeight, g.outWidth, g.padTop,
-      usedPadAfter(g.inHeight, g.outHeight, kernels::effectiveWindow(g.kernelHeight, g.dilationHeight), g.strideHeight,
-                   g.padTop),
+      kernels::padReachedAfter(g.inHeight, g.outHeight, kernels::effectiveWindow(g.kernelHeight, g.dilationHeight),
+                               g.strideHeight, g.padTop),
       g.padLeft,
-      usedPadAfter(g.inWidth, g.outWidth, kernels::effectiveWindow(g.kernelWidth, g.dilationWidth), g.strideWidth,
-                   g.padLeft));
+      kernels::padReachedAfter(g.inWidth, g.outWidth, kernels::effectiveWindow(g.kernelWidth, g.dilationWidth),
+                               g.strideWidth, g.padLeft));
 }
 
 Napi::Object pool2dGeometryObject(Napi::Env env, const kernels::Pool2dGeometry& g) {
   return windowGeometryObject(env, g.outHeight, g.outWidth, g.padTop,
-                              usedPadAfter(g.inHeight, g.outHeight, g.poolHeight, g.strideHeight, g.padTop), g.padLeft,
-                              usedPadAfter(g.inWidth, g.outWidth, g.poolWidth, g.strideWidth, g.padLeft));
+                              kernels::padReachedAfter(g.inHeight, g.outHeight, g.poolHeight, g.strideHeight, g.padTop),
+                              g.padLeft,
+                              kernels::padReachedAfter(g.inWidth, g.outWidth, g.poolWidth, g.strideWidth, g.padLeft));
 }
 
 kernels::Activation readActivation(Args& args, const Napi::Object& params, const char* field) {

@@ -34,4 +34,8 @@ bool windowAxis(int64_t inSize, int64_t window, int64_t stride, int64_t dilation
   return false;
 }
 
+int64_t padReachedAfter(int64_t inSize, int64_t outSize, int64_t extent, int64_t stride, int64_t padBefore) {
+  return std::max<int64_t>((outSize - 1) * stride + extent - inSize - padBefore, 0);
+}
+
 }  // namespace convkit::kernels

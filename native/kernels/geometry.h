@@ -24,4 +24,8 @@ int64_t effectiveWindow(int64_t window, int64_t dilation);
 bool windowAxis(int64_t inSize, int64_t window, int64_t stride, int64_t dilation, Padding padding,
                 int64_t explicitBefore, int64_t explicitAfter, WindowAxis* axis);
 
+// Padding the last window actually reaches past the input (the bottom or right pad in use): an
+// explicit pad the stride never gets to is not used. extent: the dilated window.
+int64_t padReachedAfter(int64_t inSize, int64_t outSize, int64_t extent, int64_t stride, int64_t padBefore);
+
 }  // namespace convkit::kernels
