@@ -24,8 +24,8 @@ export interface LayerArgs {
   inputShape?: number[];
   /**
    * Default true; false freezes the layer's weights (the optimizer skips them). A frozen
-   * batchNormalization still normalizes with the batch's statistics and updates its moving ones in
-   * training.
+   * batchNormalization runs in inference mode in training too (its moving statistics, kept as
+   * they are), as in Keras: what fine-tuning a pretrained model needs.
    */
   trainable?: boolean;
 }

@@ -121,4 +121,16 @@ void batchNormBackward(const BatchNormGeometry& g, const float* x, const float* 
   });
 }
 
+void batchNormInferenceBackward(const BatchNormGeometry& g, const float* gamma, const float* movingVariance,
+                                const float* gradY, float* gradX) {
+  forEachChannelBlock(g, [&](ChannelBlock block) {
+    float scale[kChannelBlock];
+    for (int64_t j = 0; j < block.width; ++j) {
+      const int64_t c = block.first + j;
+      scale[j] = gamma[c] * invStd(movingVariance[c], g.epsilon);
+    }
+    forEachElement(g, block, [&](int64_t i, int64_t j) { gradX[i] = gradY[i] * scale[j]; });
+  });
+}
+
 }  // namespace convkit::kernels

@@ -27,4 +27,10 @@ void batchNormInferenceForward(const BatchNormGeometry& g, const float* x, const
 void batchNormBackward(const BatchNormGeometry& g, const float* x, const float* gamma, const float* savedMean,
                        const float* savedInvStd, const float* gradY, float* gradX, float* gradGamma, float* gradBeta);
 
+// Input gradient of the inference-mode forward (a frozen layer, as Keras runs one in training):
+// gradX = gradY * gamma / sqrt(movingVariance + epsilon). The statistics are constants here, and
+// a frozen layer's gamma and beta get no gradient.
+void batchNormInferenceBackward(const BatchNormGeometry& g, const float* gamma, const float* movingVariance,
+                                const float* gradY, float* gradX);
+
 }  // namespace convkit::kernels

@@ -222,6 +222,55 @@ describe('graph networks', () => {
     network.dispose();
   });
 
+  it('a frozen batch norm runs in inference mode in training: statistics kept, gradient through its affine map', async () => {
+    const layers: NativeLayerSpec[] = [
+      denseSpec(4, 6, 'linear'),
+      { kind: 'batchNormalization', size: 6, channels: 6, epsilon: 1e-3, momentum: 0.9, trainable: false },
+      denseSpec(6, 2, 'linear'),
+    ];
+    const network = createNetwork(layers);
+    network.compile({ loss: 'meanSquaredError', optimizer: { kind: 'sgd' } });
+    const random = rng(21);
+    const weights = network.getWeights();
+    // Statistics and affine parameters far from the identity, so inference mode is visible.
+    weights[2] = randomArray(random, 6, 0.5, 2); // gamma
+    weights[3] = randomArray(random, 6, -1, 1); // beta
+    weights[4] = randomArray(random, 6, -1, 1); // moving mean
+    weights[5] = randomArray(random, 6, 0.5, 3); // moving variance
+    network.setWeights(weights);
+    const batch = 4;
+    const x = randomArray(random, batch * 4);
+    const y = randomArray(random, batch * 2);
+    const before = network.getWeights().map((w) => Float64Array.from(w));
+    const forward = (w: Float64Array[], xb: Float64Array) => {
+      const h = dense(xb, w[0], w[1], 'linear').map(
+        (v, c) => (w[2][c] * (v - w[4][c])) / Math.sqrt(w[5][c] + 1e-3) + w[3][c],
+      );
+      return dense(h, w[6], w[7], 'linear');
+    };
+    const loss = (w: Float64Array[]) => {
+      let sum = 0;
+      for (let b = 0; b < batch; b++) {
+        const out = forward(w, Float64Array.from(x.subarray(b * 4, b * 4 + 4)));
+        for (let i = 0; i < 2; i++) sum += (out[i] - y[b * 2 + i]) ** 2;
+      }
+      return sum / (batch * 2);
+    };
+    const result = await network.trainStep(x, y, { batch, learningRate: 1, seed: 1 });
+    expect(result.loss).toBeCloseTo(loss(before), 4); // the training forward used the moving statistics
+    const after = network.getWeights();
+    for (const frozen of [2, 3, 4, 5]) expect([frozen, ...after[frozen]]).toEqual([frozen, ...before[frozen]]);
+    for (const t of [0, 1, 6, 7]) {
+      const numeric = numericGradient((w) => loss(before.map((o, u) => (u === t ? w : o))), before[t], [
+        ...before[t].keys(),
+      ]);
+      for (const [i, expected] of numeric) {
+        expect(Math.abs(before[t][i] - after[t][i] - expected)).toBeLessThan(2e-4 + 2e-3 * Math.abs(expected));
+      }
+    }
+    network.dispose();
+  });
+
   describe('refuses graphs that are not well formed, naming the layer', () => {
     const ok = denseSpec(4, 4, 'relu');
     it.each<[string, NativeLayerSpec[], RegExp]>([

@@ -11,7 +11,8 @@ class BatchNormNode final : public UnaryNode {
       : UnaryNode(layer.size, layer.size),
         channels_(layer.channels),
         epsilon_(layer.epsilon),
-        momentum_(layer.momentum) {
+        momentum_(layer.momentum),
+        frozen_(!sink.trainable) {
     const auto channels = static_cast<size_t>(layer.channels);
     gamma_ = sink.addParameter("gamma", channels, true, 1.0f);
     beta_ = sink.addParameter("beta", channels, true);
@@ -21,7 +22,9 @@ class BatchNormNode final : public UnaryNode {
 
   void forward(const Pass& pass, const float* in, float* out) const override {
     const kernels::BatchNormGeometry g = at(pass);
-    if (pass.training) {
+    // A frozen layer runs in inference mode in training too (Keras's rule since TF 2.0): its moving
+    // statistics stay as they are, which is what fine-tuning a pretrained model needs.
+    if (pass.training && !frozen_) {
       float* saved = pass.state->floats.data();
       kernels::batchNormTrainingForward(g, in, pass.value(gamma_), pass.value(beta_), pass.value(movingMean_),
                                         pass.value(movingVariance_), out, saved, saved + channels_);
@@ -32,6 +35,12 @@ class BatchNormNode final : public UnaryNode {
   }
 
   void backward(const Pass& pass, const float* in, const float*, const float* gradOut, float* gradIn) const override {
+    if (frozen_) {
+      if (gradIn != nullptr) {
+        kernels::batchNormInferenceBackward(at(pass), pass.value(gamma_), pass.value(movingVariance_), gradOut, gradIn);
+      }
+      return;
+    }
     float* saved = pass.state->floats.data();
     // The kernel always writes an input gradient; the first layer's goes to a scratch area.
     float* target = gradIn != nullptr ? gradIn : saved + 2 * channels_;
@@ -56,6 +65,7 @@ class BatchNormNode final : public UnaryNode {
 
   int64_t channels_;
   float epsilon_, momentum_;
+  bool frozen_;  // trainable false: inference mode in training too
   int gamma_ = -1, beta_ = -1, movingMean_ = -1, movingVariance_ = -1;
 };
 
