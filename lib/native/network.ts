@@ -10,9 +10,28 @@ export type PaddingSpec = 'valid' | 'same' | [number, number, number, number];
 /**
  * Activation functions by name (tfjs's camelCase; Keras writes 'leaky_relu'): 'linear' (identity),
  * 'relu', 'leakyRelu' (x < 0: alpha * x), 'elu' (x <= 0: alpha * (exp(x) - 1)), 'sigmoid', 'tanh',
- * 'softmax' (over the last axis).
+ * 'softmax' (over the last axis), 'relu6' (min(max(x, 0), 6)), 'swish' (x * sigmoid(x), also
+ * called silu), 'hardSigmoid' (relu6(x + 3) / 6, as Keras 3 and PyTorch; tfjs's older
+ * hardSigmoid is 0.2x + 0.5), 'hardSwish' (x * hardSigmoid(x)), 'gelu' (the exact x * Phi(x),
+ * Keras's approximate=false), 'softplus' (log(1 + exp(x))), 'selu' (Keras's scaled ELU),
+ * 'mish' (x * tanh(softplus(x))).
  */
-export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax';
+export type ActivationName =
+  | 'linear'
+  | 'relu'
+  | 'leakyRelu'
+  | 'elu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'softmax'
+  | 'relu6'
+  | 'swish'
+  | 'hardSwish'
+  | 'hardSigmoid'
+  | 'gelu'
+  | 'softplus'
+  | 'selu'
+  | 'mish';
 /**
  * Losses by name; compile also takes Keras's snake_case spellings and 'mse'. The cross-entropies
  * take probabilities (a softmax or sigmoid last layer, fused into the exact from-logits form);

@@ -8,7 +8,10 @@
 
 namespace convkit::kernels {
 
-// y = f(x) for count = rows * cols floats. alpha is the slope of leakyRelu / the scale of elu.
+// y = f(x) for count = rows * cols floats. alpha is the slope of leakyRelu / the scale of elu
+// (the others take none). hardSigmoid is Keras 3's and PyTorch's relu6(x + 3) / 6, not tfjs's
+// older 0.2x + 0.5; hardSwish is x * hardSigmoid(x); gelu is the exact x * Phi(x) (Keras's
+// approximate=False); selu uses Keras's constants.
 // y may alias x (in place).
 void activationForward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x, float* y);
 
