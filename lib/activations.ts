@@ -1,5 +1,6 @@
 // Activation functions by name, as Keras spells them in tfjs (camelCase).
-import type { ActivationName } from './native/network';
+import type { ActivationName, NativeLayerSpec } from './native/network';
+import { shapeSize, type Shape } from './tensor';
 import { oneOf } from './errors';
 
 export type { ActivationName };
@@ -49,4 +50,15 @@ export function activationName(value: unknown, field: string): ActivationName {
 export function activationOption(value: unknown, field = 'activation'): ActivationName {
   if (value === undefined || value === null) return 'linear';
   return activationName(value, field);
+}
+
+/** The native spec of a layer that applies one activation to an input of `inputShape`. */
+export function activationLayerSpec(inputShape: Shape, activation: ActivationName, alpha: number): NativeLayerSpec {
+  return {
+    kind: 'activation',
+    size: shapeSize(inputShape),
+    channels: inputShape[inputShape.length - 1],
+    activation,
+    alpha,
+  };
 }

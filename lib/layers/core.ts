@@ -1,4 +1,5 @@
 import {
+  activationLayerSpec,
   activationName,
   activationOption,
   defaultAlpha,
@@ -203,13 +204,7 @@ export class Activation extends Layer {
     return inputShape;
   }
   nativeSpec(inputShape: Shape): NativeLayerSpec {
-    return {
-      kind: 'activation',
-      size: shapeSize(inputShape),
-      channels: inputShape[inputShape.length - 1],
-      activation: this.activation,
-      alpha: this.alpha,
-    };
+    return activationLayerSpec(inputShape, this.activation, this.alpha);
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), activation: this.activation, alpha: this.alpha };

@@ -85,6 +85,8 @@ export type NativeLayerSpec = { trainable?: boolean; inputs?: number[] } & (
   | { kind: 'batchNormalization'; size: number; channels: number; epsilon: number; momentum: number }
   | { kind: 'activation'; size: number; channels: number; activation: ActivationName; alpha: number }
   | { kind: 'maxout'; size: number; units: number; pieces: number }
+  /** x > 0: x, else alpha[c] * x, with a learned alpha (the layer's one weight) per channel of the last axis. */
+  | { kind: 'prelu'; size: number; channels: number }
   /** Elementwise merges of inputs of `size` floats each (`inputs` names two or more). */
   | { kind: 'add' | 'average' | 'maximum'; size: number }
   /**
@@ -112,6 +114,7 @@ export const nativeLayerKinds = [
   'batchNormalization',
   'activation',
   'maxout',
+  'prelu',
   'add',
   'average',
   'maximum',

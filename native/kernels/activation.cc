@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "runtime/thread_pool.h"
 
@@ -166,6 +167,40 @@ void activationBackward(Activation kind, float alpha, int64_t rows, int64_t cols
         return t + v * (1.0f - t * t) * sigmoid(v);
       });
   }
+}
+
+void preluForward(int64_t rows, int64_t channels, const float* x, const float* alpha, float* y) {
+  runtime::parallelFor(rows, std::max<int64_t>(1, kElementsPerTask / channels), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const float* in = x + r * channels;
+      float* out = y + r * channels;
+      for (int64_t c = 0; c < channels; ++c) out[c] = in[c] < 0.0f ? alpha[c] * in[c] : in[c];
+    }
+  });
+}
+
+void preluBackward(int64_t rows, int64_t channels, const float* x, const float* alpha, const float* gradY, float* gradX,
+                   float* gradAlpha) {
+  // The slopes' gradient sums over rows: one thread, in double, reading x and gradY once more
+  // beside the elementwise gradX.
+  std::vector<double> sums(static_cast<size_t>(channels), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* in = x + r * channels;
+    const float* gy = gradY + r * channels;
+    for (int64_t c = 0; c < channels; ++c) {
+      if (in[c] < 0.0f) sums[static_cast<size_t>(c)] += static_cast<double>(in[c]) * gy[c];
+    }
+  }
+  for (int64_t c = 0; c < channels; ++c) gradAlpha[c] = static_cast<float>(sums[static_cast<size_t>(c)]);
+  if (gradX == nullptr) return;
+  runtime::parallelFor(rows, std::max<int64_t>(1, kElementsPerTask / channels), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const float* in = x + r * channels;
+      const float* gy = gradY + r * channels;
+      float* gx = gradX + r * channels;
+      for (int64_t c = 0; c < channels; ++c) gx[c] = in[c] > 0.0f ? gy[c] : alpha[c] * gy[c];
+    }
+  });
 }
 
 namespace {

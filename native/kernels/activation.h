@@ -35,6 +35,15 @@ inline float derivativeAtNonPositiveOutput(Activation kind, float alpha) {
   return kind == Activation::LeakyRelu ? alpha : 1.0f;
 }
 
+// PReLU over x[rows, channels] with one slope per channel: y = x for x > 0, alpha[c] * x below.
+void preluForward(int64_t rows, int64_t channels, const float* x, const float* alpha, float* y);
+
+// gradX = (x > 0 ? 1 : alpha[c]) . gradY (skipped when gradX is null; the same one-sided
+// derivative at 0 as leakyRelu's) and gradAlpha[c] = sum over rows of (x < 0 ? x : 0) . gradY,
+// overwritten. gradX may alias gradY.
+void preluBackward(int64_t rows, int64_t channels, const float* x, const float* alpha, const float* gradY, float* gradX,
+                   float* gradAlpha);
+
 // Maxout over the last axis: x[rows, units * pieces] -> y[rows, units] with
 // y[r, u] = max over p of x[r, u * pieces + p] (groups of consecutive channels).
 void maxoutForward(int64_t rows, int64_t units, int64_t pieces, const float* x, float* y);

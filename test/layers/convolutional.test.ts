@@ -131,9 +131,9 @@ describe('Conv2D arguments', () => {
       /Conv2D padding must be one of valid, same; got 'full'/,
     ],
     [
-      { filters: 4, kernelSize: 3, activation: 'gelu' },
+      { filters: 4, kernelSize: 3, activation: 'softsign' },
       RangeError,
-      /Conv2D activation must be one of linear, relu, .*; got 'gelu'/,
+      /Conv2D activation must be one of linear, relu, .*; got 'softsign'/,
     ],
     [{ filters: 4, kernelSize: 3, useBias: 1 }, TypeError, /Conv2D useBias must be a boolean, got number 1/],
     [{ filters: 4, kernelSize: 3, name: '' }, TypeError, /Conv2D name must be a non-empty string/],
