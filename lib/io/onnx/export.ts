@@ -24,6 +24,8 @@ import {
   LeakyReLU,
   MaxPooling2D,
   Maxout,
+  PReLU,
+  ReLU,
   Reshape,
   type Layer,
 } from '../../layers';
@@ -254,6 +256,15 @@ function exportLayer(graph: GraphBuilder, layer: Layer, input: Flow, weights: Te
   if (layer instanceof Activation) return activation(graph, input, layer.activation, layer.alpha, prefix);
   if (layer instanceof LeakyReLU) return activation(graph, input, 'leakyRelu', layer.alpha, prefix);
   if (layer instanceof ELU) return activation(graph, input, 'elu', layer.alpha, prefix);
+  if (layer instanceof ReLU) return activation(graph, input, layer.activation, 0, prefix);
+  if (layer instanceof PReLU) {
+    // One slope per channel, broadcast from the right: [c] channels last, [c, 1, 1] channels first.
+    const [alpha] = weights;
+    const channels = alpha.shape[alpha.shape.length - 1];
+    const dims = input.channelsFirst ? [channels, ...input.shape.slice(1).fill(1)] : [channels];
+    const slope = graph.floats(`${prefix}/alpha`, dims, alpha.data);
+    return { ...input, name: graph.node('PRelu', [input.name, slope], prefix) };
+  }
   if (layer instanceof BatchNormalization) {
     // ONNX normalizes axis 1: channels first (a [n, c] input already is).
     const x = toChannelsFirst(graph, input, prefix);
