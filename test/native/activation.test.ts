@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivationName } from '../../lib/native/network';
-import { activationKernels as k, type ActivationParams, type MaxoutParams } from '../helpers/kernels/activation';
+import {
+  activationKernels as k,
+  type ActivationParams,
+  type MaxoutParams,
+  type PreluParams,
+} from '../helpers/kernels/activation';
 import { expectClose } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';
-import { referenceActivation, referenceMaxout } from '../reference/activation';
+import { referenceActivation, referenceMaxout, referencePrelu } from '../reference/activation';
 
 // Every kind, the parametrized ones with more than one alpha (elu with alpha != 1 has a kink at 0).
 const kinds: { kind: ActivationName; alpha?: number }[] = [
@@ -295,6 +300,80 @@ describe('maxout', () => {
     const gradX = new Float32Array(15).fill(Number.NaN);
     k.maxoutBackward(c, x, gradY, gradX);
     expect(gradX).toEqual(gradY);
+  });
+});
+
+describe('prelu', () => {
+  const preluCases: (PreluParams & { name: string })[] = [
+    { name: 'one value', rows: 1, channels: 1 },
+    { name: 'one row', rows: 1, channels: 7 },
+    { name: 'one channel', rows: 9, channels: 1 },
+    { name: 'an image batch', rows: 50, channels: 6 },
+  ];
+
+  it.each(preluCases)('forward matches the reference, in place too: $name', (c) => {
+    const random = rng(c.rows * 13 + c.channels);
+    const x = mixedArray(random, c.rows * c.channels);
+    const alpha = randomArray(random, c.channels, -1, 1);
+    const y = new Float32Array(x.length).fill(Number.NaN);
+    k.preluForward(c, x, alpha, y);
+    expectClose(y, referencePrelu(c.channels, x, alpha), tol, 'prelu');
+    const inPlace = x.slice();
+    k.preluForward(c, inPlace, alpha, inPlace);
+    expect(inPlace).toEqual(y);
+  });
+
+  it.each(preluCases)('backward matches finite differences in x and in alpha: $name', (c) => {
+    const random = rng(c.rows * 17 + c.channels);
+    const x = smoothArray(random, c.rows * c.channels);
+    const alpha = randomArray(random, c.channels, -1, 1);
+    const weights = randomArray(random, x.length);
+    const gradX = new Float32Array(x.length).fill(Number.NaN);
+    const gradAlpha = new Float32Array(c.channels).fill(Number.NaN);
+    k.preluBackward(c, x, alpha, weights, gradX, gradAlpha);
+    const [x64, alpha64] = [toFloat64(x), toFloat64(alpha)];
+    const loss = () => weightedSum(referencePrelu(c.channels, x64, alpha64), weights);
+    const indices = (length: number) => sampleIndices(length, 200, random);
+    expectGradientClose(gradX, numericGradient(loss, x64, indices(x.length)), gradAtol, gradRtol, 'prelu x');
+    expectGradientClose(gradAlpha, numericGradient(loss, alpha64, indices(c.channels)), 1e-5, gradRtol, 'prelu alpha');
+    const inPlace = weights.slice();
+    k.preluBackward(c, x, alpha, inPlace, inPlace, gradAlpha);
+    expect(inPlace).toEqual(gradX);
+  });
+
+  it('takes the slope at 0, as leakyRelu', () => {
+    const gradX = new Float32Array(2);
+    const gradAlpha = new Float32Array(2);
+    k.preluBackward(
+      { rows: 1, channels: 2 },
+      new Float32Array(2),
+      Float32Array.from([0.5, -2]),
+      Float32Array.from([4, 1]),
+      gradX,
+      gradAlpha,
+    );
+    expect(Array.from(gradX)).toEqual([2, -2]);
+    expect(values(gradAlpha)).toEqual([0, 0]);
+  });
+
+  it('names a wrong array length with the shape it expected', () => {
+    const p: PreluParams = { rows: 2, channels: 3 };
+    expect(() => k.preluForward(p, new Float32Array(6), new Float32Array(2), new Float32Array(6))).toThrow(
+      new RangeError('preluForward: alpha must have 3 elements (channels), got 2'),
+    );
+    expect(() =>
+      k.preluBackward(
+        p,
+        new Float32Array(6),
+        new Float32Array(3),
+        new Float32Array(6),
+        new Float32Array(6),
+        new Float32Array(6),
+      ),
+    ).toThrow(new RangeError('preluBackward: gradAlpha must have 3 elements (channels), got 6'));
+    expect(() =>
+      k.preluForward({ rows: 2, channels: 0 }, new Float32Array(6), new Float32Array(3), new Float32Array(6)),
+    ).toThrow(/^preluForward: channels must be in \[1,/);
   });
 });
 

@@ -84,6 +84,11 @@ export function referenceActivation(
   return y;
 }
 
+/** PReLU over x [rows, channels]: x for x > 0, alpha[c] * x below (Keras). */
+export function referencePrelu(channels: number, x: ArrayLike<number>, alpha: ArrayLike<number>): Float64Array {
+  return Float64Array.from({ length: x.length }, (_, i) => (x[i] > 0 ? x[i] : alpha[i % channels] * x[i]));
+}
+
 /** y[r, u] = max over p of x[r, u * pieces + p]: each unit takes `pieces` consecutive channels. */
 export function referenceMaxout(rows: number, units: number, pieces: number, x: ArrayLike<number>): Float64Array {
   const y = new Float64Array(rows * units);
