@@ -399,6 +399,14 @@ describe("MobileNet's and EfficientNet's activations written the way PyTorch exp
     await expect(single(node('Selu', ['input'], ['output'], [float('gamma', 1)]))).rejects.toThrow(
       /\(Selu\): alpha 1.67\d*, gamma 1 is not supported/,
     );
+    const prelu = buildModel({
+      input: ['N', 2, 3, 3],
+      initializers: [floatTensor('slope', [3, 1], new Float32Array(3))],
+      nodes: [node('PRelu', ['input', 'slope'], ['output'])],
+    });
+    await expect(ck.loadOnnx(prelu)).rejects.toThrow(
+      /\(PRelu\): input 1 \(slope\) 'slope' has shape \[3, 1\], which is not one slope per channel of \[batch, 2, 3, 3\] \(NHWC\)/,
+    );
     const relu6 = await ck.loadOnnx(
       buildModel({
         input: ['N', 4],
