@@ -36,6 +36,6 @@ export * as models from './models';
 export * as datasets from './datasets';
 export * as visualize from './visualize';
 export type { Callback, Logs } from './callbacks';
-export type { ActivationName } from './activations';
+export type { ActivationName, ActivationSpelling } from './activations';
 export type { LossName } from './losses';
 export type { InitializerName } from './initializers';

@@ -22,6 +22,8 @@ import {
   type Layer,
   MaxPooling2D,
   Maxout,
+  PReLU,
+  ReLU,
   Reshape,
 } from '../layers';
 import type { LayerArgs } from '../layers/base';
@@ -74,6 +76,8 @@ class KerasLayerConfig {
     readonly className: string,
     readonly name: string,
     private readonly config: Json,
+    /** Whether the entry is Keras 3's (it names its module), where some names mean other functions. */
+    readonly keras3 = false,
   ) {}
 
   get(attribute: string): unknown {
@@ -124,6 +128,8 @@ function checkDtype(dtype: unknown, refuse: (detail: string) => never): void {
   refuse(`${json(name)} is not supported (convkit computes in float32; mixed precision and other dtypes are refused)`);
 }
 
+// Keras's names, the first for each of ours being the one written. hard_sigmoid is relu6(x + 3) / 6
+// in Keras 3 only (activationOf); silu is Keras 3's name of swish.
 const kerasActivations: Record<string, ActivationName> = {
   linear: 'linear',
   relu: 'relu',
@@ -131,12 +137,27 @@ const kerasActivations: Record<string, ActivationName> = {
   sigmoid: 'sigmoid',
   tanh: 'tanh',
   softmax: 'softmax',
+  relu6: 'relu6',
+  swish: 'swish',
+  silu: 'swish',
+  hard_swish: 'hardSwish',
+  hard_silu: 'hardSwish',
+  hard_sigmoid: 'hardSigmoid',
+  gelu: 'gelu',
+  softplus: 'softplus',
+  selu: 'selu',
+  mish: 'mish',
 };
+
+const tfjsHardSigmoid =
+  "is 0.2x + 0.5 in Keras 2 and tfjs, which convkit does not compute (its hardSigmoid is Keras 3's relu6(x + 3) / 6)";
 
 /** A layer's built-in activation (Conv2D, Dense): the Keras names convkit computes identically. */
 function activationOf(config: KerasLayerConfig): ActivationName {
   const value = config.get('activation');
   if (value === undefined || value === null) return 'linear';
+  if (value === 'hard_sigmoid' && !config.keras3)
+    return config.refuse('activation', `'hard_sigmoid' ${tfjsHardSigmoid}`);
   if (typeof value === 'string' && Object.hasOwn(kerasActivations, value)) return kerasActivations[value];
   return config.refuse(
     'activation',
@@ -318,10 +339,17 @@ const translators: Record<string, Translator> = {
     return new Activation({ ...c.common(), activation: activationOf(c) });
   },
   ReLU: (c) => {
-    c.only('max_value', [null], 'convkit has no capped ReLU');
+    c.only('max_value', [null, 6], 'convkit caps ReLU at 6 only');
     c.only('negative_slope', [0], 'use a LeakyReLU layer');
     c.only('threshold', [0], 'convkit has no thresholded ReLU');
-    return new Activation({ ...c.common(), activation: 'relu' });
+    return new ReLU({ ...c.common(), maxValue: (c.get('max_value') ?? undefined) as number | undefined });
+  },
+  PReLU: (c) => {
+    c.only('alpha_regularizer', [null], 'convkit has no regularizers');
+    c.only('alpha_constraint', [null], 'convkit has no constraints');
+    // The initializer of a loaded weight.
+    c.ignore('alpha_initializer');
+    return new PReLU({ ...c.common(), sharedAxes: (c.get('shared_axes') ?? null) as number[] | null });
   },
   LeakyReLU: (c) => {
     // Keras 2 and tfjs call the slope alpha, Keras 3 negative_slope.
@@ -522,7 +550,7 @@ export function kerasModelFromConfig(topology: unknown): KerasModelPlan {
         `${where}: this layer class is not supported (convkit reads ${Object.keys(translators).join(', ')}, InputLayer)`,
       );
     }
-    const config = new KerasLayerConfig(entry.className, entry.name, entry.config);
+    const config = new KerasLayerConfig(entry.className, entry.name, entry.config, 'module' in entry.entry);
     let layer: Layer;
     try {
       layer = translators[entry.className](config, shape);
@@ -576,7 +604,13 @@ function kerasInitializer(name: InitializerName): Json {
   return { class_name: known.className, config: known.config };
 }
 
-function kerasActivationName(activation: ActivationName): string {
+/** The name tfjs-layers reads for one of ours; hardSigmoid and hardSwish have none. */
+function kerasActivationName(activation: ActivationName, layer: Layer): string {
+  if (activation === 'hardSigmoid' || activation === 'hardSwish') {
+    throw new RangeError(
+      `layer '${layer.name}' (${layer.className}): ${activation} has no tfjs equivalent (hard_sigmoid ${tfjsHardSigmoid}; tfjs has no hard_swish)`,
+    );
+  }
   return Object.keys(kerasActivations).find((k) => kerasActivations[k] === activation)!;
 }
 
@@ -588,7 +622,7 @@ function kerasLayersOf(layer: Layer, inputShape: Shape): Json[] {
   });
   const withActivation = (className: string, config: Json, activation: ActivationName): Json[] => {
     if (activation !== 'leakyRelu')
-      return [entry(className, { ...config, activation: kerasActivationName(activation) })];
+      return [entry(className, { ...config, activation: kerasActivationName(activation, layer) })];
     return [
       entry(className, { ...config, activation: 'linear' }),
       entry('LeakyReLU', { alpha: defaultAlpha('leakyRelu') }, `${layer.name}_leaky_re_lu`),
@@ -660,7 +694,20 @@ function kerasLayersOf(layer: Layer, inputShape: Shape): Json[] {
   if (layer instanceof Activation) {
     if (layer.activation === 'leakyRelu') return [entry('LeakyReLU', { alpha: layer.alpha })];
     if (layer.activation === 'elu' && layer.alpha !== 1) return [entry('ELU', { alpha: layer.alpha })];
-    return [entry('Activation', { activation: kerasActivationName(layer.activation) })];
+    return [entry('Activation', { activation: kerasActivationName(layer.activation, layer) })];
+  }
+  if (layer instanceof ReLU) {
+    return [entry('ReLU', { max_value: layer.maxValue ?? null, negative_slope: 0, threshold: 0 })];
+  }
+  if (layer instanceof PReLU) {
+    return [
+      entry('PReLU', {
+        alpha_initializer: kerasInitializer(layer.alphaInitializer),
+        alpha_regularizer: null,
+        alpha_constraint: null,
+        shared_axes: layer.sharedAxes,
+      }),
+    ];
   }
   const reason = layer instanceof Maxout ? 'Keras has no maxout layer' : 'it has no Keras equivalent';
   throw new RangeError(`layer '${layer.name}' (${layer.className}): ${reason}`);

@@ -1,4 +1,4 @@
-import { activationOption, defaultAlpha, type ActivationName } from '../activations';
+import { activationOption, defaultAlpha, type ActivationName, type ActivationSpelling } from '../activations';
 import { booleanOr, intPair, oneOf, positiveInt, requiredArgs } from '../errors';
 import { initializerOption, type InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
@@ -24,7 +24,7 @@ export interface Conv2DArgs extends LayerArgs {
    * Activation fused after the bias (default, or null: 'linear', none); softmax runs over the
    * channels at each pixel, leakyRelu has slope 0.3 and elu scale 1.0.
    */
-  activation?: ActivationName | null;
+  activation?: ActivationSpelling | null;
   /** Whether to add a bias [filters] (default true). */
   useBias?: boolean;
   /** Initializer of the kernel [kh, kw, inChannels, filters] (default 'glorotUniform'). */

@@ -1,5 +1,12 @@
-import { activationNames, activationOption, defaultAlpha, type ActivationName } from '../activations';
-import { booleanOr, describe, finiteNumber, oneOf, positiveInt, requiredArgs } from '../errors';
+import {
+  activationLayerSpec,
+  activationName,
+  activationOption,
+  defaultAlpha,
+  type ActivationName,
+  type ActivationSpelling,
+} from '../activations';
+import { booleanOr, describe, finiteNumber, positiveInt, requiredArgs } from '../errors';
 import { initializerOption, type InitializerName } from '../initializers';
 import type { NativeLayerSpec } from '../native/network';
 import { shapeSize, type Shape } from '../tensor';
@@ -13,7 +20,7 @@ export interface DenseArgs extends LayerArgs {
    * Activation fused after the bias (default, or null: 'linear', none); leakyRelu has slope 0.3
    * and elu scale 1.0.
    */
-  activation?: ActivationName | null;
+  activation?: ActivationSpelling | null;
   /** Whether to add a bias [units] (default true). */
   useBias?: boolean;
   /** Initializer of the kernel [inFeatures, units] (default 'glorotUniform'). */
@@ -174,7 +181,7 @@ export class Dropout extends Layer {
 /** Options of `ck.layers.activation`. */
 export interface ActivationArgs extends LayerArgs {
   /** The function to apply (required; null is not accepted here, unlike conv2d's and dense's option). */
-  activation: ActivationName;
+  activation: ActivationSpelling;
   /** Slope of leakyRelu / scale of elu (defaults 0.3 / 1.0). */
   alpha?: number;
 }
@@ -187,7 +194,7 @@ export class Activation extends Layer {
   constructor(args: ActivationArgs) {
     super(requiredArgs(args, 'Activation', "{ activation: 'relu' }"));
     // Required here (unlike conv2d's and dense's optional fused activation).
-    this.activation = oneOf(args.activation, 'Activation activation', activationNames);
+    this.activation = activationName(args.activation, 'Activation activation');
     this.alpha =
       args.alpha === undefined ? defaultAlpha(this.activation) : finiteNumber(args.alpha, 'Activation alpha');
   }
@@ -197,13 +204,7 @@ export class Activation extends Layer {
     return inputShape;
   }
   nativeSpec(inputShape: Shape): NativeLayerSpec {
-    return {
-      kind: 'activation',
-      size: shapeSize(inputShape),
-      channels: inputShape[inputShape.length - 1],
-      activation: this.activation,
-      alpha: this.alpha,
-    };
+    return activationLayerSpec(inputShape, this.activation, this.alpha);
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), activation: this.activation, alpha: this.alpha };

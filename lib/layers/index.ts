@@ -20,7 +20,18 @@ import {
   type Pooling2DArgs,
 } from './pooling';
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization';
-import { ELU, LeakyReLU, Maxout, type ELUArgs, type LeakyReLUArgs, type MaxoutArgs } from './advanced_activations';
+import {
+  ELU,
+  LeakyReLU,
+  Maxout,
+  PReLU,
+  ReLU,
+  type ELUArgs,
+  type LeakyReLUArgs,
+  type MaxoutArgs,
+  type PReLUArgs,
+  type ReLUArgs,
+} from './advanced_activations';
 import { Layer, type LayerArgs, type LayerConfig } from './base';
 import { Add, Average, Concatenate, Maximum, Merge, Multiply, type ConcatenateArgs } from './merge';
 
@@ -46,6 +57,8 @@ export {
   LeakyReLU,
   ELU,
   Maxout,
+  ReLU,
+  PReLU,
 };
 export type {
   ConcatenateArgs,
@@ -61,6 +74,8 @@ export type {
   LeakyReLUArgs,
   ELUArgs,
   MaxoutArgs,
+  ReLUArgs,
+  PReLUArgs,
 };
 export type { WeightSpec } from './base';
 
@@ -142,6 +157,25 @@ export const leakyReLU = (args?: LeakyReLUArgs) => new LeakyReLU(args);
 export const elu = (args?: ELUArgs) => new ELU(args);
 
 /**
+ * Keras's ReLU layer: max(x, 0), or with `maxValue: 6` min(max(x, 0), 6) (MobileNet's ReLU6).
+ * @throws {RangeError} for another maxValue, or a negativeSlope or threshold other than 0.
+ */
+export const reLU = (args?: ReLUArgs) => new ReLU(args);
+
+/**
+ * Keras's PReLU: x for x > 0, alpha * x below, with alpha learned per channel (sharedAxes [1, 2]
+ * for [h, w, c] images) or per value of a flat input (sharedAxes null). Weight: alpha, shaped
+ * like the input with 1 on the shared axes.
+ * @throws {RangeError} at build time for other sharedAxes.
+ * @example
+ * ```ts
+ * import * as ck from 'convkit';
+ * const layer = ck.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: 'zeros' });
+ * ```
+ */
+export const prelu = (args?: PReLUArgs) => new PReLU(args);
+
+/**
  * Max over groups of `pieces` consecutive values of the last axis: [..., c] -> [..., c / pieces].
  * @throws {RangeError} at build time when pieces does not divide the last axis.
  */
@@ -193,6 +227,8 @@ const registry: Record<string, new (config: any) => Layer> = {
   LeakyReLU,
   ELU,
   Maxout,
+  ReLU,
+  PReLU,
   Add,
   Average,
   Maximum,

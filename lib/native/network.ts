@@ -10,9 +10,28 @@ export type PaddingSpec = 'valid' | 'same' | [number, number, number, number];
 /**
  * Activation functions by name (tfjs's camelCase; Keras writes 'leaky_relu'): 'linear' (identity),
  * 'relu', 'leakyRelu' (x < 0: alpha * x), 'elu' (x <= 0: alpha * (exp(x) - 1)), 'sigmoid', 'tanh',
- * 'softmax' (over the last axis).
+ * 'softmax' (over the last axis), 'relu6' (min(max(x, 0), 6)), 'swish' (x * sigmoid(x), also
+ * called silu), 'hardSigmoid' (relu6(x + 3) / 6, as Keras 3 and PyTorch; tfjs's older
+ * hardSigmoid is 0.2x + 0.5), 'hardSwish' (x * hardSigmoid(x)), 'gelu' (the exact x * Phi(x),
+ * Keras's approximate=false), 'softplus' (log(1 + exp(x))), 'selu' (Keras's scaled ELU),
+ * 'mish' (x * tanh(softplus(x))).
  */
-export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax';
+export type ActivationName =
+  | 'linear'
+  | 'relu'
+  | 'leakyRelu'
+  | 'elu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'softmax'
+  | 'relu6'
+  | 'swish'
+  | 'hardSwish'
+  | 'hardSigmoid'
+  | 'gelu'
+  | 'softplus'
+  | 'selu'
+  | 'mish';
 /**
  * Losses by name; compile also takes Keras's snake_case spellings and 'mse'. The cross-entropies
  * take probabilities (a softmax or sigmoid last layer, fused into the exact from-logits form);
@@ -66,6 +85,8 @@ export type NativeLayerSpec = { trainable?: boolean; inputs?: number[] } & (
   | { kind: 'batchNormalization'; size: number; channels: number; epsilon: number; momentum: number }
   | { kind: 'activation'; size: number; channels: number; activation: ActivationName; alpha: number }
   | { kind: 'maxout'; size: number; units: number; pieces: number }
+  /** x > 0: x, else alpha[c] * x, with a learned alpha (the layer's one weight) per channel of the last axis. */
+  | { kind: 'prelu'; size: number; channels: number }
   /** Elementwise merges of inputs of `size` floats each (`inputs` names two or more). */
   | { kind: 'add' | 'average' | 'maximum'; size: number }
   /**
@@ -93,6 +114,7 @@ export const nativeLayerKinds = [
   'batchNormalization',
   'activation',
   'maxout',
+  'prelu',
   'add',
   'average',
   'maximum',

@@ -115,6 +115,12 @@ void read(Args& args, const Napi::Object& spec, MaxoutLayer& layer) {
                   args.product({layer.units, layer.pieces}, "maxout units*pieces"), "units*pieces");
 }
 
+void read(Args& args, const Napi::Object& spec, PreluLayer& layer) {
+  layer.size = size(args, spec, "size");
+  layer.channels = size(args, spec, "channels");
+  requireMultiple(args, PreluLayer::kKind, layer.size, layer.channels, "channels");
+}
+
 void read(Args& args, const Napi::Object& spec, ElementwiseMergeLayer& layer) {
   layer.size = size(args, spec, "size");
   layer.inputs = mergedInputs(args, spec);

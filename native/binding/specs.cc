@@ -160,16 +160,28 @@ kernels::Activation readActivation(Args& args, const Napi::Object& params, const
     const char* name;
     kernels::Activation kind;
   } kActivations[] = {
-      {"linear", kernels::Activation::Linear},       {"relu", kernels::Activation::Relu},
-      {"leakyRelu", kernels::Activation::LeakyRelu}, {"elu", kernels::Activation::Elu},
-      {"sigmoid", kernels::Activation::Sigmoid},     {"tanh", kernels::Activation::Tanh},
+      {"linear", kernels::Activation::Linear},
+      {"relu", kernels::Activation::Relu},
+      {"leakyRelu", kernels::Activation::LeakyRelu},
+      {"elu", kernels::Activation::Elu},
+      {"sigmoid", kernels::Activation::Sigmoid},
+      {"tanh", kernels::Activation::Tanh},
       {"softmax", kernels::Activation::Softmax},
+      {"relu6", kernels::Activation::Relu6},
+      {"swish", kernels::Activation::Swish},
+      {"hardSwish", kernels::Activation::HardSwish},
+      {"hardSigmoid", kernels::Activation::HardSigmoid},
+      {"gelu", kernels::Activation::Gelu},
+      {"softplus", kernels::Activation::Softplus},
+      {"selu", kernels::Activation::Selu},
+      {"mish", kernels::Activation::Mish},
   };
+  std::string names;
   for (const auto& entry : kActivations) {
     if (name == entry.name) return entry.kind;
+    names += names.empty() ? entry.name : std::string(", ") + entry.name;
   }
-  args.throwRangeError(std::string(field) +
-                       " must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got '" + name + "'");
+  args.throwRangeError(std::string(field) + " must be one of " + names + "; got '" + name + "'");
 }
 
 OutputActivation readOutputActivation(Args& args, const Napi::Object& params, const char* purpose) {

@@ -8,7 +8,10 @@
 
 namespace convkit::kernels {
 
-// y = f(x) for count = rows * cols floats. alpha is the slope of leakyRelu / the scale of elu.
+// y = f(x) for count = rows * cols floats. alpha is the slope of leakyRelu / the scale of elu
+// (the others take none). hardSigmoid is Keras 3's and PyTorch's relu6(x + 3) / 6, not tfjs's
+// older 0.2x + 0.5; hardSwish is x * hardSigmoid(x); gelu is the exact x * Phi(x) (Keras's
+// approximate=False); selu uses Keras's constants.
 // y may alias x (in place).
 void activationForward(Activation kind, float alpha, int64_t rows, int64_t cols, const float* x, float* y);
 
@@ -31,6 +34,15 @@ inline float derivativeAtNonPositiveOutput(Activation kind, float alpha) {
   if (kind == Activation::Relu) return 0.0f;
   return kind == Activation::LeakyRelu ? alpha : 1.0f;
 }
+
+// PReLU over x[rows, channels] with one slope per channel: y = x for x > 0, alpha[c] * x below.
+void preluForward(int64_t rows, int64_t channels, const float* x, const float* alpha, float* y);
+
+// gradX = (x > 0 ? 1 : alpha[c]) . gradY (skipped when gradX is null; the same one-sided
+// derivative at 0 as leakyRelu's) and gradAlpha[c] = sum over rows of (x < 0 ? x : 0) . gradY,
+// overwritten. gradX may alias gradY.
+void preluBackward(int64_t rows, int64_t channels, const float* x, const float* alpha, const float* gradY, float* gradX,
+                   float* gradAlpha);
 
 // Maxout over the last axis: x[rows, units * pieces] -> y[rows, units] with
 // y[r, u] = max over p of x[r, u * pieces + p] (groups of consecutive channels).

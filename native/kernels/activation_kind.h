@@ -5,6 +5,22 @@
 
 namespace convkit::kernels {
 
-enum class Activation { Linear, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax };
+enum class Activation {
+  Linear,
+  Relu,
+  LeakyRelu,
+  Elu,
+  Sigmoid,
+  Tanh,
+  Softmax,
+  Relu6,
+  Swish,
+  HardSwish,
+  HardSigmoid,
+  Gelu,
+  Softplus,
+  Selu,
+  Mish,
+};
 
 }  // namespace convkit::kernels

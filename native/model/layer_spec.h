@@ -21,14 +21,16 @@
 #include "model/layers/maxout.h"
 #include "model/layers/merge.h"
 #include "model/layers/pool2d.h"
+#include "model/layers/prelu.h"
 #include "model/layers/reshape.h"
 #include "model/node.h"
 
 namespace convkit::model {
 
-using AnyLayer = std::variant<Conv2dLayer, DenseLayer, MaxPool2dLayer, AvgPool2dLayer, GlobalAvgPool2dLayer,
-                              GlobalMaxPool2dLayer, ReshapeLayer, DropoutLayer, BatchNormLayer, ActivationLayer,
-                              MaxoutLayer, AddLayer, AverageLayer, MaximumLayer, MultiplyLayer, ConcatenateLayer>;
+using AnyLayer =
+    std::variant<Conv2dLayer, DenseLayer, MaxPool2dLayer, AvgPool2dLayer, GlobalAvgPool2dLayer, GlobalMaxPool2dLayer,
+                 ReshapeLayer, DropoutLayer, BatchNormLayer, ActivationLayer, MaxoutLayer, PreluLayer, AddLayer,
+                 AverageLayer, MaximumLayer, MultiplyLayer, ConcatenateLayer>;
 
 constexpr size_t kLayerKindCount = std::variant_size_v<AnyLayer>;
 

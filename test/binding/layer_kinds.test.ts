@@ -57,6 +57,7 @@ const specs: { [K in NativeLayerSpec['kind']]: NativeLayerSpec & { kind: K } } =
   batchNormalization: { kind: 'batchNormalization', size: 32, channels: 2, epsilon: 1e-3, momentum: 0.99 },
   activation: { kind: 'activation', size: 32, channels: 2, activation: 'tanh', alpha: 0 },
   maxout: { kind: 'maxout', size: 32, units: 1, pieces: 2 },
+  prelu: { kind: 'prelu', size: 32, channels: 2 },
   add: { kind: 'add', size: 32, inputs: [-1, -1] },
   average: { kind: 'average', size: 32, inputs: [-1, -1] },
   maximum: { kind: 'maximum', size: 32, inputs: [-1, -1] },

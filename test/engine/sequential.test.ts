@@ -420,7 +420,7 @@ describe('bad input gets a clear error', () => {
   });
 
   it('rejects unknown layer, loss and optimizer names, and mismatched loss/label forms', () => {
-    expect(() => ck.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'swish' as 'relu' })).toThrow(
+    expect(() => ck.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'swishy' as 'relu' })).toThrow(
       /activation must be one of/,
     );
     expect(() => ck.layers.dense({ units: 0 })).toThrow(/units must be a positive integer, got 0/);

@@ -236,3 +236,45 @@ describe('Keras 3 .keras archives', () => {
     });
   });
 });
+
+describe("Keras 3's activations of MobileNetV3 and EfficientNet", () => {
+  it('reads hard_sigmoid (relu6(x + 3) / 6), hard_swish, silu, ReLU(max_value=6) and a per-channel PReLU', async () => {
+    const layers: LayerSpec[] = [
+      { className: 'Conv2D', name: 'conv2d', args: { filters: 3, kernel_size: [2, 2], activation: 'hard_swish' } },
+      { className: 'PReLU', name: 'p_re_lu', args: { shared_axes: [1, 2] } },
+      { className: 'ReLU', name: 're_lu', args: { max_value: 6 } },
+      { className: 'Activation', name: 'activation', args: { activation: 'hard_sigmoid' } },
+      { className: 'Flatten', name: 'flatten' },
+      { className: 'Dense', name: 'dense', args: { units: 3, activation: 'silu' } },
+    ];
+    const reference = ck.sequential({
+      seed: 9,
+      layers: [
+        ck.layers.conv2d({
+          inputShape: [5, 5, 2],
+          filters: 3,
+          kernelSize: 2,
+          activation: 'hardSwish',
+          biasInitializer: 'randomNormal',
+          name: 'conv2d',
+        }),
+        ck.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: 'randomNormal', name: 'p_re_lu' }),
+        ck.layers.reLU({ maxValue: 6, name: 're_lu' }),
+        ck.layers.activation({ activation: 'hardSigmoid', name: 'activation' }),
+        ck.layers.flatten({ name: 'flatten' }),
+        ck.layers.dense({ units: 3, activation: 'swish', biasInitializer: 'randomNormal', name: 'dense' }),
+      ],
+    });
+    const path = join(dir, 'mobile.keras');
+    await writeKerasArchive(
+      path,
+      keras3Sequential('mobile', convkitInputShapes(reference), layers),
+      layers,
+      convkitWeights(reference),
+    );
+    const x = sampleInputs([5, 5, 2], 3);
+    const loaded = await ck.loadModel(path);
+    expect(loaded.layers.map((l) => l.className)).toEqual(reference.layers.map((l) => l.className));
+    expectClose(loaded.predictSync(x).data, reference.predictSync(x).data, tolerance, 'mobile');
+  });
+});

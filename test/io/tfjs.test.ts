@@ -332,15 +332,21 @@ describe('refusals name the layer and the attribute', () => {
       ],
       [
         (j) => {
-          layer(j, 'conv').activation = 'selu';
+          layer(j, 'conv').activation = 'softsign';
         },
-        /layer 'conv' \(Conv2D\): activation "selu" is not supported/,
+        /layer 'conv' \(Conv2D\): activation "softsign" is not supported/,
       ],
       [
         (j) => {
-          layer(j, 'relu').max_value = 6;
+          layer(j, 'conv').activation = 'hard_sigmoid';
         },
-        /layer 'relu' \(ReLU\): max_value 6 is not supported/,
+        /layer 'conv' \(Conv2D\): activation 'hard_sigmoid' is 0.2x \+ 0.5 in Keras 2 and tfjs, which convkit does not compute/,
+      ],
+      [
+        (j) => {
+          layer(j, 'relu').max_value = 4;
+        },
+        /layer 'relu' \(ReLU\): max_value 4 is not supported \(convkit caps ReLU at 6 only\)/,
       ],
       [
         (j) => {
@@ -443,5 +449,58 @@ describe('refusals name the layer and the attribute', () => {
     );
     await writeFile(weights, bytes);
     await expect(ck.loadModel(path)).resolves.toBeInstanceOf(ck.Sequential);
+  });
+});
+
+describe("MobileNet's and EfficientNet's activations in the tfjs format", () => {
+  it('a tfjs model with relu6, swish, selu, softplus, gelu, mish, ReLU(6) and PReLU loads with the same predictions', async () => {
+    const model = tf.sequential({ name: 'mobile_acts' });
+    model.add(tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 4, kernelSize: 3, activation: 'relu6', name: 'c1' }));
+    model.add(tf.layers.prelu({ sharedAxes: [1, 2], name: 'pr' }));
+    model.add(tf.layers.reLU({ maxValue: 6, name: 'r6' }));
+    model.add(tf.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'swish', name: 'c2' }));
+    model.add(tf.layers.activation({ activation: 'mish', name: 'mish' }));
+    model.add(tf.layers.flatten({ name: 'flat' }));
+    model.add(tf.layers.dense({ units: 6, activation: 'selu', name: 'd1' }));
+    model.add(tf.layers.dense({ units: 5, activation: 'softplus', name: 'd2' }));
+    model.add(tf.layers.prelu({ name: 'pr_flat' }));
+    model.add(tf.layers.dense({ units: 3, activation: 'gelu', name: 'd3' }));
+    randomizeWeights(model, 31);
+    await saveLikeTfjsNode(model, join(dir, 'mobile_acts'));
+    const loaded = await expectSamePredictions(model, join(dir, 'mobile_acts'), [6, 6, 2], 5);
+    expect(loaded.layers.map((l) => l.className)).toContain('PReLU');
+  });
+
+  it('convkit saves them for tfjs with the same predictions, and refuses hardSigmoid and hardSwish by name', async () => {
+    const model = ck.sequential({
+      seed: 3,
+      layers: [
+        ck.layers.conv2d({ inputShape: [5, 5, 2], filters: 4, kernelSize: 2, activation: 'silu' }),
+        ck.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: 'randomUniform' }),
+        ck.layers.reLU({ maxValue: 6 }),
+        ck.layers.activation({ activation: 'relu6' }),
+        ck.layers.flatten(),
+        ck.layers.dense({ units: 5, activation: 'mish' }),
+        ck.layers.activation({ activation: 'gelu' }),
+        ck.layers.dense({ units: 3, activation: 'selu' }),
+        ck.layers.activation({ activation: 'softplus' }),
+      ],
+    });
+    const path = join(dir, 'mobile_from_convkit');
+    await model.save(path, { format: 'tfjs' });
+    const x = inputs([5, 5, 2], 8);
+    const inTfjs = await tf.loadLayersModel(fileHandler(join(path, 'model.json')));
+    expectClose(
+      tfjsPredict(inTfjs, x.data, x.shape),
+      (await model.predict(ck.tensor(x.data, x.shape))).data,
+      tolerance,
+      'tfjs',
+    );
+    for (const activation of ['hardSigmoid', 'hardSwish'] as const) {
+      const hard = ck.sequential({ layers: [ck.layers.activation({ inputShape: [4], activation, name: 'hard' })] });
+      await expect(hard.save(join(dir, activation), { format: 'tfjs' })).rejects.toThrow(
+        new RegExp(`layer 'hard' \\(Activation\\): ${activation} has no tfjs equivalent`),
+      );
+    }
   });
 });

@@ -119,3 +119,64 @@ describe('Maxout', () => {
     expect(Array.from(y.data)).toEqual([5, -1, 9, 8]);
   });
 });
+
+describe('ReLU', () => {
+  it('is relu without maxValue and relu6 with maxValue 6; Keras names', () => {
+    const x = ck.tensor([[-2, 0, 3, 6, 7.5]]);
+    const run = (layer: ck.layers.Layer) => Array.from(ck.sequential({ layers: [layer] }).predictSync(x).data);
+    expect(run(ck.layers.reLU({ inputShape: [5] }))).toEqual([0, 0, 3, 6, 7.5]);
+    expect(run(ck.layers.reLU({ inputShape: [5], maxValue: 6 }))).toEqual([0, 0, 3, 6, 6]);
+    expect(ck.layers.reLU({ maxValue: 6 }).activation).toBe('relu6');
+    expect(ck.layers.reLU().name).toMatch(/^re_lu(_\d+)?$/);
+  });
+
+  it('refuses what the kernels do not compute, saying what is supported', () => {
+    const supported = /ReLU supports maxValue undefined \(relu\) or 6 \(relu6\) with negativeSlope 0 and threshold 0/;
+    expect(() => ck.layers.reLU({ maxValue: 1 })).toThrow(RangeError);
+    expect(() => ck.layers.reLU({ maxValue: 1 })).toThrow(supported);
+    expect(() => ck.layers.reLU({ negativeSlope: 0.1 })).toThrow(supported);
+    expect(() => ck.layers.reLU({ maxValue: 6, threshold: 1 })).toThrow(supported);
+    expect(() => ck.layers.reLU({ maxValue: Number.NaN })).toThrow(/ReLU maxValue must be a finite number/);
+    expect(() => ck.layers.reLU({ threshold: '0' as unknown as number })).toThrow(TypeError);
+  });
+});
+
+describe('PReLU', () => {
+  it("learns one alpha per channel of an image, or per value of a flat input, in Keras's shape", () => {
+    const image = ck.layers.prelu({ sharedAxes: [1, 2] });
+    expect(image.name).toMatch(/^p_re_lu(_\d+)?$/);
+    expect(image.computeOutputShape([4, 5, 3])).toEqual([4, 5, 3]);
+    expect(image.weightSpecs([4, 5, 3])).toEqual([
+      { name: 'alpha', shape: [1, 1, 3], initializer: 'zeros', trainable: true },
+    ]);
+    expect(ck.layers.prelu({ sharedAxes: [1] }).weightSpecs([7, 2])[0].shape).toEqual([1, 2]);
+    expect(ck.layers.prelu().weightSpecs([6])[0].shape).toEqual([6]);
+  });
+
+  it('computes x > 0 ? x : alpha[c] * x with the alpha of each channel', () => {
+    const model = ck.sequential({ layers: [ck.layers.prelu({ inputShape: [1, 2, 2], sharedAxes: [2, 1] })] });
+    model.setWeights([ck.tensor([0.5, -2], [1, 1, 2])]);
+    const y = model.predictSync(ck.tensor([-4, -4, 3, -1], [1, 1, 2, 2]));
+    expect(Array.from(y.data)).toEqual([-2, 8, 3, 2]);
+  });
+
+  it('refuses the sharing it does not support, and bad options', () => {
+    const build = (sharedAxes: number[] | null | undefined, shape: number[]) =>
+      ck.layers.prelu({ sharedAxes }).computeOutputShape(shape);
+    expect(() => build(undefined, [4, 4, 3])).toThrow(RangeError);
+    expect(() => build(null, [4, 4, 3])).toThrow(
+      /PReLU '.*': sharedAxes \[\] is not supported for an input of shape \[4, 4, 3\]: convkit supports one alpha per channel \(sharedAxes \[1, 2\]\)$/,
+    );
+    expect(() => build([1], [4, 4, 3])).toThrow(/sharedAxes \[1\] is not supported/);
+    expect(() => build([1], [6])).toThrow(
+      /sharedAxes \[1\] is not supported for an input of shape \[6\]: convkit supports sharedAxes null/,
+    );
+    expect(() => ck.layers.prelu({ sharedAxes: 1 as unknown as number[] })).toThrow(
+      new TypeError('PReLU sharedAxes must be an array of axes or null, got number 1'),
+    );
+    expect(() => ck.layers.prelu({ sharedAxes: [0] })).toThrow(/PReLU sharedAxes\[0\] must be a positive integer/);
+    expect(() => ck.layers.prelu({ alphaInitializer: 'twos' as 'zeros' })).toThrow(
+      /PReLU alphaInitializer must be one of/,
+    );
+  });
+});

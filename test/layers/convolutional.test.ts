@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as ck from '../../lib';
 import { expectClose } from '../helpers/assert';
 import { randomArray, rng } from '../helpers/random';
+import { referenceActivation } from '../reference/activation';
 
 interface ConvCase {
   name: string;
@@ -12,7 +13,7 @@ interface ConvCase {
   dilation?: [number, number];
   padding?: 'valid' | 'same';
   useBias?: boolean;
-  activation?: 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'tanh';
+  activation?: 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'tanh' | 'relu6' | 'hardSwish' | 'gelu';
 }
 
 /** Direct float64 convolution, TensorFlow padding ('same': extra pad after), then the activation. */
@@ -48,6 +49,10 @@ function referenceConv(
         return v < 0 ? Math.exp(v) - 1 : v;
       case 'tanh':
         return Math.tanh(v);
+      case 'relu6':
+      case 'hardSwish':
+      case 'gelu':
+        return referenceActivation(c.activation, 0, 1, 1, [v])[0];
       default:
         return v;
     }
@@ -131,9 +136,9 @@ describe('Conv2D arguments', () => {
       /Conv2D padding must be one of valid, same; got 'full'/,
     ],
     [
-      { filters: 4, kernelSize: 3, activation: 'gelu' },
+      { filters: 4, kernelSize: 3, activation: 'softsign' },
       RangeError,
-      /Conv2D activation must be one of linear, relu, .*; got 'gelu'/,
+      /Conv2D activation must be one of linear, relu, .*; got 'softsign'/,
     ],
     [{ filters: 4, kernelSize: 3, useBias: 1 }, TypeError, /Conv2D useBias must be a boolean, got number 1/],
     [{ filters: 4, kernelSize: 3, name: '' }, TypeError, /Conv2D name must be a non-empty string/],
@@ -243,6 +248,9 @@ describe('Conv2D through a model equals direct convolution', () => {
     { name: 'leakyRelu uses alpha 0.3', input: [1, 4, 4, 1], filters: 4, kernel: [2, 2], activation: 'leakyRelu' },
     { name: 'elu uses alpha 1', input: [1, 4, 4, 1], filters: 2, kernel: [2, 2], activation: 'elu' },
     { name: 'tanh', input: [1, 3, 3, 2], filters: 2, kernel: [2, 2], activation: 'tanh', padding: 'same' },
+    { name: 'relu6 (not fused)', input: [2, 5, 5, 3], filters: 4, kernel: [3, 3], activation: 'relu6' },
+    { name: 'hardSwish', input: [1, 5, 5, 3], filters: 3, kernel: [3, 3], activation: 'hardSwish', padding: 'same' },
+    { name: 'gelu', input: [1, 4, 4, 2], filters: 2, kernel: [2, 2], activation: 'gelu' },
   ];
 
   it.each(cases)('$name', (c) => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as ck from '../../lib';
 import { expectClose } from '../helpers/assert';
 import { randomArray, rng } from '../helpers/random';
+import { referenceActivation } from '../reference/activation';
+import { activationNames } from '../../lib/activations';
 
 /** Predicts x with a model made of the given layers (the first has its inputShape). */
 function run(layers: ck.layers.Layer[], x: ck.Tensor, weights?: ck.Tensor[]): ck.Tensor {
@@ -26,9 +28,9 @@ describe('Dense', () => {
     [{ units: 0 }, RangeError, /Dense units must be a positive integer, got 0/],
     [{}, TypeError, /Dense units must be a positive integer, got undefined/],
     [
-      { units: 4, activation: 'swish' },
+      { units: 4, activation: 'Swish' },
       RangeError,
-      /Dense activation must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got 'swish'/,
+      /Dense activation must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax, relu6, swish, hardSwish, hardSigmoid, gelu, softplus, selu, mish; got 'Swish'/,
     ],
     [{ units: 4, useBias: 'false' }, TypeError, /Dense useBias must be a boolean, got string false/],
     [{ units: 4, biasInitializer: 'two' }, RangeError, /Dense biasInitializer must be one of/],
@@ -268,8 +270,8 @@ describe('Activation', () => {
     expect(ck.layers.activation({ activation: 'elu' }).alpha).toBe(1);
     expect(ck.layers.activation({ activation: 'relu' }).alpha).toBe(0);
     expect(ck.layers.activation({ activation: 'elu', alpha: 0.5 }).alpha).toBe(0.5);
-    expect(() => ck.layers.activation({ activation: 'gelu' as 'relu' })).toThrow(
-      /Activation activation must be one of .*; got 'gelu'/,
+    expect(() => ck.layers.activation({ activation: 'gelu_approximate' as 'relu' })).toThrow(
+      /Activation activation must be one of .*; got 'gelu_approximate'/,
     );
     expect(() => ck.layers.activation({ activation: 'elu', alpha: Number.NaN })).toThrow(
       /Activation alpha must be a finite number/,
@@ -324,5 +326,19 @@ describe('Activation', () => {
       const y = run([ck.layers.activation({ inputShape: [5], activation, alpha })], x);
       expectClose(y.data, values.map(f), { atol: 1e-7, rtol: 1e-6 }, `${activation} alpha ${alpha}`);
     }
+  });
+
+  it('the activations of MobileNet and EfficientNet, and silu as the other name of swish', () => {
+    const values = [-7, -3, -1.5, 0, 0.5, 3, 6.5];
+    const x = ck.tensor([values]);
+    // Those listed after softmax: relu6, swish, hardSwish, hardSigmoid, gelu, softplus, selu, mish.
+    for (const activation of activationNames.slice(activationNames.indexOf('softmax') + 1)) {
+      const y = run([ck.layers.activation({ inputShape: [7], activation })], x);
+      expectClose(y.data, referenceActivation(activation, 0, 1, 7, values), { atol: 1e-7, rtol: 1e-6 }, activation);
+    }
+    const silu = ck.layers.activation({ activation: 'silu' });
+    expect(silu.activation).toBe('swish');
+    expect(ck.layers.dense({ units: 2, activation: 'silu' }).activation).toBe('swish');
+    expect(() => ck.layers.activation({ activation: 'hard_swish' as ck.ActivationName })).toThrow(RangeError);
   });
 });

@@ -43,6 +43,10 @@ const examples: { layer: ck.layers.Layer; input: number[] | number[][] }[] = [
   { layer: ck.layers.leakyReLU({ alpha: 0.01 }), input: [8] },
   { layer: ck.layers.elu({ alpha: 0.7 }), input: [8] },
   { layer: ck.layers.maxout({ pieces: 3 }), input: [2, 2, 9] },
+  { layer: ck.layers.reLU({ maxValue: 6 }), input: [3, 3, 2] },
+  { layer: ck.layers.activation({ activation: 'hardSwish' }), input: [6] },
+  { layer: ck.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: 'ones' }), input: [3, 3, 4] },
+  { layer: ck.layers.prelu(), input: [5] },
   {
     layer: ck.layers.add({ name: 'sum' }),
     input: [
@@ -94,6 +98,8 @@ describe('factories', () => {
       [ck.layers.leakyReLU(), ck.layers.LeakyReLU],
       [ck.layers.elu(), ck.layers.ELU],
       [ck.layers.maxout({ pieces: 2 }), ck.layers.Maxout],
+      [ck.layers.reLU(), ck.layers.ReLU],
+      [ck.layers.prelu(), ck.layers.PReLU],
       [ck.layers.add(), ck.layers.Add],
       [ck.layers.average(), ck.layers.Average],
       [ck.layers.maximum(), ck.layers.Maximum],

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivationName } from '../../lib/native/network';
-import { activationKernels as k, type ActivationParams, type MaxoutParams } from '../helpers/kernels/activation';
+import {
+  activationKernels as k,
+  type ActivationParams,
+  type MaxoutParams,
+  type PreluParams,
+} from '../helpers/kernels/activation';
 import { expectClose } from '../helpers/assert';
 import { expectGradientClose, numericGradient, sampleIndices, toFloat64, weightedSum } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';
-import { referenceActivation, referenceMaxout } from '../reference/activation';
+import { referenceActivation, referenceMaxout, referencePrelu } from '../reference/activation';
 
 // Every kind, the parametrized ones with more than one alpha (elu with alpha != 1 has a kink at 0).
 const kinds: { kind: ActivationName; alpha?: number }[] = [
@@ -17,7 +22,18 @@ const kinds: { kind: ActivationName; alpha?: number }[] = [
   { kind: 'sigmoid' },
   { kind: 'tanh' },
   { kind: 'softmax' },
+  { kind: 'relu6' },
+  { kind: 'swish' },
+  { kind: 'hardSwish' },
+  { kind: 'hardSigmoid' },
+  { kind: 'gelu' },
+  { kind: 'softplus' },
+  { kind: 'selu' },
+  { kind: 'mish' },
 ];
+
+/** Where an activation's derivative jumps: relu's 0, hardSigmoid's and hardSwish's +-3, relu6's 6. */
+const kinks = [-3, 0, 3, 6];
 
 const shapes = [
   { rows: 1, cols: 1 },
@@ -50,14 +66,16 @@ function mixedArray(random: () => number, length: number): Float32Array {
 }
 
 /**
- * Values in [-3, 3] that stay more than 1e-3 from the kink of relu / leakyRelu / elu at 0, with a
- * few large magnitudes where the gradients saturate to zero.
+ * Values in [-8, 8] that stay more than 2e-3 from every kink, with a few large magnitudes where the
+ * gradients saturate.
  */
 function smoothArray(random: () => number, length: number): Float32Array {
   return Float32Array.from({ length }, () => {
     if (random() < 0.1) return random() < 0.5 ? -100 : 100;
-    const magnitude = 2e-3 + (3 - 2e-3) * random();
-    return random() < 0.5 ? -magnitude : magnitude;
+    for (;;) {
+      const v = -8 + 16 * random();
+      if (kinks.every((kink) => Math.abs(v - kink) > 2e-3)) return v;
+    }
   });
 }
 
@@ -79,6 +97,8 @@ describe('activation forward matches the float64 reference, also on large magnit
     expectClose(y, referenceActivation(p.kind, alphaOf(p), p.rows, p.cols, x), tol, p.kind);
     if (p.kind === 'sigmoid') expect(y.every((v) => v >= 0 && v <= 1)).toBe(true);
     if (p.kind === 'tanh') expect(y.every((v) => v >= -1 && v <= 1)).toBe(true);
+    if (p.kind === 'hardSigmoid') expect(y.every((v) => v >= 0 && v <= 1)).toBe(true);
+    if (p.kind === 'relu6') expect(y.every((v) => v >= 0 && v <= 6)).toBe(true);
     if (p.kind === 'softmax') {
       for (let r = 0; r < p.rows; r++) {
         const row = y.subarray(r * p.cols, (r + 1) * p.cols);
@@ -140,6 +160,37 @@ describe('activation backward matches finite differences of the reference', () =
     const gradX = new Float32Array(5).fill(Number.NaN);
     k.activationBackward(p, x, forward(p, x), Float32Array.from([1, -2, 3, 0.5, 7]), gradX);
     expect(gradX.every((v) => v === 0)).toBe(true);
+  });
+
+  it.each(kinds.filter(({ kind }) => kind !== 'softmax'))('$kind on both sides of every kink', (p) => {
+    const x = Float32Array.from(kinks.flatMap((kink) => [-0.01, -0.003, 0.003, 0.01].map((d) => kink + d)));
+    const params: ActivationParams = { ...p, rows: 1, cols: x.length };
+    const weights = randomArray(rng(7), x.length);
+    const gradX = new Float32Array(x.length).fill(Number.NaN);
+    k.activationBackward(params, x, forward(params, x), weights, gradX);
+    const x64 = toFloat64(x);
+    const loss = () => weightedSum(referenceActivation(p.kind, alphaOf(params), 1, x.length, x64), weights);
+    expectGradientClose(
+      gradX,
+      numericGradient(loss, x64, sampleIndices(x.length, x.length, rng(8))),
+      1e-6,
+      1e-5,
+      p.kind,
+    );
+  });
+
+  it("takes PyTorch's one-sided derivatives at the kinks of relu6, hardSigmoid and hardSwish", () => {
+    const x = Float32Array.from([-3, 0, 3, 6]);
+    const ones = new Float32Array(4).fill(1);
+    const derivative = (kind: ActivationName) => {
+      const p: ActivationParams = { kind, rows: 1, cols: 4 };
+      const gradX = new Float32Array(4);
+      k.activationBackward(p, x, forward(p, x), ones, gradX);
+      return values(gradX);
+    };
+    expect(derivative('relu6')).toEqual([0, 0, 1, 0]);
+    expect(derivative('hardSigmoid')).toEqual([0, Math.fround(1 / 6), 0, 0]);
+    expect(derivative('hardSwish')).toEqual([-0.5, 0.5, 1.5, 1]);
   });
 
   it('takes the one-sided derivative at 0 that TensorFlow takes for relu and leakyRelu', () => {
@@ -252,6 +303,80 @@ describe('maxout', () => {
   });
 });
 
+describe('prelu', () => {
+  const preluCases: (PreluParams & { name: string })[] = [
+    { name: 'one value', rows: 1, channels: 1 },
+    { name: 'one row', rows: 1, channels: 7 },
+    { name: 'one channel', rows: 9, channels: 1 },
+    { name: 'an image batch', rows: 50, channels: 6 },
+  ];
+
+  it.each(preluCases)('forward matches the reference, in place too: $name', (c) => {
+    const random = rng(c.rows * 13 + c.channels);
+    const x = mixedArray(random, c.rows * c.channels);
+    const alpha = randomArray(random, c.channels, -1, 1);
+    const y = new Float32Array(x.length).fill(Number.NaN);
+    k.preluForward(c, x, alpha, y);
+    expectClose(y, referencePrelu(c.channels, x, alpha), tol, 'prelu');
+    const inPlace = x.slice();
+    k.preluForward(c, inPlace, alpha, inPlace);
+    expect(inPlace).toEqual(y);
+  });
+
+  it.each(preluCases)('backward matches finite differences in x and in alpha: $name', (c) => {
+    const random = rng(c.rows * 17 + c.channels);
+    const x = smoothArray(random, c.rows * c.channels);
+    const alpha = randomArray(random, c.channels, -1, 1);
+    const weights = randomArray(random, x.length);
+    const gradX = new Float32Array(x.length).fill(Number.NaN);
+    const gradAlpha = new Float32Array(c.channels).fill(Number.NaN);
+    k.preluBackward(c, x, alpha, weights, gradX, gradAlpha);
+    const [x64, alpha64] = [toFloat64(x), toFloat64(alpha)];
+    const loss = () => weightedSum(referencePrelu(c.channels, x64, alpha64), weights);
+    const indices = (length: number) => sampleIndices(length, 200, random);
+    expectGradientClose(gradX, numericGradient(loss, x64, indices(x.length)), gradAtol, gradRtol, 'prelu x');
+    expectGradientClose(gradAlpha, numericGradient(loss, alpha64, indices(c.channels)), 1e-5, gradRtol, 'prelu alpha');
+    const inPlace = weights.slice();
+    k.preluBackward(c, x, alpha, inPlace, inPlace, gradAlpha);
+    expect(inPlace).toEqual(gradX);
+  });
+
+  it('takes the slope at 0, as leakyRelu', () => {
+    const gradX = new Float32Array(2);
+    const gradAlpha = new Float32Array(2);
+    k.preluBackward(
+      { rows: 1, channels: 2 },
+      new Float32Array(2),
+      Float32Array.from([0.5, -2]),
+      Float32Array.from([4, 1]),
+      gradX,
+      gradAlpha,
+    );
+    expect(Array.from(gradX)).toEqual([2, -2]);
+    expect(values(gradAlpha)).toEqual([0, 0]);
+  });
+
+  it('names a wrong array length with the shape it expected', () => {
+    const p: PreluParams = { rows: 2, channels: 3 };
+    expect(() => k.preluForward(p, new Float32Array(6), new Float32Array(2), new Float32Array(6))).toThrow(
+      new RangeError('preluForward: alpha must have 3 elements (channels), got 2'),
+    );
+    expect(() =>
+      k.preluBackward(
+        p,
+        new Float32Array(6),
+        new Float32Array(3),
+        new Float32Array(6),
+        new Float32Array(6),
+        new Float32Array(6),
+      ),
+    ).toThrow(new RangeError('preluBackward: gradAlpha must have 3 elements (channels), got 6'));
+    expect(() =>
+      k.preluForward({ rows: 2, channels: 0 }, new Float32Array(6), new Float32Array(3), new Float32Array(6)),
+    ).toThrow(/^preluForward: channels must be in \[1,/);
+  });
+});
+
 describe('activations reject bad input', () => {
   const p: ActivationParams = { kind: 'elu', alpha: 1, rows: 2, cols: 3 };
   const x = new Float32Array(6);
@@ -260,15 +385,13 @@ describe('activations reject bad input', () => {
   const gradX = new Float32Array(6);
 
   it('names the valid kinds when the kind is unknown', () => {
-    expect(() => k.activationForward({ ...p, kind: 'swish' as ActivationName }, x, y)).toThrow(
-      new RangeError(
-        "activationForward: kind must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got 'swish'",
-      ),
+    const names =
+      'linear, relu, leakyRelu, elu, sigmoid, tanh, softmax, relu6, swish, hardSwish, hardSigmoid, gelu, softplus, selu, mish';
+    expect(() => k.activationForward({ ...p, kind: 'silu' as ActivationName }, x, y)).toThrow(
+      new RangeError(`activationForward: kind must be one of ${names}; got 'silu'`),
     );
     expect(() => k.activationBackward({ ...p, kind: 'Relu' as ActivationName }, x, y, gradY, gradX)).toThrow(
-      new RangeError(
-        "activationBackward: kind must be one of linear, relu, leakyRelu, elu, sigmoid, tanh, softmax; got 'Relu'",
-      ),
+      new RangeError(`activationBackward: kind must be one of ${names}; got 'Relu'`),
     );
     expect(() => k.activationForward({ ...p, kind: undefined as unknown as ActivationName }, x, y)).toThrow(
       new TypeError('activationForward: kind must be an activation name string'),

@@ -3,32 +3,24 @@
 // reference's loss (read back from one SGD step with learning rate 1: the weights move by minus
 // the gradient), and the refusals of graphs that are not well formed.
 import { describe, expect, it } from 'vitest';
-import { createNetwork, type NativeLayerSpec } from '../../lib/native/network';
+import { type ActivationName, createNetwork, type NativeLayerSpec } from '../../lib/native/network';
 import { numericGradient } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';
+import { referenceActivation } from '../reference/activation';
 import { concatenate, elementwiseMerge, type MergeKind, multiply } from '../reference/merge';
 
-type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid';
-
-function act(kind: Activation, x: number): number {
-  if (kind === 'relu') return Math.max(x, 0);
-  if (kind === 'tanh') return Math.tanh(x);
-  if (kind === 'sigmoid') return 1 / (1 + Math.exp(-x));
-  return x;
-}
-
-function dense(x: Float64Array, kernel: Float64Array, bias: Float64Array, activation: Activation): Float64Array {
+function dense(x: Float64Array, kernel: Float64Array, bias: Float64Array, activation: ActivationName): Float64Array {
   const units = bias.length;
   const out = new Float64Array(units);
   for (let u = 0; u < units; u++) {
     let sum = bias[u];
     for (let i = 0; i < x.length; i++) sum += x[i] * kernel[i * units + u];
-    out[u] = act(activation, sum);
+    out[u] = sum;
   }
-  return out;
+  return referenceActivation(activation, 0, 1, units, out);
 }
 
-function denseSpec(inFeatures: number, units: number, activation: Activation, inputs?: number[]): NativeLayerSpec {
+function denseSpec(inFeatures: number, units: number, activation: ActivationName, inputs?: number[]): NativeLayerSpec {
   return { kind: 'dense', inFeatures, units, useBias: true, activation, alpha: 0, ...(inputs ? { inputs } : {}) };
 }
 
@@ -39,6 +31,8 @@ interface Case {
   inputSize: number;
   outputSize: number;
   forward(x: Float64Array, w: Float64Array[]): Float64Array;
+  /** Weights to start from instead of the initial ones, given those. */
+  weights?(initial: Float32Array[]): Float32Array[];
 }
 
 // Two branches of one input merged, the merge read twice (by a dense layer and by a concatenation,
@@ -117,6 +111,51 @@ const doubled: Case = {
   },
 };
 
+// A learned slope per channel (PReLU, 2 positions of 4 channels) between dense layers: the gradients
+// of alpha and of the input (alpha moved away from its initial 0, so negative values pass).
+const prelu: Case = {
+  name: 'a per-channel PReLU between dense layers',
+  inputSize: 6,
+  outputSize: 3,
+  layers: [denseSpec(6, 8, 'linear'), { kind: 'prelu', size: 8, channels: 4 }, denseSpec(8, 3, 'linear')],
+  weights: (w) => w.map((values, t) => (t === 2 ? Float32Array.from([0.25, -0.5, 1.5, 0.05]) : values)),
+  forward(x, w) {
+    const h = dense(x, w[0], w[1], 'linear').map((v, i) => (v > 0 ? v : w[2][i % 4] * v));
+    return dense(h, w[3], w[4], 'linear');
+  },
+};
+
+// relu6 after a GEMM, then max pooling: relu6 is not fused into the GEMM, nor its backward into the
+// pooling's (its derivative does not follow from the sign of its output). The kernel is scaled so
+// that some values saturate at 6. Then a hardSwish dense layer.
+const relu6Pooled: Case = {
+  name: 'relu6 after a dense layer, max pooled, then hardSwish',
+  inputSize: 12,
+  outputSize: 2,
+  layers: [
+    denseSpec(12, 16, 'relu6'),
+    {
+      kind: 'maxPooling2d',
+      inHeight: 2,
+      inWidth: 2,
+      channels: 4,
+      poolHeight: 2,
+      poolWidth: 2,
+      strideHeight: 2,
+      strideWidth: 2,
+      padding: 'valid',
+    },
+    denseSpec(4, 4, 'hardSwish'),
+    denseSpec(4, 2, 'linear'),
+  ],
+  weights: (w) => w.map((values, t) => (t === 0 ? values.map((v) => 12 * v) : values)),
+  forward(x, w) {
+    const h = dense(x, w[0], w[1], 'relu6');
+    const pooled = Float64Array.from({ length: 4 }, (_, c) => Math.max(h[c], h[4 + c], h[8 + c], h[12 + c]));
+    return dense(dense(pooled, w[2], w[3], 'hardSwish'), w[4], w[5], 'linear');
+  },
+};
+
 const cases: Case[] = [
   branchCase('add'),
   branchCase('average'),
@@ -124,6 +163,8 @@ const cases: Case[] = [
   squeezeExcite,
   residual,
   doubled,
+  prelu,
+  relu6Pooled,
 ];
 
 function meanSquaredError(c: Case, x: Float32Array, y: Float32Array, batch: number, w: Float64Array[]): number {
@@ -139,6 +180,7 @@ describe('graph networks', () => {
   it.each(cases)('$name: forward matches the reference', async (c) => {
     const random = rng(7);
     const network = createNetwork(c.layers);
+    if (c.weights) network.setWeights(c.weights(network.getWeights()));
     expect(network.inputSize).toBe(c.inputSize);
     expect(network.outputSize).toBe(c.outputSize);
     const batch = 5;
@@ -156,6 +198,7 @@ describe('graph networks', () => {
   it.each(cases)('$name: every weight gradient matches finite differences', async (c) => {
     const random = rng(11);
     const network = createNetwork(c.layers);
+    if (c.weights) network.setWeights(c.weights(network.getWeights()));
     network.compile({ loss: 'meanSquaredError', optimizer: { kind: 'sgd' } });
     const batch = 4;
     const x = randomArray(random, batch * c.inputSize);

@@ -2,6 +2,27 @@
 // definitions, independently of the native code.
 import type { ActivationName } from '../../lib/native/network';
 
+const seluAlpha = 1.6732632423543772;
+const seluScale = 1.0507009873554805;
+
+/**
+ * erf(x) in float64 from the series 2/sqrt(pi) * exp(-x^2) * sum 2^n x^(2n+1) / (1*3*...*(2n+1)),
+ * whose terms are all positive (no cancellation); erf is +-1 to double precision past |x| = 6.
+ */
+export function erf(x: number): number {
+  if (Math.abs(x) > 6) return Math.sign(x);
+  let term = x;
+  let sum = x;
+  for (let n = 1; Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+    term *= (2 * x * x) / (2 * n + 1);
+    sum += term;
+  }
+  return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+}
+
+const relu6 = (v: number) => Math.min(Math.max(v, 0), 6);
+const softplus = (v: number) => Math.log1p(Math.exp(-Math.abs(v))) + Math.max(v, 0);
+
 /** f for one value of an elementwise activation. */
 function elementwise(kind: Exclude<ActivationName, 'softmax'>, alpha: number): (v: number) => number {
   switch (kind) {
@@ -17,6 +38,22 @@ function elementwise(kind: Exclude<ActivationName, 'softmax'>, alpha: number): (
       return (v) => 1 / (1 + Math.exp(-v));
     case 'tanh':
       return (v) => Math.tanh(v);
+    case 'relu6':
+      return relu6;
+    case 'swish':
+      return (v) => v / (1 + Math.exp(-v));
+    case 'hardSwish':
+      return (v) => (v * relu6(v + 3)) / 6;
+    case 'hardSigmoid':
+      return (v) => relu6(v + 3) / 6;
+    case 'gelu':
+      return (v) => 0.5 * v * (1 + erf(v / Math.SQRT2));
+    case 'softplus':
+      return softplus;
+    case 'selu':
+      return (v) => seluScale * (v > 0 ? v : seluAlpha * (Math.exp(v) - 1));
+    case 'mish':
+      return (v) => v * Math.tanh(softplus(v));
   }
 }
 
@@ -45,6 +82,11 @@ export function referenceActivation(
     for (let c = 0; c < cols; c++) y[r * cols + c] = Math.exp(x[r * cols + c] - max) / sum;
   }
   return y;
+}
+
+/** PReLU over x [rows, channels]: x for x > 0, alpha[c] * x below (Keras). */
+export function referencePrelu(channels: number, x: ArrayLike<number>, alpha: ArrayLike<number>): Float64Array {
+  return Float64Array.from({ length: x.length }, (_, i) => (x[i] > 0 ? x[i] : alpha[i % channels] * x[i]));
 }
 
 /** y[r, u] = max over p of x[r, u * pieces + p]: each unit takes `pieces` consecutive channels. */

@@ -358,9 +358,9 @@ const layerRows: BadInputRow[] = [
   {
     entry: 'ck.layers.conv2d',
     input: 'an unknown activation',
-    call: () => ck.layers.conv2d({ filters: 1, kernelSize: 3, activation: 'gelu' as never }),
+    call: () => ck.layers.conv2d({ filters: 1, kernelSize: 3, activation: 'geluTanh' as never }),
     error: RangeError,
-    message: /Conv2D activation must be one of linear, relu.*; got 'gelu'/,
+    message: /Conv2D activation must be one of linear, relu.*; got 'geluTanh'/,
   },
   {
     entry: 'ck.layers.conv2d',
@@ -540,9 +540,9 @@ const layerRows: BadInputRow[] = [
   {
     entry: 'ck.layers.activation',
     input: 'an unknown activation',
-    call: () => ck.layers.activation({ activation: 'swish' as never }),
+    call: () => ck.layers.activation({ activation: 'swishy' as never }),
     error: RangeError,
-    message: /Activation activation must be one of .*; got 'swish'/,
+    message: /Activation activation must be one of .*; got 'swishy'/,
   },
   {
     entry: 'ck.layers.activation',

@@ -8,7 +8,7 @@
 // stays NCHW, and the tensor goes back to NHWC before Flatten, Reshape or a softmax, so the
 // dense kernels keep Keras's (h, w, c) row order. Weights are transposed here, once.
 import type { onnx } from 'onnx-proto';
-import { defaultAlpha, type ActivationName } from '../../activations';
+import { defaultAlpha, SELU_ALPHA, SELU_SCALE, type ActivationName } from '../../activations';
 import { formats, Sequential } from '../../engine/sequential';
 import {
   Activation,
@@ -24,6 +24,8 @@ import {
   LeakyReLU,
   MaxPooling2D,
   Maxout,
+  PReLU,
+  ReLU,
   Reshape,
   type Layer,
 } from '../../layers';
@@ -124,10 +126,14 @@ function toChannelsLast(graph: GraphBuilder, flow: Flow, prefix: string): Flow {
 }
 
 function activation(graph: GraphBuilder, flow: Flow, name: ActivationName, alpha: number, prefix: string): Flow {
-  const op = (opType: string, attribute: Attribute[] = []) => ({
-    ...flow,
-    name: graph.node(opType, [flow.name], prefix, attribute),
-  });
+  const apply = (opType: string, input: string, attribute: Attribute[] = []) =>
+    graph.node(opType, [input], prefix, attribute);
+  const op = (opType: string, attribute: Attribute[] = []) => ({ ...flow, name: apply(opType, flow.name, attribute) });
+  const scalar = (label: string, value: number) => graph.floats(`${prefix}/${label}`, [], Float32Array.of(value));
+  const binary = (opType: string, a: string, b: string) => graph.node(opType, [a, b], prefix);
+  // x * g(x), for the activations written as a gate over their input (opset 13 has no HardSwish, Mish, Gelu).
+  const gated = (gate: string) => ({ ...flow, name: binary('Mul', flow.name, gate) });
+  const hardSigmoid = () => apply('HardSigmoid', flow.name, [float('alpha', 1 / 6), float('beta', 0.5)]);
   switch (name) {
     case 'linear':
       return flow;
@@ -146,6 +152,25 @@ function activation(graph: GraphBuilder, flow: Flow, name: ActivationName, alpha
       const last = toChannelsLast(graph, flow, prefix);
       return { ...last, name: graph.node('Softmax', [last.name], prefix, [int('axis', -1)]) };
     }
+    case 'relu6':
+      return { ...flow, name: graph.node('Clip', [flow.name, scalar('min', 0), scalar('max', 6)], prefix) };
+    case 'swish':
+      return gated(apply('Sigmoid', flow.name));
+    case 'hardSigmoid':
+      return { ...flow, name: hardSigmoid() };
+    case 'hardSwish':
+      return gated(hardSigmoid());
+    case 'gelu': {
+      // Phi(x) = (1 + erf(x / sqrt 2)) / 2.
+      const erf = apply('Erf', binary('Mul', flow.name, scalar('inverse_sqrt2', Math.SQRT1_2)));
+      return gated(binary('Mul', binary('Add', erf, scalar('one', 1)), scalar('half', 0.5)));
+    }
+    case 'softplus':
+      return op('Softplus');
+    case 'selu':
+      return op('Selu', [float('alpha', SELU_ALPHA), float('gamma', SELU_SCALE)]);
+    case 'mish':
+      return gated(apply('Tanh', apply('Softplus', flow.name)));
   }
 }
 
@@ -231,6 +256,15 @@ function exportLayer(graph: GraphBuilder, layer: Layer, input: Flow, weights: Te
   if (layer instanceof Activation) return activation(graph, input, layer.activation, layer.alpha, prefix);
   if (layer instanceof LeakyReLU) return activation(graph, input, 'leakyRelu', layer.alpha, prefix);
   if (layer instanceof ELU) return activation(graph, input, 'elu', layer.alpha, prefix);
+  if (layer instanceof ReLU) return activation(graph, input, layer.activation, 0, prefix);
+  if (layer instanceof PReLU) {
+    // One slope per channel, broadcast from the right: [c] channels last, [c, 1, 1] channels first.
+    const [alpha] = weights;
+    const channels = alpha.shape[alpha.shape.length - 1];
+    const dims = input.channelsFirst ? [channels, ...input.shape.slice(1).fill(1)] : [channels];
+    const slope = graph.floats(`${prefix}/alpha`, dims, alpha.data);
+    return { ...input, name: graph.node('PRelu', [input.name, slope], prefix) };
+  }
   if (layer instanceof BatchNormalization) {
     // ONNX normalizes axis 1: channels first (a [n, c] input already is).
     const x = toChannelsFirst(graph, input, prefix);

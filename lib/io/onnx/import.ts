@@ -13,7 +13,7 @@
 // Weights are converted once, to Keras's layouts. The imported model always takes NHWC input.
 import { readFile } from 'node:fs/promises';
 import type { onnx } from 'onnx-proto';
-import type { ActivationName } from '../../activations';
+import { SELU_ALPHA, SELU_SCALE, type ActivationName } from '../../activations';
 import { Sequential } from '../../engine/sequential';
 import { deserializeLayer, type LayerConfig } from '../../layers';
 import { outputLength, samePadding, type Padding } from '../../layers/geometry';
@@ -43,6 +43,12 @@ const SUPPORTED_OPS = [
   'Sigmoid',
   'Tanh',
   'Softmax',
+  'Clip',
+  'HardSigmoid',
+  'HardSwish',
+  'Softplus',
+  'Selu',
+  'PRelu',
   'Flatten',
   'Reshape',
   'Transpose',
@@ -186,6 +192,11 @@ class OnnxImporter {
       const users = this.consumers.get(current) ?? [];
       if (users.length === 0)
         this.fail(`tensor '${current}' feeds no node and is not the graph output '${this.outputName}'`);
+      const gated = users.length === 2 ? this.gatedActivation(current, users) : null;
+      if (gated) {
+        current = gated;
+        continue;
+      }
       if (users.length > 1) {
         this.fail(
           `tensor '${current}' feeds ${users.length} nodes (${users.map((n) => `${this.labels.get(n)} (${n.opType})`).join(', ')}); convkit imports graphs that are a single chain`,
@@ -507,6 +518,62 @@ class OnnxImporter {
     }
   }
 
+  /**
+   * x * Sigmoid(x) (swish) or x * HardSigmoid(x) with alpha 1/6 and beta 0.5 (hardSwish): the
+   * running tensor `x` feeds the gate and a Mul of it with the gate, which is the gate's only
+   * reader. Plans the activation and returns the Mul's output; null when the two users are not that.
+   */
+  private gatedActivation(x: string, users: onnx.INodeProto[]): string | null {
+    const gate = users.find((n) => n.opType === 'Sigmoid' || n.opType === 'HardSigmoid');
+    const mul = users.find((n) => n.opType === 'Mul');
+    const gateOutput = gate?.output?.[0];
+    if (!gate || !mul || !gateOutput || !isDefaultDomain(gate.domain) || !isDefaultDomain(mul.domain)) return null;
+    const inputs = mul.input ?? [];
+    if (inputs.length !== 2 || !inputs.includes(x) || !inputs.includes(gateOutput)) return null;
+    if ((this.consumers.get(gateOutput) ?? []).length !== 1 || gateOutput === this.outputName) return null;
+    const output = mul.output?.[0];
+    if (!output) return null;
+    if (gate.opType === 'HardSigmoid') this.hardSigmoidAttributes(gate, this.nodeFail(gate));
+    else attributes(gate, [], this.nodeFail(gate));
+    attributes(mul, [], this.nodeFail(mul));
+    this.visited.add(gate);
+    this.visited.add(mul);
+    this.activation(mul, gate.opType === 'Sigmoid' ? 'swish' : 'hardSwish');
+    return output;
+  }
+
+  /** HardSigmoid's attributes, which must be convkit's hardSigmoid: alpha 1/6, beta 0.5 (ONNX's defaults are 0.2, 0.5). */
+  private hardSigmoidAttributes(node: onnx.INodeProto, fail: Fail): void {
+    const attrs = attributes(node, ['alpha', 'beta'], fail);
+    const [alpha, beta] = [attrs.float('alpha', 0.2), attrs.float('beta', 0.5)];
+    if (Math.abs(alpha - 1 / 6) > 1e-6 || beta !== 0.5) {
+      fail(
+        `alpha ${alpha}, beta ${beta} is not supported: convkit's hardSigmoid is relu6(x + 3) / 6 (alpha 1/6, beta 0.5)`,
+      );
+    }
+  }
+
+  /** Clip's bounds: attributes before opset 11, optional constant inputs 1 and 2 since. */
+  private clipBounds(node: onnx.INodeProto, fail: Fail): [number, number] {
+    if (this.opset < 11) {
+      const attrs = attributes(node, ['min', 'max'], fail);
+      return [attrs.float('min', -Infinity), attrs.float('max', Infinity)];
+    }
+    attributes(node, [], fail);
+    this.inputCount(node, 1, 3, fail);
+    const bound = (index: number, what: string, fallback: number) =>
+      this.optionalInput(node, index) ? this.vector(node, index, what, 1, fail)[0] : fallback;
+    return [bound(1, 'min', -Infinity), bound(2, 'max', Infinity)];
+  }
+
+  /** The handler of an activation op that takes no attributes. */
+  private withoutAttributes(name: ActivationName): (node: onnx.INodeProto, fail: Fail) => void {
+    return (node, fail) => {
+      attributes(node, [], fail);
+      this.activation(node, name);
+    };
+  }
+
   /** Normalizes a (possibly negative) ONNX axis of the running tensor, batch axis included. */
   private axis(value: number, fail: Fail): number {
     const rank = this.flow.onnxShape.length + 1;
@@ -633,21 +700,59 @@ class OnnxImporter {
       this.dense(node, b.data, features, units, this.vector(add, biasIndex, 'bias', units, addFail));
       return sum;
     },
-    Relu: (node, fail) => {
-      attributes(node, [], fail);
-      this.activation(node, 'relu');
-    },
-    Sigmoid: (node, fail) => {
-      attributes(node, [], fail);
-      this.activation(node, 'sigmoid');
-    },
-    Tanh: (node, fail) => {
-      attributes(node, [], fail);
-      this.activation(node, 'tanh');
-    },
+    Relu: this.withoutAttributes('relu'),
+    Sigmoid: this.withoutAttributes('sigmoid'),
+    Tanh: this.withoutAttributes('tanh'),
     LeakyRelu: (node, fail) =>
       this.activation(node, 'leakyRelu', attributes(node, ['alpha'], fail).float('alpha', 0.01)),
     Elu: (node, fail) => this.activation(node, 'elu', attributes(node, ['alpha'], fail).float('alpha', 1)),
+    Clip: (node, fail) => {
+      const [min, max] = this.clipBounds(node, fail);
+      if (min !== 0 || (max !== 6 && max !== Infinity))
+        fail(`bounds [${min}, ${max}] are not supported: convkit clips to [0, 6] (relu6) or [0, inf) (relu)`);
+      this.activation(node, max === 6 ? 'relu6' : 'relu');
+    },
+    HardSigmoid: (node, fail) => {
+      this.hardSigmoidAttributes(node, fail);
+      this.activation(node, 'hardSigmoid');
+    },
+    HardSwish: this.withoutAttributes('hardSwish'),
+    Softplus: this.withoutAttributes('softplus'),
+    Selu: (node, fail) => {
+      const attrs = attributes(node, ['alpha', 'gamma'], fail);
+      const [alpha, gamma] = [attrs.float('alpha', SELU_ALPHA), attrs.float('gamma', SELU_SCALE)];
+      if (Math.abs(alpha - SELU_ALPHA) > 1e-6 || Math.abs(gamma - SELU_SCALE) > 1e-6)
+        fail(
+          `alpha ${alpha}, gamma ${gamma} is not supported: convkit's selu has alpha ${SELU_ALPHA}, gamma ${SELU_SCALE}`,
+        );
+      this.activation(node, 'selu');
+    },
+    PRelu: (node, fail) => {
+      attributes(node, [], fail);
+      this.inputCount(node, 2, 2, fail);
+      const { tensor, label, dims } = this.constantInput(node, 1, 'slope', fail);
+      const slope = floatValues(tensor, dims, label, fail);
+      // One slope per channel: [c, 1, 1] (or [1, c, 1, 1]) over NCHW maps, [c] (or [1, 1, c]) over NHWC
+      // ones, [f] over features; or one slope for everything (PyTorch's default), repeated.
+      const trailing = dims.slice(dims.findIndex((d) => d !== 1));
+      if (this.flow.order === 'unknown') this.resolve(trailing.length === 3 ? 'channelsFirst' : 'nhwc');
+      const { onnxShape, order } = this.flow;
+      const channels = order === 'channelsFirst' ? onnxShape[0] : onnxShape[onnxShape.length - 1];
+      const perChannel =
+        order === 'channelsFirst'
+          ? sameShape(trailing, [channels, ...onnxShape.slice(1).fill(1)])
+          : order === 'nhwc' && sameShape(trailing, [channels]);
+      if (order === 'flatChannelsFirst' || (slope.length !== 1 && !perChannel)) {
+        fail(
+          `${label} has shape [${dims.join(', ')}], which is not one slope per channel of [batch, ${onnxShape.join(', ')}] (${order === 'channelsFirst' ? 'NCHW' : 'NHWC'})`,
+        );
+      }
+      const { shape } = this.flow;
+      const alpha = slope.length === 1 ? new Float32Array(channels).fill(slope[0]) : slope;
+      const sharedAxes = shape.length === 1 ? null : shape.slice(1).map((_, i) => i + 1);
+      const alphaShape = shape.map((size, i) => (i === shape.length - 1 ? size : 1));
+      this.plan(this.label(node), 'PReLU', { sharedAxes }, [new Tensor(alpha, alphaShape)]);
+    },
     Softmax: (node, fail) => {
       const axis = this.axis(attributes(node, ['axis'], fail).int('axis', this.opset >= 13 ? -1 : 1), fail);
       this.resolve('nhwc');
@@ -836,8 +941,9 @@ class OnnxImporter {
  *
  * The graph must be a single chain from one float32 input to one output, made of Conv,
  * MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Gemm, MatMul (+ Add), Relu, LeakyRelu,
- * Elu, Sigmoid, Tanh, Softmax, Flatten, Reshape, Transpose (as a layout change),
- * BatchNormalization (inference), Dropout and Identity, with weights stored in the file (opsets
+ * Elu, Sigmoid, Tanh, Softmax, Clip (0 to 6: relu6), HardSigmoid (alpha 1/6), HardSwish, Softplus,
+ * Selu, PRelu (one slope, or one per channel), x * Sigmoid(x) (swish) and x * HardSigmoid(x)
+ * (hardSwish), Flatten, Reshape, Transpose (as a layout change), BatchNormalization (inference), Dropout and Identity, with weights stored in the file (opsets
  * 7 to 22). Both NCHW graphs (as PyTorch exports them) and NHWC graphs (as convkit exports them)
  * are read; **the returned model takes NHWC input** either way: an NCHW graph's [n, c, h, w]
  * input becomes [n, h, w, c]. Anything else (an unsupported op or attribute, a grouped

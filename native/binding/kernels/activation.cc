@@ -1,4 +1,4 @@
-// addon.kernels: the activation kernels and maxout.
+// addon.kernels: the activation kernels, PReLU and maxout.
 #include "binding/args.h"
 #include "binding/bindings.h"
 #include "binding/kernels/kernels.h"
@@ -45,6 +45,41 @@ Napi::Value activationBackward(Args& args) {
   return args.env().Undefined();
 }
 
+struct PreluCall {
+  int64_t rows, channels;
+  Extent data, slopes;  // x, y and their gradients; alpha and its gradient
+};
+
+// { rows, channels }
+PreluCall readPreluCall(Args& args) {
+  const Napi::Object params = args.object(0, "params");
+  PreluCall call{};
+  call.rows = args.integer(params, "rows", 1);
+  call.channels = args.integer(params, "channels", 1);
+  call.data = {args.product({call.rows, call.channels}, "rows*channels"), "rows*channels"};
+  call.slopes = {call.channels, "channels"};
+  return call;
+}
+
+// preluForward(params, x, alpha, y): y may be x itself.
+Napi::Value preluForward(Args& args) {
+  const PreluCall c = readPreluCall(args);
+  const auto [x, alpha, y] =
+      readArrays(args, 1, In{"x", c.data}, In{"alpha", c.slopes}, Out{"y", c.data, Pass::InPlace});
+  kernels::preluForward(c.rows, c.channels, x, alpha, y);
+  return args.env().Undefined();
+}
+
+// preluBackward(params, x, alpha, gradY, gradX, gradAlpha): gradX may be gradY itself.
+Napi::Value preluBackward(Args& args) {
+  const PreluCall c = readPreluCall(args);
+  const auto [x, alpha, gradY, gradX, gradAlpha] =
+      readArrays(args, 1, In{"x", c.data}, In{"alpha", c.slopes}, In{"gradY", c.data},
+                 Out{"gradX", c.data, Pass::InPlace}, Out{"gradAlpha", c.slopes});
+  kernels::preluBackward(c.rows, c.channels, x, alpha, gradY, gradX, gradAlpha);
+  return args.env().Undefined();
+}
+
 struct MaxoutCall {
   int64_t rows, units, pieces;
   Extent in, out;  // x and gradX; y and gradY
@@ -85,6 +120,8 @@ void registerActivationKernels(Napi::Env env, Napi::Object target) {
                   {
                       {"activationForward", activationForward},
                       {"activationBackward", activationBackward},
+                      {"preluForward", preluForward},
+                      {"preluBackward", preluBackward},
                       {"maxoutForward", maxoutForward},
                       {"maxoutBackward", maxoutBackward},
                   });

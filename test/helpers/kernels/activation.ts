@@ -11,6 +11,11 @@ export interface ActivationParams {
   cols: number;
 }
 
+export interface PreluParams {
+  rows: number;
+  channels: number;
+}
+
 export interface MaxoutParams {
   rows: number;
   units: number;
@@ -27,6 +32,17 @@ export interface ActivationKernels {
     y: Float32Array,
     gradY: Float32Array,
     gradX: Float32Array,
+  ): void;
+  /** y = x > 0 ? x : alpha[c] * x over x [rows, channels]; y may be x itself. */
+  preluForward(params: PreluParams, x: Float32Array, alpha: Float32Array, y: Float32Array): void;
+  /** gradX = (x > 0 ? 1 : alpha[c]) * gradY (may be gradY itself); gradAlpha[c] = sum of (x < 0 ? x : 0) * gradY. */
+  preluBackward(
+    params: PreluParams,
+    x: Float32Array,
+    alpha: Float32Array,
+    gradY: Float32Array,
+    gradX: Float32Array,
+    gradAlpha: Float32Array,
   ): void;
   /** x [rows, units * pieces] -> y [rows, units]: max over each group of pieces consecutive values. */
   maxoutForward(params: MaxoutParams, x: Float32Array, y: Float32Array): void;

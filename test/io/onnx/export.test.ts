@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ck from '../../../lib';
 import { expectClose } from '../../helpers/assert';
 import { randomInput, runOrt } from './graph';
-import { modelNames, testModel } from './models';
+import { exportModelNames, testModel } from './models';
 
 const TOLERANCE = { atol: 1e-5, rtol: 1e-5 };
 
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('toOnnx', () => {
-  it.each(modelNames)('%s: onnxruntime-node computes what convkit predicts', async (name) => {
+  it.each(exportModelNames)('%s: onnxruntime-node computes what convkit predicts', async (name) => {
     const model = testModel(name);
     const batch = 3;
     const shape = [batch, ...model.inputShape];

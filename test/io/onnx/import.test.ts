@@ -328,3 +328,92 @@ describe('loadOnnx of NCHW graphs (PyTorch style)', () => {
     expectClose((await model.predict(ck.tensor(x, shape))).data, reference.data, TOLERANCE, 'NHWC graph');
   });
 });
+
+describe("MobileNet's and EfficientNet's activations written the way PyTorch exports them", () => {
+  it('imports Clip(0, 6), HardSwish, x * HardSigmoid, Mul(Sigmoid(x), x), Softplus, Selu and PRelu with one or a slope per channel', async () => {
+    const random = rng(41);
+    const scalar = (name: string, value: number) => floatTensor(name, [], Float32Array.of(value));
+    const bytes = buildModel({
+      input: ['N', 3, 5, 5],
+      opset: 14,
+      initializers: [
+        weights(random, 'w1', [4, 3, 3, 3], -2, 2),
+        scalar('zero', 0),
+        scalar('six', 6),
+        weights(random, 'slope', [4, 1, 1], 0, 0.5),
+        weights(random, 'w2', [4, 4, 1, 1]),
+        floatTensor('shared', [1], Float32Array.of(0.25)),
+        weights(random, 'fc', [16, 5]),
+        weights(random, 'fc.b', [5]),
+        weights(random, 'fc.slope', [5]),
+      ],
+      nodes: [
+        node('Conv', ['input', 'w1'], ['c1'], [ints('pads', [1, 1, 1, 1])]),
+        node('Clip', ['c1', 'zero', 'six'], ['relu6']),
+        node('PRelu', ['relu6', 'slope'], ['prelu']),
+        node('Conv', ['prelu', 'w2'], ['c2']),
+        node('HardSwish', ['c2'], ['hswish']),
+        node('HardSigmoid', ['hswish'], ['gate'], [float('alpha', 1 / 6), float('beta', 0.5)]),
+        node('Mul', ['hswish', 'gate'], ['hswish2']),
+        node('PRelu', ['hswish2', 'shared'], ['prelu_shared']),
+        node('MaxPool', ['prelu_shared'], ['pool'], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]),
+        node('Sigmoid', ['pool'], ['sig']),
+        node('Mul', ['sig', 'pool'], ['swish']),
+        node('Softplus', ['swish'], ['softplus']),
+        node('Selu', ['softplus'], ['selu']),
+        node('Transpose', ['selu'], ['nhwc'], [ints('perm', [0, 2, 3, 1])]),
+        node('Flatten', ['nhwc'], ['flat']),
+        node('Gemm', ['flat', 'fc', 'fc.b'], ['dense']),
+        node('PRelu', ['dense', 'fc.slope'], ['output']),
+      ],
+    });
+    const model = await expectSameAsOrt(bytes, [2, 3, 5, 5], 43);
+    const kinds = model.layers.map((l) => (l instanceof ck.layers.Activation ? l.activation : l.className));
+    expect(kinds).toEqual([
+      'Conv2D',
+      'PReLU',
+      'Conv2D',
+      'hardSwish',
+      'PReLU',
+      'MaxPooling2D',
+      'swish',
+      'softplus',
+      'selu',
+      'Flatten',
+      'Dense',
+      'PReLU',
+    ]);
+  });
+
+  it('refuses a HardSigmoid, Clip or Selu that is not the function convkit computes', async () => {
+    const single = (op: ReturnType<typeof node>, opset = 13) =>
+      ck.loadOnnx(
+        buildModel({ input: ['N', 4], opset, initializers: [floatTensor('one', [], Float32Array.of(1))], nodes: [op] }),
+      );
+    await expect(single(node('HardSigmoid', ['input'], ['output']))).rejects.toThrow(
+      /\(HardSigmoid\): alpha 0.2\d*, beta 0.5 is not supported: convkit's hardSigmoid is relu6\(x \+ 3\) \/ 6/,
+    );
+    await expect(single(node('Clip', ['input', '', 'one'], ['output']))).rejects.toThrow(
+      /\(Clip\): bounds \[-Infinity, 1\] are not supported: convkit clips to \[0, 6\] \(relu6\) or \[0, inf\) \(relu\)/,
+    );
+    await expect(single(node('Selu', ['input'], ['output'], [float('gamma', 1)]))).rejects.toThrow(
+      /\(Selu\): alpha 1.67\d*, gamma 1 is not supported/,
+    );
+    const prelu = buildModel({
+      input: ['N', 2, 3, 3],
+      initializers: [floatTensor('slope', [3, 1], new Float32Array(3))],
+      nodes: [node('PRelu', ['input', 'slope'], ['output'])],
+    });
+    await expect(ck.loadOnnx(prelu)).rejects.toThrow(
+      /\(PRelu\): input 1 \(slope\) 'slope' has shape \[3, 1\], which is not one slope per channel of \[batch, 2, 3, 3\] \(NHWC\)/,
+    );
+    const relu6 = await ck.loadOnnx(
+      buildModel({
+        input: ['N', 4],
+        opset: 10,
+        nodes: [node('Clip', ['input'], ['output'], [float('min', 0), float('max', 6)])],
+      }),
+    );
+    expect(Array.from((await relu6.predict(ck.tensor([[-1, 2, 6.5, 7]]))).data)).toEqual([0, 2, 6, 6]);
+  });
+});

@@ -86,15 +86,53 @@ const factories: Record<string, () => ck.Sequential> = {
         L.activation({ activation: 'linear' }),
       ],
     }),
+  // MobileNetV2/V3's and EfficientNet's activations: relu6 (fused and as ReLU(6)), swish, hardSwish,
+  // hardSigmoid, softplus, selu, on channels-first maps and on features, and PReLU on both.
+  mobileActivations: () =>
+    ck.sequential({
+      seed: 9,
+      layers: [
+        L.conv2d({ inputShape: [6, 6, 2], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu6' }),
+        L.prelu({ sharedAxes: [1, 2], alphaInitializer: 'randomUniform' }),
+        L.conv2d({ filters: 4, kernelSize: 1, activation: 'hardSwish' }),
+        L.activation({ activation: 'swish' }),
+        L.maxPooling2d({ poolSize: 2 }),
+        L.reLU({ maxValue: 6 }),
+        L.activation({ activation: 'hardSigmoid' }),
+        L.flatten(),
+        L.dense({ units: 6, activation: 'selu' }),
+        L.prelu({ alphaInitializer: 'randomUniform' }),
+        L.dense({ units: 4, activation: 'softplus' }),
+        L.dense({ units: 3, activation: 'swish' }),
+      ],
+    }),
   kerasMnist: () => ck.models.kerasMnist({ seed: 6 }),
   lenet5: () => ck.models.lenet5({ seed: 7 }),
   bnConvnet: () => ck.models.bnConvnet({ seed: 8 }),
 };
 
+// Exported as formulas (opset 13 has no Gelu nor Mish) that the importer does not read back.
+const exportOnly: Record<string, () => ck.Sequential> = {
+  geluMish: () =>
+    ck.sequential({
+      seed: 10,
+      layers: [
+        L.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2, activation: 'gelu' }),
+        L.activation({ activation: 'mish' }),
+        L.flatten(),
+        L.dense({ units: 4, activation: 'mish' }),
+        L.activation({ activation: 'gelu' }),
+      ],
+    }),
+};
+
+/** The models that export and import back. */
 export const modelNames = Object.keys(factories);
+/** Every model, those that only export too. */
+export const exportModelNames = [...modelNames, ...Object.keys(exportOnly)];
 
 export function testModel(name: string): ck.Sequential {
-  const model = factories[name]();
+  const model = (factories[name] ?? exportOnly[name])();
   randomizeWeights(model, name.length * 101);
   return model;
 }
