@@ -62,7 +62,7 @@ describe('loadOnnx of convkit exports', () => {
       expect(w.shape).toEqual(original[i].shape);
       expectClose(w.data, original[i].data, { atol: 0, rtol: 0 }, `weight ${i}`);
     });
-    const config = (m: ck.Sequential) =>
+    const config = (m: ck.Model) =>
       m.layers.map((l) => {
         const { name: _name, inputShape: _inputShape, ...rest } = l.getConfig();
         return rest;
@@ -326,5 +326,109 @@ describe('loadOnnx of NCHW graphs (PyTorch style)', () => {
     const model = await ck.loadOnnx(bytes);
     expect(model.inputShape).toEqual([6, 5, 3]);
     expectClose((await model.predict(ck.tensor(x, shape))).data, reference.data, TOLERANCE, 'NHWC graph');
+  });
+});
+
+describe('loadOnnx of graphs (branches that meet again)', () => {
+  it('our graph exports (Sum, Mean, Max, Mul with a gate, Concat) import as graph models with the same outputs', async () => {
+    const x = ck.input({ shape: [6, 5, 2], name: 'image' });
+    const stem = ck.layers
+      .conv2d({ name: 'stem', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' })
+      .apply(x);
+    const c1 = ck.layers.conv2d({ name: 'c1', filters: 4, kernelSize: 3, padding: 'same' }).apply(stem);
+    const bn = ck.layers.batchNormalization({ name: 'bn' }).apply(c1);
+    const sum = ck.layers.add({ name: 'residual' }).apply([stem, bn]);
+    const squeeze = ck.layers.globalAveragePooling2d({ name: 'squeeze' }).apply(sum);
+    const gate = ck.layers.dense({ name: 'gate', units: 4, activation: 'sigmoid' }).apply(squeeze);
+    const gate3d = ck.layers.reshape({ name: 'gate_3d', targetShape: [1, 1, 4] }).apply(gate);
+    const excited = ck.layers.multiply({ name: 'excite' }).apply([sum, gate3d]);
+    const avg = ck.layers.average({ name: 'avg' }).apply([excited, stem]);
+    const max = ck.layers.maximum({ name: 'max' }).apply([avg, c1]);
+    const joined = ck.layers.concatenate({ name: 'joined' }).apply([max, x]);
+    const flat = ck.layers.flatten({ name: 'flat' }).apply(ck.layers.maxPooling2d({ name: 'pool' }).apply(joined));
+    const out = ck.layers.dense({ name: 'head', units: 3, activation: 'softmax' }).apply(flat);
+    const model = ck.model({ inputs: x, outputs: out, seed: 4 });
+    const random = rng(8);
+    model.setWeights(
+      model.weightSpecs().map(({ name, shape }) =>
+        ck.tensor(
+          Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () =>
+            name.includes('variance') ? 0.5 + random() : random() - 0.5,
+          ),
+          shape,
+        ),
+      ),
+    );
+    const path = join(dir, 'graph.onnx');
+    await model.exportOnnx(path);
+    const imported = await ck.loadOnnx(path);
+    expect(imported.connections.graph).toBe(true);
+    expect(imported.countParams()).toBe(model.countParams());
+    const merges = imported.layers.filter((l) => l.mergesInputs).map((l) => l.className);
+    expect(merges.sort()).toEqual(['Add', 'Average', 'Concatenate', 'Maximum', 'Multiply']);
+    const input = ck.tensor(randomInput(3 * 6 * 5 * 2, 9), [3, 6, 5, 2]);
+    expectClose((await imported.predict(input)).data, (await model.predict(input)).data, TOLERANCE, 'graph');
+    // And back out: the imported graph exports and runs in onnxruntime-node.
+    const again = await runOrt(ck.toOnnx(imported), input.data, [...input.shape]);
+    expectClose(again.data, (await model.predict(input)).data, TOLERANCE, 're-exported');
+    model.dispose();
+    imported.dispose();
+  });
+
+  it('NCHW graphs: Add of two conv branches, Concat on the channel axis, Mul by a [1, C, 1, 1] gate', async () => {
+    const random = rng(61);
+    const bytes = buildModel({
+      input: ['N', 3, 6, 6],
+      initializers: [
+        weights(random, 'wa', [4, 3, 3, 3]),
+        weights(random, 'ba', [4]),
+        weights(random, 'wb', [4, 3, 1, 1]),
+        weights(random, 'wse', [4, 4, 1, 1]),
+        weights(random, 'bse', [4]),
+        weights(random, 'fc', [2, 7]),
+      ],
+      nodes: [
+        node(
+          'Conv',
+          ['input', 'wa', 'ba'],
+          ['a'],
+          [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1])],
+          'conv_a',
+        ),
+        node('Relu', ['a'], ['ra'], [], 'relu_a'),
+        node('Conv', ['input', 'wb'], ['b'], [ints('kernel_shape', [1, 1])], 'conv_b'),
+        node('Add', ['ra', 'b'], ['sum'], [], 'add'),
+        // Squeeze-excite: the gate [N, 4, 1, 1] broadcast over [N, 4, 6, 6].
+        node('GlobalAveragePool', ['sum'], ['pooled'], [], 'squeeze'),
+        node('Conv', ['pooled', 'wse', 'bse'], ['se'], [ints('kernel_shape', [1, 1])], 'excite'),
+        node('Sigmoid', ['se'], ['gate'], [], 'gate'),
+        node('Mul', ['sum', 'gate'], ['scaled'], [], 'scale'),
+        node('Concat', ['scaled', 'input'], ['joined'], [int('axis', 1)], 'concat'),
+        node('GlobalAveragePool', ['joined'], ['features'], [], 'gap'),
+        node('Flatten', ['features'], ['flat'], [], 'flatten'),
+        node('Gemm', ['flat', 'fc'], ['output'], [int('transB', 1)], 'fc'),
+      ],
+    });
+    const model = await expectSameAsOrt(bytes, [2, 3, 6, 6], 62);
+    expect(model.connections.graph).toBe(true);
+    // The activation after conv_a folds into it: conv_a's output is read by the Relu alone.
+    expect((model.getLayer('conv_a').getConfig() as { activation: string }).activation).toBe('relu');
+  });
+
+  it('does not fold an activation into a layer whose output another branch reads', async () => {
+    const random = rng(71);
+    const bytes = buildModel({
+      input: ['N', 2, 4, 4],
+      initializers: [weights(random, 'w', [2, 2, 1, 1])],
+      nodes: [
+        node('Conv', ['input', 'w'], ['c'], [ints('kernel_shape', [1, 1])], 'conv'),
+        node('Relu', ['c'], ['r'], [], 'relu'),
+        node('Sum', ['c', 'r', 'input'], ['s'], [], 'sum'),
+        node('GlobalMaxPool', ['s'], ['pooled'], [], 'pool'),
+        node('Flatten', ['pooled'], ['output'], [], 'flatten'),
+      ],
+    });
+    const model = await expectSameAsOrt(bytes, [2, 2, 4, 4], 72);
+    expect(model.layers.map((l) => l.className).slice(0, 3)).toEqual(['Conv2D', 'Activation', 'Add']);
   });
 });
