@@ -64,6 +64,10 @@ function collectLayers(input: SymbolicTensor, output: SymbolicTensor): { layers:
   for (const layer of layers) {
     if (names.has(layer.name))
       throw new RangeError(`model: two layers are named '${layer.name}'; layer names must be unique`);
+    if (layer.name === input.name)
+      throw new RangeError(
+        `model: layer '${layer.name}' has the input's name; the input and the layers need distinct names (ck.input({ name }))`,
+      );
     names.add(layer.name);
   }
   const inbound = order.map((tensor) => tensor.inputs.map((source) => (source === input ? -1 : index.get(source)!)));

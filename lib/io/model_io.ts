@@ -148,7 +148,10 @@ const exists = (path: string) =>
  * Every field is checked before any weight is used; an unsupported Keras layer or attribute is
  * refused with an error naming it. A convkit save comes back compiled as it was saved.
  * @param path A directory, a model.json, a .h5/.hdf5 file or a .keras archive.
- * @returns The model, built and with its weights.
+ * @returns The model, built and with its weights: a Sequential, or a graph model (as `ck.model`
+ *   makes) for a saved graph model or a Keras / tfjs Functional one.
+ * @throws {RangeError} also for a graph with several inputs or outputs, shared layers, a cycle, or
+ *   an inbound node naming a missing layer.
  * @throws {TypeError} when path is not a non-empty string.
  * @throws {RangeError} for a file whose content is wrong or unsupported (naming the file and field);
  *   an Error for a file that cannot be read.

@@ -26,7 +26,10 @@ function graphNet(seed = 3): ck.Model {
   const stem = ck.layers
     .conv2d({ name: 'stem', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' })
     .apply(x);
-  const c1 = ck.layers.conv2d({ name: 'c1', filters: 4, kernelSize: 3, padding: 'same' }).apply(stem);
+  // A leaky-ReLU conv is two Keras layers (Conv2D, LeakyReLU) in the tfjs save; its readers read the second.
+  const c1 = ck.layers
+    .conv2d({ name: 'c1', filters: 4, kernelSize: 3, padding: 'same', activation: 'leakyRelu' })
+    .apply(stem);
   const bn = ck.layers.batchNormalization({ name: 'bn' }).apply(c1);
   const leaky = ck.layers.activation({ name: 'leaky', activation: 'leakyRelu' }).apply(bn);
   const sum = ck.layers.add({ name: 'residual' }).apply([stem, leaky]);
@@ -78,6 +81,12 @@ const connectionsOf = (model: ck.Model) =>
   ]);
 
 describe('Functional.toJSON', () => {
+  it('ck.model refuses a layer named like the input (the saved config could not tell them apart)', () => {
+    const x = ck.input({ shape: [4], name: 'features' });
+    const out = ck.layers.dense({ name: 'features', units: 2 }).apply(x);
+    expect(() => ck.model({ inputs: x, outputs: out })).toThrow(/layer 'features' has the input's name/);
+  });
+
   it("has the shape of tfjs's tf.model(...).toJSON(), in camelCase", () => {
     const x = ck.input({ shape: [4, 4, 2], name: 'inp' });
     const a = ck.layers.conv2d({ name: 'c1', filters: 3, kernelSize: 1 }).apply(x);
@@ -236,6 +245,15 @@ describe('tfjs layers format', () => {
     await model.save(path, { format: 'tfjs' });
     const json = JSON.parse(await readFile(join(path, 'model.json'), 'utf8'));
     expect(json.modelTopology.class_name).toBe('Model');
+    const inbound = (name: string) =>
+      json.modelTopology.config.layers.find((l: { name: string }) => l.name === name).inbound_nodes;
+    expect(inbound('c1_leaky_re_lu')).toEqual([[['c1', 0, 0, {}]]]);
+    expect(inbound('max')).toEqual([
+      [
+        ['avg', 0, 0, {}],
+        ['c1_leaky_re_lu', 0, 0, {}],
+      ],
+    ]);
     const inTfjs = await tf.loadLayersModel(fileHandler(join(path, 'model.json')));
     const x = sample([6, 6, 2], 2);
     expectClose(tfjsPredict(inTfjs, x.data, [...x.shape]), (await model.predict(x)).data, tolerance, 'tfjs');
