@@ -350,3 +350,134 @@ describe('ONNX export of graphs', () => {
     model.dispose();
   });
 });
+
+describe('damaged graph topologies', () => {
+  it('300 random rewirings of a saved graph fail with a clear error or load a model that predicts', async () => {
+    const model = graphNet(8);
+    const path = join(dir, 'fuzz');
+    await model.save(path);
+    const original = await readFile(join(path, 'model.json'), 'utf8');
+    const names = model.layers.map((l) => l.name);
+    const random = rng(99);
+    const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];
+    const x = sample([6, 6, 2], 3, 2);
+    let loaded = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const json = JSON.parse(original);
+      const config = json.modelTopology.config;
+      const layers = config.layers as { name: string; className: string; inboundNodes: unknown }[];
+      const target = pick(layers.slice(1));
+      const source = () => pick([...names, 'image', 'nowhere', '', 7 as unknown as string]);
+      switch (Math.floor(random() * 6)) {
+        case 0:
+          target.inboundNodes = [Array.from({ length: Math.floor(random() * 4) }, () => [source(), 0, 0, {}])];
+          break;
+        case 1:
+          target.inboundNodes = pick([
+            [],
+            null,
+            'x',
+            [[['image', 1, 0, {}]]],
+            [[[source(), 0, 0, {}]], [[source(), 0, 0, {}]]],
+          ]);
+          break;
+        case 2:
+          config.outputLayers = pick([
+            [[source(), 0, 0]],
+            [],
+            null,
+            [
+              [source(), 0, 0],
+              [source(), 0, 0],
+            ],
+          ]);
+          break;
+        case 3:
+          config.inputLayers = pick([
+            [[source(), 0, 0]],
+            [
+              ['image', 0, 0],
+              ['image', 0, 0],
+            ],
+            'image',
+          ]);
+          break;
+        case 4:
+          target.className = pick(['Add', 'Concatenate', 'Multiply', 'Dense', 'InputLayer', 'Nope']);
+          break;
+        default:
+          layers.splice(1 + Math.floor(random() * (layers.length - 1)), 1);
+      }
+      await writeFile(join(path, 'model.json'), JSON.stringify(json));
+      let result: ck.Model | undefined;
+      try {
+        result = await ck.loadModel(path);
+      } catch (error) {
+        expect(error instanceof RangeError || error instanceof TypeError, String(error)).toBe(true);
+        expect((error as Error).message).toMatch(/^loadModel: /);
+        continue;
+      }
+      loaded++;
+      const y = await result.predict(x);
+      expect(y.shape).toEqual([2, ...result.outputShape]);
+      result.dispose();
+    }
+    // Some rewirings are harmless (a source replaced by itself): they load and predict.
+    expect(loaded).toBeLessThan(300);
+    model.dispose();
+  });
+
+  it('150 random rewirings of a tfjs graph save (the Keras reader of every format) fail clearly or load', async () => {
+    const model = graphNet(9);
+    const path = join(dir, 'fuzz-tfjs');
+    await model.save(path, { format: 'tfjs' });
+    const original = await readFile(join(path, 'model.json'), 'utf8');
+    const random = rng(7);
+    const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];
+    const x = sample([6, 6, 2], 4, 2);
+    for (let trial = 0; trial < 150; trial++) {
+      const json = JSON.parse(original);
+      const config = json.modelTopology.config;
+      const layers = config.layers as { name: string; class_name: string; inbound_nodes: unknown }[];
+      const names = layers.map((l) => l.name);
+      const target = pick(layers);
+      const source = () => pick([...names, 'nowhere', 3 as unknown as string]);
+      switch (Math.floor(random() * 5)) {
+        case 0:
+          target.inbound_nodes = [Array.from({ length: Math.floor(random() * 4) }, () => [source(), 0, 0, {}])];
+          break;
+        case 1:
+          target.inbound_nodes = pick([[], null, {}, [[[source(), 0, 1, {}]]], [[[source(), 0, 0, { mask: 1 }]]]]);
+          break;
+        case 2:
+          config.output_layers = pick([
+            [[source(), 0, 0]],
+            [],
+            [
+              [source(), 0, 0],
+              [source(), 0, 0],
+            ],
+          ]);
+          break;
+        case 3:
+          config.input_layers = pick([[[source(), 0, 0]], [], null]);
+          break;
+        default:
+          layers.splice(Math.floor(random() * layers.length), 1);
+      }
+      await writeFile(join(path, 'model.json'), JSON.stringify(json));
+      let result: ck.Model | undefined;
+      try {
+        result = await ck.loadModel(path);
+      } catch (error) {
+        expect(error instanceof RangeError || error instanceof TypeError, String(error)).toBe(true);
+        expect((error as Error).message).toMatch(/^loadModel: /);
+        continue;
+      }
+      const y = await result.predict(x);
+      expect(y.shape).toEqual([2, ...result.outputShape]);
+      result.dispose();
+    }
+    model.dispose();
+  });
+});

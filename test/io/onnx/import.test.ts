@@ -432,3 +432,53 @@ describe('loadOnnx of graphs (branches that meet again)', () => {
     expect(model.layers.map((l) => l.className).slice(0, 3)).toEqual(['Conv2D', 'Activation', 'Add']);
   });
 });
+
+describe('loadOnnx of rewired graphs', () => {
+  it('120 random rewirings of an exported graph: refused clearly, or computing what onnxruntime-node computes', async () => {
+    const x = ck.input({ shape: [4, 4, 2] });
+    const a = ck.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x);
+    const b = ck.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(a);
+    const sum = ck.layers.add().apply([a, b, x]);
+    const g = ck.layers.dense({ units: 2, activation: 'sigmoid' }).apply(ck.layers.globalAveragePooling2d().apply(sum));
+    const gated = ck.layers.multiply().apply([sum, ck.layers.reshape({ targetShape: [1, 1, 2] }).apply(g)]);
+    const cat = ck.layers.concatenate().apply([gated, b]);
+    const out = ck.layers.dense({ units: 3 }).apply(ck.layers.flatten().apply(cat));
+    const model = ck.model({ inputs: x, outputs: out, seed: 3 });
+    const { onnx } = await import('onnx-proto');
+    const original = ck.toOnnx(model);
+    const random = rng(123);
+    const input = randomInput(2 * 4 * 4 * 2, 5);
+    let compared = 0;
+    for (let trial = 0; trial < 120; trial++) {
+      const proto = onnx.ModelProto.decode(original);
+      const nodes = proto.graph!.node!;
+      const tensors = ['input', ...nodes.flatMap((n) => n.output ?? [])];
+      const target = nodes[Math.floor(random() * nodes.length)];
+      const slot = Math.floor(random() * target.input!.length);
+      target.input![slot] = tensors[Math.floor(random() * tensors.length)];
+      const bytes = onnx.ModelProto.encode(proto).finish();
+      let reference: { data: Float32Array; dims: number[] } | undefined;
+      try {
+        reference = await runOrt(bytes, input, [2, 4, 4, 2]);
+      } catch {
+        reference = undefined;
+      }
+      let imported: ck.Model;
+      try {
+        imported = await ck.loadOnnx(bytes);
+      } catch (error) {
+        expect(error, String(error)).toBeInstanceOf(RangeError);
+        expect((error as Error).message).toMatch(/^loadOnnx: the given bytes: /);
+        continue;
+      }
+      const actual = await imported.predict(ck.tensor(input, [2, 4, 4, 2]));
+      if (reference && reference.dims.length === 2) {
+        expectClose(actual.data, reference.data, TOLERANCE, `trial ${trial}`);
+        compared++;
+      }
+      imported.dispose();
+    }
+    expect(compared).toBeGreaterThan(0);
+    model.dispose();
+  });
+});
