@@ -328,6 +328,11 @@ describe('ONNX export of graphs', () => {
     const actual = await runOrt(ck.toOnnx(model), x.data, [...x.shape]);
     expect(actual.dims).toEqual([3, 3]);
     expectClose(actual.data, (await model.predict(x)).data, tolerance, 'onnx');
+    // A tensor several layers read in the other layout is transposed once ('image' feeds stem and joined).
+    const { onnx } = await import('onnx-proto');
+    const nodes = onnx.ModelProto.decode(ck.toOnnx(model)).graph!.node!;
+    expect(nodes.filter((n) => n.opType === 'Transpose' && n.input![0] === 'input')).toHaveLength(1);
+    expect(nodes.map((n) => n.opType)).toEqual(expect.arrayContaining(['Sum', 'Mean', 'Max', 'Mul', 'Concat']));
     const path = join(dir, 'graph.onnx');
     await model.exportOnnx(path);
     expect((await readFile(path)).byteLength).toBeGreaterThan(0);

@@ -75,6 +75,8 @@ const float = (name: string, value: number): Attribute => ({ name, type: attribu
 class GraphBuilder {
   readonly nodes: onnx.INodeProto[] = [];
   readonly initializers: onnx.ITensorProto[] = [];
+  /** Transposes made so far, by input tensor and direction: a tensor several layers read is transposed once. */
+  readonly transposed = new Map<string, string>();
   private readonly names = new Set<string>([ONNX_INPUT_NAME, ONNX_OUTPUT_NAME]);
 
   private unique(base: string): string {
@@ -117,15 +119,25 @@ class GraphBuilder {
   }
 }
 
+function transposeOnce(graph: GraphBuilder, flow: Flow, prefix: string, perm: number[]): string {
+  const key = `${flow.name}\u0000${perm.join(',')}`;
+  let name = graph.transposed.get(key);
+  if (name === undefined) {
+    name = graph.node('Transpose', [flow.name], prefix, [ints('perm', perm)]);
+    graph.transposed.set(key, name);
+  }
+  return name;
+}
+
 function toChannelsFirst(graph: GraphBuilder, flow: Flow, prefix: string): Flow {
   if (flow.channelsFirst || flow.shape.length < 2) return flow;
-  const name = graph.node('Transpose', [flow.name], prefix, [ints('perm', channelsFirstPerm(flow.shape.length))]);
+  const name = transposeOnce(graph, flow, prefix, channelsFirstPerm(flow.shape.length));
   return { ...flow, name, channelsFirst: true };
 }
 
 function toChannelsLast(graph: GraphBuilder, flow: Flow, prefix: string): Flow {
   if (!flow.channelsFirst) return flow;
-  const name = graph.node('Transpose', [flow.name], prefix, [ints('perm', channelsLastPerm(flow.shape.length))]);
+  const name = transposeOnce(graph, flow, prefix, channelsLastPerm(flow.shape.length));
   return { ...flow, name, channelsFirst: false };
 }
 
