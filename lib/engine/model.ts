@@ -15,7 +15,6 @@ import { ModelCore, type Built } from './core';
 import type { TargetsInput } from './data';
 import { FormatRegistry, type SaveOptions } from './formats';
 import { activations, predict, predictSync } from './inference';
-import type { Sequential } from './sequential';
 import { formatSummary } from './summary';
 import { evaluate, fit, trainOnBatch, type Dataset, type EvaluateResult, type FitArgs, type History } from './training';
 
@@ -38,7 +37,7 @@ export interface CompileArgs {
 }
 
 /** How save() and exportOnnx() reach lib/io's writers (see formats.ts); io registers them as it loads. */
-export const formats = new FormatRegistry<Sequential>();
+export const formats = new FormatRegistry<Model>();
 
 /**
  * A model: layers and how they connect, compiled, trained and run as one native network. Made
@@ -311,7 +310,7 @@ export class Model implements TrainingModel {
    * @throws {TypeError} for an empty path or options that are not an object.
    */
   async save(path: string, options?: SaveOptions): Promise<void> {
-    await formats.get('save')(this.writable('save'), path, options);
+    await formats.get('save')(this, path, options);
   }
 
   /**
@@ -319,15 +318,21 @@ export class Model implements TrainingModel {
    * Its input and output are NHWC, batch first, as convkit's; see `ck.toOnnx`.
    */
   async exportOnnx(path: string): Promise<void> {
-    await formats.get('onnx')(this.writable('exportOnnx'), path);
+    await formats.get('onnx')(this, path);
   }
 
-  /** What save() and exportOnnx() write: a Sequential; a graph model cannot be written yet. */
-  protected writable(what: string): Sequential {
-    throw new RangeError(
-      `${what}: graph models (ck.model) cannot be saved or exported yet; ` +
-        'a model made with ck.sequential or loaded from a file can',
-    );
+  /** Architecture as saved in model.json: Keras's Sequential or Functional config, convkit's layer configs. */
+  toJSON(): Record<string, unknown> {
+    throw new RangeError(`model '${this.name}' has no serializable architecture`);
+  }
+
+  /**
+   * How the layers connect: the input's name and, per layer in `layers` order, the indices of the
+   * layers it reads (-1: the model's input). A Sequential reads as a chain.
+   */
+  get connections(): { inputName: string; inbound: number[][]; graph: boolean } {
+    const inbound = this.core.inbound ?? this.layers.map((_, i) => [i - 1]);
+    return { inputName: this.inputName, inbound: inbound.map((i) => [...i]), graph: this.core.inbound !== null };
   }
 
   /** Loss, metrics and optimizer config as saved in model.json, or null before compile. */

@@ -1,5 +1,5 @@
 // A linear stack of layers, Keras's Sequential: the Model (model.ts) whose layers each read the one
-// before, grown with add(), and saved and exported by lib/io (graph models are not, yet).
+// before, grown with add(), and saved and exported by lib/io.
 import { describe as describeValue, integer } from '../errors';
 import { Layer } from '../layers/base';
 import { freshSeed } from '../random';
@@ -65,7 +65,7 @@ export class Sequential extends Model {
   }
 
   /** Architecture and training configuration, as saved in model.json. */
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return {
       className: 'Sequential',
       config: {
@@ -73,10 +73,6 @@ export class Sequential extends Model {
         layers: this.layers.map((layer) => ({ className: layer.className, config: layer.getConfig() })),
       },
     };
-  }
-
-  protected override writable(): Sequential {
-    return this;
   }
 }
 

@@ -5,11 +5,16 @@
 // accepted or refused the same way whatever the file; anything that would change results and
 // that convkit does not implement is refused with the layer and the attribute named.
 import { defaultAlpha, type ActivationName } from '../activations';
+import { graphModel, orderGraph } from '../engine/functional';
+import type { Model } from '../engine/model';
 import { Sequential } from '../engine/sequential';
 import type { InitializerName } from '../initializers';
 import {
   Activation,
+  Add,
+  Average,
   AveragePooling2D,
+  Concatenate,
   BatchNormalization,
   Conv2D,
   Dense,
@@ -20,8 +25,10 @@ import {
   GlobalMaxPooling2D,
   LeakyReLU,
   type Layer,
+  Maximum,
   MaxPooling2D,
   Maxout,
+  Multiply,
   PReLU,
   ReLU,
   Reshape,
@@ -42,8 +49,13 @@ export interface KerasModelPlan {
   name: string;
   /** Shape of one sample (the Keras batch shape without its batch axis). */
   inputShape: number[];
-  /** The convkit layer of each Keras layer, in order, with the Keras class it came from. */
-  layers: { layer: Layer; kerasClass: string }[];
+  /**
+   * The convkit layer of each Keras layer, from the input to the output, with the Keras class it
+   * came from and its position among the file's layers (InputLayer aside).
+   */
+  layers: { layer: Layer; kerasClass: string; position: number }[];
+  /** A Functional model: its input layer's name and what each layer reads (see ck.model); null for a Sequential. */
+  graph: { inputName: string; inbound: number[][] } | null;
 }
 
 /** Weights a loader must supply for one layer, in convkit's (= Keras's) order. */
@@ -361,6 +373,14 @@ const translators: Record<string, Translator> = {
     lastAxisOnly(c, inputShape);
     return new Activation({ ...c.common(), activation: 'softmax' });
   },
+  Add: (c) => new Add(c.common()),
+  Average: (c) => new Average(c.common()),
+  Maximum: (c) => new Maximum(c.common()),
+  Multiply: (c) => new Multiply(c.common()),
+  Concatenate: (c, inputShape) => {
+    lastAxisOnly(c, inputShape);
+    return new Concatenate(c.common());
+  },
 };
 
 const modelClasses = ['Sequential', 'Functional', 'Model'];
@@ -431,18 +451,20 @@ function nodeInputs(node: unknown, layer: string): { source: string; kwargs: unk
     return node.map((input) => {
       if (!Array.isArray(input) || typeof input[0] !== 'string' || input[1] !== 0 || input[2] !== 0) {
         throw new RangeError(
-          `layer '${layer}': inbound node ${json(input)} is not supported (convkit reads plain chains of layers)`,
+          `layer '${layer}': inbound node ${json(input)} is not supported (convkit reads layers applied once, each output used as a whole)`,
         );
       }
       return { source: input[0], kwargs: input[3] };
     });
   }
   if (isObject(node) && Array.isArray(node.args)) {
-    return node.args.map((arg) => {
+    // A merge layer is called with one argument, the list of its inputs.
+    const args = node.args.length === 1 && Array.isArray(node.args[0]) ? node.args[0] : node.args;
+    return args.map((arg: unknown) => {
       const source = history(arg);
       if (source === undefined)
         throw new RangeError(
-          `layer '${layer}': call argument ${json(arg)} is not supported (convkit reads plain chains of layers)`,
+          `layer '${layer}': call argument ${json(arg)} is not supported (convkit reads layers called on Keras tensors)`,
         );
       return { source, kwargs: node.kwargs };
     });
@@ -452,6 +474,11 @@ function nodeInputs(node: unknown, layer: string): { source: string; kwargs: unk
 
 /** [name, 0, 0] or a list of one of them (Keras 2 always wraps; Keras 3 does not for one tensor). */
 function singleEndpoint(value: unknown, what: string): string {
+  if (Array.isArray(value) && Array.isArray(value[0]) && value.length > 1) {
+    throw new RangeError(
+      `${what} lists ${value.length} ${what === 'input_layers' ? 'inputs' : 'outputs'} (${value.map((e) => json(Array.isArray(e) ? e[0] : e)).join(', ')}): convkit reads models with one input and one output`,
+    );
+  }
   const endpoint = Array.isArray(value) && Array.isArray(value[0]) && value.length === 1 ? value[0] : value;
   if (!Array.isArray(endpoint) || typeof endpoint[0] !== 'string') {
     throw new RangeError(`${what} is ${json(value)}: convkit reads models with one input and one output`);
@@ -459,54 +486,52 @@ function singleEndpoint(value: unknown, what: string): string {
   return endpoint[0];
 }
 
-/** Layers of a Functional config, ordered from the input, when they form a plain chain. */
-function functionalLayers(config: unknown): { name: string; entries: LayerEntry[] } {
+/** A Functional config: its input layer, and its other layers ordered from the input with what each reads. */
+function functionalLayers(config: unknown): {
+  name: string;
+  input: LayerEntry;
+  entries: LayerEntry[];
+  positions: number[];
+  inbound: number[][];
+} {
   if (!isObject(config) || !Array.isArray(config.layers))
     throw new RangeError(`a Functional config must have a layers array, got ${json(config)}`);
-  const entries = config.layers.map((entry, i) => layerEntry(entry, `layers[${i}]`));
-  const input = singleEndpoint(config.input_layers, 'input_layers');
+  const all = config.layers.map((entry, i) => layerEntry(entry, `layers[${i}]`));
+  const inputName = singleEndpoint(config.input_layers, 'input_layers');
   const output = singleEndpoint(config.output_layers, 'output_layers');
-  const next = new Map<string, LayerEntry>();
-  for (const entry of entries) {
+  const input = all.find((e) => e.name === inputName);
+  if (!input) throw new RangeError(`input_layers names '${inputName}', which is not among the layers`);
+  if (input.className !== 'InputLayer')
+    throw new RangeError(`input_layers names '${inputName}', a ${input.className} rather than an InputLayer`);
+  const entries = all.filter((e) => e !== input);
+  const nodes = entries.map((entry) => {
     const nodes = entry.entry.inbound_nodes ?? [];
     if (!Array.isArray(nodes)) throw new RangeError(`layer '${entry.name}': inbound_nodes must be an array`);
-    if (entry.name === input) {
-      if (nodes.length > 0) throw new RangeError(`input layer '${input}' has inbound nodes: not a plain chain`);
-      continue;
-    }
+    if (entry.className === 'InputLayer')
+      throw new RangeError(`layer '${entry.name}' is a second InputLayer: convkit reads models with one input`);
     if (nodes.length !== 1)
       throw new RangeError(
-        `layer '${entry.name}' is called ${nodes.length} times: convkit reads plain chains, where each layer is used once`,
+        `layer '${entry.name}' is called ${nodes.length} times: convkit reads models where each layer is used once (no shared layers)`,
       );
     const inputs = nodeInputs(nodes[0], entry.name);
-    if (inputs.length !== 1)
-      throw new RangeError(
-        `layer '${entry.name}' takes ${inputs.length} inputs: convkit reads plain chains of single-input layers`,
-      );
-    const { source, kwargs } = inputs[0];
-    if (isObject(kwargs) && Object.values(kwargs).some((v) => v !== null)) {
-      throw new RangeError(`layer '${entry.name}' is called with arguments ${json(kwargs)}: not supported`);
+    for (const { kwargs } of inputs) {
+      if (isObject(kwargs) && Object.values(kwargs).some((v) => v !== null))
+        throw new RangeError(`layer '${entry.name}' is called with arguments ${json(kwargs)}: not supported`);
     }
-    if (next.has(source))
-      throw new RangeError(
-        `layer '${source}' feeds both '${next.get(source)!.name}' and '${entry.name}': convkit reads plain chains, not branches`,
-      );
-    next.set(source, entry);
-  }
-  const first = entries.find((e) => e.name === input);
-  if (!first) throw new RangeError(`input_layers names '${input}', which is not among the layers`);
-  const chain = [first];
-  for (let entry = next.get(input); entry; entry = next.get(entry.name)) chain.push(entry);
-  if (chain[chain.length - 1].name !== output || chain.length !== entries.length) {
-    throw new RangeError(
-      `the layers do not form one chain from '${input}' to '${output}': convkit reads plain chains of layers`,
-    );
-  }
-  return { name: typeof config.name === 'string' ? config.name : 'model', entries: chain };
+    return { name: entry.name, sources: inputs.map((i) => i.source) };
+  });
+  const { order, inbound } = orderGraph(nodes, inputName, output);
+  return {
+    name: typeof config.name === 'string' ? config.name : 'model',
+    input,
+    entries: order.map((i) => entries[i]),
+    positions: order,
+    inbound,
+  };
 }
 
 /**
- * Translates a Keras model config (Sequential, or Functional when a plain chain) to convkit layers.
+ * Translates a Keras model config (Sequential, or Functional with one input and one output) to convkit layers.
  * Accepts the config itself or tensorflowjs_converter's wrapper { model_config, keras_version, backend }.
  * Throws a RangeError naming the layer and attribute convkit cannot honour.
  */
@@ -515,17 +540,22 @@ export function kerasModelFromConfig(topology: unknown): KerasModelPlan {
   if (!isObject(root) || typeof root.class_name !== 'string') {
     throw new RangeError(`the model config must be Keras JSON { class_name, config }, got ${json(root).slice(0, 200)}`);
   }
-  let model: { name: string; entries: LayerEntry[]; buildInputShape?: unknown };
+  let model: { name: string; entries: LayerEntry[]; buildInputShape?: unknown; positions?: number[] };
+  let graph: { inputName: string; inbound: number[][] } | null = null;
+  let inputShape: number[] | undefined;
   if (root.class_name === 'Sequential') model = sequentialLayers(root.config);
-  else if (root.class_name === 'Functional' || root.class_name === 'Model') model = functionalLayers(root.config);
-  else
+  else if (root.class_name === 'Functional' || root.class_name === 'Model') {
+    const functional = functionalLayers(root.config);
+    model = functional;
+    graph = { inputName: functional.input.name, inbound: functional.inbound };
+    inputShape = inputLayerShape(functional.input);
+  } else
     throw new RangeError(
-      `model class '${root.class_name}' is not supported (convkit reads Sequential models and Functional ones that are a plain chain)`,
+      `model class '${root.class_name}' is not supported (convkit reads Sequential and Functional models)`,
     );
 
   const entries = [...model.entries];
-  let inputShape: number[] | undefined;
-  if (entries[0]?.className === 'InputLayer') inputShape = inputLayerShape(entries.shift()!);
+  if (!graph && entries[0]?.className === 'InputLayer') inputShape = inputLayerShape(entries.shift()!);
   if (entries.length === 0) throw new RangeError('the model has no layers');
   const first = entries[0];
   const buildShape = isObject(first.entry.build_config) ? first.entry.build_config.input_shape : undefined;
@@ -539,8 +569,9 @@ export function kerasModelFromConfig(topology: unknown): KerasModelPlan {
   }
 
   const layers: KerasModelPlan['layers'] = [];
-  let shape: Shape = inputShape;
-  for (const entry of entries) {
+  const shapes: Shape[] = [];
+  const inbound = graph ? graph.inbound : entries.map((_, i) => [i - 1]);
+  entries.forEach((entry, index) => {
     const where = `layer '${entry.name}' (${entry.className})`;
     if (modelClasses.includes(entry.className))
       throw new RangeError(`${where}: nested models are not supported (flatten the model into one Sequential)`);
@@ -551,29 +582,35 @@ export function kerasModelFromConfig(topology: unknown): KerasModelPlan {
       );
     }
     const config = new KerasLayerConfig(entry.className, entry.name, entry.config, 'module' in entry.entry);
+    const inputShapes = inbound[index].map((i) => (i < 0 ? inputShape! : shapes[i]));
     let layer: Layer;
     try {
-      layer = translators[entry.className](config, shape);
+      layer = translators[entry.className](config, inputShapes[0]);
       config.checkRest();
-      shape = layer.computeOutputShape(shape);
+      shapes.push(layer.outputShapeFor(inputShapes));
     } catch (error) {
       const message = (error as Error).message;
       throw new RangeError(message.startsWith(`layer '${entry.name}'`) ? message : `${where}: ${message}`);
     }
-    layers.push({ layer, kerasClass: entry.className });
-  }
-  return { name: model.name, inputShape, layers };
+    layers.push({ layer, kerasClass: entry.className, position: model.positions?.[index] ?? index });
+  });
+  return { name: model.name, inputShape, layers, graph };
 }
 
 /**
  * Builds the planned model and sets its weights from `read`, which returns a layer's weights as
  * the file has them; names, count and shapes are checked here, for every format alike.
  */
-export function buildKerasModel(
-  plan: KerasModelPlan,
-  read: (request: LayerWeightsRequest) => LoadedWeight[],
-): Sequential {
-  const model = new Sequential({ name: plan.name, layers: plan.layers.map((l) => l.layer) });
+export function buildKerasModel(plan: KerasModelPlan, read: (request: LayerWeightsRequest) => LoadedWeight[]): Model {
+  const model = plan.graph
+    ? graphModel({
+        name: plan.name,
+        layers: plan.layers.map((l) => l.layer),
+        inbound: plan.graph.inbound,
+        inputName: plan.graph.inputName,
+        inputShape: plan.inputShape,
+      })
+    : new Sequential({ name: plan.name, layers: plan.layers.map((l) => l.layer) });
   model.build(plan.inputShape);
   const specs = model.weightSpecs();
   const weights: Float32Array[] = plan.layers.flatMap(({ layer, kerasClass }, index) => {
@@ -690,6 +727,9 @@ function kerasLayersOf(layer: Layer, inputShape: Shape): Json[] {
     ];
   }
   if (layer instanceof LeakyReLU) return [entry('LeakyReLU', { alpha: layer.alpha })];
+  if (layer instanceof Concatenate) return [entry('Concatenate', { axis: -1 })];
+  if (layer instanceof Add || layer instanceof Average || layer instanceof Maximum || layer instanceof Multiply)
+    return [entry(layer.className, {})];
   if (layer instanceof ELU) return [entry('ELU', { alpha: layer.alpha })];
   if (layer instanceof Activation) {
     if (layer.activation === 'leakyRelu') return [entry('LeakyReLU', { alpha: layer.alpha })];
@@ -717,13 +757,17 @@ function kerasLayersOf(layer: Layer, inputShape: Shape): Json[] {
  * The Keras config of a convkit model as tensorflowjs_converter writes it into model.json:
  * Keras 2's snake_case JSON with an InputLayer first, plus keras_version and backend.
  */
-export function kerasConfigOf(model: Sequential, generatedBy: string): Json {
-  let shape = model.inputShape;
-  const layers = model.layers.flatMap((layer) => {
-    const entries = kerasLayersOf(layer, shape);
-    shape = layer.computeOutputShape(shape);
+export function kerasConfigOf(model: Model, generatedBy: string): Json {
+  const { inbound, graph } = model.connections;
+  const shapes: Shape[] = [];
+  const inputShapesOf = (i: number) => inbound[i].map((j) => (j < 0 ? model.inputShape : shapes[j]));
+  const perLayer = model.layers.map((layer, i) => {
+    const inputShapes = inputShapesOf(i);
+    const entries = kerasLayersOf(layer, inputShapes[0]);
+    shapes.push(layer.outputShapeFor(inputShapes));
     return entries;
   });
+  const layers = perLayer.flat();
   const names = new Set<unknown>();
   for (const { config } of layers) {
     const name = (config as Json).name;
@@ -731,9 +775,9 @@ export function kerasConfigOf(model: Sequential, generatedBy: string): Json {
       throw new RangeError(`two Keras layers would be named '${String(name)}' (rename the convkit layer)`);
     names.add(name);
   }
-  let inputName = `${model.layers[0].name}_input`;
+  let inputName = graph ? model.connections.inputName : `${model.layers[0].name}_input`;
   while (names.has(inputName)) inputName = `_${inputName}`;
-  const input = {
+  const input: Json = {
     class_name: 'InputLayer',
     config: {
       batch_input_shape: [null, ...model.inputShape],
@@ -743,9 +787,36 @@ export function kerasConfigOf(model: Sequential, generatedBy: string): Json {
       name: inputName,
     },
   };
+  if (!graph) {
+    return {
+      class_name: 'Sequential',
+      config: { name: model.name, layers: [input, ...layers] },
+      keras_version: generatedBy,
+      backend: 'convkit',
+    };
+  }
+  // A Functional config as tfjs writes it (tf.model(...).toJSON()): every layer with the layers it
+  // reads; a convkit layer that becomes two Keras layers (an activation Keras has only as a layer)
+  // is a chain of the two, read by its consumers through the second.
+  const inboundNode = (sources: string[]) => [sources.map((source) => [source, 0, 0, {}])];
+  const outputName = (i: number) => (i < 0 ? inputName : String((perLayer[i].at(-1)!.config as Json).name));
+  const functionalLayers: Json[] = [{ name: inputName, ...input, inbound_nodes: [] }];
+  perLayer.forEach((entries, i) => {
+    let sources = inbound[i].map(outputName);
+    for (const entry of entries) {
+      const name = String((entry.config as Json).name);
+      functionalLayers.push({ name, ...entry, inbound_nodes: inboundNode(sources) });
+      sources = [name];
+    }
+  });
   return {
-    class_name: 'Sequential',
-    config: { name: model.name, layers: [input, ...layers] },
+    class_name: 'Model',
+    config: {
+      name: model.name,
+      layers: functionalLayers,
+      input_layers: [[inputName, 0, 0]],
+      output_layers: [[outputName(model.layers.length - 1), 0, 0]],
+    },
     keras_version: generatedBy,
     backend: 'convkit',
   };

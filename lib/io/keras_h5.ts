@@ -3,7 +3,7 @@
 // group `model_weights` with one group per layer whose attribute `weight_names` lists its weight
 // datasets (paths under the layer's group: `conv2d/kernel:0` in Keras 2, `sequential/conv2d/kernel`
 // in Keras 3), in the layer's weight order.
-import type { Sequential } from '../engine/sequential';
+import type { Model } from '../engine/model';
 import { invalid } from './files';
 import { withHdf5File } from './hdf5';
 import { buildKerasModel, kerasModelFromConfig, type KerasModelPlan } from './keras_config';
@@ -29,7 +29,7 @@ export function planFromJson(path: string, text: string, where: string): KerasMo
 }
 
 /** Loads a Keras HDF5 model file. */
-export async function loadKerasH5(path: string): Promise<Sequential> {
+export async function loadKerasH5(path: string): Promise<Model> {
   return withHdf5File(path, (h5) => {
     const root = h5.file;
     const modelConfig = h5.string(root, 'model_config');

@@ -9,7 +9,7 @@ import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import type { Sequential } from '../engine/sequential';
+import type { Model } from '../engine/model';
 import { snakeCase } from '../layers/base';
 import { invalid, readModelFile } from './files';
 import { withHdf5File } from './hdf5';
@@ -21,14 +21,17 @@ const WEIGHTS = 'model.weights.h5';
 const NPZ_WEIGHTS = 'model.weights.npz';
 
 /** Sets the weights of a planned model from a Keras 3 weights file. */
-async function loadWeights(path: string, weightsPath: string, plan: KerasModelPlan): Promise<Sequential> {
+async function loadWeights(path: string, weightsPath: string, plan: KerasModelPlan): Promise<Model> {
+  // Numbered in the file's layer order, which a Functional model's plan may not follow.
   const used = new Map<string, number>();
-  const layerPaths = plan.layers.map(({ kerasClass }) => {
+  const layerPaths: string[] = [];
+  const byPosition = plan.layers.map((l, index) => ({ ...l, index })).sort((a, b) => a.position - b.position);
+  for (const { kerasClass, index } of byPosition) {
     const base = snakeCase(kerasClass);
     const count = used.get(base);
     used.set(base, (count ?? -1) + 1);
-    return count === undefined ? base : `${base}_${count + 1}`;
-  });
+    layerPaths[index] = count === undefined ? base : `${base}_${count + 1}`;
+  }
   return withHdf5File(weightsPath, (h5) => {
     try {
       return buildKerasModel(plan, ({ index, layer, weights }) => {
@@ -61,7 +64,7 @@ async function loadWeights(path: string, weightsPath: string, plan: KerasModelPl
 }
 
 /** Loads a .keras archive. */
-export async function loadKerasArchive(path: string): Promise<Sequential> {
+export async function loadKerasArchive(path: string): Promise<Model> {
   const bytes = await readModelFile(path);
   const names: string[] = [];
   let files: Record<string, Uint8Array>;
@@ -96,7 +99,7 @@ export async function loadKerasArchive(path: string): Promise<Sequential> {
 }
 
 /** Loads a Keras 3 model saved to a directory (config.json + model.weights.h5). */
-export async function loadKerasDirectory(dir: string): Promise<Sequential> {
+export async function loadKerasDirectory(dir: string): Promise<Model> {
   const configPath = join(dir, CONFIG);
   const plan = planFromJson(configPath, (await readModelFile(configPath)).toString('utf8'), CONFIG);
   const weightsPath = join(dir, WEIGHTS);

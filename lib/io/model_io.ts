@@ -15,6 +15,8 @@ import { access, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SaveOptions } from '../engine/formats';
 import { planLayers } from '../engine/core';
+import { graphModel, orderGraph } from '../engine/functional';
+import type { Model } from '../engine/model';
 import { formats, Sequential } from '../engine/sequential';
 import { describe, oneOf } from '../errors';
 import { deserializeLayer } from '../layers';
@@ -53,8 +55,13 @@ interface ModelJson {
   formatVersion: number;
   generatedBy: string;
   modelTopology: {
-    className: 'Sequential';
-    config: { name: string; layers: { className: string; config: Record<string, unknown> }[] };
+    className: 'Sequential' | 'Functional' | 'Model';
+    config: {
+      name: string;
+      layers: { className: string; name?: string; config: Record<string, unknown>; inboundNodes?: unknown }[];
+      inputLayers?: unknown;
+      outputLayers?: unknown;
+    };
     inputShape: number[];
   };
   trainingConfig: Record<string, unknown> | null;
@@ -64,7 +71,7 @@ interface ModelJson {
 }
 
 /** `model.save(dir, options)`: writes the model to a directory in the format options asks for. */
-export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0)
     throw new TypeError(`save: the path must be a non-empty string, got ${describe(dir)}`);
   if (options === null || typeof options !== 'object')
@@ -141,7 +148,10 @@ const exists = (path: string) =>
  * Every field is checked before any weight is used; an unsupported Keras layer or attribute is
  * refused with an error naming it. A convkit save comes back compiled as it was saved.
  * @param path A directory, a model.json, a .h5/.hdf5 file or a .keras archive.
- * @returns The model, built and with its weights.
+ * @returns The model, built and with its weights: a Sequential, or a graph model (as `ck.model`
+ *   makes) for a saved graph model or a Keras / tfjs Functional one.
+ * @throws {RangeError} also for a graph with several inputs or outputs, shared layers, a cycle, or
+ *   an inbound node naming a missing layer.
  * @throws {TypeError} when path is not a non-empty string.
  * @throws {RangeError} for a file whose content is wrong or unsupported (naming the file and field);
  *   an Error for a file that cannot be read.
@@ -156,7 +166,7 @@ const exists = (path: string) =>
  * const output = await loaded.predict(ck.tensor(new Float32Array(28 * 28), [1, 28, 28, 1])); // Tensor [1, 10]
  * ```
  */
-export async function loadModel(path: string): Promise<Sequential> {
+export async function loadModel(path: string): Promise<Model> {
   if (typeof path !== 'string' || path.length === 0)
     throw new TypeError(`loadModel: the path must be a non-empty string, got ${describe(path)}`);
   const info = await stat(path).catch(() => undefined);
@@ -173,7 +183,7 @@ export async function loadModel(path: string): Promise<Sequential> {
 }
 
 /** A model.json: convkit's format, or TensorFlow.js's layers format. */
-async function loadJsonModel(jsonPath: string): Promise<Sequential> {
+async function loadJsonModel(jsonPath: string): Promise<Model> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(jsonPath, 'utf8'));
@@ -195,7 +205,7 @@ async function loadJsonModel(jsonPath: string): Promise<Sequential> {
   return loadConvkitModel(jsonPath, json);
 }
 
-async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown>): Promise<Sequential> {
+async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown>): Promise<Model> {
   const base = dirname(jsonPath);
   const json = parsed as Partial<ModelJson>;
   if (json.format !== MODEL_FORMAT) {
@@ -211,33 +221,43 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
     );
   }
   const topology = json.modelTopology;
+  const graph = topology?.className === 'Functional' || topology?.className === 'Model';
   if (
-    topology?.className !== 'Sequential' ||
+    (topology?.className !== 'Sequential' && !graph) ||
     !Array.isArray(topology.config?.layers) ||
     topology.config.layers.length === 0
   ) {
-    invalid(jsonPath, 'modelTopology must describe a Sequential model with at least one layer');
+    invalid(jsonPath, 'modelTopology must describe a Sequential or Functional model with at least one layer');
   }
   if (!isIntArray(topology.inputShape))
     invalid(jsonPath, 'modelTopology.inputShape must be an array of positive integers');
 
-  const layers = topology.config.layers.map((entry, i) => {
-    try {
-      return deserializeLayer(entry);
-    } catch (error) {
-      invalid(jsonPath, `layer ${i}: ${(error as Error).message}`);
-    }
-  });
-  let model: Sequential;
+  let model: Model;
   let specs: { layer: string; name: string; shape: number[] }[];
-  try {
-    model = new Sequential({
-      name: typeof topology.config.name === 'string' ? topology.config.name : undefined,
-      layers,
+  if (graph) {
+    model = functionalFromJson(jsonPath, topology.config, topology.inputShape);
+  } else {
+    const layers = topology.config.layers.map((entry, i) => {
+      try {
+        return deserializeLayer(entry);
+      } catch (error) {
+        invalid(jsonPath, `layer ${i}: ${(error as Error).message}`);
+      }
     });
+    try {
+      model = new Sequential({
+        name: typeof topology.config.name === 'string' ? topology.config.name : undefined,
+        layers,
+      });
+    } catch (error) {
+      invalid(jsonPath, `the architecture does not build: ${(error as Error).message}`);
+    }
+  }
+  try {
     // Shapes only: nothing is allocated until the file is known to hold what the architecture needs.
-    specs = planLayers(model.layers, topology.inputShape).layers.flatMap(({ layer, weights }) =>
-      weights.map((w) => ({ layer: layer.name, ...w })),
+    const { inbound, graph: connected } = model.connections;
+    specs = planLayers(model.layers, topology.inputShape, connected ? inbound : null).layers.flatMap(
+      ({ layer, weights }) => weights.map((w) => ({ layer: layer.name, ...w })),
     );
   } catch (error) {
     invalid(jsonPath, `the architecture does not build: ${(error as Error).message}`);
@@ -321,4 +341,76 @@ async function loadConvkitModel(jsonPath: string, parsed: Record<string, unknown
     }
   }
   return model;
+}
+
+/** One [name, 0, 0] endpoint of inputLayers / outputLayers: several inputs or outputs are refused, naming them. */
+function endpoint(jsonPath: string, value: unknown, field: string): string {
+  const list = Array.isArray(value) && Array.isArray(value[0]) ? value : [value];
+  if (list.length !== 1) {
+    invalid(
+      jsonPath,
+      `modelTopology.config.${field} lists ${list.length} ${field === 'inputLayers' ? 'inputs' : 'outputs'} (${JSON.stringify(value)}): convkit graph models have one input and one output`,
+    );
+  }
+  const [name, node, tensor] = (list[0] ?? []) as unknown[];
+  if (typeof name !== 'string' || node !== 0 || tensor !== 0)
+    invalid(jsonPath, `modelTopology.config.${field} must be [[name, 0, 0]], got ${JSON.stringify(value)}`);
+  return name;
+}
+
+/** A graph model from convkit's Functional topology (Functional.toJSON), its layers ordered from the input. */
+function functionalFromJson(
+  jsonPath: string,
+  config: ModelJson['modelTopology']['config'],
+  inputShape: number[],
+): Model {
+  const input = endpoint(jsonPath, config.inputLayers, 'inputLayers');
+  const output = endpoint(jsonPath, config.outputLayers, 'outputLayers');
+  const entries = config.layers.filter((entry, i) => {
+    if (entry === null || typeof entry !== 'object') invalid(jsonPath, `layer ${i} is not an object`);
+    return !(entry.className === 'InputLayer' && entry.name === input);
+  });
+  if (entries.length !== config.layers.length - 1)
+    invalid(jsonPath, `modelTopology has no InputLayer named '${input}' (inputLayers names it)`);
+  const nodes = entries.map((entry) => {
+    const name = entry.name ?? (entry.config as { name?: unknown } | undefined)?.name;
+    if (typeof name !== 'string') invalid(jsonPath, `a layer (${String(entry.className)}) has no name`);
+    const nodes = entry.inboundNodes;
+    if (!Array.isArray(nodes) || nodes.length !== 1 || !Array.isArray(nodes[0]) || nodes[0].length === 0) {
+      invalid(
+        jsonPath,
+        `layer '${name}': inboundNodes must be one node [[source, 0, 0, {}], ...] (a layer applied once), got ${JSON.stringify(nodes)}`,
+      );
+    }
+    const sources = (nodes[0] as unknown[]).map((source) => {
+      if (!Array.isArray(source) || typeof source[0] !== 'string' || source[1] !== 0 || source[2] !== 0)
+        invalid(jsonPath, `layer '${name}': inbound ${JSON.stringify(source)} must be [layerName, 0, 0, {}]`);
+      return source[0] as string;
+    });
+    return { name, sources };
+  });
+  let order: { order: number[]; inbound: number[][] };
+  try {
+    order = orderGraph(nodes, input, output);
+  } catch (error) {
+    invalid(jsonPath, `modelTopology: ${(error as Error).message}`);
+  }
+  const layers = order.order.map((i) => {
+    try {
+      return deserializeLayer(entries[i]);
+    } catch (error) {
+      invalid(jsonPath, `layer '${nodes[i].name}': ${(error as Error).message}`);
+    }
+  });
+  try {
+    return graphModel({
+      name: typeof config.name === 'string' ? config.name : 'model',
+      layers,
+      inbound: order.inbound,
+      inputName: input,
+      inputShape,
+    });
+  } catch (error) {
+    invalid(jsonPath, `the architecture does not build: ${(error as Error).message}`);
+  }
 }

@@ -4,7 +4,7 @@
 // concatenated, hold its weights back to back in manifest order, little-endian.
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import type { Sequential } from '../engine/sequential';
+import type { Model } from '../engine/model';
 import { shapeSize } from '../tensor';
 import { version } from '../version';
 import { fromLittleEndian, invalid, readModelFile, toLittleEndian, writeModelDirectory } from './files';
@@ -96,7 +96,7 @@ function manifestName(weights: Map<string, NamedWeight>, layer: string, variable
 }
 
 /** Loads a parsed tfjs layers-format model.json and its shards. */
-export async function loadTfjsModel(jsonPath: string, json: Json): Promise<Sequential> {
+export async function loadTfjsModel(jsonPath: string, json: Json): Promise<Model> {
   if (json.format !== undefined && json.format !== TFJS_LAYERS_FORMAT) {
     const graph =
       json.format === 'graph-model'
@@ -151,7 +151,7 @@ function checkTfjsCanRead(topology: Json): void {
  * crash never pairs a model.json with another save's shards; the previous shards go afterwards
  * (see writeModelDirectory).
  */
-export async function saveTfjsModel(model: Sequential, dir: string): Promise<void> {
+export async function saveTfjsModel(model: Model, dir: string): Promise<void> {
   const specs = model.weightSpecs();
   let modelTopology: Json;
   try {

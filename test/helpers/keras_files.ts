@@ -22,6 +22,8 @@ export interface LayerSpec {
   className: string;
   name: string;
   args?: Json;
+  /** In a Functional config, the layers it reads (default: the layer before it, or the input). */
+  inbound?: string[];
 }
 
 /** One layer's weights, in the layer's own order. */
@@ -87,6 +89,11 @@ const keras2Defaults: Record<string, Json> = {
   LeakyReLU: { alpha: 0.3 },
   ELU: { alpha: 1.0 },
   Softmax: { axis: -1 },
+  Add: {},
+  Average: {},
+  Maximum: {},
+  Multiply: {},
+  Concatenate: { axis: -1 },
 };
 
 function keras2LayerConfig(spec: LayerSpec): Json {
@@ -116,7 +123,7 @@ export function keras2Sequential(name: string, inputShape: number[], layers: Lay
   };
 }
 
-/** tf.keras 2.15's Functional config of a chain: inbound nodes [[[name, 0, 0, {}]]]. */
+/** tf.keras 2.15's Functional config (a chain unless the specs say what they read): inbound nodes [[[name, 0, 0, {}], ...]]. */
 export function keras2Functional(name: string, inputShape: number[], layers: LayerSpec[]): Json {
   const input = 'input_1';
   const names = [input, ...layers.map((l) => l.name)];
@@ -142,7 +149,7 @@ export function keras2Functional(name: string, inputShape: number[], layers: Lay
           class_name: spec.className,
           config: keras2LayerConfig(spec),
           name: spec.name,
-          inbound_nodes: [[[names[i], 0, 0, {}]]],
+          inbound_nodes: [(spec.inbound ?? [names[i]]).map((source) => [source, 0, 0, {}])],
         })),
       ],
       input_layers: [[input, 0, 0]],
@@ -213,7 +220,11 @@ export function keras3Sequential(name: string, shapes: number[][], layers: Layer
   };
 }
 
-/** Keras 3's serialized Functional chain: inbound nodes { args: [keras tensor], kwargs: {} }. */
+/**
+ * Keras 3's serialized Functional (a chain unless the specs say what they read): inbound nodes
+ * { args: [keras tensor], kwargs: {} }, a merge's { args: [[keras tensor, ...]], kwargs: {} }.
+ * `shapes[i]` is layer i's input shape (for a graph, only shapes[0], the input's, is read).
+ */
 export function keras3Functional(name: string, shapes: number[][], layers: LayerSpec[]): Json {
   const input = 'input_layer';
   const tensor = (source: string, shape: number[]) => ({
@@ -230,9 +241,18 @@ export function keras3Functional(name: string, shapes: number[][], layers: Layer
       layers: [
         { ...keras3Input(input, shapes[0]), name: input, inbound_nodes: [] },
         ...layers.map((spec, i) => ({
-          ...keras3Entry(spec, [null, ...shapes[i]]),
+          ...keras3Entry(spec, [null, ...(shapes[i] ?? shapes[0])]),
           name: spec.name,
-          inbound_nodes: [{ args: [tensor(i === 0 ? input : layers[i - 1].name, shapes[i])], kwargs: {} }],
+          inbound_nodes: [
+            {
+              args: spec.inbound
+                ? spec.inbound.length === 1
+                  ? [tensor(spec.inbound[0], shapes[i] ?? shapes[0])]
+                  : [spec.inbound.map((source) => tensor(source, shapes[i] ?? shapes[0]))]
+                : [tensor(i === 0 ? input : layers[i - 1].name, shapes[i])],
+              kwargs: {},
+            },
+          ],
         })),
       ],
       input_layers: [input, 0, 0],
@@ -417,7 +437,7 @@ export async function writeKerasArchive(
 }
 
 /** A convkit model's weights per layer, in the Weight form the writers take. */
-export function convkitWeights(model: ck.Sequential): Map<string, Weight[]> {
+export function convkitWeights(model: ck.Model): Map<string, Weight[]> {
   const values = model.getWeights();
   const weights = new Map<string, Weight[]>();
   model.weightSpecs().forEach((spec, i) => {
@@ -468,6 +488,31 @@ export const convLayers: LayerSpec[] = [
   { className: 'Dense', name: 'dense', args: { units: 5, activation: 'tanh' } },
   { className: 'Dense', name: 'dense_1', args: { units: 3, use_bias: false, activation: 'sigmoid' } },
   { className: 'Activation', name: 'activation', args: { activation: 'softmax' } },
+];
+
+/**
+ * A graph for Functional configs (input 'input_1', [5, 5, 2]): two branches listed out of
+ * topological order, Add, Average, Maximum, a squeeze-excite Multiply and a Concatenate with the input.
+ */
+export const graphLayers: LayerSpec[] = [
+  { className: 'Conv2D', name: 'c_b', args: { filters: 3, kernel_size: [1, 1] }, inbound: ['input_1'] },
+  {
+    className: 'Conv2D',
+    name: 'c_a',
+    args: { filters: 3, kernel_size: [3, 3], padding: 'same', activation: 'relu' },
+    inbound: ['input_1'],
+  },
+  { className: 'BatchNormalization', name: 'bn', args: { axis: [3] }, inbound: ['c_a'] },
+  { className: 'Add', name: 'add', inbound: ['bn', 'c_b'] },
+  { className: 'Average', name: 'avg', inbound: ['add', 'c_b'] },
+  { className: 'Maximum', name: 'max', inbound: ['avg', 'c_a'] },
+  { className: 'GlobalAveragePooling2D', name: 'gap', inbound: ['max'] },
+  { className: 'Dense', name: 'gate', args: { units: 3, activation: 'sigmoid' }, inbound: ['gap'] },
+  { className: 'Reshape', name: 'gate3d', args: { target_shape: [1, 1, 3] }, inbound: ['gate'] },
+  { className: 'Multiply', name: 'mul', inbound: ['max', 'gate3d'] },
+  { className: 'Concatenate', name: 'cat', inbound: ['mul', 'input_1'] },
+  { className: 'Flatten', name: 'flat', inbound: ['cat'] },
+  { className: 'Dense', name: 'out', args: { units: 4, activation: 'softmax' }, inbound: ['flat'] },
 ];
 
 /** GlobalAveragePooling2D or GlobalMaxPooling2D, BatchNormalization on features, Reshape, Softmax. */

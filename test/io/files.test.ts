@@ -42,7 +42,7 @@ const nextModel = () =>
     ],
   });
 
-function expectSameWeights(loaded: ck.Sequential, expected: ck.Sequential, what: string): void {
+function expectSameWeights(loaded: ck.Model, expected: ck.Model, what: string): void {
   expect(loaded.name, what).toBe(expected.name);
   const weights = loaded.getWeights();
   expect(weights.length, what).toBe(expected.getWeights().length);

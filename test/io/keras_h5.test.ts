@@ -9,6 +9,7 @@ import * as ck from '../../lib';
 import { expectClose } from '../helpers/assert';
 import {
   convLayers,
+  graphLayers,
   h5wasm,
   headLayers,
   keras2Functional,
@@ -67,6 +68,24 @@ describe('Keras .h5 model files', () => {
       tolerance,
       'functional',
     );
+  });
+
+  it('reads a Functional graph (Add, Average, Maximum, Multiply, Concatenate) as a graph model', async () => {
+    const config = keras2Functional('graph', [5, 5, 2], graphLayers);
+    const { model, weights } = await tfjsReference(config, 13);
+    const path = join(dir, 'graph.h5');
+    writeKerasH5(path, config, ['input_1', ...graphLayers.map((l) => l.name)], weights);
+    const loaded = await ck.loadModel(path);
+    expect(loaded.connections.graph).toBe(true);
+    const reads = (name: string) => {
+      const i = loaded.layers.findIndex((l) => l.name === name);
+      return loaded.connections.inbound[i].map((j) => (j < 0 ? 'input' : loaded.layers[j].name));
+    };
+    expect(reads('cat')).toEqual(['mul', 'input']);
+    expect(reads('add')).toEqual(['bn', 'c_b']);
+    const x = sampleInputs([5, 5, 2], 4);
+    expectClose(loaded.predictSync(x).data, tfjsPredict(model, x.data, [...x.shape]), tolerance, 'graph');
+    loaded.dispose();
   });
 
   it('works from the CommonJS and ES module builds (h5wasm is loaded by a real dynamic import)', async () => {

@@ -12,7 +12,9 @@ import {
   convkitInputShapes,
   convkitWeights,
   convLayers,
+  graphLayers,
   headLayers,
+  keras2Functional,
   kerasFiles,
   keras2Sequential,
   keras3Functional,
@@ -87,6 +89,31 @@ describe('Keras 3 .keras archives', () => {
       await writeFile(join(unzipped, name), bytes);
     }
     await expectSameAsTfjs(unzipped, model, [4, 6, 2]);
+  });
+
+  it('reads a Functional graph whose layers are listed out of topological order (weights numbered in file order)', async () => {
+    const { model, weights } = await tfjsReference(keras2Functional('graph', [5, 5, 2], graphLayers), 17);
+    // Keras 3 names the input 'input_layer'.
+    const layers = graphLayers.map((l) => ({
+      ...l,
+      inbound: l.inbound?.map((s) => (s === 'input_1' ? 'input_layer' : s)),
+    }));
+    const path = join(dir, 'graph.keras');
+    await writeKerasArchive(path, keras3Functional('graph', [[5, 5, 2]], layers), layers, weights, {
+      recordNames: true,
+    });
+    const loaded = await ck.loadModel(path);
+    expect(loaded.connections.graph).toBe(true);
+    // Topological order puts c_a (read first by the output's ancestors) before c_b, the file's first layer.
+    expect(loaded.layers.map((l) => l.name).indexOf('c_a')).toBeLessThan(
+      loaded.layers.map((l) => l.name).indexOf('c_b'),
+    );
+    loaded.dispose();
+    await expectSameAsTfjs(path, model, [5, 5, 2]);
+    // Without the names recorded on the vars groups, only the file-order numbering finds them.
+    const unnamed = join(dir, 'graph-unnamed.keras');
+    await writeKerasArchive(unnamed, keras3Functional('graph', [[5, 5, 2]], layers), layers, weights);
+    await expectSameAsTfjs(unnamed, model, [5, 5, 2]);
   });
 
   it("follows Keras 3's semantics: LeakyReLU's negative_slope, the leaky_relu activation's slope 0.2, ELU's alpha", async () => {

@@ -376,7 +376,7 @@ function modelCase(index: number, random: Random): ModelCase {
 }
 
 /** The loaded weights as little-endian bytes, in order. */
-function weightBytes(model: ck.Sequential): Uint8Array {
+function weightBytes(model: ck.Model): Uint8Array {
   const weights = model.getWeights();
   const out = new Uint8Array(weights.reduce((n, w) => n + w.size * 4, 0));
   const view = new DataView(out.buffer);

@@ -9,10 +9,14 @@
 // dense kernels keep Keras's (h, w, c) row order. Weights are transposed here, once.
 import type { onnx } from 'onnx-proto';
 import { defaultAlpha, SELU_ALPHA, SELU_SCALE, type ActivationName } from '../../activations';
-import { formats, Sequential } from '../../engine/sequential';
+import { Model } from '../../engine/model';
+import { formats } from '../../engine/sequential';
 import {
   Activation,
+  Add,
+  Average,
   AveragePooling2D,
+  Concatenate,
   BatchNormalization,
   Conv2D,
   Dense,
@@ -22,8 +26,10 @@ import {
   GlobalAveragePooling2D,
   GlobalMaxPooling2D,
   LeakyReLU,
+  Maximum,
   MaxPooling2D,
   Maxout,
+  Multiply,
   PReLU,
   ReLU,
   Reshape,
@@ -71,6 +77,8 @@ const float = (name: string, value: number): Attribute => ({ name, type: attribu
 class GraphBuilder {
   readonly nodes: onnx.INodeProto[] = [];
   readonly initializers: onnx.ITensorProto[] = [];
+  /** Transposes made so far, by input tensor and direction: a tensor several layers read is transposed once. */
+  readonly transposed = new Map<string, string>();
   private readonly names = new Set<string>([ONNX_INPUT_NAME, ONNX_OUTPUT_NAME]);
 
   private unique(base: string): string {
@@ -113,15 +121,25 @@ class GraphBuilder {
   }
 }
 
+function transposeOnce(graph: GraphBuilder, flow: Flow, prefix: string, perm: number[]): string {
+  const key = `${flow.name}\u0000${perm.join(',')}`;
+  let name = graph.transposed.get(key);
+  if (name === undefined) {
+    name = graph.node('Transpose', [flow.name], prefix, [ints('perm', perm)]);
+    graph.transposed.set(key, name);
+  }
+  return name;
+}
+
 function toChannelsFirst(graph: GraphBuilder, flow: Flow, prefix: string): Flow {
   if (flow.channelsFirst || flow.shape.length < 2) return flow;
-  const name = graph.node('Transpose', [flow.name], prefix, [ints('perm', channelsFirstPerm(flow.shape.length))]);
+  const name = transposeOnce(graph, flow, prefix, channelsFirstPerm(flow.shape.length));
   return { ...flow, name, channelsFirst: true };
 }
 
 function toChannelsLast(graph: GraphBuilder, flow: Flow, prefix: string): Flow {
   if (!flow.channelsFirst) return flow;
-  const name = graph.node('Transpose', [flow.name], prefix, [ints('perm', channelsLastPerm(flow.shape.length))]);
+  const name = transposeOnce(graph, flow, prefix, channelsLastPerm(flow.shape.length));
   return { ...flow, name, channelsFirst: false };
 }
 
@@ -288,6 +306,37 @@ function exportLayer(graph: GraphBuilder, layer: Layer, input: Flow, weights: Te
   throw new RangeError(`exportOnnx: layer '${layer.name}' (${layer.className}) has no ONNX translation`);
 }
 
+/**
+ * A merge layer's nodes: Sum, Mean and Max (variadic) for Add, Average and Maximum, a chain of Mul
+ * for Multiply (a per-channel gate broadcasts as in convkit), Concat on the channel axis. The
+ * inputs are brought to one layout: channels first when any of them is (convolutions follow).
+ */
+function exportMerge(graph: GraphBuilder, layer: Layer, inputs: Flow[], outputShape: Shape): Flow {
+  const prefix = layer.name;
+  const channelsFirst = inputs.some((f) => f.channelsFirst) && outputShape.length >= 2;
+  const aligned = inputs.map((flow) => {
+    let x = flow;
+    if (x.shape.length < outputShape.length) {
+      // A gate [c] beside [h, w, c]: shaped [1, ..., 1, c] (channels last) to broadcast over the positions.
+      const x0 = toChannelsLast(graph, x, prefix);
+      const shape = [...outputShape.slice(0, -1).map(() => 1), x0.shape[x0.shape.length - 1]];
+      const dims = graph.int64s(`${prefix}/gate_shape`, [0, ...shape]);
+      x = { name: graph.node('Reshape', [x0.name, dims], prefix), shape, channelsFirst: false };
+    }
+    return channelsFirst ? toChannelsFirst(graph, x, prefix) : toChannelsLast(graph, x, prefix);
+  });
+  const names = aligned.map((f) => f.name);
+  const out = (name: string): Flow => ({ name, shape: outputShape, channelsFirst });
+  if (layer instanceof Add) return out(graph.node('Sum', names, prefix));
+  if (layer instanceof Average) return out(graph.node('Mean', names, prefix));
+  if (layer instanceof Maximum) return out(graph.node('Max', names, prefix));
+  if (layer instanceof Multiply)
+    return out(names.slice(1).reduce((a, b) => graph.node('Mul', [a, b], prefix), names[0]));
+  if (layer instanceof Concatenate)
+    return out(graph.node('Concat', names, prefix, [int('axis', channelsFirst ? 1 : -1)]));
+  throw new RangeError(`exportOnnx: layer '${layer.name}' (${layer.className}) has no ONNX translation`);
+}
+
 function valueInfo(name: string, shape: Shape): onnx.IValueInfoProto {
   const dims = [{ dimParam: 'batch' }, ...shape.map((d) => ({ dimValue: d }))];
   return { name, type: { tensorType: { elemType: dataType().FLOAT, shape: { dim: dims } } } };
@@ -300,20 +349,30 @@ function valueInfo(name: string, shape: Shape): onnx.IValueInfoProto {
  * statistics. Like getWeights, it throws a RangeError while a training step computes;
  * exportOnnx waits for the step instead.
  */
-export function toOnnx(model: Sequential): Uint8Array {
-  if (!(model instanceof Sequential)) throw new TypeError(`toOnnx takes a Sequential model, got ${describe(model)}`);
+export function toOnnx(model: Model): Uint8Array {
+  if (!(model instanceof Model)) throw new TypeError(`toOnnx takes a model, got ${describe(model)}`);
   return onnxBytes(model, model.getWeights());
 }
 
-function onnxBytes(model: Sequential, weights: Tensor[]): Uint8Array {
+function onnxBytes(model: Model, weights: Tensor[]): Uint8Array {
   const graph = new GraphBuilder();
+  const { inbound } = model.connections;
+  const input: Flow = { name: ONNX_INPUT_NAME, shape: model.inputShape, channelsFirst: false };
+  const flows: Flow[] = [];
   let used = 0;
-  let flow: Flow = { name: ONNX_INPUT_NAME, shape: model.inputShape, channelsFirst: false };
-  for (const layer of model.layers) {
-    const count = layer.weightSpecs(flow.shape).length;
-    flow = exportLayer(graph, layer, flow, weights.slice(used, used + count), layer.computeOutputShape(flow.shape));
+  model.layers.forEach((layer, i) => {
+    const inputs = inbound[i].map((j) => (j < 0 ? input : flows[j]));
+    const count = layer.weightSpecs(inputs[0].shape).length;
+    const outputShape = layer.outputShapeFor(inputs.map((f) => f.shape));
+    const layerWeights = weights.slice(used, used + count);
     used += count;
-  }
+    flows.push(
+      layer.mergesInputs
+        ? exportMerge(graph, layer, inputs, outputShape)
+        : exportLayer(graph, layer, inputs[0], layerWeights, outputShape),
+    );
+  });
+  let flow = flows[flows.length - 1];
   flow = toChannelsLast(graph, flow, 'output');
   graph.finish(flow.name, ONNX_OUTPUT_NAME);
   const { ModelProto } = onnxProto();
@@ -337,11 +396,10 @@ function onnxBytes(model: Sequential, weights: Tensor[]): Uint8Array {
  * Writes toOnnx(model) to `path` atomically (a temporary file renamed over the target); waits for a
  * running training step rather than throwing. Same as `model.exportOnnx(path)`.
  */
-export async function exportOnnx(model: Sequential, path: string): Promise<void> {
+export async function exportOnnx(model: Model, path: string): Promise<void> {
   if (typeof path !== 'string' || path.length === 0)
     throw new TypeError(`exportOnnx: the path must be a non-empty string, got ${describe(path)}`);
-  if (!(model instanceof Sequential))
-    throw new TypeError(`exportOnnx takes a Sequential model, got ${describe(model)}`);
+  if (!(model instanceof Model)) throw new TypeError(`exportOnnx takes a model, got ${describe(model)}`);
   // readWeights: waits for a running training step, where getWeights would fail.
   await writeFileAtomic(path, [onnxBytes(model, await model.readWeights())]);
 }

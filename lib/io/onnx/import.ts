@@ -1,7 +1,9 @@
-// ONNX -> convkit Sequential, for graphs that are a single chain of the ops convkit has.
+// ONNX -> convkit model, for graphs of the ops convkit has: a Sequential for a single chain, a
+// graph model (ck.model) when branches meet again in Add/Sum, Mean, Max, Mul or Concat nodes.
 //
-// The importer walks the chain from the graph input to the graph output and keeps, for the
-// running tensor, its ONNX shape, convkit's shape and how the two relate (`Order`):
+// The importer visits the nodes from the graph input to the graph output in topological order
+// and keeps, for each tensor it computed, the convkit layer that holds it and (the running tensor
+// of a chain, a branch's tensor in a graph) its ONNX shape, convkit's shape and how the two relate (`Order`):
 // - 'nhwc': the same values in the same memory order (the shapes may differ by a reshape, which
 //   convkit adds lazily, as a Flatten or Reshape layer, when a layer needs a particular shape);
 // - 'channelsFirst': ONNX holds [c, h, w] what convkit holds as [h, w, c] (NCHW: a PyTorch
@@ -14,6 +16,8 @@
 import { readFile } from 'node:fs/promises';
 import type { onnx } from 'onnx-proto';
 import { SELU_ALPHA, SELU_SCALE, type ActivationName } from '../../activations';
+import { graphModel } from '../../engine/functional';
+import type { Model } from '../../engine/model';
 import { Sequential } from '../../engine/sequential';
 import { deserializeLayer, type LayerConfig } from '../../layers';
 import { outputLength, samePadding, type Padding } from '../../layers/geometry';
@@ -55,6 +59,12 @@ const SUPPORTED_OPS = [
   'BatchNormalization',
   'Dropout',
   'Identity',
+  'Add',
+  'Sum',
+  'Mean',
+  'Max',
+  'Mul',
+  'Concat',
 ] as const;
 type OpType = (typeof SUPPORTED_OPS)[number];
 
@@ -70,13 +80,31 @@ interface Flow {
   flatIndex?: Int32Array;
 }
 
-/** A layer to create: its class and config as model.json has them, its weights, and the node it came from. */
+/** A layer to create: its class and config as model.json has them, its weights, the node it came from, and the layers it reads (-1: the input). */
 interface LayerPlan {
   className: string;
   config: LayerConfig;
   weights: Tensor[];
   node: string;
+  inputs: number[];
 }
+
+/** A computed tensor: its flow, the layer whose output holds it (-1: the input), and whether that layer's output is used by this path alone. */
+interface Branch {
+  flow: Flow;
+  tail: number;
+  fresh: boolean;
+}
+
+/** The merge ops and the convkit layers they become. */
+const MERGES: Record<string, string> = {
+  Add: 'Add',
+  Sum: 'Add',
+  Mean: 'Average',
+  Max: 'Maximum',
+  Mul: 'Multiply',
+  Concat: 'Concatenate',
+};
 
 const sameShape = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((d, i) => d === b[i]);
@@ -97,7 +125,13 @@ function keepsMemoryOrder(shape: readonly number[], perm: readonly number[]): bo
 
 class OnnxImporter {
   private flow: Flow;
+  /** The layer holding the running tensor (-1: the input), and whether its output is used by this path alone (so an activation may fuse into it). */
+  private tail = -1;
+  private fresh = false;
+  /** Every computed tensor by name. */
+  private readonly branches = new Map<string, Branch>();
   private inputShape: number[] | null = null;
+  private inputOrder: 'nhwc' | 'channelsFirst' = 'nhwc';
   private readonly plans: LayerPlan[] = [];
   private readonly layerNames = new Set<string>();
   private readonly constants = new Map<string, onnx.ITensorProto>();
@@ -185,33 +219,69 @@ class OnnxImporter {
     });
   }
 
-  /** Builds the model: walks the chain node by node, then creates and weights the layers. */
-  run(): Sequential {
-    let current = this.inputName;
-    while (current !== this.outputName) {
-      const users = this.consumers.get(current) ?? [];
-      if (users.length === 0)
-        this.fail(`tensor '${current}' feeds no node and is not the graph output '${this.outputName}'`);
-      const gated = users.length === 2 ? this.gatedActivation(current, users) : null;
-      if (gated) {
-        current = gated;
-        continue;
+  /** The node that outputs each tensor. */
+  private readonly producers = new Map<string, onnx.INodeProto>();
+
+  /** Whether a tensor is computed from the input (rather than a constant, or missing). */
+  private computed(name: string): boolean {
+    return name === this.inputName || this.producers.has(name);
+  }
+
+  /** The nodes on a path from the input to the output; a RangeError naming a node off every such path. */
+  private pathNodes(): Set<onnx.INodeProto> {
+    for (const node of this.nodes) for (const name of node.output ?? []) if (name) this.producers.set(name, node);
+    const fromInput = new Set<onnx.INodeProto>();
+    const reached = new Set<string>([this.inputName]);
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const node of this.nodes) {
+        if (fromInput.has(node) || !(node.input ?? []).some((name) => reached.has(name))) continue;
+        fromInput.add(node);
+        for (const name of node.output ?? []) if (name) reached.add(name);
+        changed = true;
       }
-      if (users.length > 1) {
-        this.fail(
-          `tensor '${current}' feeds ${users.length} nodes (${users.map((n) => `${this.labels.get(n)} (${n.opType})`).join(', ')}); convkit imports graphs that are a single chain`,
-        );
-      }
-      const node = users[0];
-      if (this.visited.has(node)) this.fail(`the graph has a cycle through node ${this.labels.get(node)}`);
-      current = this.step(node, current);
     }
-    const stray = this.nodes.find((node) => !this.visited.has(node));
+    if (!reached.has(this.outputName)) {
+      const deadEnd = [...reached].find((name) => name !== this.inputName && !this.consumers.has(name));
+      if (deadEnd) this.fail(`tensor '${deadEnd}' feeds no node and is not the graph output '${this.outputName}'`);
+      this.fail(`the graph output '${this.outputName}' is not computed from the input '${this.inputName}'`);
+    }
+    const toOutput = new Set<onnx.INodeProto>();
+    const pending = [this.outputName];
+    while (pending.length > 0) {
+      const node = this.producers.get(pending.pop()!);
+      if (!node || toOutput.has(node)) continue;
+      toOutput.add(node);
+      for (const name of node.input ?? []) if (name && !this.constants.has(name)) pending.push(name);
+    }
+    const stray = this.nodes.find((node) => !fromInput.has(node) || !toOutput.has(node));
     if (stray) {
       this.fail(
-        `node ${this.labels.get(stray)} (${stray.opType}) is not on the path from input '${this.inputName}' to output '${this.outputName}'; convkit imports graphs that are a single chain`,
+        `node ${this.labels.get(stray)} (${stray.opType}) is not on the path from input '${this.inputName}' to output '${this.outputName}'`,
       );
     }
+    return toOutput;
+  }
+
+  /** Builds the model: visits the nodes from the input in topological order, then creates and weights the layers. */
+  run(): Model {
+    const path = this.pathNodes();
+    this.branches.set(this.inputName, { flow: this.flow, tail: -1, fresh: false });
+    for (let progress = true; progress && !this.branches.has(this.outputName); ) {
+      progress = false;
+      for (const node of this.nodes) {
+        if (this.visited.has(node) || !path.has(node)) continue;
+        const inputs = (node.input ?? []).filter((name) => name && this.computed(name));
+        if (!inputs.every((name) => this.branches.has(name))) continue;
+        this.visit(node);
+        progress = true;
+      }
+    }
+    if (!this.branches.has(this.outputName)) {
+      const stuck = this.nodes.find((node) => path.has(node) && !this.visited.has(node))!;
+      this.fail(`the graph has a cycle through node ${this.labels.get(stuck)} (${stuck.opType})`);
+    }
+    this.enter(this.outputName);
     this.resolve('nhwc');
     if (this.flow.order === 'flatChannelsFirst') {
       this.fail(
@@ -221,22 +291,171 @@ class OnnxImporter {
     // Same values, so give convkit's output the graph's output shape. (An NCHW output comes out NHWC.)
     if (this.flow.order === 'nhwc') this.reshapeTo(this.flow.onnxShape, 'output');
     if (this.plans.length === 0) this.fail('the graph has no op that makes a convkit layer');
+    if (this.tail !== this.plans.length - 1)
+      this.fail(`the output '${this.outputName}' is not computed by the last layer planned (an internal error)`);
     return this.build();
   }
 
-  private build(): Sequential {
+  /**
+   * Makes the computed tensor `name` the running one: its flow, its layer. `readers` is how many of
+   * its readers the step taking it consumes: an activation folds into its layer only when there are no others.
+   */
+  private enter(name: string, readers = 1): void {
+    const branch = this.branches.get(name)!;
+    // The input, still undecided here when another branch settled its layout.
+    this.flow =
+      branch.flow.order === 'unknown' && this.inputShape
+        ? { ...branch.flow, shape: this.inputShape, order: this.inputOrder }
+        : branch.flow;
+    this.tail = branch.tail;
+    this.fresh = branch.fresh && (this.consumers.get(name)?.length ?? 0) <= readers && name !== this.outputName;
+  }
+
+  /** Handles one node whose computed inputs are all known, and records the tensor it outputs. */
+  private visit(node: onnx.INodeProto): void {
+    const fail = this.nodeFail(node);
+    const inputs = node.input ?? [];
+    const merge =
+      isDefaultDomain(node.domain) &&
+      Object.hasOwn(MERGES, node.opType ?? '') &&
+      inputs.filter((name) => name && this.computed(name)).length >= 2;
+    let output: string;
+    const gated = this.gatedActivation(node);
+    if (gated) {
+      output = gated;
+    } else if (merge) {
+      this.visited.add(node);
+      output = this.merge(node, fail);
+    } else {
+      if (!inputs[0] || !this.computed(inputs[0])) {
+        const computed = inputs.findIndex((name) => name && this.computed(name));
+        fail(`takes the running tensor '${inputs[computed]}' as input ${computed}; convkit needs it as input 0`);
+      }
+      this.enter(inputs[0]);
+      output = this.step(node, inputs[0]);
+    }
+    this.branches.set(output, { flow: this.flow, tail: this.tail, fresh: this.fresh });
+  }
+
+  /** Add/Sum, Mean, Max, Mul, Concat of computed tensors: a convkit merge layer reading each branch. */
+  private merge(node: onnx.INodeProto, fail: Fail): string {
+    const op = node.opType as string;
+    const attrs = attributes(node, op === 'Concat' ? ['axis'] : [], fail);
+    const inputs = node.input ?? [];
+    inputs.forEach((name, i) => {
+      if (!name || !this.computed(name)) {
+        fail(
+          `input ${i} '${name}' is a constant: convkit's ${MERGES[op]} merges computed tensors${op === 'Add' ? ' (a constant Add is read only as the bias after a MatMul)' : ''}`,
+        );
+      }
+    });
+    const outputs = node.output ?? [];
+    if (!outputs[0]) fail('has no output');
+    outputs.slice(1).forEach((name, i) => {
+      if (name && (this.consumers.has(name) || name === this.outputName))
+        fail(`its output ${i + 1} ('${name}') is used; convkit computes only output 0`);
+    });
+    const describeFlow = (f: Flow) =>
+      `[batch, ${f.onnxShape.join(', ')}]${f.order === 'channelsFirst' ? ' (channels first)' : f.order === 'flatChannelsFirst' ? ' (flattened channels first)' : ''}`;
+    const branches = inputs.map((name) => {
+      this.enter(name);
+      this.resolve('nhwc');
+      if (op !== 'Concat') this.relaxChannelsFirst();
+      return { flow: this.flow, tail: this.tail };
+    });
+    const listing = () => branches.map((b) => describeFlow(b.flow)).join(' and ');
+    if (branches.some((b) => b.flow.order === 'flatChannelsFirst'))
+      fail(`merges ${listing()}: a channels-first tensor flattened in that order cannot be merged`);
+    const full = branches.reduce((a, b) => (shapeSize(b.flow.onnxShape) > shapeSize(a.flow.onnxShape) ? b : a)).flow;
+    // convkit's shape of a full-sized branch: NHWC branches take their ONNX shape.
+    const fullShape = full.order === 'nhwc' ? full.onnxShape : full.shape;
+    const channels = fullShape[fullShape.length - 1];
+    /** Makes branch i's convkit tensor `shape` (a Reshape layer on that branch when needed). */
+    const reshapeBranch = (i: number, shape: number[]) => {
+      this.flow = branches[i].flow;
+      this.tail = branches[i].tail;
+      this.reshapeTo(shape, this.label(node));
+      branches[i] = { flow: this.flow, tail: this.tail };
+    };
+    if (op === 'Concat') {
+      const rank = full.onnxShape.length + 1;
+      const axis = attrs.int('axis', 1);
+      const normalized = axis < 0 ? axis + rank : axis;
+      const channelAxis = full.order === 'channelsFirst' ? 1 : rank - 1;
+      const others = (o: number[]) => o.filter((_, j) => j !== normalized - 1);
+      const agree = branches.every(
+        (b) =>
+          b.flow.order === full.order &&
+          b.flow.onnxShape.length === full.onnxShape.length &&
+          sameShape(others(b.flow.onnxShape), others(full.onnxShape)),
+      );
+      if (normalized !== channelAxis || !agree) {
+        fail(
+          `concatenates ${listing()} on axis ${axis}: convkit concatenates tensors of one layout and size along their channels (axis ${channelAxis} here)`,
+        );
+      }
+      branches.forEach((b, i) => {
+        if (b.flow.order === 'nhwc') reshapeBranch(i, b.flow.onnxShape);
+      });
+      const onnxShape = [...full.onnxShape];
+      onnxShape[normalized - 1] = branches.reduce((sum, b) => sum + b.flow.onnxShape[normalized - 1], 0);
+      const joined = branches.reduce((sum, b) => sum + b.flow.shape[b.flow.shape.length - 1], 0);
+      this.flow = { onnxShape, shape: [...fullShape.slice(0, -1), joined], order: full.order };
+    } else {
+      branches.forEach((b, i) => {
+        const o = b.flow.onnxShape;
+        if (b.flow.order === full.order && sameShape(o, full.onnxShape)) {
+          if (b.flow.order === 'nhwc') reshapeBranch(i, o);
+          return;
+        }
+        // A per-channel gate ([1, C, 1, 1] beside NCHW; [1, 1, 1, C] or [1, C] beside NHWC), for Mul only:
+        // C values in channel order, which convkit holds as [C] and broadcasts over the positions.
+        const gate =
+          op === 'Mul' &&
+          fullShape.length >= 2 &&
+          shapeSize(o) === channels &&
+          (full.order === 'channelsFirst'
+            ? o.length === full.onnxShape.length && o[0] === channels
+            : o[o.length - 1] === channels);
+        if (!gate) {
+          fail(
+            `merges ${listing()}: convkit's ${MERGES[op]} takes tensors of one shape and layout${op === 'Mul' ? ', or a per-channel gate ([batch, C, 1, 1] beside NCHW)' : ''}`,
+          );
+        }
+        reshapeBranch(i, [channels]);
+      });
+      this.flow = { ...full, shape: [...fullShape] };
+    }
+    this.tail = -1;
+    this.plan(this.label(node), MERGES[op], op === 'Concat' ? { axis: -1 } : {});
+    this.plans[this.tail].inputs = branches.map((b) => b.tail);
+    return outputs[0];
+  }
+
+  private build(): Model {
+    const chain = this.plans.every((plan, i) => plan.inputs.length === 1 && plan.inputs[0] === i - 1);
     const layers = this.plans.map((plan, i) => {
       try {
         return deserializeLayer({
           className: plan.className,
-          config: i === 0 ? { ...plan.config, inputShape: this.inputShape } : plan.config,
+          config: chain && i === 0 ? { ...plan.config, inputShape: this.inputShape } : plan.config,
         });
       } catch (error) {
         this.fail(`node ${plan.node}: ${(error as Error).message}`);
       }
     });
-    const model = new Sequential({ name: this.graph.name || 'onnx_model', layers });
+    const name = this.graph.name || 'onnx_model';
+    let model: Model;
     try {
+      model = chain
+        ? new Sequential({ name, layers })
+        : graphModel({
+            name,
+            layers,
+            inbound: this.plans.map((plan) => plan.inputs),
+            inputName: layers.some((l) => l.name === 'input') ? 'graph_input' : 'input',
+            inputShape: this.inputShape!,
+          });
       model.build(this.inputShape!);
       model.setWeights(this.plans.flatMap((plan) => plan.weights));
     } catch (error) {
@@ -252,7 +471,7 @@ class OnnxImporter {
     if (!isDefaultDomain(node.domain)) fail(`ops of domain '${node.domain}' are not supported`);
     if (!(SUPPORTED_OPS as readonly string[]).includes(node.opType ?? '')) {
       fail(
-        `op ${node.opType} is not supported; convkit imports ${SUPPORTED_OPS.join(', ')} (and MatMul followed by Add)`,
+        `op ${node.opType} is not supported; convkit imports ${SUPPORTED_OPS.join(', ')} (Add as a MatMul's bias, or of computed tensors)`,
       );
     }
     const inputs = node.input ?? [];
@@ -274,6 +493,7 @@ class OnnxImporter {
     if (this.flow.order !== 'unknown') return;
     const [a, b, c] = this.flow.onnxShape;
     this.inputShape = order === 'channelsFirst' ? [b, c, a] : [a, b, c];
+    this.inputOrder = order;
     this.flow = { ...this.flow, shape: this.inputShape, order };
   }
 
@@ -302,7 +522,9 @@ class OnnxImporter {
     let name = base;
     for (let i = 1; this.layerNames.has(name); i++) name = `${base}_${i}`;
     this.layerNames.add(name);
-    this.plans.push({ className, config: { ...config, name }, weights, node });
+    this.plans.push({ className, config: { ...config, name }, weights, node, inputs: [this.tail] });
+    this.tail = this.plans.length - 1;
+    this.fresh = true;
   }
 
   /** The running tensor as [h, w, c] for an op that reads it as NCHW (Conv, pooling). */
@@ -503,7 +725,7 @@ class OnnxImporter {
 
   /** An elementwise activation: fused into the conv or dense layer just before it when it has no parameter. */
   private activation(node: onnx.INodeProto, name: ActivationName, alpha?: number): void {
-    const last = this.plans[this.plans.length - 1];
+    const last = this.fresh && this.tail >= 0 ? this.plans[this.tail] : undefined;
     if (
       alpha === undefined &&
       last &&
@@ -519,25 +741,31 @@ class OnnxImporter {
   }
 
   /**
-   * x * Sigmoid(x) (swish) or x * HardSigmoid(x) with alpha 1/6 and beta 0.5 (hardSwish): the
-   * running tensor `x` feeds the gate and a Mul of it with the gate, which is the gate's only
-   * reader. Plans the activation and returns the Mul's output; null when the two users are not that.
+   * x * Sigmoid(x) (swish) or x * HardSigmoid(x) with alpha 1/6 and beta 0.5 (hardSwish), as
+   * PyTorch exports SiLU and Hardswish: when `gate` is a Sigmoid or HardSigmoid read by a Mul alone,
+   * and that Mul multiplies the gate's output by the gate's own input x, plans one activation of x
+   * (folding into x's layer when the gate and the Mul are x's only readers) and returns the Mul's
+   * output. null when `gate` is not such a gate: it is then an activation of its own, and a Mul of
+   * two computed tensors a merge.
    */
-  private gatedActivation(x: string, users: onnx.INodeProto[]): string | null {
-    const gate = users.find((n) => n.opType === 'Sigmoid' || n.opType === 'HardSigmoid');
-    const mul = users.find((n) => n.opType === 'Mul');
-    const gateOutput = gate?.output?.[0];
-    if (!gate || !mul || !gateOutput || !isDefaultDomain(gate.domain) || !isDefaultDomain(mul.domain)) return null;
+  private gatedActivation(gate: onnx.INodeProto): string | null {
+    if ((gate.opType !== 'Sigmoid' && gate.opType !== 'HardSigmoid') || !isDefaultDomain(gate.domain)) return null;
+    const x = gate.input?.[0];
+    const gateOutput = gate.output?.[0];
+    const readers = gateOutput ? (this.consumers.get(gateOutput) ?? []) : [];
+    if (!x || !gateOutput || gateOutput === this.outputName || readers.length !== 1) return null;
+    const mul = readers[0];
     const inputs = mul.input ?? [];
-    if (inputs.length !== 2 || !inputs.includes(x) || !inputs.includes(gateOutput)) return null;
-    if ((this.consumers.get(gateOutput) ?? []).length !== 1 || gateOutput === this.outputName) return null;
     const output = mul.output?.[0];
-    if (!output) return null;
-    if (gate.opType === 'HardSigmoid') this.hardSigmoidAttributes(gate, this.nodeFail(gate));
-    else attributes(gate, [], this.nodeFail(gate));
+    if (mul.opType !== 'Mul' || !isDefaultDomain(mul.domain) || !output) return null;
+    if (inputs.length !== 2 || !inputs.includes(x) || !inputs.includes(gateOutput)) return null;
+    const gateFail = this.nodeFail(gate);
+    if (gate.opType === 'HardSigmoid') this.hardSigmoidAttributes(gate, gateFail);
+    else attributes(gate, [], gateFail);
     attributes(mul, [], this.nodeFail(mul));
     this.visited.add(gate);
     this.visited.add(mul);
+    this.enter(x, 2);
     this.activation(mul, gate.opType === 'Sigmoid' ? 'swish' : 'hardSwish');
     return output;
   }
@@ -865,6 +1093,13 @@ class OnnxImporter {
       attributes(node, [], fail);
       this.inputCount(node, 1, 1, fail);
     },
+    // Merges go through merge(); a handler is reached only when input 0 is not computed.
+    Add: (_node, fail) => fail('adds a constant to a computed tensor: convkit reads a bias Add after a MatMul only'),
+    Sum: (_node, fail) => fail('needs computed inputs'),
+    Mean: (_node, fail) => fail('needs computed inputs'),
+    Max: (_node, fail) => fail('needs computed inputs'),
+    Mul: (_node, fail) => fail('multiplies by a constant: convkit multiplies computed tensors only'),
+    Concat: (_node, fail) => fail('needs computed inputs'),
   };
 
   /** ReduceMean/ReduceMax: global pooling over the spatial axes, or (ReduceMax) maxout over the last axis. */
@@ -937,20 +1172,23 @@ class OnnxImporter {
 }
 
 /**
- * Imports an ONNX model (a path to a .onnx file, or its bytes) as a Sequential model.
+ * Imports an ONNX model (a path to a .onnx file, or its bytes): a Sequential model for a chain of
+ * nodes, a graph model (as ck.model makes) when branches meet in a merge.
  *
- * The graph must be a single chain from one float32 input to one output, made of Conv,
+ * The graph must lead from one float32 input to one output through Conv,
  * MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Gemm, MatMul (+ Add), Relu, LeakyRelu,
  * Elu, Sigmoid, Tanh, Softmax, Clip (0 to 6: relu6), HardSigmoid (alpha 1/6), HardSwish, Softplus,
  * Selu, PRelu (one slope, or one per channel), x * Sigmoid(x) (swish) and x * HardSigmoid(x)
- * (hardSwish), Flatten, Reshape, Transpose (as a layout change), BatchNormalization (inference), Dropout and Identity, with weights stored in the file (opsets
+ * (hardSwish), Flatten, Reshape, Transpose (as a layout change), BatchNormalization (inference),
+ * Dropout and Identity, and where branches meet Add / Sum, Mean, Max, Mul (also by a per-channel
+ * gate [1, C, 1, 1]) and Concat on the channel axis, with weights stored in the file (opsets
  * 7 to 22). Both NCHW graphs (as PyTorch exports them) and NHWC graphs (as convkit exports them)
  * are read; **the returned model takes NHWC input** either way: an NCHW graph's [n, c, h, w]
  * input becomes [n, h, w, c]. Anything else (an unsupported op or attribute, a grouped
- * convolution, a padding convkit cannot express, a branching graph) is a RangeError naming the
+ * convolution, a padding convkit cannot express, several inputs or outputs) is a RangeError naming the
  * node, its op and the attribute.
  */
-export async function loadOnnx(source: string | Uint8Array): Promise<Sequential> {
+export async function loadOnnx(source: string | Uint8Array): Promise<Model> {
   let bytes: Uint8Array;
   let label: string;
   if (typeof source === 'string' && source.length > 0) {

@@ -78,8 +78,8 @@ describe('loadOnnx refuses', () => {
     const custom = { ...node('Relu', ['input'], ['output'], [], 'r'), domain: 'com.example' };
     await rejects(graph({ nodes: [custom] }), /node 'r' \(Relu\): ops of domain 'com.example'/);
     await rejects(
-      graph({ nodes: [node('Add', ['input', 'input'], ['output'], [], 'sum')] }),
-      /node 'sum' \(Add\): op Add is not supported/,
+      graph({ initializers: [zeros('k', [1])], nodes: [node('Add', ['input', 'k'], ['output'], [], 'sum')] }),
+      /node 'sum' \(Add\): adds a constant to a computed tensor: convkit reads a bias Add after a MatMul only/,
     );
   });
 
@@ -128,22 +128,42 @@ describe('loadOnnx refuses', () => {
     await rejects(pool([ints('kernel_shape', [2, 2]), ints('dilations', [2, 2])]), /dilated pooling is not supported/);
   });
 
-  it('graphs that are not a single chain', async () => {
-    const branches = graph({
-      nodes: [
-        node('Relu', ['input'], ['a'], [], 'left'),
-        node('Sigmoid', ['input'], ['b'], [], 'right'),
-        node('Add', ['a', 'b'], ['output'], [], 'join'),
-      ],
-    });
-    await rejects(
-      branches,
-      /tensor 'input' feeds 2 nodes \('left' \(Relu\), 'right' \(Sigmoid\)\); convkit imports graphs that are a single chain/,
-    );
+  it('graphs convkit cannot hold: off-path nodes, dead ends, several inputs, merges it cannot follow', async () => {
     const stray = graph({
       nodes: [node('Relu', ['input'], ['output'], [], 'r'), node('Relu', ['output'], ['extra'], [], 'after')],
     });
     await rejects(stray, /node 'after' \(Relu\) is not on the path from input 'input' to output 'output'/);
+    const cycle = graph({
+      nodes: [
+        node('Relu', ['input'], ['x1'], [], 'r'),
+        node('Add', ['x1', 'x3'], ['x2'], [], 'join'),
+        node('Sigmoid', ['x2'], ['x3'], [], 's'),
+        node('Identity', ['x3'], ['output'], [], 'out'),
+      ],
+    });
+    await rejects(cycle, /the graph has a cycle through node 'join' \(Add\)/);
+    const spatialConcat = graph({
+      nodes: [
+        node('Relu', ['input'], ['p'], [], 'left'),
+        node('Sigmoid', ['input'], ['q'], [], 'right'),
+        node('Concat', ['p', 'q'], ['output'], [int('axis', 2)], 'cat'),
+      ],
+    });
+    await rejects(
+      spatialConcat,
+      /node 'cat' \(Concat\): concatenates \[batch, 2, 5, 5\] and \[batch, 2, 5, 5\] on axis 2: convkit concatenates .* along their channels \(axis 3 here\)/,
+    );
+    const mismatched = graph({
+      initializers: [zeros('w', [3, 2, 3, 3])],
+      nodes: [
+        node('Conv', ['input', 'w'], ['c'], [ints('kernel_shape', [3, 3])], 'conv'),
+        node('Add', ['c', 'input'], ['output'], [], 'sum'),
+      ],
+    });
+    await rejects(
+      mismatched,
+      /node 'sum' \(Add\): merges \[batch, 3, 3, 3\] \(channels first\) and \[batch, 2, 5, 5\] \(channels first\): convkit's Add takes tensors of one shape and layout/,
+    );
     const deadEnd = graph({ nodes: [node('Relu', ['input'], ['x'], [], 'r')] });
     await rejects(deadEnd, /tensor 'x' feeds no node and is not the graph output 'output'/);
     const twoInputs = onnx.ModelProto.decode(graph());

@@ -82,7 +82,7 @@ describe('toOnnx', () => {
 
   it('refuses what is not a model', () => {
     expect(() => ck.toOnnx({} as ck.Sequential)).toThrow(TypeError);
-    expect(() => ck.toOnnx({} as ck.Sequential)).toThrow(/Sequential model/);
+    expect(() => ck.toOnnx({} as ck.Sequential)).toThrow(/toOnnx takes a model/);
   });
 });
 

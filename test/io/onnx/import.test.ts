@@ -62,7 +62,7 @@ describe('loadOnnx of convkit exports', () => {
       expect(w.shape).toEqual(original[i].shape);
       expectClose(w.data, original[i].data, { atol: 0, rtol: 0 }, `weight ${i}`);
     });
-    const config = (m: ck.Sequential) =>
+    const config = (m: ck.Model) =>
       m.layers.map((l) => {
         const { name: _name, inputShape: _inputShape, ...rest } = l.getConfig();
         return rest;
@@ -415,5 +415,197 @@ describe("MobileNet's and EfficientNet's activations written the way PyTorch exp
       }),
     );
     expect(Array.from((await relu6.predict(ck.tensor([[-1, 2, 6.5, 7]]))).data)).toEqual([0, 2, 6, 6]);
+  });
+});
+
+describe('loadOnnx of graphs (branches that meet again)', () => {
+  it('our graph exports (Sum, Mean, Max, Mul with a gate, Concat) import as graph models with the same outputs', async () => {
+    const x = ck.input({ shape: [6, 5, 2], name: 'image' });
+    const stem = ck.layers
+      .conv2d({ name: 'stem', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' })
+      .apply(x);
+    const c1 = ck.layers.conv2d({ name: 'c1', filters: 4, kernelSize: 3, padding: 'same' }).apply(stem);
+    const bn = ck.layers.batchNormalization({ name: 'bn' }).apply(c1);
+    const sum = ck.layers.add({ name: 'residual' }).apply([stem, bn]);
+    const squeeze = ck.layers.globalAveragePooling2d({ name: 'squeeze' }).apply(sum);
+    const gate = ck.layers.dense({ name: 'gate', units: 4, activation: 'sigmoid' }).apply(squeeze);
+    const gate3d = ck.layers.reshape({ name: 'gate_3d', targetShape: [1, 1, 4] }).apply(gate);
+    const excited = ck.layers.multiply({ name: 'excite' }).apply([sum, gate3d]);
+    const avg = ck.layers.average({ name: 'avg' }).apply([excited, stem]);
+    const max = ck.layers.maximum({ name: 'max' }).apply([avg, c1]);
+    const joined = ck.layers.concatenate({ name: 'joined' }).apply([max, x]);
+    const flat = ck.layers.flatten({ name: 'flat' }).apply(ck.layers.maxPooling2d({ name: 'pool' }).apply(joined));
+    const out = ck.layers.dense({ name: 'head', units: 3, activation: 'softmax' }).apply(flat);
+    const model = ck.model({ inputs: x, outputs: out, seed: 4 });
+    const random = rng(8);
+    model.setWeights(
+      model.weightSpecs().map(({ name, shape }) =>
+        ck.tensor(
+          Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () =>
+            name.includes('variance') ? 0.5 + random() : random() - 0.5,
+          ),
+          shape,
+        ),
+      ),
+    );
+    const path = join(dir, 'graph.onnx');
+    await model.exportOnnx(path);
+    const imported = await ck.loadOnnx(path);
+    expect(imported.connections.graph).toBe(true);
+    expect(imported.countParams()).toBe(model.countParams());
+    const merges = imported.layers.filter((l) => l.mergesInputs).map((l) => l.className);
+    expect(merges.sort()).toEqual(['Add', 'Average', 'Concatenate', 'Maximum', 'Multiply']);
+    const input = ck.tensor(randomInput(3 * 6 * 5 * 2, 9), [3, 6, 5, 2]);
+    expectClose((await imported.predict(input)).data, (await model.predict(input)).data, TOLERANCE, 'graph');
+    // And back out: the imported graph exports and runs in onnxruntime-node.
+    const again = await runOrt(ck.toOnnx(imported), input.data, [...input.shape]);
+    expectClose(again.data, (await model.predict(input)).data, TOLERANCE, 're-exported');
+    model.dispose();
+    imported.dispose();
+  });
+
+  it('NCHW graphs: Add of two conv branches, Concat on the channel axis, Mul by a [1, C, 1, 1] gate', async () => {
+    const random = rng(61);
+    const bytes = buildModel({
+      input: ['N', 3, 6, 6],
+      initializers: [
+        weights(random, 'wa', [4, 3, 3, 3]),
+        weights(random, 'ba', [4]),
+        weights(random, 'wb', [4, 3, 1, 1]),
+        weights(random, 'wse', [4, 4, 1, 1]),
+        weights(random, 'bse', [4]),
+        weights(random, 'fc', [2, 7]),
+      ],
+      nodes: [
+        node(
+          'Conv',
+          ['input', 'wa', 'ba'],
+          ['a'],
+          [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1])],
+          'conv_a',
+        ),
+        node('Relu', ['a'], ['ra'], [], 'relu_a'),
+        node('Conv', ['input', 'wb'], ['b'], [ints('kernel_shape', [1, 1])], 'conv_b'),
+        node('Add', ['ra', 'b'], ['sum'], [], 'add'),
+        // Squeeze-excite: the gate [N, 4, 1, 1] broadcast over [N, 4, 6, 6].
+        node('GlobalAveragePool', ['sum'], ['pooled'], [], 'squeeze'),
+        node('Conv', ['pooled', 'wse', 'bse'], ['se'], [ints('kernel_shape', [1, 1])], 'excite'),
+        node('Sigmoid', ['se'], ['gate'], [], 'gate'),
+        node('Mul', ['sum', 'gate'], ['scaled'], [], 'scale'),
+        node('Concat', ['scaled', 'input'], ['joined'], [int('axis', 1)], 'concat'),
+        node('GlobalAveragePool', ['joined'], ['features'], [], 'gap'),
+        node('Flatten', ['features'], ['flat'], [], 'flatten'),
+        node('Gemm', ['flat', 'fc'], ['output'], [int('transB', 1)], 'fc'),
+      ],
+    });
+    const model = await expectSameAsOrt(bytes, [2, 3, 6, 6], 62);
+    expect(model.connections.graph).toBe(true);
+    // The activation after conv_a folds into it: conv_a's output is read by the Relu alone.
+    expect((model.getLayer('conv_a').getConfig() as { activation: string }).activation).toBe('relu');
+  });
+
+  it('does not fold an activation into a layer whose output another branch reads', async () => {
+    const random = rng(71);
+    const bytes = buildModel({
+      input: ['N', 2, 4, 4],
+      initializers: [weights(random, 'w', [2, 2, 1, 1])],
+      nodes: [
+        node('Conv', ['input', 'w'], ['c'], [ints('kernel_shape', [1, 1])], 'conv'),
+        node('Relu', ['c'], ['r'], [], 'relu'),
+        node('Sum', ['c', 'r', 'input'], ['s'], [], 'sum'),
+        node('GlobalMaxPool', ['s'], ['pooled'], [], 'pool'),
+        node('Flatten', ['pooled'], ['output'], [], 'flatten'),
+      ],
+    });
+    const model = await expectSameAsOrt(bytes, [2, 2, 4, 4], 72);
+    expect(model.layers.map((l) => l.className).slice(0, 3)).toEqual(['Conv2D', 'Activation', 'Add']);
+  });
+
+  it('x * Sigmoid(x) and x * HardSigmoid(x) on a branch are one activation; a Mul whose gate another node reads is a merge', async () => {
+    const random = rng(81);
+    const bytes = buildModel({
+      input: ['N', 2, 4, 4],
+      initializers: [weights(random, 'wa', [3, 2, 1, 1]), weights(random, 'wb', [3, 2, 1, 1])],
+      nodes: [
+        node('Conv', ['input', 'wa'], ['a'], [ints('kernel_shape', [1, 1])], 'conv_a'),
+        node('Sigmoid', ['a'], ['a_gate'], [], 'a_gate'),
+        node('Mul', ['a', 'a_gate'], ['a_swish'], [], 'a_swish'),
+        node('Conv', ['input', 'wb'], ['b'], [ints('kernel_shape', [1, 1])], 'conv_b'),
+        node('HardSigmoid', ['b'], ['b_gate'], [float('alpha', 1 / 6), float('beta', 0.5)], 'b_gate'),
+        node('Mul', ['b_gate', 'b'], ['b_hswish'], [], 'b_hswish'),
+        // conv_a's output is read by the Sum too: its swish cannot fold into it.
+        node('Sum', ['a_swish', 'b_hswish', 'a'], ['sum'], [], 'sum'),
+        // The Sigmoid's output is read by the Max too: sum * s_gate is a Multiply merge.
+        node('Sigmoid', ['sum'], ['s_gate'], [], 's_gate'),
+        node('Mul', ['sum', 's_gate'], ['prod'], [], 'prod'),
+        node('Max', ['prod', 's_gate'], ['m'], [], 'max'),
+        node('GlobalAveragePool', ['m'], ['pooled'], [], 'gap'),
+        node('Flatten', ['pooled'], ['output'], [], 'flatten'),
+      ],
+    });
+    const model = await expectSameAsOrt(bytes, [2, 2, 4, 4], 82);
+    const kinds = model.layers.map((l) => (l instanceof ck.layers.Activation ? l.activation : l.className));
+    expect(kinds).toEqual([
+      'Conv2D',
+      'swish',
+      'Conv2D',
+      'Add',
+      'sigmoid',
+      'Multiply',
+      'Maximum',
+      'GlobalAveragePooling2D',
+    ]);
+    expect((model.getLayer('conv_a').getConfig() as { activation: string }).activation).toBe('linear');
+    expect((model.getLayer('conv_b').getConfig() as { activation: string }).activation).toBe('hardSwish');
+  });
+});
+
+describe('loadOnnx of rewired graphs', () => {
+  it('120 random rewirings of an exported graph: refused clearly, or computing what onnxruntime-node computes', async () => {
+    const x = ck.input({ shape: [4, 4, 2] });
+    const a = ck.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x);
+    const b = ck.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(a);
+    const sum = ck.layers.add().apply([a, b, x]);
+    const g = ck.layers.dense({ units: 2, activation: 'sigmoid' }).apply(ck.layers.globalAveragePooling2d().apply(sum));
+    const gated = ck.layers.multiply().apply([sum, ck.layers.reshape({ targetShape: [1, 1, 2] }).apply(g)]);
+    const cat = ck.layers.concatenate().apply([gated, b]);
+    const out = ck.layers.dense({ units: 3 }).apply(ck.layers.flatten().apply(cat));
+    const model = ck.model({ inputs: x, outputs: out, seed: 3 });
+    const { onnx } = await import('onnx-proto');
+    const original = ck.toOnnx(model);
+    const random = rng(123);
+    const input = randomInput(2 * 4 * 4 * 2, 5);
+    let compared = 0;
+    for (let trial = 0; trial < 120; trial++) {
+      const proto = onnx.ModelProto.decode(original);
+      const nodes = proto.graph!.node!;
+      const tensors = ['input', ...nodes.flatMap((n) => n.output ?? [])];
+      const target = nodes[Math.floor(random() * nodes.length)];
+      const slot = Math.floor(random() * target.input!.length);
+      target.input![slot] = tensors[Math.floor(random() * tensors.length)];
+      const bytes = onnx.ModelProto.encode(proto).finish();
+      let reference: { data: Float32Array; dims: number[] } | undefined;
+      try {
+        reference = await runOrt(bytes, input, [2, 4, 4, 2]);
+      } catch {
+        reference = undefined;
+      }
+      let imported: ck.Model;
+      try {
+        imported = await ck.loadOnnx(bytes);
+      } catch (error) {
+        expect(error, String(error)).toBeInstanceOf(RangeError);
+        expect((error as Error).message).toMatch(/^loadOnnx: the given bytes: /);
+        continue;
+      }
+      const actual = await imported.predict(ck.tensor(input, [2, 4, 4, 2]));
+      if (reference && reference.dims.length === 2) {
+        expectClose(actual.data, reference.data, TOLERANCE, `trial ${trial}`);
+        compared++;
+      }
+      imported.dispose();
+    }
+    expect(compared).toBeGreaterThan(0);
+    model.dispose();
   });
 });
