@@ -39,8 +39,9 @@ function referenceConv(
   const ax = axis(w, kw, sw, dw);
   const f = c.filters;
   const out = new Float64Array(n * ay.out * ax.out * f);
+  const activation = c.activation ?? 'linear';
   const act = (v: number) => {
-    switch (c.activation ?? 'linear') {
+    switch (activation) {
       case 'relu':
         return Math.max(v, 0);
       case 'leakyRelu':
@@ -52,7 +53,7 @@ function referenceConv(
       case 'relu6':
       case 'hardSwish':
       case 'gelu':
-        return referenceActivation(c.activation, 0, 1, 1, [v])[0];
+        return referenceActivation(activation, 0, 1, 1, [v])[0];
       default:
         return v;
     }
