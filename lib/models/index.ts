@@ -4,6 +4,8 @@ import { optionsObject } from '../errors';
 import * as layers from '../layers';
 import { adam, cosineDecay } from '../optimizers';
 
+export { resnet, type ResNetArgs } from './resnet';
+
 /** Options of the preset architectures (`ck.models.*`). */
 export interface PresetArgs {
   /** Per-sample input shape (default [28, 28, 1]). */

@@ -167,6 +167,11 @@ export interface NativeNetwork {
   readonly outputSize: number;
   /** Floating-point operations of one sample's inference (the conv2d and dense GEMMs). */
   readonly forwardFlopsPerSample: number;
+  /**
+   * Floats per sample of the buffers layer outputs are written to: inference reuses a buffer once
+   * its readers have run; training keeps one per output (backward reads them all).
+   */
+  readonly outputFloatsPerSample: { inference: number; training: number };
   /** Bytes of native memory (parameters, optimizer state, workspaces) reported to V8's garbage collector. */
   readonly externalMemory: number;
   /** Copies of the weights; a RangeError while a training step runs (see readWeights). */
@@ -219,6 +224,9 @@ class GatedNetwork implements NativeNetwork {
   }
   get forwardFlopsPerSample() {
     return this.network.forwardFlopsPerSample;
+  }
+  get outputFloatsPerSample() {
+    return this.network.outputFloatsPerSample;
   }
   get externalMemory() {
     return this.network.externalMemory;

@@ -281,6 +281,7 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
                            InstanceAccessor<&NetworkWrap::inputSize>("inputSize"),
                            InstanceAccessor<&NetworkWrap::outputSize>("outputSize"),
                            InstanceAccessor<&NetworkWrap::forwardFlopsPerSample>("forwardFlopsPerSample"),
+                           InstanceAccessor<&NetworkWrap::outputFloatsPerSample>("outputFloatsPerSample"),
                            InstanceAccessor<&NetworkWrap::externalMemory>("externalMemory"),
                        });
   }
@@ -351,6 +352,14 @@ class NetworkWrap final : public Napi::ObjectWrap<NetworkWrap> {
     Args args(info, "inputSize");
     return Napi::Number::New(info.Env(), static_cast<double>(net(args).inputSize()));
   }
+  Napi::Value outputFloatsPerSample(const Napi::CallbackInfo& info) {
+    Args args(info, "outputFloatsPerSample");
+    Napi::Object sizes = Napi::Object::New(info.Env());
+    sizes.Set("inference", Napi::Number::New(info.Env(), static_cast<double>(net(args).outputFloatsPerSample(true))));
+    sizes.Set("training", Napi::Number::New(info.Env(), static_cast<double>(net(args).outputFloatsPerSample(false))));
+    return sizes;
+  }
+
   Napi::Value forwardFlopsPerSample(const Napi::CallbackInfo& info) {
     Args args(info, "forwardFlopsPerSample");
     return Napi::Number::New(info.Env(), net(args).forwardFlopsPerSample());

@@ -1,5 +1,6 @@
 #include "model/graph.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -99,6 +100,82 @@ BackwardPlan NodeGraph::plan(bool lossFusedWithLast, const std::vector<bool>& pa
     pool.give(gradOut);
   }
   plan.slots = pool.count();
+  return plan;
+}
+
+BufferPlan NodeGraph::dedicatedBuffers(const std::vector<int64_t>& outSize, const std::vector<bool>& aliases) const {
+  BufferPlan plan;
+  for (size_t i = 0; i < size(); ++i) {
+    if (aliases[i]) {
+      plan.bufferOf.push_back(-1);
+      continue;
+    }
+    plan.bufferOf.push_back(static_cast<int>(plan.floatsPerSample.size()));
+    plan.floatsPerSample.push_back(outSize[i]);
+  }
+  return plan;
+}
+
+BufferPlan NodeGraph::sharedBuffers(const std::vector<int64_t>& outSize, const std::vector<bool>& aliases) const {
+  const size_t n = size();
+  // The node whose buffer holds node i's output (itself, or what it aliases; -1: the network's input).
+  std::vector<int> owner(n);
+  for (size_t i = 0; i < n; ++i) {
+    owner[i] = aliases[i] ? (inputs_[i][0] == kNetworkInput ? -1 : owner[static_cast<size_t>(inputs_[i][0])])
+                          : static_cast<int>(i);
+  }
+  // The last node that reads each owner's buffer, through any alias of it.
+  std::vector<size_t> lastRead(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (const int input : inputs_[i]) {
+      if (input != kNetworkInput && owner[static_cast<size_t>(input)] >= 0) {
+        lastRead[static_cast<size_t>(owner[static_cast<size_t>(input)])] = i;
+      }
+    }
+  }
+  const auto keep = [&](int node) {
+    if (node != kNetworkInput && owner[static_cast<size_t>(node)] >= 0)
+      lastRead[static_cast<size_t>(owner[static_cast<size_t>(node)])] = n;
+  };
+  keep(static_cast<int>(n - 1));
+  keep(inputs_[n - 1].at(0));
+
+  BufferPlan plan;
+  plan.bufferOf.assign(n, -1);
+  std::vector<int> freeBuffers;
+  std::vector<size_t> live;  // owners whose buffers are in use
+  for (size_t i = 0; i < n; ++i) {
+    if (aliases[i]) continue;
+    // Buffers whose last reader ran before node i are free again (not node i's inputs: read by i).
+    for (size_t k = live.size(); k-- > 0;) {
+      if (lastRead[live[k]] < i) {
+        freeBuffers.push_back(plan.bufferOf[live[k]]);
+        live.erase(live.begin() + static_cast<std::ptrdiff_t>(k));
+      }
+    }
+    // The smallest free buffer that fits, else the largest (grown), else a new one.
+    int chosen = -1;
+    for (const int buffer : freeBuffers) {
+      const int64_t size = plan.floatsPerSample[static_cast<size_t>(buffer)];
+      if (chosen < 0) {
+        chosen = buffer;
+        continue;
+      }
+      const int64_t best = plan.floatsPerSample[static_cast<size_t>(chosen)];
+      const bool fits = size >= outSize[i], bestFits = best >= outSize[i];
+      if ((fits && (!bestFits || size < best)) || (!fits && !bestFits && size > best)) chosen = buffer;
+    }
+    if (chosen < 0) {
+      chosen = static_cast<int>(plan.floatsPerSample.size());
+      plan.floatsPerSample.push_back(0);
+    } else {
+      freeBuffers.erase(std::find(freeBuffers.begin(), freeBuffers.end(), chosen));
+    }
+    int64_t& size = plan.floatsPerSample[static_cast<size_t>(chosen)];
+    size = std::max(size, outSize[i]);
+    plan.bufferOf[i] = chosen;
+    live.push_back(i);
+  }
   return plan;
 }
 

@@ -30,6 +30,14 @@ struct BackwardPlan {
   int slots = 0;
 };
 
+// Which buffer each node writes its output to. Nodes whose outputs are never needed at the same
+// time share one (inference: an output is dead once its last reader has run); a node whose output
+// is its input (aliases) writes none.
+struct BufferPlan {
+  std::vector<int> bufferOf;             // per node; -1 for a node aliasing its input
+  std::vector<int64_t> floatsPerSample;  // per buffer: the largest output it holds
+};
+
 class NodeGraph {
  public:
   // inputs[i]: the nodes node i reads, in order (kNetworkInput for the network's input), all < i.
@@ -42,6 +50,14 @@ class NodeGraph {
   // Backward from the last node's output gradient, or, when the loss is fused with the last node
   // (a softmax or sigmoid), from its input's. passesGradientThrough(i): whether node i's backward
   // is the identity (it then costs nothing: its input's gradient is its output's).
+  // outSize[i]: node i's floats per sample; aliases[i]: its output is its first input.
+  // Each node its own buffer: what training needs (backward reads every output) and what
+  // activations() returns.
+  BufferPlan dedicatedBuffers(const std::vector<int64_t>& outSize, const std::vector<bool>& aliases) const;
+  // Buffers reused once their last reader has run: inference's plan. The last node's output lives
+  // to the end, and so does its input (a fused loss reads the logits).
+  BufferPlan sharedBuffers(const std::vector<int64_t>& outSize, const std::vector<bool>& aliases) const;
+
   template <typename PassesThrough>
   BackwardPlan backwardPlan(bool lossFusedWithLast, PassesThrough passesGradientThrough) const {
     std::vector<bool> through(size());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -16,30 +17,38 @@ int64_t bytesOf(const std::vector<T>& vector) {
   return static_cast<int64_t>(vector.capacity() * sizeof(T));
 }
 
-// Buffers for executing the network on up to `capacity` samples. Grows, never shrinks, so a
-// training loop allocates only on its first (largest) batch.
+// Buffers for executing the network on up to `capacity` samples, laid out by a BufferPlan
+// (training's: one per node; inference's: shared once outputs are dead). Grows, never shrinks, so
+// a training loop allocates only on its first (largest) batch.
 struct Workspace {
+  explicit Workspace(const BufferPlan& plan) : plan(plan) {}
+
+  const BufferPlan& plan;
   int64_t capacity = 0;
-  int64_t bytes = 0;                            // what the buffers below hold
-  std::vector<std::vector<float>> activations;  // per node; empty for nodes aliasing their input
-  std::vector<const float*> outputs;            // per node, for the current call
+  int64_t bytes = 0;                        // what the buffers below hold
+  std::vector<std::vector<float>> buffers;  // the plan's, which node outputs are written to
+  std::vector<const float*> outputs;        // per node, for the current call
   std::vector<NodeState> states;
   std::vector<std::vector<float>> gradients;  // backward's slots (model/graph.h)
   std::vector<const float*> inputs;           // one node's inputs, gathered for its call
   std::vector<float*> inputGradients;         // one node's input gradients, likewise
 
+  // Where node i writes its output (not for a node aliasing its input).
+  float* outputBuffer(size_t node) { return buffers[static_cast<size_t>(plan.bufferOf[node])].data(); }
+
   // Returns how many bytes the buffers grew by.
   int64_t reserve(const std::vector<std::unique_ptr<Node>>& nodes, int64_t batch, bool training, int gradientSlots) {
-    if (batch <= capacity && !activations.empty()) return 0;
-    capacity = std::max(batch, capacity);
+    if (batch <= capacity) return 0;
+    capacity = batch;
     const auto n = nodes.size();
-    activations.resize(n);
+    buffers.resize(plan.floatsPerSample.size());
+    for (size_t b = 0; b < buffers.size(); ++b)
+      buffers[b].resize(static_cast<size_t>(capacity * plan.floatsPerSample[b]));
     outputs.resize(n);
     states.resize(n);
     size_t largest = 0, mostInputs = 0;
     for (size_t i = 0; i < n; ++i) {
       const Node& node = *nodes[i];
-      if (!node.aliasesInput()) activations[i].resize(static_cast<size_t>(capacity * node.outSize));
       largest = std::max(largest, static_cast<size_t>(capacity * std::max(node.inSize, node.outSize)));
       mostInputs = std::max(mostInputs, node.inputCount());
       if (training) node.reserveState(states[i], capacity);
@@ -52,9 +61,9 @@ struct Workspace {
     }
     const int64_t before = bytes;
     bytes = 0;
+    for (const auto& buffer : buffers) bytes += bytesOf(buffer);
     for (const auto& slot : gradients) bytes += bytesOf(slot);
-    for (size_t i = 0; i < n; ++i)
-      bytes += bytesOf(activations[i]) + bytesOf(states[i].floats) + bytesOf(states[i].bytes);
+    for (const NodeState& state : states) bytes += bytesOf(state.floats) + bytesOf(state.bytes);
     return bytes - before;
   }
 };
@@ -142,7 +151,15 @@ Network::Network(const std::vector<LayerSpec>& layers) {
   }
   outputSize_ = nodes_.back()->outSize;
   classes_ = outputSize_;
-  training_ = std::make_unique<Workspace>();
+  std::vector<int64_t> outSizes;
+  std::vector<bool> aliases;
+  for (const auto& node : nodes_) {
+    outSizes.push_back(node->outSize);
+    aliases.push_back(node->aliasesInput());
+  }
+  dedicatedBuffers_ = graph_->dedicatedBuffers(outSizes, aliases);
+  sharedBuffers_ = graph_->sharedBuffers(outSizes, aliases);
+  training_ = std::make_unique<Workspace>(dedicatedBuffers_);
   countParameterBytes();
 }
 
@@ -184,7 +201,7 @@ const float* Network::forward(const float* x, int64_t batch, bool training, uint
     pass.state = &workspace.states[i];
     // Each node draws its own dropout stream from the step's seed.
     pass.seed = seed ^ (0x9E3779B97F4A7C15ull * (i + 1));
-    float* out = node.aliasesInput() ? const_cast<float*>(workspace.inputs[0]) : workspace.activations[i].data();
+    float* out = node.aliasesInput() ? const_cast<float*>(workspace.inputs[0]) : workspace.outputBuffer(i);
     node.forwardInputs(pass, Inputs{workspace.inputs.data(), sources.size()}, out);
     workspace.outputs[i] = out;
   }
@@ -384,7 +401,7 @@ void Network::applyOptimizer(float learningRate) {
 
 std::unique_ptr<Workspace> Network::acquireWorkspace() const {
   std::lock_guard<std::mutex> lock(idleMutex_);
-  if (idle_.empty()) return std::make_unique<Workspace>();
+  if (idle_.empty()) return std::make_unique<Workspace>(sharedBuffers_);
   std::unique_ptr<Workspace> workspace = std::move(idle_.back());
   idle_.pop_back();
   return workspace;
@@ -405,6 +422,11 @@ double Network::forwardFlopsPerSample() const {
   double flops = 0.0;
   for (const auto& node : nodes_) flops += node->forwardFlopsPerSample();
   return flops;
+}
+
+int64_t Network::outputFloatsPerSample(bool inference) const {
+  const auto& sizes = (inference ? sharedBuffers_ : dedicatedBuffers_).floatsPerSample;
+  return std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
 }
 
 int64_t Network::inferenceSlice() const {
@@ -451,15 +473,16 @@ int64_t Network::layerOutputSize(int64_t layer) const {
 }
 
 void Network::activations(const float* x, int64_t batch, const std::vector<int64_t>& layers, float* output) const {
-  std::unique_ptr<Workspace> ws = acquireWorkspace();
-  forward(x, batch, false, 0, *ws);
-  // Every node writes a buffer of its own (or aliases its input), so all layers' outputs are still there.
+  // A workspace where every node writes a buffer of its own (or aliases its input), so all layers'
+  // outputs are still there at the end; not kept, as this call is rare and its buffers large.
+  Workspace ws(dedicatedBuffers_);
+  forward(x, batch, false, 0, ws);
   for (const int64_t layer : layers) {
     const int64_t count = batch * layerOutputSize(layer);
-    const float* values = ws->outputs[layerLastNodes_.at(static_cast<size_t>(layer))];
+    const float* values = ws.outputs[layerLastNodes_.at(static_cast<size_t>(layer))];
     output = std::copy(values, values + count, output);
   }
-  releaseWorkspace(std::move(ws));
+  workspaceBytes_ -= ws.bytes;
 }
 
 BatchResult Network::evaluate(const float* x, const Targets& targets, int64_t batch) const {

@@ -66,6 +66,9 @@ class Network {
   int64_t outputSize() const { return outputSize_; }
   // Floating-point operations of inference per sample (the GEMM work of conv2d and dense layers).
   double forwardFlopsPerSample() const;
+  // Floats per sample of the buffers node outputs are written to: inference's plan, which reuses a
+  // buffer once its readers have run, and training's, one per node (backward reads them all).
+  int64_t outputFloatsPerSample(bool inference) const;
   int64_t layerCount() const { return static_cast<int64_t>(layerLastNodes_.size()); }
   // Floats per sample a layer outputs (after its fused activation, for conv/dense).
   int64_t layerOutputSize(int64_t layer) const;
@@ -141,6 +144,8 @@ class Network {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::unique_ptr<NodeGraph> graph_;
   BackwardPlan backwardPlans_[2];
+  BufferPlan dedicatedBuffers_;         // training and activations(): one buffer per node output
+  BufferPlan sharedBuffers_;            // predict and evaluate: buffers reused once their readers ran
   std::vector<size_t> layerLastNodes_;  // per layer, its last node (a layer is one or two nodes)
   std::vector<Parameter> parameters_;
   int64_t inputSize_ = 0;

@@ -314,6 +314,32 @@ describe('graph networks', () => {
     network.dispose();
   });
 
+  describe('inference reuses a buffer once its readers have run', () => {
+    it('a chain of 8 dense layers needs two buffers, training eight', () => {
+      const layers = Array.from({ length: 8 }, () => denseSpec(100, 100, 'relu')); // relu: fused, one node each
+      const network = createNetwork(layers);
+      expect(network.outputFloatsPerSample).toEqual({ inference: 200, training: 800 });
+      network.dispose();
+    });
+
+    it('a branch keeps its buffer until the merge, and the fused loss keeps the logits', () => {
+      // 0: dense 4->8 | 1: dense 8->8 (reads 0) | 2: dense 8->8 | 3: add(0, 2) | 4: dense 8->3 | 5: softmax
+      const layers: NativeLayerSpec[] = [
+        denseSpec(4, 8, 'linear'),
+        denseSpec(8, 8, 'linear'),
+        denseSpec(8, 8, 'linear'),
+        { kind: 'add', size: 8, inputs: [0, 2] },
+        denseSpec(8, 3, 'linear'),
+        { kind: 'activation', size: 3, channels: 3, activation: 'softmax', alpha: 0 },
+      ];
+      const network = createNetwork(layers);
+      // Layer 0's buffer lives until the add (layer 3), beside the two for layers 1 and 2; the add
+      // takes layer 1's; the head's logits and the softmax's output both live to the end.
+      expect(network.outputFloatsPerSample).toEqual({ inference: 8 + 8 + 8, training: 8 * 4 + 3 + 3 });
+      network.dispose();
+    });
+  });
+
   describe('refuses graphs that are not well formed, naming the layer', () => {
     const ok = denseSpec(4, 4, 'relu');
     it.each<[string, NativeLayerSpec[], RegExp]>([
