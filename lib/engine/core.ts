@@ -70,6 +70,9 @@ export function planLayers(
   return { layers: plan, outputShape: plan[plan.length - 1].outputShape };
 }
 
+/** The model each layer was last built into: where a new model made of it finds its weights. */
+const lastBuiltWith = new WeakMap<Layer, ModelCore>();
+
 export class ModelCore {
   private built: Built | null = null;
   compiled: Compiled | null = null;
@@ -122,10 +125,55 @@ export class ModelCore {
       network,
     };
     const random = new Random(this.seed);
-    network.setWeights(
-      layers.flatMap(({ weights }) => weights.map((w) => initialize(w.initializer, w.shape, random.seed()))),
+    const initial = layers.flatMap(({ weights }) =>
+      weights.map((w) => initialize(w.initializer, w.shape, random.seed())),
     );
+    this.carryOverWeights(layers, initial);
+    network.setWeights(initial);
+    for (const { layer } of layers) lastBuiltWith.set(layer, this);
     if (this.compiled) this.compileNetwork(this.built);
+  }
+
+  /**
+   * Transfer learning: a layer that another live model was built with brings that model's current
+   * weights for it into `initial` (when their shapes agree), so a model made from a trained model's
+   * layers (ck.model({ inputs: base.inputs, outputs: ... })) starts from what they learned. Copied,
+   * not shared: training one model afterwards leaves the other as it is.
+   */
+  private carryOverWeights(layers: LayerPlan, initial: Float32Array[]): void {
+    let offset = 0;
+    for (const { layer, weights } of layers) {
+      const source = lastBuiltWith.get(layer);
+      const values = source && source !== this ? source.layerWeights(layer) : null;
+      if (
+        values &&
+        values.length === weights.length &&
+        values.every((v, i) => v.length === initial[offset + i].length)
+      ) {
+        values.forEach((v, i) => {
+          initial[offset + i] = v;
+        });
+      }
+      offset += weights.length;
+    }
+  }
+
+  /** Copies of a layer's current weights, or null when this model is not built with it (or busy training). */
+  private layerWeights(layer: Layer): Float32Array[] | null {
+    if (this.isDisposed || !this.built) return null;
+    let offset = 0;
+    for (const entry of this.built.layers) {
+      if (entry.layer === layer) {
+        if (entry.weights.length === 0) return null;
+        try {
+          return this.built.network.getWeights().slice(offset, offset + entry.weights.length);
+        } catch {
+          return null; // a training step holds the weights: the layer starts from its initializers
+        }
+      }
+      offset += entry.weights.length;
+    }
+    return null;
   }
 
   /** Lets go of the native network (on rebuild or dispose), freeing it now rather than at garbage collection. */

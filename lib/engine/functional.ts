@@ -81,6 +81,11 @@ export class Functional extends Model {
     this.core.declaredInputShape = inputShape;
   }
 
+  /** ck.model's input tensor becomes `inputs`, so a new model can be made from this one's tensors. */
+  useInput(input: SymbolicTensor): void {
+    this.adoptSymbolicInput(input);
+  }
+
   /**
    * Architecture as saved in model.json: Keras's Functional config (the shape of tfjs's
    * `tf.model(...).toJSON()`, in camelCase, with convkit's layer configs): an InputLayer, then
@@ -248,5 +253,7 @@ export function model(args: ModelArgs): Model {
   }
   const { layers, inbound } = collectLayers(input, output);
   const seed = args.seed === undefined ? freshSeed() : integer(args.seed, 'model seed');
-  return new Functional(args.name ?? 'model', layers, seed, inbound, input.name, input.shape);
+  const made = new Functional(args.name ?? 'model', layers, seed, inbound, input.name, input.shape);
+  made.useInput(input);
+  return made;
 }

@@ -9,6 +9,7 @@ import type { TrainingModel } from '../callbacks';
 import { describe as describeValue, oneOf } from '../errors';
 import { shapeSize, Tensor, type Shape } from '../tensor';
 import type { Layer } from '../layers/base';
+import { SymbolicTensor } from '../layers/symbolic';
 import { getLoss, type LossName } from '../losses';
 import { getOptimizer, type Optimizer } from '../optimizers';
 import { ModelCore, type Built } from './core';
@@ -67,6 +68,42 @@ export class Model implements TrainingModel {
     this.name = name;
     this.layers = layers;
     this.core = new ModelCore(this.layers, seed, inbound);
+  }
+
+  private symbolicInput: SymbolicTensor | null = null;
+
+  /**
+   * The model's input as a symbolic tensor, in an array (Keras's `model.inputs`): with an inner
+   * layer's `output`, what a new model is made from for transfer learning —
+   * `ck.model({ inputs: base.inputs, outputs: head.apply(base.getLayer('stage3_block3_out').output) })`.
+   * That model starts from the base's current weights for the layers it shares. The first use on
+   * a Sequential or a loaded model applies its layers (layer.apply) to give them outputs.
+   */
+  get inputs(): SymbolicTensor[] {
+    return [this.symbolicGraph()];
+  }
+
+  /** The model's output as a symbolic tensor, in an array (Keras's `model.outputs`). */
+  get outputs(): SymbolicTensor[] {
+    this.symbolicGraph();
+    return [this.layers[this.layers.length - 1].output];
+  }
+
+  /** Uses `input` as the model's symbolic input (ck.model passes the tensor it was made from). */
+  protected adoptSymbolicInput(input: SymbolicTensor): void {
+    this.symbolicInput = input;
+  }
+
+  /** The symbolic input, applying the layers that have no output yet to what they read. */
+  private symbolicGraph(): SymbolicTensor {
+    if (this.layers.length === 0) throw new RangeError(`model '${this.name}' has no layers`);
+    this.symbolicInput ??= new SymbolicTensor(Object.freeze([...this.inputShape]), null, [], this.inputName);
+    const input = this.symbolicInput;
+    const { inbound } = this.connections;
+    this.layers.forEach((layer, i) => {
+      if (!layer.applied) layer.apply(inbound[i].map((j) => (j < 0 ? input : this.layers[j].output)));
+    });
+    return input;
   }
 
   /** Creates the native network and initializes the weights for a per-sample input shape. */
@@ -276,9 +313,15 @@ export class Model implements TrainingModel {
     return this.weightSpecs().reduce((sum, w) => sum + shapeSize(w.shape), 0);
   }
 
-  /** The layer of that name; a RangeError listing the names when there is none. */
+  /**
+   * The layer of that name, with its symbolic `output` (applied now if it had none) for transfer
+   * learning; a RangeError listing the names when there is none.
+   */
   getLayer(name: string): Layer {
-    return this.core.getLayer(name);
+    const layer = this.core.getLayer(name);
+    // Its `output` is what transfer learning builds on (Keras: model.get_layer(name).output).
+    if (!layer.applied) this.symbolicGraph();
+    return layer;
   }
 
   /**

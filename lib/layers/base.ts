@@ -158,6 +158,11 @@ export abstract class Layer {
     return this.appliedOutput;
   }
 
+  /** Whether apply() gave the layer an output. */
+  get applied(): boolean {
+    return this.appliedOutput !== null;
+  }
+
   /** The symbolic tensor apply() returned; a RangeError when the layer was not applied. */
   get output(): SymbolicTensor {
     if (!this.appliedOutput) this.fail('has no output: it was not applied to a symbolic tensor (layer.apply)');
