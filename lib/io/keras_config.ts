@@ -253,6 +253,7 @@ function globalPooling(Pooling: typeof GlobalAveragePooling2D | typeof GlobalMax
 /** What Conv2D, DepthwiseConv2D and SeparableConv2D configs share. */
 function convolutionArgs(c: KerasLayerConfig) {
   channelsLast(c);
+  c.only('groups', [1], 'convkit has no grouped convolutions');
   return {
     ...c.common(),
     kernelSize: c.get('kernel_size') as number,
@@ -276,14 +277,12 @@ function depthwiseArgs(c: KerasLayerConfig) {
 
 /** How each supported Keras layer becomes a convkit layer. */
 const translators: Record<string, Translator> = {
-  Conv2D: (c) => {
-    c.only('groups', [1], 'convkit has no grouped convolutions');
-    return new Conv2D({
+  Conv2D: (c) =>
+    new Conv2D({
       ...convolutionArgs(c),
       filters: c.get('filters') as number,
       kernelInitializer: initializerOf(c, 'kernel_initializer'),
-    });
-  },
+    }),
   DepthwiseConv2D: (c) => new DepthwiseConv2D(depthwiseArgs(c)),
   SeparableConv2D: (c) =>
     new SeparableConv2D({
