@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/isa/dispatch.h"
 #include "runtime/thread_pool.h"
 
 namespace convkit::kernels {
@@ -33,13 +34,9 @@ void multiplyAdd(int64_t channels, int64_t M, const float* __restrict x, const f
   }
 }
 
-// acc[c] += sum over m < M of g[c*M + m] * w[c*M + m], m in order.
+// acc[c] += sum over m < M of g[c*M + m] * w[c*M + m], m in order (M > 1: the ISA's sumTaps takes M == 1).
 void multiplyAddReduced(int64_t channels, int64_t M, const float* __restrict g, const float* __restrict w,
                         float* __restrict acc) {
-  if (M == 1) {
-    for (int64_t c = 0; c < channels; ++c) acc[c] += g[c] * w[c];
-    return;
-  }
   for (int64_t c = 0; c < channels; ++c) {
     float sum = acc[c];
     for (int64_t m = 0; m < M; ++m) sum += g[c * M + m] * w[c * M + m];
@@ -83,56 +80,87 @@ int64_t outputIndex(int64_t in, int64_t stride, int64_t pad, int64_t tap, int64_
   return t / stride;
 }
 
+// Calls visit(output pixel within the image, tap) for the output pixels whose windows read input
+// pixel (iy, ix), in tap order.
+template <typename Visit>
+void forEachOutputTap(const Conv2dGeometry& g, int64_t iy, int64_t ix, Visit visit) {
+  for (int64_t ky = 0; ky < g.kernelHeight; ++ky) {
+    const int64_t oy = outputIndex(iy, g.strideHeight, g.padTop, ky, g.dilationHeight, g.outHeight);
+    if (oy < 0) continue;
+    for (int64_t kx = 0; kx < g.kernelWidth; ++kx) {
+      const int64_t ox = outputIndex(ix, g.strideWidth, g.padLeft, kx, g.dilationWidth, g.outWidth);
+      if (ox >= 0) visit(oy * g.outWidth + ox, ky * g.kernelWidth + kx);
+    }
+  }
+}
+
+// The taps of the pixel being computed, per thread (reused, so no allocation per pixel).
+std::vector<WindowTap>& tapScratch() {
+  static thread_local std::vector<WindowTap> taps;
+  taps.clear();
+  return taps;
+}
+
+// The ISA's sum over a window, depth multiplier 1 (isa/depthwise_taps.h).
+void sumTaps(int64_t channels, const std::vector<WindowTap>& window, const float* data, const float* kernel,
+             const float* init, float* out) {
+  activeKernels().depthwiseSumTaps(channels, static_cast<int64_t>(window.size()), window.data(), data, kernel, init,
+                                   out);
+}
+
+// Calls pixel(n, y, x, index) for every pixel of a batch x height x width image batch (index: the
+// pixel's position in NHWC order), spread over the thread pool by rows, each pixel on one thread;
+// workPerPixel: its multiply-adds.
+template <typename Pixel>
+void forEachPixel(int64_t batch, int64_t height, int64_t width, int64_t workPerPixel, Pixel pixel) {
+  runtime::parallelFor(batch * height, rowsPerChunk(width * workPerPixel), [&](int64_t firstRow, int64_t lastRow) {
+    for (int64_t row = firstRow; row < lastRow; ++row) {
+      for (int64_t x = 0; x < width; ++x) pixel(row / height, row % height, x, row * width + x);
+    }
+  });
+}
+
 }  // namespace
 
 void depthwiseConv2dForward(const Conv2dGeometry& g, const float* input, const float* kernel, const float* bias,
                             float* output, Activation activation, float activationAlpha) {
   const int64_t C = g.inChannels, M = depthMultiplier(g), CM = g.outChannels;
-  const int64_t taps = g.kernelHeight * g.kernelWidth;
-  runtime::parallelFor(g.batch * g.outHeight, rowsPerChunk(g.outWidth * taps * CM),
-                       [&](int64_t firstRow, int64_t lastRow) {
-                         for (int64_t row = firstRow; row < lastRow; ++row) {
-                           const int64_t n = row / g.outHeight, oy = row % g.outHeight;
-                           const float* image = input + n * g.inHeight * g.inWidth * C;
-                           for (int64_t ox = 0; ox < g.outWidth; ++ox) {
-                             float* out = output + (row * g.outWidth + ox) * CM;
-                             if (bias != nullptr) {
-                               std::copy(bias, bias + CM, out);
-                             } else {
-                               std::fill(out, out + CM, 0.0f);
-                             }
-                             forEachInputTap(g, oy, ox, [&](int64_t pixel, int64_t tap) {
-                               multiplyAdd(C, M, image + pixel * C, kernel + tap * CM, out);
-                             });
-                             activate(activation, activationAlpha, CM, out);
-                           }
-                         }
-                       });
+  forEachPixel(
+      g.batch, g.outHeight, g.outWidth, g.kernelHeight * g.kernelWidth * CM,
+      [&](int64_t n, int64_t oy, int64_t ox, int64_t index) {
+        const float* image = input + n * g.inHeight * g.inWidth * C;
+        float* out = output + index * CM;
+        std::vector<WindowTap>& window = tapScratch();
+        forEachInputTap(g, oy, ox, [&](int64_t pixel, int64_t tap) { window.push_back({pixel * C, tap * CM}); });
+        if (M == 1) {
+          sumTaps(C, window, image, kernel, bias, out);
+        } else {
+          if (bias != nullptr) {
+            std::copy(bias, bias + CM, out);
+          } else {
+            std::fill(out, out + CM, 0.0f);
+          }
+          for (const WindowTap& tap : window) multiplyAdd(C, M, image + tap.data, kernel + tap.kernel, out);
+        }
+        activate(activation, activationAlpha, CM, out);
+      });
 }
 
 void depthwiseConv2dBackwardInput(const Conv2dGeometry& g, const float* gradOutput, const float* kernel,
                                   float* gradInput) {
   const int64_t C = g.inChannels, M = depthMultiplier(g), CM = g.outChannels;
-  const int64_t taps = g.kernelHeight * g.kernelWidth;
-  runtime::parallelFor(
-      g.batch * g.inHeight, rowsPerChunk(g.inWidth * taps * CM), [&](int64_t firstRow, int64_t lastRow) {
-        for (int64_t row = firstRow; row < lastRow; ++row) {
-          const int64_t n = row / g.inHeight, iy = row % g.inHeight;
-          const float* image = gradOutput + n * g.outHeight * g.outWidth * CM;
-          for (int64_t ix = 0; ix < g.inWidth; ++ix) {
-            float* gradIn = gradInput + (row * g.inWidth + ix) * C;
-            std::fill(gradIn, gradIn + C, 0.0f);
-            for (int64_t ky = 0; ky < g.kernelHeight; ++ky) {
-              const int64_t oy = outputIndex(iy, g.strideHeight, g.padTop, ky, g.dilationHeight, g.outHeight);
-              if (oy < 0) continue;
-              for (int64_t kx = 0; kx < g.kernelWidth; ++kx) {
-                const int64_t ox = outputIndex(ix, g.strideWidth, g.padLeft, kx, g.dilationWidth, g.outWidth);
-                if (ox < 0) continue;
-                multiplyAddReduced(C, M, image + (oy * g.outWidth + ox) * CM, kernel + (ky * g.kernelWidth + kx) * CM,
-                                   gradIn);
-              }
-            }
-          }
+  forEachPixel(
+      g.batch, g.inHeight, g.inWidth, g.kernelHeight * g.kernelWidth * CM,
+      [&](int64_t n, int64_t iy, int64_t ix, int64_t index) {
+        const float* image = gradOutput + n * g.outHeight * g.outWidth * CM;
+        float* gradIn = gradInput + index * C;
+        std::vector<WindowTap>& window = tapScratch();
+        forEachOutputTap(g, iy, ix, [&](int64_t pixel, int64_t tap) { window.push_back({pixel * CM, tap * CM}); });
+        if (M == 1) {
+          sumTaps(C, window, image, kernel, nullptr, gradIn);
+        } else {
+          std::fill(gradIn, gradIn + C, 0.0f);
+          for (const WindowTap& tap : window) multiplyAddReduced(C, M, image + tap.data, kernel + tap.kernel, gradIn);
         }
       });
 }

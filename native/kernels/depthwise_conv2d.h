@@ -4,10 +4,11 @@
 //
 // It moves far more bytes than it multiplies, so it is computed directly (no im2col, no GEMM),
 // with the channels innermost: every loop over channels runs over contiguous floats and vectorizes
-// at the baseline ISA. The forward and the input gradient are spread over the thread pool by rows
-// (batch * output rows, batch * input rows), each element computed by one thread; the kernel and
-// bias gradients sum per block of rows fixed by the geometry, then add the blocks in order. So
-// no result depends on the number of threads.
+// at the baseline ISA, and the common depth multiplier 1 sums each pixel's window through the
+// dispatched ISA's kernel (isa/depthwise_taps.h), its accumulators in registers across the taps. The forward and the
+// input gradient are spread over the thread pool by rows (batch * output rows, batch * input rows), each element
+// computed by one thread; the kernel and bias gradients sum per block of rows fixed by the geometry, then add the
+// blocks in order. So no result depends on the number of threads.
 #pragma once
 
 #include <cstdint>
