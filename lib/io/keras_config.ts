@@ -18,6 +18,7 @@ import {
   BatchNormalization,
   Conv2D,
   Dense,
+  DepthwiseConv2D,
   Dropout,
   ELU,
   Flatten,
@@ -32,8 +33,10 @@ import {
   PReLU,
   ReLU,
   Reshape,
+  SeparableConv2D,
 } from '../layers';
 import type { LayerArgs } from '../layers/base';
+import { Convolution } from '../layers/convolutional';
 import { Tensor, type Shape } from '../tensor';
 
 type Json = Record<string, unknown>;
@@ -280,24 +283,46 @@ function globalPooling(Pooling: typeof GlobalAveragePooling2D | typeof GlobalMax
   };
 }
 
+/** What Conv2D, DepthwiseConv2D and SeparableConv2D configs share. */
+function convolutionArgs(c: KerasLayerConfig) {
+  channelsLast(c);
+  c.only('groups', [1], 'convkit has no grouped convolutions');
+  return {
+    ...c.common(),
+    kernelSize: c.get('kernel_size') as number,
+    strides: (c.get('strides') ?? 1) as number,
+    padding: paddingOf(c),
+    dilationRate: (c.get('dilation_rate') ?? 1) as number,
+    activation: activationOf(c),
+    useBias: (c.get('use_bias') ?? true) as boolean,
+    biasInitializer: initializerOf(c, 'bias_initializer'),
+  };
+}
+
+/** What DepthwiseConv2D and SeparableConv2D configs share beyond that. */
+function depthwiseArgs(c: KerasLayerConfig) {
+  return {
+    ...convolutionArgs(c),
+    depthMultiplier: (c.get('depth_multiplier') ?? 1) as number,
+    depthwiseInitializer: initializerOf(c, 'depthwise_initializer'),
+  };
+}
+
 /** How each supported Keras layer becomes a convkit layer. */
 const translators: Record<string, Translator> = {
-  Conv2D: (c) => {
-    channelsLast(c);
-    c.only('groups', [1], 'convkit has no grouped convolutions');
-    return new Conv2D({
-      ...c.common(),
+  Conv2D: (c) =>
+    new Conv2D({
+      ...convolutionArgs(c),
       filters: c.get('filters') as number,
-      kernelSize: c.get('kernel_size') as number,
-      strides: (c.get('strides') ?? 1) as number,
-      padding: paddingOf(c),
-      dilationRate: (c.get('dilation_rate') ?? 1) as number,
-      activation: activationOf(c),
-      useBias: (c.get('use_bias') ?? true) as boolean,
       kernelInitializer: initializerOf(c, 'kernel_initializer'),
-      biasInitializer: initializerOf(c, 'bias_initializer'),
-    });
-  },
+    }),
+  DepthwiseConv2D: (c) => new DepthwiseConv2D(depthwiseArgs(c)),
+  SeparableConv2D: (c) =>
+    new SeparableConv2D({
+      ...depthwiseArgs(c),
+      filters: c.get('filters') as number,
+      pointwiseInitializer: initializerOf(c, 'pointwise_initializer'),
+    }),
   Dense: (c) =>
     new Dense({
       ...c.common(),
@@ -665,22 +690,24 @@ function kerasLayersOf(layer: Layer, inputShape: Shape): Json[] {
       entry('LeakyReLU', { alpha: defaultAlpha('leakyRelu') }, `${layer.name}_leaky_re_lu`),
     ];
   };
-  if (layer instanceof Conv2D) {
-    return withActivation(
-      'Conv2D',
-      {
-        filters: layer.filters,
-        kernel_size: layer.kernelSize,
-        strides: layer.strides,
-        padding: layer.padding,
-        data_format: 'channels_last',
-        dilation_rate: layer.dilationRate,
-        use_bias: layer.useBias,
-        kernel_initializer: kerasInitializer(layer.kernelInitializer),
-        bias_initializer: kerasInitializer(layer.biasInitializer),
-      },
-      layer.activation,
-    );
+  if (layer instanceof Convolution) {
+    const config: Json = {
+      kernel_size: layer.kernelSize,
+      strides: layer.strides,
+      padding: layer.padding,
+      data_format: 'channels_last',
+      dilation_rate: layer.dilationRate,
+      use_bias: layer.useBias,
+      bias_initializer: kerasInitializer(layer.biasInitializer),
+    };
+    if (layer instanceof Conv2D || layer instanceof SeparableConv2D) config.filters = layer.filters;
+    if (layer instanceof Conv2D) config.kernel_initializer = kerasInitializer(layer.kernelInitializer);
+    if (layer instanceof DepthwiseConv2D) {
+      config.depth_multiplier = layer.depthMultiplier;
+      config.depthwise_initializer = kerasInitializer(layer.depthwiseInitializer);
+    }
+    if (layer instanceof SeparableConv2D) config.pointwise_initializer = kerasInitializer(layer.pointwiseInitializer);
+    return withActivation(layer.className, config, layer.activation);
   }
   if (layer instanceof Dense) {
     return withActivation(

@@ -11,7 +11,14 @@ import {
   type DropoutArgs,
   type ReshapeArgs,
 } from './core';
-import { Conv2D, type Conv2DArgs } from './convolutional';
+import {
+  Conv2D,
+  DepthwiseConv2D,
+  SeparableConv2D,
+  type Conv2DArgs,
+  type DepthwiseConv2DArgs,
+  type SeparableConv2DArgs,
+} from './convolutional';
 import {
   AveragePooling2D,
   GlobalAveragePooling2D,
@@ -44,6 +51,8 @@ export {
   Multiply,
   Concatenate,
   Conv2D,
+  DepthwiseConv2D,
+  SeparableConv2D,
   Dense,
   Flatten,
   Reshape,
@@ -65,6 +74,8 @@ export type {
   LayerArgs,
   LayerConfig,
   Conv2DArgs,
+  DepthwiseConv2DArgs,
+  SeparableConv2DArgs,
   DenseArgs,
   DropoutArgs,
   ReshapeArgs,
@@ -97,6 +108,47 @@ export type { WeightSpec } from './base';
  * ```
  */
 export const conv2d = (args: Conv2DArgs) => new Conv2D(args);
+
+/**
+ * A depthwise 2-D convolution over NHWC images: each input channel convolved with its own
+ * `depthMultiplier` kernels, [h, w, c] -> [outH, outW, c * depthMultiplier], with an optional bias
+ * and activation (Keras's DepthwiseConv2D; MobileNet's 3x3 layers). relu and leakyRelu are fused
+ * into the kernel.
+ * @throws {TypeError} when args is not an object or an option has the wrong type.
+ * @throws {RangeError} when an option is out of range (depthMultiplier < 1, an unknown padding, ...).
+ * @example
+ * ```ts
+ * import * as ck from 'convkit';
+ * const model = ck.sequential({
+ *   layers: [
+ *     ck.layers.conv2d({ inputShape: [32, 32, 3], filters: 16, kernelSize: 1, activation: 'relu' }),
+ *     ck.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+ *   ],
+ * });
+ * console.log(model.outputShape); // [16, 16, 16]
+ * ```
+ */
+export const depthwiseConv2d = (args: DepthwiseConv2DArgs) => new DepthwiseConv2D(args);
+
+/**
+ * A depthwise-separable 2-D convolution: a depthwise convolution, then a pointwise 1x1 convolution
+ * to `filters` channels with the bias and the activation, [h, w, c] -> [outH, outW, filters]
+ * (Keras's SeparableConv2D; Xception's layers). Far fewer weights and multiply-adds than a Conv2D.
+ * @throws {TypeError} when args is not an object or an option has the wrong type.
+ * @throws {RangeError} when an option is out of range (filters < 1, depthMultiplier < 1, ...).
+ * @example
+ * ```ts
+ * import * as ck from 'convkit';
+ * const model = ck.sequential({
+ *   layers: [
+ *     ck.layers.separableConv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu' }),
+ *     ck.layers.separableConv2d({ filters: 16, kernelSize: 3, depthMultiplier: 2, padding: 'same' }),
+ *   ],
+ * });
+ * console.log(model.outputShape); // [26, 26, 16]
+ * ```
+ */
+export const separableConv2d = (args: SeparableConv2DArgs) => new SeparableConv2D(args);
 
 /**
  * A fully connected layer: [features] -> [units], with an optional fused bias and activation
@@ -214,6 +266,8 @@ export const concatenate = (args?: ConcatenateArgs) => new Concatenate(args);
 // biome-ignore lint/suspicious/noExplicitAny: each class takes its own args type; deserializeLayer checks the class name first
 const registry: Record<string, new (config: any) => Layer> = {
   Conv2D,
+  DepthwiseConv2D,
+  SeparableConv2D,
   Dense,
   Flatten,
   Reshape,

@@ -43,6 +43,23 @@ export type LossName =
   | 'binaryCrossentropy'
   | 'meanSquaredError';
 
+/** A convolution's input and window, as conv2d, depthwiseConv2d and separableConv2d spell them. */
+interface ConvolutionWindowSpec {
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  kernelHeight: number;
+  kernelWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padding: PaddingSpec;
+  useBias: boolean;
+  activation: ActivationName;
+  alpha: number;
+}
+
 /**
  * One layer of a native network, with per-sample sizes (the batch is a property of each call).
  * `trainable: false` freezes its weights. `inputs` names the layers it reads by index (-1: the
@@ -50,23 +67,14 @@ export type LossName =
  * first). Layers come in topological order, and every layer's output but the last's must be read.
  */
 export type NativeLayerSpec = { trainable?: boolean; inputs?: number[] } & (
-  | {
-      kind: 'conv2d';
-      inHeight: number;
-      inWidth: number;
-      inChannels: number;
-      outChannels: number;
-      kernelHeight: number;
-      kernelWidth: number;
-      strideHeight: number;
-      strideWidth: number;
-      dilationHeight: number;
-      dilationWidth: number;
-      padding: PaddingSpec;
-      useBias: boolean;
-      activation: ActivationName;
-      alpha: number;
-    }
+  | ({ kind: 'conv2d'; outChannels: number } & ConvolutionWindowSpec)
+  /**
+   * A depthwise convolution: each input channel convolved with its own depthMultiplier filters
+   * (output channel c * depthMultiplier + m); a separable one follows it with a pointwise 1x1
+   * convolution to `filters` channels, which takes the bias and the activation.
+   */
+  | ({ depthMultiplier: number } & ConvolutionWindowSpec &
+      ({ kind: 'depthwiseConv2d' } | { kind: 'separableConv2d'; filters: number }))
   | { kind: 'dense'; inFeatures: number; units: number; useBias: boolean; activation: ActivationName; alpha: number }
   | {
       kind: 'maxPooling2d' | 'averagePooling2d';
@@ -120,6 +128,8 @@ export const nativeLayerKinds = [
   'maximum',
   'multiply',
   'concatenate',
+  'depthwiseConv2d',
+  'separableConv2d',
 ] as const satisfies readonly NativeLayerSpec['kind'][];
 
 /** The layer kinds the addon's registry accepts, by name. */

@@ -64,6 +64,21 @@ void read(Args& args, const Napi::Object& spec, Conv2dLayer& layer) {
   layer.activation = readFunction(args, spec);
 }
 
+void read(Args& args, const Napi::Object& spec, DepthwiseConv2dLayer& layer) {
+  layer.geometry = readDepthwiseConv2dGeometry(args, spec, false);
+  layer.useBias = args.boolean(spec, "useBias", true);
+  layer.activation = readFunction(args, spec);
+}
+
+void read(Args& args, const Napi::Object& spec, SeparableConv2dLayer& layer) {
+  layer.depthwise = readDepthwiseConv2dGeometry(args, spec, false);
+  layer.filters = size(args, spec, "filters");
+  args.product({layer.depthwise.outChannels, layer.filters}, "pointwise kernel");
+  args.product({layer.depthwise.outHeight, layer.depthwise.outWidth, layer.filters}, "output");
+  layer.useBias = args.boolean(spec, "useBias", true);
+  layer.activation = readFunction(args, spec);
+}
+
 void read(Args& args, const Napi::Object& spec, DenseLayer& layer) {
   layer.geometry.inFeatures = size(args, spec, "inFeatures");
   layer.geometry.units = size(args, spec, "units");

@@ -59,11 +59,16 @@ void setOutput(Geometry& g, const kernels::WindowAxis& rows, const kernels::Wind
 
 }  // namespace
 
-kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& params, bool withBatch) {
+namespace {
+
+// A convolution's window and sizes; readOutChannels(inChannels) reads or derives outChannels.
+template <typename ReadOutChannels>
+kernels::Conv2dGeometry readConvolutionWindow(Args& args, const Napi::Object& params, bool withBatch,
+                                              ReadOutChannels readOutChannels) {
   kernels::Conv2dGeometry g;
   readInputSize(args, params, withBatch, g);
   g.inChannels = args.integer(params, "inChannels", 1);
-  g.outChannels = args.integer(params, "outChannels", 1);
+  g.outChannels = readOutChannels(g.inChannels);
   g.kernelHeight = args.integer(params, "kernelHeight", 1, 1 << 20);
   g.kernelWidth = args.integer(params, "kernelWidth", 1, 1 << 20);
   g.strideHeight = optionalWindowInteger(args, params, 1, "strideHeight");
@@ -76,11 +81,29 @@ kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& param
   fitWindow(args, "kernel", g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
             g.dilationHeight, g.dilationWidth, padding, pads, &rows, &cols);
   setOutput(g, rows, cols);
-  // Every buffer size derived below must fit, including the im2col workspace.
   args.product({g.batch, g.inHeight, g.inWidth, g.inChannels}, "input");
   args.product({g.batch, g.outHeight, g.outWidth, g.outChannels}, "output");
+  return g;
+}
+
+}  // namespace
+
+kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& params, bool withBatch) {
+  const kernels::Conv2dGeometry g =
+      readConvolutionWindow(args, params, withBatch, [&](int64_t) { return args.integer(params, "outChannels", 1); });
+  // Every buffer size derived below must fit, including the im2col workspace.
   args.product({g.outHeight, g.outWidth, g.kernelHeight, g.kernelWidth, g.inChannels}, "im2col workspace");
   args.product({g.kernelHeight, g.kernelWidth, g.inChannels, g.outChannels}, "kernel");
+  return g;
+}
+
+kernels::Conv2dGeometry readDepthwiseConv2dGeometry(Args& args, const Napi::Object& params, bool withBatch) {
+  const kernels::Conv2dGeometry g = readConvolutionWindow(args, params, withBatch, [&](int64_t inChannels) {
+    const int64_t multiplier =
+        params.Get("depthMultiplier").IsUndefined() ? 1 : args.integer(params, "depthMultiplier", 1, kMaxWindow);
+    return args.product({inChannels, multiplier}, "inChannels*depthMultiplier");
+  });
+  args.product({g.kernelHeight, g.kernelWidth, g.outChannels}, "depthwise kernel");
   return g;
 }
 

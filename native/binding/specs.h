@@ -16,6 +16,10 @@ namespace convkit::binding {
 // size and throws a RangeError when the dilated kernel does not fit the padded input.
 kernels::Conv2dGeometry readConv2dGeometry(Args& args, const Napi::Object& params, bool withBatch);
 
+// The same fields with depthMultiplier? (default 1) in place of outChannels, for a depthwise
+// convolution: outChannels = inChannels * depthMultiplier.
+kernels::Conv2dGeometry readDepthwiseConv2dGeometry(Args& args, const Napi::Object& params, bool withBatch);
+
 // { batch (when withBatch), inHeight, inWidth, channels, poolHeight, poolWidth, strideHeight?,
 //   strideWidth?, padding? }; strides default to the pool size, as in Keras.
 kernels::Pool2dGeometry readPool2dGeometry(Args& args, const Napi::Object& params, bool withBatch);

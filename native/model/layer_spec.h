@@ -16,6 +16,7 @@
 #include "model/layers/batch_norm.h"
 #include "model/layers/conv2d.h"
 #include "model/layers/dense.h"
+#include "model/layers/depthwise_conv2d.h"
 #include "model/layers/dropout.h"
 #include "model/layers/global_pool2d.h"
 #include "model/layers/maxout.h"
@@ -23,14 +24,15 @@
 #include "model/layers/pool2d.h"
 #include "model/layers/prelu.h"
 #include "model/layers/reshape.h"
+#include "model/layers/separable_conv2d.h"
 #include "model/node.h"
 
 namespace convkit::model {
 
-using AnyLayer =
-    std::variant<Conv2dLayer, DenseLayer, MaxPool2dLayer, AvgPool2dLayer, GlobalAvgPool2dLayer, GlobalMaxPool2dLayer,
-                 ReshapeLayer, DropoutLayer, BatchNormLayer, ActivationLayer, MaxoutLayer, PreluLayer, AddLayer,
-                 AverageLayer, MaximumLayer, MultiplyLayer, ConcatenateLayer>;
+using AnyLayer = std::variant<Conv2dLayer, DenseLayer, MaxPool2dLayer, AvgPool2dLayer, GlobalAvgPool2dLayer,
+                              GlobalMaxPool2dLayer, ReshapeLayer, DropoutLayer, BatchNormLayer, ActivationLayer,
+                              MaxoutLayer, PreluLayer, AddLayer, AverageLayer, MaximumLayer, MultiplyLayer,
+                              ConcatenateLayer, DepthwiseConv2dLayer, SeparableConv2dLayer>;
 
 constexpr size_t kLayerKindCount = std::variant_size_v<AnyLayer>;
 

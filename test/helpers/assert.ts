@@ -53,3 +53,24 @@ export function expectSameBits(actual: Float32Array, expected: Float32Array, lab
   if (first >= 0)
     expect.fail(`${label}: element ${first} is ${actual[first]}, expected the bits of ${expected[first]}`);
 }
+
+/**
+ * Runs `run` with 1 thread, then with 2 and 3, and asserts every run returns the same arrays bit
+ * for bit: a kernel's results must not depend on how the thread pool splits its work. The pool's
+ * size is restored afterwards.
+ */
+export async function expectSameWithAnyThreadCount(run: () => Float32Array[]): Promise<void> {
+  const { setNumThreads, backendInfo } = await import('../../lib/backend');
+  const initial = backendInfo().threads;
+  try {
+    setNumThreads(1);
+    const single = run();
+    for (const threads of [2, 3]) {
+      setNumThreads(threads);
+      expect(backendInfo().threads).toBe(threads);
+      expect(run()).toEqual(single);
+    }
+  } finally {
+    setNumThreads(initial);
+  }
+}

@@ -57,6 +57,35 @@ const keras2Defaults: Record<string, Json> = {
     activity_regularizer: null,
     ...regularizersOff('kernel', 'bias'),
   },
+  // DepthwiseConv2D's get_config is Conv2D's without the kernel's entries (groups stays).
+  DepthwiseConv2D: {
+    strides: [1, 1],
+    padding: 'valid',
+    data_format: 'channels_last',
+    dilation_rate: [1, 1],
+    groups: 1,
+    activation: 'linear',
+    use_bias: true,
+    bias_initializer: init('Zeros'),
+    depth_multiplier: 1,
+    depthwise_initializer: init('GlorotUniform', { seed: null }),
+    activity_regularizer: null,
+    ...regularizersOff('depthwise', 'bias'),
+  },
+  SeparableConv2D: {
+    strides: [1, 1],
+    padding: 'valid',
+    data_format: 'channels_last',
+    depth_multiplier: 1,
+    dilation_rate: [1, 1],
+    activation: 'linear',
+    use_bias: true,
+    depthwise_initializer: init('GlorotUniform', { seed: null }),
+    pointwise_initializer: init('GlorotUniform', { seed: null }),
+    bias_initializer: init('Zeros'),
+    activity_regularizer: null,
+    ...regularizersOff('depthwise', 'pointwise', 'bias'),
+  },
   Dense: {
     activation: 'linear',
     use_bias: true,
@@ -513,6 +542,23 @@ export const graphLayers: LayerSpec[] = [
   { className: 'Concatenate', name: 'cat', inbound: ['mul', 'input_1'] },
   { className: 'Flatten', name: 'flat', inbound: ['cat'] },
   { className: 'Dense', name: 'out', args: { units: 4, activation: 'softmax' }, inbound: ['flat'] },
+];
+
+/** DepthwiseConv2D and SeparableConv2D (MobileNet's and Xception's blocks) with depth multipliers. */
+export const separableLayers: LayerSpec[] = [
+  {
+    className: 'DepthwiseConv2D',
+    name: 'depthwise_conv2d',
+    args: { kernel_size: [3, 3], strides: [2, 2], padding: 'same', depth_multiplier: 2, activation: 'relu' },
+  },
+  {
+    className: 'SeparableConv2D',
+    name: 'separable_conv2d',
+    args: { filters: 5, kernel_size: [3, 2], depth_multiplier: 3, dilation_rate: [2, 2], padding: 'same' },
+  },
+  { className: 'DepthwiseConv2D', name: 'depthwise_conv2d_1', args: { kernel_size: [2, 2], use_bias: false } },
+  { className: 'Flatten', name: 'flatten' },
+  { className: 'Dense', name: 'dense', args: { units: 3 } },
 ];
 
 /** GlobalAveragePooling2D or GlobalMaxPooling2D, BatchNormalization on features, Reshape, Softmax. */

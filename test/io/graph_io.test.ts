@@ -413,6 +413,64 @@ describe('graph models with the new activations and PReLU', () => {
   });
 });
 
+describe('a MobileNetV2 inverted residual block (depthwise convolution in a graph)', () => {
+  it('trains, exports to ONNX (onnxruntime-node agrees), imports back and round-trips through loadModel', async () => {
+    // 1x1 expand + relu6, 3x3 depthwise + relu6, 1x1 linear projection, added to the block input.
+    const x = ck.input({ shape: [6, 6, 4], name: 'image' });
+    const expand = ck.layers.conv2d({ name: 'expand', filters: 12, kernelSize: 1, activation: 'relu6' }).apply(x);
+    const depthwise = ck.layers
+      .depthwiseConv2d({ name: 'depthwise', kernelSize: 3, padding: 'same', activation: 'relu6' })
+      .apply(expand);
+    const project = ck.layers.conv2d({ name: 'project', filters: 4, kernelSize: 1 }).apply(depthwise);
+    const block = ck.layers.add({ name: 'residual' }).apply([x, project]);
+    const pooled = ck.layers.globalAveragePooling2d({ name: 'pool' }).apply(block);
+    const out = ck.layers.dense({ name: 'head', units: 3, activation: 'softmax' }).apply(pooled);
+    const model = ck.model({ inputs: x, outputs: out, name: 'inverted_residual', seed: 21 });
+    expect(model.layers.find((l) => l.name === 'depthwise')).toBeInstanceOf(ck.layers.DepthwiseConv2D);
+
+    // Trains: the loss goes down over a few full-batch steps.
+    const images = sample([6, 6, 4], 22, 8);
+    const labels = ck.tensor(
+      Float32Array.from({ length: 8 * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)),
+      [8, 3],
+    );
+    model.compile({ optimizer: ck.optimizers.adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy' });
+    const history = await model.fit(images, labels, { epochs: 8, batchSize: 8, verbose: 0, shuffle: false });
+    const losses = history.history.loss;
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
+
+    // ONNX: the depthwise convolution is a Conv with group = channels; onnxruntime-node agrees.
+    const input = sample([6, 6, 4], 23, 3);
+    const expected = (await model.predict(input)).data;
+    const bytes = ck.toOnnx(model);
+    const { onnx } = await import('onnx-proto');
+    const convs = onnx.ModelProto.decode(bytes).graph!.node!.filter((n) => n.opType === 'Conv');
+    expect(convs.map((n) => n.attribute!.find((a) => a.name === 'group')?.i ?? 1).map(Number)).toEqual([1, 12, 1]);
+    expectClose((await runOrt(bytes, input.data, [...input.shape])).data, expected, tolerance, 'onnx');
+
+    // Imported back by the graph-walking importer: the grouped Conv on the branch is a DepthwiseConv2D.
+    const imported = await ck.loadOnnx(bytes);
+    expect(imported.connections.graph).toBe(true);
+    expect(imported.countParams()).toBe(model.countParams());
+    expect(imported.layers.map((l) => l.className)).toContain('DepthwiseConv2D');
+    expectClose((await imported.predict(input)).data, expected, tolerance, 'imported');
+
+    // convkit's own format: same graph, weights and predictions.
+    const path = join(dir, 'inverted_residual');
+    await model.save(path);
+    const loaded = await ck.loadModel(path);
+    expect(loaded.connections.graph).toBe(true);
+    expect(connectionsOf(loaded)).toEqual(connectionsOf(model));
+    expect((loaded.layers.find((l) => l.name === 'depthwise')!.getConfig() as { activation: string }).activation).toBe(
+      'relu6',
+    );
+    loaded.getWeights().forEach((w, i) => expect(w.data).toEqual(model.getWeights()[i].data));
+    expect((await loaded.predict(input)).data).toEqual(expected);
+    for (const m of [model, imported, loaded]) m.dispose();
+  });
+});
+
 describe('damaged graph topologies', () => {
   it('300 random rewirings of a saved graph fail with a clear error or load a model that predicts', async () => {
     const model = graphNet(8);

@@ -15,6 +15,7 @@ import {
   keras2Functional,
   keras2Sequential,
   sampleInputs,
+  separableLayers,
   tfjsReference,
   writeKerasH5,
   type LayerSpec,
@@ -36,6 +37,7 @@ describe('Keras .h5 model files', () => {
     const cases: [string, LayerSpec[], number[]][] = [
       ['conv', convLayers, [7, 6, 2]],
       ['head_average', headLayers('GlobalAveragePooling2D'), [5, 5, 3]],
+      ['separable', separableLayers, [9, 8, 3]],
     ];
     for (const [name, layers, inputShape] of cases) {
       const config = keras2Sequential(name, inputShape, layers);

@@ -117,12 +117,45 @@ function headStack(pooling: 'max' | 'average'): tf.Sequential {
   return model;
 }
 
+/** DepthwiseConv2D and SeparableConv2D: multipliers, strides, dilation, fused and separate activations. */
+function separableStack(): tf.Sequential {
+  const model = tf.sequential({ name: 'separable_stack' });
+  model.add(
+    tf.layers.depthwiseConv2d({
+      inputShape: [9, 8, 3],
+      kernelSize: 3,
+      depthMultiplier: 2,
+      strides: 2,
+      padding: 'same',
+      activation: 'relu',
+      name: 'dw',
+    }),
+  );
+  model.add(
+    // No depthMultiplier: tfjs-layers leaves it out of SeparableConv2D's saved config (Keras writes it).
+    tf.layers.separableConv2d({
+      filters: 4,
+      kernelSize: [3, 2],
+      dilationRate: 2,
+      padding: 'same',
+      activation: 'tanh',
+      name: 'sep',
+    }),
+  );
+  model.add(tf.layers.depthwiseConv2d({ kernelSize: 2, useBias: false, name: 'dw_valid' }));
+  model.add(tf.layers.separableConv2d({ filters: 3, kernelSize: 1, activation: 'elu', name: 'sep_pointwise' }));
+  model.add(tf.layers.flatten({ name: 'flat' }));
+  model.add(tf.layers.dense({ units: 2, name: 'out' }));
+  return model;
+}
+
 describe('loading models written by tfjs', () => {
   it('reads every layer type, saved as tfjs-node does, with the same predictions', async () => {
     const cases: [string, tf.Sequential, number[]][] = [
       ['conv', convStack(), [7, 6, 2]],
       ['head_max', headStack('max'), [5, 5, 3]],
       ['head_average', headStack('average'), [5, 5, 3]],
+      ['separable', separableStack(), [9, 8, 3]],
     ];
     for (const [name, model, shape] of cases) {
       randomizeWeights(model, name.length);
@@ -231,6 +264,42 @@ describe("saving in the tfjs format, read by tfjs's loadLayersModel", () => {
     expect((await again.predict(ck.tensor(x.data, x.shape))).data).toEqual(expected);
   });
 
+  it('writes depthwise and separable convolutions that tfjs predicts the same', async () => {
+    const model = ck.sequential({
+      layers: [
+        ck.layers.depthwiseConv2d({
+          inputShape: [6, 6, 2],
+          kernelSize: 3,
+          depthMultiplier: 3,
+          activation: 'leakyRelu',
+        }),
+        ck.layers.separableConv2d({ filters: 5, kernelSize: 2, strides: 2, padding: 'same', activation: 'relu' }),
+        ck.layers.flatten(),
+        ck.layers.dense({ units: 2 }),
+      ],
+    });
+    const random = rng(4);
+    model.setWeights(model.getWeights().map((w) => ck.tensor(randomArray(random, w.size), w.shape)));
+    const path = join(dir, 'separable_from_convkit');
+    await model.save(path, { format: 'tfjs' });
+    const x = inputs([6, 6, 2], 5);
+    const inTfjs = await tf.loadLayersModel(fileHandler(join(path, 'model.json')));
+    expect(inTfjs.layers.map((l) => l.getClassName())).toEqual([
+      'InputLayer',
+      'DepthwiseConv2D',
+      'LeakyReLU',
+      'SeparableConv2D',
+      'Flatten',
+      'Dense',
+    ]);
+    expectClose(
+      tfjsPredict(inTfjs, x.data, x.shape),
+      (await model.predict(ck.tensor(x.data, x.shape))).data,
+      tolerance,
+      'tfjs',
+    );
+  });
+
   it('splits the weights into 4 MiB shards and replaces a previous save without leftovers', async () => {
     const path = join(dir, 'big');
     const wide = () =>
@@ -308,9 +377,9 @@ describe('refusals name the layer and the attribute', () => {
     const cases: [(json: any) => void, RegExp][] = [
       [
         (j) => {
-          j.modelTopology.config.layers[1].class_name = 'SeparableConv2D';
+          j.modelTopology.config.layers[1].class_name = 'Conv3D';
         },
-        /layer 'relu' \(SeparableConv2D\): this layer class is not supported/,
+        /layer 'relu' \(Conv3D\): this layer class is not supported/,
       ],
       [
         (j) => {

@@ -293,3 +293,136 @@ describe('Conv2D through a model equals direct convolution', () => {
     expect(Array.from(y.data)).toEqual([47, 57, 77, 87]);
   });
 });
+
+describe('DepthwiseConv2D and SeparableConv2D', () => {
+  it("have Keras's defaults", () => {
+    const depthwise = ck.layers.depthwiseConv2d({ kernelSize: 3 });
+    expect(depthwise).toBeInstanceOf(ck.layers.DepthwiseConv2D);
+    expect(depthwise.className).toBe('DepthwiseConv2D');
+    expect(depthwise.name).toMatch(/^depthwise_conv2d(_\d+)?$/);
+    expect([depthwise.strides, depthwise.padding, depthwise.dilationRate]).toEqual([[1, 1], 'valid', [1, 1]]);
+    expect([depthwise.depthMultiplier, depthwise.activation, depthwise.useBias]).toEqual([1, 'linear', true]);
+    expect([depthwise.depthwiseInitializer, depthwise.biasInitializer]).toEqual(['glorotUniform', 'zeros']);
+    const separable = ck.layers.separableConv2d({ filters: 4, kernelSize: [3, 1] });
+    expect(separable).toBeInstanceOf(ck.layers.SeparableConv2D);
+    expect(separable.className).toBe('SeparableConv2D');
+    expect(separable.kernelSize).toEqual([3, 1]);
+    expect([separable.depthMultiplier, separable.pointwiseInitializer]).toEqual([1, 'glorotUniform']);
+  });
+
+  it('shape their output: channels * depthMultiplier, or filters', () => {
+    const depthwise = ck.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 3 });
+    expect(depthwise.computeOutputShape([7, 8, 5])).toEqual([4, 4, 15]);
+    const separable = ck.layers.separableConv2d({ filters: 6, kernelSize: 3, dilationRate: 2, depthMultiplier: 2 });
+    expect(separable.computeOutputShape([9, 9, 4])).toEqual([5, 5, 6]);
+    expect(() => separable.computeOutputShape([4, 9, 4])).toThrow(/does not fit input 4x9 with 'valid' padding/);
+  });
+
+  it("weights in Keras's names, layouts and order", () => {
+    const depthwise = ck.layers.depthwiseConv2d({ kernelSize: [3, 2], depthMultiplier: 2, biasInitializer: 'ones' });
+    expect(depthwise.weightSpecs([6, 6, 5])).toEqual([
+      { name: 'depthwise_kernel', shape: [3, 2, 5, 2], initializer: 'glorotUniform', trainable: true },
+      { name: 'bias', shape: [10], initializer: 'ones', trainable: true },
+    ]);
+    const separable = ck.layers.separableConv2d({ filters: 7, kernelSize: 3, depthMultiplier: 2, trainable: false });
+    expect(separable.weightSpecs([6, 6, 5])).toEqual([
+      { name: 'depthwise_kernel', shape: [3, 3, 5, 2], initializer: 'glorotUniform', trainable: false },
+      { name: 'pointwise_kernel', shape: [1, 1, 10, 7], initializer: 'glorotUniform', trainable: false },
+      { name: 'bias', shape: [7], initializer: 'zeros', trainable: false },
+    ]);
+    expect(
+      ck.layers
+        .separableConv2d({ filters: 2, kernelSize: 1, useBias: false })
+        .weightSpecs([2, 2, 3])
+        .map((w) => w.name),
+    ).toEqual(['depthwise_kernel', 'pointwise_kernel']);
+  });
+
+  it.each([
+    [() => ck.layers.depthwiseConv2d({} as ck.layers.DepthwiseConv2DArgs), TypeError, /DepthwiseConv2D kernelSize/],
+    [
+      () => ck.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 0 }),
+      RangeError,
+      /DepthwiseConv2D depthMultiplier must be a positive integer, got 0/,
+    ],
+    [
+      () => ck.layers.depthwiseConv2d({ kernelSize: 3, padding: 'full' as 'same' }),
+      RangeError,
+      /DepthwiseConv2D padding must be one of/,
+    ],
+    [
+      () => ck.layers.depthwiseConv2d({ kernelSize: 3, depthwiseInitializer: 'orthogonal' as 'zeros' }),
+      RangeError,
+      /DepthwiseConv2D depthwiseInitializer/,
+    ],
+    [() => ck.layers.depthwiseConv2d(null as unknown as ck.layers.DepthwiseConv2DArgs), TypeError, /DepthwiseConv2D/],
+    [
+      () => ck.layers.separableConv2d({ kernelSize: 3 } as ck.layers.SeparableConv2DArgs),
+      TypeError,
+      /SeparableConv2D filters must be a positive integer/,
+    ],
+    [
+      () => ck.layers.separableConv2d({ filters: 2, kernelSize: 3, depthMultiplier: 1.5 }),
+      RangeError,
+      /SeparableConv2D depthMultiplier must be a positive integer/,
+    ],
+    [
+      () => ck.layers.separableConv2d({ filters: 2, kernelSize: 3, strides: 0 }),
+      RangeError,
+      /SeparableConv2D strides must be a positive integer/,
+    ],
+    [
+      () => ck.layers.separableConv2d({ filters: 2, kernelSize: 3, pointwiseInitializer: 'x' as 'zeros' }),
+      RangeError,
+      /SeparableConv2D pointwiseInitializer/,
+    ],
+  ])('refuses bad arguments, naming the class and the field (%#)', (make, errorClass, message) => {
+    expect(make).toThrow(errorClass);
+    expect(make).toThrow(message);
+  });
+
+  it('predict through a model equals a depthwise then pointwise reference', () => {
+    const random = rng(17);
+    const model = ck.sequential({
+      layers: [
+        ck.layers.separableConv2d({
+          inputShape: [5, 6, 2],
+          filters: 3,
+          kernelSize: 3,
+          depthMultiplier: 2,
+          padding: 'same',
+          activation: 'relu',
+        }),
+      ],
+    });
+    const depthwise = randomArray(random, 3 * 3 * 2 * 2);
+    const pointwise = randomArray(random, 4 * 3);
+    const bias = randomArray(random, 3);
+    model.setWeights([
+      new ck.Tensor(depthwise, [3, 3, 2, 2]),
+      new ck.Tensor(pointwise, [1, 1, 4, 3]),
+      new ck.Tensor(bias, [3]),
+    ]);
+    const x = randomArray(random, 2 * 5 * 6 * 2);
+    const result = model.predictSync(new ck.Tensor(x, [2, 5, 6, 2]));
+    // The same computation as a conv2d whose kernel is zero off each channel's own filters, then a 1x1 conv2d.
+    const full = new Float32Array(3 * 3 * 2 * 4);
+    for (let tap = 0; tap < 9; tap++)
+      for (let c = 0; c < 2; c++)
+        for (let m = 0; m < 2; m++) full[(tap * 2 + c) * 4 + c * 2 + m] = depthwise[(tap * 2 + c) * 2 + m];
+    const reference = ck.sequential({
+      layers: [
+        ck.layers.conv2d({ inputShape: [5, 6, 2], filters: 4, kernelSize: 3, padding: 'same', useBias: false }),
+        ck.layers.conv2d({ filters: 3, kernelSize: 1, activation: 'relu' }),
+      ],
+    });
+    reference.setWeights([
+      new ck.Tensor(full, [3, 3, 2, 4]),
+      new ck.Tensor(pointwise, [1, 1, 4, 3]),
+      new ck.Tensor(bias, [3]),
+    ]);
+    const expected = reference.predictSync(new ck.Tensor(x, [2, 5, 6, 2]));
+    expect(result.shape).toEqual([2, 5, 6, 3]);
+    expectClose(result.data, expected.data, { atol: 1e-5, rtol: 1e-5 }, 'separable');
+  });
+});

@@ -23,6 +23,32 @@ const examples: { layer: ck.layers.Layer; input: number[] | number[][] }[] = [
     input: [9, 8, 3],
   },
   {
+    layer: ck.layers.depthwiseConv2d({
+      kernelSize: [3, 2],
+      strides: 2,
+      padding: 'same',
+      depthMultiplier: 2,
+      activation: 'relu',
+      depthwiseInitializer: 'heNormal',
+      biasInitializer: 'ones',
+    }),
+    input: [7, 6, 3],
+  },
+  {
+    layer: ck.layers.separableConv2d({
+      filters: 4,
+      kernelSize: 3,
+      dilationRate: 2,
+      depthMultiplier: 3,
+      activation: 'tanh',
+      useBias: false,
+      depthwiseInitializer: 'heUniform',
+      pointwiseInitializer: 'glorotNormal',
+      biasInitializer: 'ones',
+    }),
+    input: [9, 9, 2],
+  },
+  {
     layer: ck.layers.dense({
       units: 7,
       activation: 'softmax',
@@ -85,6 +111,8 @@ describe('factories', () => {
   it('build the class of the same name', () => {
     const pairs: [ck.layers.Layer, new (...args: never[]) => ck.layers.Layer][] = [
       [ck.layers.conv2d({ filters: 1, kernelSize: 1 }), ck.layers.Conv2D],
+      [ck.layers.depthwiseConv2d({ kernelSize: 1 }), ck.layers.DepthwiseConv2D],
+      [ck.layers.separableConv2d({ filters: 1, kernelSize: 1 }), ck.layers.SeparableConv2D],
       [ck.layers.dense({ units: 1 }), ck.layers.Dense],
       [ck.layers.flatten(), ck.layers.Flatten],
       [ck.layers.reshape({ targetShape: [-1] }), ck.layers.Reshape],
@@ -185,7 +213,7 @@ describe('getConfig -> deserializeLayer', () => {
   it('rejects an unknown class, naming it, and a config that is not an object', () => {
     expect(() => deserializeLayer({ className: 'Attention', config: {} })).toThrow(RangeError);
     expect(() => deserializeLayer({ className: 'Attention', config: {} })).toThrow(
-      /unknown layer class 'Attention' \(known: Conv2D, Dense, /,
+      /unknown layer class 'Attention' \(known: Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, /,
     );
     // Inherited object keys are not layer classes.
     expect(() => deserializeLayer({ className: 'toString', config: {} })).toThrow(/unknown layer class 'toString'/);

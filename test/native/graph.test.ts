@@ -7,6 +7,7 @@ import { type ActivationName, createNetwork, type NativeLayerSpec } from '../../
 import { numericGradient } from '../helpers/gradcheck';
 import { randomArray, rng } from '../helpers/random';
 import { referenceActivation } from '../reference/activation';
+import { referenceDepthwiseConv2d } from '../reference/depthwise_conv2d';
 import { concatenate, elementwiseMerge, type MergeKind, multiply } from '../reference/merge';
 
 function dense(x: Float64Array, kernel: Float64Array, bias: Float64Array, activation: ActivationName): Float64Array {
@@ -156,7 +157,74 @@ const relu6Pooled: Case = {
   },
 };
 
+// A separable convolution (depthwise with multiplier 2, then pointwise with bias and tanh) into a
+// strided depthwise convolution with a fused relu, then a dense head: MobileNet's block in small.
+const window = { strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: 'same' as const };
+const separable: Case = {
+  name: 'a separable convolution, then a strided depthwise one with a fused relu',
+  inputSize: 5 * 5 * 2,
+  outputSize: 2,
+  layers: [
+    {
+      kind: 'separableConv2d',
+      inHeight: 5,
+      inWidth: 5,
+      inChannels: 2,
+      depthMultiplier: 2,
+      filters: 3,
+      kernelHeight: 3,
+      kernelWidth: 3,
+      ...window,
+      useBias: true,
+      activation: 'tanh',
+      alpha: 0,
+    },
+    {
+      kind: 'depthwiseConv2d',
+      inHeight: 5,
+      inWidth: 5,
+      inChannels: 3,
+      depthMultiplier: 1,
+      kernelHeight: 3,
+      kernelWidth: 2,
+      ...window,
+      strideHeight: 2,
+      strideWidth: 2,
+      useBias: true,
+      activation: 'relu',
+      alpha: 0,
+    },
+    { kind: 'reshape', size: 27 },
+    denseSpec(27, 2, 'linear'),
+  ],
+  forward(x, w) {
+    const shape = { batch: 1, inHeight: 5, inWidth: 5, kernelHeight: 3, ...window };
+    const depthwise = referenceDepthwiseConv2d(
+      { ...shape, inChannels: 2, depthMultiplier: 2, kernelWidth: 3 },
+      x,
+      w[0],
+      null,
+    );
+    const pointwise = new Float64Array(25 * 3);
+    for (let p = 0; p < 25; p++) {
+      for (let f = 0; f < 3; f++) {
+        let sum = w[2][f];
+        for (let c = 0; c < 4; c++) sum += depthwise.output[p * 4 + c] * w[1][c * 3 + f];
+        pointwise[p * 3 + f] = Math.tanh(sum);
+      }
+    }
+    const strided = referenceDepthwiseConv2d(
+      { ...shape, inChannels: 3, depthMultiplier: 1, kernelWidth: 2, strideHeight: 2, strideWidth: 2 },
+      pointwise,
+      w[3],
+      w[4],
+    ).output.map((v) => Math.max(v, 0));
+    return dense(strided, w[5], w[6], 'linear');
+  },
+};
+
 const cases: Case[] = [
+  separable,
   branchCase('add'),
   branchCase('average'),
   branchCase('maximum'),

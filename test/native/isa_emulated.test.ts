@@ -1,6 +1,7 @@
-// The NEON GEMM and indirect GEMM (epilogue included), its Winograd transforms and max-pooling
-// runs, on an x86 machine: cross-compiled with their own sources and run under qemu-aarch64, where
-// both are installed (Debian: g++-aarch64-linux-gnu, qemu-user); skipped elsewhere. On arm64 hosts
+// The NEON GEMM and indirect GEMM (epilogue included), its Winograd transforms, max-pooling runs
+// and depthwise window sums, on an x86 machine: cross-compiled with their own sources and run
+// under qemu-aarch64, where both are installed (Debian: g++-aarch64-linux-gnu, qemu-user); skipped
+// elsewhere. On arm64 hosts
 // isa_gemm.test.ts and the other isa_* tests run NEON natively.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +20,7 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
   const dir = mkdtempSync(join(tmpdir(), 'convkit-neon-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('with every epilogue, transpose and ragged tile, through tap tables with padding and an offset, in the Winograd transforms and the max-pooling runs', () => {
+  it('with every epilogue, transpose and ragged tile, through tap tables with padding and an offset, in the Winograd transforms, the max-pooling runs and the depthwise window sums', () => {
     const binary = join(dir, 'isa_check');
     const sources = ['gemm.cc', 'isa/neon.cc', 'isa/scalar.cc', 'isa/dispatch.cc'].map((file) =>
       join(root, 'native', 'kernels', file),
@@ -47,6 +48,8 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
       winogradMismatches: number;
       poolingValues: number;
       poolingMismatches: number;
+      depthwiseValues: number;
+      depthwiseMismatches: number;
     };
     expect(report.isa).toBe('neon');
     expect(report.values).toBeGreaterThan(400_000);
@@ -57,6 +60,8 @@ describe.skipIf(!available)('NEON GEMM under qemu-aarch64 matches a float64 refe
     expect(report.winogradMismatches).toBe(0);
     expect(report.poolingValues).toBeGreaterThan(10_000);
     expect(report.poolingMismatches).toBe(0);
+    expect(report.depthwiseValues).toBeGreaterThan(500);
+    expect(report.depthwiseMismatches).toBe(0);
     expect(run.status).toBe(0);
   }, 120_000);
 });

@@ -18,8 +18,8 @@ import {
   AveragePooling2D,
   Concatenate,
   BatchNormalization,
-  Conv2D,
   Dense,
+  DepthwiseConv2D,
   Dropout,
   ELU,
   Flatten,
@@ -33,8 +33,10 @@ import {
   PReLU,
   ReLU,
   Reshape,
+  SeparableConv2D,
   type Layer,
 } from '../../layers';
+import { Convolution } from '../../layers/convolutional';
 import { samePadding } from '../../layers/geometry';
 import { describe } from '../../errors';
 import type { Shape, Tensor } from '../../tensor';
@@ -193,10 +195,10 @@ function activation(graph: GraphBuilder, flow: Flow, name: ActivationName, alpha
 }
 
 /** ONNX pads [top, left, bottom, right] of a window op, TensorFlow's rule for 'same'. */
-function windowPads(layer: Conv2D | MaxPooling2D | AveragePooling2D, inputShape: Shape): number[] {
+function windowPads(layer: Convolution | MaxPooling2D | AveragePooling2D, inputShape: Shape): number[] {
   if (layer.padding === 'valid') return [0, 0, 0, 0];
   const [kernel, dilation] =
-    layer instanceof Conv2D ? [layer.kernelSize, layer.dilationRate] : [layer.poolSize, [1, 1]];
+    layer instanceof Convolution ? [layer.kernelSize, layer.dilationRate] : [layer.poolSize, [1, 1]];
   const [top, bottom] = samePadding(inputShape[0], kernel[0], layer.strides[0], dilation[0]);
   const [left, right] = samePadding(inputShape[1], kernel[1], layer.strides[1], dilation[1]);
   return [top, left, bottom, right];
@@ -210,26 +212,53 @@ function exportLayer(graph: GraphBuilder, layer: Layer, input: Flow, weights: Te
     shape: outputShape,
     channelsFirst,
   });
-  if (layer instanceof Conv2D) {
+  if (layer instanceof Convolution) {
     const x = toChannelsFirst(graph, input, prefix);
-    const [kernel, bias] = weights;
-    const onnxKernel = transpose(kernel.data, kernel.shape, KERAS_TO_ONNX_KERNEL);
-    const inputs = [
-      x.name,
-      graph.floats(
-        `${prefix}/kernel`,
-        KERAS_TO_ONNX_KERNEL.map((axis) => kernel.shape[axis]),
-        onnxKernel,
-      ),
-    ];
-    if (bias) inputs.push(graph.floats(`${prefix}/bias`, bias.shape, bias.data));
-    const conv = graph.node('Conv', inputs, prefix, [
+    const window = [
       ints('kernel_shape', layer.kernelSize),
       ints('strides', layer.strides),
       ints('dilations', layer.dilationRate),
       ints('pads', windowPads(layer, input.shape)),
-    ]);
-    return activation(graph, flowTo(conv, true), layer.activation, defaultAlpha(layer.activation), prefix);
+    ];
+    // A Conv of `kernel` in Keras's layout [kh, kw, in / group, out], and the bias if given.
+    const conv = (
+      from: string,
+      name: string,
+      kernel: Float32Array,
+      shape: Shape,
+      bias: Tensor | undefined,
+      attributes: Attribute[],
+    ) => {
+      const inputs = [
+        from,
+        graph.floats(
+          `${prefix}/${name}`,
+          KERAS_TO_ONNX_KERNEL.map((axis) => shape[axis]),
+          transpose(kernel, shape, KERAS_TO_ONNX_KERNEL),
+        ),
+      ];
+      if (bias) inputs.push(graph.floats(`${prefix}/bias`, bias.shape, bias.data));
+      return graph.node('Conv', inputs, prefix, attributes);
+    };
+    let output: string;
+    if (layer instanceof DepthwiseConv2D) {
+      // Depthwise: one group per input channel, output channel c * M + m of group c, so Keras's
+      // [kh, kw, C, M] is the grouped kernel [kh, kw, 1, C * M].
+      const [depthwise, ...rest] = weights;
+      const [kh, kw, channels, multiplier] = depthwise.shape;
+      const groupedShape = [kh, kw, 1, channels * multiplier];
+      const depthwiseAttributes = [...window, int('group', channels)];
+      if (layer instanceof SeparableConv2D) {
+        const [pointwise, bias] = rest;
+        const mid = conv(x.name, 'depthwise_kernel', depthwise.data, groupedShape, undefined, depthwiseAttributes);
+        output = conv(mid, 'pointwise_kernel', pointwise.data, pointwise.shape, bias, [ints('kernel_shape', [1, 1])]);
+      } else {
+        output = conv(x.name, 'depthwise_kernel', depthwise.data, groupedShape, rest[0], depthwiseAttributes);
+      }
+    } else {
+      output = conv(x.name, 'kernel', weights[0].data, weights[0].shape, weights[1], window);
+    }
+    return activation(graph, flowTo(output, true), layer.activation, defaultAlpha(layer.activation), prefix);
   }
   if (layer instanceof MaxPooling2D || layer instanceof AveragePooling2D) {
     const x = toChannelsFirst(graph, input, prefix);

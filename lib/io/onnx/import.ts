@@ -729,7 +729,7 @@ class OnnxImporter {
     if (
       alpha === undefined &&
       last &&
-      (last.className === 'Conv2D' || last.className === 'Dense') &&
+      ['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(last.className) &&
       last.config.activation === 'linear'
     ) {
       last.config.activation = name;
@@ -820,8 +820,14 @@ class OnnxImporter {
       const kernel = this.floats(node, 1, 'W', 4, fail);
       const [filters, kernelChannels, kh, kw] = kernel.shape;
       const group = attrs.int('group', 1);
-      if (group !== 1) fail(`group ${group} is not supported: convkit has no grouped or depthwise convolution`);
-      if (kernelChannels !== c)
+      // group = input channels with one input channel per group: a depthwise convolution, output
+      // channel c * M + m of group c, as Keras orders a depthwise kernel [kh, kw, C, M].
+      const depthwise = group !== 1 && group === c && kernelChannels === 1 && filters % c === 0;
+      if (group !== 1 && !depthwise)
+        fail(
+          `group ${group} is not supported: convkit has no grouped convolution (only depthwise: group = input channels, W [C * M, 1, kh, kw])`,
+        );
+      if (!depthwise && kernelChannels !== c)
         fail(`W has shape [${kernel.shape.join(', ')}]: ${kernelChannels} input channels, but the input has ${c}`);
       const kernelShape = attrs.ints('kernel_shape');
       if (kernelShape && !sameShape(kernelShape, [kh, kw]))
@@ -829,26 +835,26 @@ class OnnxImporter {
       const strides = this.pair(attrs, 'strides', fail);
       const dilations = this.pair(attrs, 'dilations', fail);
       const padding = this.padding(attrs, [h, w], [kh, kw], strides, dilations, fail);
-      const weights = [new Tensor(transpose(kernel.data, kernel.shape, ONNX_TO_KERAS_KERNEL), [kh, kw, c, filters])];
+      const kerasKernel = transpose(kernel.data, kernel.shape, ONNX_TO_KERAS_KERNEL);
+      const weights = [new Tensor(kerasKernel, depthwise ? [kh, kw, c, filters / c] : [kh, kw, c, filters])];
       if (this.optionalInput(node, 2)) weights.push(new Tensor(this.vector(node, 2, 'B', filters, fail), [filters]));
       const outH = outputLength(h, kh, strides[0], dilations[0], padding);
       const outW = outputLength(w, kw, strides[1], dilations[1], padding);
       if (outH < 1 || outW < 1)
         fail(`a ${kh}x${kw} kernel (dilation ${dilations.join('x')}) does not fit the ${h}x${w} input`);
-      this.plan(
-        this.label(node),
-        'Conv2D',
-        {
-          filters,
-          kernelSize: [kh, kw],
-          strides,
-          dilationRate: dilations,
-          padding,
-          useBias: weights.length === 2,
-          activation: 'linear',
-        },
-        weights,
-      );
+      const window = {
+        kernelSize: [kh, kw],
+        strides,
+        dilationRate: dilations,
+        padding,
+        useBias: weights.length === 2,
+        activation: 'linear',
+      };
+      if (depthwise) {
+        this.plan(this.label(node), 'DepthwiseConv2D', { depthMultiplier: filters / c, ...window }, weights);
+      } else {
+        this.plan(this.label(node), 'Conv2D', { filters, ...window }, weights);
+      }
       this.flow = { onnxShape: [filters, outH, outW], shape: [outH, outW, filters], order: 'channelsFirst' };
     },
     MaxPool: (node, fail) => {
@@ -1175,8 +1181,9 @@ class OnnxImporter {
  * Imports an ONNX model (a path to a .onnx file, or its bytes): a Sequential model for a chain of
  * nodes, a graph model (as ck.model makes) when branches meet in a merge.
  *
- * The graph must lead from one float32 input to one output through Conv,
- * MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Gemm, MatMul (+ Add), Relu, LeakyRelu,
+ * The graph must lead from one float32 input to one output through Conv (a Conv whose group is
+ * its input channels, one input channel per group, is a DepthwiseConv2D), MaxPool, AveragePool,
+ * GlobalAveragePool, GlobalMaxPool, Gemm, MatMul (+ Add), Relu, LeakyRelu,
  * Elu, Sigmoid, Tanh, Softmax, Clip (0 to 6: relu6), HardSigmoid (alpha 1/6), HardSwish, Softplus,
  * Selu, PRelu (one slope, or one per channel), x * Sigmoid(x) (swish) and x * HardSigmoid(x)
  * (hardSwish), Flatten, Reshape, Transpose (as a layout change), BatchNormalization (inference),
@@ -1185,7 +1192,8 @@ class OnnxImporter {
  * 7 to 22). Both NCHW graphs (as PyTorch exports them) and NHWC graphs (as convkit exports them)
  * are read; **the returned model takes NHWC input** either way: an NCHW graph's [n, c, h, w]
  * input becomes [n, h, w, c]. Anything else (an unsupported op or attribute, a grouped
- * convolution, a padding convkit cannot express, several inputs or outputs) is a RangeError naming the
+ * convolution that is not depthwise, a padding convkit cannot express, several inputs or outputs)
+ * is a RangeError naming the
  * node, its op and the attribute.
  */
 export async function loadOnnx(source: string | Uint8Array): Promise<Model> {

@@ -54,6 +54,7 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   Napi::Object target = Napi::Object::New(env);
   registerGemmKernels(env, target);
   registerConv2dKernels(env, target);
+  registerDepthwiseConv2dKernels(env, target);
   registerDenseKernels(env, target);
   registerPoolingKernels(env, target);
   registerActivationKernels(env, target);

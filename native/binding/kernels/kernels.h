@@ -20,6 +20,7 @@ namespace convkit::binding {
 // Each sets its family's functions on `target` (addon.kernels) with exportFunctions.
 void registerGemmKernels(Napi::Env env, Napi::Object target);
 void registerConv2dKernels(Napi::Env env, Napi::Object target);
+void registerDepthwiseConv2dKernels(Napi::Env env, Napi::Object target);
 void registerDenseKernels(Napi::Env env, Napi::Object target);
 void registerPoolingKernels(Napi::Env env, Napi::Object target);
 void registerActivationKernels(Napi::Env env, Napi::Object target);  // activations, maxout

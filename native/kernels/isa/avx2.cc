@@ -4,6 +4,7 @@
 // Runs only after dispatch.cc has checked the CPU and the OS for AVX2 and FMA.
 #include <immintrin.h>
 
+#include "kernels/isa/depthwise_taps.h"
 #include "kernels/isa/dispatch.h"
 #include "kernels/isa/gemm_ukernels.h"
 #include "kernels/isa/maxpool2x2.h"
@@ -43,6 +44,7 @@ extern const IsaKernels kAvx2Kernels = {
     simdMultiplyAddLoop<Avx2, 10>,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform, winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
+    depthwiseSumTaps<32>,
 };
 
 }  // namespace convkit::kernels

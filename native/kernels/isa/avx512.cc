@@ -4,6 +4,7 @@
 // zmm state in XCR0) for AVX-512F.
 #include <immintrin.h>
 
+#include "kernels/isa/depthwise_taps.h"
 #include "kernels/isa/dispatch.h"
 #include "kernels/isa/gemm_ukernels.h"
 #include "kernels/isa/maxpool2x2.h"
@@ -40,6 +41,7 @@ extern const IsaKernels kAvx512Kernels = {
     simdMultiplyAddLoop<Avx512, 12>,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform, winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
+    depthwiseSumTaps<16>,
 };
 
 }  // namespace convkit::kernels

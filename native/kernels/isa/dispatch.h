@@ -102,6 +102,20 @@ struct MaxPool2x2Runs {
                          const float* gradOutput, float* gradTop, float* gradBottom, float slopeAtNonPositive);
 };
 
+// One tap of a pixel's window for the depthwise convolution: where its operand (an input pixel,
+// or an output-gradient pixel) and its kernel tap start, in floats.
+struct WindowTap {
+  int64_t data;
+  int64_t kernel;
+};
+
+// The depthwise convolution's sum over one pixel's window (depthwise_taps.h), depth multiplier 1:
+//   out[c] = (init ? init[c] : 0) + sum over t < taps, in order, of
+//            data[window[t].data + c] * kernel[window[t].kernel + c]        for c < channels
+// The forward takes the input and the bias as init, the input gradient the output gradient.
+using DepthwiseSumTaps = void (*)(int64_t channels, int64_t taps, const WindowTap* window, const float* data,
+                                  const float* kernel, const float* init, float* out);
+
 // The kernels one ISA provides.
 struct IsaKernels {
   const char* name;
@@ -112,6 +126,7 @@ struct IsaKernels {
   double (*multiplyAddLoop)(int64_t rounds, float* sink);
   WinogradTransforms winograd;
   MaxPool2x2Runs maxPool2x2;
+  DepthwiseSumTaps depthwiseSumTaps;
 };
 
 // Tables defined by the per-ISA translation units; only those compiled into this build exist.

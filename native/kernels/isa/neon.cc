@@ -2,6 +2,7 @@
 // register tile, 16 accumulators of 4 floats out of the 32 q registers.
 #include <arm_neon.h>
 
+#include "kernels/isa/depthwise_taps.h"
 #include "kernels/isa/dispatch.h"
 #include "kernels/isa/gemm_ukernels.h"
 #include "kernels/isa/maxpool2x2.h"
@@ -36,6 +37,7 @@ extern const IsaKernels kNeonKernels = {
     simdMultiplyAddLoop<Neon, 16>,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform, winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
+    depthwiseSumTaps<16>,
 };
 
 }  // namespace convkit::kernels

@@ -2,6 +2,7 @@
 // vectorizes as far as that ISA allows. Every other ISA is checked against these results.
 #include <algorithm>
 
+#include "kernels/isa/depthwise_taps.h"
 #include "kernels/isa/dispatch.h"
 #include "kernels/isa/maxpool2x2.h"
 #include "kernels/isa/winograd_transforms.h"
@@ -114,6 +115,7 @@ extern const IsaKernels kScalarKernels = {
     multiplyAddLoop,
     {winogradInputTransform, winogradOutputTransform, winogradOutputGradientTransform, winogradInputGradientTransform},
     {maxPool2x2Run, recordMaxPool2x2Run, routeToWinners2x2Run},
+    depthwiseSumTaps<16>,
 };
 
 }  // namespace convkit::kernels

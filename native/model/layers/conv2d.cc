@@ -7,13 +7,13 @@ namespace {
 
 class Conv2dNode final : public UnaryNode {
  public:
-  Conv2dNode(const Conv2dLayer& layer, NodeSink& sink)
+  Conv2dNode(const Conv2dLayer& layer, const char* kernelName, NodeSink& sink)
       : UnaryNode(layer.inSize(), layer.outSize()),
         geometry_(layer.geometry),
         activation_(fusedIntoGemm(layer.activation)) {
     const auto& g = layer.geometry;
     kernel_ = sink.addParameter(
-        "kernel", static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true);
+        kernelName, static_cast<size_t>(g.kernelHeight * g.kernelWidth * g.inChannels * g.outChannels), true);
     bias_ = layer.useBias ? sink.addParameter("bias", static_cast<size_t>(g.outChannels), true) : -1;
   }
 
@@ -47,7 +47,11 @@ class Conv2dNode final : public UnaryNode {
 }  // namespace
 
 void appendNodes(const Conv2dLayer& layer, NodeSink& sink) {
-  sink.append<Conv2dNode>(layer, sink);
+  appendConv2dNodes(layer, "kernel", sink);
+}
+
+void appendConv2dNodes(const Conv2dLayer& layer, const char* kernelName, NodeSink& sink) {
+  sink.append<Conv2dNode>(layer, kernelName, sink);
   appendActivationAfterGemm(layer.activation, layer.outSize(), layer.geometry.outChannels, sink);
 }
 

@@ -22,4 +22,7 @@ struct Conv2dLayer {
 
 void appendNodes(const Conv2dLayer& layer, NodeSink& sink);
 
+// appendNodes with the kernel parameter named kernelName (a separable layer's pointwise_kernel).
+void appendConv2dNodes(const Conv2dLayer& layer, const char* kernelName, NodeSink& sink);
+
 }  // namespace convkit::model

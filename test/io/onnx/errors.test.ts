@@ -84,8 +84,10 @@ describe('loadOnnx refuses', () => {
   });
 
   it('unsupported attributes: group, SAME_LOWER with odd padding, pads convkit cannot express, ceil_mode, count_include_pad, unknown ones', async () => {
+    // Two groups of two input channels: grouped, not depthwise (group 4, one channel each, would be).
     const grouped = graph({
-      initializers: [zeros('w', [4, 1, 3, 3]), zeros('fc', [2, 36])],
+      input: ['N', 4, 6, 6],
+      initializers: [zeros('w', [4, 2, 3, 3]), zeros('fc', [2, 64])],
       nodes: [
         node('Conv', ['input', 'w'], ['c'], [int('group', 2)], 'conv'),
         node('Flatten', ['c'], ['f']),

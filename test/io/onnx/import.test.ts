@@ -276,6 +276,35 @@ describe('loadOnnx of NCHW graphs (PyTorch style)', () => {
     await expectSameAsOrt(squeeze, [2, 3, 6, 5], 32);
   });
 
+  it('imports a depthwise Conv (group = input channels, two filters each) as DepthwiseConv2D, its Relu fused', async () => {
+    const random = rng(41);
+    const depthwise = buildModel({
+      input: ['N', 3, 7, 7],
+      initializers: [
+        weights(random, 'dw', [6, 1, 3, 3]),
+        weights(random, 'db', [6]),
+        weights(random, 'pw', [4, 6, 1, 1]),
+        weights(random, 'fc', [2, 64]),
+      ],
+      nodes: [
+        node(
+          'Conv',
+          ['input', 'dw', 'db'],
+          ['c1'],
+          [int('group', 3), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])],
+        ),
+        node('Relu', ['c1'], ['r1']),
+        node('Conv', ['r1', 'pw'], ['c2'], [ints('kernel_shape', [1, 1])]),
+        node('Flatten', ['c2'], ['flat']),
+        node('Gemm', ['flat', 'fc'], ['output'], [int('transB', 1)]),
+      ],
+    });
+    const model = await expectSameAsOrt(depthwise, [2, 3, 7, 7], 42);
+    expect(model.layers.map((l) => l.className)).toEqual(['DepthwiseConv2D', 'Conv2D', 'Flatten', 'Dense']);
+    expect((model.layers[0] as ck.layers.DepthwiseConv2D).depthMultiplier).toBe(2);
+    expect((model.layers[0] as ck.layers.DepthwiseConv2D).activation).toBe('relu');
+  });
+
   it('reads the opset-specific forms: ReduceMean axes as an input (opset 18), Softmax before opset 13', async () => {
     const random = rng(51);
     const reduce = buildModel({

@@ -106,6 +106,27 @@ const factories: Record<string, () => ck.Sequential> = {
         L.dense({ units: 3, activation: 'swish' }),
       ],
     }),
+  // Depthwise convolutions (multipliers 1 and 2, stride 2, fused relu and a leaky ReLU, no bias)
+  // and separable ones (dilation, even kernel, 1x1), which export as grouped then 1x1 Convs.
+  separable: () =>
+    ck.sequential({
+      seed: 9,
+      layers: [
+        L.depthwiseConv2d({
+          inputShape: [9, 8, 3],
+          kernelSize: 3,
+          depthMultiplier: 2,
+          strides: 2,
+          padding: 'same',
+          activation: 'relu',
+        }),
+        L.separableConv2d({ filters: 5, kernelSize: [3, 2], dilationRate: 2, padding: 'same', activation: 'tanh' }),
+        L.depthwiseConv2d({ kernelSize: 2, useBias: false, activation: 'leakyRelu' }),
+        L.separableConv2d({ filters: 3, kernelSize: 1, depthMultiplier: 3, useBias: false }),
+        L.globalAveragePooling2d(),
+        L.dense({ units: 2 }),
+      ],
+    }),
   kerasMnist: () => ck.models.kerasMnist({ seed: 6 }),
   lenet5: () => ck.models.lenet5({ seed: 7 }),
   bnConvnet: () => ck.models.bnConvnet({ seed: 8 }),

@@ -2,7 +2,7 @@
 // can only emulate (NEON under qemu-aarch64): its GEMM and indirect GEMM, epilogue included,
 // against float64 loops; its Winograd transforms against the scalar ones (to float rounding: FMA
 // may fuse what the scalar build rounds twice); and its max-pooling runs against the scalar ones
-// (bit for bit).
+// (bit for bit), and its depthwise window sums against the scalar ones (to float rounding).
 // isa_emulated.test.ts cross-compiles it with the kernels' own sources and runs it with
 // CONVKIT_ISA set; it prints one JSON line and exits 1 on any mismatch.
 #include <algorithm>
@@ -295,6 +295,27 @@ Tally checkMaxPoolRuns() {
   return tally;
 }
 
+// The dispatched ISA's depthwise window sums against the scalar build's (to float rounding, as the
+// Winograd transforms): channel counts ragged against every block width, with and without init.
+Tally checkDepthwiseSumTaps() {
+  Tally tally;
+  for (const int64_t channels : {1, 3, 7, 16, 37, 70, 144}) {
+    const int64_t taps = 9;
+    std::vector<WindowTap> window;
+    for (int64_t t = 0; t < taps; ++t) window.push_back({(t * 5 % taps) * channels, t * channels});
+    const std::vector<float> data = randomVector(taps * channels), kernel = randomVector(taps * channels);
+    const std::vector<float> init = randomVector(channels);
+    for (const float* start : {init.data(), static_cast<const float*>(nullptr)}) {
+      std::vector<float> expected(channels, kNaN), actual = expected;
+      kScalarKernels.depthwiseSumTaps(channels, taps, window.data(), data.data(), kernel.data(), start,
+                                      expected.data());
+      activeKernels().depthwiseSumTaps(channels, taps, window.data(), data.data(), kernel.data(), start, actual.data());
+      compareTransformed(expected, actual, tally);
+    }
+  }
+  return tally;
+}
+
 }  // namespace
 
 int main() {
@@ -302,11 +323,14 @@ int main() {
   const Tally indirect = checkGemmIndirect();
   const Tally winograd = checkWinogradTransforms();
   const Tally pooling = checkMaxPoolRuns();
+  const Tally depthwise = checkDepthwiseSumTaps();
   std::printf(
       "{\"isa\":\"%s\",\"values\":%ld,\"mismatches\":%ld,\"indirectValues\":%ld,\"indirectMismatches\":%ld,"
-      "\"winogradValues\":%ld,\"winogradMismatches\":%ld,\"poolingValues\":%ld,\"poolingMismatches\":%ld}\n",
+      "\"winogradValues\":%ld,\"winogradMismatches\":%ld,\"poolingValues\":%ld,\"poolingMismatches\":%ld,"
+      "\"depthwiseValues\":%ld,\"depthwiseMismatches\":%ld}\n",
       isaName(activeIsa()), direct.values, direct.mismatches, indirect.values, indirect.mismatches, winograd.values,
-      winograd.mismatches, pooling.values, pooling.mismatches);
-  return direct.mismatches == 0 && indirect.mismatches == 0 && winograd.mismatches == 0 && pooling.mismatches == 0 ? 0
-                                                                                                                   : 1;
+      winograd.mismatches, pooling.values, pooling.mismatches, depthwise.values, depthwise.mismatches);
+  const long mismatches =
+      direct.mismatches + indirect.mismatches + winograd.mismatches + pooling.mismatches + depthwise.mismatches;
+  return mismatches == 0 ? 0 : 1;
 }
