@@ -141,15 +141,14 @@ export class ModelCore {
    * not shared: training one model afterwards leaves the other as it is.
    */
   private carryOverWeights(layers: LayerPlan, initial: Float32Array[]): void {
+    // Each source model's weights are read once (a copy of all of them), however many layers it gives.
+    const snapshots = new Map<ModelCore, Map<Layer, Float32Array[]> | null>();
     let offset = 0;
     for (const { layer, weights } of layers) {
       const source = lastBuiltWith.get(layer);
-      const values = source && source !== this ? source.layerWeights(layer) : null;
-      if (
-        values &&
-        values.length === weights.length &&
-        values.every((v, i) => v.length === initial[offset + i].length)
-      ) {
+      if (source && source !== this && !snapshots.has(source)) snapshots.set(source, source.weightsByLayer());
+      const values = source && source !== this ? snapshots.get(source)?.get(layer) : undefined;
+      if (values?.length === weights.length && values.every((v, i) => v.length === initial[offset + i].length)) {
         values.forEach((v, i) => {
           initial[offset + i] = v;
         });
@@ -158,22 +157,22 @@ export class ModelCore {
     }
   }
 
-  /** Copies of a layer's current weights, or null when this model is not built with it (or busy training). */
-  private layerWeights(layer: Layer): Float32Array[] | null {
+  /** Copies of every layer's current weights, or null when not built (or a training step holds them). */
+  private weightsByLayer(): Map<Layer, Float32Array[]> | null {
     if (this.isDisposed || !this.built) return null;
-    let offset = 0;
-    for (const entry of this.built.layers) {
-      if (entry.layer === layer) {
-        if (entry.weights.length === 0) return null;
-        try {
-          return this.built.network.getWeights().slice(offset, offset + entry.weights.length);
-        } catch {
-          return null; // a training step holds the weights: the layer starts from its initializers
-        }
-      }
-      offset += entry.weights.length;
+    let all: Float32Array[];
+    try {
+      all = this.built.network.getWeights();
+    } catch {
+      return null; // a training step holds the weights: the layers start from their initializers
     }
-    return null;
+    const byLayer = new Map<Layer, Float32Array[]>();
+    let offset = 0;
+    for (const { layer, weights } of this.built.layers) {
+      byLayer.set(layer, all.slice(offset, offset + weights.length));
+      offset += weights.length;
+    }
+    return byLayer;
   }
 
   /** Lets go of the native network (on rebuild or dispose), freeing it now rather than at garbage collection. */
